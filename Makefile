@@ -1,0 +1,136 @@
+# SPDX-License-Identifier: Apache-2.0
+# xdpflow build. `make help` lists the targets. Quiet by default; V=1 shows
+# the commands. O= sets the output folder, SAN=1 builds with ASan+UBSan
+# (clang), which is how `make test` runs every test a second time.
+
+O ?= build
+SAN ?= 0
+PREFIX ?= /usr/local
+DESTDIR ?=
+
+ifeq ($(V),1)
+Q :=
+msg = @true
+else
+Q := @
+msg = @printf '  %-6s %s\n' $(1) $(2)
+endif
+
+ifeq ($(SAN),1)
+CC := clang
+SANFLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+OPT := -O1 -g
+else
+CC ?= cc
+SANFLAGS :=
+OPT := -O2 -g
+endif
+
+PKGS := rdkafka libprotobuf-c libpcap
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+
+CFLAGS_BASE := -std=c17 -D_GNU_SOURCE -Wall -Wextra -Werror -Wno-missing-field-initializers \
+	-Iuser -I$(O)/gen $(PKG_CFLAGS)
+CFLAGS ?= $(OPT)
+ALL_CFLAGS = $(CFLAGS_BASE) $(CFLAGS) $(SANFLAGS) -MMD -MP
+LDLIBS := $(PKG_LIBS) -lpthread -lm
+
+PROTOS := proto/flow.proto
+GEN_C := $(patsubst proto/%.proto,$(O)/gen/%.pb-c.c,$(PROTOS))
+GEN_H := $(GEN_C:.c=.h)
+
+CMD_SRCS := $(wildcard user/cmd/*.c)
+LIB_SRCS := $(filter-out $(CMD_SRCS),$(wildcard user/*/*.c))
+LIB_OBJS := $(patsubst %.c,$(O)/obj/%.o,$(LIB_SRCS)) $(GEN_C:.c=.o)
+LIB := $(O)/libxdpflow.a
+BINS := $(patsubst user/cmd/%.c,$(O)/%,$(CMD_SRCS))
+
+UNIT_SRCS := $(wildcard tests/unit/test_*.c)
+UNIT_BINS := $(patsubst tests/unit/%.c,$(O)/tests/%,$(UNIT_SRCS))
+FUZZ_SRCS := $(wildcard tests/fuzz/fuzz_*.c)
+FUZZ_BINS := $(patsubst tests/fuzz/%.c,$(O)/fuzz/%,$(FUZZ_SRCS))
+BENCH_SRCS := $(wildcard tests/bench/bench_*.c)
+BENCH_BINS := $(patsubst tests/bench/%.c,$(O)/bench/%,$(BENCH_SRCS))
+
+.DELETE_ON_ERROR:
+.SECONDARY:
+.PHONY: all help deps test unit unit-bins fuzz fuzz-bins bench install format clean
+
+all: $(BINS) ## build the daemon and tools into build/
+
+help: ## this list
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 16
+
+deps: ## install the Debian packages and the Python venv the build and tests need
+	$(Q)scripts/deps.sh
+
+$(O)/gen/%.pb-c.c $(O)/gen/%.pb-c.h: proto/%.proto
+	$(call msg,PROTOC,$<)
+	$(Q)mkdir -p $(O)/gen
+	$(Q)protoc-c --proto_path=proto --c_out=$(O)/gen $<
+
+$(O)/gen/%.pb-c.o: $(O)/gen/%.pb-c.c
+	$(call msg,CC,$<)
+	$(Q)$(CC) $(filter-out -Werror,$(ALL_CFLAGS)) -c $< -o $@
+
+$(O)/obj/%.o: %.c $(GEN_H)
+	$(call msg,CC,$<)
+	$(Q)mkdir -p $(dir $@)
+	$(Q)$(CC) $(ALL_CFLAGS) -c $< -o $@
+
+$(LIB): $(LIB_OBJS)
+	$(call msg,AR,$@)
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+$(O)/%: $(O)/obj/user/cmd/%.o $(LIB)
+	$(call msg,LD,$@)
+	$(Q)$(CC) $(SANFLAGS) $< $(LIB) $(LDLIBS) -o $@
+
+$(O)/tests/%: tests/unit/%.c tests/unit/unit.h $(LIB)
+	$(call msg,CC,$<)
+	$(Q)mkdir -p $(dir $@)
+	$(Q)$(CC) $(ALL_CFLAGS) -Itests/unit -MF $@.d $< $(LIB) $(LDLIBS) -lcmocka -o $@
+
+$(O)/bench/%: tests/bench/%.c $(LIB)
+	$(call msg,CC,$<)
+	$(Q)mkdir -p $(dir $@)
+	$(Q)$(CC) $(ALL_CFLAGS) -O2 -MF $@.d $< $(LIB) $(LDLIBS) -o $@
+
+# libFuzzer targets: always clang with ASan+UBSan, in their own output tree.
+$(O)/fuzz/%: tests/fuzz/%.c $(LIB)
+	$(call msg,CC,$<)
+	$(Q)mkdir -p $(dir $@)
+	$(Q)$(CC) $(ALL_CFLAGS) -fsanitize=fuzzer -MF $@.d $< $(LIB) $(LDLIBS) -o $@
+
+unit-bins: $(UNIT_BINS)
+fuzz-bins: $(FUZZ_BINS)
+
+unit: unit-bins ## run the cmocka unit tests of this build
+	$(Q)scripts/run-unit.sh $(UNIT_BINS)
+
+test: deps ## everything: unit tests (plain and ASan+UBSan), fuzz smoke, system tests
+	$(Q)scripts/test.sh
+
+fuzz: ## run every fuzz target for FUZZ_SECONDS (default 300) each
+	$(Q)$(MAKE) --no-print-directory O=$(O)/asan SAN=1 fuzz-bins
+	$(Q)scripts/fuzz.sh $(O)/asan/fuzz $${FUZZ_SECONDS:-300}
+
+bench: deps all ## benchmarks: decode speed, whole process vs GoFlow2, memory
+	$(Q)$(MAKE) --no-print-directory bench-bins
+	$(Q)scripts/bench.sh
+
+bench-bins: $(BENCH_BINS)
+
+install: all ## install binaries and proto under DESTDIR/PREFIX
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/xdpflow/proto
+	install -m 755 $(BINS) $(DESTDIR)$(PREFIX)/bin/
+	install -m 644 $(PROTOS) $(DESTDIR)$(PREFIX)/share/xdpflow/proto/
+
+format: ## reformat C sources with clang-format
+	clang-format -i $(LIB_SRCS) $(CMD_SRCS) $(wildcard user/*/*.h) $(UNIT_SRCS) $(FUZZ_SRCS)
+
+clean: ## remove build/
+	rm -rf $(O)
+
+-include $(shell find $(O) -name '*.d' 2>/dev/null)

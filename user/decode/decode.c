@@ -1,0 +1,107 @@
+// SPDX-License-Identifier: Apache-2.0
+/* The decode stage's front door: context lifetime and dispatch by version. */
+#include "decode/decode.h"
+
+#include <errno.h>
+#include <stdlib.h>
+
+#include "common/bytes.h"
+#include "decode/decode_internal.h"
+
+void decode_config_defaults(struct decode_config *cfg)
+{
+	cfg->max_templates = 65536;
+	cfg->max_held_sets = 4096;
+	cfg->max_held_bytes = 16u << 20;
+	cfg->held_max_age_ns = 30ULL * 1000000000ULL;
+	cfg->max_exporters = 65536;
+}
+
+struct decode_ctx *decode_ctx_new(const struct decode_config *cfg)
+{
+	struct decode_ctx *ctx = calloc(1, sizeof(*ctx));
+
+	if (!ctx)
+		return NULL;
+	ctx->cfg = *cfg;
+	if (dstats_init(&ctx->stats, cfg->max_exporters))
+		goto err_ctx;
+	ctx->nf = nf_state_new(cfg);
+	if (!ctx->nf)
+		goto err_stats;
+	return ctx;
+
+err_stats:
+	dstats_fini(&ctx->stats);
+err_ctx:
+	free(ctx);
+	return NULL;
+}
+
+void decode_ctx_free(struct decode_ctx *ctx)
+{
+	if (!ctx)
+		return;
+	nf_state_free(ctx->nf);
+	dstats_fini(&ctx->stats);
+	free(ctx);
+}
+
+const struct dstats_table *decode_stats(const struct decode_ctx *ctx)
+{
+	return &ctx->stats;
+}
+
+void decode_expire(struct decode_ctx *ctx, uint64_t now_ns)
+{
+	nf_state_expire(ctx, now_ns);
+}
+
+int decode_templates_save(struct decode_ctx *ctx, const char *path)
+{
+	return nf_state_save(ctx->nf, path);
+}
+
+int decode_templates_load(struct decode_ctx *ctx, const char *path)
+{
+	return nf_state_load(ctx->nf, path);
+}
+
+int decode_datagram(struct decode_ctx *ctx, const struct datagram *dg,
+		    struct flow_sink *sink)
+{
+	struct exporter_stats *es = dstats_get(&ctx->stats, &dg->exporter);
+	uint32_t version;
+
+	es->c[DSTAT_PACKETS]++;
+	/* NetFlow/IPFIX carry a 16-bit version, sFlow a 32-bit one. */
+	if (dg->len < 4) {
+		dstats_error(es, DSTAT_ERR_TRUNCATED, "%zu-byte datagram",
+			     dg->len);
+		return -EINVAL;
+	}
+	version = be32_at(dg->data);
+	if (dg->hint != DECODE_NETFLOW && version == 5)
+		return sflow_decode(ctx, dg, es, sink);
+
+	switch (be16_at(dg->data)) {
+	case 5:
+		if (dg->hint != DECODE_SFLOW)
+			return nf5_decode(ctx, dg, es, sink);
+		break;
+	case 9:
+		if (dg->hint != DECODE_SFLOW)
+			return nf9_decode(ctx, dg, es, sink);
+		break;
+	case 10:
+		if (dg->hint != DECODE_SFLOW)
+			return ipfix_decode(ctx, dg, es, sink);
+		break;
+	}
+	dstats_error(es, DSTAT_ERR_VERSION, "version 0x%08x on a%s listener",
+		     version,
+		     dg->hint == DECODE_SFLOW    ? "n sflow"
+		     : dg->hint == DECODE_NETFLOW ? " netflow"
+						  : " flow");
+	return -EPROTONOSUPPORT;
+}

@@ -1,0 +1,58 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The decode stage's public API: one context per receive worker, fed one
+ * datagram at a time, emitting struct flow_rec into a struct flow_sink.
+ * A context is not thread-safe; give each worker its own.
+ */
+#ifndef XDPFLOW_DECODE_H
+#define XDPFLOW_DECODE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "common/flow.h"
+#include "decode/decode_stats.h"
+
+struct decode_config {
+	size_t max_templates;	    /* LRU bound over all exporters */
+	size_t max_held_sets;	    /* data sets waiting for their template */
+	size_t max_held_bytes;	    /* and the bytes they may hold in all */
+	uint64_t held_max_age_ns;   /* held sets older than this are dropped */
+	size_t max_exporters;	    /* per-exporter statistics entries */
+};
+
+/* Sensible defaults for an operator's collector. */
+void decode_config_defaults(struct decode_config *cfg);
+
+struct decode_ctx;
+
+/* Returns a new context or NULL (out of memory). */
+struct decode_ctx *decode_ctx_new(const struct decode_config *cfg);
+void decode_ctx_free(struct decode_ctx *ctx);
+
+/*
+ * Decodes one datagram, emitting every flow it holds (and any held data sets
+ * its templates unlock) into sink. Never reads outside dg->data[0..len).
+ * Returns the number of flows emitted, or a negative -errno when the whole
+ * datagram was rejected (the reason is counted per exporter).
+ */
+int decode_datagram(struct decode_ctx *ctx, const struct datagram *dg,
+		    struct flow_sink *sink);
+
+/* Drops held data sets older than the configured age (counted). Call it
+ * from time to time; decode_datagram also calls it. */
+void decode_expire(struct decode_ctx *ctx, uint64_t now_ns);
+
+/* Saves every NetFlow v9/IPFIX template and options template the context
+ * knows to path (atomically: written beside, then renamed). 0 or -errno. */
+int decode_templates_save(struct decode_ctx *ctx, const char *path);
+
+/* Loads templates saved by decode_templates_save. A missing file is not an
+ * error (returns 0); a corrupt one returns -EINVAL and loads nothing. */
+int decode_templates_load(struct decode_ctx *ctx, const char *path);
+
+/* The context's per-exporter counters (read-only use). */
+const struct dstats_table *decode_stats(const struct decode_ctx *ctx);
+
+#endif

@@ -1,0 +1,37 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The encode stage: struct flow_rec to bytes on the wire.
+ *   pb:   varint length prefix + FlowMessage (proto/flow.proto, protobuf-c),
+ *         what GoFlow2's -format=bin and ClickHouse's Protobuf format use.
+ *   json: one object per line, GoFlow2's JSON keys, '\n'-terminated.
+ * Encoders write into a caller-owned buffer and never allocate.
+ */
+#ifndef XDPFLOW_ENCODE_H
+#define XDPFLOW_ENCODE_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "common/flow.h"
+
+enum out_format {
+	OUT_FORMAT_PB = 0,
+	OUT_FORMAT_JSON = 1,
+};
+
+/* No encoded flow is longer than this, in either format. */
+#define ENCODE_MAX_LEN 16384
+
+/* Parses "pb" or "json" (also "bin", GoFlow2's name for pb). 0 or -EINVAL. */
+int encode_format_parse(const char *s, enum out_format *fmt);
+
+/* Appends the encoding of rec at buf. Returns the number of bytes written,
+ * or -ENOSPC when cap is too small (nothing useful is written then). */
+ssize_t encode_flow(enum out_format fmt, const struct flow_rec *rec,
+		    uint8_t *buf, size_t cap);
+
+ssize_t encode_pb(const struct flow_rec *rec, uint8_t *buf, size_t cap);
+ssize_t encode_json(const struct flow_rec *rec, uint8_t *buf, size_t cap);
+
+#endif
