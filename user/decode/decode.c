@@ -57,9 +57,21 @@ void decode_expire(struct decode_ctx *ctx, uint64_t now_ns)
 	nf_state_expire(ctx, now_ns);
 }
 
-int decode_templates_save(struct decode_ctx *ctx, const char *path)
+int decode_templates_save(struct decode_ctx *const *ctxs, size_t n,
+			  const char *path)
 {
-	return nf_state_save(ctx->nf, path);
+	const struct nf_state *nfs[64];
+
+	if (n > sizeof(nfs) / sizeof(nfs[0]))
+		return -E2BIG;
+	for (size_t i = 0; i < n; i++)
+		nfs[i] = ctxs[i]->nf;
+	return nf_state_save(nfs, n, path);
+}
+
+bool decode_templates_dirty(struct decode_ctx *ctx)
+{
+	return nf_state_dirty(ctx->nf);
 }
 
 int decode_templates_load(struct decode_ctx *ctx, const char *path)

@@ -44,13 +44,22 @@ int decode_datagram(struct decode_ctx *ctx, const struct datagram *dg,
  * from time to time; decode_datagram also calls it. */
 void decode_expire(struct decode_ctx *ctx, uint64_t now_ns);
 
-/* Saves every NetFlow v9/IPFIX template and options template the context
- * knows to path (atomically: written beside, then renamed). 0 or -errno. */
-int decode_templates_save(struct decode_ctx *ctx, const char *path);
+/* Saves every NetFlow v9/IPFIX template and options template (and the
+ * sampling rates learnt from options data) that the n contexts know, to one
+ * file at path, atomically (written beside, then renamed). The caller keeps
+ * the contexts from being used meanwhile (workers hold a lock per batch).
+ * Returns 0 or -errno. */
+int decode_templates_save(struct decode_ctx *const *ctxs, size_t n,
+			  const char *path);
 
-/* Loads templates saved by decode_templates_save. A missing file is not an
- * error (returns 0); a corrupt one returns -EINVAL and loads nothing. */
+/* Loads what decode_templates_save wrote into ctx (call it for each
+ * worker's context). A missing file is not an error (returns 0); a corrupt
+ * or truncated one returns -EINVAL and loads nothing. */
 int decode_templates_load(struct decode_ctx *ctx, const char *path);
+
+/* True once since the last call if templates changed (learnt, withdrawn),
+ * so the daemon saves only when there is something new. */
+bool decode_templates_dirty(struct decode_ctx *ctx);
 
 /* The context's per-exporter counters (read-only use). */
 const struct dstats_table *decode_stats(const struct decode_ctx *ctx);

@@ -20,7 +20,8 @@ struct decode_ctx {
 struct nf_state *nf_state_new(const struct decode_config *cfg);
 void nf_state_free(struct nf_state *nf);
 void nf_state_expire(struct decode_ctx *ctx, uint64_t now_ns);
-int nf_state_save(const struct nf_state *nf, const char *path);
+int nf_state_save(const struct nf_state *const *nfs, size_t n, const char *path);
+bool nf_state_dirty(struct nf_state *nf);
 int nf_state_load(struct nf_state *nf, const char *path);
 
 /*
