@@ -26,12 +26,12 @@ SANFLAGS :=
 OPT := -O2 -g
 endif
 
-PKGS := rdkafka libprotobuf-c libpcap
+PKGS := rdkafka libprotobuf-c libpcap libbpf libxdp
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 
 CFLAGS_BASE := -std=c17 -D_GNU_SOURCE -Wall -Wextra -Werror -Wno-missing-field-initializers \
-	-Iuser -I$(O)/gen $(PKG_CFLAGS)
+	-Iuser -Ibpf -I$(O)/gen $(PKG_CFLAGS)
 CFLAGS ?= $(OPT)
 ALL_CFLAGS = $(CFLAGS_BASE) $(CFLAGS) $(SANFLAGS) -MMD -MP
 LDLIBS := $(PKG_LIBS) -lpthread -lm
@@ -50,14 +50,22 @@ UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(patsubst tests/unit/%.c,$(O)/tests/%,$(UNIT_SRCS))
 FUZZ_SRCS := $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_BINS := $(patsubst tests/fuzz/%.c,$(O)/fuzz/%,$(FUZZ_SRCS))
+# XDP programs (always clang -target bpf) and their bpf_prog_test_run tests,
+# which `make unit` runs with the unit tests (they skip when not root).
+BPF_CC ?= clang
+BPF_CFLAGS := -O2 -g -target bpf -D__TARGET_ARCH_x86 -Wall -Werror -Ivmlinux -Ibpf
+BPF_SRCS := $(wildcard bpf/*.bpf.c)
+BPF_OBJS := $(patsubst bpf/%.c,$(O)/bpf/%.o,$(BPF_SRCS))
+BPF_TEST_SRCS := $(wildcard tests/bpf/test_*.c)
+BPF_TEST_BINS := $(patsubst tests/bpf/%.c,$(O)/tests/bpf/%,$(BPF_TEST_SRCS))
 BENCH_SRCS := $(wildcard tests/bench/bench_*.c)
 BENCH_BINS := $(patsubst tests/bench/%.c,$(O)/bench/%,$(BENCH_SRCS))
 
 .DELETE_ON_ERROR:
 .SECONDARY:
-.PHONY: all help deps test unit unit-bins fuzz fuzz-bins bench install format clean
+.PHONY: all help deps test unit unit-bins fuzz fuzz-bins bench install format clean vmlinux
 
-all: $(BINS) ## build the daemon and tools into build/
+all: $(BINS) $(BPF_OBJS) ## build the daemon and tools into build/
 
 help: ## this list
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 16
@@ -92,6 +100,20 @@ $(O)/tests/%: tests/unit/%.c tests/unit/unit.h $(LIB)
 	$(Q)mkdir -p $(dir $@)
 	$(Q)$(CC) $(ALL_CFLAGS) -Itests/unit -MF $@.d $< $(LIB) $(LDLIBS) -lcmocka -o $@
 
+$(O)/bpf/%.bpf.o: bpf/%.bpf.c
+	$(call msg,BPF,$<)
+	$(Q)mkdir -p $(dir $@)
+	$(Q)$(BPF_CC) $(BPF_CFLAGS) -MMD -MP -c $< -o $@
+
+$(O)/tests/bpf/%: tests/bpf/%.c tests/unit/unit.h $(LIB) $(BPF_OBJS)
+	$(call msg,CC,$<)
+	$(Q)mkdir -p $(dir $@)
+	$(Q)$(CC) $(ALL_CFLAGS) -Itests/unit -DXDPFLOW_BPF_DIR='"$(abspath $(O))/bpf"' -MF $@.d $< $(LIB) $(LDLIBS) -lcmocka -o $@
+
+vmlinux: ## regenerate vmlinux/vmlinux.h from the running kernel's BTF
+	$(Q)bpftool btf dump file /sys/kernel/btf/vmlinux format c > vmlinux/vmlinux.h.tmp
+	$(Q)mv vmlinux/vmlinux.h.tmp vmlinux/vmlinux.h
+
 $(O)/bench/%: tests/bench/%.c $(LIB)
 	$(call msg,CC,$<)
 	$(Q)mkdir -p $(dir $@)
@@ -103,11 +125,11 @@ $(O)/fuzz/%: tests/fuzz/%.c $(LIB)
 	$(Q)mkdir -p $(dir $@)
 	$(Q)$(CC) $(ALL_CFLAGS) -fsanitize=fuzzer -MF $@.d $< $(LIB) $(LDLIBS) -o $@
 
-unit-bins: $(UNIT_BINS)
+unit-bins: $(UNIT_BINS) $(BPF_TEST_BINS)
 fuzz-bins: $(FUZZ_BINS)
 
 unit: unit-bins ## run the cmocka unit tests of this build
-	$(Q)scripts/run-unit.sh $(UNIT_BINS)
+	$(Q)scripts/run-unit.sh $(UNIT_BINS) $(BPF_TEST_BINS)
 
 test: deps ## everything: unit tests (plain and ASan+UBSan), fuzz smoke, system tests
 	$(Q)scripts/test.sh
