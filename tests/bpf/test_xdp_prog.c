@@ -336,15 +336,15 @@ static int group_teardown(void **state)
 	return 0;
 }
 
-/* Each test starts from: allow-list off, no socket bound. */
-static int test_setup(void **state)
+/* Each test starts here: skipped without root (cmocka cannot skip from a
+ * setup function), else from allow-list off and no socket bound. */
+static void begin(void **state)
 {
 	(void)state;
 	if (!fx.obj)
 		skip();
 	set_allow_list(false);
 	set_socket(false);
-	return 0;
 }
 
 /* ---- tests -------------------------------------------------------------- */
@@ -354,7 +354,7 @@ static void t_ipv4_collector(void **state)
 	struct spec s = { .family = 4, .l4 = 17, .src = SRC4_BAD,
 			  .dport = COLLECTOR_PORT };
 
-	(void)state;
+	begin(state);
 	/* empty allow-list: everyone allowed; no socket: pass */
 	expect_spec(&s, XDP_PASS_, "pass_no_socket");
 	set_socket(true);
@@ -372,7 +372,7 @@ static void t_ipv6_collector(void **state)
 	struct spec s = { .family = 6, .l4 = 17, .src = SRC6_OK,
 			  .dport = COLLECTOR_PORT };
 
-	(void)state;
+	begin(state);
 	expect_spec(&s, XDP_PASS_, "pass_no_socket");
 	set_socket(true);
 	set_allow_list(true);
@@ -387,7 +387,7 @@ static void t_allow_list_family(void **state)
 	struct spec s = { .family = 6, .l4 = 17, .src = SRC6_BAD,
 			  .dport = COLLECTOR_PORT };
 
-	(void)state;
+	begin(state);
 	set_allow_list(true);
 	set_socket(true);
 	expect_spec(&s, XDP_DROP_, "drop_not_allowed");
@@ -398,7 +398,7 @@ static void t_vlan(void **state)
 	struct spec s = { .family = 4, .l4 = 17, .src = SRC4_OK,
 			  .dport = COLLECTOR_PORT, .vlans = 1 };
 
-	(void)state;
+	begin(state);
 	set_socket(true);
 	set_allow_list(true);
 	expect_spec(&s, XDP_REDIRECT_, "redirected");
@@ -419,7 +419,7 @@ static void t_ipv4_options(void **state)
 	struct spec s = { .family = 4, .l4 = 17, .src = SRC4_OK,
 			  .dport = COLLECTOR_PORT, .ip4_opt_words = 3 };
 
-	(void)state;
+	begin(state);
 	set_socket(true);
 	expect_spec(&s, XDP_REDIRECT_, "redirected");
 	s.ip4_opt_words = 10; /* IHL 15, the maximum */
@@ -438,7 +438,7 @@ static void t_ipv6_ext(void **state)
 	struct spec s = { .family = 6, .l4 = 17, .src = SRC6_OK,
 			  .dport = COLLECTOR_PORT, .ext = ok, .n_ext = 5 };
 
-	(void)state;
+	begin(state);
 	set_socket(true);
 	expect_spec(&s, XDP_REDIRECT_, "redirected");
 	s.ext = many;
@@ -461,7 +461,7 @@ static void t_fragments(void **state)
 	struct spec s = { .family = 4, .l4 = 17, .src = SRC4_OK,
 			  .dport = COLLECTOR_PORT, .ip4_frag = 0x2000 };
 
-	(void)state;
+	begin(state);
 	set_socket(true);
 	set_allow_list(true);
 	expect_spec(&s, XDP_PASS_, "pass_fragment"); /* first, MF */
@@ -482,7 +482,7 @@ static void t_other_traffic(void **state)
 			  .dport = OTHER_PORT };
 	uint8_t arp[60] = { 0 };
 
-	(void)state;
+	begin(state);
 	set_socket(true);
 	set_allow_list(true); /* even unlisted sources pass when not ours */
 	expect_spec(&s, XDP_PASS_, "pass_other_port");
@@ -517,7 +517,7 @@ static void t_truncated(void **state)
 		  .vlans = 1, .ext = ext, .n_ext = 2 },
 	};
 
-	(void)state;
+	begin(state);
 	set_socket(true);
 	set_allow_list(true);
 	for (size_t i = 0; i < sizeof(specs) / sizeof(specs[0]); i++) {
@@ -539,7 +539,7 @@ static void t_ports_map(void **state)
 	struct xdpflow_port_val pv = { XDPFLOW_PROTO_SFLOW };
 	uint16_t port = 6343;
 
-	(void)state;
+	begin(state);
 	set_socket(true);
 	expect_spec(&s, XDP_PASS_, "pass_other_port");
 	assert_int_equal(bpf_map_update_elem(fx.ports_fd, &port, &pv, 0), 0);
@@ -551,16 +551,16 @@ static void t_ports_map(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup(t_ipv4_collector, test_setup),
-		cmocka_unit_test_setup(t_ipv6_collector, test_setup),
-		cmocka_unit_test_setup(t_allow_list_family, test_setup),
-		cmocka_unit_test_setup(t_vlan, test_setup),
-		cmocka_unit_test_setup(t_ipv4_options, test_setup),
-		cmocka_unit_test_setup(t_ipv6_ext, test_setup),
-		cmocka_unit_test_setup(t_fragments, test_setup),
-		cmocka_unit_test_setup(t_other_traffic, test_setup),
-		cmocka_unit_test_setup(t_truncated, test_setup),
-		cmocka_unit_test_setup(t_ports_map, test_setup),
+		cmocka_unit_test(t_ipv4_collector),
+		cmocka_unit_test(t_ipv6_collector),
+		cmocka_unit_test(t_allow_list_family),
+		cmocka_unit_test(t_vlan),
+		cmocka_unit_test(t_ipv4_options),
+		cmocka_unit_test(t_ipv6_ext),
+		cmocka_unit_test(t_fragments),
+		cmocka_unit_test(t_other_traffic),
+		cmocka_unit_test(t_truncated),
+		cmocka_unit_test(t_ports_map),
 	};
 
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
