@@ -26,7 +26,7 @@ SANFLAGS :=
 OPT := -O2 -g
 endif
 
-PKGS := rdkafka libprotobuf-c libpcap libbpf libxdp
+PKGS := rdkafka libprotobuf-c libpcap libbpf libxdp libmicrohttpd
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 
