@@ -1,0 +1,502 @@
+// SPDX-License-Identifier: Apache-2.0
+/*
+ * NetFlow v9/IPFIX state of one decode context: templates keyed by
+ * (exporter, version, domain, template id) compiled once into decode plans,
+ * sampler entries keyed by (exporter, version, domain, sampler id), both in
+ * bounded hash tables with LRU eviction, and the FIFO of data sets held
+ * until their template arrives (bounded in count, bytes and age).
+ */
+#include "decode/nf_state.h"
+#include "decode/nf_fields.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+_Static_assert(sizeof(struct nf_key) == 28, "nf_key must have no padding");
+
+/* Templates take at most this much memory per context, whatever their
+ * count: a flood of wide templates evicts instead of growing. */
+#define NF_TMPL_BYTES_MAX (24u << 20)
+#define NF_BUCKETS_MAX (1u << 20)
+
+struct nf_map {
+	struct nf_node **buckets;
+	size_t mask;
+	size_t n, max;
+	struct nf_node lru; /* sentinel: lru.next most recent */
+};
+
+struct nf_held {
+	struct nf_held *prev, *next; /* FIFO, oldest at head */
+	struct nf_key key;
+	struct nf_msg msg;
+	size_t len;
+	uint8_t data[];
+};
+
+struct nf_state {
+	struct decode_config cfg;
+	struct nf_map tmpls;
+	size_t tmpl_bytes;
+	struct nf_map samplers;
+	struct nf_held held; /* sentinel */
+	size_t n_held, held_bytes;
+	bool dirty;
+	struct exporter_stats scratch;
+};
+
+static uint64_t key_hash(const struct nf_key *k)
+{
+	uint32_t w[7];
+	uint64_t h = 0x9e3779b97f4a7c15ULL;
+
+	memcpy(w, k, sizeof(w));
+	for (int i = 0; i < 7; i++) {
+		h ^= w[i];
+		h *= 0xff51afd7ed558ccdULL;
+		h ^= h >> 32;
+	}
+	return h;
+}
+
+static int map_init(struct nf_map *m, size_t max)
+{
+	size_t nb = 16;
+
+	m->max = max ? max : 1;
+	while (nb < m->max && nb < NF_BUCKETS_MAX)
+		nb <<= 1;
+	m->buckets = calloc(nb, sizeof(*m->buckets));
+	if (!m->buckets)
+		return -ENOMEM;
+	m->mask = nb - 1;
+	m->n = 0;
+	m->lru.next = m->lru.prev = &m->lru;
+	return 0;
+}
+
+static void lru_unlink(struct nf_node *n)
+{
+	n->prev->next = n->next;
+	n->next->prev = n->prev;
+}
+
+static void lru_push(struct nf_map *m, struct nf_node *n)
+{
+	n->next = m->lru.next;
+	n->prev = &m->lru;
+	m->lru.next->prev = n;
+	m->lru.next = n;
+}
+
+static struct nf_node *map_find(struct nf_map *m, const struct nf_key *k,
+				uint64_t h)
+{
+	for (struct nf_node *n = m->buckets[h & m->mask]; n; n = n->hnext) {
+		if (n->hash == h && !memcmp(&n->key, k, sizeof(*k))) {
+			if (m->lru.next != n) {
+				lru_unlink(n);
+				lru_push(m, n);
+			}
+			return n;
+		}
+	}
+	return NULL;
+}
+
+static void map_insert(struct nf_map *m, struct nf_node *n)
+{
+	struct nf_node **b = &m->buckets[n->hash & m->mask];
+
+	n->hnext = *b;
+	*b = n;
+	lru_push(m, n);
+	m->n++;
+}
+
+static void map_remove(struct nf_map *m, struct nf_node *n)
+{
+	struct nf_node **pp = &m->buckets[n->hash & m->mask];
+
+	while (*pp && *pp != n)
+		pp = &(*pp)->hnext;
+	if (*pp)
+		*pp = n->hnext;
+	lru_unlink(n);
+	m->n--;
+}
+
+static void map_free_all(struct nf_map *m)
+{
+	struct nf_node *n = m->lru.next;
+
+	while (m->buckets && n != &m->lru) {
+		struct nf_node *next = n->next;
+
+		free(n);
+		n = next;
+	}
+	free(m->buckets);
+	m->buckets = NULL;
+}
+
+struct nf_state *nf_state_new(const struct decode_config *cfg)
+{
+	struct nf_state *nf = calloc(1, sizeof(*nf));
+
+	if (!nf)
+		return NULL;
+	nf->cfg = *cfg;
+	nf->held.next = nf->held.prev = &nf->held;
+	if (map_init(&nf->tmpls, cfg->max_templates) ||
+	    map_init(&nf->samplers, cfg->max_templates)) {
+		nf_state_free(nf);
+		return NULL;
+	}
+	return nf;
+}
+
+static void held_unlink(struct nf_state *nf, struct nf_held *h)
+{
+	h->prev->next = h->next;
+	h->next->prev = h->prev;
+	nf->n_held--;
+	nf->held_bytes -= h->len;
+}
+
+void nf_state_free(struct nf_state *nf)
+{
+	if (!nf)
+		return;
+	map_free_all(&nf->tmpls);
+	map_free_all(&nf->samplers);
+	while (nf->held.next != &nf->held) {
+		struct nf_held *h = nf->held.next;
+
+		held_unlink(nf, h);
+		free(h);
+	}
+	free(nf);
+}
+
+void nf_state_key(struct nf_key *k, const struct nf_msg *msg, uint16_t tid,
+		  uint32_t sampler)
+{
+	memset(k, 0, sizeof(*k));
+	k->alen = msg->exporter.len <= 16 ? msg->exporter.len : 16;
+	memcpy(k->addr, msg->exporter.b, k->alen);
+	k->ver = msg->ver;
+	k->tid = tid;
+	k->domain = msg->domain;
+	k->sampler = sampler;
+}
+
+struct nf_tmpl *nf_state_tmpl_find(struct nf_state *nf, const struct nf_key *k)
+{
+	return (struct nf_tmpl *)map_find(&nf->tmpls, k, key_hash(k));
+}
+
+static void tmpl_remove(struct nf_state *nf, struct nf_tmpl *t)
+{
+	map_remove(&nf->tmpls, &t->node);
+	nf->tmpl_bytes -= t->bytes;
+	free(t);
+}
+
+static bool tmpl_same(const struct nf_tmpl *t, bool options, uint16_t nscope,
+		      const struct nf_field *fields, uint16_t nfields)
+{
+	return t->options == options && t->nscope == nscope &&
+	       t->nfields == nfields &&
+	       !memcmp(t->fields, fields, nfields * sizeof(*fields));
+}
+
+int nf_state_tmpl_check(uint8_t ver, uint16_t nscope,
+			const struct nf_field *fields, uint16_t nfields,
+			const char **why)
+{
+	size_t min_len = 0;
+
+	if (nfields == 0 || nfields > NF_MAX_FIELDS || nscope > nfields) {
+		*why = "field count out of range";
+		return -EINVAL;
+	}
+	for (uint16_t i = 0; i < nfields; i++) {
+		if (fields[i].len == NF_VARLEN && ver == 10)
+			min_len += 1;
+		else
+			min_len += fields[i].len;
+	}
+	/* Zero-length records would never advance (fields of length 0 are
+	 * allowed, whole records are not); a record must fit in one set. */
+	if (min_len == 0) {
+		*why = "record length 0";
+		return -EINVAL;
+	}
+	if (min_len > 65535 - 20) {
+		*why = "record longer than any set";
+		return -EINVAL;
+	}
+	return 0;
+}
+
+int nf_state_tmpl_add(struct nf_state *nf, struct exporter_stats *es,
+		      const struct nf_key *k, bool options, uint16_t nscope,
+		      const struct nf_field *fields, uint16_t nfields)
+{
+	uint64_t h = key_hash(k);
+	struct nf_tmpl *t = (struct nf_tmpl *)map_find(&nf->tmpls, k, h);
+	struct nf_step steps[NF_MAX_FIELDS];
+	uint16_t nsteps = 0, nbad = 0, badie = 0;
+	uint32_t off = 0;
+	bool varlen = false;
+	const char *why = NULL;
+	size_t bytes;
+
+	if (nf_state_tmpl_check(k->ver, nscope, fields, nfields, &why)) {
+		dstats_error(es, DSTAT_ERR_TEMPLATE, "template %u: %s",
+			     k->tid, why);
+		return -EINVAL;
+	}
+	if (t && tmpl_same(t, options, nscope, fields, nfields))
+		return 0;
+
+	for (uint16_t i = 0; i < nfields; i++)
+		if (k->ver == 10 && fields[i].len == NF_VARLEN)
+			varlen = true;
+	for (uint16_t i = 0; i < nfields; i++) {
+		bool bad = false;
+		uint8_t op = nf_fields_op(k->ver, i < nscope, &fields[i], &bad);
+		bool vl = k->ver == 10 && fields[i].len == NF_VARLEN;
+
+		if (bad && !nbad++)
+			badie = fields[i].ie;
+		if (varlen) {
+			steps[i] = (struct nf_step){ op, 0, fields[i].len, 0 };
+			nsteps++;
+		} else if (op) {
+			steps[nsteps++] = (struct nf_step){ op, 0, fields[i].len,
+							    (uint16_t)off };
+		}
+		off += vl ? 1 : fields[i].len;
+	}
+	if (nbad)
+		dstats_error(es, DSTAT_ERR_TEMPLATE,
+			     "template %u: %u field(s) ignored, e.g. element %u of unusable length",
+			     k->tid, nbad, badie);
+
+	if (t)
+		tmpl_remove(nf, t);
+	bytes = sizeof(*t) + nfields * sizeof(struct nf_field) +
+		nsteps * sizeof(struct nf_step);
+	while (nf->tmpls.n && (nf->tmpls.n >= nf->tmpls.max ||
+			       nf->tmpl_bytes + bytes > NF_TMPL_BYTES_MAX)) {
+		tmpl_remove(nf, (struct nf_tmpl *)nf->tmpls.lru.prev);
+		es->c[DSTAT_TEMPLATES_EVICTED]++;
+	}
+	t = malloc(bytes);
+	if (!t)
+		return -ENOMEM;
+	memset(t, 0, sizeof(*t));
+	t->node.key = *k;
+	t->node.hash = h;
+	t->nfields = nfields;
+	t->nscope = nscope;
+	t->nsteps = nsteps;
+	t->options = options;
+	t->varlen = varlen;
+	t->min_len = off;
+	t->bytes = bytes;
+	t->fields = (struct nf_field *)(t + 1);
+	t->steps = (struct nf_step *)(t->fields + nfields);
+	memcpy(t->fields, fields, nfields * sizeof(*fields));
+	memcpy(t->steps, steps, nsteps * sizeof(*steps));
+	map_insert(&nf->tmpls, &t->node);
+	nf->tmpl_bytes += bytes;
+	nf->dirty = true;
+	return 1;
+}
+
+size_t nf_state_tmpl_withdraw(struct nf_state *nf, const struct nf_key *k)
+{
+	struct nf_tmpl *t = nf_state_tmpl_find(nf, k);
+
+	if (!t)
+		return 0;
+	tmpl_remove(nf, t);
+	nf->dirty = true;
+	return 1;
+}
+
+size_t nf_state_tmpl_withdraw_all(struct nf_state *nf, const struct nf_key *k,
+				  int options)
+{
+	struct nf_node *n = nf->tmpls.lru.next;
+	size_t removed = 0;
+
+	while (n != &nf->tmpls.lru) {
+		struct nf_node *next = n->next;
+		struct nf_tmpl *t = (struct nf_tmpl *)n;
+
+		if (n->key.alen == k->alen && n->key.ver == k->ver &&
+		    n->key.domain == k->domain &&
+		    !memcmp(n->key.addr, k->addr, sizeof(k->addr)) &&
+		    (options < 0 || t->options == options)) {
+			tmpl_remove(nf, t);
+			removed++;
+		}
+		n = next;
+	}
+	if (removed)
+		nf->dirty = true;
+	return removed;
+}
+
+struct nf_sampler *nf_state_sampler(struct nf_state *nf, const struct nf_key *k,
+				    bool create)
+{
+	uint64_t h = key_hash(k);
+	struct nf_sampler *s = (struct nf_sampler *)map_find(&nf->samplers, k, h);
+
+	if (s || !create)
+		return s;
+	if (nf->samplers.n >= nf->samplers.max) {
+		s = (struct nf_sampler *)nf->samplers.lru.prev;
+		map_remove(&nf->samplers, &s->node);
+		free(s);
+	}
+	s = calloc(1, sizeof(*s));
+	if (!s)
+		return NULL;
+	s->node.key = *k;
+	s->node.hash = h;
+	map_insert(&nf->samplers, &s->node);
+	return s;
+}
+
+void nf_state_touch(struct nf_state *nf)
+{
+	nf->dirty = true;
+}
+
+bool nf_state_dirty(struct nf_state *nf)
+{
+	bool d = nf->dirty;
+
+	nf->dirty = false;
+	return d;
+}
+
+static void held_drop(struct decode_ctx *ctx, struct nf_held *h,
+		      enum dstat why, const char *what)
+{
+	struct exporter_stats *es = dstats_get(&ctx->stats, &h->msg.exporter);
+
+	held_unlink(ctx->nf, h);
+	dstats_error(es, why, "data set for template %u %s", h->key.tid, what);
+	free(h);
+}
+
+void nf_state_expire(struct decode_ctx *ctx, uint64_t now_ns)
+{
+	struct nf_state *nf = ctx->nf;
+
+	/* Oldest first: stop at the first set still young enough. */
+	while (nf->held.next != &nf->held) {
+		struct nf_held *h = nf->held.next;
+
+		if (now_ns < h->msg.time_received_ns ||
+		    now_ns - h->msg.time_received_ns <= nf->cfg.held_max_age_ns)
+			break;
+		held_drop(ctx, h, DSTAT_ERR_HELD_EXPIRED,
+			  "expired before its template arrived");
+	}
+}
+
+void nf_state_hold(struct decode_ctx *ctx, struct exporter_stats *es,
+		   const struct nf_msg *msg, uint16_t tid, const uint8_t *set,
+		   size_t len)
+{
+	struct nf_state *nf = ctx->nf;
+	struct nf_held *h;
+
+	nf_state_expire(ctx, msg->time_received_ns);
+	if (nf->cfg.max_held_sets == 0 || len > nf->cfg.max_held_bytes) {
+		dstats_error(es, DSTAT_ERR_HELD_OVERFLOW,
+			     "data set for unknown template %u (%zu bytes) cannot be held",
+			     tid, len);
+		return;
+	}
+	while (nf->held.next != &nf->held &&
+	       (nf->n_held >= nf->cfg.max_held_sets ||
+		nf->held_bytes + len > nf->cfg.max_held_bytes))
+		held_drop(ctx, nf->held.next, DSTAT_ERR_HELD_OVERFLOW,
+			  "dropped: too many sets waiting for templates");
+	h = malloc(sizeof(*h) + len);
+	if (!h) {
+		dstats_error(es, DSTAT_ERR_HELD_OVERFLOW, "out of memory");
+		return;
+	}
+	nf_state_key(&h->key, msg, tid, 0);
+	h->msg = *msg;
+	h->len = len;
+	memcpy(h->data, set, len);
+	h->next = &nf->held;
+	h->prev = nf->held.prev;
+	nf->held.prev->next = h;
+	nf->held.prev = h;
+	nf->n_held++;
+	nf->held_bytes += len;
+	es->c[DSTAT_SETS_HELD]++;
+}
+
+int nf_state_replay(struct decode_ctx *ctx, struct exporter_stats *es,
+		    const struct nf_key *k, struct flow_sink *sink)
+{
+	struct nf_state *nf = ctx->nf;
+	struct nf_held *h = nf->held.next;
+	int flows = 0;
+
+	while (h != &nf->held) {
+		struct nf_held *next = h->next;
+
+		if (!memcmp(&h->key, k, sizeof(*k))) {
+			struct nf_tmpl *t = nf_state_tmpl_find(nf, k);
+
+			if (!t)
+				break;
+			held_unlink(nf, h);
+			es->c[DSTAT_SETS_REPLAYED]++;
+			flows += nf_fields_decode_set(ctx, es, &h->msg, t,
+						      h->data, h->len, sink);
+			free(h);
+		}
+		h = next;
+	}
+	return flows;
+}
+
+void nf_state_foreach_tmpl(const struct nf_state *nf,
+			   void (*fn)(const struct nf_tmpl *t, void *arg),
+			   void *arg)
+{
+	/* Least recently used first, so a reload keeps the LRU order. */
+	for (const struct nf_node *n = nf->tmpls.lru.prev; n != &nf->tmpls.lru;
+	     n = n->prev)
+		fn((const struct nf_tmpl *)n, arg);
+}
+
+void nf_state_foreach_sampler(const struct nf_state *nf,
+			      void (*fn)(const struct nf_sampler *s, void *arg),
+			      void *arg)
+{
+	for (const struct nf_node *n = nf->samplers.lru.prev;
+	     n != &nf->samplers.lru; n = n->prev)
+		fn((const struct nf_sampler *)n, arg);
+}
+
+struct exporter_stats *nf_state_scratch_stats(struct nf_state *nf)
+{
+	return &nf->scratch;
+}

@@ -1,0 +1,156 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * NetFlow v9/IPFIX state shared by nf9.c, ipfix.c, nf_fields.c and
+ * nf_persist.c (internal to user/decode): templates compiled into compact
+ * decode plans and kept in a bounded LRU, per-sampler sampling rates learnt
+ * from options data, and data sets held until their template arrives.
+ */
+#ifndef XDPFLOW_DECODE_NF_STATE_H
+#define XDPFLOW_DECODE_NF_STATE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "decode/decode_internal.h"
+
+#define NF_MAX_FIELDS 256	/* fields per template (scope included) */
+#define NF_VARLEN 0xffff	/* IPFIX variable-length field in a template */
+
+/* What identifies a template or a sampler. Packed, no padding: compared and
+ * hashed as bytes (callers zero it first). */
+struct nf_key {
+	uint8_t addr[16]; /* exporter address */
+	uint8_t alen;	  /* 4 or 16 (0 for unknown) */
+	uint8_t ver;	  /* 9 or 10: v9 and IPFIX kept apart */
+	uint16_t tid;	  /* template id (0 for sampler entries) */
+	uint32_t domain;  /* v9 source id / IPFIX observation domain */
+	uint32_t sampler; /* sampler id (0 for templates) */
+};
+
+/* Hash-chain and LRU links; first member of templates and samplers. */
+struct nf_node {
+	struct nf_node *hnext;
+	struct nf_node *prev, *next; /* LRU, most recent at head */
+	uint64_t hash;
+	struct nf_key key;
+};
+
+/* A template field as exported. */
+struct nf_field {
+	uint32_t pen; /* enterprise number, 0 if none */
+	uint16_t ie;  /* element id, enterprise bit cleared */
+	uint16_t len; /* NF_VARLEN for variable length */
+};
+
+/* A compiled step: apply handler `op` to `len` bytes at record offset `off`
+ * (fixed-length templates only list the fields they use). */
+struct nf_step {
+	uint8_t op;
+	uint8_t arg;
+	uint16_t len;
+	uint16_t off;
+};
+
+struct nf_tmpl {
+	struct nf_node node;
+	uint16_t nfields; /* scope fields first */
+	uint16_t nscope;
+	uint16_t nsteps;
+	uint8_t options; /* options template: records are not flows */
+	uint8_t varlen;	 /* has variable-length fields */
+	uint32_t min_len; /* record length (fixed) or its minimum (varlen) */
+	size_t bytes;	  /* allocation size, for the memory budget */
+	struct nf_field *fields; /* nfields entries (in the same allocation) */
+	struct nf_step *steps;	 /* fixed: nsteps used fields; varlen: one
+				    step per field (op 0 when unused) */
+};
+
+/* A sampler's learnt state. */
+struct nf_sampler {
+	struct nf_node node;
+	uint64_t rate;	      /* 0: unknown */
+	uint64_t sysinit_ms;  /* IPFIX systemInitTimeMilliseconds, 0: unknown */
+	bool explicit_rate;   /* rate set by a record naming this sampler */
+};
+
+/* One export message's header, as data set decoding needs it (also kept
+ * with held sets, so replayed flows carry their own packet's header). */
+struct nf_msg {
+	struct flow_addr exporter;
+	uint16_t exporter_port;
+	uint8_t ver; /* 9 or 10 */
+	uint64_t time_received_ns;
+	uint32_t seq;
+	uint32_t export_secs;
+	uint32_t uptime_ms; /* v9 SysUptime */
+	uint32_t domain;
+};
+
+/* Builds the template/sampler key for msg (sampler 0, tid 0 allowed). */
+void nf_state_key(struct nf_key *k, const struct nf_msg *msg, uint16_t tid,
+		  uint32_t sampler);
+
+/* Looks a template up (and marks it recently used). NULL if unknown. */
+struct nf_tmpl *nf_state_tmpl_find(struct nf_state *nf, const struct nf_key *k);
+
+/* Checks a template's shape (field count, lengths, record size) without
+ * learning it. 0, or -EINVAL with *why saying what is wrong. */
+int nf_state_tmpl_check(uint8_t ver, uint16_t nscope,
+			const struct nf_field *fields, uint16_t nfields,
+			const char **why);
+
+/*
+ * Learns (or refreshes) a template from its exported fields; compiles it.
+ * Returns 1 if it is new or changed, 0 if identical to the one known,
+ * -EINVAL if the template is unusable (the reason is counted in es), or
+ * -ENOMEM. Evicts the least recently used templates past the bounds
+ * (counted as DSTAT_TEMPLATES_EVICTED in es).
+ */
+int nf_state_tmpl_add(struct nf_state *nf, struct exporter_stats *es,
+		      const struct nf_key *k, bool options, uint16_t nscope,
+		      const struct nf_field *fields, uint16_t nfields);
+
+/* Forgets one template (tid != 0xffff) or all of an (exporter, version,
+ * domain) with options == -1 (all), 0 (data templates), 1 (options).
+ * Returns how many were removed. */
+size_t nf_state_tmpl_withdraw(struct nf_state *nf, const struct nf_key *k);
+size_t nf_state_tmpl_withdraw_all(struct nf_state *nf, const struct nf_key *k,
+				  int options);
+
+/* Sampler entry lookup; create makes it (LRU-bounded) when missing. */
+struct nf_sampler *nf_state_sampler(struct nf_state *nf, const struct nf_key *k,
+				    bool create);
+
+/* Holds a copy of a data set whose template is unknown. Counts
+ * DSTAT_SETS_HELD, or DSTAT_ERR_HELD_OVERFLOW for what the bounds drop. */
+void nf_state_hold(struct decode_ctx *ctx, struct exporter_stats *es,
+		   const struct nf_msg *msg, uint16_t tid, const uint8_t *set,
+		   size_t len);
+
+/* Decodes (then frees) every held set that template k unlocks. Returns the
+ * number of flows emitted. */
+int nf_state_replay(struct decode_ctx *ctx, struct exporter_stats *es,
+		    const struct nf_key *k, struct flow_sink *sink);
+
+/* Marks the templates as changed (for nf_state_dirty). */
+void nf_state_touch(struct nf_state *nf);
+
+/* Iteration for persistence: calls fn for every template / sampler. */
+void nf_state_foreach_tmpl(const struct nf_state *nf,
+			   void (*fn)(const struct nf_tmpl *t, void *arg),
+			   void *arg);
+void nf_state_foreach_sampler(const struct nf_state *nf,
+			      void (*fn)(const struct nf_sampler *s, void *arg),
+			      void *arg);
+
+/* Buffer-based loader used by nf_state_load and the fuzz target: parses a
+ * templates file image, loading nothing unless all of it is valid. 0 or
+ * -EINVAL/-ENOMEM. */
+int nf_persist_load_buf(struct nf_state *nf, const uint8_t *buf, size_t len);
+
+/* For nf_persist.c: the state's decode_config-derived exporter stats sink
+ * used when loading (errors are not per exporter there). */
+struct exporter_stats *nf_state_scratch_stats(struct nf_state *nf);
+
+#endif
