@@ -1,0 +1,418 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
+# `make bench`: xdpflow's benchmarks, each reported as medians and as ratios
+# measured side by side in this one run (the machine is shared and noisy, so
+# no single absolute time means much). 1: decode + protobuf encode in
+# process on one core (build/bench/bench_decode). 2: the whole process,
+# xdpflowd against GoFlow2 v2.2.6, both fed the same synthetic NetFlow v9,
+# IPFIX and sFlow packets over loopback by build/bench/udp_replay at a rate
+# both take without loss, in alternating rounds; each one's CPU time comes
+# from /proc/PID/stat and its decoded flows from its own counters (xdpflowd's
+# stats lines after SIGUSR1, GoFlow2's Prometheus metrics). 3: xdpflowd's
+# memory (VmRSS/VmHWM) idle and under a flood of distinct IPFIX templates,
+# GoFlow2's beside it. Prints a summary table and writes it to
+# $O/bench/results.txt. Every wait and every sender is bounded in time.
+# Knobs (environment): BENCH_PARTS ("decode process memory"), BENCH_ROUNDS,
+# BENCH_PACKETS, BENCH_RATE, BENCH_WORKLOADS, BENCH_DECODE_RUNS,
+# BENCH_DECODE_MS, BENCH_FLOOD_TEMPLATES, BENCH_FLOOD_RATE,
+# BENCH_FLOOD_GOFLOW2 (1), BENCH_INSERT (0: run tests/bench/bench_insert.sh).
+set -uo pipefail
+cd "$(dirname "$0")/.."
+
+O=${O:-build}
+B=$O/bench
+PARTS=${BENCH_PARTS:-decode process memory}
+ROUNDS=${BENCH_ROUNDS:-3}
+# GoFlow2 needs most of a core for 75k flows/s here, so these rates keep it
+# (and the sender, on a 2-core box) clear of loss.
+PACKETS_NF=${BENCH_PACKETS:-30000} RATE_NF=${BENCH_RATE:-3000}
+PACKETS_SF=${BENCH_PACKETS:-40000} RATE_SF=${BENCH_RATE:-5000}
+WORKLOADS=${BENCH_WORKLOADS:-nf9 ipfix sflow}
+DECODE_RUNS=${BENCH_DECODE_RUNS:-7}
+DECODE_MS=${BENCH_DECODE_MS:-300}
+FLOOD=${BENCH_FLOOD_TEMPLATES:-1000000}
+FLOOD_RATE=${BENCH_FLOOD_RATE:-20000}
+FLOOD_GOFLOW2=${BENCH_FLOOD_GOFLOW2:-1}
+QUIET_TIMEOUT=20 # seconds a collector may take to drain after a send
+HZ=$(getconf CLK_TCK)
+RESULTS=$B/results.txt
+LOGS=$B/logs
+mkdir -p "$B" "$LOGS"
+
+PIDS=()
+cleanup() {
+	local p
+	for p in "${PIDS[@]}"; do
+		kill -TERM "$p" 2>/dev/null
+	done
+	for p in "${PIDS[@]}"; do
+		wait "$p" 2>/dev/null
+	done
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+TABLE=()
+row() { TABLE+=("$(printf "$@")"); }
+log() { echo "bench: $*" >&2; }
+
+median() { # numbers on stdin -> median (empty if none)
+	sort -g | awk '{v[NR] = $1} END {
+		if (NR == 0) exit
+		if (NR % 2) printf "%.6g\n", v[(NR + 1) / 2]
+		else printf "%.6g\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
+}
+
+kv() { # key, text: value of key=VALUE in text (last occurrence)
+	grep -oE "(^|[[:space:]])$1=[^[:space:]]*" <<<"$2" | tail -1 | sed 's/.*=//'
+}
+
+free_port() { # a port free for UDP and TCP on 127.0.0.1
+	python3 - <<'EOF'
+import socket
+for _ in range(50):
+    u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    u.bind(("127.0.0.1", 0))
+    p = u.getsockname()[1]
+    t = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    try:
+        t.bind(("127.0.0.1", p))
+    except OSError:
+        continue
+    print(p)
+    break
+EOF
+}
+
+cpu_ticks() { # pid -> utime+stime in clock ticks
+	local s
+	s=$(cat "/proc/$1/stat" 2>/dev/null) || return 1
+	s=${s##*) }
+	awk '{print $12 + $13}' <<<"$s"
+}
+
+mem_kb() { # pid, VmRSS|VmHWM -> kB
+	awk -v k="$2:" '$1 == k {print $2}' "/proc/$1/status" 2>/dev/null
+}
+
+udp_sock() { # port -> "rx_queue drops" of the sockets bound to it (summed)
+	local hex
+	hex=$(printf '%04X' "$1")
+	awk -v h=":$hex" 'function hexval(s,  i, v) { v = 0
+			for (i = 1; i <= length(s); i++) v = v * 16 + index("0123456789ABCDEF", toupper(substr(s, i, 1))) - 1
+			return v }
+		FNR > 1 && substr($2, length($2) - 4) == h {
+		split($5, q, ":"); rx += hexval(q[2]); d += $NF }
+		END {printf "%d %d\n", rx, d}' /proc/net/udp /proc/net/udp6 2>/dev/null ||
+		echo "0 0"
+}
+
+wait_listen() { # pid, port...: waits (10 s) until every port has a UDP socket
+	local pid=$1 i p ok
+	shift
+	for i in $(seq 100); do
+		kill -0 "$pid" 2>/dev/null || return 1
+		ok=1
+		for p in "$@"; do
+			ss -Hlun "sport = :$p" | grep -q . || ok=0
+		done
+		[ $ok = 1 ] && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+wait_quiet() { # pid, port: until its socket is drained and its CPU time
+	# stops growing (3 reads 0.2 s apart), at most QUIET_TIMEOUT seconds
+	local pid=$1 port=$2 last=-1 same=0 t q
+	for _ in $(seq $((QUIET_TIMEOUT * 5))); do
+		t=$(cpu_ticks "$pid") || return 1
+		q=$(udp_sock "$port")
+		if [ "$t" = "$last" ] && [ "${q%% *}" = 0 ]; then
+			same=$((same + 1))
+			[ $same -ge 3 ] && return 0
+		else
+			same=0
+		fi
+		last=$t
+		sleep 0.2
+	done
+	log "pid $pid did not become idle within ${QUIET_TIMEOUT}s"
+	return 0
+}
+
+# xdpflowd's flows so far: SIGUSR1 makes it print its stats lines; we take
+# the sum of flows= over the exporter lines of the newest report.
+xdp_flows() { # pid, stderr log
+	local pid=$1 logf=$2 n0 n1 i
+	n0=$(grep -c 'stats publish' "$logf")
+	kill -USR1 "$pid" 2>/dev/null || return 1
+	for i in $(seq 50); do
+		n1=$(grep -c 'stats publish' "$logf")
+		[ "$n1" -gt "$n0" ] && break
+		sleep 0.1
+	done
+	[ "$n1" -gt "$n0" ] || return 1
+	last_report "$logf" | awk '/stats exporter=/ {
+		for (i = 1; i <= NF; i++) if ($i ~ /^flows=/) { sub(/flows=/, "", $i); s += $i } }
+		END {printf "%d\n", s}'
+}
+
+last_report() { # stderr log -> the lines of the newest stats report
+	awk '/ stats /{ if (done) { buf = ""; done = 0 } buf = buf $0 "\n"
+		if ($0 ~ / stats publish/) { last = buf; done = 1 } }
+		END {printf "%s", last}' "$1"
+}
+
+# GoFlow2's flows so far, from its metrics: records of data flowsets
+# (NetFlow/IPFIX) or flow samples (sFlow).
+gf_flows() { # metrics port, workload
+	local m
+	m=$(curl -s --max-time 5 "http://127.0.0.1:$1/metrics") || return 1
+	if [ "$2" = sflow ]; then
+		awk '/^goflow2_flow_process_sf_samples_total\{/ && /type="(Expanded)?FlowSample"/ {s += $NF}
+			END {printf "%.0f\n", s}' <<<"$m"
+	else
+		awk '/^goflow2_flow_process_nf_flowset_records_total\{/ && /type="DataFlowSet"/ {s += $NF}
+			END {printf "%.0f\n", s}' <<<"$m"
+	fi
+}
+
+start_xdpflowd() { # log file, listen URIs -> pid in XPID
+	"$O/xdpflowd" -l "$2" --format pb --file /dev/null 2>"$1" &
+	XPID=$!
+	PIDS+=("$XPID")
+}
+
+start_goflow2() { # log file, listen URIs, metrics port -> pid in GPID
+	"$GOFLOW2" -listen "$2" -format bin -transport file -transport.file /dev/null \
+		-addr "127.0.0.1:$3" -loglevel warn 2>"$1" &
+	GPID=$!
+	PIDS+=("$GPID")
+}
+
+stop_pid() { # pid: SIGTERM, wait up to 10 s, then SIGKILL
+	local i
+	kill -TERM "$1" 2>/dev/null || return 0
+	for i in $(seq 100); do
+		kill -0 "$1" 2>/dev/null || break
+		sleep 0.1
+	done
+	kill -KILL "$1" 2>/dev/null
+	wait "$1" 2>/dev/null
+}
+
+#--- 1. in-process decode + encode --------------------------------------------
+part_decode() {
+	local out line p
+	log "1/3 decode+encode in process (${DECODE_RUNS} rounds of ${DECODE_MS} ms)"
+	if ! out=$("$B/bench_decode" --runs "$DECODE_RUNS" --ms "$DECODE_MS" 2>&1 | tee "$LOGS/bench_decode.txt"); then
+		log "bench_decode failed: $(tail -1 <<<"$out")"
+		row '1. decode+encode: FAILED (%s)' "$(tail -1 <<<"$out")"
+		return
+	fi
+	row '1. Decode + pb encode in process, one core: median of %s rounds, thread CPU time' "$DECODE_RUNS"
+	row '   %-6s %9s %12s %10s %10s %8s %8s %-12s %s' proto ns/flow M/s decode_ns encode_ns dec% enc% target met
+	while read -r line; do
+		p=$(kv proto "$line")
+		row '   %-6s %9s %12s %10s %10s %7.0f%% %7.0f%% %-12s %s' "$p" \
+			"$(kv full_ns "$line")" \
+			"$(awk -v v="$(kv per_s "$line")" 'BEGIN {printf "%.2f", v / 1e6}')" \
+			"$(kv decode_ns "$line")" "$(kv encode_ns "$line")" \
+			"$(awk -v v="$(kv decode_share "$line")" 'BEGIN {print v * 100}')" \
+			"$(awk -v v="$(kv encode_share "$line")" 'BEGIN {print v * 100}')" \
+			"$( [ "$p" = sflow ] && echo '>=2M samp/s' || echo '>=5M flows/s')" \
+			"$(kv met "$line")"
+	done < <(grep '^RESULT' <<<"$out")
+	row '   (decode%%/enc%%: decode-only and encode-only time as a share of the full path)'
+}
+
+#--- 2. whole process, xdpflowd vs GoFlow2 --------------------------------------
+declare -A R_RATE R_LOSS R_CPU R_FLOWS
+
+measure() { # who (xdp|gf), workload, round
+	local who=$1 wl=$2 r=$3 pid port c0 c1 f0 f1 d0 d1 out sent
+	local packets=$PACKETS_NF rate=$RATE_NF
+	[ "$wl" = sflow ] && packets=$PACKETS_SF rate=$RATE_SF
+	if [ "$who" = xdp ]; then
+		pid=$XPID
+		port=$([ "$wl" = sflow ] && echo "$XP_SF" || echo "$XP_NF")
+	else
+		pid=$GPID
+		port=$([ "$wl" = sflow ] && echo "$GP_SF" || echo "$GP_NF")
+	fi
+	wait_quiet "$pid" "$port" || return 1
+	c0=$(cpu_ticks "$pid") || return 1
+	if [ "$who" = xdp ]; then f0=$(xdp_flows "$pid" "$LOGS/xdpflowd.log"); else f0=$(gf_flows "$GM" "$wl"); fi
+	d0=$(udp_sock "$port")
+	out=$("$B/udp_replay" --gen "$wl" -t "127.0.0.1:$port" -n 1000000000 -c "$packets" \
+		-r "$rate" -T $((packets / rate * 3 + 10)) 2>&1)
+	sent=$(kv flows "$out")
+	wait_quiet "$pid" "$port" || return 1
+	c1=$(cpu_ticks "$pid") || return 1
+	if [ "$who" = xdp ]; then f1=$(xdp_flows "$pid" "$LOGS/xdpflowd.log"); else f1=$(gf_flows "$GM" "$wl"); fi
+	d1=$(udp_sock "$port")
+	if [ -z "$f0" ] || [ -z "$f1" ] || [ -z "$sent" ]; then
+		log "$who $wl round $r: no counters (sender: $out)"
+		return 1
+	fi
+	local flows=$((f1 - f0)) ticks=$((c1 - c0)) drops=$((${d1##* } - ${d0##* }))
+	[ "$ticks" -gt 0 ] || ticks=1
+	R_FLOWS[$who,$wl,$r]=$flows
+	R_CPU[$who,$wl,$r]=$(awk -v t="$ticks" -v hz="$HZ" 'BEGIN {printf "%.3f", t / hz}')
+	R_RATE[$who,$wl,$r]=$(awk -v f="$flows" -v t="$ticks" -v hz="$HZ" 'BEGIN {printf "%.0f", f / (t / hz)}')
+	R_LOSS[$who,$wl,$r]=$(awk -v s="$sent" -v f="$flows" 'BEGIN {printf "%.2f", s ? (s - f) * 100 / s : 0}')
+	log "  $wl round $r $who: sent $sent flows, decoded $flows, cpu ${R_CPU[$who,$wl,$r]}s," \
+		"${R_RATE[$who,$wl,$r]} flows/cpu-s, kernel drops $drops"
+}
+
+part_process() {
+	local wl r who xm gm xl gl ratio met tot_x tot_g
+	log "2/3 whole process over loopback: xdpflowd vs GoFlow2 ($ROUNDS rounds; NetFlow/IPFIX $PACKETS_NF packets at $RATE_NF pps, sFlow $PACKETS_SF at $RATE_SF pps)"
+	if [ ! -x "$O/xdpflowd" ]; then
+		row '2. Whole process vs GoFlow2: SKIPPED (%s/xdpflowd not built)' "$O"
+		return
+	fi
+	if ! GOFLOW2=$(O=$O scripts/goflow2.sh); then
+		row '2. Whole process vs GoFlow2: SKIPPED (GoFlow2 v2.2.6 not available)'
+		return
+	fi
+	XP_NF=$(free_port) XP_SF=$(free_port) GP_NF=$(free_port) GP_SF=$(free_port) GM=$(free_port)
+	start_xdpflowd "$LOGS/xdpflowd.log" "netflow://127.0.0.1:$XP_NF,sflow://127.0.0.1:$XP_SF"
+	start_goflow2 "$LOGS/goflow2.log" "netflow://127.0.0.1:$GP_NF,sflow://127.0.0.1:$GP_SF" "$GM"
+	if ! wait_listen "$XPID" "$XP_NF" "$XP_SF"; then
+		row '2. Whole process vs GoFlow2: FAILED (xdpflowd did not start: %s)' "$(tail -1 "$LOGS/xdpflowd.log")"
+		return
+	fi
+	if ! wait_listen "$GPID" "$GP_NF" "$GP_SF"; then
+		row '2. Whole process vs GoFlow2: FAILED (goflow2 did not start: %s)' "$(tail -1 "$LOGS/goflow2.log")"
+		return
+	fi
+	for wl in $WORKLOADS; do
+		for r in $(seq "$ROUNDS"); do
+			if [ $((r % 2)) = 1 ]; then
+				measure xdp "$wl" "$r"; measure gf "$wl" "$r"
+			else
+				measure gf "$wl" "$r"; measure xdp "$wl" "$r"
+			fi
+		done
+	done
+	row '2. Whole process over loopback, same packets to each, %s alternating rounds (NetFlow/IPFIX: %s packets of %s flows at %s pps; sFlow: %s packets of %s samples at %s pps)' \
+		"$ROUNDS" "$PACKETS_NF" 25 "$RATE_NF" "$PACKETS_SF" 7 "$RATE_SF"
+	row '   (flows per CPU-second = decoded flows / (utime+stime); loss = 1 - decoded/sent; medians over rounds)'
+	row '   %-6s %14s %14s %8s %8s %9s %9s %-8s %s' workload xdpflowd goflow2 x-loss% gf-loss% ratio ratio-sum target met
+	for wl in $WORKLOADS; do
+		xm=$(for r in $(seq "$ROUNDS"); do echo "${R_RATE[xdp,$wl,$r]:-}"; done | grep . | median)
+		gm=$(for r in $(seq "$ROUNDS"); do echo "${R_RATE[gf,$wl,$r]:-}"; done | grep . | median)
+		xl=$(for r in $(seq "$ROUNDS"); do echo "${R_LOSS[xdp,$wl,$r]:-}"; done | grep . | median)
+		gl=$(for r in $(seq "$ROUNDS"); do echo "${R_LOSS[gf,$wl,$r]:-}"; done | grep . | median)
+		# the ratio of totals over all rounds blurs the 1/HZ CPU-time granularity less
+		tot_x=$(for r in $(seq "$ROUNDS"); do echo "${R_FLOWS[xdp,$wl,$r]:-0} ${R_CPU[xdp,$wl,$r]:-0}"; done |
+			awk '{f += $1; c += $2} END {if (c > 0) printf "%.0f", f / c}')
+		tot_g=$(for r in $(seq "$ROUNDS"); do echo "${R_FLOWS[gf,$wl,$r]:-0} ${R_CPU[gf,$wl,$r]:-0}"; done |
+			awk '{f += $1; c += $2} END {if (c > 0) printf "%.0f", f / c}')
+		if [ -n "$xm" ] && [ -n "$gm" ] && [ "${gm%.*}" != 0 ]; then
+			ratio=$(awk -v a="$xm" -v b="$gm" 'BEGIN {printf "%.1fx", a / b}')
+			met=$(awk -v a="$xm" -v b="$gm" -v xl="$xl" -v gl="$gl" 'BEGIN {
+				m = a / b >= 10 ? "yes" : "no"
+				if (xl > 1 || gl > 1) m = m " (loss>1%: unfair)"
+				print m}')
+		else
+			ratio=n/a met=n/a
+		fi
+		row '   %-6s %14s %14s %8s %8s %9s %9s %-8s %s' "$wl" "${xm:-n/a}" "${gm:-n/a}" \
+			"${xl:-n/a}" "${gl:-n/a}" "$ratio" \
+			"$(awk -v a="${tot_x:-0}" -v b="${tot_g:-0}" 'BEGIN {if (b > 0) printf "%.1fx", a / b; else print "n/a"}')" \
+			'>=10x' "$met"
+	done
+	stop_pid "$XPID"
+	stop_pid "$GPID"
+}
+
+#--- 3. memory ------------------------------------------------------------------
+part_memory() {
+	local p gp gm x_idle x_hwm0 x_rss x_hwm g_idle g_rss g_hwm out stats tmpl evict
+	log "3/3 memory: idle, then a flood of $FLOOD distinct IPFIX templates"
+	if [ ! -x "$O/xdpflowd" ]; then
+		row '3. Memory: SKIPPED (%s/xdpflowd not built)' "$O"
+		return
+	fi
+	p=$(free_port)
+	start_xdpflowd "$LOGS/xdpflowd-mem.log" "netflow://127.0.0.1:$p"
+	if ! wait_listen "$XPID" "$p"; then
+		row '3. Memory: FAILED (xdpflowd did not start: %s)' "$(tail -1 "$LOGS/xdpflowd-mem.log")"
+		return
+	fi
+	if [ "$FLOOD_GOFLOW2" = 1 ] && GOFLOW2=$(O=$O scripts/goflow2.sh); then
+		gp=$(free_port) gm=$(free_port)
+		start_goflow2 "$LOGS/goflow2-mem.log" "netflow://127.0.0.1:$gp" "$gm"
+		wait_listen "$GPID" "$gp" || gp=
+	fi
+	sleep 1
+	x_idle=$(mem_kb "$XPID" VmRSS) x_hwm0=$(mem_kb "$XPID" VmHWM)
+	[ -n "${gp:-}" ] && g_idle=$(mem_kb "$GPID" VmRSS)
+	out=$("$B/udp_replay" --gen ipfix-templates --gen-count "$FLOOD" --src-ports 4 --domains 256 \
+		-t "127.0.0.1:$p" -r "$FLOOD_RATE" -T 300 2>&1)
+	log "  xdpflowd flood: $out"
+	wait_quiet "$XPID" "$p"
+	x_rss=$(mem_kb "$XPID" VmRSS) x_hwm=$(mem_kb "$XPID" VmHWM)
+	stop_pid "$XPID"
+	stats=$(last_report "$LOGS/xdpflowd-mem.log")
+	tmpl=$(grep 'stats exporter=' <<<"$stats" | grep -oE '(^| )templates=[0-9]+' | sed 's/.*=//' | awk '{s += $1} END {print s + 0}')
+	evict=$(grep 'stats exporter=' <<<"$stats" | grep -oE 'templates_evicted=[0-9]+' | sed 's/.*=//' | awk '{s += $1} END {print s + 0}')
+	if [ -n "${gp:-}" ]; then
+		out=$("$B/udp_replay" --gen ipfix-templates --gen-count "$FLOOD" --src-ports 4 --domains 256 \
+			-t "127.0.0.1:$gp" -r "$FLOOD_RATE" -T 300 2>&1)
+		log "  goflow2 flood: $out"
+		wait_quiet "$GPID" "$gp"
+		g_rss=$(mem_kb "$GPID" VmRSS) g_hwm=$(mem_kb "$GPID" VmHWM)
+		stop_pid "$GPID"
+	fi
+	mib() { awk -v k="${1:-}" 'BEGIN {if (k == "") print "n/a"; else printf "%.1f", k / 1024}'; }
+	row '3. Memory (MiB), default settings; flood: %s distinct IPFIX templates (ids x 256 domains x 4 source ports) at %s msg/s' \
+		"$FLOOD" "$FLOOD_RATE"
+	row '   %-34s %10s %10s %9s %-10s %s' measure xdpflowd goflow2 ratio target met
+	row '   %-34s %10s %10s %9s %-10s %s' 'idle VmRSS after start' "$(mib "$x_idle")" "$(mib "${g_idle:-}")" \
+		"$(awk -v a="${x_idle:-0}" -v b="${g_idle:-0}" 'BEGIN {if (a > 0 && b > 0) printf "%.2fx", a / b; else print "n/a"}')" \
+		'<=32' "$(awk -v k="${x_idle:-0}" 'BEGIN {print (k > 0 && k <= 32 * 1024) ? "yes" : "no"}')"
+	row '   %-34s %10s %10s %9s %-10s %s' 'template flood: peak VmHWM' "$(mib "$x_hwm")" "$(mib "${g_hwm:-}")" \
+		"$(awk -v a="${x_hwm:-0}" -v b="${g_hwm:-0}" 'BEGIN {if (a > 0 && b > 0) printf "%.2fx", a / b; else print "n/a"}')" \
+		'<=128' "$(awk -v k="${x_hwm:-0}" 'BEGIN {print (k > 0 && k <= 128 * 1024) ? "yes" : "no"}')"
+	row '   %-34s %10s %10s' 'template flood: VmRSS after' "$(mib "$x_rss")" "$(mib "${g_rss:-}")"
+	row '   xdpflowd counted templates=%s templates_evicted=%s (stats at exit; idle VmHWM %s MiB)' \
+		"$tmpl" "$evict" "$(mib "$x_hwm0")"
+}
+
+part_insert() {
+	if [ -x tests/bench/bench_insert.sh ]; then
+		log "extra: tests/bench/bench_insert.sh"
+		local out
+		out=$(tests/bench/bench_insert.sh 2>&1 | tee "$LOGS/bench_insert.txt" | tail -3)
+		row '4. Inserter (tests/bench/bench_insert.sh):'
+		while read -r l; do row '   %s' "$l"; done <<<"$out"
+	fi
+}
+
+#--- main -------------------------------------------------------------------------
+if ! make --no-print-directory O="$O" "$B/bench_decode" "$B/udp_replay" >&2; then
+	log "could not build the benchmark programs"
+	exit 1
+fi
+started=$(date -u +%FT%TZ)
+load0=$(cut -d' ' -f1-3 /proc/loadavg)
+for part in $PARTS; do
+	case $part in
+	decode) part_decode ;;
+	process) part_process ;;
+	memory) part_memory ;;
+	*) log "unknown part $part" ;;
+	esac
+done
+[ "${BENCH_INSERT:-0}" = 1 ] && part_insert
+
+{
+	echo "xdpflow benchmarks, $started, $(nproc) CPUs, $(git rev-parse --short HEAD 2>/dev/null || echo '?')," \
+		"load average at start $load0 (the machine is shared: compare ratios, not absolute times)"
+	printf '%s\n' "${TABLE[@]}"
+} | tee "$RESULTS"
+log "results in $RESULTS, logs in $LOGS"

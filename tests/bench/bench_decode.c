@@ -1,0 +1,520 @@
+// SPDX-License-Identifier: Apache-2.0
+/*
+ * In-process decode + protobuf encode speed on one core, for NetFlow v9
+ * (20-field IPv4 template), IPFIX (20-field IPv6 template), PG_RECORDS
+ * records per packet, and sFlow v5 (PG_SFLOW_SAMPLES flow samples of a raw
+ * Ethernet/IPv4/TCP header plus extended switch and router records per
+ * datagram); packets come from pktgen.h. Three modes per protocol: full
+ * (decode_datagram into a sink that encode_pb's every flow into a 256 KiB
+ * buffer, as the daemon's pipeline does), decode only (a sink that touches
+ * the record) and encode only (encode_pb over records decoded beforehand).
+ * Rounds run every (protocol, mode) pair in turn so machine noise hits all
+ * alike; each figure is the median over rounds of thread CPU time per flow,
+ * with wall time beside it. Prints a table and one "RESULT" line per
+ * protocol for scripts/bench.sh.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "common/log.h"
+#include "decode/decode.h"
+#include "encode/encode.h"
+
+#include "pktgen.h"
+
+#define N_PKTS 64		 /* distinct data packets per protocol */
+#define MAX_ROUNDS 101
+#define OUT_CAP (256u << 10)	 /* the pipeline's buffer size */
+#define STASH_MAX (N_PKTS * PG_RECORDS)
+
+enum proto { P_NF9, P_IPFIX, P_SFLOW, P__N };
+enum mode { M_FULL, M_DECODE, M_ENCODE, M__N };
+
+static const char *const proto_name[P__N] = { "nf9", "ipfix", "sflow" };
+static const char *const mode_name[M__N] = { "full", "decode", "encode" };
+
+struct sample {
+	double cpu_ns_per_flow;
+	double wall_ns_per_flow;
+};
+
+/* One protocol's input and state. */
+struct workload {
+	uint8_t tmpl[PG_MAX_PKT];
+	size_t tmpl_len; /* 0: no template (sFlow) */
+	uint8_t pkt[N_PKTS][PG_MAX_PKT];
+	size_t len[N_PKTS];
+	struct decode_ctx *ctx;
+	struct flow_rec *stash; /* decoded records for encode-only */
+	size_t n_stash;
+	struct sample s[M__N][MAX_ROUNDS];
+};
+
+struct full_sink {
+	struct flow_sink sink;
+	uint8_t *out;
+	size_t off;
+	uint64_t bytes;
+	uint64_t flows;
+	uint64_t errors;
+};
+
+struct count_sink {
+	struct flow_sink sink;
+	uint64_t flows;
+	uint64_t sum;
+};
+
+struct stash_sink {
+	struct flow_sink sink;
+	struct flow_rec *recs;
+	size_t n, cap;
+};
+
+struct opts {
+	int runs;
+	int ms;
+	int cpu;
+	unsigned protos; /* bit mask of enum proto */
+	int only_mode;	 /* -1: all; else one mode (for perf record) */
+	double seconds;	 /* --seconds: one long run per protocol, for perf */
+	bool show;	 /* --show: print each protocol's first flow as JSON */
+};
+
+static void full_emit(struct flow_sink *s, const struct flow_rec *rec)
+{
+	struct full_sink *f = (struct full_sink *)s;
+	ssize_t n = encode_pb(rec, f->out + f->off, OUT_CAP - f->off);
+
+	if (n == -ENOSPC) {
+		/* "publish" the buffer: start over, as the file writer would */
+		f->off = 0;
+		n = encode_pb(rec, f->out, OUT_CAP);
+	}
+	if (n < 0) {
+		f->errors++;
+		return;
+	}
+	f->off += (size_t)n;
+	f->bytes += (uint64_t)n;
+	f->flows++;
+}
+
+static void count_emit(struct flow_sink *s, const struct flow_rec *rec)
+{
+	struct count_sink *c = (struct count_sink *)s;
+
+	c->flows++;
+	c->sum += rec->bytes + rec->src_port;
+}
+
+static void stash_emit(struct flow_sink *s, const struct flow_rec *rec)
+{
+	struct stash_sink *st = (struct stash_sink *)s;
+
+	if (st->n < st->cap)
+		st->recs[st->n++] = *rec;
+}
+
+static uint64_t clock_ns(clockid_t id)
+{
+	struct timespec ts;
+
+	clock_gettime(id, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
+
+static struct datagram make_dg(const uint8_t *p, size_t len, enum proto pr)
+{
+	struct datagram dg = {
+		.data = p,
+		.len = len,
+		.exporter = { .len = 4, .b = { 198, 18, 0, 1 } },
+		.exporter_port = 40000,
+		.local_port = pr == P_SFLOW ? 6343 : 2055,
+		.time_received_ns = (uint64_t)PG_UNIX_SECS * 1000000000ULL,
+		.hint = pr == P_SFLOW ? DECODE_SFLOW : DECODE_NETFLOW,
+	};
+	return dg;
+}
+
+/* Builds the packets, a context that knows the template, and the stash of
+ * decoded records. 0, or -1 with a message. */
+static int workload_init(struct workload *w, enum proto pr)
+{
+	struct decode_config cfg;
+	struct stash_sink st = { { stash_emit }, NULL, 0, STASH_MAX };
+
+	decode_config_defaults(&cfg);
+	w->ctx = decode_ctx_new(&cfg);
+	w->stash = calloc(STASH_MAX, sizeof(*w->stash));
+	if (!w->ctx || !w->stash) {
+		fprintf(stderr, "bench_decode: out of memory\n");
+		return -1;
+	}
+	for (uint32_t i = 0; i < N_PKTS; i++) {
+		switch (pr) {
+		case P_NF9:
+			w->len[i] = pg_nf9_data(w->pkt[i], PG_MAX_PKT, i + 1, 7);
+			break;
+		case P_IPFIX:
+			w->len[i] = pg_ipfix_data(w->pkt[i], PG_MAX_PKT, i + 1, 7);
+			break;
+		default:
+			w->len[i] = pg_sflow(w->pkt[i], PG_MAX_PKT, i + 1);
+			break;
+		}
+		if (!w->len[i]) {
+			fprintf(stderr, "bench_decode: %s packet too long\n",
+				proto_name[pr]);
+			return -1;
+		}
+	}
+	if (pr == P_NF9)
+		w->tmpl_len = pg_nf9_template(w->tmpl, PG_MAX_PKT, 0, 7);
+	else if (pr == P_IPFIX)
+		w->tmpl_len = pg_ipfix_template(w->tmpl, PG_MAX_PKT, 0, 7);
+	if (w->tmpl_len) {
+		struct datagram dg = make_dg(w->tmpl, w->tmpl_len, pr);
+		int rc = decode_datagram(w->ctx, &dg, &st.sink);
+
+		if (rc < 0) {
+			fprintf(stderr,
+				"bench_decode: %s template rejected: %s\n",
+				proto_name[pr], strerror(-rc));
+			return -1;
+		}
+	}
+	st.recs = w->stash;
+	for (int i = 0; i < N_PKTS; i++) {
+		struct datagram dg = make_dg(w->pkt[i], w->len[i], pr);
+
+		decode_datagram(w->ctx, &dg, &st.sink);
+	}
+	w->n_stash = st.n;
+	if (st.n != (size_t)N_PKTS * (pr == P_SFLOW ? PG_SFLOW_SAMPLES
+						    : PG_RECORDS)) {
+		fprintf(stderr,
+			"bench_decode: %s: %zu flows decoded from %d packets, "
+			"expected %d each\n",
+			proto_name[pr], st.n, N_PKTS,
+			pr == P_SFLOW ? PG_SFLOW_SAMPLES : PG_RECORDS);
+		return -1;
+	}
+	return 0;
+}
+
+/* One timed run of at least ms milliseconds (CPU time). */
+static struct sample run_once(struct workload *w, enum proto pr,
+			      enum mode m, double ms, uint8_t *out,
+			      uint64_t *sink_guard)
+{
+	struct full_sink fs = { { full_emit }, out, 0, 0, 0, 0 };
+	struct count_sink cs = { { count_emit }, 0, 0 };
+	struct flow_sink *sink = m == M_FULL ? &fs.sink : &cs.sink;
+	uint64_t budget = (uint64_t)(ms * 1e6);
+	uint64_t c0 = clock_ns(CLOCK_THREAD_CPUTIME_ID);
+	uint64_t t0 = clock_ns(CLOCK_MONOTONIC);
+	uint64_t flows = 0, c1, t1;
+	struct sample s;
+
+	do {
+		if (m == M_ENCODE) {
+			for (size_t i = 0; i < w->n_stash; i++)
+				full_emit(&fs.sink, &w->stash[i]);
+			flows += w->n_stash;
+		} else {
+			for (int i = 0; i < N_PKTS; i++) {
+				struct datagram dg =
+					make_dg(w->pkt[i], w->len[i], pr);
+				int rc = decode_datagram(w->ctx, &dg, sink);
+
+				if (rc > 0)
+					flows += (uint64_t)rc;
+			}
+		}
+		c1 = clock_ns(CLOCK_THREAD_CPUTIME_ID);
+	} while (c1 - c0 < budget);
+	t1 = clock_ns(CLOCK_MONOTONIC);
+	*sink_guard += fs.bytes + cs.sum + fs.errors;
+	if (fs.errors)
+		fprintf(stderr, "bench_decode: %llu encode errors\n",
+			(unsigned long long)fs.errors);
+	s.cpu_ns_per_flow = flows ? (double)(c1 - c0) / (double)flows : 0;
+	s.wall_ns_per_flow = flows ? (double)(t1 - t0) / (double)flows : 0;
+	return s;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return (x > y) - (x < y);
+}
+
+/* Median, min and max of the n samples' field (cpu or wall). */
+static void stats(const struct sample *s, int n, bool wall, double *med,
+		  double *lo, double *hi)
+{
+	double v[MAX_ROUNDS];
+
+	for (int i = 0; i < n; i++)
+		v[i] = wall ? s[i].wall_ns_per_flow : s[i].cpu_ns_per_flow;
+	qsort(v, (size_t)n, sizeof(v[0]), cmp_double);
+	*med = n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+	*lo = v[0];
+	*hi = v[n - 1];
+}
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"usage: bench_decode [--runs N] [--ms MS] [--cpu C] "
+		"[--proto nf9,ipfix,sflow]\n"
+		"                    [--mode full|decode|encode] [--seconds S]\n"
+		"  --runs N     rounds; each figure is the median (default 7)\n"
+		"  --ms MS      CPU milliseconds per run (default 200)\n"
+		"  --cpu C      pin to CPU C (default: the last CPU; -1: no pin)\n"
+		"  --proto L    protocols to run (default all)\n"
+		"  --mode M     run only this mode (with --seconds: for perf)\n"
+		"  --seconds S  one run of S seconds per protocol, no rounds\n"
+		"  --show       print each protocol's first decoded flow (JSON)\n");
+}
+
+static int parse_int(const char *s, int lo, int hi, int *out)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno || end == s || *end || v < lo || v > hi)
+		return -1;
+	*out = (int)v;
+	return 0;
+}
+
+static int parse_opts(int argc, char **argv, struct opts *o)
+{
+	static const struct option lo[] = {
+		{ "runs", required_argument, NULL, 'r' },
+		{ "ms", required_argument, NULL, 'm' },
+		{ "cpu", required_argument, NULL, 'c' },
+		{ "proto", required_argument, NULL, 'p' },
+		{ "mode", required_argument, NULL, 'M' },
+		{ "seconds", required_argument, NULL, 's' },
+		{ "show", no_argument, NULL, 'S' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int c, v;
+
+	o->runs = 7;
+	o->ms = 200;
+	o->cpu = -2;
+	o->protos = (1u << P__N) - 1;
+	o->only_mode = -1;
+	o->seconds = 0;
+	o->show = false;
+	while ((c = getopt_long(argc, argv, "h", lo, NULL)) != -1) {
+		switch (c) {
+		case 'r':
+			if (parse_int(optarg, 1, MAX_ROUNDS, &o->runs))
+				goto bad;
+			break;
+		case 'm':
+			if (parse_int(optarg, 1, 60000, &o->ms))
+				goto bad;
+			break;
+		case 'c':
+			if (parse_int(optarg, -1, 4095, &o->cpu))
+				goto bad;
+			break;
+		case 'p': {
+			char buf[64], *save = NULL, *tok;
+
+			snprintf(buf, sizeof(buf), "%s", optarg);
+			o->protos = 0;
+			for (tok = strtok_r(buf, ",", &save); tok;
+			     tok = strtok_r(NULL, ",", &save)) {
+				int i;
+
+				for (i = 0; i < P__N; i++)
+					if (!strcmp(tok, proto_name[i]))
+						break;
+				if (i == P__N)
+					goto bad;
+				o->protos |= 1u << i;
+			}
+			if (!o->protos)
+				goto bad;
+			break;
+		}
+		case 'M':
+			for (v = 0; v < M__N; v++)
+				if (!strcmp(optarg, mode_name[v]))
+					break;
+			if (v == M__N)
+				goto bad;
+			o->only_mode = v;
+			break;
+		case 's':
+			if (parse_int(optarg, 1, 600, &v))
+				goto bad;
+			o->seconds = v;
+			break;
+		case 'S':
+			o->show = true;
+			break;
+		case 'h':
+			usage(stdout);
+			exit(0);
+		default:
+			usage(stderr);
+			return -1;
+		}
+	}
+	if (optind != argc)
+		goto bad;
+	return 0;
+bad:
+	fprintf(stderr, "bench_decode: bad option %s\n",
+		optind > 1 && optind <= argc ? argv[optind - 1] : "");
+	return -1;
+}
+
+static void pin(int cpu)
+{
+	cpu_set_t set;
+
+	if (cpu == -1)
+		return;
+	if (cpu == -2) {
+		if (sched_getaffinity(0, sizeof(set), &set))
+			return;
+		for (cpu = CPU_SETSIZE - 1; cpu >= 0 && !CPU_ISSET(cpu, &set);
+		     cpu--)
+			;
+		if (cpu < 0)
+			return;
+	}
+	CPU_ZERO(&set);
+	CPU_SET(cpu, &set);
+	if (sched_setaffinity(0, sizeof(set), &set))
+		fprintf(stderr, "bench_decode: could not pin to CPU %d: %s\n",
+			cpu, strerror(errno));
+	else
+		printf("pinned to CPU %d\n", cpu);
+}
+
+static void report(struct workload *w, const struct opts *o)
+{
+	static const double target_ns[P__N] = { 200, 200, 500 };
+	double med[M__N], lo[M__N], hi[M__N], wmed[M__N], wlo, whi;
+	int n = o->runs;
+
+	printf("\n%-6s %-7s %12s %12s %12s %10s\n", "proto", "mode",
+	       "ns/flow(cpu)", "min..max", "ns/flow(wall)", "Mflows/s");
+	for (int p = 0; p < P__N; p++) {
+		if (!(o->protos & (1u << p)))
+			continue;
+		for (int m = 0; m < M__N; m++) {
+			char range[32];
+
+			stats(w[p].s[m], n, false, &med[m], &lo[m], &hi[m]);
+			stats(w[p].s[m], n, true, &wmed[m], &wlo, &whi);
+			snprintf(range, sizeof(range), "%.0f..%.0f", lo[m],
+				 hi[m]);
+			printf("%-6s %-7s %12.1f %12s %12.1f %10.2f\n",
+			       proto_name[p], mode_name[m], med[m], range,
+			       wmed[m], 1e3 / med[m]);
+		}
+		/* RESULT lines: machine-readable, for scripts/bench.sh. */
+		printf("RESULT proto=%s runs=%d full_ns=%.1f decode_ns=%.1f "
+		       "encode_ns=%.1f full_wall_ns=%.1f per_s=%.0f "
+		       "decode_share=%.2f encode_share=%.2f target_ns=%.0f "
+		       "met=%s unit=%s\n",
+		       proto_name[p], n, med[M_FULL], med[M_DECODE],
+		       med[M_ENCODE], wmed[M_FULL], 1e9 / med[M_FULL],
+		       med[M_DECODE] / med[M_FULL], med[M_ENCODE] / med[M_FULL],
+		       target_ns[p], med[M_FULL] <= target_ns[p] ? "yes" : "no",
+		       p == P_SFLOW ? "samples" : "flows");
+	}
+}
+
+int main(int argc, char **argv)
+{
+	static struct workload w[P__N];
+	struct opts o;
+	uint8_t *out;
+	uint64_t guard = 0;
+
+	if (parse_opts(argc, argv, &o))
+		return 2;
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	log_set_level(LOG_LVL_WARN);
+	pin(o.cpu);
+	out = malloc(OUT_CAP);
+	if (!out)
+		return 1;
+	for (int p = 0; p < P__N; p++)
+		if ((o.protos & (1u << p)) && workload_init(&w[p], p))
+			return 1;
+	printf("packets: nf9 %zu B (%d records), ipfix %zu B (%d records), "
+	       "sflow %zu B (%d samples)\n",
+	       w[P_NF9].len[0], PG_RECORDS, w[P_IPFIX].len[0], PG_RECORDS,
+	       w[P_SFLOW].len[0], PG_SFLOW_SAMPLES);
+
+	if (o.show) {
+		for (int p = 0; p < P__N; p++) {
+			ssize_t n;
+
+			if (!(o.protos & (1u << p)))
+				continue;
+			n = encode_json(&w[p].stash[0], out, OUT_CAP);
+			if (n > 0)
+				printf("%s: %.*s%s", proto_name[p], (int)n, out,
+				       out[n - 1] == '\n' ? "" : "\n");
+		}
+	} else if (o.seconds > 0) {
+		for (int p = 0; p < P__N; p++) {
+			enum mode m = o.only_mode < 0 ? M_FULL : o.only_mode;
+			struct sample s;
+
+			if (!(o.protos & (1u << p)))
+				continue;
+			s = run_once(&w[p], p, m, o.seconds * 1e3, out, &guard);
+			printf("%s %s: %.1f ns/flow (cpu), %.1f (wall)\n",
+			       proto_name[p], mode_name[m], s.cpu_ns_per_flow,
+			       s.wall_ns_per_flow);
+		}
+	} else {
+		/* warm-up, then rounds with every pair in turn */
+		for (int p = 0; p < P__N; p++)
+			if (o.protos & (1u << p))
+				for (int m = 0; m < M__N; m++)
+					run_once(&w[p], p, m, 20, out, &guard);
+		for (int r = 0; r < o.runs; r++)
+			for (int p = 0; p < P__N; p++) {
+				if (!(o.protos & (1u << p)))
+					continue;
+				for (int m = 0; m < M__N; m++)
+					w[p].s[m][r] = run_once(&w[p], p, m,
+								o.ms, out,
+								&guard);
+			}
+		report(w, &o);
+	}
+	fprintf(stderr, "(checksum %llu)\n", (unsigned long long)guard);
+	for (int p = 0; p < P__N; p++) {
+		decode_ctx_free(w[p].ctx);
+		free(w[p].stash);
+	}
+	free(out);
+	return 0;
+}
