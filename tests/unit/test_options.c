@@ -1,0 +1,264 @@
+// SPDX-License-Identifier: Apache-2.0
+/* Unit tests for xdpflowd's option parsing: defaults, each option, every
+ * bad form rejected with a one-line reason, and --help covering the table. */
+#include "unit.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "daemon/options.h"
+
+#define MAX_ARGS 40
+
+/* Parses a NULL-terminated argument list after "xdpflowd". */
+static int parse(struct options *o, char *err, size_t errlen, ...)
+{
+	char *argv[MAX_ARGS + 2];
+	int argc = 0;
+	va_list ap;
+	const char *a;
+
+	argv[argc++] = (char *)"xdpflowd";
+	va_start(ap, errlen);
+	while ((a = va_arg(ap, const char *)) && argc <= MAX_ARGS)
+		argv[argc++] = (char *)a;
+	va_end(ap);
+	argv[argc] = NULL;
+	err[0] = '\0';
+	return options_parse(o, argc, argv, err, errlen);
+}
+
+static int setup(void **state)
+{
+	*state = calloc(1, sizeof(struct options));
+	return *state ? 0 : -1;
+}
+
+static int teardown(void **state)
+{
+	free(*state);
+	return 0;
+}
+
+static void test_defaults(void **state)
+{
+	struct options *o = *state;
+	char err[256];
+
+	assert_int_equal(parse(o, err, sizeof(err), NULL), OPTIONS_RUN);
+	assert_int_equal(o->n_listen, 2);
+	assert_int_equal(o->listen[0].hint, DECODE_NETFLOW);
+	assert_int_equal(o->listen[0].port, 2055);
+	assert_true(o->listen[0].any);
+	assert_int_equal(o->listen[1].hint, DECODE_SFLOW);
+	assert_int_equal(o->listen[1].port, 6343);
+	assert_int_equal(o->workers, 1);
+	assert_int_equal(o->rcvbuf, 32UL << 20);
+	assert_int_equal(o->batch, 64);
+	assert_int_equal(o->allow.n, 0);
+	assert_null(o->pcap);
+	assert_int_equal(o->output, OUT_KIND_FILE);
+	assert_int_equal(o->format, OUT_FORMAT_JSON);
+	assert_string_equal(o->file, "-");
+	assert_string_equal(o->kafka_topic, "flows");
+	assert_int_equal(o->kafka_key, KAFKA_KEY_EXPORTER);
+	assert_int_equal(o->kafka_batch, 1);
+	assert_int_equal(o->n_props, 0);
+	assert_null(o->templates_file);
+	assert_int_equal(o->max_templates, 65536);
+	assert_int_equal(o->log_level, LOG_LVL_INFO);
+	assert_false(o->metrics);
+	assert_int_equal(o->stats_interval, 0);
+}
+
+static void test_every_option(void **state)
+{
+	struct options *o = *state;
+	char err[256];
+
+	assert_int_equal(
+		parse(o, err, sizeof(err), "-l", "netflow://127.0.0.1:2055",
+		      "--listen=sflow://[::1]:6343?count=3,flow://:9995",
+		      "--workers", "4", "--rcvbuf", "8M", "--allow-exporter",
+		      "198.18.0.0/15", "--allow-exporter=2001:2::/48", "-o",
+		      "kafka", "--format", "pb", "--kafka-topic", "t1",
+		      "--kafka-key", "none", "--kafka-batch", "64", "-X",
+		      "compression.codec=lz4", NULL),
+		OPTIONS_RUN);
+	assert_string_equal(err, "");
+	/* -l replaces the defaults and accumulates. */
+	assert_int_equal(o->n_listen, 3);
+	assert_int_equal(o->listen[0].port, 2055);
+	assert_int_equal(o->listen[1].count, 3);
+	assert_int_equal(o->listen[2].hint, DECODE_ANY);
+	assert_int_equal(o->workers, 4);
+	assert_int_equal(o->rcvbuf, 8UL << 20);
+	assert_int_equal(o->allow.n, 2);
+	assert_int_equal(o->output, OUT_KIND_KAFKA);
+	assert_int_equal(o->format, OUT_FORMAT_PB);
+	assert_string_equal(o->kafka_topic, "t1");
+	assert_int_equal(o->kafka_key, KAFKA_KEY_NONE);
+	assert_int_equal(o->kafka_batch, 64);
+	assert_int_equal(o->n_props, 1);
+	assert_string_equal(o->props[0], "compression.codec=lz4");
+
+	assert_int_equal(
+		parse(o, err, sizeof(err), "--pcap", "x.pcap", "--file",
+		      "/tmp/out", "--format", "bin", "--kafka-brokers",
+		      "k1:9092,k2:9092", "--templates-file", "/tmp/t",
+		      "--max-templates", "100", "--log-level", "debug",
+		      "--metrics", "127.0.0.1:9100", "--stats-interval", "10",
+		      "--batch", "1", "--rcvbuf", "0", NULL),
+		OPTIONS_RUN);
+	assert_string_equal(o->pcap, "x.pcap");
+	assert_string_equal(o->file, "/tmp/out");
+	assert_int_equal(o->format, OUT_FORMAT_PB);
+	assert_string_equal(o->kafka_brokers, "k1:9092,k2:9092");
+	assert_string_equal(o->templates_file, "/tmp/t");
+	assert_int_equal(o->max_templates, 100);
+	assert_int_equal(o->log_level, LOG_LVL_DEBUG);
+	assert_true(o->metrics);
+	assert_int_equal(o->metrics_addr.ss_family, AF_INET);
+	assert_int_equal(o->stats_interval, 10);
+	assert_int_equal(o->batch, 1);
+	assert_int_equal(o->rcvbuf, 0);
+	/* The second parse started from the defaults again. */
+	assert_int_equal(o->n_listen, 2);
+	assert_int_equal(o->allow.n, 0);
+
+	assert_int_equal(parse(o, err, sizeof(err), "--metrics", ":9100",
+			       "--rcvbuf", "64KiB", NULL),
+			 OPTIONS_RUN);
+	assert_true(o->metrics_any);
+	assert_int_equal(o->metrics_addr.ss_family, AF_INET6);
+	assert_int_equal(o->rcvbuf, 64 << 10);
+}
+
+static void test_help_version(void **state)
+{
+	struct options *o = *state;
+	char err[256];
+
+	assert_int_equal(parse(o, err, sizeof(err), "-h", NULL), OPTIONS_HELP);
+	assert_int_equal(parse(o, err, sizeof(err), "--help", NULL),
+			 OPTIONS_HELP);
+	assert_int_equal(parse(o, err, sizeof(err), "-V", NULL),
+			 OPTIONS_VERSION);
+	assert_int_equal(parse(o, err, sizeof(err), "--version", NULL),
+			 OPTIONS_VERSION);
+	/* A bad option still fails even with --help. */
+	assert_int_equal(parse(o, err, sizeof(err), "--help", "--bogus", NULL),
+			 -EINVAL);
+}
+
+struct bad_case {
+	const char *a, *b; /* b may be NULL */
+	const char *needle; /* must appear in the message */
+};
+
+static void test_bad_forms(void **state)
+{
+	static const struct bad_case bad[] = {
+		{ "--bogus", NULL, "--bogus" },
+		{ "-q", NULL, "-q" },
+		{ "stray", NULL, "stray" },
+		{ "--workers", NULL, "--workers" },
+		{ "-l", NULL, "-l" },
+		{ "--workers", "0", "workers" },
+		{ "--workers", "65", "1..64" },
+		{ "--workers", "-1", "workers" },
+		{ "--workers", "1.5", "workers" },
+		{ "--workers", "", "workers" },
+		{ "--workers", "4x", "workers" },
+		{ "--workers", " 4", "workers" },
+		{ "--workers", "99999999999999999999", "workers" },
+		{ "--rcvbuf", "2G", "rcvbuf" },
+		{ "--rcvbuf", "1T", "rcvbuf" },
+		{ "--rcvbuf", "M", "rcvbuf" },
+		{ "--batch", "0", "batch" },
+		{ "--batch", "1025", "batch" },
+		{ "--kafka-batch", "0", "kafka-batch" },
+		{ "--max-templates", "0", "max-templates" },
+		{ "--stats-interval", "86401", "stats-interval" },
+		{ "-l", "netflow://:70000", "netflow://:70000" },
+		{ "-l", "ipfix://:4739", "ipfix" },
+		{ "--listen", "netflow://:2055,", "empty" },
+		{ "--allow-exporter", "10.0.0.0/33", "10.0.0.0/33" },
+		{ "--allow-exporter", "example.org", "allow-exporter" },
+		{ "-o", "stdout", "stdout" },
+		{ "--output", "", "output" },
+		{ "--format", "text", "text" },
+		{ "--kafka-key", "src", "kafka-key" },
+		{ "-X", "novalue", "property=value" },
+		{ "-X", "=v", "property" },
+		{ "--log-level", "trace", "trace" },
+		{ "--metrics", "9100", "metrics" },
+		{ "--metrics", "host:9100", "metrics" },
+		{ "--metrics", ":9100?count=2", "metrics" },
+		{ "--file", "", "file" },
+		{ "--pcap", "", "pcap" },
+		{ "--help=x", NULL, "--help" },
+	};
+	struct options *o = *state;
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		char err[256];
+		int rc = bad[i].b ? parse(o, err, sizeof(err), bad[i].a,
+					  bad[i].b, NULL)
+				  : parse(o, err, sizeof(err), bad[i].a, NULL);
+
+		if (rc != -EINVAL)
+			fail_msg("accepted %s %s", bad[i].a,
+				 bad[i].b ? bad[i].b : "");
+		if (!strstr(err, bad[i].needle))
+			fail_msg("message for %s %s lacks '%s': %s", bad[i].a,
+				 bad[i].b ? bad[i].b : "", bad[i].needle, err);
+		assert_null(strchr(err, '\n'));
+	}
+}
+
+static void test_usage_lists_every_option(void **state)
+{
+	static const char *const names[] = {
+		"--listen", "--workers", "--rcvbuf", "--allow-exporter",
+		"--pcap", "--output", "--format", "--file", "--kafka-brokers",
+		"--kafka-topic", "--kafka-key", "--kafka-batch", "-X,",
+		"--templates-file", "--max-templates", "--metrics",
+		"--log-level", "-h, --help", "-V, --version", "-l, --listen",
+		"-o, --output", "netflow://:2055,sflow://:6343",
+	};
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+
+	(void)state;
+	assert_non_null(f);
+	options_usage(f, "xdpflowd");
+	fclose(f);
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (!strstr(buf, names[i]))
+			fail_msg("--help lacks %s", names[i]);
+	/* Lines fit a terminal. */
+	for (char *line = buf, *nl; *line; line = nl + 1) {
+		nl = strchr(line, '\n');
+		assert_non_null(nl);
+		assert_true(nl - line <= 79);
+	}
+	free(buf);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_defaults, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_every_option, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_help_version, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_bad_forms, setup, teardown),
+		cmocka_unit_test(test_usage_lists_every_option),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

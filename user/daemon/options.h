@@ -1,0 +1,77 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * xdpflowd's command line: one table of options (name, argument, default,
+ * help, setter) from which the defaults, the parser and --help are all
+ * derived. Parsing never exits: it returns what to do, or -EINVAL with a
+ * one-line reason, and main turns that into an exit status.
+ */
+#ifndef XDPFLOW_DAEMON_OPTIONS_H
+#define XDPFLOW_DAEMON_OPTIONS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <sys/socket.h>
+
+#include "common/log.h"
+#include "daemon/allow_list.h"
+#include "daemon/listen_uri.h"
+#include "encode/encode.h"
+#include "publish/publish.h"
+
+#define XDPFLOW_VERSION "0.1.0"
+
+#define OPT_MAX_LISTEN 32
+#define OPT_MAX_PROPS 64
+
+struct options {
+	struct listen_uri listen[OPT_MAX_LISTEN];
+	size_t n_listen;
+	bool listen_given; /* the first -l replaces the default list */
+	unsigned workers;
+	unsigned long rcvbuf;
+	size_t batch;
+	struct allow_list allow;
+	const char *pcap; /* NULL: live sockets */
+	enum out_kind output;
+	enum out_format format;
+	const char *file;
+	const char *kafka_brokers;
+	const char *kafka_topic;
+	enum kafka_key kafka_key;
+	unsigned kafka_batch;
+	const char *props[OPT_MAX_PROPS]; /* -X name=value */
+	size_t n_props;
+	const char *templates_file; /* NULL: templates are not kept */
+	unsigned long max_templates;
+	unsigned stats_interval; /* seconds, 0 = off */
+	enum log_level log_level;
+	bool metrics; /* --metrics given */
+	struct sockaddr_storage metrics_addr;
+	socklen_t metrics_addrlen;
+	bool metrics_any; /* empty ADDR: every address, dual-stack */
+	bool help, version;
+};
+
+enum options_action {
+	OPTIONS_RUN = 0,
+	OPTIONS_HELP = 1,	 /* print options_usage, exit 0 */
+	OPTIONS_VERSION = 2, /* print the version, exit 0 */
+};
+
+/* Fills o with every option's default (from the table). */
+void options_defaults(struct options *o);
+
+/*
+ * Parses argv into o (defaults first). Strings in o point into argv or at
+ * literals. Returns an enum options_action, or -EINVAL with a one-line
+ * reason in err (unknown option, missing or malformed value, integer out of
+ * range, stray argument). Not reentrant (getopt_long).
+ */
+int options_parse(struct options *o, int argc, char **argv, char *err,
+		  size_t errlen);
+
+/* Writes --help: usage, every option with its argument, help and default. */
+void options_usage(FILE *f, const char *prog);
+
+#endif
