@@ -1,0 +1,118 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The receive stage's interface: a source of UDP payloads handed out in
+ * batches of struct datagram, borrowed until released. Implementations:
+ * a UDP socket drained with recvmmsg (rx_socket.c), an offline capture read
+ * through libpcap (rx_pcap.c), and later AF_XDP. A struct rx is owned by one
+ * worker thread; its calls are not thread-safe, except rx_get_stats, whose
+ * counters the owner updates with relaxed atomics.
+ */
+#ifndef XDPFLOW_RX_H
+#define XDPFLOW_RX_H
+
+#include <stdatomic.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "common/flow.h"
+
+/* Counters every implementation keeps (zero where meaningless). */
+struct rx_stats {
+	uint64_t packets;   /* datagrams handed out */
+	uint64_t bytes;	    /* their payload bytes */
+	uint64_t drops;	    /* lost before we saw them (kernel queue full) */
+	uint64_t truncated; /* datagrams cut short (buffer, snaplen): dropped */
+	uint64_t ignored;   /* pcap: frames that are not UDP to our ports */
+	uint64_t fragments; /* pcap: IP fragments skipped or unreassembled */
+	uint64_t reassembled; /* pcap: datagrams rebuilt from IPv4 fragments */
+	uint64_t errors;    /* receive errors */
+};
+
+/* The same counters as the owner updates them. */
+struct rx_counters {
+	_Atomic uint64_t packets, bytes, drops, truncated, ignored, fragments,
+		reassembled, errors;
+};
+
+struct rx;
+
+struct rx_ops {
+	const char *name;
+	/* Fills up to max datagrams; see rx_recv. */
+	int (*recv)(struct rx *rx, struct datagram *dgs, size_t max);
+	/* Gives back the datagrams of the last recv. */
+	void (*release)(struct rx *rx, struct datagram *dgs, size_t n);
+	void (*close)(struct rx *rx);
+};
+
+/* The common head of every implementation's object. */
+struct rx {
+	const struct rx_ops *ops;
+	int fd; /* pollable for input, or -1 (always ready: offline input) */
+	struct rx_counters cnt;
+};
+
+/*
+ * Takes up to max datagrams without blocking. Their payloads are borrowed
+ * until rx_release (or the next rx_recv). Returns how many (0: none ready
+ * now), -ENODATA at the end of offline input, or another -errno.
+ */
+static inline int rx_recv(struct rx *rx, struct datagram *dgs, size_t max)
+{
+	return rx->ops->recv(rx, dgs, max);
+}
+
+/* Returns the n datagrams of the last rx_recv to the source. */
+static inline void rx_release(struct rx *rx, struct datagram *dgs, size_t n)
+{
+	if (rx->ops->release)
+		rx->ops->release(rx, dgs, n);
+}
+
+/* The fd to poll for input, or -1 when input is always ready. */
+static inline int rx_fd(const struct rx *rx)
+{
+	return rx->fd;
+}
+
+/* Frees rx and everything it holds. NULL-safe. */
+static inline void rx_close(struct rx *rx)
+{
+	if (rx)
+		rx->ops->close(rx);
+}
+
+/* A snapshot of rx's counters; safe from any thread. */
+static inline void rx_get_stats(const struct rx *rx, struct rx_stats *st)
+{
+	st->packets = atomic_load_explicit(&rx->cnt.packets, memory_order_relaxed);
+	st->bytes = atomic_load_explicit(&rx->cnt.bytes, memory_order_relaxed);
+	st->drops = atomic_load_explicit(&rx->cnt.drops, memory_order_relaxed);
+	st->truncated = atomic_load_explicit(&rx->cnt.truncated, memory_order_relaxed);
+	st->ignored = atomic_load_explicit(&rx->cnt.ignored, memory_order_relaxed);
+	st->fragments = atomic_load_explicit(&rx->cnt.fragments, memory_order_relaxed);
+	st->reassembled = atomic_load_explicit(&rx->cnt.reassembled, memory_order_relaxed);
+	st->errors = atomic_load_explicit(&rx->cnt.errors, memory_order_relaxed);
+}
+
+/* Owner-side increment (relaxed: counters only). */
+static inline void rx_count(_Atomic uint64_t *c, uint64_t n)
+{
+	atomic_store_explicit(c, atomic_load_explicit(c, memory_order_relaxed) + n,
+			      memory_order_relaxed);
+}
+
+/* Sums b into a. */
+static inline void rx_stats_add(struct rx_stats *a, const struct rx_stats *b)
+{
+	a->packets += b->packets;
+	a->bytes += b->bytes;
+	a->drops += b->drops;
+	a->truncated += b->truncated;
+	a->ignored += b->ignored;
+	a->fragments += b->fragments;
+	a->reassembled += b->reassembled;
+	a->errors += b->errors;
+}
+
+#endif
