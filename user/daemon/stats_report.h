@@ -1,0 +1,63 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The daemon's statistics: a snapshot taken by locking each worker in turn
+ * (per-exporter decode counters merged over workers, receive counters,
+ * allow-list refusals) plus the publisher's counters, written either as the
+ * log report or as Prometheus text.
+ *
+ * The log report is parsed by tests and scripts; its lines are, at info
+ * level on stderr:
+ *   xdpflow: info: stats exporter=ADDR NAME=N ...   (one per exporter, by
+ *       address, nonzero counters only, names from dstat_name, in enum
+ *       order; the shared overflow entry is exporter=other-exporters)
+ *   xdpflow: info: stats rx packets=N not_allowed=N ignored=N bytes=N
+ *       drops=N truncated=N fragments=N reassembled=N errors=N
+ *   xdpflow: info: stats publish flows=N messages=N delivery_errors=N
+ *       delivered=N encode_errors=N write_errors=N
+ */
+#ifndef XDPFLOW_DAEMON_STATS_REPORT_H
+#define XDPFLOW_DAEMON_STATS_REPORT_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "daemon/worker.h"
+#include "decode/decode_stats.h"
+#include "publish/publish.h"
+#include "rx/rx.h"
+
+/* Where a snapshot is taken from (all borrowed). */
+struct stats_source {
+	struct worker *workers;
+	size_t n_workers;
+	struct publisher *pub; /* may be NULL */
+};
+
+struct stats_exporter {
+	struct flow_addr addr; /* len 0: the overflow entry */
+	uint64_t c[DSTAT__COUNT];
+};
+
+struct stats_snapshot {
+	struct stats_exporter *exp; /* sorted by address, overflow last */
+	size_t n_exp;
+	struct rx_stats rx;
+	uint64_t not_allowed;
+	struct publish_stats pub;
+	uint64_t encode_errors, write_errors;
+	size_t n_workers;
+};
+
+/* Takes a snapshot (locks each worker briefly). Returns 0 or -ENOMEM. */
+int stats_snapshot_take(const struct stats_source *src,
+			struct stats_snapshot *s);
+void stats_snapshot_free(struct stats_snapshot *s);
+
+/* Writes the report lines above through pr_info. */
+void stats_report_log(const struct stats_snapshot *s);
+
+/* Writes the snapshot as Prometheus text exposition (xdpflow_* metrics). */
+void stats_report_prometheus(const struct stats_snapshot *s, FILE *f);
+
+#endif

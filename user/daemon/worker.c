@@ -1,0 +1,207 @@
+// SPDX-License-Identifier: Apache-2.0
+/* The receive worker thread: poll, drain in batches, filter, decode. */
+#include "daemon/worker.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <sched.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "common/log.h"
+
+#define ROUNDS_PER_LOCK 8 /* batches per source before locks are let go */
+#define POLL_MS 1000	  /* wake at least this often to expire held sets */
+
+static uint64_t realtime_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
+
+int worker_init(struct worker *w, unsigned id, const struct worker_shared *sh,
+		const struct decode_config *dcfg, enum out_format format,
+		struct publisher *pub)
+{
+	memset(w, 0, sizeof(*w));
+	w->id = id;
+	w->sh = sh;
+	atomic_init(&w->waiters, 0);
+	atomic_init(&w->not_allowed, 0);
+	atomic_init(&w->finished, false);
+	w->dgs = calloc(sh->batch ? sh->batch : 1, sizeof(*w->dgs));
+	if (!w->dgs)
+		return -ENOMEM;
+	w->dec = decode_ctx_new(dcfg);
+	if (!w->dec) {
+		free(w->dgs);
+		w->dgs = NULL;
+		return -ENOMEM;
+	}
+	pthread_mutex_init(&w->lock, NULL);
+	pipeline_init(&w->pipe, format, pub);
+	return 0;
+}
+
+int worker_add_rx(struct worker *w, struct rx *rx)
+{
+	if (w->n_rx >= WORKER_MAX_RX)
+		return -E2BIG;
+	w->rx[w->n_rx++] = rx;
+	return 0;
+}
+
+void worker_lock(struct worker *w)
+{
+	atomic_fetch_add(&w->waiters, 1);
+	pthread_mutex_lock(&w->lock);
+	atomic_fetch_sub(&w->waiters, 1);
+}
+
+void worker_unlock(struct worker *w)
+{
+	pthread_mutex_unlock(&w->lock);
+}
+
+static void count(_Atomic uint64_t *c, uint64_t n)
+{
+	atomic_store_explicit(c, atomic_load_explicit(c, memory_order_relaxed) + n,
+			      memory_order_relaxed);
+}
+
+/* One batch from one source; returns what rx_recv returned. */
+static int drain_one(struct worker *w, struct rx *rx)
+{
+	const struct allow_list *allow = w->sh->allow;
+	uint64_t refused = 0;
+	int n = rx_recv(rx, w->dgs, w->sh->batch);
+
+	for (int i = 0; i < n; i++) {
+		if (!allow_list_match(allow, &w->dgs[i].exporter)) {
+			refused++;
+			continue;
+		}
+		decode_datagram(w->dec, &w->dgs[i], &w->pipe.sink);
+	}
+	if (n > 0)
+		rx_release(rx, w->dgs, (size_t)n);
+	if (refused)
+		count(&w->not_allowed, refused);
+	return n;
+}
+
+static void *worker_main(void *arg)
+{
+	struct worker *w = arg;
+	const struct worker_shared *sh = w->sh;
+	struct pollfd pfd[1 + WORKER_MAX_RX];
+	bool ready[WORKER_MAX_RX], ended[WORKER_MAX_RX] = { false };
+	size_t n_ended = 0, n_poll = 1;
+	uint64_t last_expire = log_now_ns();
+	bool offline = false;
+
+	pfd[0] = (struct pollfd){ .fd = sh->stop_fd, .events = POLLIN };
+	for (size_t i = 0; i < w->n_rx; i++) {
+		if (rx_fd(w->rx[i]) < 0)
+			offline = true;
+		pfd[n_poll++] = (struct pollfd){ .fd = rx_fd(w->rx[i]),
+						 .events = POLLIN };
+	}
+
+	while (!atomic_load_explicit(&sh->stop, memory_order_relaxed) &&
+	       n_ended < w->n_rx) {
+		/* Offline sources are always ready: no waiting, the stop flag
+		 * is checked on every turn instead. */
+		int rc = offline ? 0 : poll(pfd, n_poll, POLL_MS);
+
+		if (rc < 0 && errno != EINTR) {
+			w->err = -errno;
+			pr_err("worker %u could not poll its sockets: %s", w->id,
+			       strerror(errno));
+			break;
+		}
+		if (rc > 0 && pfd[0].revents)
+			break;
+		for (size_t i = 0; i < w->n_rx; i++)
+			ready[i] = !ended[i] && (rx_fd(w->rx[i]) < 0 ||
+						 (pfd[i + 1].revents & POLLIN));
+
+		worker_lock(w);
+		for (int round = 0; round < (offline ? 8 : 1) * ROUNDS_PER_LOCK;
+		     round++) {
+			bool more = false;
+
+			for (size_t i = 0; i < w->n_rx; i++) {
+				int n;
+
+				if (!ready[i])
+					continue;
+				n = drain_one(w, w->rx[i]);
+				if (n == -ENODATA) {
+					ended[i] = true;
+					n_ended++;
+				}
+				/* A full batch means more may be queued. */
+				ready[i] = n > 0 && (rx_fd(w->rx[i]) < 0 ||
+						     (size_t)n == sh->batch);
+				more |= ready[i];
+			}
+			if (!more)
+				break;
+		}
+		if (sh->expire && log_now_ns() - last_expire >= POLL_MS * 1000000ULL) {
+			decode_expire(w->dec, realtime_ns());
+			last_expire = log_now_ns();
+		}
+		worker_unlock(w);
+		/* Let a saver or stats reader in before taking the lock again. */
+		for (int i = 0; i < 1000 && atomic_load(&w->waiters); i++)
+			sched_yield();
+	}
+	atomic_store(&w->finished, true);
+	if (sh->done_fd >= 0) {
+		uint64_t one = 1;
+
+		if (write(sh->done_fd, &one, sizeof(one)) < 0)
+			pr_debug("worker %u: could not signal its end: %s", w->id,
+				 strerror(errno));
+	}
+	return NULL;
+}
+
+int worker_start(struct worker *w)
+{
+	int rc = pthread_create(&w->thread, NULL, worker_main, w);
+
+	if (rc)
+		return -rc;
+	w->started = true;
+	return 0;
+}
+
+void worker_join(struct worker *w)
+{
+	if (!w->started)
+		return;
+	pthread_join(w->thread, NULL);
+	w->started = false;
+}
+
+void worker_fini(struct worker *w)
+{
+	if (!w->dec)
+		return;
+	worker_join(w);
+	for (size_t i = 0; i < w->n_rx; i++)
+		rx_close(w->rx[i]);
+	w->n_rx = 0;
+	decode_ctx_free(w->dec);
+	w->dec = NULL;
+	free(w->dgs);
+	w->dgs = NULL;
+	pthread_mutex_destroy(&w->lock);
+}

@@ -1,0 +1,77 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * A receive worker: one thread owning its receive sources (one socket per
+ * listener, or the capture), its decode context and its pipeline. It waits
+ * with poll, drains each ready source in batches, drops datagrams from
+ * exporters outside the allow-list, and decodes the rest while holding its
+ * own mutex, so other threads (template saver, stats) can lock it between
+ * batches and read its context.
+ */
+#ifndef XDPFLOW_DAEMON_WORKER_H
+#define XDPFLOW_DAEMON_WORKER_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "daemon/allow_list.h"
+#include "daemon/pipeline.h"
+#include "decode/decode.h"
+#include "rx/rx.h"
+
+#define WORKER_MAX_RX 32
+
+/* What all workers share, owned by main. */
+struct worker_shared {
+	atomic_bool stop;
+	int stop_fd; /* eventfd: made readable once to wake every worker */
+	int done_fd; /* eventfd: each worker adds 1 when it has finished */
+	const struct allow_list *allow;
+	size_t batch; /* datagrams per receive call */
+	bool expire;  /* call decode_expire on wall-clock time (live input) */
+};
+
+struct worker {
+	unsigned id;
+	const struct worker_shared *sh;
+	pthread_mutex_t lock; /* held while a batch is decoded */
+	atomic_uint waiters;  /* threads waiting for lock: yield to them */
+	struct decode_ctx *dec;
+	struct rx *rx[WORKER_MAX_RX];
+	size_t n_rx;
+	struct datagram *dgs; /* sh->batch slots */
+	_Atomic uint64_t not_allowed;
+	atomic_bool finished;
+	int err; /* why the thread stopped early: 0 or -errno */
+	pthread_t thread;
+	bool started;
+	struct pipeline pipe;
+};
+
+/* Prepares w (not yet running): a decode context from dcfg and a pipeline
+ * writing format to pub. Returns 0 or -ENOMEM. */
+int worker_init(struct worker *w, unsigned id, const struct worker_shared *sh,
+		const struct decode_config *dcfg, enum out_format format,
+		struct publisher *pub);
+
+/* Gives rx to w (w closes it). Returns 0 or -E2BIG (rx is then not taken). */
+int worker_add_rx(struct worker *w, struct rx *rx);
+
+/* Starts the thread. Returns 0 or -errno. */
+int worker_start(struct worker *w);
+
+/* Waits for the thread to end (after sh->stop was raised, or on its own at
+ * the end of offline input). No-op if it never started. */
+void worker_join(struct worker *w);
+
+/* Frees what worker_init and worker_add_rx gave w. Joins first if needed. */
+void worker_fini(struct worker *w);
+
+/* Locks w's decode context against its thread (held between batches only),
+ * and unlocks it. */
+void worker_lock(struct worker *w);
+void worker_unlock(struct worker *w);
+
+#endif
