@@ -697,7 +697,12 @@ int nf_fields_walk(struct decode_ctx *ctx, struct exporter_stats *es,
 				dstats_error(es, DSTAT_ERR_SET,
 					     "reserved set id %u", id);
 		}
-		/* Fewer than 4 bytes left: padding, ignored. */
+		/* Fewer than 4 bytes left: zero padding is fine, anything
+		 * else is a cut set header. */
+		if (pass == 1 && !c.bad && c.left && c.left < 4 &&
+		    !all_zero(c.p, c.left))
+			dstats_error(es, DSTAT_ERR_TRUNCATED,
+				     "%zu stray bytes after the last set", c.left);
 	}
 	return flows;
 }

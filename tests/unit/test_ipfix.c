@@ -1,0 +1,548 @@
+// SPDX-License-Identifier: Apache-2.0
+/* Unit tests for the IPFIX decoder (user/decode/ipfix.c, nf_fields.c):
+ * absolute and relative times, variable-length fields in the 1- and 3-byte
+ * forms, enterprise fields (RFC 5103 reverse counters must not overwrite),
+ * withdrawals, padding, several sets, options sampling (305/306, 302),
+ * message length checks and truncation at every offset. */
+#include "unit.h"
+
+#include <stdlib.h>
+
+#include "decode/decode.h"
+
+/* A tiny export packet builder (big-endian writes, set length patching). */
+struct pb {
+	uint8_t b[8192];
+	size_t n;
+	size_t set;
+};
+
+static void pb_u8(struct pb *p, uint8_t v)
+{
+	p->b[p->n++] = v;
+}
+
+static void pb_u16(struct pb *p, uint16_t v)
+{
+	pb_u8(p, (uint8_t)(v >> 8));
+	pb_u8(p, (uint8_t)v);
+}
+
+static void pb_u32(struct pb *p, uint32_t v)
+{
+	pb_u16(p, (uint16_t)(v >> 16));
+	pb_u16(p, (uint16_t)v);
+}
+
+static inline void pb_u64(struct pb *p, uint64_t v)
+{
+	pb_u32(p, (uint32_t)(v >> 32));
+	pb_u32(p, (uint32_t)v);
+}
+
+static void pb_bytes(struct pb *p, const void *v, size_t n)
+{
+	memcpy(p->b + p->n, v, n);
+	p->n += n;
+}
+
+static void pb_set_begin(struct pb *p, uint16_t id)
+{
+	p->set = p->n;
+	pb_u16(p, id);
+	pb_u16(p, 0);
+}
+
+/* Ends the set, padding it with zeros to a multiple of `align`. */
+static void pb_set_end(struct pb *p, size_t align)
+{
+	while ((p->n - p->set) % align)
+		pb_u8(p, 0);
+	p->b[p->set + 2] = (uint8_t)((p->n - p->set) >> 8);
+	p->b[p->set + 3] = (uint8_t)(p->n - p->set);
+}
+
+#define EXPORT 1700000000u
+#define BASE_NS (EXPORT * 1000000000ULL)
+#define NTP_OFF 2208988800ULL
+
+static void ipfix_hdr(struct pb *p, uint32_t seq, uint32_t dom)
+{
+	p->n = 0;
+	pb_u16(p, 10);
+	pb_u16(p, 0);
+	pb_u32(p, EXPORT);
+	pb_u32(p, seq);
+	pb_u32(p, dom);
+}
+
+static void ipfix_fin(struct pb *p)
+{
+	p->b[2] = (uint8_t)(p->n >> 8);
+	p->b[3] = (uint8_t)p->n;
+}
+
+static void field(struct pb *p, uint16_t ie, uint16_t len)
+{
+	pb_u16(p, ie);
+	pb_u16(p, len);
+}
+
+static void efield(struct pb *p, uint16_t ie, uint16_t len, uint32_t pen)
+{
+	pb_u16(p, ie | 0x8000);
+	pb_u16(p, len);
+	pb_u32(p, pen);
+}
+
+struct fixture {
+	struct decode_config cfg;
+	struct decode_ctx *ctx;
+	struct unit_sink us;
+	struct datagram dg;
+	struct pb p;
+};
+
+static int setup(void **state)
+{
+	struct fixture *f = calloc(1, sizeof(*f));
+
+	decode_config_defaults(&f->cfg);
+	f->cfg.max_templates = 64;
+	f->cfg.max_exporters = 16;
+	f->ctx = decode_ctx_new(&f->cfg);
+	assert_non_null(f->ctx);
+	unit_sink_init(&f->us);
+	f->dg.exporter.len = 16;
+	memcpy(f->dg.exporter.b, "\x20\x01\x00\x02\0\0\0\0\0\0\0\0\0\0\0\x01", 16);
+	f->dg.exporter_port = 4739;
+	f->dg.time_received_ns = BASE_NS + 7;
+	*state = f;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fixture *f = *state;
+
+	decode_ctx_free(f->ctx);
+	free(f);
+	return 0;
+}
+
+static int feed(struct fixture *f)
+{
+	ipfix_fin(&f->p);
+	f->dg.data = f->p.b;
+	f->dg.len = f->p.n;
+	return decode_datagram(f->ctx, &f->dg, &f->us.sink);
+}
+
+static uint64_t st(struct fixture *f, enum dstat s)
+{
+	struct exporter_stats *es =
+		dstats_get((struct dstats_table *)decode_stats(f->ctx),
+			   &f->dg.exporter);
+	return es->c[s];
+}
+
+static uint64_t errors(struct fixture *f)
+{
+	uint64_t n = 0;
+
+	for (int s = DSTAT_ERR_FIRST; s < DSTAT__COUNT; s++)
+		n += st(f, s);
+	return n;
+}
+
+static const uint8_t v6src[16] = { 0x20, 0x01, 0x00, 0x02, 0, 0, 0, 0,
+				   0,	 0,    0,    0,	   0, 0, 0, 0x10 };
+
+/* Template 300: IPv6 addresses, ports, proto, forward counters (1, 2),
+ * RFC 5103 reverse counters (PEN 29305, ie 1 and 2), ntop's PEN 35632
+ * field, absolute times in every unit, delta micro end. */
+static void tmpl_300(struct pb *p)
+{
+	pb_set_begin(p, 2);
+	pb_u16(p, 300);
+	pb_u16(p, 14);
+	field(p, 27, 16);
+	field(p, 28, 16);
+	field(p, 7, 2);
+	field(p, 11, 2);
+	field(p, 4, 1);
+	field(p, 1, 8);
+	field(p, 2, 4);	  /* reduced-size packets */
+	efield(p, 1, 8, 29305);
+	efield(p, 2, 8, 29305);
+	efield(p, 80, 4, 35632);
+	field(p, 152, 8); /* start ms */
+	field(p, 157, 8); /* end ns (NTP) */
+	field(p, 31, 4);
+	field(p, 139, 2);
+	pb_set_end(p, 4);
+}
+
+static void rec_300(struct pb *p, uint8_t i)
+{
+	pb_bytes(p, v6src, 16);
+	pb_bytes(p, v6src, 15);
+	pb_u8(p, 0x20 + i);
+	pb_u16(p, 5000);
+	pb_u16(p, 80);
+	pb_u8(p, 58);
+	pb_u64(p, 123456789012ULL + i);
+	pb_u32(p, 1000 + i);
+	pb_u64(p, 999); /* reverse octets */
+	pb_u64(p, 998); /* reverse packets */
+	pb_u32(p, 0xdeadbeef);
+	pb_u64(p, BASE_NS / 1000000 - 2000);
+	pb_u64(p, (EXPORT - 1 + NTP_OFF) << 32 | 0x80000000u); /* .5 s */
+	pb_u32(p, 0xabcde);
+	pb_u16(p, 0x8001);
+}
+
+static void test_template_data_times_enterprise(void **state)
+{
+	struct fixture *f = *state;
+	const struct flow_rec *r;
+
+	ipfix_hdr(&f->p, 5, 33);
+	tmpl_300(&f->p);
+	pb_set_begin(&f->p, 300);
+	rec_300(&f->p, 0);
+	rec_300(&f->p, 1);
+	pb_set_end(&f->p, 4); /* padding of 2 bytes after 2 records */
+	assert_int_equal(feed(f), 2);
+	assert_int_equal(errors(f), 0);
+	r = &f->us.flows[1];
+	assert_int_equal(r->type, FLOW_TYPE_IPFIX);
+	assert_int_equal(r->sequence_num, 5);
+	assert_int_equal(r->observation_domain_id, 33);
+	assert_int_equal(r->sampler_address.len, 16);
+	assert_int_equal(r->sampler_port, 4739);
+	assert_int_equal(r->time_received_ns, BASE_NS + 7);
+	assert_int_equal(r->src_addr.len, 16);
+	assert_memory_equal(r->src_addr.b, v6src, 16);
+	assert_int_equal(r->dst_addr.b[15], 0x21);
+	assert_int_equal(r->etype, 0x86dd);
+	assert_int_equal(r->src_port, 5000);
+	assert_int_equal(r->dst_port, 80);
+	assert_int_equal(r->proto, 58);
+	assert_int_equal(r->bytes, 123456789013ULL);
+	assert_int_equal(r->packets, 1001);
+	assert_int_equal(r->time_flow_start_ns, BASE_NS - 2000000000ULL);
+	assert_int_equal(r->time_flow_end_ns, BASE_NS - 500000000ULL);
+	assert_int_equal(r->ipv6_flow_label, 0xabcde);
+	assert_int_equal(r->icmp_type, 0x80);
+	assert_int_equal(r->icmp_code, 1);
+}
+
+/* Variable-length fields: 1-byte length and 255 + 2-byte length forms. */
+static void test_varlen(void **state)
+{
+	struct fixture *f = *state;
+	uint8_t big[300];
+
+	memset(big, 'x', sizeof(big));
+	ipfix_hdr(&f->p, 1, 1);
+	pb_set_begin(&f->p, 2);
+	pb_u16(&f->p, 301);
+	pb_u16(&f->p, 5);
+	field(&f->p, 96, 0xffff); /* applicationName: skipped */
+	field(&f->p, 8, 0xffff);  /* IPv4 src as varlen */
+	field(&f->p, 1, 0xffff);  /* octets as varlen (3 bytes) */
+	efield(&f->p, 5, 0xffff, 9);
+	field(&f->p, 12, 4);
+	pb_set_end(&f->p, 4);
+	pb_set_begin(&f->p, 301);
+	/* record 1: short forms */
+	pb_u8(&f->p, 3);
+	pb_bytes(&f->p, "abc", 3);
+	pb_u8(&f->p, 4);
+	pb_bytes(&f->p, "\xc6\x12\x00\x05", 4);
+	pb_u8(&f->p, 3);
+	pb_bytes(&f->p, "\x01\x00\x00", 3);
+	pb_u8(&f->p, 0);
+	pb_bytes(&f->p, "\xc6\x13\x00\x06", 4);
+	/* record 2: 3-byte forms, 300-byte name, empty enterprise field */
+	pb_u8(&f->p, 255);
+	pb_u16(&f->p, sizeof(big));
+	pb_bytes(&f->p, big, sizeof(big));
+	pb_u8(&f->p, 255);
+	pb_u16(&f->p, 4);
+	pb_bytes(&f->p, "\xc6\x12\x00\x07", 4);
+	pb_u8(&f->p, 255);
+	pb_u16(&f->p, 2);
+	pb_bytes(&f->p, "\x02\x00", 2);
+	pb_u8(&f->p, 255);
+	pb_u16(&f->p, 0);
+	pb_bytes(&f->p, "\xc6\x13\x00\x08", 4);
+	pb_set_end(&f->p, 1);
+	assert_int_equal(feed(f), 2);
+	assert_int_equal(errors(f), 0);
+	assert_int_equal(f->us.flows[0].bytes, 0x10000);
+	assert_int_equal(f->us.flows[0].src_addr.b[3], 5);
+	assert_int_equal(f->us.flows[0].dst_addr.b[3], 6);
+	assert_int_equal(f->us.flows[1].bytes, 0x200);
+	assert_int_equal(f->us.flows[1].src_addr.b[3], 7);
+	assert_int_equal(f->us.flows[1].dst_addr.b[3], 8);
+	assert_int_equal(f->us.flows[1].etype, 0x800);
+
+	/* A record whose varlen field runs past the set: counted, the record
+	 * before it kept. */
+	f->us.n = 0;
+	ipfix_hdr(&f->p, 2, 1);
+	pb_set_begin(&f->p, 301);
+	pb_u8(&f->p, 0);
+	pb_u8(&f->p, 4);
+	pb_bytes(&f->p, "\xc6\x12\x00\x09", 4);
+	pb_u8(&f->p, 1);
+	pb_u8(&f->p, 1);
+	pb_u8(&f->p, 0);
+	pb_bytes(&f->p, "\xc6\x13\x00\x06", 4);
+	pb_u8(&f->p, 255);
+	pb_u16(&f->p, 400);
+	pb_bytes(&f->p, big, 10);
+	pb_set_end(&f->p, 1);
+	assert_int_equal(feed(f), 1);
+	assert_int_equal(st(f, DSTAT_ERR_SET), 1);
+}
+
+static void simple_tmpl(struct pb *p, uint16_t tid)
+{
+	pb_set_begin(p, 2);
+	pb_u16(p, tid);
+	pb_u16(p, 2);
+	field(p, 8, 4);
+	field(p, 2, 4);
+	pb_set_end(p, 4);
+}
+
+static void simple_data(struct pb *p, uint16_t tid, uint32_t pkts)
+{
+	pb_set_begin(p, tid);
+	pb_bytes(p, "\xc6\x12\x00\x01", 4);
+	pb_u32(p, pkts);
+	pb_set_end(p, 4);
+}
+
+static void test_withdrawal(void **state)
+{
+	struct fixture *f = *state;
+
+	ipfix_hdr(&f->p, 1, 1);
+	simple_tmpl(&f->p, 400);
+	simple_tmpl(&f->p, 401);
+	simple_tmpl(&f->p, 402);
+	simple_data(&f->p, 400, 1);
+	simple_data(&f->p, 401, 2);
+	simple_data(&f->p, 402, 3);
+	assert_int_equal(feed(f), 3);
+	assert_true(decode_templates_dirty(f->ctx));
+	/* withdraw 400 */
+	ipfix_hdr(&f->p, 2, 1);
+	pb_set_begin(&f->p, 2);
+	pb_u16(&f->p, 400);
+	pb_u16(&f->p, 0);
+	pb_set_end(&f->p, 4);
+	simple_data(&f->p, 400, 1);
+	simple_data(&f->p, 401, 2);
+	assert_int_equal(feed(f), 1);
+	assert_int_equal(st(f, DSTAT_TEMPLATE_WITHDRAWALS), 1);
+	assert_int_equal(st(f, DSTAT_SETS_HELD), 1);
+	assert_true(decode_templates_dirty(f->ctx));
+	/* withdraw all (template id 2) */
+	ipfix_hdr(&f->p, 3, 1);
+	pb_set_begin(&f->p, 2);
+	pb_u16(&f->p, 2);
+	pb_u16(&f->p, 0);
+	pb_set_end(&f->p, 4);
+	simple_data(&f->p, 401, 2);
+	simple_data(&f->p, 402, 3);
+	assert_int_equal(feed(f), 0);
+	assert_int_equal(st(f, DSTAT_SETS_HELD), 3);
+	/* relearn 402: its held set replays */
+	ipfix_hdr(&f->p, 4, 1);
+	simple_tmpl(&f->p, 402);
+	assert_int_equal(feed(f), 1);
+	assert_int_equal(st(f, DSTAT_SETS_REPLAYED), 1);
+}
+
+static void opt_tmpl(struct pb *p, uint16_t tid)
+{
+	pb_set_begin(p, 3);
+	pb_u16(p, tid);
+	pb_u16(p, 4);
+	pb_u16(p, 1);
+	field(p, 302, 4); /* scope: selectorId */
+	field(p, 305, 4);
+	field(p, 306, 4);
+	field(p, 160, 8);
+	pb_set_end(p, 4);
+}
+
+static void test_options_sampling_and_sysinit(void **state)
+{
+	struct fixture *f = *state;
+
+	ipfix_hdr(&f->p, 1, 7);
+	opt_tmpl(&f->p, 500);
+	pb_set_begin(&f->p, 2); /* data template: 302, 21, 22, 8 */
+	pb_u16(&f->p, 501);
+	pb_u16(&f->p, 4);
+	field(&f->p, 302, 2);
+	field(&f->p, 22, 4);
+	field(&f->p, 21, 4);
+	field(&f->p, 8, 4);
+	pb_set_end(&f->p, 4);
+	pb_set_begin(&f->p, 501);
+	pb_u16(&f->p, 3);
+	pb_u32(&f->p, 1000);
+	pb_u32(&f->p, 3000);
+	pb_bytes(&f->p, "\xc6\x12\x00\x01", 4);
+	pb_set_end(&f->p, 4);
+	pb_set_begin(&f->p, 500);
+	pb_u32(&f->p, 3); /* selector 3: 1 in (1 + 99) */
+	pb_u32(&f->p, 1);
+	pb_u32(&f->p, 99);
+	pb_u64(&f->p, BASE_NS / 1000000 - 60000);
+	pb_set_end(&f->p, 4);
+	assert_int_equal(feed(f), 1);
+	assert_int_equal(st(f, DSTAT_OPTIONS_RECORDS), 1);
+	assert_int_equal(f->us.flows[0].sampling_rate, 100);
+	assert_int_equal(f->us.flows[0].sampler_id, 3);
+	assert_int_equal(f->us.flows[0].time_flow_start_ns,
+			 BASE_NS - 59000000000ULL);
+	assert_int_equal(f->us.flows[0].time_flow_end_ns,
+			 BASE_NS - 57000000000ULL);
+	/* Options template withdraw-all (id 3) keeps data templates. */
+	ipfix_hdr(&f->p, 2, 7);
+	pb_set_begin(&f->p, 3);
+	pb_u16(&f->p, 3);
+	pb_u16(&f->p, 0);
+	pb_set_end(&f->p, 4);
+	pb_set_begin(&f->p, 501);
+	pb_u16(&f->p, 3);
+	pb_u32(&f->p, 1000);
+	pb_u32(&f->p, 3000);
+	pb_bytes(&f->p, "\xc6\x12\x00\x01", 4);
+	pb_set_end(&f->p, 4);
+	pb_set_begin(&f->p, 500);
+	pb_u32(&f->p, 3);
+	pb_u32(&f->p, 1);
+	pb_u32(&f->p, 9);
+	pb_u64(&f->p, 0);
+	pb_set_end(&f->p, 4);
+	assert_int_equal(feed(f), 1);
+	assert_int_equal(f->us.flows[1].sampling_rate, 100);
+	assert_int_equal(st(f, DSTAT_SETS_HELD), 1);
+}
+
+static void test_bad_sets_and_lengths(void **state)
+{
+	struct fixture *f = *state;
+	size_t n;
+
+	ipfix_hdr(&f->p, 1, 1);
+	simple_tmpl(&f->p, 400);
+	pb_set_begin(&f->p, 4); /* reserved set id */
+	pb_u32(&f->p, 0);
+	pb_set_end(&f->p, 4);
+	pb_set_begin(&f->p, 2); /* template id < 256 */
+	pb_u16(&f->p, 17);
+	pb_u16(&f->p, 1);
+	field(&f->p, 8, 4);
+	pb_set_end(&f->p, 4);
+	pb_set_begin(&f->p, 2); /* enterprise field cut */
+	pb_u16(&f->p, 402);
+	pb_u16(&f->p, 2);
+	field(&f->p, 8, 4);
+	pb_u16(&f->p, 0x8001);
+	pb_u16(&f->p, 4);
+	pb_set_end(&f->p, 4);
+	pb_set_begin(&f->p, 3); /* scope count > field count */
+	pb_u16(&f->p, 403);
+	pb_u16(&f->p, 1);
+	pb_u16(&f->p, 2);
+	field(&f->p, 8, 4);
+	pb_set_end(&f->p, 4);
+	simple_data(&f->p, 400, 1);
+	assert_int_equal(feed(f), 1);
+	assert_int_equal(st(f, DSTAT_ERR_SET), 1);
+	assert_int_equal(st(f, DSTAT_ERR_TEMPLATE), 3);
+
+	/* Header length past the datagram: counted, whole sets decoded. */
+	ipfix_hdr(&f->p, 2, 1);
+	simple_data(&f->p, 400, 1);
+	simple_data(&f->p, 400, 2);
+	ipfix_fin(&f->p);
+	n = f->p.n;
+	f->p.b[3] += 4;
+	f->dg.data = f->p.b;
+	f->dg.len = n - 2;
+	assert_int_equal(decode_datagram(f->ctx, &f->dg, &f->us.sink), 1);
+	assert_int_equal(st(f, DSTAT_ERR_TRUNCATED), 1);
+	assert_int_equal(st(f, DSTAT_ERR_LENGTH), 1);
+	/* Header length below 16: rejected. */
+	f->p.b[2] = 0;
+	f->p.b[3] = 15;
+	assert_true(decode_datagram(f->ctx, &f->dg, &f->us.sink) < 0);
+	assert_int_equal(st(f, DSTAT_ERR_LENGTH), 2);
+	/* Header length 2 short of the datagram (telegraf issue 14370):
+	 * the last set is still decoded, counted. */
+	f->p.b[2] = (uint8_t)((n - 2) >> 8);
+	f->p.b[3] = (uint8_t)(n - 2);
+	f->dg.len = n;
+	assert_int_equal(decode_datagram(f->ctx, &f->dg, &f->us.sink), 2);
+	assert_int_equal(st(f, DSTAT_ERR_LENGTH), 3);
+}
+
+static void test_truncation_every_offset(void **state)
+{
+	struct fixture *f = *state;
+	struct pb full;
+
+	ipfix_hdr(&full, 5, 33);
+	tmpl_300(&full);
+	opt_tmpl(&full, 500);
+	pb_set_begin(&full, 300);
+	rec_300(&full, 0);
+	rec_300(&full, 1);
+	pb_set_end(&full, 4);
+	ipfix_fin(&full);
+	for (size_t cut = 0; cut < full.n; cut++) {
+		uint8_t *copy = malloc(cut ? cut : 1);
+		uint64_t before = errors(f);
+		int rc;
+
+		decode_ctx_free(f->ctx);
+		f->ctx = decode_ctx_new(&f->cfg);
+		before = errors(f);
+		memcpy(copy, full.b, cut);
+		f->dg.data = copy;
+		f->dg.len = cut;
+		rc = decode_datagram(f->ctx, &f->dg, &f->us.sink);
+		assert_true(rc <= 2);
+		/* the header length always says more than there is */
+		if (errors(f) <= before)
+			fail_msg("cut at %zu not counted", cut);
+		free(copy);
+	}
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+#define T(x) cmocka_unit_test_setup_teardown(x, setup, teardown)
+		T(test_template_data_times_enterprise),
+		T(test_varlen),
+		T(test_withdrawal),
+		T(test_options_sampling_and_sysinit),
+		T(test_bad_sets_and_lengths),
+		T(test_truncation_every_offset),
+#undef T
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,571 @@
+// SPDX-License-Identifier: Apache-2.0
+/* Unit tests for the NetFlow v9 decoder (user/decode/nf9.c, nf_fields.c):
+ * templates and data in one packet and across packets, held data sets,
+ * options sampling per sampler id, uptime-relative times across the wrap,
+ * padding, bad flowsets and templates, truncation at every offset. */
+#include "unit.h"
+
+#include <stdlib.h>
+
+#include "decode/decode.h"
+
+/* A tiny export packet builder (big-endian writes, set length patching). */
+struct pb {
+	uint8_t b[8192];
+	size_t n;
+	size_t set;
+};
+
+static void pb_u8(struct pb *p, uint8_t v)
+{
+	p->b[p->n++] = v;
+}
+
+static void pb_u16(struct pb *p, uint16_t v)
+{
+	pb_u8(p, (uint8_t)(v >> 8));
+	pb_u8(p, (uint8_t)v);
+}
+
+static void pb_u32(struct pb *p, uint32_t v)
+{
+	pb_u16(p, (uint16_t)(v >> 16));
+	pb_u16(p, (uint16_t)v);
+}
+
+static inline void pb_u64(struct pb *p, uint64_t v)
+{
+	pb_u32(p, (uint32_t)(v >> 32));
+	pb_u32(p, (uint32_t)v);
+}
+
+static void pb_bytes(struct pb *p, const void *v, size_t n)
+{
+	memcpy(p->b + p->n, v, n);
+	p->n += n;
+}
+
+static void pb_set_begin(struct pb *p, uint16_t id)
+{
+	p->set = p->n;
+	pb_u16(p, id);
+	pb_u16(p, 0);
+}
+
+/* Ends the set, padding it with zeros to a multiple of `align`. */
+static void pb_set_end(struct pb *p, size_t align)
+{
+	while ((p->n - p->set) % align)
+		pb_u8(p, 0);
+	p->b[p->set + 2] = (uint8_t)((p->n - p->set) >> 8);
+	p->b[p->set + 3] = (uint8_t)(p->n - p->set);
+}
+
+#define UPTIME 1000u
+#define SECS 1700000000u
+#define BASE_NS (SECS * 1000000000ULL)
+
+static void v9_hdr(struct pb *p, uint32_t seq, uint32_t srcid)
+{
+	p->n = 0;
+	pb_u16(p, 9);
+	pb_u16(p, 0); /* count: unreliable, not used */
+	pb_u32(p, UPTIME);
+	pb_u32(p, SECS);
+	pb_u32(p, seq);
+	pb_u32(p, srcid);
+}
+
+/* Template 256: a 20-field IPv4 flow template. Record length 64. */
+static const uint16_t t256[][2] = {
+	{ 8, 4 },  { 12, 4 }, { 15, 4 }, { 7, 2 },  { 11, 2 }, { 4, 1 },
+	{ 6, 1 },  { 5, 1 },  { 1, 4 },  { 2, 4 },  { 10, 2 }, { 14, 2 },
+	{ 22, 4 }, { 21, 4 }, { 16, 4 }, { 17, 4 }, { 9, 1 },  { 13, 1 },
+	{ 56, 6 }, { 58, 2 },
+};
+#define T256_LEN 59
+
+static void tmpl_256(struct pb *p)
+{
+	pb_set_begin(p, 0);
+	pb_u16(p, 256);
+	pb_u16(p, 20);
+	for (int i = 0; i < 20; i++) {
+		pb_u16(p, t256[i][0]);
+		pb_u16(p, t256[i][1]);
+	}
+	pb_set_end(p, 4);
+}
+
+static void rec_256(struct pb *p, uint8_t i, uint32_t first, uint32_t last)
+{
+	pb_bytes(p, ((uint8_t[]){ 198, 18, 0, i }), 4);
+	pb_bytes(p, ((uint8_t[]){ 198, 19, 0, 2 }), 4);
+	pb_bytes(p, ((uint8_t[]){ 198, 18, 0, 254 }), 4);
+	pb_u16(p, 1000 + i);
+	pb_u16(p, 53);
+	pb_u8(p, 17);
+	pb_u8(p, 0x12);
+	pb_u8(p, 0xb8);
+	pb_u32(p, 100 * i + 100);
+	pb_u32(p, i + 1);
+	pb_u16(p, 3);
+	pb_u16(p, 4);
+	pb_u32(p, first);
+	pb_u32(p, last);
+	pb_u32(p, 65000);
+	pb_u32(p, 4200000000u);
+	pb_u8(p, 24);
+	pb_u8(p, 16);
+	pb_bytes(p, ((uint8_t[]){ 0, 0x11, 0x22, 0x33, 0x44, 0x55 }), 6);
+	pb_u16(p, 42);
+}
+
+static void data_256(struct pb *p, int n)
+{
+	pb_set_begin(p, 256);
+	for (int i = 0; i < n; i++)
+		rec_256(p, (uint8_t)i, UPTIME - 500, UPTIME - 100);
+	pb_set_end(p, 4);
+}
+
+struct fixture {
+	struct decode_config cfg;
+	struct decode_ctx *ctx;
+	struct unit_sink us;
+	struct datagram dg;
+	struct pb p;
+};
+
+static int setup(void **state)
+{
+	struct fixture *f = calloc(1, sizeof(*f));
+
+	decode_config_defaults(&f->cfg);
+	f->cfg.max_templates = 64;
+	f->cfg.max_exporters = 16;
+	f->ctx = decode_ctx_new(&f->cfg);
+	assert_non_null(f->ctx);
+	unit_sink_init(&f->us);
+	f->dg.exporter.len = 4;
+	memcpy(f->dg.exporter.b, (uint8_t[]){ 198, 18, 1, 1 }, 4);
+	f->dg.exporter_port = 2055;
+	f->dg.time_received_ns = BASE_NS + 5;
+	*state = f;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fixture *f = *state;
+
+	decode_ctx_free(f->ctx);
+	free(f);
+	return 0;
+}
+
+static int feed(struct fixture *f)
+{
+	f->dg.data = f->p.b;
+	f->dg.len = f->p.n;
+	return decode_datagram(f->ctx, &f->dg, &f->us.sink);
+}
+
+static uint64_t st(struct fixture *f, enum dstat s)
+{
+	struct exporter_stats *es =
+		dstats_get((struct dstats_table *)decode_stats(f->ctx),
+			   &f->dg.exporter);
+	return es->c[s];
+}
+
+static uint64_t errors(struct fixture *f)
+{
+	uint64_t n = 0;
+
+	for (int s = DSTAT_ERR_FIRST; s < DSTAT__COUNT; s++)
+		n += st(f, s);
+	return n;
+}
+
+static void check_rec(const struct flow_rec *r, uint8_t i)
+{
+	assert_int_equal(r->type, FLOW_TYPE_NETFLOW_V9);
+	assert_int_equal(r->sequence_num, 77);
+	assert_int_equal(r->observation_domain_id, 9);
+	assert_int_equal(r->sampler_port, 2055);
+	assert_int_equal(r->sampler_address.len, 4);
+	assert_int_equal(r->src_addr.len, 4);
+	assert_memory_equal(r->src_addr.b, ((uint8_t[]){ 198, 18, 0, i }), 4);
+	assert_memory_equal(r->dst_addr.b, ((uint8_t[]){ 198, 19, 0, 2 }), 4);
+	assert_int_equal(r->next_hop.len, 4);
+	assert_int_equal(r->src_port, 1000 + i);
+	assert_int_equal(r->dst_port, 53);
+	assert_int_equal(r->proto, 17);
+	assert_int_equal(r->tcp_flags, 0x12);
+	assert_int_equal(r->ip_tos, 0xb8);
+	assert_int_equal(r->bytes, 100 * i + 100);
+	assert_int_equal(r->packets, i + 1);
+	assert_int_equal(r->in_if, 3);
+	assert_int_equal(r->out_if, 4);
+	assert_int_equal(r->src_as, 65000);
+	assert_int_equal(r->dst_as, 4200000000u);
+	assert_int_equal(r->src_net, 24);
+	assert_int_equal(r->dst_net, 16);
+	assert_int_equal(r->src_mac, 0x1122334455ULL);
+	assert_int_equal(r->vlan_id, 42);
+	assert_int_equal(r->src_vlan, 42);
+	assert_int_equal(r->etype, 0x800);
+}
+
+static void test_template_and_data_one_packet(void **state)
+{
+	struct fixture *f = *state;
+
+	v9_hdr(&f->p, 77, 9);
+	tmpl_256(&f->p);
+	data_256(&f->p, 3);
+	assert_int_equal(feed(f), 3);
+	assert_int_equal(f->us.n, 3);
+	for (uint8_t i = 0; i < 3; i++)
+		check_rec(&f->us.flows[i], i);
+	assert_int_equal(f->us.flows[0].time_received_ns, BASE_NS + 5);
+	assert_int_equal(f->us.flows[0].time_flow_start_ns, BASE_NS - 500000000ULL);
+	assert_int_equal(f->us.flows[0].time_flow_end_ns, BASE_NS - 100000000ULL);
+	assert_int_equal(st(f, DSTAT_TEMPLATES), 1);
+	assert_int_equal(st(f, DSTAT_NF9_PACKETS), 1);
+	assert_int_equal(st(f, DSTAT_FLOWS), 3);
+	assert_int_equal(errors(f), 0);
+	assert_true(decode_templates_dirty(f->ctx));
+	assert_false(decode_templates_dirty(f->ctx));
+	/* The same template again is no change. */
+	assert_int_equal(feed(f), 3);
+	assert_false(decode_templates_dirty(f->ctx));
+}
+
+static void test_across_packets_and_other_domain(void **state)
+{
+	struct fixture *f = *state;
+
+	v9_hdr(&f->p, 77, 9);
+	tmpl_256(&f->p);
+	assert_int_equal(feed(f), 0);
+	v9_hdr(&f->p, 77, 9);
+	data_256(&f->p, 2);
+	assert_int_equal(feed(f), 2);
+	check_rec(&f->us.flows[1], 1);
+	/* Another source id does not share the template: held. */
+	v9_hdr(&f->p, 78, 10);
+	data_256(&f->p, 2);
+	assert_int_equal(feed(f), 0);
+	assert_int_equal(st(f, DSTAT_SETS_HELD), 1);
+	/* Nor does another exporter address. */
+	f->dg.exporter.b[3] = 2;
+	v9_hdr(&f->p, 78, 9);
+	data_256(&f->p, 1);
+	assert_int_equal(feed(f), 0);
+	assert_int_equal(st(f, DSTAT_SETS_HELD), 1);
+}
+
+/* Uptime wrapped between flow start and export. */
+static void test_uptime_wrap(void **state)
+{
+	struct fixture *f = *state;
+
+	v9_hdr(&f->p, 77, 9);
+	tmpl_256(&f->p);
+	pb_set_begin(&f->p, 256);
+	rec_256(&f->p, 0, 0xffffffffu - 999, UPTIME - 1); /* 2000 ms ago */
+	pb_set_end(&f->p, 4);
+	assert_int_equal(feed(f), 1);
+	assert_int_equal(f->us.flows[0].time_flow_start_ns,
+			 BASE_NS - 2000ULL * 1000000);
+	assert_int_equal(f->us.flows[0].time_flow_end_ns, BASE_NS - 1000000ULL);
+}
+
+static void test_held_then_replayed(void **state)
+{
+	struct fixture *f = *state;
+	struct unit_sink ref;
+	struct decode_ctx *c2 = decode_ctx_new(&f->cfg);
+
+	/* Reference: template first, in another context. */
+	unit_sink_init(&ref);
+	v9_hdr(&f->p, 77, 9);
+	tmpl_256(&f->p);
+	f->dg.data = f->p.b;
+	f->dg.len = f->p.n;
+	assert_int_equal(decode_datagram(c2, &f->dg, &ref.sink), 0);
+	v9_hdr(&f->p, 77, 9);
+	data_256(&f->p, 3);
+	f->dg.data = f->p.b;
+	f->dg.len = f->p.n;
+	assert_int_equal(decode_datagram(c2, &f->dg, &ref.sink), 3);
+	decode_ctx_free(c2);
+
+	/* Data first: held; template later (other seq, time): replayed with
+	 * the data packet's own header. */
+	assert_int_equal(feed(f), 0);
+	assert_int_equal(st(f, DSTAT_SETS_HELD), 1);
+	v9_hdr(&f->p, 99, 9);
+	tmpl_256(&f->p);
+	f->dg.time_received_ns += 1000;
+	assert_int_equal(feed(f), 3);
+	assert_int_equal(st(f, DSTAT_SETS_REPLAYED), 1);
+	assert_int_equal(f->us.n, 3);
+	for (int i = 0; i < 3; i++)
+		assert_memory_equal(&f->us.flows[i], &ref.flows[i],
+				    sizeof(struct flow_rec));
+	/* Replayed once only. */
+	assert_int_equal(feed(f), 0);
+}
+
+/* A packet with: data for an unknown template, a bad reserved flowset, then
+ * template and data: only the missing template's set is lost (held). */
+static void test_missing_template_costs_only_its_set(void **state)
+{
+	struct fixture *f = *state;
+
+	v9_hdr(&f->p, 77, 9);
+	pb_set_begin(&f->p, 300);
+	pb_u32(&f->p, 1);
+	pb_set_end(&f->p, 4);
+	pb_set_begin(&f->p, 7);
+	pb_u32(&f->p, 0);
+	pb_set_end(&f->p, 4);
+	tmpl_256(&f->p);
+	data_256(&f->p, 2);
+	assert_int_equal(feed(f), 2);
+	assert_int_equal(st(f, DSTAT_SETS_HELD), 1);
+	assert_int_equal(st(f, DSTAT_ERR_SET), 1);
+}
+
+static void options_tmpl(struct pb *p, uint16_t tid)
+{
+	pb_set_begin(p, 1);
+	pb_u16(p, tid);
+	pb_u16(p, 4);  /* scope: system */
+	pb_u16(p, 12); /* 3 options fields */
+	pb_u16(p, 1);
+	pb_u16(p, 4);
+	pb_u16(p, 48); /* sampler id */
+	pb_u16(p, 1);
+	pb_u16(p, 49); /* sampler mode */
+	pb_u16(p, 1);
+	pb_u16(p, 34); /* sampling interval */
+	pb_u16(p, 4);
+	pb_set_end(p, 4);
+}
+
+static void options_rec(struct pb *p, uint8_t sid, uint32_t rate)
+{
+	pb_u32(p, 0);
+	pb_u8(p, sid);
+	pb_u8(p, 2);
+	pb_u32(p, rate);
+}
+
+static void test_options_sampling_per_sampler(void **state)
+{
+	struct fixture *f = *state;
+
+	/* Data template 257: src addr + sampler id (48) + bytes. */
+	v9_hdr(&f->p, 1, 9);
+	options_tmpl(&f->p, 260);
+	pb_set_begin(&f->p, 0);
+	pb_u16(&f->p, 257);
+	pb_u16(&f->p, 3);
+	pb_u16(&f->p, 8);
+	pb_u16(&f->p, 4);
+	pb_u16(&f->p, 48);
+	pb_u16(&f->p, 1);
+	pb_u16(&f->p, 1);
+	pb_u16(&f->p, 4);
+	pb_set_end(&f->p, 4);
+	/* Data before the options data in the same packet still gets the
+	 * rates (options data is applied first). */
+	pb_set_begin(&f->p, 257);
+	for (uint8_t sid = 1; sid <= 3; sid++) {
+		pb_bytes(&f->p, ((uint8_t[]){ 198, 18, 0, sid }), 4);
+		pb_u8(&f->p, sid);
+		pb_u32(&f->p, 1000);
+	}
+	pb_set_end(&f->p, 4);
+	pb_set_begin(&f->p, 260);
+	options_rec(&f->p, 1, 100);
+	options_rec(&f->p, 2, 2000);
+	pb_set_end(&f->p, 4);
+	tmpl_256(&f->p);
+	data_256(&f->p, 1);
+	assert_int_equal(feed(f), 4);
+	assert_int_equal(st(f, DSTAT_OPTIONS_RECORDS), 2);
+	assert_int_equal(st(f, DSTAT_OPTIONS_TEMPLATES), 1);
+	assert_int_equal(f->us.flows[0].sampling_rate, 100);
+	assert_int_equal(f->us.flows[0].sampler_id, 1);
+	assert_int_equal(f->us.flows[1].sampling_rate, 2000);
+	assert_int_equal(f->us.flows[1].sampler_id, 2);
+	/* Sampler 3 unknown, and no sampler id: the domain's (latest) rate. */
+	assert_int_equal(f->us.flows[2].sampling_rate, 2000);
+	assert_int_equal(f->us.flows[3].sampling_rate, 2000);
+	assert_int_equal(f->us.flows[0].bytes, 1000);
+	/* Another domain knows no rate. */
+	f->us.n = 0;
+	v9_hdr(&f->p, 2, 10);
+	tmpl_256(&f->p);
+	data_256(&f->p, 1);
+	assert_int_equal(feed(f), 1);
+	assert_int_equal(f->us.flows[0].sampling_rate, 0);
+}
+
+static void test_padding_and_several_flowsets(void **state)
+{
+	struct fixture *f = *state;
+
+	v9_hdr(&f->p, 77, 9);
+	tmpl_256(&f->p);
+	pb_set_begin(&f->p, 256);
+	rec_256(&f->p, 0, 1, 2);
+	pb_u8(&f->p, 0); /* one byte of padding, then to 4 */
+	pb_set_end(&f->p, 4);
+	data_256(&f->p, 2);
+	pb_u16(&f->p, 0); /* trailing 2 bytes after the last flowset */
+	assert_int_equal(feed(f), 3);
+	assert_int_equal(errors(f), 0);
+}
+
+static void test_bad_templates(void **state)
+{
+	struct fixture *f = *state;
+
+	v9_hdr(&f->p, 77, 9);
+	/* field count 0 */
+	pb_set_begin(&f->p, 0);
+	pb_u16(&f->p, 300);
+	pb_u16(&f->p, 0);
+	pb_set_end(&f->p, 4);
+	/* record length 0: every field length 0 */
+	pb_set_begin(&f->p, 0);
+	pb_u16(&f->p, 301);
+	pb_u16(&f->p, 2);
+	pb_u32(&f->p, 0x00080000);
+	pb_u32(&f->p, 0x000c0000);
+	pb_set_end(&f->p, 4);
+	/* 50 fields announced, 1 present */
+	pb_set_begin(&f->p, 0);
+	pb_u16(&f->p, 302);
+	pb_u16(&f->p, 50);
+	pb_u32(&f->p, 0x00080004);
+	pb_set_end(&f->p, 4);
+	/* options template lengths not multiples of 4 */
+	pb_set_begin(&f->p, 1);
+	pb_u16(&f->p, 303);
+	pb_u16(&f->p, 3);
+	pb_u16(&f->p, 4);
+	pb_u32(&f->p, 0);
+	pb_u32(&f->p, 0);
+	pb_set_end(&f->p, 4);
+	/* flowset length < 4 ends the walk: the good sets come first. */
+	tmpl_256(&f->p);
+	data_256(&f->p, 1);
+	pb_u16(&f->p, 256);
+	pb_u16(&f->p, 2);
+	pb_u32(&f->p, 0);
+	assert_int_equal(feed(f), 1);
+	assert_int_equal(st(f, DSTAT_ERR_TEMPLATE), 4);
+	assert_int_equal(st(f, DSTAT_ERR_SET), 1);
+	assert_int_equal(st(f, DSTAT_TEMPLATES), 1);
+	/* data for the rejected templates is held, never decoded */
+	v9_hdr(&f->p, 78, 9);
+	pb_set_begin(&f->p, 301);
+	pb_u32(&f->p, 0);
+	pb_set_end(&f->p, 4);
+	assert_int_equal(feed(f), 0);
+}
+
+/* Address with a wrong length: ignored, counted once at template time. */
+static void test_bad_field_length_counted_once(void **state)
+{
+	struct fixture *f = *state;
+
+	for (int k = 0; k < 3; k++) {
+		v9_hdr(&f->p, 77, 9);
+		pb_set_begin(&f->p, 0);
+		pb_u16(&f->p, 256);
+		pb_u16(&f->p, 2);
+		pb_u32(&f->p, 0x00080006); /* IPv4 src, 6 bytes */
+		pb_u32(&f->p, 0x00010002); /* bytes, 2 bytes */
+		pb_set_end(&f->p, 4);
+		pb_set_begin(&f->p, 256);
+		pb_bytes(&f->p, "\xc6\x12\x00\x01\x00\x00\x01\x02", 8);
+		pb_set_end(&f->p, 4);
+		assert_int_equal(feed(f), 1);
+	}
+	assert_int_equal(st(f, DSTAT_ERR_TEMPLATE), 1);
+	assert_int_equal(f->us.flows[2].src_addr.len, 0);
+	assert_int_equal(f->us.flows[2].bytes, 0x102);
+	assert_int_equal(f->us.flows[2].etype, 0);
+}
+
+static void test_truncation_every_offset(void **state)
+{
+	struct fixture *f = *state;
+	struct pb full;
+	size_t bounds[8], nb = 0;
+
+	v9_hdr(&full, 77, 9);
+	bounds[nb++] = full.n;
+	tmpl_256(&full);
+	bounds[nb++] = full.n;
+	options_tmpl(&full, 260);
+	bounds[nb++] = full.n;
+	data_256(&full, 3);
+	bounds[nb++] = full.n;
+	for (size_t cut = 0; cut < full.n; cut++) {
+		struct decode_ctx *c = decode_ctx_new(&f->cfg);
+		uint8_t *copy = malloc(cut ? cut : 1);
+		uint64_t before;
+		bool boundary = false;
+		int rc;
+
+		decode_ctx_free(f->ctx);
+		f->ctx = c;
+		memcpy(copy, full.b, cut);
+		f->dg.data = copy;
+		f->dg.len = cut;
+		before = errors(f);
+		rc = decode_datagram(f->ctx, &f->dg, &f->us.sink);
+		for (size_t i = 0; i < nb; i++)
+			boundary |= cut == bounds[i];
+		assert_true(rc <= 3);
+		/* A cut 1-3 bytes into a set header reading 00 00 looks like
+		 * padding; any other cut short of a boundary is counted. */
+		for (size_t i = 0; i < nb; i++)
+			if (cut > bounds[i] && cut - bounds[i] < 4 &&
+			    !full.b[bounds[i]] &&
+			    (cut - bounds[i] < 2 || !full.b[bounds[i] + 1]))
+				boundary = true;
+		if (!boundary && errors(f) <= before)
+			fail_msg("cut at %zu not counted", cut);
+		free(copy);
+	}
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+#define T(x) cmocka_unit_test_setup_teardown(x, setup, teardown)
+		T(test_template_and_data_one_packet),
+		T(test_across_packets_and_other_domain),
+		T(test_uptime_wrap),
+		T(test_held_then_replayed),
+		T(test_missing_template_costs_only_its_set),
+		T(test_options_sampling_per_sampler),
+		T(test_padding_and_several_flowsets),
+		T(test_bad_templates),
+		T(test_bad_field_length_counted_once),
+		T(test_truncation_every_offset),
+#undef T
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
