@@ -1,0 +1,350 @@
+// SPDX-License-Identifier: Apache-2.0
+/*
+ * encode_json: exact lines for an IPv4 NetFlow v9 flow, an IPv6 sFlow flow
+ * with MACs, VLANs, MPLS, AS path and SRv6, an all-zero flow and a flow of
+ * edge renderings. The expected strings are GoFlow2 v2.2.6's own output for
+ * the same FlowMessage (json.Marshal of a ProtoProducerMessage with the
+ * default formatter), with xdpflow's sampler_id/sampler_port appended.
+ * Also: -ENOSPC on short buffers, the worst-case length, and a speed figure.
+ */
+#include "unit.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <time.h>
+
+#include "encode/encode.h"
+
+#define A4(w, x, y, z) { .len = 4, .b = { w, x, y, z } }
+#define A6(...) { .len = 16, .b = { __VA_ARGS__ } }
+
+static void rec_nf9_v4(struct flow_rec *r)
+{
+	memset(r, 0, sizeof(*r));
+	r->type = FLOW_TYPE_NETFLOW_V9;
+	r->time_received_ns = 1700000000123456789ULL;
+	r->sequence_num = 42;
+	r->sampling_rate = 100;
+	r->sampler_address = (struct flow_addr)A4(198, 18, 0, 1);
+	r->time_flow_start_ns = 1699999990000000000ULL;
+	r->time_flow_end_ns = 1699999999000000000ULL;
+	r->bytes = 1500;
+	r->packets = 3;
+	r->src_addr = (struct flow_addr)A4(198, 18, 1, 2);
+	r->dst_addr = (struct flow_addr)A4(198, 19, 3, 4);
+	r->etype = 0x800;
+	r->proto = 6;
+	r->src_port = 443;
+	r->dst_port = 51234;
+	r->in_if = 10;
+	r->out_if = 20;
+	r->forwarding_status = 64;
+	r->tcp_flags = 0x1b;
+	r->src_as = 65001;
+	r->dst_as = 65002;
+	r->next_hop = (struct flow_addr)A4(198, 18, 0, 254);
+	r->src_net = 24;
+	r->dst_net = 16;
+	r->sampler_id = 7;
+	r->sampler_port = 2055;
+}
+
+static const char exp_nf9_v4[] =
+	"{\"type\":\"NETFLOW_V9\",\"time_received_ns\":1700000000123456789,\"sequence_num\":42,\"sampling_rate\":100,\"sampler_address\":\"198.18.0.1\",\"time_flow_start_ns\":1699999990000000000,\"time_flow_end_ns\":1699999999000000000,\"bytes\":1500,\"packets\":3,\"src_addr\":\"198.18.1.2\",\"dst_addr\":\"198.19.3.4\",\"etype\":\"IPv4\",\"proto\":\"TCP\",\"src_port\":443,\"dst_port\":51234,\"in_if\":10,\"out_if\":20,\"src_mac\":\"00:00:00:00:00:00\",\"dst_mac\":\"00:00:00:00:00:00\",\"src_vlan\":0,\"dst_vlan\":0,\"vlan_id\":0,\"ip_tos\":0,\"forwarding_status\":64,\"ip_ttl\":0,\"ip_flags\":0,\"tcp_flags\":27,\"icmp_type\":0,\"icmp_code\":0,\"ipv6_flow_label\":0,\"fragment_id\":0,\"fragment_offset\":0,\"src_as\":65001,\"dst_as\":65002,\"next_hop\":\"198.18.0.254\",\"next_hop_as\":0,\"src_net\":\"198.18.1.0/24\",\"dst_net\":\"198.19.0.0/16\",\"bgp_next_hop\":\"\",\"bgp_communities\":[],\"as_path\":[],\"mpls_ttl\":[],\"mpls_label\":[],\"mpls_ip\":[],\"observation_domain_id\":0,\"observation_point_id\":0,\"layer_stack\":[],\"layer_size\":[],\"ipv6_routing_header_addresses\":[],\"ipv6_routing_header_seg_left\":0"
+	",\"sampler_id\":7,\"sampler_port\":2055}\n";
+
+static void rec_sflow_v6(struct flow_rec *r)
+{
+	static const uint32_t layers[] = { FLOW_LAYER_ETHERNET, FLOW_LAYER_DOT1Q,
+					   FLOW_LAYER_MPLS, FLOW_LAYER_IPV6,
+					   FLOW_LAYER_IPV6_ROUTING, FLOW_LAYER_UDP };
+	static const uint32_t sizes[] = { 14, 4, 8, 40, 40, 8 };
+	static const uint8_t seg1[16] = { 0x20, 0x01, 0, 2, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x11 };
+	static const uint8_t seg2[16] = { 0x20, 0x01, 0, 2, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x12 };
+
+	memset(r, 0, sizeof(*r));
+	r->type = FLOW_TYPE_SFLOW_5;
+	r->time_received_ns = 1700000001000000000ULL;
+	r->sequence_num = 7;
+	r->sampling_rate = 1024;
+	r->sampler_address = (struct flow_addr)A6(0x20, 0x01, 0, 2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1);
+	r->bytes = 1514;
+	r->packets = 1;
+	r->src_addr = (struct flow_addr)A6(0x20, 0x01, 0, 2, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0x10);
+	r->dst_addr = (struct flow_addr)A6(0x20, 0x01, 0, 2, 0, 0, 0xab, 0xcd, 0x12, 0x34, 0, 0, 0, 0, 0, 1);
+	r->etype = 0x86dd;
+	r->proto = 17;
+	r->src_port = 53;
+	r->dst_port = 33000;
+	r->in_if = 3;
+	r->out_if = 4;
+	r->src_mac = 0x0a1b2c3d4e5fULL;
+	r->dst_mac = 0x001122334455ULL;
+	r->src_vlan = 100;
+	r->dst_vlan = 200;
+	r->vlan_id = 100;
+	r->ip_tos = 0xb8;
+	r->ip_ttl = 63;
+	r->ipv6_flow_label = 0x12345;
+	r->src_as = 64512;
+	r->dst_as = 4200000000u;
+	r->next_hop = (struct flow_addr)A6(0xfe, 0x80, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1);
+	r->next_hop_as = 64513;
+	r->src_net = 48;
+	r->dst_net = 64;
+	r->bgp_next_hop = (struct flow_addr)A6(0x20, 0x01, 0, 2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xfe);
+	r->n_communities = 2;
+	r->bgp_communities[0] = 4259840100u;
+	r->bgp_communities[1] = 65535;
+	r->n_as_path = 3;
+	r->as_path[0] = 64512;
+	r->as_path[1] = 3356;
+	r->as_path[2] = 4200000000u;
+	r->n_mpls = 2;
+	r->mpls_ttl[0] = 255;
+	r->mpls_ttl[1] = 64;
+	r->mpls_label[0] = 16001;
+	r->mpls_label[1] = 3;
+	r->n_mpls_ip = 2;
+	r->mpls_ip[0] = (struct flow_addr)A4(198, 18, 9, 9);
+	r->mpls_ip[1] = (struct flow_addr)A4(198, 18, 9, 10);
+	r->n_layers = 6;
+	memcpy(r->layer_stack, layers, sizeof(layers));
+	memcpy(r->layer_size, sizes, sizeof(sizes));
+	r->n_srv6 = 2;
+	memcpy(r->srv6_addr[0], seg1, 16);
+	memcpy(r->srv6_addr[1], seg2, 16);
+	r->ipv6_routing_header_seg_left = 1;
+	r->sampler_port = 6343;
+}
+
+static const char exp_sflow_v6[] =
+	"{\"type\":\"SFLOW_5\",\"time_received_ns\":1700000001000000000,\"sequence_num\":7,\"sampling_rate\":1024,\"sampler_address\":\"2001:2::1\",\"time_flow_start_ns\":0,\"time_flow_end_ns\":0,\"bytes\":1514,\"packets\":1,\"src_addr\":\"2001:2:0:1::10\",\"dst_addr\":\"2001:2:0:abcd:1234::1\",\"etype\":\"IPv6\",\"proto\":\"UDP\",\"src_port\":53,\"dst_port\":33000,\"in_if\":3,\"out_if\":4,\"src_mac\":\"0a:1b:2c:3d:4e:5f\",\"dst_mac\":\"00:11:22:33:44:55\",\"src_vlan\":100,\"dst_vlan\":200,\"vlan_id\":100,\"ip_tos\":184,\"forwarding_status\":0,\"ip_ttl\":63,\"ip_flags\":0,\"tcp_flags\":0,\"icmp_type\":0,\"icmp_code\":0,\"ipv6_flow_label\":74565,\"fragment_id\":0,\"fragment_offset\":0,\"src_as\":64512,\"dst_as\":4200000000,\"next_hop\":\"fe80::1\",\"next_hop_as\":64513,\"src_net\":\"2001:2::/48\",\"dst_net\":\"2001:2:0:abcd::/64\",\"bgp_next_hop\":\"2001:2::fe\",\"bgp_communities\":[4259840100,65535],\"as_path\":[64512,3356,4200000000],\"mpls_ttl\":[255,64],\"mpls_label\":[16001,3],\"mpls_ip\":[\"198.18.9.9\",\"198.18.9.10\"],\"observation_domain_id\":0,\"observation_point_id\":0,\"layer_stack\":[\"Ethernet\",\"Dot1Q\",\"MPLS\",\"IPv6\",\"IPv6HeaderRouting\",\"UDP\"],\"layer_size\":[14,4,8,40,40,8],\"ipv6_routing_header_addresses\":[\"2001:2:1::11\",\"2001:2:1::12\"],\"ipv6_routing_header_seg_left\":1"
+	",\"sampler_id\":0,\"sampler_port\":6343}\n";
+
+static const char exp_zero[] =
+	"{\"type\":\"FLOWUNKNOWN\",\"time_received_ns\":0,\"sequence_num\":0,\"sampling_rate\":0,\"sampler_address\":\"\",\"time_flow_start_ns\":0,\"time_flow_end_ns\":0,\"bytes\":0,\"packets\":0,\"src_addr\":\"\",\"dst_addr\":\"\",\"etype\":\"\",\"proto\":\"HOPOPT\",\"src_port\":0,\"dst_port\":0,\"in_if\":0,\"out_if\":0,\"src_mac\":\"00:00:00:00:00:00\",\"dst_mac\":\"00:00:00:00:00:00\",\"src_vlan\":0,\"dst_vlan\":0,\"vlan_id\":0,\"ip_tos\":0,\"forwarding_status\":0,\"ip_ttl\":0,\"ip_flags\":0,\"tcp_flags\":0,\"icmp_type\":0,\"icmp_code\":0,\"ipv6_flow_label\":0,\"fragment_id\":0,\"fragment_offset\":0,\"src_as\":0,\"dst_as\":0,\"next_hop\":\"\",\"next_hop_as\":0,\"src_net\":\"invalid Prefix\",\"dst_net\":\"invalid Prefix\",\"bgp_next_hop\":\"\",\"bgp_communities\":[],\"as_path\":[],\"mpls_ttl\":[],\"mpls_label\":[],\"mpls_ip\":[],\"observation_domain_id\":0,\"observation_point_id\":0,\"layer_stack\":[],\"layer_size\":[],\"ipv6_routing_header_addresses\":[],\"ipv6_routing_header_seg_left\":0"
+	",\"sampler_id\":0,\"sampler_port\":0}\n";
+
+static void rec_edges(struct flow_rec *r)
+{
+	static const uint32_t layers[] = { 99, 13, 12, 7, 8, 9, 11, 3, 1, 50 };
+
+	memset(r, 0, sizeof(*r));
+	r->type = FLOW_TYPE_IPFIX;
+	r->etype = 0x806;
+	r->proto = 200;
+	r->src_addr = (struct flow_addr)A6(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 198, 18, 0, 5);
+	r->dst_addr = (struct flow_addr)A6(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1);
+	r->src_net = 120;
+	r->dst_net = 129;
+	r->next_hop = (struct flow_addr)A6(0x20, 0x01, 0, 2, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 1);
+	r->bgp_next_hop = (struct flow_addr)A6(0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 1, 0, 0, 0, 1, 0, 1);
+	r->sampler_address.len = 16;
+	r->n_layers = 10;
+	memcpy(r->layer_stack, layers, sizeof(layers));
+	r->n_mpls_ip = 1;
+}
+
+/* GoFlow2 prints layer_size with its own count; ours runs parallel to
+ * layer_stack, so the GoFlow2 message for this case had 10 zero sizes. */
+static const char exp_edges[] =
+	"{\"type\":\"IPFIX\",\"time_received_ns\":0,\"sequence_num\":0,\"sampling_rate\":0,\"sampler_address\":\"::\",\"time_flow_start_ns\":0,\"time_flow_end_ns\":0,\"bytes\":0,\"packets\":0,\"src_addr\":\"::ffff:198.18.0.5\",\"dst_addr\":\"::1\",\"etype\":\"ARP\",\"proto\":\"unassigned\",\"src_port\":0,\"dst_port\":0,\"in_if\":0,\"out_if\":0,\"src_mac\":\"00:00:00:00:00:00\",\"dst_mac\":\"00:00:00:00:00:00\",\"src_vlan\":0,\"dst_vlan\":0,\"vlan_id\":0,\"ip_tos\":0,\"forwarding_status\":0,\"ip_ttl\":0,\"ip_flags\":0,\"tcp_flags\":0,\"icmp_type\":0,\"icmp_code\":0,\"ipv6_flow_label\":0,\"fragment_id\":0,\"fragment_offset\":0,\"src_as\":0,\"dst_as\":0,\"next_hop\":\"2001:2::1:0:0:1\",\"next_hop_as\":0,\"src_net\":\"::ffff:198.18.0.0/120\",\"dst_net\":\"invalid Prefix\",\"bgp_next_hop\":\"2001:db8::1:0:1:1\",\"bgp_communities\":[],\"as_path\":[],\"mpls_ttl\":[],\"mpls_label\":[],\"mpls_ip\":[\"\"],\"observation_domain_id\":0,\"observation_point_id\":0,\"layer_stack\":[\"Custom\",\"Teredo\",\"Geneve\",\"ICMP\",\"ICMPv6\",\"GRE\",\"IPv6HeaderFragment\",\"TCP\",\"IPv4\",\"50\"],\"layer_size\":[0,0,0,0,0,0,0,0,0,0],\"ipv6_routing_header_addresses\":[],\"ipv6_routing_header_seg_left\":0"
+	",\"sampler_id\":0,\"sampler_port\":0}\n";
+
+static void check_line(const struct flow_rec *r, const char *exp)
+{
+	uint8_t buf[ENCODE_MAX_LEN];
+	ssize_t n = encode_json(r, buf, sizeof(buf));
+
+	assert_true(n > 0);
+	buf[n] = 0;
+	assert_string_equal((char *)buf, exp);
+	assert_int_equal((size_t)n, strlen(exp));
+	/* The dispatcher gives the same bytes. */
+	assert_int_equal(encode_flow(OUT_FORMAT_JSON, r, buf, sizeof(buf)), n);
+	assert_memory_equal(buf, exp, (size_t)n);
+}
+
+static void test_ipv4_netflow(void **state)
+{
+	struct flow_rec r;
+
+	(void)state;
+	rec_nf9_v4(&r);
+	check_line(&r, exp_nf9_v4);
+}
+
+static void test_ipv6_sflow(void **state)
+{
+	struct flow_rec r;
+
+	(void)state;
+	rec_sflow_v6(&r);
+	check_line(&r, exp_sflow_v6);
+}
+
+static void test_zero(void **state)
+{
+	struct flow_rec r;
+
+	(void)state;
+	memset(&r, 0, sizeof(r));
+	check_line(&r, exp_zero);
+}
+
+static void test_edges(void **state)
+{
+	struct flow_rec r;
+
+	(void)state;
+	rec_edges(&r);
+	check_line(&r, exp_edges);
+}
+
+/* Proto numbers past GoFlow2's table, unknown enums, bad prefix lengths,
+ * addresses whose masked form changes shape (netip output). */
+static void test_more_renderings(void **state)
+{
+	static const struct {
+		uint32_t proto;
+		const char *name;
+	} protos[] = { { 253, "experimental" }, { 255, "reserved" }, { 146, "unassigned" },
+		       { 58, "IPv6-ICMP" },	 { 1, "ICMP" },	       { 124, "ISIS over IPv4" },
+		       { 145, "NSH" },		 { 256, "unknown" },   { 107, "A/N" } };
+	uint8_t buf[ENCODE_MAX_LEN];
+	char want[64];
+	struct flow_rec r;
+	ssize_t n;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(protos) / sizeof(protos[0]); i++) {
+		memset(&r, 0, sizeof(r));
+		r.proto = protos[i].proto;
+		r.type = 5;
+		r.etype = 0x8100;
+		r.src_addr = (struct flow_addr)A4(198, 18, 255, 255);
+		r.src_net = 33;
+		r.dst_addr = (struct flow_addr)A6(0x20, 1);
+		n = encode_json(&r, buf, sizeof(buf));
+		assert_true(n > 0);
+		buf[n] = 0;
+		snprintf(want, sizeof(want), "\"proto\":\"%s\",", protos[i].name);
+		assert_non_null(strstr((char *)buf, want));
+		assert_non_null(strstr((char *)buf, "{\"type\":\"5\","));
+		assert_non_null(strstr((char *)buf, "\"etype\":\"\","));
+		assert_non_null(strstr((char *)buf, "\"src_net\":\"invalid Prefix\",\"dst_net\":\"::/0\","));
+		assert_non_null(strstr((char *)buf, "\"dst_addr\":\"2001::\","));
+	}
+	/* A mapped address masked below 96 bits is no longer mapped. */
+	memset(&r, 0, sizeof(r));
+	r.src_addr = (struct flow_addr)A6(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 198, 18, 0, 5);
+	r.src_net = 88;
+	r.dst_addr = (struct flow_addr)A6(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 198, 18, 0, 5);
+	r.dst_net = 128;
+	n = encode_json(&r, buf, sizeof(buf));
+	assert_true(n > 0);
+	buf[n] = 0;
+	assert_non_null(strstr((char *)buf, "\"src_net\":\"::ff00:0:0/88\",\"dst_net\":\"::ffff:198.18.0.5/128\","));
+}
+
+static void fill_max(struct flow_rec *r)
+{
+	memset(r, 0xff, sizeof(*r));
+	r->type = 0xffffffffu;
+	r->sampler_address.len = 16;
+	r->src_addr.len = 16;
+	r->dst_addr.len = 16;
+	r->next_hop.len = 16;
+	r->bgp_next_hop.len = 16;
+	/* Longest IPv6 text: no zero group to compress. */
+	for (size_t i = 0; i < FLOW_MAX_MPLS; i++)
+		r->mpls_ip[i].len = 16;
+	r->src_net = 127;
+	r->dst_net = 127;
+	r->proto = 68; /* "any-distributed-file-system", the longest name */
+	r->n_communities = FLOW_MAX_COMMUNITIES;
+	r->n_as_path = FLOW_MAX_AS_PATH;
+	r->n_mpls = FLOW_MAX_MPLS;
+	r->n_mpls_ip = FLOW_MAX_MPLS;
+	r->n_layers = FLOW_MAX_LAYERS;
+	r->n_srv6 = FLOW_MAX_SRV6;
+	for (size_t i = 0; i < FLOW_MAX_LAYERS; i++)
+		r->layer_stack[i] = FLOW_LAYER_IPV6_FRAGMENT;
+}
+
+/* The worst case stays inside the encoder's 4608-byte bound with margin,
+ * and short buffers fail cleanly, whichever path the encoder takes. */
+static void test_sizes(void **state)
+{
+	uint8_t buf[ENCODE_MAX_LEN];
+	uint8_t small[8192];
+	struct flow_rec r;
+	ssize_t n, m;
+
+	(void)state;
+	fill_max(&r);
+	n = encode_json(&r, buf, sizeof(buf));
+	print_message("json worst-case line: %zd bytes\n", n);
+	assert_true(n > 3000 && n < 4096);
+	assert_int_equal(buf[n - 1], '\n');
+	/* Counts beyond the arrays' size are clamped, not followed. */
+	r.n_communities = 255;
+	r.n_layers = 255;
+	assert_int_equal(encode_json(&r, buf, sizeof(buf)), n);
+
+	rec_sflow_v6(&r);
+	n = encode_json(&r, buf, sizeof(buf));
+	assert_true(n > 0);
+	memset(small, 0xa5, sizeof(small));
+	assert_int_equal(encode_json(&r, small, (size_t)n - 1), -ENOSPC);
+	assert_int_equal(small[0], 0xa5); /* nothing written */
+	m = encode_json(&r, small, (size_t)n);
+	assert_int_equal(m, n);
+	assert_memory_equal(small, buf, (size_t)n);
+	assert_int_equal(encode_json(&r, small, 0), -ENOSPC);
+	assert_int_equal(encode_flow(OUT_FORMAT_JSON, &r, small, 10), -ENOSPC);
+}
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
+
+/* A speed figure for the log, not a pass/fail threshold (shared machine,
+ * sanitizer builds). */
+static void test_speed(void **state)
+{
+	static uint8_t buf[ENCODE_MAX_LEN];
+	struct flow_rec r[2];
+	const unsigned iters = 200000;
+	uint64_t t0, t1, sum = 0;
+
+	(void)state;
+	rec_nf9_v4(&r[0]);
+	rec_sflow_v6(&r[1]);
+	t0 = now_ns();
+	for (unsigned i = 0; i < iters; i++) {
+		r[i & 1].sequence_num = i;
+		sum += (uint64_t)encode_json(&r[i & 1], buf, sizeof(buf));
+	}
+	t1 = now_ns();
+	assert_true(sum > iters);
+	print_message("encode_json: %.1f ns/flow (%u flows, %.0f bytes avg)\n",
+		      (double)(t1 - t0) / iters, iters, (double)sum / iters);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_ipv4_netflow), cmocka_unit_test(test_ipv6_sflow),
+		cmocka_unit_test(test_zero),	     cmocka_unit_test(test_edges),
+		cmocka_unit_test(test_more_renderings), cmocka_unit_test(test_sizes),
+		cmocka_unit_test(test_speed),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,643 @@
+// SPDX-License-Identifier: Apache-2.0
+/*
+ * JSON encoder: one flow as one line, byte for byte what GoFlow2 v2.2.6
+ * prints with -format=json and its default formatter: every FlowMessage
+ * field in declaration order, zero fields included; type and layer_stack as
+ * enum names; addresses as text (IPv4 dotted, IPv6 as Go's netip prints it:
+ * RFC 5952, "::ffff:a.b.c.d" for IPv4-mapped, "" when absent); MACs as
+ * aa:bb:cc:dd:ee:ff; etype and proto as names; src_net/dst_net as the
+ * masked prefix of src_addr/dst_addr ("invalid Prefix" when that cannot be
+ * formed); repeated fields as arrays. xdpflow's sampler_id and sampler_port
+ * follow at the end. Hand-written with no printf and no allocation: the
+ * output is built in the caller's buffer, or in a bounded stack buffer when
+ * the caller's space is smaller than the worst case.
+ */
+#include "encode/encode.h"
+
+#include <errno.h>
+#include <stdbool.h>
+#include <string.h>
+
+/* Worst case of one line, with every field at its longest value and every
+ * array full: keys ~1.4 KB, scalars ~0.6 KB, arrays ~2.3 KB. Checked by
+ * the unit test with a maximal record. */
+#define JSON_WORST 4608
+_Static_assert(JSON_WORST <= ENCODE_MAX_LEN, "JSON line must fit ENCODE_MAX_LEN");
+
+struct name {
+	const char *s;
+	unsigned len;
+};
+
+#define N(x) { x, sizeof(x) - 1 }
+
+/* GoFlow2's protocol-number names (IANA keywords), 0..145. */
+static const struct name proto_names[] = {
+	N("HOPOPT"),
+	N("ICMP"),
+	N("IGMP"),
+	N("GGP"),
+	N("IPv4"),
+	N("ST"),
+	N("TCP"),
+	N("CBT"),
+	N("EGP"),
+	N("IGP"),
+	N("BBN-RCC-MON"),
+	N("NVP-II"),
+	N("PUP"),
+	N("ARGUS"),
+	N("EMCON"),
+	N("XNET"),
+	N("CHAOS"),
+	N("UDP"),
+	N("MUX"),
+	N("DCN-MEAS"),
+	N("HMP"),
+	N("PRM"),
+	N("XNS-IDP"),
+	N("TRUNK-1"),
+	N("TRUNK-2"),
+	N("LEAF-1"),
+	N("LEAF-2"),
+	N("RDP"),
+	N("IRTP"),
+	N("ISO-TP4"),
+	N("NETBLT"),
+	N("MFE-NSP"),
+	N("MERIT-INP"),
+	N("DCCP"),
+	N("3PC"),
+	N("IDPR"),
+	N("XTP"),
+	N("DDP"),
+	N("IDPR-CMTP"),
+	N("TP++"),
+	N("IL"),
+	N("IPv6"),
+	N("SDRP"),
+	N("IPv6-Route"),
+	N("IPv6-Frag"),
+	N("IDRP"),
+	N("RSVP"),
+	N("GRE"),
+	N("DSR"),
+	N("BNA"),
+	N("ESP"),
+	N("AH"),
+	N("I-NLSP"),
+	N("SWIPE"),
+	N("NARP"),
+	N("Min-IPv4"),
+	N("TLSP"),
+	N("SKIP"),
+	N("IPv6-ICMP"),
+	N("IPv6-NoNxt"),
+	N("IPv6-Opts"),
+	N("any-host-internal-protocol"),
+	N("CFTP"),
+	N("any-local-network"),
+	N("SAT-EXPAK"),
+	N("KRYPTOLAN"),
+	N("RVD"),
+	N("IPPC"),
+	N("any-distributed-file-system"),
+	N("SAT-MON"),
+	N("VISA"),
+	N("IPCV"),
+	N("CPNX"),
+	N("CPHB"),
+	N("WSN"),
+	N("PVP"),
+	N("BR-SAT-MON"),
+	N("SUN-ND"),
+	N("WB-MON"),
+	N("WB-EXPAK"),
+	N("ISO-IP"),
+	N("VMTP"),
+	N("SECURE-VMTP"),
+	N("VINES"),
+	N("IPTM"),
+	N("NSFNET-IGP"),
+	N("DGP"),
+	N("TCF"),
+	N("EIGRP"),
+	N("OSPFIGP"),
+	N("Sprite-RPC"),
+	N("LARP"),
+	N("MTP"),
+	N("AX.25"),
+	N("IPIP"),
+	N("MICP"),
+	N("SCC-SP"),
+	N("ETHERIP"),
+	N("ENCAP"),
+	N("any-private-encryption-scheme"),
+	N("GMTP"),
+	N("IFMP"),
+	N("PNNI"),
+	N("PIM"),
+	N("ARIS"),
+	N("SCPS"),
+	N("QNX"),
+	N("A/N"),
+	N("IPComp"),
+	N("SNP"),
+	N("Compaq-Peer"),
+	N("IPX-in-IP"),
+	N("VRRP"),
+	N("PGM"),
+	N("any-0-hop-protocol"),
+	N("L2TP"),
+	N("DDX"),
+	N("IATP"),
+	N("STP"),
+	N("SRP"),
+	N("UTI"),
+	N("SMP"),
+	N("SM"),
+	N("PTP"),
+	N("ISIS over IPv4"),
+	N("FIRE"),
+	N("CRTP"),
+	N("CRUDP"),
+	N("SSCOPMCE"),
+	N("IPLT"),
+	N("SPS"),
+	N("PIPE"),
+	N("SCTP"),
+	N("FC"),
+	N("RSVP-E2E-IGNORE"),
+	N("Mobility Header"),
+	N("UDPLite"),
+	N("MPLS-in-IP"),
+	N("manet"),
+	N("HIP"),
+	N("Shim6"),
+	N("WESP"),
+	N("ROHC"),
+	N("Ethernet"),
+	N("AGGFRAG"),
+	N("NSH"),
+};
+
+static const struct name type_names[] = {
+	N("FLOWUNKNOWN"), N("SFLOW_5"), N("NETFLOW_V5"), N("NETFLOW_V9"),
+	N("IPFIX"),
+};
+
+static const struct name layer_names[] = {
+	N("Ethernet"),	  N("IPv4"),	 N("IPv6"),
+	N("TCP"),	  N("UDP"),	 N("MPLS"),
+	N("Dot1Q"),	  N("ICMP"),	 N("ICMPv6"),
+	N("GRE"),	  N("IPv6HeaderRouting"), N("IPv6HeaderFragment"),
+	N("Geneve"),	  N("Teredo"),
+};
+
+static const char hex_digits[] = "0123456789abcdef";
+
+static const char digit_pairs[201] =
+	"00010203040506070809"
+	"10111213141516171819"
+	"20212223242526272829"
+	"30313233343536373839"
+	"40414243444546474849"
+	"50515253545556575859"
+	"60616263646566676869"
+	"70717273747576777879"
+	"80818283848586878889"
+	"90919293949596979899";
+
+#define LIT(p, s) (memcpy((p), (s), sizeof(s) - 1), (p) += sizeof(s) - 1)
+
+static inline char *put_name(char *p, const struct name *n)
+{
+	memcpy(p, n->s, n->len);
+	return p + n->len;
+}
+
+/* Exactly nine digits, zero-padded (v < 10^9). */
+static char *put_pad9(char *p, uint32_t v)
+{
+	char *s = p + 9;
+
+	for (int i = 0; i < 4; i++) {
+		uint32_t r = v % 100;
+
+		v /= 100;
+		s -= 2;
+		memcpy(s, digit_pairs + 2 * r, 2);
+	}
+	s[-1] = (char)('0' + v);
+	return p + 9;
+}
+
+static inline unsigned digits32(uint32_t v)
+{
+	if (v < 100000)
+		return v < 10 ? 1 : v < 100 ? 2 : v < 1000 ? 3 : v < 10000 ? 4 : 5;
+	return v < 1000000 ? 6 : v < 10000000 ? 7 : v < 100000000 ? 8 : v < 1000000000 ? 9 : 10;
+}
+
+/* Decimal, written in place from the right two digits at a time (no
+ * scratch copy: variable-length memcpy calls dominated the profile). */
+static char *put_u32_slow(char *p, uint32_t v)
+{
+	char *e = p + digits32(v), *s = e;
+
+	while (v >= 100) {
+		uint32_t r = v % 100;
+
+		v /= 100;
+		s -= 2;
+		memcpy(s, digit_pairs + 2 * r, 2);
+	}
+	if (v >= 10)
+		memcpy(s - 2, digit_pairs + 2 * v, 2);
+	else
+		s[-1] = (char)('0' + v);
+	return e;
+}
+
+/* Most 32-bit fields are zero or one digit: keep that inline. */
+static inline char *put_u32(char *p, uint32_t v)
+{
+	if (v < 10) {
+		*p = (char)('0' + v);
+		return p + 1;
+	}
+	return put_u32_slow(p, v);
+}
+
+static char *put_u64(char *p, uint64_t v)
+{
+	uint64_t hi;
+
+	if (v <= UINT32_MAX)
+		return put_u32(p, (uint32_t)v);
+	hi = v / 1000000000u;
+	if (hi <= UINT32_MAX) {
+		p = put_u32(p, (uint32_t)hi);
+	} else {
+		p = put_u32(p, (uint32_t)(hi / 1000000000u));
+		p = put_pad9(p, (uint32_t)(hi % 1000000000u));
+	}
+	return put_pad9(p, (uint32_t)(v % 1000000000u));
+}
+
+static char *put_u8(char *p, unsigned v)
+{
+	if (v >= 100) {
+		*p++ = (char)('0' + v / 100);
+		v %= 100;
+		memcpy(p, digit_pairs + 2 * v, 2);
+		return p + 2;
+	}
+	if (v >= 10) {
+		memcpy(p, digit_pairs + 2 * v, 2);
+		return p + 2;
+	}
+	*p++ = (char)('0' + v);
+	return p;
+}
+
+static char *put_ip4(char *p, const uint8_t *b)
+{
+	p = put_u8(p, b[0]);
+	*p++ = '.';
+	p = put_u8(p, b[1]);
+	*p++ = '.';
+	p = put_u8(p, b[2]);
+	*p++ = '.';
+	return put_u8(p, b[3]);
+}
+
+/* Hex without leading zeros, as Go's netip. */
+static char *put_hex16(char *p, unsigned v)
+{
+	int shift = 12;
+
+	while (shift > 0 && !((v >> shift) & 0xf))
+		shift -= 4;
+	for (; shift >= 0; shift -= 4)
+		*p++ = hex_digits[(v >> shift) & 0xf];
+	return p;
+}
+
+static bool is_4in6(const uint8_t *b)
+{
+	static const uint8_t pfx[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
+
+	return !memcmp(b, pfx, sizeof(pfx));
+}
+
+/* RFC 5952 as netip.Addr.String: the longest run (>= 2, first on a tie)
+ * of zero groups becomes "::". */
+static char *put_ip6(char *p, const uint8_t *b)
+{
+	unsigned g[8];
+	int zs = -1, ze = -1;
+
+	if (is_4in6(b)) {
+		LIT(p, "::ffff:");
+		return put_ip4(p, b + 12);
+	}
+	for (int i = 0; i < 8; i++)
+		g[i] = (unsigned)b[2 * i] << 8 | b[2 * i + 1];
+	for (int i = 0; i < 8; i++) {
+		int j = i;
+
+		while (j < 8 && !g[j])
+			j++;
+		if (j - i >= 2 && j - i > ze - zs) {
+			zs = i;
+			ze = j;
+		}
+		if (j > i)
+			i = j - 1;
+	}
+	for (int i = 0; i < 8; i++) {
+		if (i == zs) {
+			*p++ = ':';
+			*p++ = ':';
+			i = ze;
+			if (i >= 8)
+				break;
+		} else if (i > 0) {
+			*p++ = ':';
+		}
+		p = put_hex16(p, g[i]);
+	}
+	return p;
+}
+
+/* An address as a quoted string; "" for an absent or malformed one. */
+static char *put_addr_q(char *p, const uint8_t *b, unsigned len)
+{
+	*p++ = '"';
+	if (len == 4)
+		p = put_ip4(p, b);
+	else if (len == 16)
+		p = put_ip6(p, b);
+	*p++ = '"';
+	return p;
+}
+
+static char *put_prefix_q(char *p, const struct flow_addr *a, uint32_t bits)
+{
+	uint8_t m[16];
+	unsigned nbytes = a->len;
+
+	if ((nbytes != 4 && nbytes != 16) || bits > nbytes * 8u) {
+		LIT(p, "\"invalid Prefix\"");
+		return p;
+	}
+	for (unsigned i = 0; i < nbytes; i++) {
+		unsigned keep = bits > i * 8 ? bits - i * 8 : 0;
+
+		m[i] = keep >= 8 ? a->b[i] : (uint8_t)(a->b[i] & (0xff00u >> keep));
+	}
+	*p++ = '"';
+	p = nbytes == 4 ? put_ip4(p, m) : put_ip6(p, m);
+	*p++ = '/';
+	p = put_u32(p, bits);
+	*p++ = '"';
+	return p;
+}
+
+static char *put_mac_q(char *p, uint64_t mac)
+{
+	*p++ = '"';
+	for (int i = 5; i >= 0; i--) {
+		unsigned o = (unsigned)(mac >> (8 * i)) & 0xff;
+
+		*p++ = hex_digits[o >> 4];
+		*p++ = hex_digits[o & 0xf];
+		if (i)
+			*p++ = ':';
+	}
+	*p++ = '"';
+	return p;
+}
+
+/* Enum name, or its number as a string as protobuf-go prints unknown values:
+ * enums are int32, so values above INT32_MAX print negative. */
+static char *put_enum_q(char *p, const struct name *names, size_t n, uint32_t v)
+{
+	*p++ = '"';
+	if (v < n) {
+		p = put_name(p, &names[v]);
+	} else if ((int32_t)v < 0) {
+		*p++ = '-';
+		p = put_u32(p, 0u - v);
+	} else {
+		p = put_u32(p, v);
+	}
+	*p++ = '"';
+	return p;
+}
+
+static char *put_layer_q(char *p, uint32_t v)
+{
+	if (v == 99) {
+		LIT(p, "\"Custom\"");
+		return p;
+	}
+	return put_enum_q(p, layer_names, sizeof(layer_names) / sizeof(layer_names[0]), v);
+}
+
+static char *put_etype_q(char *p, uint32_t v)
+{
+	switch (v) {
+	case 0x800:
+		LIT(p, "\"IPv4\"");
+		break;
+	case 0x806:
+		LIT(p, "\"ARP\"");
+		break;
+	case 0x86dd:
+		LIT(p, "\"IPv6\"");
+		break;
+	default:
+		LIT(p, "\"\"");
+	}
+	return p;
+}
+
+static char *put_proto_q(char *p, uint32_t v)
+{
+	*p++ = '"';
+	if (v < sizeof(proto_names) / sizeof(proto_names[0]))
+		p = put_name(p, &proto_names[v]);
+	else if (v <= 252)
+		LIT(p, "unassigned");
+	else if (v <= 254)
+		LIT(p, "experimental");
+	else if (v == 255)
+		LIT(p, "reserved");
+	else
+		LIT(p, "unknown");
+	*p++ = '"';
+	return p;
+}
+
+static char *put_u32_array(char *p, const uint32_t *v, size_t n)
+{
+	*p++ = '[';
+	for (size_t i = 0; i < n; i++) {
+		if (i)
+			*p++ = ',';
+		p = put_u32(p, v[i]);
+	}
+	*p++ = ']';
+	return p;
+}
+
+static inline size_t clamp(size_t n, size_t max)
+{
+	return n < max ? n : max;
+}
+
+/* Writes the line at p, which has room for JSON_WORST bytes. */
+static char *json_line(char *p, const struct flow_rec *r)
+{
+	size_t n;
+
+	LIT(p, "{\"type\":");
+	p = put_enum_q(p, type_names, sizeof(type_names) / sizeof(type_names[0]), r->type);
+	LIT(p, ",\"time_received_ns\":");
+	p = put_u64(p, r->time_received_ns);
+	LIT(p, ",\"sequence_num\":");
+	p = put_u32(p, r->sequence_num);
+	LIT(p, ",\"sampling_rate\":");
+	p = put_u64(p, r->sampling_rate);
+	LIT(p, ",\"sampler_address\":");
+	p = put_addr_q(p, r->sampler_address.b, r->sampler_address.len);
+	LIT(p, ",\"time_flow_start_ns\":");
+	p = put_u64(p, r->time_flow_start_ns);
+	LIT(p, ",\"time_flow_end_ns\":");
+	p = put_u64(p, r->time_flow_end_ns);
+	LIT(p, ",\"bytes\":");
+	p = put_u64(p, r->bytes);
+	LIT(p, ",\"packets\":");
+	p = put_u64(p, r->packets);
+	LIT(p, ",\"src_addr\":");
+	p = put_addr_q(p, r->src_addr.b, r->src_addr.len);
+	LIT(p, ",\"dst_addr\":");
+	p = put_addr_q(p, r->dst_addr.b, r->dst_addr.len);
+	LIT(p, ",\"etype\":");
+	p = put_etype_q(p, r->etype);
+	LIT(p, ",\"proto\":");
+	p = put_proto_q(p, r->proto);
+	LIT(p, ",\"src_port\":");
+	p = put_u32(p, r->src_port);
+	LIT(p, ",\"dst_port\":");
+	p = put_u32(p, r->dst_port);
+	LIT(p, ",\"in_if\":");
+	p = put_u32(p, r->in_if);
+	LIT(p, ",\"out_if\":");
+	p = put_u32(p, r->out_if);
+	LIT(p, ",\"src_mac\":");
+	p = put_mac_q(p, r->src_mac);
+	LIT(p, ",\"dst_mac\":");
+	p = put_mac_q(p, r->dst_mac);
+	LIT(p, ",\"src_vlan\":");
+	p = put_u32(p, r->src_vlan);
+	LIT(p, ",\"dst_vlan\":");
+	p = put_u32(p, r->dst_vlan);
+	LIT(p, ",\"vlan_id\":");
+	p = put_u32(p, r->vlan_id);
+	LIT(p, ",\"ip_tos\":");
+	p = put_u32(p, r->ip_tos);
+	LIT(p, ",\"forwarding_status\":");
+	p = put_u32(p, r->forwarding_status);
+	LIT(p, ",\"ip_ttl\":");
+	p = put_u32(p, r->ip_ttl);
+	LIT(p, ",\"ip_flags\":");
+	p = put_u32(p, r->ip_flags);
+	LIT(p, ",\"tcp_flags\":");
+	p = put_u32(p, r->tcp_flags);
+	LIT(p, ",\"icmp_type\":");
+	p = put_u32(p, r->icmp_type);
+	LIT(p, ",\"icmp_code\":");
+	p = put_u32(p, r->icmp_code);
+	LIT(p, ",\"ipv6_flow_label\":");
+	p = put_u32(p, r->ipv6_flow_label);
+	LIT(p, ",\"fragment_id\":");
+	p = put_u32(p, r->fragment_id);
+	LIT(p, ",\"fragment_offset\":");
+	p = put_u32(p, r->fragment_offset);
+	LIT(p, ",\"src_as\":");
+	p = put_u32(p, r->src_as);
+	LIT(p, ",\"dst_as\":");
+	p = put_u32(p, r->dst_as);
+	LIT(p, ",\"next_hop\":");
+	p = put_addr_q(p, r->next_hop.b, r->next_hop.len);
+	LIT(p, ",\"next_hop_as\":");
+	p = put_u32(p, r->next_hop_as);
+	LIT(p, ",\"src_net\":");
+	p = put_prefix_q(p, &r->src_addr, r->src_net);
+	LIT(p, ",\"dst_net\":");
+	p = put_prefix_q(p, &r->dst_addr, r->dst_net);
+	LIT(p, ",\"bgp_next_hop\":");
+	p = put_addr_q(p, r->bgp_next_hop.b, r->bgp_next_hop.len);
+	LIT(p, ",\"bgp_communities\":");
+	p = put_u32_array(p, r->bgp_communities, clamp(r->n_communities, FLOW_MAX_COMMUNITIES));
+	LIT(p, ",\"as_path\":");
+	p = put_u32_array(p, r->as_path, clamp(r->n_as_path, FLOW_MAX_AS_PATH));
+	n = clamp(r->n_mpls, FLOW_MAX_MPLS);
+	LIT(p, ",\"mpls_ttl\":");
+	p = put_u32_array(p, r->mpls_ttl, n);
+	LIT(p, ",\"mpls_label\":");
+	p = put_u32_array(p, r->mpls_label, n);
+	LIT(p, ",\"mpls_ip\":[");
+	n = clamp(r->n_mpls_ip, FLOW_MAX_MPLS);
+	for (size_t i = 0; i < n; i++) {
+		if (i)
+			*p++ = ',';
+		p = put_addr_q(p, r->mpls_ip[i].b, r->mpls_ip[i].len);
+	}
+	LIT(p, "],\"observation_domain_id\":");
+	p = put_u32(p, r->observation_domain_id);
+	LIT(p, ",\"observation_point_id\":");
+	p = put_u32(p, r->observation_point_id);
+	LIT(p, ",\"layer_stack\":[");
+	n = clamp(r->n_layers, FLOW_MAX_LAYERS);
+	for (size_t i = 0; i < n; i++) {
+		if (i)
+			*p++ = ',';
+		p = put_layer_q(p, r->layer_stack[i]);
+	}
+	LIT(p, "],\"layer_size\":");
+	p = put_u32_array(p, r->layer_size, n);
+	LIT(p, ",\"ipv6_routing_header_addresses\":[");
+	n = clamp(r->n_srv6, FLOW_MAX_SRV6);
+	for (size_t i = 0; i < n; i++) {
+		if (i)
+			*p++ = ',';
+		p = put_addr_q(p, r->srv6_addr[i], 16);
+	}
+	LIT(p, "],\"ipv6_routing_header_seg_left\":");
+	p = put_u32(p, r->ipv6_routing_header_seg_left);
+	LIT(p, ",\"sampler_id\":");
+	p = put_u32(p, r->sampler_id);
+	LIT(p, ",\"sampler_port\":");
+	p = put_u32(p, r->sampler_port);
+	LIT(p, "}\n");
+	return p;
+}
+
+ssize_t encode_json(const struct flow_rec *rec, uint8_t *buf, size_t cap)
+{
+	char tmp[JSON_WORST];
+	size_t n;
+
+	if (cap >= JSON_WORST)
+		return (char *)json_line((char *)buf, rec) - (char *)buf;
+	/* Short buffer: render aside, then copy if it fits. */
+	n = (size_t)(json_line(tmp, rec) - tmp);
+	if (n > cap)
+		return -ENOSPC;
+	memcpy(buf, tmp, n);
+	return (ssize_t)n;
+}
