@@ -33,12 +33,6 @@ static void pb_u32(struct pb *p, uint32_t v)
 	pb_u16(p, (uint16_t)v);
 }
 
-static inline void pb_u64(struct pb *p, uint64_t v)
-{
-	pb_u32(p, (uint32_t)(v >> 32));
-	pb_u32(p, (uint32_t)v);
-}
-
 static void pb_bytes(struct pb *p, const void *v, size_t n)
 {
 	memcpy(p->b + p->n, v, n);

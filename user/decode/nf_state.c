@@ -27,8 +27,12 @@ struct nf_map {
 	struct nf_node lru; /* sentinel: lru.next most recent */
 };
 
+struct nf_hlink {
+	struct nf_hlink *prev, *next; /* FIFO, oldest at head */
+};
+
 struct nf_held {
-	struct nf_held *prev, *next; /* FIFO, oldest at head */
+	struct nf_hlink link; /* first: a link is its held set */
 	struct nf_key key;
 	struct nf_msg msg;
 	size_t len;
@@ -40,7 +44,7 @@ struct nf_state {
 	struct nf_map tmpls;
 	size_t tmpl_bytes;
 	struct nf_map samplers;
-	struct nf_held held; /* sentinel */
+	struct nf_hlink held; /* sentinel */
 	size_t n_held, held_bytes;
 	bool dirty;
 	struct exporter_stats scratch;
@@ -159,8 +163,8 @@ struct nf_state *nf_state_new(const struct decode_config *cfg)
 
 static void held_unlink(struct nf_state *nf, struct nf_held *h)
 {
-	h->prev->next = h->next;
-	h->next->prev = h->prev;
+	h->link.prev->next = h->link.next;
+	h->link.next->prev = h->link.prev;
 	nf->n_held--;
 	nf->held_bytes -= h->len;
 }
@@ -172,7 +176,7 @@ void nf_state_free(struct nf_state *nf)
 	map_free_all(&nf->tmpls);
 	map_free_all(&nf->samplers);
 	while (nf->held.next != &nf->held) {
-		struct nf_held *h = nf->held.next;
+		struct nf_held *h = (struct nf_held *)nf->held.next;
 
 		held_unlink(nf, h);
 		free(h);
@@ -404,7 +408,7 @@ void nf_state_expire(struct decode_ctx *ctx, uint64_t now_ns)
 
 	/* Oldest first: stop at the first set still young enough. */
 	while (nf->held.next != &nf->held) {
-		struct nf_held *h = nf->held.next;
+		struct nf_held *h = (struct nf_held *)nf->held.next;
 
 		if (now_ns < h->msg.time_received_ns ||
 		    now_ns - h->msg.time_received_ns <= nf->cfg.held_max_age_ns)
@@ -431,7 +435,8 @@ void nf_state_hold(struct decode_ctx *ctx, struct exporter_stats *es,
 	while (nf->held.next != &nf->held &&
 	       (nf->n_held >= nf->cfg.max_held_sets ||
 		nf->held_bytes + len > nf->cfg.max_held_bytes))
-		held_drop(ctx, nf->held.next, DSTAT_ERR_HELD_OVERFLOW,
+		held_drop(ctx, (struct nf_held *)nf->held.next,
+			  DSTAT_ERR_HELD_OVERFLOW,
 			  "dropped: too many sets waiting for templates");
 	h = malloc(sizeof(*h) + len);
 	if (!h) {
@@ -442,10 +447,10 @@ void nf_state_hold(struct decode_ctx *ctx, struct exporter_stats *es,
 	h->msg = *msg;
 	h->len = len;
 	memcpy(h->data, set, len);
-	h->next = &nf->held;
-	h->prev = nf->held.prev;
-	nf->held.prev->next = h;
-	nf->held.prev = h;
+	h->link.next = &nf->held;
+	h->link.prev = nf->held.prev;
+	nf->held.prev->next = &h->link;
+	nf->held.prev = &h->link;
 	nf->n_held++;
 	nf->held_bytes += len;
 	es->c[DSTAT_SETS_HELD]++;
@@ -455,11 +460,12 @@ int nf_state_replay(struct decode_ctx *ctx, struct exporter_stats *es,
 		    const struct nf_key *k, struct flow_sink *sink)
 {
 	struct nf_state *nf = ctx->nf;
-	struct nf_held *h = nf->held.next;
+	struct nf_hlink *l = nf->held.next;
 	int flows = 0;
 
-	while (h != &nf->held) {
-		struct nf_held *next = h->next;
+	while (l != &nf->held) {
+		struct nf_hlink *next = l->next;
+		struct nf_held *h = (struct nf_held *)l;
 
 		if (!memcmp(&h->key, k, sizeof(*k))) {
 			struct nf_tmpl *t = nf_state_tmpl_find(nf, k);
@@ -472,7 +478,7 @@ int nf_state_replay(struct decode_ctx *ctx, struct exporter_stats *es,
 						      h->data, h->len, sink);
 			free(h);
 		}
-		h = next;
+		l = next;
 	}
 	return flows;
 }
