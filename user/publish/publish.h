@@ -62,6 +62,11 @@ void publisher_poll(struct publisher *p);
 
 void publisher_get_stats(struct publisher *p, struct publish_stats *st);
 
+/* Reopens the output file by its path, for log rotation (SIGHUP), after
+ * writing out what is buffered. No-op (0) for stdout and Kafka. 0, or
+ * -errno with the old file kept in use. */
+int publisher_reopen(struct publisher *p);
+
 /* Flushes (bounded wait) and frees. NULL-safe. */
 void publisher_close(struct publisher *p);
 
