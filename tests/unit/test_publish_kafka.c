@@ -5,7 +5,8 @@
  * JSON, are consumed back and checked for count, framing (pb length
  * prefixes, JSON newline-joined), keys (the exporter's address; one
  * partition per key, order kept) and stats; KAFKA_KEY_NONE sends no key;
- * a lingering batch goes out from publisher_poll; bad -X properties and
+ * a lingering batch goes out from publisher_poll; a full local queue makes
+ * writers wait and retry, losing nothing; bad -X properties and
  * missing brokers give one-line errors; idempotence is on by default.
  */
 #include "unit.h"
@@ -52,7 +53,7 @@ static int mock_setup(void **state)
 	rd_kafka_conf_t *conf = rd_kafka_conf_new();
 	char errstr[256];
 	static const char *const topics[] = { "t-batch1", "t-batch64", "t-json", "t-nokey",
-					      "t-linger" };
+					      "t-linger", "t-full" };
 
 	rd_kafka_conf_set(conf, "log_level", "3", errstr, sizeof(errstr));
 	m.rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, errstr, sizeof(errstr));
@@ -78,13 +79,13 @@ static int mock_teardown(void **state)
 	return 0;
 }
 
-static struct publisher *open_kafka(struct mock *m, const char *topic, unsigned batch,
-				    enum out_format fmt, enum kafka_key key)
+static struct publisher *open_kafka_x(struct mock *m, const char *topic, unsigned batch,
+				      enum out_format fmt, enum kafka_key key, const char *xprop)
 {
-	static const char *const props[] = { "log_level=3" };
+	const char *props[] = { "log_level=3", xprop };
 	struct publish_config cfg = { .kind = OUT_KIND_KAFKA, .format = fmt,
 				      .brokers = m->brokers, .topic = topic, .key = key,
-				      .batch = batch, .props = props, .n_props = 1 };
+				      .batch = batch, .props = props, .n_props = xprop ? 2 : 1 };
 	char err[512] = "";
 	struct publisher *p = publisher_open(&cfg, err, sizeof(err));
 
@@ -92,6 +93,12 @@ static struct publisher *open_kafka(struct mock *m, const char *topic, unsigned 
 		print_error("kafka open: %s\n", err);
 	assert_non_null(p);
 	return p;
+}
+
+static struct publisher *open_kafka(struct mock *m, const char *topic, unsigned batch,
+				    enum out_format fmt, enum kafka_key key)
+{
+	return open_kafka_x(m, topic, batch, fmt, key, NULL);
 }
 
 /* Flow i of exporter e: sequence_num carries i, sampler_address e. */
@@ -386,6 +393,30 @@ static void test_linger(void **state)
 	assert_int_equal(sn.msgs, 1);
 }
 
+/* A local queue of 4 messages: writers poll and retry instead of dropping,
+ * and every flow arrives, in order. */
+static void test_queue_full_retries(void **state)
+{
+	struct mock *m = *state;
+	struct publisher *p = open_kafka_x(m, "t-full", 1, OUT_FORMAT_PB, KAFKA_KEY_EXPORTER,
+					   "queue.buffering.max.messages=4");
+	struct publish_stats st;
+	struct seen sn;
+
+	produce_flows(p, OUT_FORMAT_PB, 40);
+	assert_int_equal(publisher_flush(p, 3000), 0);
+	publisher_get_stats(p, &st);
+	assert_int_equal(st.flows, 40 * EXPORTERS);
+	assert_int_equal(st.messages, 40 * EXPORTERS);
+	assert_int_equal(st.delivered, 40 * EXPORTERS);
+	assert_int_equal(st.delivery_errors, 0);
+	publisher_close(p);
+	consume(m, "t-full", OUT_FORMAT_PB, true, 40 * EXPORTERS, &sn);
+	assert_int_equal(sn.flows, 40 * EXPORTERS);
+	for (int e = 0; e < EXPORTERS; e++)
+		assert_int_equal(sn.next[e], 40);
+}
+
 static void expect_open_error(const struct publish_config *cfg, const char *needle)
 {
 	char err[512] = "";
@@ -441,7 +472,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_pb_batch1),   cmocka_unit_test(test_pb_batch64),
 		cmocka_unit_test(test_json_batch10), cmocka_unit_test(test_nokey),
-		cmocka_unit_test(test_linger),	    cmocka_unit_test(test_config_errors),
+		cmocka_unit_test(test_linger),	    cmocka_unit_test(test_queue_full_retries),
+		cmocka_unit_test(test_config_errors),
 	};
 
 	return cmocka_run_group_tests(tests, mock_setup, mock_teardown);
