@@ -248,7 +248,7 @@ def read_pcap_udp(path: os.PathLike) -> list[UdpPacket]:
         o, v = l3
         if v == 4 and len(frame) >= o + 20:
             ihl = (frame[o] & 0xF) * 4
-            tot, frag, proto = struct.unpack_from("!HHxB", frame, o + 2)
+            tot, frag, proto = struct.unpack_from("!H2xHxB", frame, o + 2)
             if proto != 17 or frag & 0x3FFF:
                 continue
             src = str(ipaddress.IPv4Address(frame[o + 12:o + 16]))
@@ -954,9 +954,8 @@ def proto_number(v) -> int:
     if s.isdigit():
         return int(s)
     n = PROTO_NUMBERS.get(_proto_key(s))
-    if n is None:
-        raise ValueError(f"unknown protocol name {v!r}")
-    return n
+    # A name we cannot map stays as is, so comparisons show it.
+    return s if n is None else n
 
 
 def etype_number(v) -> int:
@@ -1026,7 +1025,7 @@ def norm_flow(d: dict) -> dict:
 def flow_key(f: dict) -> tuple:
     """(src, dst, sport, dport, proto, bytes, packets) of a normalised flow."""
     return (f["src_addr"], f["dst_addr"], int(f["src_port"]),
-            int(f["dst_port"]), int(f["proto"]), int(f["bytes"]),
+            int(f["dst_port"]), f["proto"], int(f["bytes"]),
             int(f["packets"]))
 
 
