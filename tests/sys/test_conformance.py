@@ -11,7 +11,6 @@ decode without a counted error and give one flow per flow sample tcpdump
 shows; the one that crashed tcpdump must be rejected cleanly.
 """
 
-import collections
 import re
 
 import pytest
@@ -106,31 +105,6 @@ def test_telegraf_no_decode_error(case, telegraf_run):
         f"errors {errs}\n{r.describe()}"
 
 
-def compare_with_tshark_cflow(recs, flows) -> str:
-    """Our flows against tshark's NetFlow/IPFIX records: the 5-tuple, bytes
-    and packets as a multiset, then per tuple the (start, end) times of the
-    records tshark can place in time (v9 from uptime, IPFIX absolute or
-    from systemInitTime)."""
-    diff = xflow.multiset_diff([xflow.tshark_key(t) for t in recs],
-                               [xflow.flow_key(f) for f in flows])
-    if diff:
-        return "5-tuple/bytes/packets:\n" + diff
-    want, got = collections.defaultdict(list), collections.defaultdict(list)
-    for t in recs:
-        want[xflow.tshark_key(t)].append((t["start_ns"], t["end_ns"]))
-    for f in flows:
-        got[xflow.flow_key(f)].append((f["time_flow_start_ns"],
-                                       f["time_flow_end_ns"]))
-    bad = []
-    for k, times in want.items():
-        if any(s is None or e is None for s, e in times):
-            continue
-        if sorted(times) != sorted(got[k]):
-            bad.append(f"  {k}: tshark (start_ns, end_ns) {sorted(times)}, "
-                       f"ours {sorted(got[k])}")
-    return "timestamps:\n" + "\n".join(bad[:20]) if bad else ""
-
-
 @pytest.mark.parametrize("case", TELEGRAF_CASES)
 def test_telegraf_matches_tshark(case, telegraf_run):
     pcap, _r, flows, _n = telegraf_run(case)
@@ -141,7 +115,7 @@ def test_telegraf_matches_tshark(case, telegraf_run):
             [(f["sampler_address"],) + xflow.flow_key(f) for f in flows])
     else:
         recs = xflow.tshark_cflow(pcap, xflow.NETFLOW_PORT)
-        diff = compare_with_tshark_cflow(recs, flows)
+        diff = xflow.compare_cflow(recs, flows)
     assert not diff, f"{case}: flows differ from tshark's decode\n{diff}"
 
 

@@ -1256,15 +1256,22 @@ def _cflow_time(rec, which, version, uptime_ns, base_ns, sys_init):
     if rel is not None:
         rel_ns = seconds_ns(rel.get("show"))
         if version in (5, 9) and uptime_ns is not None and base_ns is not None:
-            return base_ns - (uptime_ns - rel_ns)
+            # Uptimes are 32-bit ms counters: a switched time above the
+            # header's uptime was taken before the counter wrapped.
+            ago_ms = (uptime_ns // 10**6 - rel_ns // 10**6) % 2**32
+            return base_ns - ago_ms * 10**6
         if version == 10 and sys_init is not None:
             return sys_init + rel_ns
         return None
     if ab is not None:
-        # tshark 4.0 shows a zero 4-byte flowStart/EndSysUpTime as the epoch.
-        if version == 10 and ab.get("size") == "4" and \
-                ab.get("value", "").strip("0") == "" and sys_init is not None:
-            return sys_init
+        # tshark 4.0 shows a zero 4-byte FIRST/LAST_SWITCHED (sysUpTime) as
+        # the epoch: it is uptime 0.
+        if ab.get("size") == "4" and ab.get("value", "").strip("0") == "":
+            if version in (5, 9) and uptime_ns is not None and \
+                    base_ns is not None:
+                return base_ns - (uptime_ns // 10**6 % 2**32) * 10**6
+            if version == 10 and sys_init is not None:
+                return sys_init
         return tshark_date_ns(ab.get("show"))
     return None
 
@@ -1319,3 +1326,42 @@ def tshark_sflow(pcap: os.PathLike, port: int) -> list[dict]:
 def tshark_key(r: dict) -> tuple:
     return (r["src"], r["dst"], r["sport"], r["dport"], r["proto"],
             r["bytes"], r["packets"])
+
+
+def compare_cflow(recs, flows) -> str:
+    """Our flows against tshark's NetFlow/IPFIX records: the 5-tuple, bytes
+    and packets as a multiset, then per tuple the (start, end) times of the
+    records tshark can place in time (v5/v9 from uptime, IPFIX absolute or
+    from systemInitTime)."""
+    diff = multiset_diff([tshark_key(t) for t in recs],
+                         [flow_key(f) for f in flows])
+    if diff:
+        return "5-tuple/bytes/packets:\n" + diff
+    want, got = collections.defaultdict(list), collections.defaultdict(list)
+    for t in recs:
+        want[tshark_key(t)].append((t["start_ns"], t["end_ns"]))
+    for f in flows:
+        got[flow_key(f)].append((f["time_flow_start_ns"],
+                                 f["time_flow_end_ns"]))
+    bad = []
+    for k, times in want.items():
+        if any(s is None or e is None for s, e in times):
+            continue
+        if sorted(times) != sorted(got[k]):
+            bad.append(f"  {k}: tshark (start_ns, end_ns) {sorted(times)}, "
+                       f"ours {sorted(got[k])}")
+    return "timestamps:\n" + "\n".join(bad[:20]) if bad else ""
+
+
+def uncount_v9(pcap_in: os.PathLike, pcap_out: os.PathLike) -> Path:
+    """A copy of a capture of NetFlow v9 export packets with every header
+    count set to 65535. tshark stops decoding a v9 packet after `count`
+    records; softflowd 1.1.0 puts the number of flowsets there, so tshark
+    alone would miss records that are in the packet."""
+    dg = []
+    for p in read_pcap_udp(pcap_in):
+        pl = p.payload
+        if len(pl) >= 4 and pl[:2] == b"\x00\x09":
+            pl = pl[:2] + b"\xff\xff" + pl[4:]
+        dg.append(Datagram(pl, p.dport, p.src, p.dst, p.sport))
+    return write_udp_pcap(pcap_out, dg)
