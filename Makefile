@@ -36,7 +36,7 @@ CFLAGS ?= $(OPT)
 ALL_CFLAGS = $(CFLAGS_BASE) $(CFLAGS) $(SANFLAGS) -MMD -MP
 LDLIBS := $(PKG_LIBS) -lpthread -lm
 
-PROTOS := proto/flow.proto
+PROTOS := proto/flow.proto proto/flow_legacy.proto
 GEN_C := $(patsubst proto/%.proto,$(O)/gen/%.pb-c.c,$(PROTOS))
 GEN_H := $(GEN_C:.c=.h)
 

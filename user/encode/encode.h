@@ -34,4 +34,25 @@ ssize_t encode_flow(enum out_format fmt, const struct flow_rec *rec,
 ssize_t encode_pb(const struct flow_rec *rec, uint8_t *buf, size_t cap);
 ssize_t encode_json(const struct flow_rec *rec, uint8_t *buf, size_t cap);
 
+/* Which protobuf schema pb output follows (--schema). JSON output is the
+ * same under both. */
+enum out_schema {
+	OUT_SCHEMA_GOFLOW2 = 0,	  /* proto/flow.proto, GoFlow2 v2.2.6 */
+	OUT_SCHEMA_GOFLOW_V3 = 1, /* proto/flow_legacy.proto, flow-pipeline */
+};
+
+/* Parses "goflow2" or "goflow-v3" (also "legacy"). 0 or -EINVAL. */
+int encode_schema_parse(const char *s, enum out_schema *schema);
+
+/* As encode_flow, in the given schema: pb under OUT_SCHEMA_GOFLOW_V3 is
+ * encode_pb_legacy, everything else is encode_flow. */
+ssize_t encode_flow_schema(enum out_format fmt, enum out_schema schema,
+			   const struct flow_rec *rec, uint8_t *buf,
+			   size_t cap);
+
+/* Varint length prefix + flow-pipeline's light FlowMessage (GoFlow v3
+ * numbering, proto/flow_legacy.proto): times in Unix seconds, only the
+ * fields that schema has. Same buffer contract as encode_pb. */
+ssize_t encode_pb_legacy(const struct flow_rec *rec, uint8_t *buf, size_t cap);
+
 #endif
