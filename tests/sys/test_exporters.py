@@ -80,8 +80,8 @@ def test_exporter(name, tool, version, extra, traffic, daemon, tmp_path):
             p = run_softflowd(pcap, port, version, extra, tmp_path)
         else:
             p = run_pmacctd(pcap, port, version, tmp_path)
-    finally:
         d.wait_drained([port])
+    finally:
         cap.stop()
     assert p.returncode == 0, f"{tool} failed: {p.stderr.decode()[-2000:]}"
     r = d.stop()
