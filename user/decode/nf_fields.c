@@ -270,7 +270,8 @@ static uint64_t sub_clamp(uint64_t a, uint64_t b)
 }
 
 /* Applies one element of length l (1..65535) to the record. */
-static void apply(struct flow_rec *r, struct nf_aux *x, uint8_t op,
+static inline __attribute__((always_inline)) void
+apply(struct flow_rec *r, struct nf_aux *x, uint8_t op,
 		  uint8_t arg, const uint8_t *v, size_t l, uint64_t base_ns)
 {
 	uint64_t n;
