@@ -19,6 +19,8 @@ endif
 ifeq ($(SAN),1)
 CC := clang
 SANFLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+# Coverage instrumentation everywhere, so fuzz targets see the library.
+SANFLAGS += -fsanitize=fuzzer-no-link
 OPT := -O1 -g
 else
 CC ?= cc
@@ -68,7 +70,7 @@ BENCH_BINS := $(patsubst tests/bench/%.c,$(O)/bench/%,$(BENCH_SRCS))
 all: $(BINS) $(BPF_OBJS) ## build the daemon and tools into build/
 
 help: ## this list
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 16
+	@grep -E '^[a-z-]+:.*## ' $(firstword $(MAKEFILE_LIST)) | sed 's/:.*## /\t/' | expand -t 16
 
 deps: ## install the Debian packages and the Python venv the build and tests need
 	$(Q)scripts/deps.sh
