@@ -28,7 +28,7 @@ SANFLAGS :=
 OPT := -O2 -g
 endif
 
-PKGS := rdkafka libprotobuf-c libpcap libbpf libxdp libmicrohttpd
+PKGS := rdkafka libprotobuf-c libpcap libbpf libxdp libmicrohttpd libpq
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 
@@ -156,5 +156,15 @@ format: ## reformat C sources with clang-format
 
 clean: ## remove build/
 	rm -rf $(O)
+
+# xdpflow-insert embeds sql/postgres/*.sql (.incbin): rebuild when they change.
+$(O)/obj/user/insert/schema_sql.o: $(wildcard sql/postgres/*.sql)
+
+.PHONY: stack-up stack-down
+stack-up: ## start the local Kafka and PostgreSQL (idempotent); settings in build/stack.env
+	$(Q)scripts/stack.sh up
+
+stack-down: ## stop the local Kafka and PostgreSQL
+	$(Q)scripts/stack.sh down
 
 -include $(shell find $(O) -name '*.d' 2>/dev/null)
