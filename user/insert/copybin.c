@@ -1,0 +1,315 @@
+// SPDX-License-Identifier: Apache-2.0
+/*
+ * Binary COPY rows for the flows table (see copybin.h). Every row is sized
+ * before it is written, so a row is either appended whole or not at all.
+ */
+#include "insert/copybin.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+const char COPYBIN_COLUMNS[] =
+	"time_received, time_flow_start, time_flow_end, type, sequence_num, "
+	"sampling_rate, sampler_address, sampler_port, sampler_id, "
+	"observation_domain_id, observation_point_id, bytes, packets, etype, "
+	"proto, src_addr, dst_addr, src_port, dst_port, src_net, dst_net, "
+	"src_as, dst_as, next_hop, next_hop_as, bgp_next_hop, in_if, out_if, "
+	"src_mac, dst_mac, src_vlan, dst_vlan, vlan_id, ip_tos, ip_ttl, "
+	"ip_flags, tcp_flags, forwarding_status, icmp_type, icmp_code, "
+	"ipv6_flow_label, fragment_id, fragment_offset, bgp_communities, "
+	"as_path, mpls_label, mpls_ttl, mpls_ip, layer_stack, layer_size, "
+	"ipv6_routing_header_addresses, ipv6_routing_header_seg_left";
+
+/* Type OIDs of array elements (pg_type.h). */
+#define OID_INT8 20
+#define OID_INT4 23
+#define OID_INET 869
+
+/* inet's binary form: family, bits, is_cidr, length, address. */
+#define PGSQL_AF_INET 2
+#define PGSQL_AF_INET6 3
+
+/* Seconds from 1970-01-01 to 2000-01-01. */
+#define PG_EPOCH_UNIX_S 946684800LL
+
+int64_t copybin_pg_time(uint64_t unix_ns)
+{
+	return (int64_t)(unix_ns / 1000u) - PG_EPOCH_UNIX_S * 1000000LL;
+}
+
+static inline uint8_t *put16(uint8_t *p, uint16_t v)
+{
+	p[0] = (uint8_t)(v >> 8);
+	p[1] = (uint8_t)v;
+	return p + 2;
+}
+
+static inline uint8_t *put32(uint8_t *p, uint32_t v)
+{
+	p[0] = (uint8_t)(v >> 24);
+	p[1] = (uint8_t)(v >> 16);
+	p[2] = (uint8_t)(v >> 8);
+	p[3] = (uint8_t)v;
+	return p + 4;
+}
+
+static inline uint8_t *put64(uint8_t *p, uint64_t v)
+{
+	p = put32(p, (uint32_t)(v >> 32));
+	return put32(p, (uint32_t)v);
+}
+
+static inline uint8_t *put_null(uint8_t *p)
+{
+	return put32(p, 0xffffffffu);
+}
+
+/* integer column holding an unsigned 32-bit value, bits kept */
+static inline uint8_t *put_int4(uint8_t *p, uint32_t v)
+{
+	p = put32(p, 4);
+	return put32(p, v);
+}
+
+static inline uint8_t *put_int8(uint8_t *p, uint64_t v)
+{
+	p = put32(p, 8);
+	return put64(p, v);
+}
+
+static inline uint8_t *put_time(uint8_t *p, uint64_t ns, int null_if_zero)
+{
+	if (ns == 0 && null_if_zero)
+		return put_null(p);
+	return put_int8(p, (uint64_t)copybin_pg_time(ns));
+}
+
+static inline int addr_ok(const ProtobufCBinaryData *a)
+{
+	return a->data && (a->len == 4 || a->len == 16);
+}
+
+/* inet value without its length word; returns the end. */
+static inline uint8_t *put_inet_body(uint8_t *p, const ProtobufCBinaryData *a)
+{
+	int v4 = a->len == 4;
+
+	*p++ = v4 ? PGSQL_AF_INET : PGSQL_AF_INET6;
+	*p++ = v4 ? 32 : 128;
+	*p++ = 0;
+	*p++ = (uint8_t)a->len;
+	memcpy(p, a->data, a->len);
+	return p + a->len;
+}
+
+static inline uint8_t *put_inet(uint8_t *p, const ProtobufCBinaryData *a)
+{
+	if (!addr_ok(a))
+		return put_null(p);
+	p = put32(p, (uint32_t)(4 + a->len));
+	return put_inet_body(p, a);
+}
+
+static inline uint8_t *put_mac(uint8_t *p, uint64_t mac)
+{
+	if (mac == 0)
+		return put_null(p);
+	p = put32(p, 6);
+	for (int i = 5; i >= 0; i--)
+		*p++ = (uint8_t)(mac >> (8 * i));
+	return p;
+}
+
+/* Array header: the caller writes the length word after the elements. */
+static inline uint8_t *put_array_head(uint8_t *p, uint32_t oid, size_t n, int has_null)
+{
+	p = put32(p, 1);		/* dimensions */
+	p = put32(p, has_null ? 1 : 0); /* flags */
+	p = put32(p, oid);
+	p = put32(p, (uint32_t)n);
+	return put32(p, 1); /* lower bound */
+}
+
+/* wide: bigint[] (each uint32 as int8) or integer[]. */
+static uint8_t *put_u32_array(uint8_t *p, const uint32_t *v, size_t n, int wide)
+{
+	uint8_t *lenp = p;
+
+	if (n == 0)
+		return put_null(p);
+	p = put_array_head(p + 4, wide ? OID_INT8 : OID_INT4, n, 0);
+	for (size_t i = 0; i < n; i++)
+		p = wide ? put_int8(p, v[i]) : put_int4(p, v[i]);
+	put32(lenp, (uint32_t)(p - lenp - 4));
+	return p;
+}
+
+static uint8_t *put_layer_array(uint8_t *p, const Flowpb__FlowMessage__LayerStack *v, size_t n)
+{
+	uint8_t *lenp = p;
+
+	if (n == 0)
+		return put_null(p);
+	p = put_array_head(p + 4, OID_INT4, n, 0);
+	for (size_t i = 0; i < n; i++)
+		p = put_int4(p, (uint32_t)v[i]);
+	put32(lenp, (uint32_t)(p - lenp - 4));
+	return p;
+}
+
+static uint8_t *put_inet_array(uint8_t *p, const ProtobufCBinaryData *v, size_t n)
+{
+	uint8_t *lenp = p;
+	int has_null = 0;
+
+	if (n == 0)
+		return put_null(p);
+	for (size_t i = 0; i < n; i++)
+		has_null |= !addr_ok(&v[i]);
+	p = put_array_head(p + 4, OID_INET, n, has_null);
+	for (size_t i = 0; i < n; i++)
+		p = put_inet(p, &v[i]);
+	put32(lenp, (uint32_t)(p - lenp - 4));
+	return p;
+}
+
+/* Upper bound of a row's size. */
+static size_t row_bound(const Flowpb__FlowMessage *m)
+{
+	size_t n = 2 + COPYBIN_NCOLS * (4 + 8) + 5 * 20 + 2 * 6;
+
+	n += 24 + (m->n_bgp_communities + m->n_as_path) * 12;
+	n += 24 + (m->n_mpls_label + m->n_mpls_ttl + m->n_layer_stack + m->n_layer_size) * 8;
+	n += 24 + (m->n_mpls_ip + m->n_ipv6_routing_header_addresses) * 24;
+	return n + 7 * 24;
+}
+
+static int reserve(struct copybin *b, size_t need)
+{
+	size_t cap;
+	uint8_t *nb;
+
+	if (b->cap - b->len >= need)
+		return 0;
+	if (need > b->max_cap - b->len)
+		return -ENOSPC;
+	cap = b->cap * 2;
+	if (cap < b->len + need)
+		cap = b->len + need;
+	if (cap > b->max_cap)
+		cap = b->max_cap;
+	nb = realloc(b->buf, cap);
+	if (!nb)
+		return -ENOSPC;
+	b->buf = nb;
+	b->cap = cap;
+	return 0;
+}
+
+int copybin_init(struct copybin *b, size_t cap, size_t max_cap)
+{
+	b->len = 0;
+	b->cap = cap;
+	b->max_cap = max_cap < cap ? cap : max_cap;
+	b->buf = malloc(cap);
+	return b->buf ? 0 : -ENOMEM;
+}
+
+void copybin_fini(struct copybin *b)
+{
+	if (!b)
+		return;
+	free(b->buf);
+	b->buf = NULL;
+	b->len = b->cap = 0;
+}
+
+int copybin_header(struct copybin *b)
+{
+	static const uint8_t sig[11] = { 'P', 'G', 'C', 'O', 'P', 'Y', '\n', 0xff, '\r', '\n', 0 };
+	uint8_t *p;
+
+	if (reserve(b, COPYBIN_HEADER_LEN))
+		return -ENOSPC;
+	p = b->buf + b->len;
+	memcpy(p, sig, sizeof(sig));
+	p = put32(p + sizeof(sig), 0); /* flags: no OIDs */
+	put32(p, 0);		       /* no header extension */
+	b->len += COPYBIN_HEADER_LEN;
+	return 0;
+}
+
+int copybin_trailer(struct copybin *b)
+{
+	if (reserve(b, 2))
+		return -ENOSPC;
+	put16(b->buf + b->len, 0xffff);
+	b->len += 2;
+	return 0;
+}
+
+int copybin_row(struct copybin *b, const Flowpb__FlowMessage *m)
+{
+	uint8_t *p;
+
+	if (reserve(b, row_bound(m)))
+		return -ENOSPC;
+	p = b->buf + b->len;
+	p = put16(p, COPYBIN_NCOLS);
+	p = put_time(p, m->time_received_ns, 0);
+	p = put_time(p, m->time_flow_start_ns, 1);
+	p = put_time(p, m->time_flow_end_ns, 1);
+	p = put_int4(p, (uint32_t)m->type);
+	p = put_int8(p, m->sequence_num);
+	p = put_int8(p, m->sampling_rate);
+	p = put_inet(p, &m->sampler_address);
+	p = put_int4(p, m->sampler_port);
+	p = put_int8(p, m->sampler_id);
+	p = put_int8(p, m->observation_domain_id);
+	p = put_int8(p, m->observation_point_id);
+	p = put_int8(p, m->bytes);
+	p = put_int8(p, m->packets);
+	p = put_int4(p, m->etype);
+	p = put_int4(p, m->proto);
+	p = put_inet(p, &m->src_addr);
+	p = put_inet(p, &m->dst_addr);
+	p = put_int4(p, m->src_port);
+	p = put_int4(p, m->dst_port);
+	p = put_int4(p, m->src_net);
+	p = put_int4(p, m->dst_net);
+	p = put_int8(p, m->src_as);
+	p = put_int8(p, m->dst_as);
+	p = put_inet(p, &m->next_hop);
+	p = put_int8(p, m->next_hop_as);
+	p = put_inet(p, &m->bgp_next_hop);
+	p = put_int8(p, m->in_if);
+	p = put_int8(p, m->out_if);
+	p = put_mac(p, m->src_mac);
+	p = put_mac(p, m->dst_mac);
+	p = put_int4(p, m->src_vlan);
+	p = put_int4(p, m->dst_vlan);
+	p = put_int4(p, m->vlan_id);
+	p = put_int4(p, m->ip_tos);
+	p = put_int4(p, m->ip_ttl);
+	p = put_int4(p, m->ip_flags);
+	p = put_int4(p, m->tcp_flags);
+	p = put_int4(p, m->forwarding_status);
+	p = put_int4(p, m->icmp_type);
+	p = put_int4(p, m->icmp_code);
+	p = put_int4(p, m->ipv6_flow_label);
+	p = put_int8(p, m->fragment_id);
+	p = put_int4(p, m->fragment_offset);
+	p = put_u32_array(p, m->bgp_communities, m->n_bgp_communities, 1);
+	p = put_u32_array(p, m->as_path, m->n_as_path, 1);
+	p = put_u32_array(p, m->mpls_label, m->n_mpls_label, 0);
+	p = put_u32_array(p, m->mpls_ttl, m->n_mpls_ttl, 0);
+	p = put_inet_array(p, m->mpls_ip, m->n_mpls_ip);
+	p = put_layer_array(p, m->layer_stack, m->n_layer_stack);
+	p = put_u32_array(p, m->layer_size, m->n_layer_size, 0);
+	p = put_inet_array(p, m->ipv6_routing_header_addresses,
+			   m->n_ipv6_routing_header_addresses);
+	p = put_int4(p, m->ipv6_routing_header_seg_left);
+	b->len = (size_t)(p - b->buf);
+	return 0;
+}
