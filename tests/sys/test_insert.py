@@ -1,0 +1,342 @@
+# SPDX-License-Identifier: Apache-2.0
+"""xdpflow-insert against the real Kafka broker and PostgreSQL (the local
+stack, tests/sys/stack.py): every framing arrives as exactly the flows sent,
+field for field; SIGKILL of the inserter and a PostgreSQL restart mid-stream
+neither lose nor duplicate a flow; poison messages land in dead_letter while
+the rest flows; options, SIGTERM, stats, and the password kept out of `ps`
+and the log; partition maintenance and retention. Each test has its own topic
+and database. Every wait is bounded."""
+import ipaddress
+import os
+import threading
+import time
+
+import pytest
+
+from stack import (Inserter, count_rows, delimited, encode_flow, make_flow, pg_connect, produce,
+                   producer, scratch, stack, wait_for)  # noqa: F401 (stack is a fixture)
+
+pytestmark = pytest.mark.timeout(240)
+
+# Columns checked for every row, and how to read each from make_flow().
+CHECK_SQL = """
+SELECT sequence_num, (extract(epoch FROM time_received) * 1000000)::bigint,
+       (extract(epoch FROM time_flow_start) * 1000000)::bigint,
+       (extract(epoch FROM time_flow_end) * 1000000)::bigint,
+       type, sampling_rate, host(sampler_address), sampler_port, bytes, packets,
+       host(src_addr), host(dst_addr), etype, proto, src_port, dst_port, in_if, out_if,
+       src_mac::text, dst_mac, tcp_flags, src_as, dst_as, as_path, bgp_communities,
+       layer_stack, layer_size, mpls_label, next_hop
+FROM flows ORDER BY sequence_num
+"""
+
+
+def _ip(b):
+    return str(ipaddress.ip_address(b))
+
+
+def expected_row(seq):
+    f = make_flow(seq)
+    mac = f["src_mac"].to_bytes(6, "big")
+    return (seq, f["time_received_ns"] // 1000, f["time_flow_start_ns"] // 1000,
+            f["time_flow_end_ns"] // 1000, f["type"], f["sampling_rate"],
+            _ip(f["sampler_address"]), f["sampler_port"], f["bytes"], f["packets"],
+            _ip(f["src_addr"]), _ip(f["dst_addr"]), f["etype"], f["proto"], f["src_port"],
+            f["dst_port"], f["in_if"], f["out_if"], ":".join(f"{b:02x}" for b in mac), None,
+            f["tcp_flags"], f["src_as"], f["dst_as"], f["as_path"], f["bgp_communities"],
+            f["layer_stack"], f["layer_size"], f["mpls_label"] or None, None)
+
+
+def check_exact(uri, seqs):
+    """Every flow of seqs is in flows exactly once, every checked field right."""
+    with pg_connect(uri) as c:
+        rows = c.execute(CHECK_SQL).fetchall()
+    got = [r[0] for r in rows]
+    assert len(got) == len(set(got)), "duplicate flows"
+    assert sorted(got) == sorted(seqs)
+    for r in rows:
+        assert tuple(r) == expected_row(r[0]), f"flow {r[0]} differs"
+
+
+def no_dups(uri, n):
+    with pg_connect(uri) as c:
+        total, distinct = c.execute("SELECT count(*), count(DISTINCT sequence_num) FROM flows").fetchone()
+    assert (total, distinct) == (n, n), f"rows {total}, distinct flows {distinct}, sent {n}"
+
+
+def batches(seqs, per):
+    """Kafka message values: per flows each, length-delimited."""
+    flows = [encode_flow(make_flow(s)) for s in seqs]
+    return [delimited(flows[i:i + per]) for i in range(0, len(flows), per)]
+
+
+def test_options(stack, tmp_path):
+    ins = Inserter(stack, "flows", stack.pguri, tmp_path)
+    binary = ins.args[0]
+    import subprocess
+    for bad in (["--bogus"], ["--batch-rows", "0"], ["--batch-ms", "x"], ["-X", "nonsense"],
+                ["-X", "no.such.property=1"], ["--log-level", "loud"], ["extra"],
+                ["-X", "partition.assignment.strategy=cooperative-sticky"]):
+        r = subprocess.run([binary, *bad], capture_output=True, text=True, timeout=30)
+        assert r.returncode == 2, (bad, r.stderr)
+        assert len(r.stderr.strip().splitlines()) == 1, (bad, r.stderr)
+    r = subprocess.run([binary, "--help"], capture_output=True, text=True, timeout=30)
+    assert r.returncode == 0 and "--kafka-brokers" in r.stdout and "--postgres" in r.stdout
+
+
+@pytest.mark.parametrize("framing", ["bare", "batch1", "batch64"])
+def test_framings_exact(stack, tmp_path, framing):
+    n = 3000
+    seqs = list(range(1, n + 1))
+    if framing == "bare":
+        values = [encode_flow(make_flow(s)) for s in seqs]
+    else:
+        values = batches(seqs, 1 if framing == "batch1" else 64)
+    with scratch(stack) as (topic, uri):
+        produce(producer(stack), topic, values)
+        ins = Inserter(stack, topic, uri, tmp_path).start()
+        try:
+            wait_for(lambda: count_rows(uri) >= n, 90, f"{n} rows")
+            time.sleep(0.5)
+            check_exact(uri, seqs)
+        finally:
+            rc = ins.stop()
+        assert rc == 0, ins.output()
+        out = ins.output()
+        assert f"stats insert rows={n} messages={len(values)} dead_letters=0" in out, out
+
+
+def test_mixed_framings_one_topic(stack, tmp_path):
+    """Bare, single and batched messages interleaved on the same partition."""
+    values, seqs, s = [], [], 1
+    for i in range(300):
+        k = i % 3
+        group = list(range(s, s + (1 if k < 2 else 17)))
+        s += len(group)
+        seqs += group
+        values.append(encode_flow(make_flow(group[0])) if k == 0 else batches(group, 64)[0])
+    with scratch(stack, partitions=1) as (topic, uri):
+        produce(producer(stack), topic, values)
+        ins = Inserter(stack, topic, uri, tmp_path).start()
+        try:
+            wait_for(lambda: count_rows(uri) >= len(seqs), 90, "rows")
+            time.sleep(0.5)
+            check_exact(uri, seqs)
+        finally:
+            assert ins.stop() == 0
+
+
+class Feeder(threading.Thread):
+    """Produces n flows in 64-flow messages over about `seconds`."""
+
+    def __init__(self, stack, topic, n, seconds):
+        super().__init__(daemon=True)
+        self.stack, self.topic, self.n, self.seconds = stack, topic, n, seconds
+        self.error = None
+
+    def run(self):
+        try:
+            p = producer(self.stack)
+            vals = batches(range(1, self.n + 1), 64)
+            steps = 20
+            for i in range(steps):
+                produce(p, self.topic, vals[i * len(vals) // steps:(i + 1) * len(vals) // steps])
+                time.sleep(self.seconds / steps)
+        except Exception as e:  # reported by the test
+            self.error = e
+
+
+def test_sigkill_mid_stream(stack, tmp_path):
+    n = 150_000
+    with scratch(stack) as (topic, uri):
+        feeder = Feeder(stack, topic, n, 6)
+        feeder.start()
+        ins = Inserter(stack, topic, uri, tmp_path, "--batch-rows", "4000", "--batch-ms", "50").start()
+        try:
+            wait_for(lambda: count_rows(uri) >= 20_000, 90, "first rows")
+            ins.kill()
+            killed_at = count_rows(uri)
+            ins2 = Inserter(stack, topic, uri, tmp_path, "--batch-rows", "4000", "--batch-ms", "50").start()
+            try:
+                wait_for(lambda: count_rows(uri) >= 40_000 + killed_at // 2 or count_rows(uri) >= n,
+                         90, "rows after restart")
+                ins2.kill()  # a second crash, later in the stream
+                ins3 = Inserter(stack, topic, uri, tmp_path).start()
+                try:
+                    feeder.join(timeout=120)
+                    assert not feeder.is_alive() and feeder.error is None, feeder.error
+                    wait_for(lambda: count_rows(uri) >= n, 120, f"{n} rows")
+                    time.sleep(1.0)
+                    no_dups(uri, n)
+                finally:
+                    assert ins3.stop() == 0, ins3.output()
+            finally:
+                ins2.kill()
+        finally:
+            ins.kill()
+        assert killed_at < n, "the kill came after the stream ended: nothing was tested"
+
+
+def test_postgres_restart_mid_stream(stack, tmp_path):
+    n = 150_000
+    with scratch(stack) as (topic, uri):
+        feeder = Feeder(stack, topic, n, 8)
+        feeder.start()
+        ins = Inserter(stack, topic, uri, tmp_path, "--batch-rows", "4000", "--batch-ms", "50").start()
+        try:
+            wait_for(lambda: count_rows(uri) >= 20_000, 90, "first rows")
+            stack.restart_postgres(down_s=3)
+            feeder.join(timeout=120)
+            assert not feeder.is_alive() and feeder.error is None, feeder.error
+            wait_for(lambda: count_rows(uri) >= n, 120, f"{n} rows")
+            time.sleep(1.0)
+            no_dups(uri, n)
+        finally:
+            rc = ins.stop()
+        out = ins.output()
+        assert rc == 0, out
+        assert "pausing consumption" in out, out
+        assert "pg_failures=0" not in out, out
+
+
+def test_poison_messages(stack, tmp_path):
+    good = batches(range(1, 64 * 40 + 1), 64)
+    poison = [
+        b"\xff\xfe\xfd garbage \x00\x01",
+        b"",  # empty value
+        delimited([encode_flow(make_flow(999_001))])[:-5],  # truncated frame
+        bytes([0x08]) + b"\x80" * 12,  # varint longer than 64 bits
+        bytes([0x32, 0x05]) + b"\x01\x02",  # length past the end
+        bytes([0x0b, 0x01]),  # group wire type
+    ]
+    values, where = [], []
+    for i, g in enumerate(good):
+        values.append(g)
+        if i % 7 == 3 and len(where) < len(poison):
+            where.append(len(values))
+            values.append(poison[len(where) - 1])
+    assert len(where) == len(poison)
+    with scratch(stack, partitions=1) as (topic, uri):
+        produce(producer(stack), topic, values, partition=0)
+        ins = Inserter(stack, topic, uri, tmp_path).start()
+        try:
+            wait_for(lambda: count_rows(uri) >= 64 * 40, 90, "good rows")
+            wait_for(lambda: count_rows(uri, "dead_letter") >= len(poison), 30, "dead letters")
+            time.sleep(0.5)
+            no_dups(uri, 64 * 40)
+            with pg_connect(uri) as c:
+                dl = c.execute("SELECT topic, partition, kafka_offset, payload, reason "
+                               "FROM dead_letter ORDER BY kafka_offset").fetchall()
+        finally:
+            rc = ins.stop()
+        assert rc == 0
+        assert [(r[0], r[1], r[2]) for r in dl] == [(topic, 0, off) for off in where]
+        assert [bytes(r[3]) for r in dl] == poison
+        assert all(r[4] for r in dl)
+        out = ins.output()
+        assert f"dead_letters={len(poison)}" in out and "to dead_letter" in out, out
+
+
+def test_password_hidden_and_pg_env(stack, tmp_path):
+    n = 640
+    with scratch(stack) as (topic, uri):
+        produce(producer(stack), topic, batches(range(1, n + 1), 64))
+        ins = Inserter(stack, topic, uri, tmp_path, "--log-level", "debug").start()
+        try:
+            wait_for(lambda: count_rows(uri) >= n, 60, "rows")
+            with open(f"/proc/{ins.proc.pid}/cmdline", "rb") as f:
+                cmdline = f.read()
+            assert b"xdpflow:xdpflow@" not in cmdline and b"postgresql://" not in cmdline, cmdline
+        finally:
+            assert ins.stop() == 0
+        assert "xdpflow:xdpflow" not in ins.output() and "postgresql://" not in ins.output()
+        assert f"stats insert rows={n} " in ins.output()
+
+        # Only PG* variables: same database, nothing more inserted twice.
+        host_port = uri.split("@", 1)[1].split("/", 1)[0]
+        env = {"PGHOST": host_port.split(":")[0], "PGPORT": host_port.split(":")[1],
+               "PGUSER": "xdpflow", "PGPASSWORD": "xdpflow", "PGDATABASE": topic}
+        more = batches(range(n + 1, 2 * n + 1), 64)
+        produce(producer(stack), topic, more)
+        ins2 = Inserter(stack, topic, uri, tmp_path, pg_arg=False).start(env=env)
+        try:
+            wait_for(lambda: count_rows(uri) >= 2 * n, 60, "rows via PG* variables")
+            time.sleep(0.5)
+            no_dups(uri, 2 * n)
+        finally:
+            assert ins2.stop() == 0
+        assert "xdpflow:xdpflow" not in ins2.output()
+
+
+def test_postgres_down_at_start(stack, tmp_path):
+    """No server at the address: it retries with backoff, consumes nothing,
+    and still stops cleanly on SIGTERM."""
+    with scratch(stack) as (topic, uri):
+        produce(producer(stack), topic, batches(range(1, 65), 64))
+        dead = "postgresql://xdpflow:xdpflow@127.0.0.1:9/xdpflow?connect_timeout=2"
+        ins = Inserter(stack, topic, dead, tmp_path).start()
+        time.sleep(4)
+        assert ins.stop(timeout=30) == 0
+        out = ins.output()
+        assert "could not connect to PostgreSQL" in out and "retrying in" in out, out
+        assert "stats insert rows=0 messages=0" in out, out
+
+
+def test_partitions_and_retention(stack, tmp_path):
+    with scratch(stack) as (topic, uri):
+        produce(producer(stack), topic, batches(range(1, 65), 64))
+        ins = Inserter(stack, topic, uri, tmp_path, "--retention-days", "3").start()
+        try:
+            wait_for(lambda: count_rows(uri) >= 64, 60, "rows")
+        finally:
+            assert ins.stop() == 0
+        with pg_connect(uri) as c:
+            parts = {r[0] for r in c.execute(
+                "SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid "
+                "WHERE i.inhparent = 'flows'::regclass").fetchall()}
+            today = c.execute("SELECT (now() AT TIME ZONE 'UTC')::date").fetchone()[0]
+            for d in (-1, 0, 1, 2):
+                assert "flows_p" + (today + __import__("datetime").timedelta(days=d)).strftime("%Y%m%d") in parts
+            assert "flows_default" in parts
+            # The rows are in today's partition, not the default one.
+            assert c.execute("SELECT count(*) FROM flows_default").fetchone()[0] == 0
+            # A row 5 days ahead waits in the default partition, then moves
+            # into its own partition when that is created.
+            c.execute("INSERT INTO flows (time_received, sequence_num) "
+                      "VALUES (now() + interval '5 days', 424242)")
+            assert c.execute("SELECT count(*) FROM flows_default").fetchone()[0] == 1
+            c.execute("SELECT flows_maintain(3, 6)")
+            assert c.execute("SELECT count(*) FROM flows_default").fetchone()[0] == 0
+            assert c.execute("SELECT count(*) FROM flows WHERE sequence_num = 424242").fetchone()[0] == 1
+            # An old partition goes with retention; a recent one stays.
+            c.execute("CREATE TABLE flows_p20000101 PARTITION OF flows FOR VALUES "
+                      "FROM ('2000-01-01 00:00+00') TO ('2000-01-02 00:00+00')")
+            c.execute("INSERT INTO flows (time_received) VALUES ('2000-01-01 12:00+00')")
+            c.execute("SELECT flows_maintain(3)")
+            assert c.execute("SELECT to_regclass('flows_p20000101')").fetchone()[0] is None
+            assert c.execute("SELECT count(*) FROM flows").fetchone()[0] == 65
+            # Types: counters and sampling rate are bigint, addresses inet.
+            types = dict(c.execute("SELECT column_name, data_type FROM information_schema.columns "
+                                   "WHERE table_name = 'flows'").fetchall())
+            assert types["bytes"] == types["packets"] == types["sampling_rate"] == "bigint"
+            assert types["src_addr"] == "inet" and types["time_received"].startswith("timestamp with")
+
+
+def test_two_inserters_share_the_group(stack, tmp_path):
+    """Two inserters in one group split the partitions; when one stops the
+    other takes over its partitions from the stored offsets."""
+    n = 64 * 400
+    with scratch(stack) as (topic, uri):
+        a = Inserter(stack, topic, uri, tmp_path, group="g_shared_" + topic).start()
+        b = Inserter(stack, topic, uri, tmp_path, group="g_shared_" + topic).start()
+        try:
+            produce(producer(stack), topic, batches(range(1, n // 2 + 1), 64))
+            wait_for(lambda: count_rows(uri) >= n // 2, 90, "first half")
+            assert a.stop() == 0
+            produce(producer(stack), topic, batches(range(n // 2 + 1, n + 1), 64))
+            wait_for(lambda: count_rows(uri) >= n, 90, "second half")
+            time.sleep(1.0)
+            no_dups(uri, n)
+        finally:
+            a.kill()
+            assert b.stop() == 0
