@@ -60,6 +60,7 @@ static void test_defaults(void **state)
 	assert_null(o->pcap);
 	assert_int_equal(o->output, OUT_KIND_FILE);
 	assert_int_equal(o->format, OUT_FORMAT_JSON);
+	assert_int_equal(o->schema, OUT_SCHEMA_GOFLOW2);
 	assert_string_equal(o->file, "-");
 	assert_string_equal(o->kafka_topic, "flows");
 	assert_int_equal(o->kafka_key, KAFKA_KEY_EXPORTER);
@@ -109,7 +110,8 @@ static void test_every_option(void **state)
 		      "k1:9092,k2:9092", "--templates-file", "/tmp/t",
 		      "--max-templates", "100", "--log-level", "debug",
 		      "--metrics", "127.0.0.1:9100", "--stats-interval", "10",
-		      "--batch", "1", "--rcvbuf", "0", NULL),
+		      "--batch", "1", "--rcvbuf", "0", "--schema", "goflow-v3",
+		      NULL),
 		OPTIONS_RUN);
 	assert_string_equal(o->pcap, "x.pcap");
 	assert_string_equal(o->file, "/tmp/out");
@@ -123,6 +125,7 @@ static void test_every_option(void **state)
 	assert_int_equal(o->stats_interval, 10);
 	assert_int_equal(o->batch, 1);
 	assert_int_equal(o->rcvbuf, 0);
+	assert_int_equal(o->schema, OUT_SCHEMA_GOFLOW_V3);
 	/* The second parse started from the defaults again. */
 	assert_int_equal(o->n_listen, 2);
 	assert_int_equal(o->allow.n, 0);
@@ -190,6 +193,7 @@ static void test_bad_forms(void **state)
 		{ "--output", "", "output" },
 		{ "--format", "text", "text" },
 		{ "--kafka-key", "src", "kafka-key" },
+		{ "--schema", "goflow-v4", "goflow-v4" },
 		{ "-X", "novalue", "property=value" },
 		{ "-X", "=v", "property" },
 		{ "--log-level", "trace", "trace" },
@@ -225,7 +229,8 @@ static void test_usage_lists_every_option(void **state)
 		"--pcap", "--output", "--format", "--file", "--kafka-brokers",
 		"--kafka-topic", "--kafka-key", "--kafka-batch", "-X,",
 		"--templates-file", "--max-templates", "--metrics",
-		"--log-level", "-h, --help", "-V, --version", "-l, --listen",
+		"--log-level", "--schema", "--batch", "--stats-interval",
+		"-h, --help", "-V, --version", "-l, --listen",
 		"-o, --output", "netflow://:2055,sflow://:6343",
 	};
 	char *buf = NULL;

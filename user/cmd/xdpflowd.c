@@ -7,6 +7,7 @@
  * handler), open the publisher, set up workers with their sockets, load
  * templates, start metrics and workers, loop on signals and timers until
  * told to stop (or the capture ends), then flush, save, report, clean up.
+ * SIGUSR1 prints the stats report, SIGHUP reopens the output file.
  * Exit status: 0 ok, 1 runtime failure, 2 bad command line.
  */
 #include <errno.h>
@@ -73,7 +74,10 @@ static int open_sockets(const struct options *o, struct worker *ws)
 
 		for (unsigned k = 0; k < cnt; k++) {
 			struct rx *rx;
-			int rc = rx_socket_open(&cfg, &rx, &info, err, sizeof(err));
+			int rc;
+
+			cfg.exclusive = k == 0;
+			rc = rx_socket_open(&cfg, &rx, &info, err, sizeof(err));
 
 			if (rc) {
 				pr_err("%s", err);
@@ -224,6 +228,7 @@ int main(int argc, char **argv)
 	sigaddset(&sigs, SIGINT);
 	sigaddset(&sigs, SIGTERM);
 	sigaddset(&sigs, SIGUSR1);
+	sigaddset(&sigs, SIGHUP);
 	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
 	sigfd = signalfd(-1, &sigs, SFD_CLOEXEC | SFD_NONBLOCK);
 	sh.stop_fd = eventfd(0, EFD_CLOEXEC);
@@ -264,7 +269,8 @@ int main(int argc, char **argv)
 		goto out_publisher;
 	}
 	for (unsigned i = 0; i < nw; i++) {
-		rc = worker_init(&ws[i], i, &sh, &dcfg, o->format, pub);
+		rc = worker_init(&ws[i], i, &sh, &dcfg, o->format,
+				 o->schema, pub);
 		if (rc) {
 			pr_err("could not set up worker %u: %s", i, strerror(-rc));
 			nw = i;
@@ -297,8 +303,9 @@ int main(int argc, char **argv)
 			break;
 		}
 	}
-	pr_info("xdpflowd %s running: %u worker%s, output %s (%s)",
+	pr_info("xdpflowd %s running: %u worker%s, output %s %s (%s)",
 		XDPFLOW_VERSION, nw, nw == 1 ? "" : "s",
+		o->output == OUT_KIND_KAFKA ? "kafka topic" : "file",
 		o->output == OUT_KIND_KAFKA ? o->kafka_topic : o->file,
 		o->format == OUT_FORMAT_PB ? "pb" : "json");
 
@@ -321,6 +328,8 @@ int main(int argc, char **argv)
 			while (read(sigfd, &si, sizeof(si)) == sizeof(si)) {
 				if (si.ssi_signo == SIGUSR1)
 					report(&src);
+				else if (si.ssi_signo == SIGHUP)
+					publisher_reopen(pub);
 				else
 					stop = true;
 			}

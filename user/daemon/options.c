@@ -209,6 +209,14 @@ static int set_format(struct options *o, const struct opt_def *d,
 	return rc;
 }
 
+static int set_schema(struct options *o, const struct opt_def *d,
+		      const char *arg, char *err, size_t errlen)
+{
+	if (encode_schema_parse(arg, &o->schema))
+		return bad(d, arg, "expected goflow2 or goflow-v3", err, errlen);
+	return 0;
+}
+
 static int set_kafka_key(struct options *o, const struct opt_def *d,
 			 const char *arg, char *err, size_t errlen)
 {
@@ -301,6 +309,9 @@ static const struct opt_def opts[] = {
 	{ "format", 0, "FMT", "json", set_format, 0, 0, 0,
 	  "json (one object per line) or pb (length-prefixed protobuf, "
 	  "GoFlow2's bin)" },
+	{ "schema", 0, "NAME", "goflow2", set_schema, 0, 0, 0,
+	  "protobuf schema of pb output: goflow2 (proto/flow.proto) or "
+	  "goflow-v3 (flow-pipeline's light proto, proto/flow_legacy.proto)" },
 	{ "file", 0, "PATH", "-", set_str, OFF(file), 0, 0,
 	  "output file for -o file; - is stdout" },
 	{ "kafka-brokers", 0, "LIST", "127.0.0.1:9092", set_str,
@@ -476,6 +487,7 @@ void options_usage(FILE *f, const char *prog)
 	}
 	fprintf(f,
 		"\nSignals: SIGINT/SIGTERM stop (flush output, save templates, "
-		"print stats),\nSIGUSR1 prints the stats report. Exit status: "
-		"0 ok, 1 runtime failure,\n2 bad command line.\n");
+		"print stats),\nSIGUSR1 prints the stats report, SIGHUP reopens "
+		"--file (log rotation).\nExit status: 0 ok, 1 runtime failure, "
+		"2 bad command line.\n");
 }

@@ -35,6 +35,7 @@ struct options {
 	const char *pcap; /* NULL: live sockets */
 	enum out_kind output;
 	enum out_format format;
+	enum out_schema schema;
 	const char *file;
 	const char *kafka_brokers;
 	const char *kafka_topic;

@@ -16,7 +16,8 @@ static void bump(_Atomic uint64_t *c)
 static void pipeline_emit(struct flow_sink *sink, const struct flow_rec *rec)
 {
 	struct pipeline *p = (struct pipeline *)sink;
-	ssize_t n = encode_flow(p->format, rec, p->buf, sizeof(p->buf));
+	ssize_t n = encode_flow_schema(p->format, p->schema, rec, p->buf,
+				       sizeof(p->buf));
 
 	if (n < 0) {
 		bump(&p->encode_errors);
@@ -32,10 +33,11 @@ static void pipeline_emit(struct flow_sink *sink, const struct flow_rec *rec)
 }
 
 void pipeline_init(struct pipeline *p, enum out_format format,
-		   struct publisher *pub)
+		   enum out_schema schema, struct publisher *pub)
 {
 	p->sink.emit = pipeline_emit;
 	p->format = format;
+	p->schema = schema;
 	p->pub = pub;
 	atomic_init(&p->flows, 0);
 	atomic_init(&p->encode_errors, 0);

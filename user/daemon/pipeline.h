@@ -17,6 +17,7 @@
 struct pipeline {
 	struct flow_sink sink; /* first: decode calls sink.emit */
 	enum out_format format;
+	enum out_schema schema;
 	struct publisher *pub; /* borrowed */
 	_Atomic uint64_t flows;		/* handed to the publisher */
 	_Atomic uint64_t encode_errors; /* flows that did not encode */
@@ -24,8 +25,9 @@ struct pipeline {
 	uint8_t buf[ENCODE_MAX_LEN];
 };
 
-/* Sets up p to encode as format and write to pub (which must outlive p). */
+/* Sets up p to encode as format (pb in the given schema) and write to pub
+ * (which must outlive p). */
 void pipeline_init(struct pipeline *p, enum out_format format,
-		   struct publisher *pub);
+		   enum out_schema schema, struct publisher *pub);
 
 #endif

@@ -25,7 +25,7 @@ static uint64_t realtime_ns(void)
 
 int worker_init(struct worker *w, unsigned id, const struct worker_shared *sh,
 		const struct decode_config *dcfg, enum out_format format,
-		struct publisher *pub)
+		enum out_schema schema, struct publisher *pub)
 {
 	memset(w, 0, sizeof(*w));
 	w->id = id;
@@ -43,7 +43,7 @@ int worker_init(struct worker *w, unsigned id, const struct worker_shared *sh,
 		return -ENOMEM;
 	}
 	pthread_mutex_init(&w->lock, NULL);
-	pipeline_init(&w->pipe, format, pub);
+	pipeline_init(&w->pipe, format, schema, pub);
 	return 0;
 }
 

@@ -51,10 +51,10 @@ struct worker {
 };
 
 /* Prepares w (not yet running): a decode context from dcfg and a pipeline
- * writing format to pub. Returns 0 or -ENOMEM. */
+ * writing format (pb in schema) to pub. Returns 0 or -ENOMEM. */
 int worker_init(struct worker *w, unsigned id, const struct worker_shared *sh,
 		const struct decode_config *dcfg, enum out_format format,
-		struct publisher *pub);
+		enum out_schema schema, struct publisher *pub);
 
 /* Gives rx to w (w closes it). Returns 0 or -E2BIG (rx is then not taken). */
 int worker_add_rx(struct worker *w, struct rx *rx);

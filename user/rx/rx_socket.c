@@ -163,6 +163,23 @@ static int set_rcvbuf(int fd, int bytes, struct rx_socket_info *info)
 	return 0;
 }
 
+/* Binds a throwaway socket without SO_REUSEPORT: it fails if the address
+ * is taken, including by a reuseport group another process formed. */
+static int probe_free(const struct rx_socket_config *cfg)
+{
+	int fd = socket(cfg->addr->sa_family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	int off = 0, rc = 0;
+
+	if (fd < 0)
+		return -errno;
+	if (cfg->addr->sa_family == AF_INET6 && cfg->dual_stack)
+		(void)setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &off, sizeof(off));
+	if (bind(fd, cfg->addr, cfg->addrlen) < 0)
+		rc = -errno;
+	close(fd);
+	return rc;
+}
+
 int rx_socket_open(const struct rx_socket_config *cfg, struct rx **out,
 		   struct rx_socket_info *info, char *err, size_t errlen)
 {
@@ -174,6 +191,14 @@ int rx_socket_open(const struct rx_socket_config *cfg, struct rx **out,
 
 	if (!info)
 		info = &tmp;
+	if (cfg->exclusive) {
+		rc = probe_free(cfg);
+		if (rc) {
+			snprintf(err, errlen, "could not bind %s: %s", cfg->name,
+				 strerror(-rc));
+			return rc;
+		}
+	}
 	s = calloc(1, sizeof(*s));
 	if (!s) {
 		snprintf(err, errlen, "could not open %s: %s", cfg->name,

@@ -21,6 +21,10 @@ struct rx_socket_config {
 	int rcvbuf;	      /* bytes; 0 leaves the system default */
 	size_t batch;	      /* datagrams per recvmmsg, >= 1 */
 	const char *name;     /* for messages, e.g. the listen URI */
+	/* Fail with -EADDRINUSE when anyone else holds the address, even
+	 * another process of the same user with SO_REUSEPORT (set it on a
+	 * listener's first socket; its siblings then join the group). */
+	bool exclusive;
 };
 
 /* What became of the receive buffer request. */
