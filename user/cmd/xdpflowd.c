@@ -310,7 +310,9 @@ int main(int argc, char **argv)
 		o->format == OUT_FORMAT_PB ? "pb" : "json");
 
 	last_save = last_stats = log_now_ns();
-	while (!failed && done < started) {
+	/* Workers end on their own only at the end of a capture or on a
+	 * fatal error: either way, the run is over. */
+	while (!failed && started > 0 && done == 0) {
 		struct pollfd pfd[2] = { { .fd = sigfd, .events = POLLIN },
 					 { .fd = sh.done_fd, .events = POLLIN } };
 		struct publish_stats ps;
