@@ -101,6 +101,7 @@ static void rec_sflow_v6(struct flow_rec *r)
 	r->as_path[1] = 3356;
 	r->as_path[2] = 4200000000u;
 	r->n_mpls = 2;
+	r->n_mpls_ttl = 2;
 	r->mpls_ttl[0] = 255;
 	r->mpls_ttl[1] = 64;
 	r->mpls_label[0] = 16001;
@@ -266,6 +267,7 @@ static void fill_max(struct flow_rec *r)
 	r->n_communities = FLOW_MAX_COMMUNITIES;
 	r->n_as_path = FLOW_MAX_AS_PATH;
 	r->n_mpls = FLOW_MAX_MPLS;
+	r->n_mpls_ttl = FLOW_MAX_MPLS;
 	r->n_mpls_ip = FLOW_MAX_MPLS;
 	r->n_layers = FLOW_MAX_LAYERS;
 	r->n_srv6 = FLOW_MAX_SRV6;

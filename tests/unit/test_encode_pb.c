@@ -69,6 +69,7 @@ static void fill_full(struct flow_rec *r)
 	for (unsigned i = 0; i < 4; i++)
 		r->as_path[i] = 64512 + 1000 * i;
 	r->n_mpls = 3;
+	r->n_mpls_ttl = 3;
 	for (unsigned i = 0; i < 3; i++) {
 		r->mpls_ttl[i] = 255 - i;
 		r->mpls_label[i] = 16000 + i;
@@ -185,7 +186,7 @@ static void test_round_trip(void **state)
 	assert_int_equal(m->n_as_path, r.n_as_path);
 	for (size_t i = 0; i < r.n_as_path; i++)
 		assert_int_equal(m->as_path[i], r.as_path[i]);
-	assert_int_equal(m->n_mpls_ttl, r.n_mpls);
+	assert_int_equal(m->n_mpls_ttl, r.n_mpls_ttl);
 	assert_int_equal(m->n_mpls_label, r.n_mpls);
 	for (size_t i = 0; i < r.n_mpls; i++) {
 		assert_int_equal(m->mpls_ttl[i], r.mpls_ttl[i]);
@@ -366,6 +367,7 @@ static void rnd_rec(uint64_t *s, struct flow_rec *r)
 	r->n_communities = (uint8_t)(rnd(s) % (FLOW_MAX_COMMUNITIES + 2));
 	r->n_as_path = (uint8_t)(rnd(s) % (FLOW_MAX_AS_PATH + 2));
 	r->n_mpls = (uint8_t)(rnd(s) % (FLOW_MAX_MPLS + 2));
+	r->n_mpls_ttl = (uint8_t)(rnd(s) % (FLOW_MAX_MPLS + 2));
 	r->n_mpls_ip = (uint8_t)(rnd(s) % (FLOW_MAX_MPLS + 2));
 	r->n_layers = (uint8_t)(rnd(s) % (FLOW_MAX_LAYERS + 2));
 	r->n_srv6 = (uint8_t)(rnd(s) % (FLOW_MAX_SRV6 + 2));
@@ -432,7 +434,7 @@ static void test_random_records(void **state)
 		r.mpls_ip[i].len = 16;
 	r.n_communities = FLOW_MAX_COMMUNITIES;
 	r.n_as_path = FLOW_MAX_AS_PATH;
-	r.n_mpls = r.n_mpls_ip = FLOW_MAX_MPLS;
+	r.n_mpls = r.n_mpls_ttl = r.n_mpls_ip = FLOW_MAX_MPLS;
 	r.n_layers = FLOW_MAX_LAYERS;
 	r.n_srv6 = FLOW_MAX_SRV6;
 	{
@@ -474,6 +476,7 @@ static void test_clamped_counts(void **state)
 	r.n_communities = 255;
 	r.n_as_path = 255;
 	r.n_mpls = 255;
+	r.n_mpls_ttl = 255;
 	r.n_mpls_ip = 255;
 	r.n_layers = 255;
 	r.n_srv6 = 255;
@@ -485,9 +488,36 @@ static void test_clamped_counts(void **state)
 	assert_int_equal(m->n_bgp_communities, FLOW_MAX_COMMUNITIES);
 	assert_int_equal(m->n_as_path, FLOW_MAX_AS_PATH);
 	assert_int_equal(m->n_mpls_label, FLOW_MAX_MPLS);
+	assert_int_equal(m->n_mpls_ttl, FLOW_MAX_MPLS);
 	assert_int_equal(m->n_mpls_ip, FLOW_MAX_MPLS);
 	assert_int_equal(m->n_layer_size, FLOW_MAX_LAYERS);
 	assert_int_equal(m->n_ipv6_routing_header_addresses, FLOW_MAX_SRV6);
+	flowpb__flow_message__free_unpacked(m, NULL);
+}
+
+/* NetFlow/IPFIX label IEs carry no TTL: labels go out, mpls_ttl does not
+ * (as GoFlow2). */
+static void test_mpls_labels_without_ttl(void **state)
+{
+	uint8_t buf[ENCODE_MAX_LEN];
+	struct flow_rec r;
+	Flowpb__FlowMessage *m;
+	size_t pre;
+	ssize_t n;
+
+	(void)state;
+	memset(&r, 0, sizeof(r));
+	r.n_mpls = 2;
+	r.mpls_label[0] = 16001;
+	r.mpls_label[1] = 16002;
+	n = encode_pb(&r, buf, sizeof(buf));
+	assert_true(n > 0);
+	get_varint(buf, &pre);
+	m = flowpb__flow_message__unpack(NULL, (size_t)n - pre, buf + pre);
+	assert_non_null(m);
+	assert_int_equal(m->n_mpls_label, 2);
+	assert_int_equal(m->mpls_label[1], 16002);
+	assert_int_equal(m->n_mpls_ttl, 0);
 	flowpb__flow_message__free_unpacked(m, NULL);
 }
 
@@ -580,7 +610,8 @@ int main(void)
 		cmocka_unit_test(test_round_trip),    cmocka_unit_test(test_wire_bytes),
 		cmocka_unit_test(test_prefix_boundary), cmocka_unit_test(test_random_records),
 		cmocka_unit_test(test_enospc),
-		cmocka_unit_test(test_clamped_counts), cmocka_unit_test(test_format_parse),
+		cmocka_unit_test(test_clamped_counts), cmocka_unit_test(test_mpls_labels_without_ttl),
+		cmocka_unit_test(test_format_parse),
 		cmocka_unit_test(test_speed),
 	};
 

@@ -105,7 +105,10 @@ struct flow_rec {
 	/* Repeated fields: n_* entries used. */
 	uint8_t n_communities;
 	uint8_t n_as_path;
-	uint8_t n_mpls; /* mpls_ttl and mpls_label run in parallel */
+	uint8_t n_mpls;	    /* mpls_label entries */
+	uint8_t n_mpls_ttl; /* mpls_ttl entries: sFlow headers carry TTLs,
+			     * NetFlow/IPFIX label IEs do not (GoFlow2 then
+			     * sends none) */
 	uint8_t n_mpls_ip;
 	uint8_t n_layers; /* layer_stack and layer_size run in parallel */
 	uint8_t n_srv6;

@@ -136,7 +136,7 @@ static size_t walk_mpls(const uint8_t *p, size_t rem, bool base,
 	if (rem < 4)
 		return 0;
 	if (base)
-		rec->n_mpls = 0;
+		rec->n_mpls = rec->n_mpls_ttl = 0;
 	for (unsigned i = 0; i < PKT_HDR_MAX_LABELS && off + 4 <= rem; i++) {
 		uint32_t w = be32_at(p + off);
 		uint32_t label = w >> 12;
@@ -146,6 +146,7 @@ static size_t walk_mpls(const uint8_t *p, size_t rem, bool base,
 			rec->mpls_label[rec->n_mpls] = label;
 			rec->mpls_ttl[rec->n_mpls] = w & 0xff;
 			rec->n_mpls++;
+			rec->n_mpls_ttl++;
 		}
 		off += 4;
 		/* GoFlow2 also ends the stack at a reserved label. */

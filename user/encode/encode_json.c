@@ -585,11 +585,10 @@ static char *json_line(char *p, const struct flow_rec *r)
 	p = put_u32_array(p, r->bgp_communities, clamp(r->n_communities, FLOW_MAX_COMMUNITIES));
 	LIT(p, ",\"as_path\":");
 	p = put_u32_array(p, r->as_path, clamp(r->n_as_path, FLOW_MAX_AS_PATH));
-	n = clamp(r->n_mpls, FLOW_MAX_MPLS);
 	LIT(p, ",\"mpls_ttl\":");
-	p = put_u32_array(p, r->mpls_ttl, n);
+	p = put_u32_array(p, r->mpls_ttl, clamp(r->n_mpls_ttl, FLOW_MAX_MPLS));
 	LIT(p, ",\"mpls_label\":");
-	p = put_u32_array(p, r->mpls_label, n);
+	p = put_u32_array(p, r->mpls_label, clamp(r->n_mpls, FLOW_MAX_MPLS));
 	LIT(p, ",\"mpls_ip\":[");
 	n = clamp(r->n_mpls_ip, FLOW_MAX_MPLS);
 	for (size_t i = 0; i < n; i++) {

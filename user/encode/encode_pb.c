@@ -133,7 +133,7 @@ ssize_t encode_pb(const struct flow_rec *rec, uint8_t *buf, size_t cap)
 	m.bgp_communities = (uint32_t *)rec->bgp_communities;
 	m.n_as_path = clamp(rec->n_as_path, FLOW_MAX_AS_PATH);
 	m.as_path = (uint32_t *)rec->as_path;
-	m.n_mpls_ttl = n_mpls;
+	m.n_mpls_ttl = clamp(rec->n_mpls_ttl, FLOW_MAX_MPLS);
 	m.mpls_ttl = (uint32_t *)rec->mpls_ttl;
 	m.n_mpls_label = n_mpls;
 	m.mpls_label = (uint32_t *)rec->mpls_label;
