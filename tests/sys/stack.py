@@ -267,7 +267,6 @@ class Inserter:
 
     def start(self, env=None):
         e = dict(os.environ)
-        e.setdefault("ASAN_OPTIONS", "detect_leaks=0")
         if env:
             e.update(env)
         self.log = open(self.log_path, "ab")

@@ -71,8 +71,10 @@ static bool get_varint(struct cur *c, uint64_t *v)
 #define COST_FIELD 64u
 #define COST_ITEM 32u
 
-/* Validates one serialized FlowMessage. Returns true if it is well formed
- * (strict: see pbdec.h) and sets *mem to a bound on the unpack memory. */
+/* Validates one serialized FlowMessage: known fields with their wire types,
+ * addresses of 0, 4 or 16 bytes; strict also refuses unknown fields and
+ * unknown flow types. Returns true if it is well formed and sets *mem to a
+ * bound on the unpack memory. */
 static bool check_msg(const uint8_t *p, size_t len, bool strict, size_t *mem)
 {
 	struct cur c = cur_make(p, len);
@@ -114,8 +116,7 @@ static bool check_msg(const uint8_t *p, size_t len, bool strict, size_t *mem)
 				}
 				break;
 			}
-			if ((k == FK_ADDR || k == FK_REP_ADDR) && strict &&
-			    n != 0 && n != 4 && n != 16)
+			if ((k == FK_ADDR || k == FK_REP_ADDR) && n != 0 && n != 4 && n != 16)
 				return false;
 			est += (size_t)n + COST_ITEM;
 			break;
