@@ -266,6 +266,60 @@ static int set_metrics(struct options *o, const struct opt_def *d,
 	return 0;
 }
 
+static int set_xdp(struct options *o, const struct opt_def *d,
+		   const char *arg, char *err, size_t errlen)
+{
+	if (!*arg || strlen(arg) >= 16 || strchr(arg, '/'))
+		return bad(d, arg, "expected an interface name", err, errlen);
+	for (size_t i = 0; i < o->n_xdp; i++)
+		if (strcmp(o->xdp_ifaces[i], arg) == 0)
+			return bad(d, arg, "interface given twice", err, errlen);
+	if (o->n_xdp >= OPT_MAX_XDP)
+		return bad(d, arg, "too many interfaces", err, errlen);
+	o->xdp_ifaces[o->n_xdp++] = arg;
+	return 0;
+}
+
+static int set_xdp_mode(struct options *o, const struct opt_def *d,
+			const char *arg, char *err, size_t errlen)
+{
+	static const struct choice c[] = { { "auto", XDP_LOAD_AUTO },
+					   { "native", XDP_LOAD_NATIVE },
+					   { "skb", XDP_LOAD_SKB } };
+	int v, rc = pick(d, arg, c, 3, "native, skb or auto", &v, err, errlen);
+
+	if (!rc)
+		o->xdp_mode = (enum xdp_load_mode)v;
+	return rc;
+}
+
+static int set_xdp_zerocopy(struct options *o, const struct opt_def *d,
+			    const char *arg, char *err, size_t errlen)
+{
+	static const struct choice c[] = { { "auto", XSK_RX_ZC_AUTO },
+					   { "on", XSK_RX_ZC_ON },
+					   { "off", XSK_RX_ZC_OFF } };
+	int v, rc = pick(d, arg, c, 3, "auto, on or off", &v, err, errlen);
+
+	if (!rc)
+		o->xdp_zerocopy = (enum xsk_rx_zerocopy)v;
+	return rc;
+}
+
+static int set_xdp_frames(struct options *o, const struct opt_def *d,
+			  const char *arg, char *err, size_t errlen)
+{
+	unsigned long v;
+	int rc = parse_ulong(d, arg, false, &v, err, errlen);
+
+	if (rc)
+		return rc;
+	if (v & (v - 1))
+		return bad(d, arg, "not a power of 2", err, errlen);
+	o->xdp_frames = v;
+	return 0;
+}
+
 static int set_help(struct options *o, const struct opt_def *d,
 		    const char *arg, char *err, size_t errlen)
 {
@@ -336,6 +390,29 @@ static const struct opt_def opts[] = {
 	{ "metrics", 0, "ADDR:PORT", NULL, set_metrics, 0, 0, 0,
 	  "serve Prometheus /metrics and /__health over HTTP (off by "
 	  "default)" },
+	{ "xdp", 0, "IFACE", NULL, set_xdp, 0, 0, 0,
+	  "receive the listeners' ports on IFACE through XDP and AF_XDP "
+	  "sockets (one per RX queue), dropping exporters outside "
+	  "--allow-exporter in the driver; the UDP sockets keep running for "
+	  "fragments and other interfaces; if AF_XDP cannot work on IFACE "
+	  "the sockets take over (an error with a forced --xdp-mode or "
+	  "--xdp-zerocopy on); repeatable" },
+	{ "xdp-mode", 0, "MODE", "auto", set_xdp_mode, 0, 0, 0,
+	  "XDP attach mode: native, skb (generic) or auto (native, else "
+	  "skb)" },
+	{ "xdp-zerocopy", 0, "WHEN", "auto", set_xdp_zerocopy, 0, 0, 0,
+	  "AF_XDP zero-copy: auto (when the driver offers it), on (or fail) "
+	  "or off (copy mode)" },
+	{ "xdp-frames", 0, "N", "4096", set_xdp_frames, 0, 64, 1UL << 20,
+	  "UMEM frames (2 KiB each) per AF_XDP socket, a power of 2" },
+	{ "xdp-obj", 0, "PATH", NULL, set_str, OFF(xdp_obj), 0, 0,
+	  "the XDP object (default: bpf/xdpflow.bpf.o beside the binary)" },
+	{ "bpffs", 0, "DIR", XDPFLOW_BPFFS_DEFAULT, set_str, OFF(bpffs), 0, 0,
+	  "where the XDP maps and programs are pinned (removed at exit)" },
+	{ "user", 0, "NAME", NULL, set_str, OFF(user), 0, 0,
+	  "after setup, run as this user (and its group); every capability "
+	  "is dropped except, with --xdp, those that detaching at exit "
+	  "needs, which stay out of the effective set until then" },
 	{ "log-level", 0, "LEVEL", "info", set_log_level, 0, 0, 0,
 	  "err, warn, info or debug" },
 	{ "help", 'h', NULL, NULL, set_help, 0, 0, 0,

@@ -18,11 +18,14 @@
 #include "daemon/listen_uri.h"
 #include "encode/encode.h"
 #include "publish/publish.h"
+#include "xdp/xdp_load.h"
+#include "xdp/xsk_rx.h"
 
 #define XDPFLOW_VERSION "0.1.0"
 
 #define OPT_MAX_LISTEN 32
 #define OPT_MAX_PROPS 64
+#define OPT_MAX_XDP 32 /* --xdp interfaces */
 
 struct options {
 	struct listen_uri listen[OPT_MAX_LISTEN];
@@ -51,6 +54,15 @@ struct options {
 	struct sockaddr_storage metrics_addr;
 	socklen_t metrics_addrlen;
 	bool metrics_any; /* empty ADDR: every address, dual-stack */
+	/* XDP/AF_XDP fast path (daemon/xdp_path.c) */
+	const char *xdp_ifaces[OPT_MAX_XDP]; /* --xdp, in order given */
+	size_t n_xdp;
+	enum xdp_load_mode xdp_mode;
+	enum xsk_rx_zerocopy xdp_zerocopy;
+	const char *bpffs;   /* pin directory */
+	const char *xdp_obj; /* NULL: bpf/xdpflow.bpf.o beside the binary */
+	unsigned long xdp_frames; /* UMEM frames per socket, a power of 2 */
+	const char *user;    /* NULL: stay root (capabilities dropped) */
 	bool help, version;
 };
 
