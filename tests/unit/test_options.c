@@ -58,14 +58,14 @@ static void test_defaults(void **state)
 	assert_int_equal(o->batch, 64);
 	assert_int_equal(o->allow.n, 0);
 	assert_null(o->pcap);
-	assert_int_equal(o->output, OUT_KIND_FILE);
-	assert_int_equal(o->format, OUT_FORMAT_JSON);
-	assert_int_equal(o->schema, OUT_SCHEMA_GOFLOW2);
-	assert_string_equal(o->file, "-");
-	assert_string_equal(o->kafka_topic, "flows");
-	assert_int_equal(o->kafka_key, KAFKA_KEY_EXPORTER);
-	assert_int_equal(o->kafka_batch, 1);
-	assert_int_equal(o->n_props, 0);
+	assert_int_equal(o->out.output, OUT_KIND_FILE);
+	assert_int_equal(o->out.format, OUT_FORMAT_JSON);
+	assert_int_equal(o->out.schema, OUT_SCHEMA_GOFLOW2);
+	assert_string_equal(o->out.file, "-");
+	assert_string_equal(o->out.kafka_topic, "flows");
+	assert_int_equal(o->out.kafka_key, KAFKA_KEY_EXPORTER);
+	assert_int_equal(o->out.kafka_batch, 1);
+	assert_int_equal(o->out.n_props, 0);
 	assert_null(o->templates_file);
 	assert_int_equal(o->max_templates, 65536);
 	assert_int_equal(o->log_level, LOG_LVL_INFO);
@@ -96,13 +96,13 @@ static void test_every_option(void **state)
 	assert_int_equal(o->workers, 4);
 	assert_int_equal(o->rcvbuf, 8UL << 20);
 	assert_int_equal(o->allow.n, 2);
-	assert_int_equal(o->output, OUT_KIND_KAFKA);
-	assert_int_equal(o->format, OUT_FORMAT_PB);
-	assert_string_equal(o->kafka_topic, "t1");
-	assert_int_equal(o->kafka_key, KAFKA_KEY_NONE);
-	assert_int_equal(o->kafka_batch, 64);
-	assert_int_equal(o->n_props, 1);
-	assert_string_equal(o->props[0], "compression.codec=lz4");
+	assert_int_equal(o->out.output, OUT_KIND_KAFKA);
+	assert_int_equal(o->out.format, OUT_FORMAT_PB);
+	assert_string_equal(o->out.kafka_topic, "t1");
+	assert_int_equal(o->out.kafka_key, KAFKA_KEY_NONE);
+	assert_int_equal(o->out.kafka_batch, 64);
+	assert_int_equal(o->out.n_props, 1);
+	assert_string_equal(o->out.props[0], "compression.codec=lz4");
 
 	assert_int_equal(
 		parse(o, err, sizeof(err), "--pcap", "x.pcap", "--file",
@@ -114,9 +114,9 @@ static void test_every_option(void **state)
 		      NULL),
 		OPTIONS_RUN);
 	assert_string_equal(o->pcap, "x.pcap");
-	assert_string_equal(o->file, "/tmp/out");
-	assert_int_equal(o->format, OUT_FORMAT_PB);
-	assert_string_equal(o->kafka_brokers, "k1:9092,k2:9092");
+	assert_string_equal(o->out.file, "/tmp/out");
+	assert_int_equal(o->out.format, OUT_FORMAT_PB);
+	assert_string_equal(o->out.kafka_brokers, "k1:9092,k2:9092");
 	assert_string_equal(o->templates_file, "/tmp/t");
 	assert_int_equal(o->max_templates, 100);
 	assert_int_equal(o->log_level, LOG_LVL_DEBUG);
@@ -125,7 +125,7 @@ static void test_every_option(void **state)
 	assert_int_equal(o->stats_interval, 10);
 	assert_int_equal(o->batch, 1);
 	assert_int_equal(o->rcvbuf, 0);
-	assert_int_equal(o->schema, OUT_SCHEMA_GOFLOW_V3);
+	assert_int_equal(o->out.schema, OUT_SCHEMA_GOFLOW_V3);
 	/* The second parse started from the defaults again. */
 	assert_int_equal(o->n_listen, 2);
 	assert_int_equal(o->allow.n, 0);

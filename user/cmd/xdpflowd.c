@@ -239,17 +239,7 @@ int main(int argc, char **argv)
 		goto out_fds;
 	}
 
-	pcfg = (struct publish_config){
-		.kind = o->output,
-		.format = o->format,
-		.file_path = o->file,
-		.brokers = o->kafka_brokers,
-		.topic = o->kafka_topic,
-		.key = o->kafka_key,
-		.batch = o->kafka_batch,
-		.props = o->props,
-		.n_props = o->n_props,
-	};
+	output_opts_publish_config(&o->out, &pcfg);
 	pub = publisher_open(&pcfg, err, sizeof(err));
 	if (!pub) {
 		pr_err("%s", err);
@@ -269,8 +259,8 @@ int main(int argc, char **argv)
 		goto out_publisher;
 	}
 	for (unsigned i = 0; i < nw; i++) {
-		rc = worker_init(&ws[i], i, &sh, &dcfg, o->format,
-				 o->schema, pub);
+		rc = worker_init(&ws[i], i, &sh, &dcfg, o->out.format,
+				 o->out.schema, pub);
 		if (rc) {
 			pr_err("could not set up worker %u: %s", i, strerror(-rc));
 			nw = i;
@@ -305,9 +295,9 @@ int main(int argc, char **argv)
 	}
 	pr_info("xdpflowd %s running: %u worker%s, output %s %s (%s)",
 		XDPFLOW_VERSION, nw, nw == 1 ? "" : "s",
-		o->output == OUT_KIND_KAFKA ? "kafka topic" : "file",
-		o->output == OUT_KIND_KAFKA ? o->kafka_topic : o->file,
-		o->format == OUT_FORMAT_PB ? "pb" : "json");
+		o->out.output == OUT_KIND_KAFKA ? "kafka topic" : "file",
+		o->out.output == OUT_KIND_KAFKA ? o->out.kafka_topic : o->out.file,
+		o->out.format == OUT_FORMAT_PB ? "pb" : "json");
 
 	last_save = last_stats = log_now_ns();
 	/* Workers end on their own only at the end of a capture or on a

@@ -149,19 +149,6 @@ static int set_allow(struct options *o, const struct opt_def *d,
 	return 0;
 }
 
-static int set_prop(struct options *o, const struct opt_def *d,
-		    const char *arg, char *err, size_t errlen)
-{
-	const char *eq = strchr(arg, '=');
-
-	if (!eq || eq == arg)
-		return bad(d, arg, "expected property=value", err, errlen);
-	if (o->n_props >= OPT_MAX_PROPS)
-		return bad(d, arg, "too many properties", err, errlen);
-	o->props[o->n_props++] = arg;
-	return 0;
-}
-
 /* A word from a list; *out receives the matching value. */
 struct choice {
 	const char *word;
@@ -182,51 +169,6 @@ static int pick(const struct opt_def *d, const char *arg,
 	}
 	snprintf(why, sizeof(why), "expected %s", words);
 	return bad(d, arg, why, err, errlen);
-}
-
-static int set_output(struct options *o, const struct opt_def *d,
-		      const char *arg, char *err, size_t errlen)
-{
-	static const struct choice c[] = { { "file", OUT_KIND_FILE },
-					   { "kafka", OUT_KIND_KAFKA } };
-	int v, rc = pick(d, arg, c, 2, "file or kafka", &v, err, errlen);
-
-	if (!rc)
-		o->output = (enum out_kind)v;
-	return rc;
-}
-
-static int set_format(struct options *o, const struct opt_def *d,
-		      const char *arg, char *err, size_t errlen)
-{
-	static const struct choice c[] = { { "json", OUT_FORMAT_JSON },
-					   { "pb", OUT_FORMAT_PB },
-					   { "bin", OUT_FORMAT_PB } };
-	int v, rc = pick(d, arg, c, 3, "json or pb", &v, err, errlen);
-
-	if (!rc)
-		o->format = (enum out_format)v;
-	return rc;
-}
-
-static int set_schema(struct options *o, const struct opt_def *d,
-		      const char *arg, char *err, size_t errlen)
-{
-	if (encode_schema_parse(arg, &o->schema))
-		return bad(d, arg, "expected goflow2 or goflow-v3", err, errlen);
-	return 0;
-}
-
-static int set_kafka_key(struct options *o, const struct opt_def *d,
-			 const char *arg, char *err, size_t errlen)
-{
-	static const struct choice c[] = { { "exporter", KAFKA_KEY_EXPORTER },
-					   { "none", KAFKA_KEY_NONE } };
-	int v, rc = pick(d, arg, c, 2, "exporter or none", &v, err, errlen);
-
-	if (!rc)
-		o->kafka_key = (enum kafka_key)v;
-	return rc;
 }
 
 static int set_log_level(struct options *o, const struct opt_def *d,
@@ -358,27 +300,6 @@ static const struct opt_def opts[] = {
 	{ "pcap", 0, "FILE", NULL, set_str, OFF(pcap), 0, 0,
 	  "decode a capture (pcap/pcapng) instead of listening: UDP to a "
 	  "listen URI's port, as fast as possible, then exit" },
-	{ "output", 'o', "KIND", "file", set_output, 0, 0, 0,
-	  "where flows go: file or kafka" },
-	{ "format", 0, "FMT", "json", set_format, 0, 0, 0,
-	  "json (one object per line) or pb (length-prefixed protobuf, "
-	  "GoFlow2's bin)" },
-	{ "schema", 0, "NAME", "goflow2", set_schema, 0, 0, 0,
-	  "protobuf schema of pb output: goflow2 (proto/flow.proto) or "
-	  "goflow-v3 (flow-pipeline's light proto, proto/flow_legacy.proto)" },
-	{ "file", 0, "PATH", "-", set_str, OFF(file), 0, 0,
-	  "output file for -o file; - is stdout" },
-	{ "kafka-brokers", 0, "LIST", "127.0.0.1:9092", set_str,
-	  OFF(kafka_brokers), 0, 0, "Kafka bootstrap brokers, HOST:PORT,..." },
-	{ "kafka-topic", 0, "TOPIC", "flows", set_str, OFF(kafka_topic), 0, 0,
-	  "Kafka topic" },
-	{ "kafka-key", 0, "KEY", "exporter", set_kafka_key, 0, 0, 0,
-	  "Kafka message key: exporter (its flows stay in one partition) or "
-	  "none" },
-	{ "kafka-batch", 0, "N", "1", set_uint, OFF(kafka_batch), 1, 100000,
-	  "flows per Kafka message" },
-	{ "property", 'X', "NAME=VALUE", NULL, set_prop, 0, 0, 0,
-	  "librdkafka property, e.g. -X compression.codec=lz4 (repeatable)" },
 	{ "templates-file", 0, "PATH", NULL, set_str, OFF(templates_file), 0,
 	  0, "load NetFlow v9/IPFIX templates at start, save them when they "
 	     "change (every few seconds) and at exit" },
@@ -429,6 +350,7 @@ void options_defaults(struct options *o)
 
 	memset(o, 0, sizeof(*o));
 	allow_list_init(&o->allow);
+	output_opts_defaults(&o->out);
 	for (size_t i = 0; i < N_OPTS; i++)
 		if (opts[i].def && opts[i].set(o, &opts[i], opts[i].def, err,
 					       sizeof(err)))
@@ -440,8 +362,8 @@ void options_defaults(struct options *o)
 int options_parse(struct options *o, int argc, char **argv, char *err,
 		  size_t errlen)
 {
-	struct option longopts[N_OPTS + 1];
-	char shortopts[2 * N_OPTS + 2];
+	struct option longopts[N_OPTS + OUTPUT_OPTS_N + 1];
+	char shortopts[2 * N_OPTS + 2 * OUTPUT_OPTS_N + 2];
 	size_t ns = 0;
 	int c;
 
@@ -461,8 +383,8 @@ int options_parse(struct options *o, int argc, char **argv, char *err,
 				shortopts[ns++] = ':';
 		}
 	}
-	memset(&longopts[N_OPTS], 0, sizeof(longopts[N_OPTS]));
-	shortopts[ns] = '\0';
+	output_opts_getopt(&longopts[N_OPTS], &shortopts[ns]);
+	memset(&longopts[N_OPTS + OUTPUT_OPTS_N], 0, sizeof(longopts[0]));
 
 	opterr = 0;
 	optind = 0; /* full re-initialisation, so parsing can run again */
@@ -487,6 +409,13 @@ int options_parse(struct options *o, int argc, char **argv, char *err,
 			if (longopts[i].val == c)
 				d = &opts[i];
 		if (!d) {
+			int rc = output_opts_set(&o->out, c, optarg, err, errlen);
+
+			if (rc <= 0) {
+				if (rc)
+					return -EINVAL;
+				continue;
+			}
 			snprintf(err, errlen, "unknown option '%s'", opt);
 			return -EINVAL;
 		}
@@ -505,63 +434,19 @@ int options_parse(struct options *o, int argc, char **argv, char *err,
 	return OPTIONS_RUN;
 }
 
-/* Writes s wrapped at width, each line after the first indented by ind. */
-static void wrap(FILE *f, const char *s, int col, int ind, int width)
-{
-	while (*s) {
-		int room = width - col, n = (int)strlen(s);
-
-		if (n > room) {
-			n = room;
-			while (n > 0 && s[n] != ' ')
-				n--;
-			if (n == 0)
-				n = room;
-		}
-		fprintf(f, "%.*s\n", n, s);
-		s += n;
-		while (*s == ' ')
-			s++;
-		if (*s)
-			fprintf(f, "%*s", ind, "");
-		col = ind;
-	}
-}
-
 void options_usage(FILE *f, const char *prog)
 {
-	enum { COL = 32, WIDTH = 79 };
-
 	fprintf(f,
 		"Usage: %s [OPTION]...\n"
 		"Collects NetFlow v5/v9, IPFIX and sFlow v5 and publishes "
 		"GoFlow2-compatible\nFlowMessages (JSON or protobuf) to a file "
 		"or Kafka.\n\n",
 		prog);
-	for (size_t i = 0; i < N_OPTS; i++) {
-		const struct opt_def *d = &opts[i];
-		char head[80], text[512];
-		int n;
-
-		if (d->short_name)
-			n = snprintf(head, sizeof(head), "  -%c, --%s%s%s",
-				     d->short_name, d->name, d->arg ? " " : "",
-				     d->arg ? d->arg : "");
-		else
-			n = snprintf(head, sizeof(head), "      --%s%s%s",
-				     d->name, d->arg ? " " : "",
-				     d->arg ? d->arg : "");
-		if (d->def)
-			snprintf(text, sizeof(text), "%s (default: %s)", d->help,
-				 d->def);
-		else
-			snprintf(text, sizeof(text), "%s", d->help);
-		if (n >= COL - 1)
-			fprintf(f, "%s\n%*s", head, COL, "");
-		else
-			fprintf(f, "%-*s", COL, head);
-		wrap(f, text, COL, COL, WIDTH);
-	}
+	for (size_t i = 0; i < N_OPTS; i++)
+		output_opts_usage_row(f, opts[i].short_name, opts[i].name,
+				      opts[i].arg, opts[i].def, opts[i].help);
+	fprintf(f, "\nOutput (the same for xdpflow-mock):\n");
+	output_opts_usage(f);
 	fprintf(f,
 		"\nSignals: SIGINT/SIGTERM stop (flush output, save templates, "
 		"print stats),\nSIGUSR1 prints the stats report, SIGHUP reopens "

@@ -16,6 +16,7 @@
 #include "common/log.h"
 #include "daemon/allow_list.h"
 #include "daemon/listen_uri.h"
+#include "daemon/output_opts.h"
 #include "encode/encode.h"
 #include "publish/publish.h"
 #include "xdp/xdp_load.h"
@@ -36,16 +37,7 @@ struct options {
 	size_t batch;
 	struct allow_list allow;
 	const char *pcap; /* NULL: live sockets */
-	enum out_kind output;
-	enum out_format format;
-	enum out_schema schema;
-	const char *file;
-	const char *kafka_brokers;
-	const char *kafka_topic;
-	enum kafka_key kafka_key;
-	unsigned kafka_batch;
-	const char *props[OPT_MAX_PROPS]; /* -X name=value */
-	size_t n_props;
+	struct output_opts out; /* -o, --format, --kafka-*, -X (output_opts.h) */
 	const char *templates_file; /* NULL: templates are not kept */
 	unsigned long max_templates;
 	unsigned stats_interval; /* seconds, 0 = off */
