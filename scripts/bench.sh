@@ -283,6 +283,7 @@ measure() { # who (xdp|gf), workload, round
 	fi
 	local flows=$((f1 - f0)) ticks=$((c1 - c0)) drops=$((${d1##* } - ${d0##* }))
 	[ "$ticks" -gt 0 ] || ticks=1
+	[ "$ticks" -lt 20 ] && FEW_TICKS=1
 	R_FLOWS[$who,$wl,$r]=$flows
 	R_CPU[$who,$wl,$r]=$(awk -v t="$ticks" -v hz="$HZ" 'BEGIN {printf "%.3f", t / hz}')
 	R_RATE[$who,$wl,$r]=$(awk -v f="$flows" -v t="$ticks" -v hz="$HZ" 'BEGIN {printf "%.0f", f / (t / hz)}')
@@ -352,6 +353,9 @@ part_process() {
 			"$(awk -v a="${tot_x:-0}" -v b="${tot_g:-0}" 'BEGIN {if (b > 0) printf "%.1fx", a / b; else print "n/a"}')" \
 			'>=10x' "$met"
 	done
+	[ -n "${FEW_TICKS:-}" ] &&
+		row '   note: some rounds used under 20 clock ticks of CPU (1 tick = %s ms): raise BENCH_PACKETS for finer figures' \
+			"$((1000 / HZ))"
 	stop_pid "$XPID"
 	stop_pid "$GPID"
 }
