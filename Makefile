@@ -28,7 +28,7 @@ SANFLAGS :=
 OPT := -O2 -g
 endif
 
-PKGS := rdkafka libprotobuf-c libpcap libbpf libxdp libmicrohttpd libpq
+PKGS := rdkafka libprotobuf-c libpcap libbpf libxdp libmicrohttpd libpq libcap
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 

@@ -25,8 +25,10 @@
 #include "common/log.h"
 #include "daemon/metrics_http.h"
 #include "daemon/options.h"
+#include "daemon/privs.h"
 #include "daemon/stats_report.h"
 #include "daemon/worker.h"
+#include "daemon/xdp_path.h"
 #include "decode/decode.h"
 #include "publish/publish.h"
 #include "rx/rx_pcap.h"
@@ -190,6 +192,7 @@ int main(int argc, char **argv)
 	struct worker *ws = NULL;
 	struct worker_shared sh = { .stop_fd = -1, .done_fd = -1 };
 	struct metrics_http *metrics = NULL;
+	struct xdp_path *xdp = NULL;
 	struct stats_source src = { 0 };
 	struct publish_config pcfg = { 0 };
 	struct decode_config dcfg;
@@ -270,10 +273,28 @@ int main(int argc, char **argv)
 	rc = o->pcap ? open_pcap(o, &ws[0]) : open_sockets(o, ws);
 	if (rc)
 		goto out_workers;
+	if (!o->pcap && o->n_xdp) {
+		struct xdp_path_config xc = {
+			.ifaces = o->xdp_ifaces, .n_ifaces = o->n_xdp,
+			.mode = o->xdp_mode, .zerocopy = o->xdp_zerocopy,
+			.bpffs_dir = o->bpffs, .obj_path = o->xdp_obj,
+			.frames = (uint32_t)o->xdp_frames, .listen = o->listen,
+			.n_listen = o->n_listen, .allow = &o->allow,
+		};
+
+		rc = xdp_path_start(&xdp, &xc, ws, nw);
+		if (rc)
+			goto out_workers;
+	}
 	if (o->templates_file)
 		templates_load(o, ws, nw);
+	/* Before any thread of ours starts: capabilities are per thread. */
+	rc = privs_drop(o->user, xdp != NULL);
+	if (rc)
+		goto out_workers;
 
-	src = (struct stats_source){ .workers = ws, .n_workers = nw, .pub = pub };
+	src = (struct stats_source){ .workers = ws, .n_workers = nw, .pub = pub,
+				     .xdp = xdp };
 	if (o->metrics) {
 		rc = metrics_http_start((const struct sockaddr *)&o->metrics_addr,
 					o->metrics_addrlen, o->metrics_any, &src,
@@ -383,6 +404,10 @@ out_workers:
 	for (unsigned i = 0; i < nw; i++)
 		worker_fini(&ws[i]);
 	free(ws);
+	/* After the workers closed their AF_XDP sockets. */
+	if (xdp)
+		privs_regain();
+	xdp_path_stop(xdp);
 out_publisher:
 	publisher_close(pub);
 out_fds:

@@ -9,10 +9,41 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <inttypes.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "common/log.h"
+
+/* The XDP counters as reported: "pass_x" reads "passed_x", "drop_x"
+ * "dropped_x". */
+static const struct {
+	const char *name;
+	size_t off;
+} xdp_fields[] = {
+#define XDP_FIELD(f) { #f, offsetof(struct xdpflow_stats, f) },
+	XDPFLOW_STATS_FIELDS(XDP_FIELD)
+#undef XDP_FIELD
+};
+
+static const char *xdp_name(const char *f, char *buf, size_t len)
+{
+	if (strncmp(f, "pass_", 5) == 0)
+		snprintf(buf, len, "passed_%s", f + 5);
+	else if (strncmp(f, "drop_", 5) == 0)
+		snprintf(buf, len, "dropped_%s", f + 5);
+	else
+		snprintf(buf, len, "%s", f);
+	return buf;
+}
+
+static uint64_t xdp_value(const struct xdpflow_stats *st, size_t i)
+{
+	uint64_t v;
+
+	memcpy(&v, (const char *)st + xdp_fields[i].off, sizeof(v));
+	return v;
+}
 
 struct collect {
 	struct stats_snapshot *s;
@@ -103,6 +134,8 @@ int stats_snapshot_take(const struct stats_source *src,
 	merge(s);
 	if (src->pub)
 		publisher_get_stats(src->pub, &s->pub);
+	if (src->xdp && xdp_path_stats(src->xdp, &s->xdp) == 0)
+		s->xdp_ifaces = xdp_path_ifaces(src->xdp);
 	return 0;
 }
 
@@ -143,6 +176,20 @@ void stats_report_log(const struct stats_snapshot *s)
 		" encode_errors=%" PRIu64 " write_errors=%" PRIu64,
 		s->pub.flows, s->pub.messages, s->pub.delivery_errors,
 		s->pub.delivered, s->encode_errors, s->write_errors);
+	if (s->xdp_ifaces) {
+		char line[1024], name[64];
+		size_t n = (size_t)snprintf(line, sizeof(line), "stats xdp iface=%s",
+					    s->xdp_ifaces);
+
+		for (size_t i = 0; i < sizeof(xdp_fields) / sizeof(xdp_fields[0]) &&
+				   n < sizeof(line); i++)
+			n += (size_t)snprintf(line + n, sizeof(line) - n,
+					      " %s=%" PRIu64,
+					      xdp_name(xdp_fields[i].name, name,
+						       sizeof(name)),
+					      xdp_value(&s->xdp, i));
+		pr_info("%s", line);
+	}
 }
 
 static void prom_counter(FILE *f, const char *name, const char *help,
@@ -224,4 +271,15 @@ void stats_report_prometheus(const struct stats_snapshot *s, FILE *f)
 		     s->encode_errors);
 	prom_counter(f, "publish_write_errors_total",
 		     "Flows the publisher refused.", s->write_errors);
+	for (size_t i = 0; s->xdp_ifaces &&
+			   i < sizeof(xdp_fields) / sizeof(xdp_fields[0]); i++) {
+		char name[64], metric[96], help[160];
+
+		xdp_name(xdp_fields[i].name, name, sizeof(name));
+		snprintf(metric, sizeof(metric), "xdp_%s_total", name);
+		snprintf(help, sizeof(help),
+			 "XDP program counter %s, over every --xdp interface.",
+			 name);
+		prom_counter(f, metric, help, xdp_value(&s->xdp, i));
+	}
 }

@@ -14,6 +14,10 @@
  *       drops=N truncated=N fragments=N reassembled=N errors=N
  *   xdpflow: info: stats publish flows=N messages=N delivery_errors=N
  *       delivered=N encode_errors=N write_errors=N
+ *   xdpflow: info: stats xdp iface=IF[,IF...] packets=N redirected=N
+ *       passed_no_socket=N dropped_not_allowed=N passed_fragment=N ...
+ *       (with --xdp only: the XDP program's per-CPU counters summed over
+ *       CPUs; one line for all the interfaces, which share the map)
  */
 #ifndef XDPFLOW_DAEMON_STATS_REPORT_H
 #define XDPFLOW_DAEMON_STATS_REPORT_H
@@ -23,6 +27,7 @@
 #include <stdio.h>
 
 #include "daemon/worker.h"
+#include "daemon/xdp_path.h"
 #include "decode/decode_stats.h"
 #include "publish/publish.h"
 #include "rx/rx.h"
@@ -32,6 +37,7 @@ struct stats_source {
 	struct worker *workers;
 	size_t n_workers;
 	struct publisher *pub; /* may be NULL */
+	const struct xdp_path *xdp; /* NULL: no XDP fast path */
 };
 
 struct stats_exporter {
@@ -47,6 +53,8 @@ struct stats_snapshot {
 	struct publish_stats pub;
 	uint64_t encode_errors, write_errors;
 	size_t n_workers;
+	const char *xdp_ifaces; /* NULL: no XDP fast path (xdp unset) */
+	struct xdpflow_stats xdp;
 };
 
 /* Takes a snapshot (locks each worker briefly). Returns 0 or -ENOMEM. */

@@ -1,0 +1,65 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The daemon's XDP/AF_XDP fast path (--xdp): loads and attaches the XDP
+ * program on the given interfaces with the listeners' ports in its ports
+ * map and --allow-exporter in its LPM maps, opens one AF_XDP socket per RX
+ * queue of each interface and hands them (as struct rx) to the workers,
+ * which decode them like the UDP sockets' datagrams. When AF_XDP cannot
+ * work on an interface and no mode was forced, that interface is left to
+ * the UDP sockets (logged once) and the rest keep XDP; with a forced mode
+ * (--xdp-mode native/skb, --xdp-zerocopy on) any failure is an error.
+ */
+#ifndef XDPFLOW_DAEMON_XDP_PATH_H
+#define XDPFLOW_DAEMON_XDP_PATH_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "daemon/allow_list.h"
+#include "daemon/listen_uri.h"
+#include "daemon/worker.h"
+#include "xdp/xdp_load.h"
+#include "xdp/xsk_rx.h"
+
+struct xdp_path_config {
+	const char *const *ifaces;
+	size_t n_ifaces;
+	enum xdp_load_mode mode;
+	enum xsk_rx_zerocopy zerocopy;
+	const char *bpffs_dir;
+	const char *obj_path; /* NULL: bpf/xdpflow.bpf.o beside the binary */
+	uint32_t frames;      /* UMEM frames per socket */
+	const struct listen_uri *listen;
+	size_t n_listen;
+	const struct allow_list *allow;
+};
+
+struct xdp_path;
+
+/*
+ * Sets the fast path up and gives its sockets to the nw workers (socket k
+ * to worker k % nw; nothing is given on failure). Returns 0 with *out set
+ * (NULL when no interface could use AF_XDP and none was forced: the UDP
+ * sockets then receive everything), or -errno after one error line saying
+ * what could not be done to which interface and why (forced mode, or
+ * nothing usable at all).
+ */
+int xdp_path_start(struct xdp_path **out, const struct xdp_path_config *cfg,
+		   struct worker *ws, size_t nw);
+
+/* Whether the operator forced a mode (then failures are fatal). */
+bool xdp_path_forced(const struct xdp_path_config *cfg);
+
+/* The interfaces in use, comma-separated ("xf0,xf1"). */
+const char *xdp_path_ifaces(const struct xdp_path *x);
+
+/* Sums the XDP program's per-CPU counters. Thread-safe; 0 or -errno. */
+int xdp_path_stats(const struct xdp_path *x, struct xdpflow_stats *sum);
+
+/*
+ * Detaches what start attached and removes its pins. Call after the
+ * workers closed their sockets (worker_fini). NULL-safe.
+ */
+void xdp_path_stop(struct xdp_path *x);
+
+#endif

@@ -1,0 +1,89 @@
+// SPDX-License-Identifier: Apache-2.0
+/*
+ * The AF_XDP implementation of struct rx: recv and release map one to one
+ * onto xsk_rx_recv and xsk_rx_release. Packets and bytes are counted per
+ * batch; the socket's error and kernel drop counters are copied at most
+ * every STATS_NS (reading them costs a getsockopt).
+ */
+#include "rx/rx_xsk.h"
+
+#include <errno.h>
+#include <stdlib.h>
+
+#include "common/log.h"
+
+#define STATS_NS 500000000ULL /* kernel counters: at most twice a second */
+
+struct rx_xsk {
+	struct rx base; /* first: struct rx * <-> struct rx_xsk * */
+	struct xsk_rx *xsk;
+	uint64_t last_stats_ns;
+};
+
+/* The socket's error and kernel drop counters (a getsockopt). */
+static void refresh(struct rx_xsk *r)
+{
+	struct xsk_rx_stats st;
+
+	xsk_rx_get_stats(r->xsk, &st);
+	atomic_store_explicit(&r->base.cnt.errors, st.bad_frames,
+			      memory_order_relaxed);
+	atomic_store_explicit(&r->base.cnt.drops,
+			      st.kernel_dropped + st.rx_ring_full,
+			      memory_order_relaxed);
+}
+
+static int xsk_recv(struct rx *rx, struct datagram *dgs, size_t max)
+{
+	struct rx_xsk *r = (struct rx_xsk *)rx;
+	int n = xsk_rx_recv(r->xsk, dgs, max);
+	uint64_t bytes = 0, now;
+
+	if (n > 0) {
+		for (int i = 0; i < n; i++)
+			bytes += dgs[i].len;
+		rx_count(&r->base.cnt.packets, (uint64_t)n);
+		rx_count(&r->base.cnt.bytes, bytes);
+	}
+	now = log_now_ns();
+	if (now - r->last_stats_ns >= STATS_NS) {
+		refresh(r);
+		r->last_stats_ns = now;
+	}
+	return n;
+}
+
+static void xsk_release(struct rx *rx, struct datagram *dgs, size_t n)
+{
+	(void)dgs, (void)n;
+	xsk_rx_release(((struct rx_xsk *)rx)->xsk);
+}
+
+static void xsk_close(struct rx *rx)
+{
+	struct rx_xsk *r = (struct rx_xsk *)rx;
+
+	xsk_rx_close(r->xsk);
+	free(r);
+}
+
+static const struct rx_ops xsk_ops = {
+	.name = "af_xdp",
+	.recv = xsk_recv,
+	.release = xsk_release,
+	.close = xsk_close,
+};
+
+int rx_xsk_wrap(struct xsk_rx *xsk, struct rx **out)
+{
+	struct rx_xsk *r = calloc(1, sizeof(*r));
+
+	*out = NULL;
+	if (!r)
+		return -ENOMEM;
+	r->base.ops = &xsk_ops;
+	r->base.fd = xsk_rx_fd(xsk);
+	r->xsk = xsk;
+	*out = &r->base;
+	return 0;
+}
