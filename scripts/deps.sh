@@ -12,7 +12,7 @@ PKGS=(
 	libbpf-dev libxdp-dev xdp-tools bpftool
 	librdkafka-dev libprotobuf-c-dev protobuf-c-compiler protobuf-compiler
 	libpcap-dev libcmocka-dev libmicrohttpd-dev libcap-dev libclang-rt-14-dev
-	softflowd pmacct tshark nfdump tcpreplay netsniff-ng iproute2
+	softflowd pmacct tshark nfdump tcpreplay netsniff-ng iproute2 iputils-ping
 	python3-venv postgresql docker-compose linux-perf valgrind hyperfine
 	libpq-dev maven openjdk-17-jre-headless
 )
