@@ -10,6 +10,7 @@
 
 #include <errno.h>
 #include <limits.h>
+#include <net/if.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -241,6 +242,24 @@ int xdp_path_start(struct xdp_path **out, const struct xdp_path_config *cfg,
 		pr_warn("XDP: cannot read the XDP object %s (%s); receiving through the UDP sockets only",
 			obj, strerror(-err));
 		return 0;
+	}
+
+	/* A missing interface is the common mistake: say so once, before
+	 * any attach. */
+	for (size_t i = 0; i < n;) {
+		if (if_nametoindex(names[i]) > 0) {
+			i++;
+			continue;
+		}
+		if (forced) {
+			pr_err("could not set up XDP on %s: no such interface",
+			       names[i]);
+			return -ENODEV;
+		}
+		pr_warn("XDP: AF_XDP cannot work on %s (no such interface); its packets go through the UDP sockets",
+			names[i]);
+		memmove(&names[i], &names[i + 1], (n - i - 1) * sizeof(names[0]));
+		n--;
 	}
 
 	struct xdp_load_opts lo = {
