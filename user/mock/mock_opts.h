@@ -1,0 +1,53 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * xdpflow-mock's command line: its own options (--rate, --count, --seed,
+ * the generator's knobs, stats, logging) from one table, plus the output
+ * options shared with xdpflowd (daemon/output_opts.h), so -o, --format,
+ * --schema, --file, --kafka-* and -X mean exactly what they mean there.
+ * Parsing never exits: it returns what to do, or -EINVAL with a one-line
+ * reason.
+ */
+#ifndef XDPFLOW_MOCK_OPTS_H
+#define XDPFLOW_MOCK_OPTS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "common/log.h"
+#include "daemon/output_opts.h"
+#include "mock/mock_gen.h"
+
+struct mock_opts {
+	uint64_t rate;	/* flows per second, 0: as fast as possible */
+	uint64_t count; /* flows to send, 0: until stopped */
+	bool seed_given; /* --seed; else the seed comes from the clock */
+	struct mock_gen_config gen;
+	unsigned stats_interval; /* seconds, 0: only on SIGUSR1 and at exit */
+	enum log_level log_level;
+	struct output_opts out;
+	bool help, version;
+};
+
+enum mock_opts_action {
+	MOCK_OPTS_RUN = 0,
+	MOCK_OPTS_HELP = 1,
+	MOCK_OPTS_VERSION = 2,
+};
+
+/* Fills o with every option's default. */
+void mock_opts_defaults(struct mock_opts *o);
+
+/*
+ * Parses argv into o (defaults first). Strings in o point into argv or at
+ * literals. Returns an enum mock_opts_action, or -EINVAL with a one-line
+ * reason in err. Not reentrant (getopt_long).
+ */
+int mock_opts_parse(struct mock_opts *o, int argc, char **argv, char *err,
+		    size_t errlen);
+
+/* Writes --help: usage, every option with its argument, help, default. */
+void mock_opts_usage(FILE *f, const char *prog);
+
+#endif
