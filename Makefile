@@ -167,4 +167,11 @@ stack-up: ## start the local Kafka and PostgreSQL (idempotent); settings in buil
 stack-down: ## stop the local Kafka and PostgreSQL
 	$(Q)scripts/stack.sh down
 
+.PHONY: demo demo-mock
+demo: ## live pipeline for DEMO_SECONDS (60): exporters in a netns -> xdpflowd (XDP) -> Kafka -> PostgreSQL
+	$(Q)O=$(O) scripts/demo.sh collect
+
+demo-mock: ## the same with xdpflow-mock in place of the exporters and xdpflowd
+	$(Q)O=$(O) scripts/demo.sh mock
+
 -include $(shell find $(O) -name '*.d' 2>/dev/null)

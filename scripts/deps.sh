@@ -14,7 +14,7 @@ PKGS=(
 	libpcap-dev libcmocka-dev libmicrohttpd-dev libcap-dev libclang-rt-14-dev
 	softflowd pmacct tshark nfdump tcpreplay netsniff-ng iproute2 iputils-ping
 	python3-venv postgresql docker-compose linux-perf valgrind hyperfine
-	libpq-dev maven openjdk-17-jre-headless
+	libpq-dev maven openjdk-17-jre-headless kcat
 )
 
 missing=()
