@@ -457,3 +457,54 @@ def test_ingest_speed(ch, stack, corpus, xdpflowd, tmp_path):
             delete_topic(stack.brokers, topic)
     (tmp_path / "clickhouse-speed.json").write_text(json.dumps(res))
     print("\nclickhouse speed:", json.dumps(res))
+
+
+# --------------------------------------------------------------------------
+# --schema goflow-v3: flow-pipeline's ClickHouse columns read it unchanged
+# --------------------------------------------------------------------------
+
+LEGACY_PROTO = xflow.REPO / "proto" / "flow_legacy.proto"
+# flow-pipeline's Kafka table columns (its CamelCase names, its proto).
+LEGACY_COLUMNS = ("TimeReceived UInt64, TimeFlowStart UInt64, "
+                  "SequenceNum UInt32, SamplingRate UInt64, "
+                  "SamplerAddress FixedString(16), SrcAddr FixedString(16), "
+                  "DstAddr FixedString(16), SrcAS UInt32, DstAS UInt32, "
+                  "EType UInt32, Proto UInt32, SrcPort UInt32, "
+                  "DstPort UInt32, Bytes UInt64, Packets UInt64")
+
+
+def test_legacy_schema_for_flow_pipeline_consumers(ch, corpus, xdpflowd,
+                                                   tmp_path):
+    """xdpflowd --schema goflow-v3 writes flow-pipeline's light proto: read
+    with flow-pipeline's own column names through ClickHouse's Protobuf
+    format, it carries the same flows as the GoFlow2 encoding, times in
+    seconds."""
+    legacy, modern = [], []
+    for p in cu.corpus_pcaps(corpus, tmp_path, time.time() - 60):
+        r2 = xflow.run_pcap(p, tmp_path, "pb")
+        r2.assert_clean_exit()
+        modern += cu.decode_pb(r2.out_path, tmp_path)
+        out = tmp_path / f"{p.stem}.legacy.pb"
+        r3 = xflow.run_xdpflowd(["--pcap", p, "--format", "pb", "--schema",
+                                 "goflow-v3", "--file", out])
+        r3.assert_clean_exit()
+        legacy.append(out)
+    both = tmp_path / "all.legacy.pb"
+    both.write_bytes(b"".join(f.read_bytes() for f in legacy))
+    rows = ch.rows(
+        f"SELECT TimeReceived, TimeFlowStart, SequenceNum, SamplingRate, "
+        f"hex(SamplerAddress), hex(SrcAddr), hex(DstAddr), SrcAS, DstAS, "
+        f"EType, Proto, SrcPort, DstPort, Bytes, Packets FROM file('{both}', "
+        f"'Protobuf', '{LEGACY_COLUMNS}') SETTINGS format_schema = "
+        f"'{LEGACY_PROTO}:FlowMessage'")
+
+    def hx(b):
+        return (b + b"\0" * 16)[:16].hex().upper() if b else "0" * 32
+    want = [[m.time_received_ns // 10**9, m.time_flow_start_ns // 10**9,
+             m.sequence_num, m.sampling_rate, hx(m.sampler_address),
+             hx(m.src_addr), hx(m.dst_addr), m.src_as, m.dst_as, m.etype,
+             m.proto, m.src_port, m.dst_port, m.bytes, m.packets]
+            for m in modern]
+    assert len(rows) == len(want) >= 60
+    assert collections.Counter(json.dumps(r) for r in rows) == \
+        collections.Counter(json.dumps(r) for r in want)
