@@ -31,9 +31,14 @@ def main():
     ap.add_argument("--flows", type=int, default=2_000_000)
     ap.add_argument("--batch", type=int, default=64, help="flows per Kafka message (0: bare)")
     ap.add_argument("--partitions", type=int, default=4)
+    ap.add_argument("--profile", choices=["mock", "full"], default="mock",
+                    help="mock: the fields xdpflow-mock and NetFlow/IPFIX exporters fill "
+                         "(addresses, ports, AS, counters, times); full: every column incl. arrays")
     ap.add_argument("--batch-rows", default="100000")
     ap.add_argument("--timeout", type=float, default=300)
     ap.add_argument("--tmp", default="/tmp")
+    ap.add_argument("--insert-arg", action="append", default=[],
+                    help="extra xdpflow-insert argument (repeatable), e.g. --insert-arg=--pg-writers=3")
     a = ap.parse_args()
 
     st, was_up = S.stack_up()
@@ -44,7 +49,8 @@ def main():
             per = max(a.batch, 1)
             pool = []
             for j in range(256):
-                flows = [S.encode_flow(S.make_flow(j * per + i)) for i in range(per)]
+                make = S.make_flow if a.profile == "full" else S.make_mock_flow
+                flows = [S.encode_flow(make(j * per + i)) for i in range(per)]
                 pool.append(S.delimited(flows) if a.batch else flows[0])
             nmsg = a.flows // per
             t0 = time.monotonic()
@@ -53,7 +59,7 @@ def main():
             fill = time.monotonic() - t0
             rows = nmsg * per
             ins = S.Inserter(st, topic, uri, a.tmp, "--batch-rows", a.batch_rows,
-                             "--batch-ms", "1000")
+                             "--batch-ms", "1000", *a.insert_arg)
             ins.start()
             first = last = backend = None
             cpu = (0.0, 0.0)
@@ -78,6 +84,8 @@ def main():
                         time.sleep(0.05)
             finally:
                 rc = ins.stop()
+            if os.environ.get("BENCH_SHOW_LOG"):
+                print(ins.output()[-6000:], file=sys.stderr)
             if last is None:
                 print(ins.output()[-2000:], file=sys.stderr)
                 print(f"bench insert: FAILED, not all rows arrived in {a.timeout}s")
@@ -87,7 +95,7 @@ def main():
             moved = (last[1] - first[1]) * per
             rate = moved / dt if dt > 0 else float("inf")
             print(f"bench insert: {n} rows (expected {rows}) {per if a.batch else 'bare'} flows/message, "
-                  f"{moved} rows in {dt:.2f} s after the first batch = {rate:,.0f} rows/s "
+                  f"{a.profile} fields, {moved} rows in {dt:.2f} s after the first batch = {rate:,.0f} rows/s "
                   f"(pre-fill {fill:.1f} s, inserter exit {rc}; CPU s: inserter {cpu[0]:.1f}, "
                   f"postgres backend {cpu[1]:.1f})")
             return 0 if n == rows and rc == 0 else 1

@@ -136,6 +136,19 @@ def make_flow(seq):
     }
 
 
+def make_mock_flow(seq):
+    """A flow with the fields xdpflow-mock generates (issue 4) and NetFlow /
+    IPFIX exporters typically fill: no arrays."""
+    f = make_flow(seq)
+    for k in ("as_path", "bgp_communities", "layer_stack", "layer_size", "mpls_label",
+              "src_mac", "tcp_flags"):
+        del f[k]
+    f["src_as"] = 65000 + seq % 3
+    f["dst_as"] = 65000 + (seq + 1) % 3
+    f["bytes"] = (seq * 37) % 1500
+    return f
+
+
 # ---------------------------------------------------------------- stack
 
 def _run(cmd, timeout):

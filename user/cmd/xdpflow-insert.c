@@ -46,7 +46,7 @@ static void usage(FILE *f)
 		"  --batch-ms MS          commit a batch at most MS old (default 1000)\n"
 		"  --retention-days N     drop daily partitions older than N days (0: keep)\n"
 		"  --pg-writers N         PostgreSQL connections writing in parallel, Kafka\n"
-		"                         partitions spread over them (default 2)\n"
+		"                         partitions spread over them (default 4)\n"
 		"  --log-level LEVEL      error, warning, info or debug (default info)\n"
 		"  -h, --help             this help\n");
 }
@@ -108,7 +108,7 @@ int main(int argc, char **argv)
 		.conninfo = "",
 		.batch_rows = 50000,
 		.batch_ms = 1000,
-		.writers = 2,
+		.writers = 4,
 	};
 	const char *props[MAX_PROPS];
 	struct inserter_stats st = { 0 };

@@ -293,6 +293,7 @@ static int flush(struct inserter *in)
 {
 	bool refused = false;
 	struct writer *bad = NULL;
+	uint64_t t0 = now_ms();
 
 	if (in->b_msgs == 0 || in->state != ST_UP)
 		return 0;
@@ -324,7 +325,8 @@ static int flush(struct inserter *in)
 		go_down(in, pgstore_error(bad->pg));
 		return -1;
 	}
-	pr_debug("postgres: committed %zu rows from %zu messages", in->b_rows, in->b_msgs);
+	pr_debug("postgres: committed %zu rows from %zu messages in %" PRIu64 " ms", in->b_rows,
+		 in->b_msgs, now_ms() - t0);
 	batch_reset(in);
 	if (refused) {
 		in->need_resync = true;

@@ -130,7 +130,10 @@ struct kconsumer *kconsumer_open(const struct kconsumer_config *cfg,
 	    set(conf, "enable.auto.offset.store", "false", err, errlen) ||
 	    set(conf, "auto.offset.reset", "earliest", err, errlen) ||
 	    set(conf, "enable.partition.eof", "false", err, errlen) ||
-	    set(conf, "fetch.wait.max.ms", "100", err, errlen))
+	    set(conf, "fetch.wait.max.ms", "100", err, errlen) ||
+	    /* Small messages (one flow each) need big fetches to keep up. */
+	    set(conf, "max.partition.fetch.bytes", "8388608", err, errlen) ||
+	    set(conf, "queued.min.messages", "1000000", err, errlen))
 		goto fail;
 	for (size_t i = 0; i < cfg->n_props; i++) {
 		char name[256];

@@ -22,29 +22,32 @@ enum fkind {
 	FK_REP_ADDR, /* repeated bytes holding IP addresses */
 };
 
-static enum fkind field_kind(uint64_t num)
+/* Kinds of fields 0..127, indexed by number; 1000 and 1001 are varints. */
+static const uint8_t kind_lo[128] = {
+	[1] = FK_TYPE,
+	[3] = FK_VARINT, [4] = FK_VARINT, [9] = FK_VARINT, [10] = FK_VARINT,
+	[13] = FK_VARINT, [14] = FK_VARINT, [15] = FK_VARINT, [16] = FK_VARINT,
+	[17] = FK_VARINT, [18] = FK_VARINT, [19] = FK_VARINT, [20] = FK_VARINT,
+	[21] = FK_VARINT, [22] = FK_VARINT, [23] = FK_VARINT, [24] = FK_VARINT,
+	[25] = FK_VARINT, [26] = FK_VARINT, [27] = FK_VARINT, [28] = FK_VARINT,
+	[29] = FK_VARINT, [30] = FK_VARINT, [31] = FK_VARINT, [32] = FK_VARINT,
+	[33] = FK_VARINT, [34] = FK_VARINT, [35] = FK_VARINT, [36] = FK_VARINT,
+	[37] = FK_VARINT, [38] = FK_VARINT, [70] = FK_VARINT, [71] = FK_VARINT,
+	[106] = FK_VARINT, [110] = FK_VARINT, [111] = FK_VARINT, [112] = FK_VARINT,
+	[6] = FK_ADDR, [7] = FK_ADDR, [11] = FK_ADDR, [12] = FK_ADDR, [100] = FK_ADDR,
+	[80] = FK_REP, [81] = FK_REP, [101] = FK_REP, [102] = FK_REP, [103] = FK_REP,
+	[104] = FK_REP,
+	[82] = FK_REP_ADDR, [105] = FK_REP_ADDR,
+};
+
+static inline enum fkind field_kind(uint64_t num)
 {
-	switch (num) {
-	case 1:
-		return FK_TYPE;
-	case 3: case 4: case 9: case 10: case 13: case 14: case 15: case 16:
-	case 17: case 18: case 19: case 20: case 21: case 22: case 23: case 24:
-	case 25: case 26: case 27: case 28: case 29: case 30: case 31: case 32:
-	case 33: case 34: case 35: case 36: case 37: case 38: case 70: case 71:
-	case 106: case 110: case 111: case 112: case 1000: case 1001:
-		return FK_VARINT;
-	case 6: case 7: case 11: case 12: case 100:
-		return FK_ADDR;
-	case 80: case 81: case 101: case 102: case 103: case 104:
-		return FK_REP;
-	case 82: case 105:
-		return FK_REP_ADDR;
-	default:
-		return FK_UNKNOWN;
-	}
+	if (num < 128)
+		return (enum fkind)kind_lo[num];
+	return (num == 1000 || num == 1001) ? FK_VARINT : FK_UNKNOWN;
 }
 
-static bool get_varint(struct cur *c, uint64_t *v)
+static bool get_varint_slow(struct cur *c, uint64_t *v)
 {
 	uint64_t x = 0;
 
@@ -63,6 +66,18 @@ static bool get_varint(struct cur *c, uint64_t *v)
 	}
 	c->bad = true;
 	return false;
+}
+
+/* Reads a varint; the one-byte case (most keys and lengths) inline. */
+static inline bool get_varint(struct cur *c, uint64_t *v)
+{
+	if (c->left && !c->bad && c->p[0] < 0x80) {
+		*v = c->p[0];
+		c->p++;
+		c->left--;
+		return true;
+	}
+	return get_varint_slow(c, v);
 }
 
 /* Generous per-item costs of protobuf-c's allocations (arrays, copies,
