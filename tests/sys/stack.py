@@ -173,6 +173,13 @@ class Stack:
     def pg_uri(self, db):
         return self.pguri.rsplit("/", 1)[0] + "/" + db
 
+    def restart_kafka(self, down_s=2.0):
+        r = _run(["scripts/kafka.sh", "stop"], 120)
+        assert r.returncode == 0, r.stderr
+        time.sleep(down_s)
+        r = _run(["scripts/kafka.sh", "start"], 180)
+        assert r.returncode == 0, r.stderr
+
     def restart_postgres(self, down_s=2.0):
         r = _run(["scripts/postgres.sh", "stop"], 90)
         assert r.returncode == 0, r.stderr

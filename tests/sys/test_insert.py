@@ -199,6 +199,50 @@ def test_postgres_restart_mid_stream(stack, tmp_path):
         assert "pg_failures=0" not in out, out
 
 
+def test_kafka_restart_mid_stream(stack, tmp_path):
+    n = 100_000
+    with scratch(stack) as (topic, uri):
+        feeder = Feeder(stack, topic, n, 8)
+        feeder.start()
+        ins = Inserter(stack, topic, uri, tmp_path, "--batch-rows", "4000", "--batch-ms", "50").start()
+        try:
+            wait_for(lambda: count_rows(uri) >= 10_000, 90, "first rows")
+            stack.restart_kafka(down_s=1)
+            feeder.join(timeout=150)
+            assert not feeder.is_alive() and feeder.error is None, feeder.error
+            wait_for(lambda: count_rows(uri) >= n, 150, f"{n} rows")
+            time.sleep(1.0)
+            no_dups(uri, n)
+        finally:
+            rc = ins.stop()
+        assert rc == 0, ins.output()
+
+
+def test_offsets_fence(stack, tmp_path):
+    """kafka_offsets_advance refuses a batch that overlaps what another writer
+    already stored (a zombie after a rebalance), and moves on otherwise."""
+    with scratch(stack) as (topic, uri):
+        produce(producer(stack), topic, batches(range(1, 65), 64), partition=0)
+        ins = Inserter(stack, topic, uri, tmp_path).start()
+        try:
+            wait_for(lambda: count_rows(uri) >= 64, 60, "schema and rows")
+        finally:
+            assert ins.stop() == 0
+        with pg_connect(uri, autocommit=False) as c:
+            adv = "SELECT kafka_offsets_advance(%s, %s, %s, %s)"
+            assert c.execute("SELECT next_offset FROM kafka_offsets WHERE topic = %s AND partition = 0",
+                             (topic,)).fetchone()[0] == 1
+            assert c.execute(adv, ("x", [0, 1], [0, 0], [10, 5])).fetchone()[0] == 0
+            c.commit()
+            assert c.execute(adv, ("x", [0, 1], [10, 3], [20, 9])).fetchone()[0] == 1  # 3 < 5
+            c.rollback()  # what the inserter does with a refused batch
+            assert c.execute(adv, ("x", [0], [12], [30])).fetchone()[0] == 0  # a gap is fine
+            c.commit()
+            rows = c.execute("SELECT partition, next_offset FROM kafka_offsets WHERE topic = 'x' "
+                             "ORDER BY 1").fetchall()
+        assert rows == [(0, 30), (1, 5)], rows
+
+
 def test_poison_messages(stack, tmp_path):
     good = batches(range(1, 64 * 40 + 1), 64)
     poison = [
