@@ -189,7 +189,11 @@ def run_exporter(t, tool, version, pcap, tmp):
         lines += ["plugins: nfprobe", f"nfprobe_receiver: {C4}:{NF_PORT}",
                   f"nfprobe_version: {version}"]
     conf.write_text("\n".join(lines) + "\n")
-    return netns.sh("pmacctd", "-f", conf, ns=t.e, timeout=EXPORTER_TIMEOUT)
+    # pmacctd sometimes exits 1 at the end of a capture when its plugin
+    # shuts down first ("connection lost"); what it exported is compared
+    # between the two modes either way.
+    return netns.sh("pmacctd", "-f", conf, ns=t.e, timeout=EXPORTER_TIMEOUT,
+                    check=False)
 
 
 def comparable(flows):

@@ -2,8 +2,9 @@
 /*
  * The AF_XDP implementation of struct rx: recv and release map one to one
  * onto xsk_rx_recv and xsk_rx_release. Packets and bytes are counted per
- * batch; the socket's error and kernel drop counters are copied at most
- * every STATS_NS (reading them costs a getsockopt).
+ * batch; the socket's error and kernel drop counters (a getsockopt) are
+ * copied after a short batch (the end of a burst) and at least every
+ * STATS_NS under load.
  */
 #include "rx/rx_xsk.h"
 
@@ -45,8 +46,10 @@ static int xsk_recv(struct rx *rx, struct datagram *dgs, size_t max)
 		rx_count(&r->base.cnt.packets, (uint64_t)n);
 		rx_count(&r->base.cnt.bytes, bytes);
 	}
+	/* A short batch ends a burst: the counters then stay current while
+	 * the socket is idle (full batches refresh on the clock only). */
 	now = log_now_ns();
-	if (now - r->last_stats_ns >= STATS_NS) {
+	if ((size_t)(n > 0 ? n : 0) < max || now - r->last_stats_ns >= STATS_NS) {
 		refresh(r);
 		r->last_stats_ns = now;
 	}
