@@ -441,7 +441,6 @@ for part in $PARTS; do
 done
 [ "${BENCH_INSERT:-0}" = 1 ] && part_insert
 [ "${BENCH_XDP:-1}" = 1 ] && { row '6. XDP fast path (tests/bench/bench_xdp.sh, log in %s):' "$LOGS/bench_xdp.txt"; while read -r l; do row '   %s' "${l#bench_xdp: }"; done < <(O="$O" tests/bench/bench_xdp.sh 2>"$LOGS/bench_xdp.txt"); }
-[ "${BENCH_XDP:-1}" = 1 ] && { row '5. XDP fast path (tests/bench/bench_xdp.sh, log in %s):' "$LOGS/bench_xdp.txt"; while read -r l; do row '   %s' "${l#bench_xdp: }"; done < <(O="$O" tests/bench/bench_xdp.sh 2>"$LOGS/bench_xdp.txt"); }
 [ "${BENCH_MOCK:-0}" = 1 ] && row '5. Mocker (tests/bench/bench_mock.sh): %s' "$(O=$O tests/bench/bench_mock.sh 2>&1 | tee "$LOGS/bench_mock.txt" | tail -1)"
 
 {
