@@ -9,58 +9,7 @@
 #include <stdlib.h>
 
 #include "decode/decode.h"
-
-/* A tiny export packet builder (big-endian writes, set length patching). */
-struct pb {
-	uint8_t b[8192];
-	size_t n;
-	size_t set;
-};
-
-static void pb_u8(struct pb *p, uint8_t v)
-{
-	p->b[p->n++] = v;
-}
-
-static void pb_u16(struct pb *p, uint16_t v)
-{
-	pb_u8(p, (uint8_t)(v >> 8));
-	pb_u8(p, (uint8_t)v);
-}
-
-static void pb_u32(struct pb *p, uint32_t v)
-{
-	pb_u16(p, (uint16_t)(v >> 16));
-	pb_u16(p, (uint16_t)v);
-}
-
-static inline void pb_u64(struct pb *p, uint64_t v)
-{
-	pb_u32(p, (uint32_t)(v >> 32));
-	pb_u32(p, (uint32_t)v);
-}
-
-static void pb_bytes(struct pb *p, const void *v, size_t n)
-{
-	memcpy(p->b + p->n, v, n);
-	p->n += n;
-}
-
-static void pb_set_begin(struct pb *p, uint16_t id)
-{
-	p->set = p->n;
-	pb_u16(p, id);
-	pb_u16(p, 0);
-}
-
-/* Ends the set, padding it with zeros to a multiple of `align`. */
-static void pb_set_end(struct pb *p, size_t align)
-{
-	while ((p->n - p->set) % align)
-		pb_u8(p, 0);
-	p->b[p->set + 2] = (uint8_t)((p->n - p->set) >> 8);
-	p->b[p->set + 3] = (uint8_t)(p->n - p->set);
-}
+#include "nf_build.h"
 
 #define EXPORT 1700000000u
 #define BASE_NS (EXPORT * 1000000000ULL)
@@ -76,83 +25,37 @@ static void ipfix_hdr(struct pb *p, uint32_t seq, uint32_t dom)
 	pb_u32(p, dom);
 }
 
-static void ipfix_fin(struct pb *p)
-{
-	p->b[2] = (uint8_t)(p->n >> 8);
-	p->b[3] = (uint8_t)p->n;
-}
-
-static void field(struct pb *p, uint16_t ie, uint16_t len)
-{
-	pb_u16(p, ie);
-	pb_u16(p, len);
-}
-
-static void efield(struct pb *p, uint16_t ie, uint16_t len, uint32_t pen)
-{
-	pb_u16(p, ie | 0x8000);
-	pb_u16(p, len);
-	pb_u32(p, pen);
-}
-
-struct fixture {
-	struct decode_config cfg;
-	struct decode_ctx *ctx;
-	struct unit_sink us;
-	struct datagram dg;
-	struct pb p;
-};
-
 static int setup(void **state)
 {
-	struct fixture *f = calloc(1, sizeof(*f));
+	struct decode_config cfg;
 
-	decode_config_defaults(&f->cfg);
-	f->cfg.max_templates = 64;
-	f->cfg.max_exporters = 16;
-	f->ctx = decode_ctx_new(&f->cfg);
-	assert_non_null(f->ctx);
-	unit_sink_init(&f->us);
-	f->dg.exporter.len = 16;
-	memcpy(f->dg.exporter.b, "\x20\x01\x00\x02\0\0\0\0\0\0\0\0\0\0\0\x01", 16);
-	f->dg.exporter_port = 4739;
-	f->dg.time_received_ns = BASE_NS + 7;
-	*state = f;
-	return 0;
+	decode_config_defaults(&cfg);
+	cfg.max_templates = 64;
+	cfg.max_exporters = 16;
+	return nfb_setup(state, &cfg,
+			 (const uint8_t *)"\x20\x01\x00\x02\0\0\0\0\0\0\0\0\0\0\0\x01",
+			 16, 4739, BASE_NS + 7);
 }
 
 static int teardown(void **state)
 {
-	struct fixture *f = *state;
-
-	decode_ctx_free(f->ctx);
-	free(f);
-	return 0;
+	return nfb_teardown(state);
 }
 
-static int feed(struct fixture *f)
+static int feed(struct nf_fixture *f)
 {
 	ipfix_fin(&f->p);
-	f->dg.data = f->p.b;
-	f->dg.len = f->p.n;
-	return decode_datagram(f->ctx, &f->dg, &f->us.sink);
+	return nfb_feed(f, f->ctx);
 }
 
-static uint64_t st(struct fixture *f, enum dstat s)
+static uint64_t st(struct nf_fixture *f, enum dstat s)
 {
-	struct exporter_stats *es =
-		dstats_get((struct dstats_table *)decode_stats(f->ctx),
-			   &f->dg.exporter);
-	return es->c[s];
+	return nfb_stat(f->ctx, &f->dg.exporter, s);
 }
 
-static uint64_t errors(struct fixture *f)
+static uint64_t errors(struct nf_fixture *f)
 {
-	uint64_t n = 0;
-
-	for (int s = DSTAT_ERR_FIRST; s < DSTAT__COUNT; s++)
-		n += st(f, s);
-	return n;
+	return nfb_errors(f->ctx, &f->dg.exporter);
 }
 
 static const uint8_t v6src[16] = { 0x20, 0x01, 0x00, 0x02, 0, 0, 0, 0,
@@ -204,7 +107,7 @@ static void rec_300(struct pb *p, uint8_t i)
 
 static void test_template_data_times_enterprise(void **state)
 {
-	struct fixture *f = *state;
+	struct nf_fixture *f = *state;
 	const struct flow_rec *r;
 
 	ipfix_hdr(&f->p, 5, 33);
@@ -241,7 +144,7 @@ static void test_template_data_times_enterprise(void **state)
 /* Variable-length fields: 1-byte length and 255 + 2-byte length forms. */
 static void test_varlen(void **state)
 {
-	struct fixture *f = *state;
+	struct nf_fixture *f = *state;
 	uint8_t big[300];
 
 	memset(big, 'x', sizeof(big));
@@ -329,7 +232,7 @@ static void simple_data(struct pb *p, uint16_t tid, uint32_t pkts)
 
 static void test_withdrawal(void **state)
 {
-	struct fixture *f = *state;
+	struct nf_fixture *f = *state;
 
 	ipfix_hdr(&f->p, 1, 1);
 	simple_tmpl(&f->p, 400);
@@ -384,7 +287,7 @@ static void opt_tmpl(struct pb *p, uint16_t tid)
 
 static void test_options_sampling_and_sysinit(void **state)
 {
-	struct fixture *f = *state;
+	struct nf_fixture *f = *state;
 
 	ipfix_hdr(&f->p, 1, 7);
 	opt_tmpl(&f->p, 500);
@@ -441,7 +344,7 @@ static void test_options_sampling_and_sysinit(void **state)
 
 static void test_bad_sets_and_lengths(void **state)
 {
-	struct fixture *f = *state;
+	struct nf_fixture *f = *state;
 	size_t n;
 
 	ipfix_hdr(&f->p, 1, 1);
@@ -500,7 +403,7 @@ static void test_bad_sets_and_lengths(void **state)
 
 static void test_truncation_every_offset(void **state)
 {
-	struct fixture *f = *state;
+	struct nf_fixture *f = *state;
 	struct pb full;
 
 	ipfix_hdr(&full, 5, 33);

@@ -8,52 +8,7 @@
 #include <stdlib.h>
 
 #include "decode/decode.h"
-
-/* A tiny export packet builder (big-endian writes, set length patching). */
-struct pb {
-	uint8_t b[8192];
-	size_t n;
-	size_t set;
-};
-
-static void pb_u8(struct pb *p, uint8_t v)
-{
-	p->b[p->n++] = v;
-}
-
-static void pb_u16(struct pb *p, uint16_t v)
-{
-	pb_u8(p, (uint8_t)(v >> 8));
-	pb_u8(p, (uint8_t)v);
-}
-
-static void pb_u32(struct pb *p, uint32_t v)
-{
-	pb_u16(p, (uint16_t)(v >> 16));
-	pb_u16(p, (uint16_t)v);
-}
-
-static void pb_bytes(struct pb *p, const void *v, size_t n)
-{
-	memcpy(p->b + p->n, v, n);
-	p->n += n;
-}
-
-static void pb_set_begin(struct pb *p, uint16_t id)
-{
-	p->set = p->n;
-	pb_u16(p, id);
-	pb_u16(p, 0);
-}
-
-/* Ends the set, padding it with zeros to a multiple of `align`. */
-static void pb_set_end(struct pb *p, size_t align)
-{
-	while ((p->n - p->set) % align)
-		pb_u8(p, 0);
-	p->b[p->set + 2] = (uint8_t)((p->n - p->set) >> 8);
-	p->b[p->set + 3] = (uint8_t)(p->n - p->set);
-}
+#include "nf_build.h"
 
 #define UPTIME 1000u
 #define SECS 1700000000u
@@ -123,63 +78,35 @@ static void data_256(struct pb *p, int n)
 	pb_set_end(p, 4);
 }
 
-struct fixture {
-	struct decode_config cfg;
-	struct decode_ctx *ctx;
-	struct unit_sink us;
-	struct datagram dg;
-	struct pb p;
-};
-
 static int setup(void **state)
 {
-	struct fixture *f = calloc(1, sizeof(*f));
+	struct decode_config cfg;
 
-	decode_config_defaults(&f->cfg);
-	f->cfg.max_templates = 64;
-	f->cfg.max_exporters = 16;
-	f->ctx = decode_ctx_new(&f->cfg);
-	assert_non_null(f->ctx);
-	unit_sink_init(&f->us);
-	f->dg.exporter.len = 4;
-	memcpy(f->dg.exporter.b, (uint8_t[]){ 198, 18, 1, 1 }, 4);
-	f->dg.exporter_port = 2055;
-	f->dg.time_received_ns = BASE_NS + 5;
-	*state = f;
-	return 0;
+	decode_config_defaults(&cfg);
+	cfg.max_templates = 64;
+	cfg.max_exporters = 16;
+	return nfb_setup(state, &cfg, (uint8_t[]){ 198, 18, 1, 1 }, 4, 2055,
+			 BASE_NS + 5);
 }
 
 static int teardown(void **state)
 {
-	struct fixture *f = *state;
-
-	decode_ctx_free(f->ctx);
-	free(f);
-	return 0;
+	return nfb_teardown(state);
 }
 
-static int feed(struct fixture *f)
+static int feed(struct nf_fixture *f)
 {
-	f->dg.data = f->p.b;
-	f->dg.len = f->p.n;
-	return decode_datagram(f->ctx, &f->dg, &f->us.sink);
+	return nfb_feed(f, f->ctx);
 }
 
-static uint64_t st(struct fixture *f, enum dstat s)
+static uint64_t st(struct nf_fixture *f, enum dstat s)
 {
-	struct exporter_stats *es =
-		dstats_get((struct dstats_table *)decode_stats(f->ctx),
-			   &f->dg.exporter);
-	return es->c[s];
+	return nfb_stat(f->ctx, &f->dg.exporter, s);
 }
 
-static uint64_t errors(struct fixture *f)
+static uint64_t errors(struct nf_fixture *f)
 {
-	uint64_t n = 0;
-
-	for (int s = DSTAT_ERR_FIRST; s < DSTAT__COUNT; s++)
-		n += st(f, s);
-	return n;
+	return nfb_errors(f->ctx, &f->dg.exporter);
 }
 
 static void check_rec(const struct flow_rec *r, uint8_t i)
@@ -214,7 +141,7 @@ static void check_rec(const struct flow_rec *r, uint8_t i)
 
 static void test_template_and_data_one_packet(void **state)
 {
-	struct fixture *f = *state;
+	struct nf_fixture *f = *state;
 
 	v9_hdr(&f->p, 77, 9);
 	tmpl_256(&f->p);
@@ -239,7 +166,7 @@ static void test_template_and_data_one_packet(void **state)
 
 static void test_across_packets_and_other_domain(void **state)
 {
-	struct fixture *f = *state;
+	struct nf_fixture *f = *state;
 
 	v9_hdr(&f->p, 77, 9);
 	tmpl_256(&f->p);
@@ -264,7 +191,7 @@ static void test_across_packets_and_other_domain(void **state)
 /* Uptime wrapped between flow start and export. */
 static void test_uptime_wrap(void **state)
 {
-	struct fixture *f = *state;
+	struct nf_fixture *f = *state;
 
 	v9_hdr(&f->p, 77, 9);
 	tmpl_256(&f->p);
@@ -279,7 +206,7 @@ static void test_uptime_wrap(void **state)
 
 static void test_held_then_replayed(void **state)
 {
-	struct fixture *f = *state;
+	struct nf_fixture *f = *state;
 	struct unit_sink ref;
 	struct decode_ctx *c2 = decode_ctx_new(&f->cfg);
 
@@ -318,7 +245,7 @@ static void test_held_then_replayed(void **state)
  * template and data: only the missing template's set is lost (held). */
 static void test_missing_template_costs_only_its_set(void **state)
 {
-	struct fixture *f = *state;
+	struct nf_fixture *f = *state;
 
 	v9_hdr(&f->p, 77, 9);
 	pb_set_begin(&f->p, 300);
@@ -361,7 +288,7 @@ static void options_rec(struct pb *p, uint8_t sid, uint32_t rate)
 
 static void test_options_sampling_per_sampler(void **state)
 {
-	struct fixture *f = *state;
+	struct nf_fixture *f = *state;
 
 	/* Data template 257: src addr + sampler id (48) + bytes. */
 	v9_hdr(&f->p, 1, 9);
@@ -413,7 +340,7 @@ static void test_options_sampling_per_sampler(void **state)
 
 static void test_padding_and_several_flowsets(void **state)
 {
-	struct fixture *f = *state;
+	struct nf_fixture *f = *state;
 
 	v9_hdr(&f->p, 77, 9);
 	tmpl_256(&f->p);
@@ -429,7 +356,7 @@ static void test_padding_and_several_flowsets(void **state)
 
 static void test_bad_templates(void **state)
 {
-	struct fixture *f = *state;
+	struct nf_fixture *f = *state;
 
 	v9_hdr(&f->p, 77, 9);
 	/* field count 0 */
@@ -479,7 +406,7 @@ static void test_bad_templates(void **state)
 /* Address with a wrong length: ignored, counted once at template time. */
 static void test_bad_field_length_counted_once(void **state)
 {
-	struct fixture *f = *state;
+	struct nf_fixture *f = *state;
 
 	for (int k = 0; k < 3; k++) {
 		v9_hdr(&f->p, 77, 9);
@@ -502,7 +429,7 @@ static void test_bad_field_length_counted_once(void **state)
 
 static void test_truncation_every_offset(void **state)
 {
-	struct fixture *f = *state;
+	struct nf_fixture *f = *state;
 	struct pb full;
 	size_t bounds[8], nb = 0;
 

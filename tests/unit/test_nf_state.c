@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "decode/decode.h"
+#include "nf_build.h"
 
 #if defined(__SANITIZE_ADDRESS__)
 #define UNIT_ASAN 1
@@ -31,52 +32,6 @@ const char *__asan_default_options(void)
 }
 #endif
 
-/* A tiny export packet builder (big-endian writes, set length patching). */
-struct pb {
-	uint8_t b[8192];
-	size_t n;
-	size_t set;
-};
-
-static void pb_u8(struct pb *p, uint8_t v)
-{
-	p->b[p->n++] = v;
-}
-
-static void pb_u16(struct pb *p, uint16_t v)
-{
-	pb_u8(p, (uint8_t)(v >> 8));
-	pb_u8(p, (uint8_t)v);
-}
-
-static void pb_u32(struct pb *p, uint32_t v)
-{
-	pb_u16(p, (uint16_t)(v >> 16));
-	pb_u16(p, (uint16_t)v);
-}
-
-static void pb_bytes(struct pb *p, const void *v, size_t n)
-{
-	memcpy(p->b + p->n, v, n);
-	p->n += n;
-}
-
-static void pb_set_begin(struct pb *p, uint16_t id)
-{
-	p->set = p->n;
-	pb_u16(p, id);
-	pb_u16(p, 0);
-}
-
-/* Ends the set, padding it with zeros to a multiple of `align`. */
-static void pb_set_end(struct pb *p, size_t align)
-{
-	while ((p->n - p->set) % align)
-		pb_u8(p, 0);
-	p->b[p->set + 2] = (uint8_t)((p->n - p->set) >> 8);
-	p->b[p->set + 3] = (uint8_t)(p->n - p->set);
-}
-
 #define EXPORT 1700000000u
 #define BASE_NS (EXPORT * 1000000000ULL)
 
@@ -88,12 +43,6 @@ static void ipfix_hdr(struct pb *p, uint32_t dom)
 	pb_u32(p, EXPORT);
 	pb_u32(p, 1);
 	pb_u32(p, dom);
-}
-
-static void ipfix_fin(struct pb *p)
-{
-	p->b[2] = (uint8_t)(p->n >> 8);
-	p->b[3] = (uint8_t)p->n;
 }
 
 static void tmpl(struct pb *p, uint16_t tid, uint16_t nfields)
@@ -122,75 +71,52 @@ static void data(struct pb *p, uint16_t tid, uint16_t nfields, uint32_t pkts)
 	pb_set_end(p, 4);
 }
 
-struct fixture {
-	struct decode_config cfg;
-	struct decode_ctx *ctx;
-	struct unit_sink us;
-	struct datagram dg;
-	struct pb p;
-	char path[64];
-};
-
 static int setup(void **state)
 {
-	struct fixture *f = calloc(1, sizeof(*f));
+	struct decode_config cfg;
+	struct nf_fixture *f;
 
-	decode_config_defaults(&f->cfg);
-	f->cfg.max_templates = 4;
-	f->cfg.max_exporters = 16;
-	f->cfg.max_held_sets = 3;
-	f->cfg.max_held_bytes = 4096;
-	f->cfg.held_max_age_ns = 1000000000ULL;
-	f->ctx = decode_ctx_new(&f->cfg);
-	assert_non_null(f->ctx);
-	unit_sink_init(&f->us);
-	f->dg.exporter.len = 4;
-	memcpy(f->dg.exporter.b, (uint8_t[]){ 198, 18, 1, 1 }, 4);
-	f->dg.exporter_port = 4739;
-	f->dg.time_received_ns = BASE_NS;
+	decode_config_defaults(&cfg);
+	cfg.max_templates = 4;
+	cfg.max_exporters = 16;
+	cfg.max_held_sets = 3;
+	cfg.max_held_bytes = 4096;
+	cfg.held_max_age_ns = 1000000000ULL;
+	nfb_setup(state, &cfg, (uint8_t[]){ 198, 18, 1, 1 }, 4, 4739, BASE_NS);
+	f = *state;
 	snprintf(f->path, sizeof(f->path), "/tmp/xf-nf-state-%d.bin", (int)getpid());
-	*state = f;
 	return 0;
 }
 
 static int teardown(void **state)
 {
-	struct fixture *f = *state;
-
-	decode_ctx_free(f->ctx);
-	unlink(f->path);
-	free(f);
-	return 0;
+	return nfb_teardown(state);
 }
 
-static int feed_ctx(struct fixture *f, struct decode_ctx *ctx)
+static int feed_ctx(struct nf_fixture *f, struct decode_ctx *ctx)
 {
 	ipfix_fin(&f->p);
-	f->dg.data = f->p.b;
-	f->dg.len = f->p.n;
-	return decode_datagram(ctx, &f->dg, &f->us.sink);
+	return nfb_feed(f, ctx);
 }
 
-static int feed(struct fixture *f)
+static int feed(struct nf_fixture *f)
 {
 	return feed_ctx(f, f->ctx);
 }
 
-static uint64_t st_ctx(struct fixture *f, struct decode_ctx *ctx, enum dstat s)
+static uint64_t st_ctx(struct nf_fixture *f, struct decode_ctx *ctx, enum dstat s)
 {
-	struct exporter_stats *es = dstats_get(
-		(struct dstats_table *)decode_stats(ctx), &f->dg.exporter);
-	return es->c[s];
+	return nfb_stat(ctx, &f->dg.exporter, s);
 }
 
-static uint64_t st(struct fixture *f, enum dstat s)
+static uint64_t st(struct nf_fixture *f, enum dstat s)
 {
 	return st_ctx(f, f->ctx, s);
 }
 
 static void test_lru_eviction(void **state)
 {
-	struct fixture *f = *state;
+	struct nf_fixture *f = *state;
 
 	for (uint16_t t = 256; t < 260; t++) {
 		ipfix_hdr(&f->p, 1);
@@ -219,7 +145,7 @@ static void test_lru_eviction(void **state)
 
 static void test_held_bounds_and_expiry(void **state)
 {
-	struct fixture *f = *state;
+	struct nf_fixture *f = *state;
 	uint8_t big[5000];
 
 	/* Four sets, room for three: the oldest is dropped. */
@@ -259,7 +185,7 @@ static void test_held_bounds_and_expiry(void **state)
 }
 
 /* Templates of both protocols, options, rates: saved, loaded, same flows. */
-static void learn_all(struct fixture *f, struct decode_ctx *ctx)
+static void learn_all(struct nf_fixture *f, struct decode_ctx *ctx)
 {
 	ipfix_hdr(&f->p, 1);
 	tmpl(&f->p, 256, 4);
@@ -296,7 +222,7 @@ static void learn_all(struct fixture *f, struct decode_ctx *ctx)
 	assert_int_equal(decode_datagram(ctx, &f->dg, &f->us.sink), 0);
 }
 
-static void decode_probe(struct fixture *f, struct decode_ctx *ctx)
+static void decode_probe(struct nf_fixture *f, struct decode_ctx *ctx)
 {
 	f->us.n = 0;
 	ipfix_hdr(&f->p, 1);
@@ -323,7 +249,7 @@ static void decode_probe(struct fixture *f, struct decode_ctx *ctx)
 
 static void test_dirty_save_load(void **state)
 {
-	struct fixture *f = *state;
+	struct nf_fixture *f = *state;
 	struct decode_ctx *c2, *c3 = decode_ctx_new(&f->cfg);
 	struct decode_ctx *both[2] = { f->ctx, c3 };
 
@@ -365,7 +291,7 @@ static void write_file(const char *path, const uint8_t *b, size_t n)
 
 static void test_corrupt_file_rejected(void **state)
 {
-	struct fixture *f = *state;
+	struct nf_fixture *f = *state;
 	uint8_t img[4096];
 	size_t n;
 	FILE *fp;
@@ -400,7 +326,7 @@ static void test_corrupt_file_rejected(void **state)
 /* One million distinct templates through one context: bounded memory. */
 static void test_template_flood_bounded(void **state)
 {
-	struct fixture *f = *state;
+	struct nf_fixture *f = *state;
 	struct decode_config cfg;
 	struct decode_ctx *c;
 	struct rusage ru;
