@@ -434,6 +434,37 @@ static void test_truncation_every_offset(void **state)
 	}
 }
 
+/* MPLS label stack elements 70, 71 and 72 fill label 1, 2 and 3 in
+ * order (GoFlow2's mplsTopLabelStackSection..Section3); the label is the
+ * top 20 bits of the 3-byte entry; NetFlow labels carry no TTLs. */
+static void test_mpls_label_stack(void **state)
+{
+	struct nf_fixture *f = *state;
+
+	ipfix_hdr(&f->p, 1, 1);
+	pb_set_begin(&f->p, 2);
+	pb_u16(&f->p, 600);
+	pb_u16(&f->p, 4);
+	field(&f->p, 8, 4);
+	field(&f->p, 70, 3);
+	field(&f->p, 71, 3);
+	field(&f->p, 72, 3);
+	pb_set_end(&f->p, 4);
+	pb_set_begin(&f->p, 600);
+	pb_bytes(&f->p, "\xc6\x12\x00\x01", 4);
+	pb_bytes(&f->p, "\x00\x06\x40", 3); /* label 100 */
+	pb_bytes(&f->p, "\x00\x0c\x80", 3); /* label 200 */
+	pb_bytes(&f->p, "\x00\x12\xc1", 3); /* label 300, bottom of stack */
+	pb_set_end(&f->p, 4);
+	assert_int_equal(feed(f), 1);
+	assert_int_equal(errors(f), 0);
+	assert_int_equal(f->us.flows[0].n_mpls, 3);
+	assert_int_equal(f->us.flows[0].mpls_label[0], 100);
+	assert_int_equal(f->us.flows[0].mpls_label[1], 200);
+	assert_int_equal(f->us.flows[0].mpls_label[2], 300);
+	assert_int_equal(f->us.flows[0].n_mpls_ttl, 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -444,6 +475,7 @@ int main(void)
 		T(test_options_sampling_and_sysinit),
 		T(test_bad_sets_and_lengths),
 		T(test_truncation_every_offset),
+		T(test_mpls_label_stack),
 #undef T
 	};
 

@@ -190,18 +190,19 @@ static uint8_t op_of(uint8_t ver, uint16_t ie, uint8_t *arg, int *cls)
 }
 
 uint8_t nf_fields_op(uint8_t ver, bool scope, const struct nf_field *f,
-		     bool *bad)
+		     uint8_t *arg, bool *bad)
 {
-	uint8_t arg, op;
+	uint8_t op;
 	int cls;
 
 	*bad = false;
+	*arg = 0;
 	/* Enterprise elements (RFC 5103 reverse counters under PEN 29305
 	 * included) are skipped, as GoFlow2 does. v9 scope fields are scope
 	 * types (system, interface...), not elements. */
 	if (f->pen || (ver == 9 && scope))
 		return OP_NONE;
-	op = op_of(ver, f->ie, &arg, &cls);
+	op = op_of(ver, f->ie, arg, &cls);
 	if (op == OP_NONE || (ver == 10 && f->len == NF_VARLEN))
 		return op;
 	if (f->len == 0) {

@@ -12,12 +12,12 @@
 
 /*
  * Compiles one field: the handler id for field f of a template of version
- * ver (scope: an options template scope field). Returns 0 (unused) for
- * fields xdpflow does not map or whose length cannot hold the element, and
- * sets *bad for the latter.
+ * ver (scope: an options template scope field) and its argument in *arg
+ * (the MPLS stack index). Returns 0 (unused) for fields xdpflow does not
+ * map or whose length cannot hold the element, and sets *bad for the latter.
  */
 uint8_t nf_fields_op(uint8_t ver, bool scope, const struct nf_field *f,
-		     bool *bad);
+		     uint8_t *arg, bool *bad);
 
 /*
  * Decodes the records of one data set (set header excluded) with template

@@ -271,16 +271,18 @@ int nf_state_tmpl_add(struct nf_state *nf, struct exporter_stats *es,
 			varlen = true;
 	for (uint16_t i = 0; i < nfields; i++) {
 		bool bad = false;
-		uint8_t op = nf_fields_op(k->ver, i < nscope, &fields[i], &bad);
+		uint8_t arg;
+		uint8_t op = nf_fields_op(k->ver, i < nscope, &fields[i], &arg,
+					  &bad);
 		bool vl = k->ver == 10 && fields[i].len == NF_VARLEN;
 
 		if (bad && !nbad++)
 			badie = fields[i].ie;
 		if (varlen) {
-			steps[i] = (struct nf_step){ op, 0, fields[i].len, 0 };
+			steps[i] = (struct nf_step){ op, arg, fields[i].len, 0 };
 			nsteps++;
 		} else if (op) {
-			steps[nsteps++] = (struct nf_step){ op, 0, fields[i].len,
+			steps[nsteps++] = (struct nf_step){ op, arg, fields[i].len,
 							    (uint16_t)off };
 		}
 		off += vl ? 1 : fields[i].len;
