@@ -338,6 +338,26 @@ static void test_options_sampling_per_sampler(void **state)
 	assert_int_equal(f->us.flows[0].sampling_rate, 0);
 }
 
+/* Options data ahead of its options template in the same packet: the
+ * template is learnt in the first pass, so its data must still be applied
+ * (sampling rate for the flows) and counted, never dropped unseen. */
+static void test_options_data_before_its_template(void **state)
+{
+	struct nf_fixture *f = *state;
+
+	v9_hdr(&f->p, 1, 9);
+	pb_set_begin(&f->p, 260);
+	options_rec(&f->p, 0, 512);
+	pb_set_end(&f->p, 4);
+	options_tmpl(&f->p, 260);
+	tmpl_256(&f->p);
+	data_256(&f->p, 1);
+	assert_int_equal(feed(f), 1);
+	assert_int_equal(st(f, DSTAT_OPTIONS_RECORDS), 1);
+	assert_int_equal(f->us.flows[0].sampling_rate, 512);
+	assert_int_equal(errors(f), 0);
+}
+
 static void test_padding_and_several_flowsets(void **state)
 {
 	struct nf_fixture *f = *state;
@@ -481,6 +501,7 @@ int main(void)
 		T(test_held_then_replayed),
 		T(test_missing_template_costs_only_its_set),
 		T(test_options_sampling_per_sampler),
+		T(test_options_data_before_its_template),
 		T(test_padding_and_several_flowsets),
 		T(test_bad_templates),
 		T(test_bad_field_length_counted_once),

@@ -640,6 +640,7 @@ int nf_fields_decode_set(struct decode_ctx *ctx, struct exporter_stats *es,
 	return flows;
 }
 
+/* Pass 2 decodes options data, pass 3 flow data or holds the set. */
 static int data_set(struct decode_ctx *ctx, struct exporter_stats *es,
 		    const struct nf_msg *msg, uint16_t tid, const uint8_t *p,
 		    size_t len, struct flow_sink *sink, int pass)
@@ -649,7 +650,7 @@ static int data_set(struct decode_ctx *ctx, struct exporter_stats *es,
 
 	nf_state_key(&k, msg, tid, 0);
 	t = nf_state_tmpl_find(ctx->nf, &k);
-	if (pass == 1)
+	if (pass == 2)
 		return t && t->options ?
 			       nf_fields_decode_set(ctx, es, msg, t, p, len, sink) :
 			       0;
@@ -667,7 +668,10 @@ int nf_fields_walk(struct decode_ctx *ctx, struct exporter_stats *es,
 {
 	int flows = 0;
 
-	for (int pass = 1; pass <= 2; pass++) {
+	/* Templates learnt in pass 1 serve data sets placed before them too;
+	 * no template changes in passes 2 and 3, so pass 3 skips exactly the
+	 * options data that pass 2 decoded. */
+	for (int pass = 1; pass <= 3; pass++) {
 		struct cur c = cur_make(p, len);
 
 		while (c.left >= 4 && len - c.left < msg_len) {
@@ -687,17 +691,17 @@ int nf_fields_walk(struct decode_ctx *ctx, struct exporter_stats *es,
 				dstats_error(es, DSTAT_ERR_LENGTH,
 					     "set %u ends %zu bytes past the message length",
 					     id, len - c.left - msg_len);
-			if (id >= 256)
-				flows += data_set(ctx, es, msg, id, body,
-						  slen - 4u, sink, pass);
-			else if (pass == 2)
-				continue;
-			else if (id == tmpl_id || id == opt_id)
+			if (pass > 1) {
+				if (id >= 256)
+					flows += data_set(ctx, es, msg, id, body,
+							  slen - 4u, sink, pass);
+			} else if (id == tmpl_id || id == opt_id) {
 				flows += tmpl_fn(ctx, es, msg, id, body,
 						 slen - 4u, sink);
-			else
+			} else if (id < 256) {
 				dstats_error(es, DSTAT_ERR_SET,
 					     "reserved set id %u", id);
+			}
 		}
 		/* Fewer than 4 bytes left: zero padding is fine, anything
 		 * else is a cut set header. */

@@ -38,10 +38,10 @@ typedef int (*nf_tmpl_set_fn)(struct decode_ctx *ctx, struct exporter_stats *es,
 			      struct flow_sink *sink);
 
 /*
- * Walks the sets of one message body (after the message header) in two
- * passes: templates, options templates and options data first, so sampling
- * rates and templates exported anywhere in the message apply to all of its
- * data; then data sets (held when their template is unknown). Sets start
+ * Walks the sets of one message body (after the message header) in three
+ * passes: templates and options templates first, then options data, so
+ * templates and sampling rates exported anywhere in the message apply to
+ * all of its data; then data sets (held when their template is unknown). Sets start
  * within the first msg_len bytes but may run to len (a message length a few
  * bytes short is an exporter bug GoFlow2 tolerates; counted). Set ids
  * tmpl_id and opt_id go to tmpl_fn; ids 256 and up are data; others are
