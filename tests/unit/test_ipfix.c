@@ -399,6 +399,16 @@ static void test_bad_sets_and_lengths(void **state)
 	f->dg.len = n;
 	assert_int_equal(decode_datagram(f->ctx, &f->dg, &f->us.sink), 2);
 	assert_int_equal(st(f, DSTAT_ERR_LENGTH), 3);
+	/* Header length ending right before the last set: that set is not
+	 * decoded, and not dropped unseen either. */
+	f->p.b[2] = (uint8_t)((n - 12) >> 8);
+	f->p.b[3] = (uint8_t)(n - 12);
+	assert_int_equal(decode_datagram(f->ctx, &f->dg, &f->us.sink), 1);
+	assert_int_equal(st(f, DSTAT_ERR_LENGTH), 4);
+	/* Zero bytes after the message are padding, not counted. */
+	memset(f->p.b + n - 12, 0, 12);
+	assert_int_equal(decode_datagram(f->ctx, &f->dg, &f->us.sink), 1);
+	assert_int_equal(st(f, DSTAT_ERR_LENGTH), 4);
 }
 
 static void test_truncation_every_offset(void **state)

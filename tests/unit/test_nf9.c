@@ -374,6 +374,24 @@ static void test_padding_and_several_flowsets(void **state)
 	assert_int_equal(errors(f), 0);
 }
 
+/* Bytes after the last whole record that are not zero padding are a record
+ * cut short (a set length or template that lies): counted, the whole
+ * records before it kept. */
+static void test_partial_record_counted(void **state)
+{
+	struct nf_fixture *f = *state;
+
+	v9_hdr(&f->p, 77, 9);
+	tmpl_256(&f->p);
+	pb_set_begin(&f->p, 256);
+	rec_256(&f->p, 0, 1, 2);
+	pb_bytes(&f->p, "\xc6\x12\x00\x07\xc6\x13", 6); /* a record's start */
+	pb_set_end(&f->p, 4);
+	assert_int_equal(feed(f), 1);
+	assert_int_equal(st(f, DSTAT_ERR_SET), 1);
+	assert_int_equal(errors(f), 1);
+}
+
 static void test_bad_templates(void **state)
 {
 	struct nf_fixture *f = *state;
@@ -503,6 +521,7 @@ int main(void)
 		T(test_options_sampling_per_sampler),
 		T(test_options_data_before_its_template),
 		T(test_padding_and_several_flowsets),
+		T(test_partial_record_counted),
 		T(test_bad_templates),
 		T(test_bad_field_length_counted_once),
 		T(test_truncation_every_offset),

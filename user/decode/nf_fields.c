@@ -636,6 +636,11 @@ int nf_fields_decode_set(struct decode_ctx *ctx, struct exporter_stats *es,
 			memset(rec.mpls_ip, 0, sizeof(rec.mpls_ip));
 		}
 	}
+	/* Less than a record left: zero padding, or a record cut short. */
+	if (!c.bad && c.left && !all_zero(c.p, c.left))
+		dstats_error(es, DSTAT_ERR_SET,
+			     "template %u: %zu bytes after the last record are not padding",
+			     t->node.key.tid, c.left);
 	es->c[DSTAT_FLOWS] += (uint64_t)flows;
 	return flows;
 }
@@ -673,6 +678,7 @@ int nf_fields_walk(struct decode_ctx *ctx, struct exporter_stats *es,
 	 * options data that pass 2 decoded. */
 	for (int pass = 1; pass <= 3; pass++) {
 		struct cur c = cur_make(p, len);
+		bool stopped = false;
 
 		while (c.left >= 4 && len - c.left < msg_len) {
 			uint16_t id = cur_be16(&c);
@@ -684,6 +690,7 @@ int nf_fields_walk(struct decode_ctx *ctx, struct exporter_stats *es,
 					dstats_error(es, slen < 4 ? DSTAT_ERR_SET : DSTAT_ERR_LENGTH,
 						     "set %u length %u with %zu bytes left",
 						     id, slen, c.left + 4);
+				stopped = true;
 				break;
 			}
 			body = cur_take(&c, slen - 4u);
@@ -703,10 +710,14 @@ int nf_fields_walk(struct decode_ctx *ctx, struct exporter_stats *es,
 					     "reserved set id %u", id);
 			}
 		}
-		/* Fewer than 4 bytes left: zero padding is fine, anything
-		 * else is a cut set header. */
-		if (pass == 1 && !c.bad && c.left && c.left < 4 &&
-		    !all_zero(c.p, c.left))
+		/* What the walk left: zero padding is fine; anything else is
+		 * a cut set header, or sets past the message length. */
+		if (pass > 1 || stopped || !c.left || all_zero(c.p, c.left))
+			continue;
+		if (len - c.left >= msg_len)
+			dstats_error(es, DSTAT_ERR_LENGTH,
+				     "%zu bytes after the message length", c.left);
+		else
 			dstats_error(es, DSTAT_ERR_TRUNCATED,
 				     "%zu stray bytes after the last set", c.left);
 	}
