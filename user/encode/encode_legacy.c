@@ -14,14 +14,14 @@
 #include <errno.h>
 #include <string.h>
 
+#include "encode/pb_frame.h"
 #include "flow_legacy.pb-c.h"
 
 /* The light message has 27 scalars (at most 11 bytes each with the key) and
- * three 16-byte addresses: well under 512 bytes. A body below 16384 bytes
- * has a varint prefix of at most 2 bytes. */
+ * three 16-byte addresses: well under 512 bytes. */
 #define LEGACY_WORST 512
-#define LEGACY_PREFIX_MAX 2
-_Static_assert(LEGACY_WORST + LEGACY_PREFIX_MAX <= ENCODE_MAX_LEN,
+_Static_assert(LEGACY_WORST <= PB_FRAME_BODY_MAX, "legacy body must fit pb_frame");
+_Static_assert(LEGACY_WORST + PB_FRAME_PREFIX_MAX <= ENCODE_MAX_LEN,
 	       "legacy pb must fit ENCODE_MAX_LEN");
 
 #define NS_PER_S 1000000000ULL
@@ -57,30 +57,11 @@ static inline void bin(ProtobufCBinaryData *d, const struct flow_addr *a)
 	d->data = (uint8_t *)a->b;
 }
 
-/* Packs m after LEGACY_PREFIX_MAX reserved bytes at out, then writes the
- * varint length in front (moving the body down for a 1-byte prefix). */
-static size_t frame(const Flowprotob__FlowMessage *m, uint8_t *out)
-{
-	uint8_t *body = out + LEGACY_PREFIX_MAX;
-	size_t len = flowprotob__flow_message__pack(m, body);
-
-	if (len < 0x80) {
-		out[0] = (uint8_t)len;
-		memmove(out + 1, body, len);
-		return len + 1;
-	}
-	out[0] = (uint8_t)(len | 0x80);
-	out[1] = (uint8_t)(len >> 7);
-	return len + 2;
-}
-
 ssize_t encode_pb_legacy(const struct flow_rec *rec, uint8_t *buf, size_t cap)
 {
 	static const Flowprotob__FlowMessage init =
 		FLOWPROTOB__FLOW_MESSAGE__INIT;
 	Flowprotob__FlowMessage m = init;
-	uint8_t tmp[LEGACY_WORST + LEGACY_PREFIX_MAX];
-	size_t n;
 
 	/* Types outside the enum are unknown to flow-pipeline too. */
 	m.type = rec->type <= FLOW_TYPE_IPFIX ?
@@ -112,12 +93,5 @@ ssize_t encode_pb_legacy(const struct flow_rec *rec, uint8_t *buf, size_t cap)
 	m.srcas = rec->src_as;
 	m.dstas = rec->dst_as;
 
-	if (cap < sizeof(tmp)) {
-		n = frame(&m, tmp);
-		if (n > cap)
-			return -ENOSPC;
-		memcpy(buf, tmp, n);
-		return (ssize_t)n;
-	}
-	return (ssize_t)frame(&m, buf);
+	return pb_frame_write(&m.base, LEGACY_WORST, buf, cap);
 }

@@ -14,9 +14,8 @@
  */
 #include "encode/encode.h"
 
-#include <errno.h>
-#include <string.h>
 
+#include "encode/pb_frame.h"
 #include "flow.pb-c.h"
 
 /* layer_stack is an enum array in protobuf-c and a uint32_t array in the
@@ -30,11 +29,9 @@ _Static_assert(sizeof(Flowpb__FlowMessage__LayerStack) == sizeof(uint32_t),
  * 86 + 152, srv6 152, layer_size 84): under 1700 bytes. A body below
  * 16384 bytes has a prefix of at most 2 bytes. */
 #define PB_WORST 2048
-#define PB_PREFIX_MAX 2
-_Static_assert(PB_WORST + PB_PREFIX_MAX <= ENCODE_MAX_LEN, "pb must fit ENCODE_MAX_LEN");
-_Static_assert(PB_WORST < 16384, "prefix must fit 2 bytes");
-
-enum { WT_VARINT = 0, WT_LEN = 2 };
+_Static_assert(PB_WORST <= PB_FRAME_BODY_MAX, "pb body must fit pb_frame");
+_Static_assert(PB_WORST + PB_FRAME_PREFIX_MAX <= ENCODE_MAX_LEN,
+	       "pb must fit ENCODE_MAX_LEN");
 
 static inline size_t clamp(size_t n, size_t max)
 {
@@ -45,24 +42,6 @@ static inline unsigned addr_len(const struct flow_addr *a)
 {
 	/* Only 4 and 16 are valid; anything else is absent, not trusted. */
 	return (a->len == 4 || a->len == 16) ? a->len : 0;
-}
-
-/* Packs m after PB_PREFIX_MAX reserved bytes at out (which holds at least
- * PB_WORST + PB_PREFIX_MAX bytes), then writes the varint length in front,
- * moving the body down when the prefix is one byte. Returns the total. */
-static size_t frame(const Flowpb__FlowMessage *m, uint8_t *out)
-{
-	uint8_t *body = out + PB_PREFIX_MAX;
-	size_t len = flowpb__flow_message__pack(m, body);
-
-	if (len < 0x80) {
-		out[0] = (uint8_t)len;
-		memmove(out + 1, body, len);
-		return len + 1;
-	}
-	out[0] = (uint8_t)(len | 0x80);
-	out[1] = (uint8_t)(len >> 7);
-	return len + 2;
 }
 
 static inline void pbc_bin(ProtobufCBinaryData *d, const struct flow_addr *a)
@@ -81,8 +60,6 @@ ssize_t encode_pb(const struct flow_rec *rec, uint8_t *buf, size_t cap)
 	size_t n_mpls_ip = clamp(rec->n_mpls_ip, FLOW_MAX_MPLS);
 	size_t n_layers = clamp(rec->n_layers, FLOW_MAX_LAYERS);
 	size_t n_srv6 = clamp(rec->n_srv6, FLOW_MAX_SRV6);
-	uint8_t tmp[PB_WORST + PB_PREFIX_MAX];
-	size_t n;
 
 	m.type = (Flowpb__FlowMessage__FlowType)rec->type;
 	m.time_received_ns = rec->time_received_ns;
@@ -152,13 +129,5 @@ ssize_t encode_pb(const struct flow_rec *rec, uint8_t *buf, size_t cap)
 	m.n_ipv6_routing_header_addresses = n_srv6;
 	m.ipv6_routing_header_addresses = srv6;
 
-	if (cap < sizeof(tmp)) {
-		/* Short buffer: build aside, then copy if it fits. */
-		n = frame(&m, tmp);
-		if (n > cap)
-			return -ENOSPC;
-		memcpy(buf, tmp, n);
-		return (ssize_t)n;
-	}
-	return (ssize_t)frame(&m, buf);
+	return pb_frame_write(&m.base, PB_WORST, buf, cap);
 }
