@@ -41,8 +41,7 @@ def main():
                     help="extra xdpflow-insert argument (repeatable), e.g. --insert-arg=--pg-writers=3")
     a = ap.parse_args()
 
-    st, was_up = S.stack_up()
-    try:
+    with S.shared_stack() as st:
         with S.scratch(st, a.partitions) as (topic, uri):
             # A pool of distinct messages, reused: encoding in Python would
             # otherwise dominate the pre-fill.
@@ -99,9 +98,6 @@ def main():
                   f"(pre-fill {fill:.1f} s, inserter exit {rc}; CPU s: inserter {cpu[0]:.1f}, "
                   f"postgres backend {cpu[1]:.1f})")
             return 0 if n == rows and rc == 0 else 1
-    finally:
-        if not was_up:
-            S._run(["scripts/stack.sh", "down"], 120)
 
 
 if __name__ == "__main__":

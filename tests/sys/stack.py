@@ -7,8 +7,9 @@ generated code is needed), a Kafka producer, a per-test topic and database,
 and an xdpflow-insert process runner. Every wait is bounded.
 
 Session fixture `stack`: brings the stack up (idempotent); brings it down at
-the end, even when tests failed, unless it was already up before the session
-(a developer's `make stack-up`), in which case it is left as it was.
+the end, even when tests failed, unless it was already up before (a
+developer's `make stack-up`) or another session still uses it (a small pid
+registry under build/stack/users, guarded by a lock).
 """
 import contextlib
 import os
@@ -198,14 +199,61 @@ def stack_up():
     return Stack(read_env()), was_up
 
 
-@pytest.fixture(scope="session")
-def stack():
-    st, was_up = stack_up()
+# Several pytest sessions (or a benchmark) may share the stack at once: each
+# registers its pid under USERS; the stack is stopped by the last user to
+# leave, and only if a user of this registry started it (not `make stack-up`).
+USERS = os.path.join(ROOT, "build", "stack", "users")
+STARTED = os.path.join(USERS, "started-by-tests")
+
+
+@contextlib.contextmanager
+def _users_lock():
+    import fcntl
+    os.makedirs(USERS, exist_ok=True)
+    with open(os.path.join(USERS, ".lock"), "w") as f:
+        fcntl.flock(f, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(f, fcntl.LOCK_UN)
+
+
+def _live_users():
+    live = []
+    for name in os.listdir(USERS):
+        if name.isdigit():
+            if os.path.exists(f"/proc/{name}"):
+                live.append(int(name))
+            else:
+                with contextlib.suppress(OSError):
+                    os.unlink(os.path.join(USERS, name))
+    return live
+
+
+@contextlib.contextmanager
+def shared_stack():
+    """The stack for the duration of the block, shared with other users."""
+    me = os.path.join(USERS, str(os.getpid()))
+    with _users_lock():
+        st, was_up = stack_up()
+        if not was_up:
+            open(STARTED, "w").close()
+        open(me, "w").close()
     try:
         yield st
     finally:
-        if not was_up:
-            _run(["scripts/stack.sh", "down"], 120)
+        with _users_lock():
+            with contextlib.suppress(OSError):
+                os.unlink(me)
+            if not _live_users() and os.path.exists(STARTED):
+                _run(["scripts/stack.sh", "down"], 120)
+                os.unlink(STARTED)
+
+
+@pytest.fixture(scope="session")
+def stack():
+    with shared_stack() as st:
+        yield st
 
 
 # ---------------------------------------------------------------- per test
