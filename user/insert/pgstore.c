@@ -12,6 +12,7 @@
 
 #include <libpq-fe.h>
 
+#include "common/log.h"
 #include "insert/copybin.h"
 
 struct pgstore {
@@ -108,6 +109,30 @@ const char *pgstore_error(const struct pgstore *s)
 	return s->err[0] ? s->err : "no error";
 }
 
+/* 1 when every object the inserter uses exists, 0 when one is missing, -1
+ * on error. Checking first keeps the DDL (and its locks on flows) away from
+ * running inserters. */
+static int schema_present(struct pgstore *s)
+{
+	PGresult *r = PQexec(s->conn,
+			     "SELECT to_regclass('flows') IS NOT NULL"
+			     " AND to_regclass('flows_default') IS NOT NULL"
+			     " AND to_regclass('kafka_offsets') IS NOT NULL"
+			     " AND to_regclass('dead_letter') IS NOT NULL"
+			     " AND to_regprocedure('flows_maintain(integer,integer)') IS NOT NULL"
+			     " AND to_regprocedure('kafka_offsets_advance(text,integer[],bigint[],bigint[])') IS NOT NULL");
+	int rc;
+
+	if (PQresultStatus(r) != PGRES_TUPLES_OK || PQntuples(r) != 1) {
+		set_err(s, "could not check the schema", PQresultErrorMessage(r));
+		PQclear(r);
+		return -1;
+	}
+	rc = PQgetvalue(r, 0, 0)[0] == 't';
+	PQclear(r);
+	return rc;
+}
+
 int pgstore_connect(struct pgstore *s)
 {
 	/* Defaults first: conninfo (expanded from "dbname") overrides them. */
@@ -126,15 +151,28 @@ int pgstore_connect(struct pgstore *s)
 		pgstore_disconnect(s);
 		return -1;
 	}
-	/* The schema is idempotent; the lock keeps concurrent inserters from
-	 * racing on CREATE ... IF NOT EXISTS. */
 	/* synchronous_commit off: a server crash may forget the last commits,
 	 * but it forgets their stored offsets with them (same transactions), so
 	 * the inserter reads those messages again: no loss, no duplicate, and no
 	 * commit waits for a WAL flush. */
 	if (exec_ok(s, "SET client_min_messages = warning", PGRES_COMMAND_OK, "could not set up the session") ||
-	    exec_ok(s, "SET synchronous_commit = off", PGRES_COMMAND_OK, "could not set up the session") ||
-	    exec_ok(s, "BEGIN", PGRES_COMMAND_OK, "could not apply the schema") ||
+	    exec_ok(s, "SET synchronous_commit = off", PGRES_COMMAND_OK, "could not set up the session")) {
+		pgstore_disconnect(s);
+		return -1;
+	}
+	switch (schema_present(s)) {
+	case 1:
+		return 0;
+	case 0:
+		break;
+	default:
+		pgstore_disconnect(s);
+		return -1;
+	}
+	/* The schema is idempotent; the lock keeps concurrent inserters from
+	 * racing on CREATE ... IF NOT EXISTS. */
+	pr_info("postgres: applying the xdpflow schema");
+	if (exec_ok(s, "BEGIN", PGRES_COMMAND_OK, "could not apply the schema") ||
 	    exec_ok(s, "SELECT pg_advisory_xact_lock(hashtext('xdpflow.schema'))", PGRES_TUPLES_OK,
 		    "could not apply the schema") ||
 	    exec_ok(s, pgstore_schema_sql, PGRES_COMMAND_OK, "could not apply the schema") ||

@@ -2,10 +2,11 @@
 /*
  * The inserter's PostgreSQL side (libpq): connect (conninfo or URI, PG*
  * environment variables honoured, the conninfo never logged), apply the
- * embedded schema (the files sql/postgres/0NN_name.sql), run partition maintenance, load the
- * stored Kafka offsets, and write one batch as a transaction: binary COPY of
- * the rows, the dead letters, then the offsets (fenced against another
- * inserter that wrote the same messages), then COMMIT.
+ * embedded schema (the files sql/postgres/0NN_name.sql) when it is missing,
+ * run partition maintenance, load the stored Kafka offsets, and write one
+ * batch as a transaction: binary COPY of the rows, the dead letters, then
+ * the offsets (fenced against another inserter that wrote the same
+ * messages), then COMMIT.
  * Every call returns 0 or -1; after -1 pgstore_error() says why, and the
  * caller drops the connection (pgstore_disconnect) and retries later: the
  * open transaction, if any, is then rolled back by the server.
@@ -16,8 +17,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* The schema, the files sql/postgres/0NN_name.sql concatenated in name order, NUL-terminated
- * (schema_sql.c embeds it at build time). */
+/* The schema: the files sql/postgres/0NN_name.sql concatenated in name
+ * order, NUL-terminated (schema_sql.c embeds it at build time). */
 extern const char pgstore_schema_sql[];
 
 struct pgstore;
@@ -29,8 +30,8 @@ struct pgstore *pgstore_new(const char *conninfo);
 /* Closes the connection and wipes the conninfo copy. NULL-safe. */
 void pgstore_free(struct pgstore *s);
 
-/* Connects (closing any previous connection) and applies the schema.
- * 0 or -1. */
+/* Connects (closing any previous connection) and applies the schema when
+ * any of its objects is missing. 0 or -1. */
 int pgstore_connect(struct pgstore *s);
 
 /* Drops the connection without waiting for anything. */

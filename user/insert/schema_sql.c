@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 /*
- * The PostgreSQL schema embedded at build time: the files sql/postgres/0NN_name.sql, in name
- * order, as one NUL-terminated string (pgstore_schema_sql). The Makefile
- * rebuilds this object when any of those files changes; a new file must be
- * added to the list below.
+ * The PostgreSQL schema embedded at build time: the files
+ * sql/postgres/0NN_name.sql, in name order, as one NUL-terminated string
+ * (pgstore_schema_sql). The Makefile rebuilds this object when any of those
+ * files changes; a new file must be added to the list below.
  */
 #include "insert/pgstore.h"
 
