@@ -29,18 +29,6 @@ static void fuzz_emit(struct flow_sink *s, const struct flow_rec *r)
 	fs->bytes += r->bytes + r->src_addr.len + r->n_mpls + r->n_mpls_ip;
 }
 
-static uint32_t fuzz_crc32(const uint8_t *p, size_t n)
-{
-	uint32_t crc = 0xffffffffu;
-
-	for (size_t i = 0; i < n; i++) {
-		crc ^= p[i];
-		for (int b = 0; b < 8; b++)
-			crc = (crc >> 1) ^ (0xedb88320u & (0u - (crc & 1)));
-	}
-	return ~crc;
-}
-
 static void fuzz_config(struct decode_config *cfg)
 {
 	decode_config_defaults(cfg);
@@ -98,7 +86,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 		memcpy(img, "XFNFTPL\n\0\0\0\1", 12);
 		memcpy(img + 12, copy + 4, size - 4);
-		crc = fuzz_crc32(img, size + 8);
+		crc = nf_persist_crc32(img, size + 8);
 		for (int i = 0; i < 4; i++)
 			img[size + 8 + i] = (uint8_t)(crc >> (24 - 8 * i));
 		if (nf_persist_load_buf(fresh->nf, img, size + 12) == 0) {

@@ -28,7 +28,7 @@
 #define NFP_KEY_LEN 28
 #define NFP_MAX_FILE (256u << 20)
 
-static uint32_t nfp_crc32(const uint8_t *p, size_t n)
+uint32_t nf_persist_crc32(const uint8_t *p, size_t n)
 {
 	uint32_t crc = 0xffffffffu;
 
@@ -169,7 +169,7 @@ int nf_state_save(const struct nf_state *const *nfs, size_t n, const char *path)
 		b.p[12 + i] = (uint8_t)(b.ntmpl >> (24 - 8 * i));
 		b.p[16 + i] = (uint8_t)(b.nsamp >> (24 - 8 * i));
 	}
-	crc = nfp_crc32(b.p, b.len);
+	crc = nf_persist_crc32(b.p, b.len);
 	put32(&b, crc);
 	if (b.oom) {
 		free(b.p);
@@ -271,7 +271,7 @@ int nf_persist_load_buf(struct nf_state *nf, const uint8_t *buf, size_t len)
 
 	if (len < NFP_HDR_LEN + 4 || memcmp(buf, NFP_MAGIC, 8) ||
 	    be32_at(buf + 8) != NFP_VERSION ||
-	    be32_at(buf + len - 4) != nfp_crc32(buf, len - 4))
+	    be32_at(buf + len - 4) != nf_persist_crc32(buf, len - 4))
 		return -EINVAL;
 	ntmpl = be32_at(buf + 12);
 	nsamp = be32_at(buf + 16);

@@ -149,6 +149,10 @@ void nf_state_foreach_sampler(const struct nf_state *nf,
  * -EINVAL/-ENOMEM. */
 int nf_persist_load_buf(struct nf_state *nf, const uint8_t *buf, size_t len);
 
+/* The templates file's checksum (CRC-32, IEEE) of p[0..n), also used by the
+ * fuzz target to build valid files. */
+uint32_t nf_persist_crc32(const uint8_t *p, size_t n);
+
 /* For nf_persist.c: the state's decode_config-derived exporter stats sink
  * used when loading (errors are not per exporter there). */
 struct exporter_stats *nf_state_scratch_stats(struct nf_state *nf);
