@@ -17,6 +17,20 @@ ROOT=$PWD
 
 STACK=${XF_STACK_DIR:-$ROOT/build/stack}
 DIR=$STACK/postgres
+mkdir -p "$STACK"
+# When the server's user cannot reach the project (a parent folder without
+# o+x, e.g. under /root) or the socket path would be too long for a unix
+# socket, the cluster lives in a folder of its own under /tmp, linked from
+# $STACK/postgres.
+if [ ! -d "$DIR" ] || [ -L "$DIR" ]; then
+	alt=/tmp/xdpflow-stack-$(printf '%s' "$STACK" | sha1sum | cut -c1-10)/postgres
+	if { [ "$(id -u)" -eq 0 ] && ! runuser -u postgres -- test -x "$STACK"; } ||
+		[ ${#DIR} -gt 80 ] || [ -L "$DIR" ]; then
+		mkdir -p "$alt"
+		ln -sfn "$alt" "$DIR"
+		DIR=$alt
+	fi
+fi
 DATA=$DIR/data
 SOCK=$DIR/run
 LOG=$DIR/postgres.log
@@ -57,9 +71,8 @@ init_cluster() {
 	mkdir -p "$DIR"
 	if [ "$(id -u)" -eq 0 ]; then
 		chown postgres: "$DIR"
-		# The owner must be able to reach its folder.
 		runuser -u postgres -- test -x "$DIR" ||
-			{ say "user postgres cannot reach $DIR (a parent folder lacks o+x)"; return 1; }
+			{ say "user postgres cannot reach $DIR"; return 1; }
 	fi
 	as_owner "$BIN/initdb" -D "$DATA" -U postgres --auth-local=trust \
 		--auth-host=scram-sha-256 -E UTF8 --locale=C.UTF-8 >"$DIR/initdb.log" 2>&1 ||
