@@ -74,11 +74,12 @@ def main():
                         if done and first is None:
                             first = (now, done)
                         if done and backend is None:
-                            backend = c.execute("SELECT pid FROM pg_stat_activity WHERE "
-                                                "application_name = 'xdpflow-insert'").fetchone()
+                            backend = [r[0] for r in c.execute(
+                                "SELECT pid FROM pg_stat_activity WHERE "
+                                "application_name = 'xdpflow-insert'").fetchall()]
                         if done >= nmsg:
                             last = (now, done)
-                            cpu = (cpu_s(ins.proc.pid), cpu_s(backend[0]) if backend else 0.0)
+                            cpu = (cpu_s(ins.proc.pid), sum(cpu_s(b) for b in backend or []))
                             break
                         time.sleep(0.05)
             finally:
@@ -96,7 +97,8 @@ def main():
             print(f"bench insert: {n} rows (expected {rows}) {per if a.batch else 'bare'} flows/message, "
                   f"{a.profile} fields, {moved} rows in {dt:.2f} s after the first batch = {rate:,.0f} rows/s "
                   f"(pre-fill {fill:.1f} s, inserter exit {rc}; CPU s: inserter {cpu[0]:.1f}, "
-                  f"postgres backend {cpu[1]:.1f})")
+                  f"postgres backends {cpu[1]:.1f} = {(cpu[0] + cpu[1]) / rows * 1e6:.2f} CPU us/row; "
+                  f"load {os.getloadavg()[0]:.1f})")
             return 0 if n == rows and rc == 0 else 1
 
 
