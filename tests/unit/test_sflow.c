@@ -787,10 +787,11 @@ static void test_bad_headers(void **state)
 	assert_int_equal(r->st.c[DSTAT_ERR_TRUNCATED], 1);
 
 	dg_header(&d, false, 1, 0);
-	d.b[7] = 7; /* agent address type 7 */
+	d.b[7] = 7; /* agent address type 7: a bad header, not a bad version */
 	run(r, &d);
 	assert_true(r->rc < 0);
-	assert_int_equal(r->st.c[DSTAT_ERR_VERSION], 1);
+	assert_int_equal(r->st.c[DSTAT_ERR_SFLOW_HEADER], 1);
+	assert_int_equal(r->st.c[DSTAT_ERR_VERSION], 0);
 
 	d.n = 0;
 	dg_header(&d, true, 1, 0); /* empty but valid */

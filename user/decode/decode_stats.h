@@ -45,6 +45,7 @@
 	X(ERR_SFLOW_SAMPLE, "error_sflow_bad_sample")                         \
 	X(ERR_SFLOW_RECORD, "error_sflow_bad_record")                         \
 	X(ERR_SFLOW_COUNT, "error_sflow_bad_count")                           \
+	X(ERR_SFLOW_HEADER, "error_sflow_bad_header")                         \
 	X(ERR_NOT_ALLOWED, "error_exporter_not_allowed")
 
 enum dstat {

@@ -338,7 +338,7 @@ int sflow_decode(struct decode_ctx *ctx, const struct datagram *dg,
 	cur_skip(&c, 4); /* version, checked by the caller */
 	atype = cur_be32(&c);
 	if (!c.bad && atype > 2) {
-		dstats_error(es, DSTAT_ERR_VERSION, "agent address type %u",
+		dstats_error(es, DSTAT_ERR_SFLOW_HEADER, "agent address type %u",
 			     atype);
 		return -EINVAL;
 	}
