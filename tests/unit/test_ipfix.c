@@ -212,6 +212,28 @@ static void test_varlen(void **state)
 	assert_int_equal(st(f, DSTAT_ERR_SET), 1);
 }
 
+/* A template of one variable-length field has records as short as 1 byte:
+ * the zero padding that ends its set must not decode as empty flows. */
+static void test_short_records_and_padding(void **state)
+{
+	struct nf_fixture *f = *state;
+
+	ipfix_hdr(&f->p, 1, 1);
+	pb_set_begin(&f->p, 2);
+	pb_u16(&f->p, 302);
+	pb_u16(&f->p, 1);
+	field(&f->p, 8, 0xffff); /* IPv4 src as varlen */
+	pb_set_end(&f->p, 4);
+	pb_set_begin(&f->p, 302);
+	pb_u8(&f->p, 4);
+	pb_bytes(&f->p, "\xc6\x12\x00\x05", 4);
+	pb_set_end(&f->p, 4); /* 4 + 5 bytes: 3 bytes of zero padding */
+	assert_int_equal(feed(f), 1);
+	assert_int_equal(f->us.n, 1);
+	assert_int_equal(f->us.flows[0].src_addr.b[3], 5);
+	assert_int_equal(errors(f), 0);
+}
+
 static void simple_tmpl(struct pb *p, uint16_t tid)
 {
 	pb_set_begin(p, 2);
@@ -481,6 +503,7 @@ int main(void)
 #define T(x) cmocka_unit_test_setup_teardown(x, setup, teardown)
 		T(test_template_data_times_enterprise),
 		T(test_varlen),
+		T(test_short_records_and_padding),
 		T(test_withdrawal),
 		T(test_options_sampling_and_sysinit),
 		T(test_bad_sets_and_lengths),

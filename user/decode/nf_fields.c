@@ -589,6 +589,12 @@ int nf_fields_decode_set(struct decode_ctx *ctx, struct exporter_stats *es,
 		struct nf_aux x;
 		const uint8_t *r = c.p;
 
+		/* Sets are padded to 4 bytes with zeros. With records that can
+		 * be shorter than 4 bytes (a lone variable-length field), a
+		 * zero tail under 4 bytes is that padding, not records. */
+		if (t->min_len < 4 && c.left < 4 && all_zero(c.p, c.left))
+			break;
+
 		x.flags = 0;
 		memcpy(&rec, &base, prefix);
 		if (!t->varlen) {
