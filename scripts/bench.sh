@@ -16,7 +16,9 @@
 # BENCH_PACKETS, BENCH_RATE, BENCH_WORKLOADS, BENCH_DECODE_RUNS,
 # BENCH_DECODE_MS, BENCH_FLOOD_TEMPLATES, BENCH_FLOOD_RATE,
 # BENCH_FLOOD_GOFLOW2 (1), BENCH_PROFILE (1: perf a missed decode target),
-# BENCH_INSERT (0; 1 runs tests/bench/bench_insert.sh, which needs the stack).
+# BENCH_INSERT (0; 1 runs tests/bench/bench_insert.sh, which needs the stack),
+# BENCH_COLLECTOR_KAFKA (0; 1 runs tests/bench/bench_collector_kafka.sh,
+# xdpflowd into the stack's Kafka broker).
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
@@ -442,6 +444,7 @@ done
 [ "${BENCH_INSERT:-0}" = 1 ] && part_insert
 [ "${BENCH_XDP:-1}" = 1 ] && { row '6. XDP fast path (tests/bench/bench_xdp.sh, log in %s):' "$LOGS/bench_xdp.txt"; while read -r l; do row '   %s' "${l#bench_xdp: }"; done < <(O="$O" tests/bench/bench_xdp.sh 2>"$LOGS/bench_xdp.txt"); }
 [ "${BENCH_MOCK:-0}" = 1 ] && row '5. Mocker (tests/bench/bench_mock.sh): %s' "$(O=$O tests/bench/bench_mock.sh 2>&1 | tee "$LOGS/bench_mock.txt" | tail -1)"
+[ "${BENCH_COLLECTOR_KAFKA:-0}" = 1 ] && row '7. Collector -> Kafka (tests/bench/bench_collector_kafka.sh): %s' "$(O=$O tests/bench/bench_collector_kafka.sh 2>&1 | tee "$LOGS/bench_collector_kafka.txt" | tail -1)"
 
 {
 	echo "xdpflow benchmarks, $started, $(nproc) CPUs, $(git rev-parse --short HEAD 2>/dev/null || echo '?')," \
