@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * xdpflowd's command line: one table of options (name, argument, default,
- * help, setter) from which the defaults, the parser and --help are all
- * derived. Parsing never exits: it returns what to do, or -EINVAL with a
- * one-line reason, and main turns that into an exit status.
+ * help, setter; common/cli.h rows) from which the defaults, the parser and
+ * --help are all derived, next to the output options shared with
+ * xdpflow-mock (output_opts.h). Parsing never exits: it returns what to do,
+ * or -EINVAL with a one-line reason, and main turns that into an exit
+ * status.
  */
 #ifndef XDPFLOW_DAEMON_OPTIONS_H
 #define XDPFLOW_DAEMON_OPTIONS_H
@@ -13,6 +15,7 @@
 #include <stdio.h>
 #include <sys/socket.h>
 
+#include "common/cli.h"
 #include "common/log.h"
 #include "daemon/allow_list.h"
 #include "daemon/listen_uri.h"
@@ -55,13 +58,12 @@ struct options {
 	const char *xdp_obj; /* NULL: bpf/xdpflow.bpf.o beside the binary */
 	unsigned long xdp_frames; /* UMEM frames per socket, a power of 2 */
 	const char *user;    /* NULL: stay root (capabilities dropped) */
-	bool help, version;
 };
 
 enum options_action {
-	OPTIONS_RUN = 0,
-	OPTIONS_HELP = 1,	 /* print options_usage, exit 0 */
-	OPTIONS_VERSION = 2, /* print the version, exit 0 */
+	OPTIONS_RUN = CLI_RUN,
+	OPTIONS_HELP = CLI_HELP,	  /* print options_usage, exit 0 */
+	OPTIONS_VERSION = CLI_VERSION, /* print the version, exit 0 */
 };
 
 /* Fills o with every option's default (from the table). */

@@ -3,8 +3,8 @@
  * xdpflow-mock's command line: its own options (--rate, --count, --seed,
  * the generator's knobs, stats, logging) from one table, plus the output
  * options shared with xdpflowd (daemon/output_opts.h), so -o, --format,
- * --schema, --file, --kafka-* and -X mean exactly what they mean there.
- * Parsing never exits: it returns what to do, or -EINVAL with a one-line
+ * --schema, --file, --kafka-* and -X mean exactly what they mean there;
+ * both tables are common/cli.h rows. Parsing never exits: it returns what to do, or -EINVAL with a one-line
  * reason.
  */
 #ifndef XDPFLOW_MOCK_OPTS_H
@@ -15,6 +15,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "common/cli.h"
 #include "common/log.h"
 #include "daemon/output_opts.h"
 #include "mock/mock_gen.h"
@@ -27,13 +28,12 @@ struct mock_opts {
 	unsigned stats_interval; /* seconds, 0: only on SIGUSR1 and at exit */
 	enum log_level log_level;
 	struct output_opts out;
-	bool help, version;
 };
 
 enum mock_opts_action {
-	MOCK_OPTS_RUN = 0,
-	MOCK_OPTS_HELP = 1,
-	MOCK_OPTS_VERSION = 2,
+	MOCK_OPTS_RUN = CLI_RUN,
+	MOCK_OPTS_HELP = CLI_HELP,
+	MOCK_OPTS_VERSION = CLI_VERSION,
 };
 
 /* Fills o with every option's default. */
