@@ -4,9 +4,12 @@ exporter namespace joined by a veth pair (optionally with a VLAN
 sub-interface on each side), a private bpffs for the daemon's pins, a
 daemon started inside the collector namespace, and a UDP sender run inside
 the exporter namespace. Everything made here carries PREFIX in its name, so
-sweep() can remove what a crashed run left behind. Run as a script, this
-file is the sender: `python3 netns.py send SRC DST PORT PAYLOADS.json`
-(UDP) or `python3 netns.py sendraw IFACE - 0 FRAMES.json` (Ethernet)."""
+sweep() can remove what a crashed run left behind. Also: dumpcap run
+inside a namespace (NsCapture) and a UDP sink (UdpSink) so a real exporter
+can send to the collector address while no collector runs. Run as a script,
+this file is the sender: `python3 netns.py send SRC DST PORT
+PAYLOADS.json` (UDP), `python3 netns.py sendraw IFACE - 0 FRAMES.json`
+(Ethernet), or the sink: `python3 netns.py sink ADDR PORT SECONDS OUT`."""
 
 import json
 import os
@@ -20,6 +23,7 @@ import time
 from pathlib import Path
 
 PREFIX = "xft"  # namespaces xft-c<N>/xft-e<N>, veth xftc<N>/xfte<N>
+# (N: the owning process's pid in 5 base-36 digits + a sequence number)
 BPFFS_ROOT = Path("/tmp") / f"{PREFIX}-bpffs"
 CMD_TIMEOUT = 20
 
@@ -30,13 +34,15 @@ VLAN_ID = 100
 C4_VLAN, E4_VLAN = "198.18.10.2", "198.18.10.1"
 
 
-def sh(*cmd, check=True, timeout=CMD_TIMEOUT, ns=None) -> str:
-    """Runs cmd (in namespace ns), bounded; returns stdout."""
+def sh(*cmd, check=True, timeout=CMD_TIMEOUT, ns=None, env=None) -> str:
+    """Runs cmd (in namespace ns, with environment variables env added),
+    bounded; returns stdout."""
     argv = [str(c) for c in cmd]
     if ns:
         argv = ["ip", "netns", "exec", ns] + argv
     p = subprocess.run(argv, stdin=subprocess.DEVNULL, capture_output=True,
-                       timeout=timeout, text=True)
+                       timeout=timeout, text=True,
+                       env={**os.environ, **env} if env else None)
     if check and p.returncode != 0:
         raise AssertionError(f"{' '.join(argv)} failed ({p.returncode}): "
                              f"{p.stderr.strip()[-2000:]}")
@@ -51,9 +57,48 @@ def require_root_and_xdp() -> None:
                               ).returncode == 0, f"{tool} is not installed"
 
 
+def _b36(n: int, width: int = 0) -> str:
+    digits = "0123456789abcdefghijklmnopqrstuvwxyz"
+    out = ""
+    while n or not out:
+        n, r = divmod(n, 36)
+        out = digits[r] + out
+    return out.rjust(width, "0")
+
+
+def _tag_of(name: str, bare: bool = False) -> str | None:
+    """The <N> of one of our names: namespace xft-c<N>, veth xftc<N>, or
+    (bare) a bpffs directory <N>; None when it is not one of ours."""
+    pat = r"([0-9a-z]{6,})" if bare else rf"{PREFIX}-?[ce]([0-9a-z]{{6,}})"
+    m = re.fullmatch(pat, name)
+    return m.group(1) if m else None
+
+
+def _stale(tag: str | None) -> bool:
+    """Whether what carries tag belongs to this process or to a pytest
+    process that is gone. The first 5 characters of a tag are the owner's
+    pid in base 36: a concurrent run's objects are left alone."""
+    if tag is None or len(tag) < 6:
+        return False
+    try:
+        pid = int(tag[:5], 36)
+    except ValueError:
+        return False
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        return False
+    return False
+
+
 def sweep() -> None:
-    """Removes every namespace, link and bpffs of ours (a crashed earlier
-    run's included). Bounded; never raises."""
+    """Removes every namespace, link and bpffs of ours left by this process
+    or by a run that died (a crashed earlier run's included), not those of
+    a test run going on beside this one. Bounded; never raises."""
     try:
         names = subprocess.run(["ip", "netns", "list"], capture_output=True,
                                text=True, timeout=CMD_TIMEOUT).stdout
@@ -61,7 +106,7 @@ def sweep() -> None:
         names = ""
     for ln in names.splitlines()[:200]:
         name = ln.split()[0] if ln.split() else ""
-        if name.startswith(PREFIX + "-"):
+        if name.startswith(PREFIX + "-") and _stale(_tag_of(name)):
             _kill_ns_pids(name)
             subprocess.run(["ip", "netns", "del", name], capture_output=True,
                            timeout=CMD_TIMEOUT)
@@ -71,11 +116,14 @@ def sweep() -> None:
                                timeout=CMD_TIMEOUT).stdout
     except (OSError, subprocess.TimeoutExpired):
         links = ""
-    for m in re.finditer(rf"^\d+: ({PREFIX}[ce]\d+)[@:]", links, re.M):
-        subprocess.run(["ip", "link", "del", m.group(1)], capture_output=True,
-                       timeout=CMD_TIMEOUT)
+    for m in re.finditer(rf"^\d+: ({PREFIX}[ce][0-9a-z]+)[@:]", links, re.M):
+        if _stale(_tag_of(m.group(1))):
+            subprocess.run(["ip", "link", "del", m.group(1)],
+                           capture_output=True, timeout=CMD_TIMEOUT)
     if BPFFS_ROOT.is_dir():
-        for d in sorted(BPFFS_ROOT.iterdir()):
+        for d in sorted(BPFFS_ROOT.iterdir())[:200]:
+            if not _stale(_tag_of(d.name, bare=True)):
+                continue
             subprocess.run(["umount", "-l", str(d)], capture_output=True,
                            timeout=CMD_TIMEOUT)
             try:
@@ -108,7 +156,10 @@ class Topo:
 
     def __init__(self):
         Topo._seq += 1
-        n = f"{os.getpid() % 10000}{Topo._seq}"
+        # owner pid (5 base-36 digits) + sequence: veth names stay within
+        # 15 characters with the VLAN suffix, and sweep() can tell a
+        # concurrent run's objects from a dead run's.
+        n = f"{_b36(os.getpid(), 5)}{_b36(Topo._seq)}"
         self.c, self.e = f"{PREFIX}-c{n}", f"{PREFIX}-e{n}"
         self.cif, self.eif = f"{PREFIX}c{n}", f"{PREFIX}e{n}"
         self.cvlan, self.evlan = f"{self.cif}.{VLAN_ID}", f"{self.eif}.{VLAN_ID}"
@@ -186,15 +237,17 @@ class Topo:
     # ---- traffic ----------------------------------------------------------
 
     def send(self, payloads, src: str, dst: str, port: int,
-             pace: float = 0.0005, tmp: Path | None = None) -> None:
-        """Sends each payload (bytes) as one UDP datagram from src to
-        dst:port inside the exporter namespace."""
+             pace: float = 0.0005, tmp: Path | None = None,
+             sport: int = 0) -> None:
+        """Sends each payload (bytes) as one UDP datagram from src (port
+        sport, 0: any) to dst:port inside the exporter namespace, in order,
+        one every `pace` seconds."""
         path = Path(tmp or "/tmp") / f"{self.e}-payloads.json"
         path.write_text(json.dumps({"payloads": [p.hex() for p in payloads],
-                                    "pace": pace}))
+                                    "pace": pace, "sport": sport}))
         try:
             sh(sys.executable, Path(__file__).resolve(), "send", src, dst,
-               port, path, ns=self.e, timeout=60)
+               port, path, ns=self.e, timeout=60 + pace * len(payloads))
         finally:
             path.unlink(missing_ok=True)
 
@@ -214,6 +267,108 @@ class Topo:
                "-", 0, path, ns=self.e, timeout=60)
         finally:
             path.unlink(missing_ok=True)
+
+
+class NsCapture:
+    """dumpcap on one interface inside namespace ns, writing a classic pcap
+    (bpf: capture filter). stop() (bounded) returns what dumpcap said it
+    captured and dropped, so a caller can insist on a complete capture."""
+
+    def __init__(self, ns: str, iface: str, bpf: str, path: Path):
+        self.ns, self.iface, self.bpf = ns, iface, bpf
+        self.path = Path(path)
+        self.err_path = self.path.with_suffix(".dumpcap.err")
+        self.proc = None
+
+    def start(self, timeout: float = 20.0) -> "NsCapture":
+        with open(self.err_path, "wb") as e:
+            self.proc = subprocess.Popen(
+                ["ip", "netns", "exec", self.ns, "dumpcap", "-q", "-P", "-i",
+                 self.iface, "-f", self.bpf, "-w", str(self.path)],
+                stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                stderr=e, start_new_session=True)
+
+        def started():
+            if self.proc.poll() is not None:
+                raise AssertionError(f"dumpcap on {self.iface} failed: "
+                                     f"{self.err_path.read_text()[-2000:]}")
+            return "Capturing on" in self.err_path.read_text()
+        wait_for(started, timeout, f"dumpcap capturing on {self.iface}")
+        time.sleep(0.2)
+        return self
+
+    def stop(self, timeout: float = 10.0) -> tuple[int, int]:
+        """Stops dumpcap; returns (packets captured, packets dropped) from
+        its closing statistics. Raises when it gave none."""
+        if self.proc is not None and self.proc.poll() is None:
+            time.sleep(0.3)  # the last packets reach the ring
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(timeout)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+                self.proc.wait(5)
+        err = self.err_path.read_text("utf-8", "replace")
+        m = re.search(r"received/dropped on interface '[^']*': (\d+)/(\d+)",
+                      err)
+        assert m, f"dumpcap (exit status {self.proc.returncode}) gave no " \
+            f"closing statistics: {err[-2000:]}"
+        return int(m.group(1)), int(m.group(2))
+
+    def kill(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            try:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+            self.proc.wait(5)
+
+
+class UdpSink:
+    """A UDP socket bound to addr:port in namespace ns that reads and
+    discards datagrams (so an exporter sending there gets no ICMP port
+    unreachable back) until stop(); at most `seconds` alive."""
+
+    def __init__(self, ns: str, addr: str, port: int, out: Path,
+                 seconds: int = 300):
+        self.ns, self.addr, self.port = ns, addr, port
+        self.out, self.seconds = Path(out), seconds
+        self.proc = None
+
+    def start(self, timeout: float = 20.0) -> "UdpSink":
+        self.out.unlink(missing_ok=True)
+        self.proc = subprocess.Popen(
+            ["ip", "netns", "exec", self.ns, sys.executable,
+             str(Path(__file__).resolve()), "sink", self.addr,
+             str(self.port), str(self.seconds), str(self.out)],
+            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE, start_new_session=True)
+
+        def bound():
+            if self.proc.poll() is not None:
+                raise AssertionError("UDP sink failed: " +
+                                     self.proc.stderr.read().decode()[-2000:])
+            return udp_bound(self.proc.pid, self.port)
+        wait_for(bound, timeout, f"UDP sink on {self.addr}:{self.port}")
+        return self
+
+    def stop(self, timeout: float = 10.0) -> int:
+        """Stops the sink; returns how many datagrams it read (-1: it
+        could not say)."""
+        if self.proc is None:
+            return -1
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(timeout)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+                self.proc.wait(5)
+        self.proc.stderr.close()
+        try:
+            return int(self.out.read_text())
+        except (OSError, ValueError):
+            return -1
 
 
 def tag(frame: bytes, tags) -> bytes:
@@ -273,12 +428,33 @@ def _sendraw_main(argv) -> int:
     return 0
 
 
+def _sink_main(argv) -> int:
+    addr, port, seconds, out = argv[0], int(argv[1]), float(argv[2]), argv[3]
+    stop = []
+    signal.signal(signal.SIGTERM, lambda *_: stop.append(1))
+    fam = socket.AF_INET6 if ":" in addr else socket.AF_INET
+    n = 0
+    with socket.socket(fam, socket.SOCK_DGRAM) as s:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4 << 20)
+        s.bind((addr, port))
+        s.settimeout(0.1)
+        end = time.monotonic() + seconds
+        while not stop and time.monotonic() < end:
+            try:
+                s.recv(65535)
+                n += 1
+            except (socket.timeout, InterruptedError):
+                pass
+    Path(out).write_text(str(n))
+    return 0
+
+
 def _send_main(argv) -> int:
     src, dst, port, path = argv[0], argv[1], int(argv[2]), argv[3]
     spec = json.loads(Path(path).read_text())
     fam = socket.AF_INET6 if ":" in dst else socket.AF_INET
     with socket.socket(fam, socket.SOCK_DGRAM) as s:
-        s.bind((src, 0))
+        s.bind((src, spec.get("sport", 0)))
         for h in spec["payloads"]:
             s.sendto(bytes.fromhex(h), (dst, port))
             if spec["pace"]:
@@ -291,5 +467,7 @@ if __name__ == "__main__":
         sys.exit(_send_main(sys.argv[2:]))
     if len(sys.argv) >= 6 and sys.argv[1] == "sendraw":
         sys.exit(_sendraw_main(sys.argv[2:]))
+    if len(sys.argv) >= 6 and sys.argv[1] == "sink":
+        sys.exit(_sink_main(sys.argv[2:]))
     print(__doc__, file=sys.stderr)
     sys.exit(2)
