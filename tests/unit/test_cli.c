@@ -2,8 +2,8 @@
 /* Unit tests for the shared command-line module (common/cli): defaults
  * through the setters, the parse loop's every error path, help/version
  * precedence and CLI_NOW, several tables in one parse, the integer and
- * byte-size parsers' forms and range checks, words, strings, getopt arrays
- * and the --help row layouts. */
+ * byte-size parsers' forms and range checks, words, strings, getopt arrays,
+ * the standard rows and the --help row layouts. */
 #include "unit.h"
 
 #include <errno.h>
@@ -440,6 +440,41 @@ static void test_too_many_options(void **state)
 	assert_string_equal(f->err, "more than 64 options");
 }
 
+static void test_std_table(void **state)
+{
+	static const char *const words[] = { "err", "error", "warn", "warning",
+					     "info", "debug" };
+	static const enum log_level lv[] = { LOG_LVL_ERR, LOG_LVL_ERR,
+					     LOG_LVL_WARN, LOG_LVL_WARN,
+					     LOG_LVL_INFO, LOG_LVL_DEBUG };
+	struct fx *f = *state;
+	enum log_level lvl = LOG_LVL_DEBUG;
+	const struct cli_table t = cli_std_table(&lvl);
+	char *argv[] = { "p", "--log-level", NULL, NULL };
+
+	assert_int_equal(t.n, 3);
+	assert_int_equal(cli_defaults(&t, 1, f->err, sizeof(f->err)), 0);
+	assert_int_equal(lvl, LOG_LVL_INFO);
+	for (size_t i = 0; i < 6; i++) {
+		argv[2] = (char *)words[i];
+		assert_int_equal(cli_parse(&t, 1, 3, argv, f->err,
+					   sizeof(f->err)),
+				 CLI_RUN);
+		assert_int_equal(lvl, lv[i]);
+	}
+	argv[2] = "trace";
+	assert_int_equal(cli_parse(&t, 1, 3, argv, f->err, sizeof(f->err)),
+			 -EINVAL);
+	assert_string_equal(f->err, "bad value 'trace' for --log-level: "
+				    "expected err, warn, info or debug");
+	argv[1] = "-V";
+	assert_int_equal(cli_parse(&t, 1, 2, argv, f->err, sizeof(f->err)),
+			 CLI_VERSION);
+	argv[1] = "--help";
+	assert_int_equal(cli_parse(&t, 1, 2, argv, f->err, sizeof(f->err)),
+			 CLI_HELP);
+}
+
 static char *usage_of(const struct cli_opt *o, size_t n,
 		      const struct cli_layout *lay)
 {
@@ -513,7 +548,7 @@ int main(void)
 		T(test_now),		   T(test_bad_forms),
 		T(test_boundaries),	   T(test_parsers_direct),
 		T(test_getopt_arrays),	   T(test_too_many_options),
-		T(test_usage_rows),
+		T(test_std_table),	   T(test_usage_rows),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -176,6 +176,38 @@ int cli_set_version(void *target, const struct cli_opt *d, const char *arg,
 	return CLI_VERSION;
 }
 
+static int set_log_level(void *target, const struct cli_opt *d,
+			 const char *arg, char *err, size_t errlen)
+{
+	static const struct cli_choice c[] = {
+		{ "err", LOG_LVL_ERR },	  { "error", LOG_LVL_ERR },
+		{ "warn", LOG_LVL_WARN }, { "warning", LOG_LVL_WARN },
+		{ "info", LOG_LVL_INFO }, { "debug", LOG_LVL_DEBUG },
+	};
+	int v, rc = cli_pick(d, arg, c, 6, "err, warn, info or debug", &v, err,
+			     errlen);
+
+	if (!rc)
+		*(enum log_level *)target = (enum log_level)v;
+	return rc;
+}
+
+static const struct cli_opt std_rows[] = {
+	{ "log-level", 0, "LEVEL", "info", set_log_level, 0, 0, 0,
+	  "err, warn, info or debug" },
+	{ "help", 'h', NULL, NULL, cli_set_help, 0, 0, 0,
+	  "print this help and exit" },
+	{ "version", 'V', NULL, NULL, cli_set_version, 0, 0, 0,
+	  "print the version and exit" },
+};
+
+struct cli_table cli_std_table(enum log_level *lvl)
+{
+	return (struct cli_table){ std_rows,
+				   sizeof(std_rows) / sizeof(std_rows[0]),
+				   lvl };
+}
+
 int cli_defaults(const struct cli_table *t, size_t nt, char *err,
 		 size_t errlen)
 {

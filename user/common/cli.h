@@ -21,6 +21,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "common/log.h"
+
 /* Rows over all the tables of one parse. */
 #define CLI_MAX_OPTS 64
 /* Room cli_getopt needs for the short-option string. */
@@ -153,6 +155,13 @@ struct cli_choice {
 int cli_pick(const struct cli_opt *d, const char *arg,
 	     const struct cli_choice *c, size_t n, const char *words, int *out,
 	     char *err, size_t errlen);
+
+/*
+ * The rows xdpflowd and xdpflow-mock end their own options with, bound to
+ * *lvl: --log-level LEVEL (err, warn, info or debug; default info),
+ * -h/--help and -V/--version.
+ */
+struct cli_table cli_std_table(enum log_level *lvl);
 
 /* Generic setters, for rows whose field is at d->off in the target. */
 /* unsigned, decimal within min..max */

@@ -53,22 +53,6 @@ static int set_allow(void *target, const struct cli_opt *d, const char *arg,
 	return 0;
 }
 
-static int set_log_level(void *target, const struct cli_opt *d,
-			 const char *arg, char *err, size_t errlen)
-{
-	static const struct cli_choice c[] = {
-		{ "err", LOG_LVL_ERR },	    { "error", LOG_LVL_ERR },
-		{ "warn", LOG_LVL_WARN },   { "warning", LOG_LVL_WARN },
-		{ "info", LOG_LVL_INFO },   { "debug", LOG_LVL_DEBUG },
-	};
-	int v, rc = cli_pick(d, arg, c, 6, "err, warn, info or debug", &v, err,
-			     errlen);
-
-	if (!rc)
-		((struct options *)target)->log_level = (enum log_level)v;
-	return rc;
-}
-
 static int set_metrics(void *target, const struct cli_opt *d, const char *arg,
 		       char *err, size_t errlen)
 {
@@ -207,46 +191,35 @@ static const struct cli_opt opts[] = {
 	  "after setup, run as this user (and its group); every capability "
 	  "is dropped except, with --xdp, those that detaching at exit "
 	  "needs, which stay out of the effective set until then" },
-	{ "log-level", 0, "LEVEL", "info", set_log_level, 0, 0, 0,
-	  "err, warn, info or debug" },
-	{ "help", 'h', NULL, NULL, cli_set_help, 0, 0, 0,
-	  "print this help and exit" },
-	{ "version", 'V', NULL, NULL, cli_set_version, 0, 0, 0,
-	  "print the version and exit" },
+	/* then cli_std_table: --log-level, --help, --version */
 };
 
 #define N_OPTS (sizeof(opts) / sizeof(opts[0]))
 
-/* The daemon's rows, then the output rows, bound to o. */
-static void tables(struct options *o, struct cli_table t[2])
+/* Zeroes o, binds its tables into t and applies every default. */
+static void init(struct options *o, struct cli_table t[3])
 {
-	t[0] = (struct cli_table){ opts, N_OPTS, o };
-	t[1] = output_opts_table(&o->out);
+	memset(o, 0, sizeof(*o));
+	allow_list_init(&o->allow);
+	output_opts_bind(t, opts, N_OPTS, o, &o->log_level, &o->out,
+			 "xdpflow");
+	o->listen_given = false;
 }
 
 void options_defaults(struct options *o)
 {
-	struct cli_table t[2];
-	char err[256];
+	struct cli_table t[3];
 
-	memset(o, 0, sizeof(*o));
-	allow_list_init(&o->allow);
-	output_opts_defaults(&o->out);
-	tables(o, t);
-	if (cli_defaults(t, 1, err, sizeof(err)))
-		/* A table bug, caught by test_options. */
-		fprintf(stderr, "xdpflow: bad default: %s\n", err);
-	o->listen_given = false;
+	init(o, t);
 }
 
 int options_parse(struct options *o, int argc, char **argv, char *err,
 		  size_t errlen)
 {
-	struct cli_table t[2];
+	struct cli_table t[3];
 
-	options_defaults(o);
-	tables(o, t);
-	return cli_parse(t, 2, argc, argv, err, errlen);
+	init(o, t);
+	return cli_parse(t, 3, argc, argv, err, errlen);
 }
 
 void options_usage(FILE *f, const char *prog)
@@ -257,9 +230,8 @@ void options_usage(FILE *f, const char *prog)
 		"GoFlow2-compatible\nFlowMessages (JSON or protobuf) to a file "
 		"or Kafka.\n\n",
 		prog);
-	cli_usage(f, opts, N_OPTS, NULL);
-	fprintf(f, "\nOutput (the same for xdpflow-mock):\n");
-	output_opts_usage(f);
+	output_opts_usage(f, opts, N_OPTS,
+			  "Output (the same for xdpflow-mock):");
 	fprintf(f,
 		"\nSignals: SIGINT/SIGTERM stop (flush output, save templates, "
 		"print stats),\nSIGUSR1 prints the stats report, SIGHUP reopens "

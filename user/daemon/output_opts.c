@@ -2,8 +2,9 @@
 /*
  * The output option table (-o, --format, --schema, --file, --kafka-*, -X)
  * shared by xdpflowd and xdpflow-mock, as common/cli.h rows with their
- * setters. Defaults are parsed by the rows' own setters, so the table is
- * the one source of truth for both programs.
+ * setters, and how such a program binds and prints its tables. Defaults
+ * are parsed by the rows' own setters, so the table is the one source of
+ * truth for both programs.
  */
 #include "daemon/output_opts.h"
 
@@ -132,7 +133,27 @@ void output_opts_publish_config(const struct output_opts *oo,
 	};
 }
 
-void output_opts_usage(FILE *f)
+void output_opts_bind(struct cli_table t[3], const struct cli_opt *own,
+		      size_t n, void *target, enum log_level *lvl,
+		      struct output_opts *oo, const char *prog)
 {
+	char err[256];
+
+	t[0] = (struct cli_table){ own, n, target };
+	t[1] = cli_std_table(lvl);
+	t[2] = output_opts_table(oo);
+	if (cli_defaults(t, 3, err, sizeof(err)))
+		/* A table bug, caught by test_mock and test_options. */
+		fprintf(stderr, "%s: bad default: %s\n", prog, err);
+}
+
+void output_opts_usage(FILE *f, const struct cli_opt *own, size_t n,
+		       const char *title)
+{
+	const struct cli_table std = cli_std_table(NULL);
+
+	cli_usage(f, own, n, NULL);
+	cli_usage(f, std.opts, std.n, NULL);
+	fprintf(f, "\n%s\n", title);
 	cli_usage(f, table, OUTPUT_OPTS_N, NULL);
 }

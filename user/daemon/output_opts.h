@@ -4,9 +4,10 @@
  * (xdpflowd and xdpflow-mock): -o/--output, --format, --schema, --file,
  * --kafka-brokers, --kafka-topic, --kafka-key, --kafka-batch and -X. One
  * table of common/cli.h rows holds each option's name, argument, default,
- * help and setter; a program parses it next to its own rows
- * (output_opts_table), prints it with output_opts_usage and turns the
- * result into a struct publish_config (output_opts_publish_config).
+ * help and setter; a program binds it after its own rows and the standard
+ * ones (output_opts_bind), parses them with cli_parse, prints them with
+ * output_opts_usage and turns the result into a struct publish_config
+ * (output_opts_publish_config).
  */
 #ifndef XDPFLOW_DAEMON_OUTPUT_OPTS_H
 #define XDPFLOW_DAEMON_OUTPUT_OPTS_H
@@ -15,6 +16,7 @@
 #include <stdio.h>
 
 #include "common/cli.h"
+#include "common/log.h"
 #include "encode/encode.h"
 #include "publish/publish.h"
 
@@ -47,7 +49,20 @@ struct cli_table output_opts_table(struct output_opts *oo);
 void output_opts_publish_config(const struct output_opts *oo,
 				struct publish_config *cfg);
 
-/* Writes the --help rows of every output option (cli_usage). */
-void output_opts_usage(FILE *f);
+/*
+ * Binds the tables of a program that publishes flows into t: its own n
+ * rows to target, then cli_std_table(lvl) (--log-level, --help, --version),
+ * then the output rows to oo; and applies every row's default (a failure
+ * is a table bug, reported on stderr under prog's name). The caller has
+ * zeroed and initialised the rest of its struct. t is cli_parse's.
+ */
+void output_opts_bind(struct cli_table t[3], const struct cli_opt *own,
+		      size_t n, void *target, enum log_level *lvl,
+		      struct output_opts *oo, const char *prog);
+
+/* Writes the option rows of such a program's --help: its own n rows and
+ * the standard ones, then a blank line, title and the output rows. */
+void output_opts_usage(FILE *f, const struct cli_opt *own, size_t n,
+		       const char *title);
 
 #endif

@@ -20,22 +20,6 @@ static int set_seed(void *target, const struct cli_opt *d, const char *arg,
 	return rc;
 }
 
-static int set_log_level(void *target, const struct cli_opt *d,
-			 const char *arg, char *err, size_t errlen)
-{
-	static const struct cli_choice c[] = {
-		{ "err", LOG_LVL_ERR },	  { "error", LOG_LVL_ERR },
-		{ "warn", LOG_LVL_WARN }, { "warning", LOG_LVL_WARN },
-		{ "info", LOG_LVL_INFO }, { "debug", LOG_LVL_DEBUG },
-	};
-	int v, rc = cli_pick(d, arg, c, 6, "err, warn, info or debug", &v, err,
-			     errlen);
-
-	if (!rc)
-		((struct mock_opts *)target)->log_level = (enum log_level)v;
-	return rc;
-}
-
 #define OFF(f) offsetof(struct mock_opts, f)
 
 static const struct cli_opt opts[] = {
@@ -61,44 +45,34 @@ static const struct cli_opt opts[] = {
 	{ "stats-interval", 0, "SECONDS", "0", cli_set_uint,
 	  OFF(stats_interval), 0, 86400,
 	  "print the stats line this often (0: only on SIGUSR1 and at exit)" },
-	{ "log-level", 0, "LEVEL", "info", set_log_level, 0, 0, 0,
-	  "err, warn, info or debug" },
-	{ "help", 'h', NULL, NULL, cli_set_help, 0, 0, 0,
-	  "print this help and exit" },
-	{ "version", 'V', NULL, NULL, cli_set_version, 0, 0, 0,
-	  "print the version and exit" },
+	/* then cli_std_table: --log-level, --help, --version */
 };
 
 #define N_OPTS (sizeof(opts) / sizeof(opts[0]))
 
-/* The mock's rows, then the output rows, bound to o. */
-static void tables(struct mock_opts *o, struct cli_table t[2])
+/* Zeroes o, binds its tables into t and applies every default. */
+static void init(struct mock_opts *o, struct cli_table t[3])
 {
-	t[0] = (struct cli_table){ opts, N_OPTS, o };
-	t[1] = output_opts_table(&o->out);
+	memset(o, 0, sizeof(*o));
+	mock_gen_config_defaults(&o->gen);
+	output_opts_bind(t, opts, N_OPTS, o, &o->log_level, &o->out,
+			 "xdpflow-mock");
 }
 
 void mock_opts_defaults(struct mock_opts *o)
 {
-	struct cli_table t[2];
-	char err[256];
+	struct cli_table t[3];
 
-	memset(o, 0, sizeof(*o));
-	mock_gen_config_defaults(&o->gen);
-	output_opts_defaults(&o->out);
-	tables(o, t);
-	if (cli_defaults(t, 1, err, sizeof(err)))
-		fprintf(stderr, "xdpflow-mock: bad default: %s\n", err);
+	init(o, t);
 }
 
 int mock_opts_parse(struct mock_opts *o, int argc, char **argv, char *err,
 		    size_t errlen)
 {
-	struct cli_table t[2];
+	struct cli_table t[3];
 
-	mock_opts_defaults(o);
-	tables(o, t);
-	return cli_parse(t, 2, argc, argv, err, errlen);
+	init(o, t);
+	return cli_parse(t, 3, argc, argv, err, errlen);
 }
 
 void mock_opts_usage(FILE *f, const char *prog)
@@ -109,9 +83,7 @@ void mock_opts_usage(FILE *f, const char *prog)
 		"and publishes\nthem with xdpflowd's own encoders and publisher: "
 		"a stand-in for the collector.\n\n",
 		prog);
-	cli_usage(f, opts, N_OPTS, NULL);
-	fprintf(f, "\nOutput (the same as xdpflowd's):\n");
-	output_opts_usage(f);
+	output_opts_usage(f, opts, N_OPTS, "Output (the same as xdpflowd's):");
 	fprintf(f,
 		"\nSignals: SIGINT/SIGTERM stop (flush, print stats), SIGUSR1 "
 		"prints the stats\nline. Exit status: 0 ok, 1 runtime failure "
