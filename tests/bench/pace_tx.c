@@ -1,0 +1,403 @@
+// SPDX-License-Identifier: Apache-2.0
+/*
+ * pace_tx: a paced raw-frame sender for tests/bench/bench_xdp.sh. It sends
+ * one Ethernet/IPv4/UDP frame (payload from a file) out of an interface
+ * through an AF_PACKET socket that bypasses the qdisc, COUNT times, on an
+ * absolute schedule: frame i is due at start + i / RATE, sent in sendmmsg
+ * batches of at most --batch frames as they fall due, so the rate is held
+ * evenly (no long bursts) and a stall is caught up at once. Bounded by
+ * --max-seconds. It ends with one line saying what it did: frames the
+ * kernel accepted, the rate actually achieved over the whole send, the
+ * longest it fell behind the schedule and how many frames the kernel
+ * refused, so a benchmark can tell a sender that held the rate from one
+ * that could not.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <getopt.h>
+#include <linux/if_packet.h>
+#include <net/ethernet.h>
+#include <net/if.h>
+#include <sched.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#define MAX_BATCH 256
+#define MAX_PAYLOAD 1400
+#define HDRS (14 + 20 + 8)
+
+struct opts {
+	const char *iface;
+	const char *payload_file;
+	uint8_t dst_mac[6];
+	struct in_addr src, dst;
+	uint16_t sport, dport;
+	uint64_t count;
+	double rate;
+	double max_seconds;
+	unsigned batch;
+	int cpu;
+};
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
+
+static uint16_t csum(const uint8_t *p, size_t n, uint32_t sum)
+{
+	for (size_t i = 0; i + 1 < n; i += 2)
+		sum += (uint32_t)p[i] << 8 | p[i + 1];
+	if (n & 1)
+		sum += (uint32_t)p[n - 1] << 8;
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	return (uint16_t)~sum;
+}
+
+/* Builds the frame into f; returns its length. */
+static size_t build_frame(uint8_t *f, const struct opts *o,
+			  const uint8_t *src_mac, const uint8_t *pl, size_t pl_len)
+{
+	uint8_t *ip = f + 14, *udp = ip + 20;
+	uint16_t tl = (uint16_t)(20 + 8 + pl_len), ul = (uint16_t)(8 + pl_len);
+	uint8_t pseudo[12];
+	uint32_t sum = 0;
+	uint16_t c;
+
+	memcpy(f, o->dst_mac, 6);
+	memcpy(f + 6, src_mac, 6);
+	f[12] = 0x08;
+	f[13] = 0x00;
+	memset(ip, 0, 20);
+	ip[0] = 0x45;
+	ip[2] = (uint8_t)(tl >> 8);
+	ip[3] = (uint8_t)tl;
+	ip[6] = 0x40; /* DF: never a fragment */
+	ip[8] = 64;
+	ip[9] = 17;
+	memcpy(ip + 12, &o->src, 4);
+	memcpy(ip + 16, &o->dst, 4);
+	c = csum(ip, 20, 0);
+	ip[10] = (uint8_t)(c >> 8);
+	ip[11] = (uint8_t)c;
+	udp[0] = (uint8_t)(o->sport >> 8);
+	udp[1] = (uint8_t)o->sport;
+	udp[2] = (uint8_t)(o->dport >> 8);
+	udp[3] = (uint8_t)o->dport;
+	udp[4] = (uint8_t)(ul >> 8);
+	udp[5] = (uint8_t)ul;
+	udp[6] = udp[7] = 0;
+	memcpy(udp + 8, pl, pl_len);
+	memcpy(pseudo, &o->src, 4);
+	memcpy(pseudo + 4, &o->dst, 4);
+	pseudo[8] = 0;
+	pseudo[9] = 17;
+	pseudo[10] = (uint8_t)(ul >> 8);
+	pseudo[11] = (uint8_t)ul;
+	for (size_t i = 0; i < sizeof(pseudo); i += 2)
+		sum += (uint32_t)pseudo[i] << 8 | pseudo[i + 1];
+	c = csum(udp, ul, sum);
+	if (!c)
+		c = 0xffff;
+	udp[6] = (uint8_t)(c >> 8);
+	udp[7] = (uint8_t)c;
+	return HDRS + pl_len;
+}
+
+static int parse_mac(const char *s, uint8_t *mac)
+{
+	unsigned v[6];
+
+	if (sscanf(s, "%x:%x:%x:%x:%x:%x", &v[0], &v[1], &v[2], &v[3], &v[4],
+		   &v[5]) != 6)
+		return -1;
+	for (int i = 0; i < 6; i++) {
+		if (v[i] > 255)
+			return -1;
+		mac[i] = (uint8_t)v[i];
+	}
+	return 0;
+}
+
+static int parse_num(const char *s, double lo, double hi, double *out)
+{
+	char *end;
+	double v;
+
+	errno = 0;
+	v = strtod(s, &end);
+	if (errno || end == s || *end || v < lo || v > hi)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"usage: pace_tx -i IFACE -m DST_MAC -s SRC_IP -d DST_IP -p DPORT\n"
+		"               -c COUNT -r PPS [options] PAYLOAD_FILE\n"
+		"  -P, --sport N        UDP source port (40000)\n"
+		"  -b, --batch N        frames per sendmmsg at most (32)\n"
+		"  -T, --max-seconds S  stop after S seconds (30)\n"
+		"  -C, --cpu N          pin to CPU N\n"
+		"Prints: pace_tx: sent=N refused=N seconds=S pps=N asked_pps=N "
+		"max_lag_us=N\n");
+}
+
+static int parse_opts(int argc, char **argv, struct opts *o)
+{
+	static const struct option lo[] = {
+		{ "iface", required_argument, NULL, 'i' },
+		{ "dst-mac", required_argument, NULL, 'm' },
+		{ "src", required_argument, NULL, 's' },
+		{ "dst", required_argument, NULL, 'd' },
+		{ "dport", required_argument, NULL, 'p' },
+		{ "sport", required_argument, NULL, 'P' },
+		{ "count", required_argument, NULL, 'c' },
+		{ "rate", required_argument, NULL, 'r' },
+		{ "batch", required_argument, NULL, 'b' },
+		{ "max-seconds", required_argument, NULL, 'T' },
+		{ "cpu", required_argument, NULL, 'C' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	bool mac = false;
+	double v;
+	int c;
+
+	*o = (struct opts){ .sport = 40000, .batch = 32, .max_seconds = 30,
+			    .cpu = -1 };
+	while ((c = getopt_long(argc, argv, "i:m:s:d:p:P:c:r:b:T:C:h", lo,
+				NULL)) != -1) {
+		switch (c) {
+		case 'i':
+			o->iface = optarg;
+			break;
+		case 'm':
+			if (parse_mac(optarg, o->dst_mac))
+				goto bad;
+			mac = true;
+			break;
+		case 's':
+			if (inet_pton(AF_INET, optarg, &o->src) != 1)
+				goto bad;
+			break;
+		case 'd':
+			if (inet_pton(AF_INET, optarg, &o->dst) != 1)
+				goto bad;
+			break;
+		case 'p':
+		case 'P':
+			if (parse_num(optarg, 1, 65535, &v))
+				goto bad;
+			*(c == 'p' ? &o->dport : &o->sport) = (uint16_t)v;
+			break;
+		case 'c':
+			if (parse_num(optarg, 1, 1e10, &v))
+				goto bad;
+			o->count = (uint64_t)v;
+			break;
+		case 'r':
+			if (parse_num(optarg, 1, 1e8, &o->rate))
+				goto bad;
+			break;
+		case 'b':
+			if (parse_num(optarg, 1, MAX_BATCH, &v))
+				goto bad;
+			o->batch = (unsigned)v;
+			break;
+		case 'T':
+			if (parse_num(optarg, 0.1, 3600, &o->max_seconds))
+				goto bad;
+			break;
+		case 'C':
+			if (parse_num(optarg, 0, CPU_SETSIZE - 1, &v))
+				goto bad;
+			o->cpu = (int)v;
+			break;
+		case 'h':
+			usage(stdout);
+			exit(0);
+		default:
+			usage(stderr);
+			return -1;
+		}
+	}
+	if (optind != argc - 1 || !o->iface || !mac || !o->src.s_addr ||
+	    !o->dst.s_addr || !o->dport || !o->count || !o->rate) {
+		usage(stderr);
+		return -1;
+	}
+	o->payload_file = argv[optind];
+	return 0;
+bad:
+	fprintf(stderr, "pace_tx: bad value for %s: %s\n", argv[optind - 1],
+		optarg);
+	return -1;
+}
+
+static int read_payload(const char *path, uint8_t *buf, size_t *len)
+{
+	FILE *f = fopen(path, "rb");
+	size_t n;
+
+	if (!f) {
+		fprintf(stderr, "pace_tx: could not open %s: %s\n", path,
+			strerror(errno));
+		return -1;
+	}
+	n = fread(buf, 1, MAX_PAYLOAD + 1, f);
+	fclose(f);
+	if (n == 0 || n > MAX_PAYLOAD) {
+		fprintf(stderr, "pace_tx: %s: want 1 to %d bytes\n", path,
+			MAX_PAYLOAD);
+		return -1;
+	}
+	*len = n;
+	return 0;
+}
+
+/* Opens the AF_PACKET socket on iface; its MAC into mac. -1 on error. */
+static int open_tx(const char *iface, uint8_t *mac)
+{
+	struct sockaddr_ll sll = { .sll_family = AF_PACKET };
+	struct ifreq ifr = { 0 };
+	int one = 1, fd;
+
+	fd = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, 0);
+	if (fd < 0) {
+		fprintf(stderr, "pace_tx: could not open a packet socket: %s\n",
+			strerror(errno));
+		return -1;
+	}
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", iface);
+	if (ioctl(fd, SIOCGIFINDEX, &ifr) || (sll.sll_ifindex = ifr.ifr_ifindex,
+					       ioctl(fd, SIOCGIFHWADDR, &ifr))) {
+		fprintf(stderr, "pace_tx: could not find %s: %s\n", iface,
+			strerror(errno));
+		close(fd);
+		return -1;
+	}
+	memcpy(mac, ifr.ifr_hwaddr.sa_data, 6);
+	if (bind(fd, (struct sockaddr *)&sll, sizeof(sll))) {
+		fprintf(stderr, "pace_tx: could not bind to %s: %s\n", iface,
+			strerror(errno));
+		close(fd);
+		return -1;
+	}
+	/* Straight to the driver, as trafgen does: no qdisc in the way. */
+	setsockopt(fd, SOL_PACKET, PACKET_QDISC_BYPASS, &one, sizeof(one));
+	return fd;
+}
+
+int main(int argc, char **argv)
+{
+	static struct mmsghdr msg[MAX_BATCH];
+	static uint8_t frame[HDRS + MAX_PAYLOAD];
+	uint8_t payload[MAX_PAYLOAD + 1], src_mac[6];
+	struct iovec iov;
+	uint64_t sent = 0, refused = 0, t0, deadline, now, max_lag = 0;
+	size_t pl_len, flen;
+	bool timed_out = false;
+	struct opts o;
+	int fd;
+
+	if (parse_opts(argc, argv, &o))
+		return 2;
+	if (read_payload(o.payload_file, payload, &pl_len))
+		return 1;
+	if (o.cpu >= 0) {
+		cpu_set_t set;
+
+		CPU_ZERO(&set);
+		CPU_SET(o.cpu, &set);
+		if (sched_setaffinity(0, sizeof(set), &set))
+			fprintf(stderr, "pace_tx: could not pin to CPU %d: %s\n",
+				o.cpu, strerror(errno));
+	}
+	fd = open_tx(o.iface, src_mac);
+	if (fd < 0)
+		return 1;
+	flen = build_frame(frame, &o, src_mac, payload, pl_len);
+	iov = (struct iovec){ frame, flen };
+	for (unsigned k = 0; k < o.batch; k++)
+		msg[k].msg_hdr = (struct msghdr){ .msg_iov = &iov,
+						  .msg_iovlen = 1 };
+
+	t0 = now_ns();
+	deadline = t0 + (uint64_t)(o.max_seconds * 1e9);
+	while (sent + refused < o.count) {
+		uint64_t done = sent + refused, due, n;
+		int r;
+
+		now = now_ns();
+		if (now >= deadline) {
+			timed_out = true;
+			break;
+		}
+		/* frames due by now: those scheduled at or before now */
+		due = (uint64_t)((double)(now - t0) * o.rate / 1e9) + 1;
+		if (due > o.count)
+			due = o.count;
+		if (due <= done) {
+			uint64_t next = t0 + (uint64_t)((double)done * 1e9 / o.rate);
+
+			/* sleep when the next frame is far, spin when near */
+			if (next > now + 60000) {
+				struct timespec ts = { 0, (long)(next - now - 50000) };
+
+				nanosleep(&ts, NULL);
+			}
+			continue;
+		}
+		/* how late the oldest due frame is going out */
+		{
+			uint64_t sched = t0 + (uint64_t)((double)done * 1e9 / o.rate);
+
+			if (now > sched && now - sched > max_lag)
+				max_lag = now - sched;
+		}
+		n = due - done;
+		if (n > o.batch)
+			n = o.batch;
+		r = sendmmsg(fd, msg, (unsigned)n, 0);
+		if (r < 0) {
+			if (errno == EINTR)
+				continue;
+			if (errno == ENOBUFS || errno == EAGAIN ||
+			    errno == ENETDOWN) {
+				/* the device refused a frame: count it as sent
+				 * and lost, the schedule goes on */
+				refused++;
+				continue;
+			}
+			fprintf(stderr, "pace_tx: could not send on %s: %s\n",
+				o.iface, strerror(errno));
+			close(fd);
+			return 1;
+		}
+		sent += (uint64_t)r;
+	}
+	now = now_ns();
+	close(fd);
+	printf("pace_tx: sent=%llu refused=%llu seconds=%.4f pps=%.0f "
+	       "asked_pps=%.0f max_lag_us=%llu%s\n",
+	       (unsigned long long)sent, (unsigned long long)refused,
+	       (double)(now - t0) / 1e9,
+	       now > t0 ? (double)(sent + refused) * 1e9 / (double)(now - t0) : 0,
+	       o.rate, (unsigned long long)(max_lag / 1000),
+	       timed_out ? " (stopped at --max-seconds)" : "");
+	return 0;
+}
