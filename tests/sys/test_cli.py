@@ -48,10 +48,12 @@ def test_bad_command_line(args, xdpflowd):
 
 
 def long_options_in_source() -> set:
-    """Long option names declared by the daemon's option tables."""
+    """Long option names declared by the daemon's option tables (its own,
+    the output options and the rows every program shares)."""
     names = set()
     files = list((xflow.REPO / "user" / "daemon").glob("*.c")) + \
-        [xflow.REPO / "user" / "cmd" / "xdpflowd.c"]
+        [xflow.REPO / "user" / "cmd" / "xdpflowd.c",
+         xflow.REPO / "user" / "common" / "cli.c"]  # --log-level, --help, --version
     pat = re.compile(r'\{\s*"([a-z][a-z0-9-]+)"\s*,\s*'
                      r"(?:'.'|0|no_argument|required_argument|"
                      r"optional_argument)\s*,")
