@@ -18,7 +18,8 @@
 # scripts/bench.sh shows. Brings the stack up through scripts/stack.sh if it
 # is down and stops it again after (unless tests registered in
 # build/stack/users still use it: they then stop it, as stack.py does);
-# writes to its own topic and deletes it. Every wait is bounded.
+# writes to its own topic and deletes it. Every wait is bounded. Exit
+# status 1 when any round could not account for every flow.
 # Environment: O (build), BENCH_CK_FLOWS (2000000; half of it at batch
 # 1), BENCH_CK_ROUNDS (3), BENCH_CK_WORKLOADS ("nf9 ipfix"),
 # BENCH_CK_BATCHES ("64 256 1"), BENCH_CK_RCVBUF (512M).
@@ -82,7 +83,8 @@ EOF
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-scripts/stack.sh up >/dev/null || { log "the stack did not start"; exit 1; }
+scripts/stack.sh up >"$LOGS/collector-kafka-stack.log" 2>&1 ||
+	{ log "the stack did not start: $(tail -3 "$LOGS/collector-kafka-stack.log")"; exit 1; }
 # shellcheck disable=SC1091
 . build/stack.env
 
@@ -194,6 +196,7 @@ one() { # workload, batch, flows -> "flows_per_s cpu_s seconds flows" (1 and a r
 }
 
 declare -A RATE
+failed=0
 printf '%-6s %6s %9s %12s %8s %7s %14s\n' input batch flows flows/s seconds cpu_s flows/cpu-s
 for wl in $WORKLOADS; do
 	for b in $BATCHES; do
@@ -201,7 +204,7 @@ for wl in $WORKLOADS; do
 		[ "$b" = 1 ] && n=$((FLOWS / 2))
 		rates=()
 		for ((r = 1; r <= ROUNDS; r++)); do
-			res=$(one "$wl" "$b" "$n") || continue
+			res=$(one "$wl" "$b" "$n") || { failed=1; continue; }
 			read -r rate cpu secs got <<<"$res"
 			rates+=("$rate")
 			printf '%-6s %6s %9s %12s %8s %7s %14s\n' "$wl" "$b" "$got" "$rate" "$secs" "$cpu" \
@@ -223,3 +226,4 @@ for wl in $WORKLOADS; do
 done
 printf 'xdpflowd -> Kafka (pb, loopback), median of %s (flows/s): %starget >=1M at batch >=64: %s\n' \
 	"$ROUNDS" "$summary" "$met"
+[ $failed = 0 ] # a round that lost flows fails the benchmark
