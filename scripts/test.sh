@@ -12,8 +12,11 @@ pass=0 fail=0 rc_all=0
 tally() { # reads "...: N passed, M failed" from the last line of a log
 	local line p f
 	line=$(grep -E '[0-9]+ passed' "$1" | tail -1)
-	p=$(sed -n 's/.*[^0-9]\([0-9][0-9]*\) passed.*/\1/p' <<<"$line"); p=${p:-0}
-	f=$(sed -n 's/.*[^0-9]\([0-9][0-9]*\) failed.*/\1/p' <<<"$line"); f=${f:-0}
+	p=$(grep -oE '[0-9]+ passed' <<<"$line" | grep -oE '[0-9]+'); p=${p:-0}
+	f=0
+	for n in $(grep -oE '[0-9]+ (failed|errors?)' <<<"$line" | grep -oE '^[0-9]+'); do
+		f=$((f + n))
+	done
 	pass=$((pass + p)); fail=$((fail + f))
 }
 
