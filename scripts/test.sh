@@ -11,7 +11,7 @@ pass=0 fail=0 rc_all=0
 
 tally() { # reads "...: N passed, M failed" from the last line of a log
 	local line p f
-	line=$(grep -E '[0-9]+ passed' "$1" | tail -1)
+	line=$(grep -E '[0-9]+ (passed|failed|errors?)' "$1" | tail -1)
 	p=$(grep -oE '[0-9]+ passed' <<<"$line" | grep -oE '[0-9]+'); p=${p:-0}
 	f=0
 	for n in $(grep -oE '[0-9]+ (failed|errors?)' <<<"$line" | grep -oE '^[0-9]+'); do
