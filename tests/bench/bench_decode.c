@@ -25,6 +25,7 @@
 #include "decode/decode.h"
 #include "encode/encode.h"
 
+#include "benchutil.h"
 #include "pktgen.h"
 
 #define N_PKTS 64		 /* distinct data packets per protocol */
@@ -121,14 +122,6 @@ static void stash_emit(struct flow_sink *s, const struct flow_rec *rec)
 		st->recs[st->n++] = *rec;
 }
 
-static uint64_t clock_ns(clockid_t id)
-{
-	struct timespec ts;
-
-	clock_gettime(id, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
-}
-
 static struct datagram make_dg(const uint8_t *p, size_t len, enum proto pr)
 {
 	struct datagram dg = {
@@ -218,8 +211,8 @@ static struct sample run_once(struct workload *w, enum proto pr,
 	struct count_sink cs = { { count_emit }, 0, 0 };
 	struct flow_sink *sink = m == M_FULL ? &fs.sink : &cs.sink;
 	uint64_t budget = (uint64_t)(ms * 1e6);
-	uint64_t c0 = clock_ns(CLOCK_THREAD_CPUTIME_ID);
-	uint64_t t0 = clock_ns(CLOCK_MONOTONIC);
+	uint64_t c0 = bu_clock_ns(CLOCK_THREAD_CPUTIME_ID);
+	uint64_t t0 = bu_clock_ns(CLOCK_MONOTONIC);
 	uint64_t flows = 0, c1, t1;
 	struct sample s;
 
@@ -238,9 +231,9 @@ static struct sample run_once(struct workload *w, enum proto pr,
 					flows += (uint64_t)rc;
 			}
 		}
-		c1 = clock_ns(CLOCK_THREAD_CPUTIME_ID);
+		c1 = bu_clock_ns(CLOCK_THREAD_CPUTIME_ID);
 	} while (c1 - c0 < budget);
-	t1 = clock_ns(CLOCK_MONOTONIC);
+	t1 = bu_clock_ns(CLOCK_MONOTONIC);
 	*sink_guard += fs.bytes + cs.sum + fs.errors;
 	if (fs.errors)
 		fprintf(stderr, "bench_decode: %llu encode errors\n",
@@ -403,12 +396,7 @@ static void pin(int cpu)
 		if (cpu < 0)
 			return;
 	}
-	CPU_ZERO(&set);
-	CPU_SET(cpu, &set);
-	if (sched_setaffinity(0, sizeof(set), &set))
-		fprintf(stderr, "bench_decode: could not pin to CPU %d: %s\n",
-			cpu, strerror(errno));
-	else
+	if (!bu_pin_cpu(cpu, "bench_decode"))
 		printf("pinned to CPU %d\n", cpu);
 }
 

@@ -29,6 +29,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "benchutil.h"
+
 #define MAX_BATCH 256
 #define MAX_PAYLOAD 1400
 #define HDRS (14 + 20 + 8)
@@ -45,25 +47,6 @@ struct opts {
 	unsigned batch;
 	int cpu;
 };
-
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
-}
-
-static uint16_t csum(const uint8_t *p, size_t n, uint32_t sum)
-{
-	for (size_t i = 0; i + 1 < n; i += 2)
-		sum += (uint32_t)p[i] << 8 | p[i + 1];
-	if (n & 1)
-		sum += (uint32_t)p[n - 1] << 8;
-	while (sum >> 16)
-		sum = (sum & 0xffff) + (sum >> 16);
-	return (uint16_t)~sum;
-}
 
 /* Builds the frame into f; returns its length. */
 static size_t build_frame(uint8_t *f, const struct opts *o,
@@ -88,7 +71,7 @@ static size_t build_frame(uint8_t *f, const struct opts *o,
 	ip[9] = 17;
 	memcpy(ip + 12, &o->src, 4);
 	memcpy(ip + 16, &o->dst, 4);
-	c = csum(ip, 20, 0);
+	c = bu_csum(ip, 20, 0);
 	ip[10] = (uint8_t)(c >> 8);
 	ip[11] = (uint8_t)c;
 	udp[0] = (uint8_t)(o->sport >> 8);
@@ -107,7 +90,7 @@ static size_t build_frame(uint8_t *f, const struct opts *o,
 	pseudo[11] = (uint8_t)ul;
 	for (size_t i = 0; i < sizeof(pseudo); i += 2)
 		sum += (uint32_t)pseudo[i] << 8 | pseudo[i + 1];
-	c = csum(udp, ul, sum);
+	c = bu_csum(udp, ul, sum);
 	if (!c)
 		c = 0xffff;
 	udp[6] = (uint8_t)(c >> 8);
@@ -318,15 +301,8 @@ int main(int argc, char **argv)
 		return 2;
 	if (read_payload(o.payload_file, payload, &pl_len))
 		return 1;
-	if (o.cpu >= 0) {
-		cpu_set_t set;
-
-		CPU_ZERO(&set);
-		CPU_SET(o.cpu, &set);
-		if (sched_setaffinity(0, sizeof(set), &set))
-			fprintf(stderr, "pace_tx: could not pin to CPU %d: %s\n",
-				o.cpu, strerror(errno));
-	}
+	if (o.cpu >= 0)
+		bu_pin_cpu(o.cpu, "pace_tx");
 	fd = open_tx(o.iface, src_mac);
 	if (fd < 0)
 		return 1;
@@ -336,13 +312,13 @@ int main(int argc, char **argv)
 		msg[k].msg_hdr = (struct msghdr){ .msg_iov = &iov,
 						  .msg_iovlen = 1 };
 
-	t0 = now_ns();
+	t0 = bu_now_ns();
 	deadline = t0 + (uint64_t)(o.max_seconds * 1e9);
 	while (sent + refused < o.count) {
 		uint64_t done = sent + refused, due, n;
 		int r;
 
-		now = now_ns();
+		now = bu_now_ns();
 		if (now >= deadline) {
 			timed_out = true;
 			break;
@@ -390,7 +366,7 @@ int main(int argc, char **argv)
 		}
 		sent += (uint64_t)r;
 	}
-	now = now_ns();
+	now = bu_now_ns();
 	close(fd);
 	printf("pace_tx: sent=%llu refused=%llu seconds=%.4f pps=%.0f "
 	       "asked_pps=%.0f max_lag_us=%llu%s\n",

@@ -24,6 +24,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "benchutil.h"
 #include "pktgen.h"
 
 #define MAX_PKTS (4u << 20)	 /* datagrams kept in memory */
@@ -63,14 +64,6 @@ struct opts {
 	char **files;
 	int n_files;
 };
-
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
-}
 
 /* Appends a copy of one datagram. 0 or -1 (bounds, memory). */
 static int set_add(struct pktset *s, const uint8_t *p, size_t len,
@@ -411,7 +404,7 @@ static int send_all(const struct pktset *s, const struct opts *o,
 			return -1;
 		}
 	}
-	t0 = now_ns();
+	t0 = bu_now_ns();
 	deadline = t0 + (uint64_t)(o->max_seconds * 1e9);
 	while (i < total) {
 		unsigned n = 0;
@@ -419,7 +412,7 @@ static int send_all(const struct pktset *s, const struct opts *o,
 		uint64_t allowed = total - i;
 		int r;
 
-		now = now_ns();
+		now = bu_now_ns();
 		if (now >= deadline) {
 			st->timed_out = true;
 			break;
@@ -472,21 +465,10 @@ static int send_all(const struct pktset *s, const struct opts *o,
 		}
 		i += (uint64_t)r;
 	}
-	st->seconds = (double)(now_ns() - t0) / 1e9;
+	st->seconds = (double)(bu_now_ns() - t0) / 1e9;
 	for (unsigned k = 0; k < o->src_ports; k++)
 		close(fds[k]);
 	return rc;
-}
-
-static uint16_t ip_csum(const uint8_t *p, size_t n)
-{
-	uint32_t sum = 0;
-
-	for (size_t i = 0; i + 1 < n; i += 2)
-		sum += (uint32_t)p[i] << 8 | p[i + 1];
-	while (sum >> 16)
-		sum = (sum & 0xffff) + (sum >> 16);
-	return (uint16_t)~sum;
 }
 
 /* Writes the datagrams as Ethernet frames from 127.0.0.1 (or ::1), source
@@ -546,7 +528,7 @@ static int write_pcap(const struct pktset *s, const struct opts *o,
 			ip[15] = 1;
 			memcpy(ip + 16,
 			       &((const struct sockaddr_in *)dst)->sin_addr, 4);
-			c = ip_csum(ip, 20);
+			c = bu_csum(ip, 20, 0);
 			ip[10] = (uint8_t)(c >> 8);
 			ip[11] = (uint8_t)c;
 		}
