@@ -5,6 +5,7 @@
  * byte-size parsers' forms and range checks, words, strings, getopt arrays,
  * the standard rows and the --help row layouts. */
 #include "unit.h"
+#include "unit_argv.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -90,14 +91,10 @@ static int vparse(struct fx *f, const struct cli_table *tab, size_t nt,
 		  va_list ap)
 {
 	char *argv[MAX_ARGS + 2];
-	int argc = 0;
-	const char *a;
+	int argc;
 
-	argv[argc++] = (char *)"prog";
-	while ((a = va_arg(ap, const char *)) && argc <= MAX_ARGS)
-		argv[argc++] = (char *)a;
-	assert_null(a); /* MAX_ARGS is enough */
-	argv[argc] = NULL;
+	/* MAX_ARGS is enough */
+	assert_null(unit_argv(argv, &argc, MAX_ARGS, "prog", ap));
 	memset(&f->t, 0, sizeof(f->t));
 	memset(&f->t2, 0, sizeof(f->t2));
 	f->err[0] = '\0';

@@ -3,6 +3,7 @@
  * --postgres copied and wiped from argv, -h answering at once, every bad
  * form rejected with one line, and --help exactly as it has always read. */
 #include "unit.h"
+#include "unit_argv.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -21,17 +22,14 @@ struct fx {
 static int parse(struct fx *f, ...)
 {
 	char *argv[MAX_ARGS + 2];
-	int argc = 0;
-	va_list ap;
 	const char *a;
+	int argc;
+	va_list ap;
 
-	argv[argc++] = (char *)"xdpflow-insert";
 	va_start(ap, f);
-	while ((a = va_arg(ap, const char *)) && argc <= MAX_ARGS)
-		argv[argc++] = (char *)a;
+	a = unit_argv(argv, &argc, MAX_ARGS, "xdpflow-insert", ap);
 	va_end(ap);
 	assert_null(a);
-	argv[argc] = NULL;
 	f->err[0] = '\0';
 	return insert_opts_parse(&f->o, argc, argv, f->err, sizeof(f->err));
 }

@@ -5,6 +5,7 @@
  * every format and schema), its option parser with the output options
  * shared with xdpflowd (output_opts), and --help. */
 #include "unit.h"
+#include "unit_argv.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -258,16 +259,12 @@ static void test_every_flow_encodes(void **state)
 static int parse(struct mock_opts *o, char *err, size_t errlen, ...)
 {
 	char *argv[MAX_ARGS + 2];
-	int argc = 0;
+	int argc;
 	va_list ap;
-	const char *a;
 
-	argv[argc++] = (char *)"xdpflow-mock";
 	va_start(ap, errlen);
-	while ((a = va_arg(ap, const char *)) && argc <= MAX_ARGS)
-		argv[argc++] = (char *)a;
+	unit_argv(argv, &argc, MAX_ARGS, "xdpflow-mock", ap);
 	va_end(ap);
-	argv[argc] = NULL;
 	err[0] = '\0';
 	return mock_opts_parse(o, argc, argv, err, errlen);
 }

@@ -2,6 +2,7 @@
 /* Unit tests for xdpflowd's option parsing: defaults, each option, every
  * bad form rejected with a one-line reason, and --help covering the table. */
 #include "unit.h"
+#include "unit_argv.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -15,16 +16,12 @@
 static int parse(struct options *o, char *err, size_t errlen, ...)
 {
 	char *argv[MAX_ARGS + 2];
-	int argc = 0;
+	int argc;
 	va_list ap;
-	const char *a;
 
-	argv[argc++] = (char *)"xdpflowd";
 	va_start(ap, errlen);
-	while ((a = va_arg(ap, const char *)) && argc <= MAX_ARGS)
-		argv[argc++] = (char *)a;
+	unit_argv(argv, &argc, MAX_ARGS, "xdpflowd", ap);
 	va_end(ap);
-	argv[argc] = NULL;
 	err[0] = '\0';
 	return options_parse(o, argc, argv, err, errlen);
 }
