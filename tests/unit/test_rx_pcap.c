@@ -45,10 +45,13 @@ static void put32(struct frame *f, uint32_t v)
 	put16(f, (uint16_t)v);
 }
 
+/* Starts a new frame in f: an Ethernet header, with vlans VLAN tags (the
+ * outer one 802.1ad when there are two), then etype. */
 static void ether(struct frame *f, uint16_t etype, int vlans)
 {
 	static const uint8_t macs[12] = { 2, 0, 0, 0, 0, 1, 2, 0, 0, 0, 0, 2 };
 
+	f->n = 0;
 	put(f, macs, 12);
 	for (int i = 0; i < vlans; i++) {
 		put16(f, i == 0 && vlans > 1 ? 0x88a8 : 0x8100);
@@ -177,7 +180,6 @@ static void test_ethernet_ipv4_and_vlan_ipv6(void **state)
 	     sizeof(PAYLOAD));
 	put(&f, "\0\0\0\0", 4); /* Ethernet padding past the IP length */
 	cap_add(&c, &f, 1700000000, 123456, f.n);
-	f.n = 0;
 	ether(&f, 0x86dd, 2);
 	ipv6_udp(&f, SRC6, 50000, 6343, PAYLOAD, 10, true);
 	cap_add(&c, &f, 1700000001, 1, f.n);
@@ -227,27 +229,22 @@ static void test_ignored_and_truncated(void **state)
 	ipv4(&f, SRC4, 1, 0, 0, true, 1, 53, 8 + 4, PAYLOAD, 4);
 	cap_add(&c, &f, 1, 0, f.n);
 	/* ARP. */
-	f.n = 0;
 	ether(&f, 0x0806, 0);
 	put(&f, (const uint8_t[28]){ 0 }, 28);
 	cap_add(&c, &f, 1, 0, f.n);
 	/* Snapped short: the UDP length says more than was captured. */
-	f.n = 0;
 	ether(&f, 0x0800, 0);
 	ipv4(&f, SRC4, 2, 0, 0, true, 1, 2055, 8 + sizeof(PAYLOAD), PAYLOAD,
 	     sizeof(PAYLOAD));
 	cap_add(&c, &f, 1, 0, f.n - 5);
 	/* A UDP length larger than the IP datagram. */
-	f.n = 0;
 	ether(&f, 0x0800, 0);
 	ipv4(&f, SRC4, 3, 0, 0, true, 1, 2055, 8 + 200, PAYLOAD, 4);
 	cap_add(&c, &f, 1, 0, f.n);
 	/* A frame cut inside the Ethernet header. */
-	f.n = 0;
 	ether(&f, 0x0800, 0);
 	cap_add(&c, &f, 1, 0, 10);
 	/* A good one last, with a nanosecond time stamp. */
-	f.n = 0;
 	ether(&f, 0x0800, 0);
 	ipv4(&f, SRC4, 4, 0, 0, true, 7, 6343, 8 + 3, PAYLOAD, 3);
 	cap_add(&c, &f, 2, 999999999, f.n);
@@ -285,15 +282,12 @@ static void test_ipv4_reassembly(void **state)
 	ether(&f, 0x0800, 0);
 	ipv4(&f, SRC4, 77, 1200, 0, false, 0, 0, 0, big + 1192, 8);
 	cap_add(&c, &f, 5, 0, f.n);
-	f.n = 0;
 	ether(&f, 0x0800, 0);
 	ipv4(&f, SRC4, 99, 0, 1, true, 1, 2055, 100, big, 16);
 	cap_add(&c, &f, 5, 0, f.n);
-	f.n = 0;
 	ether(&f, 0x0800, 0);
 	ipv4(&f, SRC4, 77, 0, 1, true, 4444, 2055, 8 + 1200, big, 592);
 	cap_add(&c, &f, 5, 0, f.n);
-	f.n = 0;
 	ether(&f, 0x0800, 0);
 	ipv4(&f, SRC4, 77, 600, 1, false, 0, 0, 0, big + 592, 600);
 	cap_add(&c, &f, 5, 1000, f.n);
@@ -325,16 +319,13 @@ static void test_fragment_flood_is_bounded(void **state)
 	cap_open(&c, DLT_EN10MB_, false);
 	/* 100 first fragments that never complete, then bogus ones. */
 	for (uint16_t id = 0; id < 100; id++) {
-		f.n = 0;
 		ether(&f, 0x0800, 0);
 		ipv4(&f, SRC4, id, 0, 1, true, 1, 2055, 200, PAYLOAD, 8);
 		cap_add(&c, &f, 1, id, f.n);
 	}
-	f.n = 0;
 	ether(&f, 0x0800, 0);
 	ipv4(&f, SRC4, 500, 65528, 0, false, 0, 0, 0, PAYLOAD, 16);
 	cap_add(&c, &f, 1, 0, f.n);
-	f.n = 0;
 	ether(&f, 0x0800, 0);
 	ipv4(&f, SRC4, 501, 8, 1, false, 0, 0, 0, PAYLOAD, 5); /* not 8k */
 	cap_add(&c, &f, 1, 0, f.n);
