@@ -252,6 +252,17 @@ static void simple_data(struct pb *p, uint16_t tid, uint32_t pkts)
 	pb_set_end(p, 4);
 }
 
+/* A template withdrawal: in set set_id (2, or 3 for options templates), a
+ * record for template tid with field count 0; tid == set_id withdraws
+ * every template of that set's kind. */
+static void withdraw(struct pb *p, uint16_t set_id, uint16_t tid)
+{
+	pb_set_begin(p, set_id);
+	pb_u16(p, tid);
+	pb_u16(p, 0);
+	pb_set_end(p, 4);
+}
+
 static void test_withdrawal(void **state)
 {
 	struct nf_fixture *f = *state;
@@ -267,10 +278,7 @@ static void test_withdrawal(void **state)
 	assert_true(decode_templates_dirty(f->ctx));
 	/* withdraw 400 */
 	ipfix_hdr(&f->p, 2, 1);
-	pb_set_begin(&f->p, 2);
-	pb_u16(&f->p, 400);
-	pb_u16(&f->p, 0);
-	pb_set_end(&f->p, 4);
+	withdraw(&f->p, 2, 400);
 	simple_data(&f->p, 400, 1);
 	simple_data(&f->p, 401, 2);
 	assert_int_equal(feed(f), 1);
@@ -279,10 +287,7 @@ static void test_withdrawal(void **state)
 	assert_true(decode_templates_dirty(f->ctx));
 	/* withdraw all (template id 2) */
 	ipfix_hdr(&f->p, 3, 1);
-	pb_set_begin(&f->p, 2);
-	pb_u16(&f->p, 2);
-	pb_u16(&f->p, 0);
-	pb_set_end(&f->p, 4);
+	withdraw(&f->p, 2, 2);
 	simple_data(&f->p, 401, 2);
 	simple_data(&f->p, 402, 3);
 	assert_int_equal(feed(f), 0);
@@ -307,6 +312,18 @@ static void opt_tmpl(struct pb *p, uint16_t tid)
 	pb_set_end(p, 4);
 }
 
+/* A data set of template 501 (selector 3, uptimes 1000 and 3000 ms,
+ * source 198.18.0.1). */
+static void data_501(struct pb *p)
+{
+	pb_set_begin(p, 501);
+	pb_u16(p, 3);
+	pb_u32(p, 1000);
+	pb_u32(p, 3000);
+	pb_bytes(p, "\xc6\x12\x00\x01", 4);
+	pb_set_end(p, 4);
+}
+
 static void test_options_sampling_and_sysinit(void **state)
 {
 	struct nf_fixture *f = *state;
@@ -321,12 +338,7 @@ static void test_options_sampling_and_sysinit(void **state)
 	field(&f->p, 21, 4);
 	field(&f->p, 8, 4);
 	pb_set_end(&f->p, 4);
-	pb_set_begin(&f->p, 501);
-	pb_u16(&f->p, 3);
-	pb_u32(&f->p, 1000);
-	pb_u32(&f->p, 3000);
-	pb_bytes(&f->p, "\xc6\x12\x00\x01", 4);
-	pb_set_end(&f->p, 4);
+	data_501(&f->p);
 	pb_set_begin(&f->p, 500);
 	pb_u32(&f->p, 3); /* selector 3: 1 in (1 + 99) */
 	pb_u32(&f->p, 1);
@@ -343,16 +355,8 @@ static void test_options_sampling_and_sysinit(void **state)
 			 BASE_NS - 57000000000ULL);
 	/* Options template withdraw-all (id 3) keeps data templates. */
 	ipfix_hdr(&f->p, 2, 7);
-	pb_set_begin(&f->p, 3);
-	pb_u16(&f->p, 3);
-	pb_u16(&f->p, 0);
-	pb_set_end(&f->p, 4);
-	pb_set_begin(&f->p, 501);
-	pb_u16(&f->p, 3);
-	pb_u32(&f->p, 1000);
-	pb_u32(&f->p, 3000);
-	pb_bytes(&f->p, "\xc6\x12\x00\x01", 4);
-	pb_set_end(&f->p, 4);
+	withdraw(&f->p, 3, 3);
+	data_501(&f->p);
 	pb_set_begin(&f->p, 500);
 	pb_u32(&f->p, 3);
 	pb_u32(&f->p, 1);
