@@ -146,28 +146,38 @@ class Feeder(threading.Thread):
             self.error = e
 
 
+# Inserter options of the mid-stream tests: small batches, committed often.
+SMALL_BATCHES = ("--batch-rows", "4000", "--batch-ms", "50")
+
+
+def stream_done(feeder, uri, n, timeout):
+    """Waits (at most timeout s each) for the feeder to have produced its n
+    flows and for n rows to be in flows, then checks none is there twice."""
+    feeder.join(timeout=timeout)
+    assert not feeder.is_alive() and feeder.error is None, feeder.error
+    wait_for(lambda: count_rows(uri) >= n, timeout, f"{n} rows")
+    time.sleep(1.0)
+    no_dups(uri, n)
+
+
 def test_sigkill_mid_stream(stack, tmp_path):
     n = 150_000
     with scratch(stack) as (topic, uri):
         feeder = Feeder(stack, topic, n, 6)
         feeder.start()
-        ins = Inserter(stack, topic, uri, tmp_path, "--batch-rows", "4000", "--batch-ms", "50").start()
+        ins = Inserter(stack, topic, uri, tmp_path, *SMALL_BATCHES).start()
         try:
             wait_for(lambda: count_rows(uri) >= 20_000, 90, "first rows")
             ins.kill()
             killed_at = count_rows(uri)
-            ins2 = Inserter(stack, topic, uri, tmp_path, "--batch-rows", "4000", "--batch-ms", "50").start()
+            ins2 = Inserter(stack, topic, uri, tmp_path, *SMALL_BATCHES).start()
             try:
                 wait_for(lambda: count_rows(uri) >= 40_000 + killed_at // 2 or count_rows(uri) >= n,
                          90, "rows after restart")
                 ins2.kill()  # a second crash, later in the stream
                 ins3 = Inserter(stack, topic, uri, tmp_path).start()
                 try:
-                    feeder.join(timeout=120)
-                    assert not feeder.is_alive() and feeder.error is None, feeder.error
-                    wait_for(lambda: count_rows(uri) >= n, 120, f"{n} rows")
-                    time.sleep(1.0)
-                    no_dups(uri, n)
+                    stream_done(feeder, uri, n, 120)
                 finally:
                     assert ins3.stop() == 0, ins3.output()
             finally:
@@ -182,15 +192,11 @@ def test_postgres_restart_mid_stream(stack, tmp_path):
     with scratch(stack) as (topic, uri):
         feeder = Feeder(stack, topic, n, 8)
         feeder.start()
-        ins = Inserter(stack, topic, uri, tmp_path, "--batch-rows", "4000", "--batch-ms", "50").start()
+        ins = Inserter(stack, topic, uri, tmp_path, *SMALL_BATCHES).start()
         try:
             wait_for(lambda: count_rows(uri) >= 20_000, 90, "first rows")
             stack.restart_postgres(down_s=3)
-            feeder.join(timeout=120)
-            assert not feeder.is_alive() and feeder.error is None, feeder.error
-            wait_for(lambda: count_rows(uri) >= n, 120, f"{n} rows")
-            time.sleep(1.0)
-            no_dups(uri, n)
+            stream_done(feeder, uri, n, 120)
         finally:
             rc = ins.stop()
         out = ins.output()
@@ -204,15 +210,11 @@ def test_kafka_restart_mid_stream(stack, tmp_path):
     with scratch(stack) as (topic, uri):
         feeder = Feeder(stack, topic, n, 8)
         feeder.start()
-        ins = Inserter(stack, topic, uri, tmp_path, "--batch-rows", "4000", "--batch-ms", "50").start()
+        ins = Inserter(stack, topic, uri, tmp_path, *SMALL_BATCHES).start()
         try:
             wait_for(lambda: count_rows(uri) >= 10_000, 90, "first rows")
             stack.restart_kafka(down_s=1)
-            feeder.join(timeout=150)
-            assert not feeder.is_alive() and feeder.error is None, feeder.error
-            wait_for(lambda: count_rows(uri) >= n, 150, f"{n} rows")
-            time.sleep(1.0)
-            no_dups(uri, n)
+            stream_done(feeder, uri, n, 150)
         finally:
             rc = ins.stop()
         assert rc == 0, ins.output()
