@@ -45,6 +45,19 @@ static void ipfix_hdr(struct pb *p, uint32_t dom)
 	pb_u32(p, dom);
 }
 
+/* A NetFlow v9 header (count 1, uptime 1 s, sequence 1, source id 1),
+ * starting the packet. */
+static void v9_hdr(struct pb *p)
+{
+	p->n = 0;
+	pb_u16(p, 9);
+	pb_u16(p, 1);
+	pb_u32(p, 1000);
+	pb_u32(p, EXPORT);
+	pb_u32(p, 1);
+	pb_u32(p, 1);
+}
+
 static void tmpl(struct pb *p, uint16_t tid, uint16_t nfields)
 {
 	pb_set_begin(p, 2);
@@ -204,13 +217,7 @@ static void learn_all(struct nf_fixture *f, struct decode_ctx *ctx)
 	pb_set_end(&f->p, 4);
 	assert_int_equal(feed_ctx(f, ctx), 0);
 	/* a NetFlow v9 template, same id, kept apart */
-	f->p.n = 0;
-	pb_u16(&f->p, 9);
-	pb_u16(&f->p, 1);
-	pb_u32(&f->p, 1000);
-	pb_u32(&f->p, EXPORT);
-	pb_u32(&f->p, 1);
-	pb_u32(&f->p, 1);
+	v9_hdr(&f->p);
 	pb_set_begin(&f->p, 0);
 	pb_u16(&f->p, 256);
 	pb_u16(&f->p, 1);
@@ -230,13 +237,7 @@ static void decode_probe(struct nf_fixture *f, struct decode_ctx *ctx)
 	assert_int_equal(feed_ctx(f, ctx), 1);
 	assert_int_equal(f->us.flows[0].packets, 77);
 	assert_int_equal(f->us.flows[0].sampling_rate, 512);
-	f->p.n = 0;
-	pb_u16(&f->p, 9);
-	pb_u16(&f->p, 1);
-	pb_u32(&f->p, 1000);
-	pb_u32(&f->p, EXPORT);
-	pb_u32(&f->p, 1);
-	pb_u32(&f->p, 1);
+	v9_hdr(&f->p);
 	pb_set_begin(&f->p, 256);
 	pb_u32(&f->p, 4242);
 	pb_set_end(&f->p, 4);
