@@ -269,6 +269,17 @@ class Topo:
             path.unlink(missing_ok=True)
 
 
+def _terminate(proc: subprocess.Popen, timeout: float) -> None:
+    """SIGTERM to proc and a wait of up to timeout s for it to end; then
+    SIGKILL to its process group (it was started in a session of its own)."""
+    proc.send_signal(signal.SIGTERM)
+    try:
+        proc.wait(timeout)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait(5)
+
+
 class NsCapture:
     """dumpcap on one interface inside namespace ns, writing a classic pcap
     (bpf: capture filter). stop() (bounded) returns what dumpcap said it
@@ -302,12 +313,7 @@ class NsCapture:
         its closing statistics. Raises when it gave none."""
         if self.proc is not None and self.proc.poll() is None:
             time.sleep(0.3)  # the last packets reach the ring
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(timeout)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.proc.pid, signal.SIGKILL)
-                self.proc.wait(5)
+            _terminate(self.proc, timeout)
         err = self.err_path.read_text("utf-8", "replace")
         m = re.search(r"received/dropped on interface '[^']*': (\d+)/(\d+)",
                       err)
@@ -358,12 +364,7 @@ class UdpSink:
         if self.proc is None:
             return -1
         if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(timeout)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.proc.pid, signal.SIGKILL)
-                self.proc.wait(5)
+            _terminate(self.proc, timeout)
         self.proc.stderr.close()
         try:
             return int(self.out.read_text())
