@@ -75,13 +75,7 @@ def daemon(xdpflowd, tmp_path):
         return d
 
     yield start
-    for d in started:
-        if d.alive():
-            try:
-                d.stop(timeout=10)
-            except AssertionError:
-                pass
-        d.kill()
+    xflow.stop_daemons(started)
 
 
 @pytest.fixture(scope="session")

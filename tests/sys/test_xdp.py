@@ -136,13 +136,7 @@ def nsd(tmp_path):
         return d
 
     yield start
-    for d in started:
-        if d.alive():
-            try:
-                d.stop(timeout=10)
-            except AssertionError:
-                pass
-        d.kill()
+    xflow.stop_daemons(started)
 
 
 ALLOW = ["--allow-exporter", E4, "--allow-exporter", E6,

@@ -589,6 +589,18 @@ def run_pcap(pcap: os.PathLike, tmp: Path, fmt: str = "json",
     return r
 
 
+def stop_daemons(daemons) -> None:
+    """A fixture's cleanup: stops every daemon still running (10 s each at
+    most, a failed stop ignored) and kills whatever is left."""
+    for d in daemons:
+        if d.alive():
+            try:
+                d.stop(timeout=10)
+            except AssertionError:
+                pass
+        d.kill()
+
+
 class Daemon:
     """A live xdpflowd. Always stop() it (conftest's factory does)."""
 
