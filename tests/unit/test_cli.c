@@ -5,7 +5,7 @@
  * byte-size parsers' forms and range checks, words, strings, getopt arrays,
  * the standard rows and the --help row layouts. */
 #include "unit.h"
-#include "unit_argv.h"
+#include "unit_opts.h"
 
 #include <errno.h>
 #include <stdio.h>

@@ -3,7 +3,7 @@
  * --postgres copied and wiped from argv, -h answering at once, every bad
  * form rejected with one line, and --help exactly as it has always read. */
 #include "unit.h"
-#include "unit_argv.h"
+#include "unit_opts.h"
 
 #include <errno.h>
 #include <stdio.h>

@@ -5,7 +5,7 @@
  * every format and schema), its option parser with the output options
  * shared with xdpflowd (output_opts), and --help. */
 #include "unit.h"
-#include "unit_argv.h"
+#include "unit_opts.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -416,14 +416,7 @@ static void test_usage(void **state)
 	assert_non_null(f);
 	mock_opts_usage(f, "xdpflow-mock");
 	fclose(f);
-	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
-		if (!strstr(buf, names[i]))
-			fail_msg("--help lacks %s", names[i]);
-	for (char *line = buf, *nl; *line; line = nl + 1) {
-		nl = strchr(line, '\n');
-		assert_non_null(nl);
-		assert_true(nl - line <= 79);
-	}
+	unit_check_usage(buf, names, sizeof(names) / sizeof(names[0]));
 	free(buf);
 }
 

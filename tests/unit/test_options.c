@@ -2,7 +2,7 @@
 /* Unit tests for xdpflowd's option parsing: defaults, each option, every
  * bad form rejected with a one-line reason, and --help covering the table. */
 #include "unit.h"
-#include "unit_argv.h"
+#include "unit_opts.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -238,15 +238,7 @@ static void test_usage_lists_every_option(void **state)
 	assert_non_null(f);
 	options_usage(f, "xdpflowd");
 	fclose(f);
-	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
-		if (!strstr(buf, names[i]))
-			fail_msg("--help lacks %s", names[i]);
-	/* Lines fit a terminal. */
-	for (char *line = buf, *nl; *line; line = nl + 1) {
-		nl = strchr(line, '\n');
-		assert_non_null(nl);
-		assert_true(nl - line <= 79);
-	}
+	unit_check_usage(buf, names, sizeof(names) / sizeof(names[0]));
 	free(buf);
 }
 
