@@ -21,6 +21,8 @@
 
 #define OPT_IFACES 32 /* as xdp_load's limit */
 #define OBJ_NAME "bpf/xdpflow.bpf.o"
+/* Where `make install` puts it, relative to the installed binary's folder. */
+#define OBJ_INSTALLED "../lib/xdpflow/xdpflow.bpf.o"
 
 struct xdp_path {
 	struct xdp_load *ld;
@@ -78,7 +80,9 @@ static size_t collect_ports(const struct xdp_path_config *cfg,
 	return n;
 }
 
-/* The object beside the running binary: <dir of exe>/bpf/xdpflow.bpf.o. */
+/* The object beside the running binary (<dir of exe>/bpf/xdpflow.bpf.o, a
+ * build tree), else where `make install` put it
+ * (<dir of exe>/../lib/xdpflow/xdpflow.bpf.o). */
 static int default_obj(char *buf, size_t len)
 {
 	char exe[PATH_MAX];
@@ -92,6 +96,15 @@ static int default_obj(char *buf, size_t len)
 	if (!slash)
 		return -ENOENT;
 	*slash = '\0';
+	if (snprintf(buf, len, "%s/%s", exe, OBJ_NAME) >= (int)len)
+		return -ENAMETOOLONG;
+	if (access(buf, R_OK) == 0)
+		return 0;
+	if (snprintf(buf, len, "%s/%s", exe, OBJ_INSTALLED) >= (int)len)
+		return -ENAMETOOLONG;
+	if (access(buf, R_OK) == 0)
+		return 0;
+	/* Neither: report the build-tree path, the one a developer expects. */
 	if (snprintf(buf, len, "%s/%s", exe, OBJ_NAME) >= (int)len)
 		return -ENAMETOOLONG;
 	return 0;
