@@ -226,6 +226,9 @@ int main(int argc, char **argv)
 	}
 	log_set_level(o->log_level);
 
+	/* A closed pipe (stderr piped into `head`, a metrics client gone) is an
+	 * EPIPE to handle, never a reason to die with XDP left attached. */
+	signal(SIGPIPE, SIG_IGN);
 	/* Every thread inherits the mask; signals arrive on the signalfd. */
 	sigemptyset(&sigs);
 	sigaddset(&sigs, SIGINT);
