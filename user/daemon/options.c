@@ -184,7 +184,7 @@ static const struct cli_opt opts[] = {
 	{ "xdp-frames", 0, "N", "4096", set_xdp_frames, 0, 64, 1UL << 20,
 	  "UMEM frames (2 KiB each) per AF_XDP socket, a power of 2" },
 	{ "xdp-obj", 0, "PATH", NULL, cli_set_str, OFF(xdp_obj), 0, 0,
-	  "the XDP object (default: bpf/xdpflow.bpf.o beside the binary)" },
+	  "the XDP object (default: bpf/xdpflow.bpf.o beside the binary, else ../lib/xdpflow/ from it)" },
 	{ "bpffs", 0, "DIR", XDPFLOW_BPFFS_DEFAULT, cli_set_str, OFF(bpffs), 0, 0,
 	  "where the XDP maps and programs are pinned (removed at exit)" },
 	{ "user", 0, "NAME", NULL, cli_set_str, OFF(user), 0, 0,
