@@ -459,6 +459,28 @@ def sampled_udp_frame(src: str, dst: str, sport: int, dport: int,
 # Processes: ports, the daemon, offline runs
 # --------------------------------------------------------------------------
 
+def pmacctd_clean_shutdown(logfile) -> bool:
+    """True when pmacctd's log shows its plugin shut down cleanly at the end
+    of a savefile and only the core's exit lost a race with it: pmacctd
+    1.7.7 then exits 1 ("connection lost to '<plugin>'; closing
+    connection", "no more plugins active") after the plugin logged
+    "Shutting down on user request" (it flushes before that line). Any
+    ERROR line, or those lines missing or out of order, is a real failure."""
+    try:
+        lines = Path(logfile).read_text(errors="replace").splitlines()
+    except OSError:
+        return False
+    if any(" ERROR " in l for l in lines):
+        return False
+    want = ["Shutting down on user request", "connection lost to",
+            "no more plugins active"]
+    i = 0
+    for l in lines:
+        if i < len(want) and want[i] in l:
+            i += 1
+    return i == len(want)
+
+
 def free_udp_port(family: int = socket.AF_INET) -> int:
     """A UDP port free on both 127.0.0.1 and ::1 at the time of the call."""
     for _ in range(50):
