@@ -29,6 +29,20 @@ OPT := -O2 -g
 endif
 
 PKGS := rdkafka libprotobuf-c libpcap libbpf libxdp libmicrohttpd libpq libcap
+# Goals that need none of PKGS in this make (they install them, compile
+# nothing, or run a sub-make that checks). Any other goal stops at once,
+# naming what is missing, rather than failing later on a missing header.
+NOPKG_GOALS := help deps clean format format-check sql test fuzz fuzz-long bench \
+	stack-up stack-down demo demo-mock vmlinux
+ifneq ($(filter-out $(NOPKG_GOALS),$(or $(MAKECMDGOALS),all)),)
+ifeq ($(shell command -v pkg-config),)
+$(error pkg-config is missing (scripts/deps.sh installs it))
+endif
+ifneq ($(shell pkg-config --exists $(PKGS) && echo ok),ok)
+PKG_MISSING := $(strip $(foreach p,$(PKGS),$(if $(shell pkg-config --exists $(p) && echo ok),,$(p))))
+$(error missing pkg-config package$(if $(word 2,$(PKG_MISSING)),s) $(PKG_MISSING) (scripts/deps.sh installs $(if $(word 2,$(PKG_MISSING)),them,it)))
+endif
+endif
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 
@@ -55,7 +69,11 @@ FUZZ_BINS := $(patsubst tests/fuzz/%.c,$(O)/fuzz/%,$(FUZZ_SRCS))
 # XDP programs (always clang -target bpf) and their bpf_prog_test_run tests,
 # which `make unit` runs with the unit tests (they skip when not root).
 BPF_CC ?= clang
-BPF_CFLAGS := -O2 -g -target bpf -D__TARGET_ARCH_x86 -Wall -Werror -Ivmlinux -Ibpf
+# __TARGET_ARCH_xxx (bpf_tracing.h's register names) from the build machine.
+BPF_ARCH ?= $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/i.86/x86/' \
+	-e 's/aarch64.*/arm64/' -e 's/arm.*/arm/' -e 's/ppc64.*/powerpc/' \
+	-e 's/s390x/s390/' -e 's/riscv64/riscv/' -e 's/loongarch64/loongarch/' -e 's/mips.*/mips/')
+BPF_CFLAGS := -O2 -g -target bpf -D__TARGET_ARCH_$(BPF_ARCH) -Wall -Werror -Ivmlinux -Ibpf
 BPF_SRCS := $(wildcard bpf/*.bpf.c)
 BPF_OBJS := $(patsubst bpf/%.c,$(O)/bpf/%.o,$(BPF_SRCS))
 BPF_TEST_SRCS := $(wildcard tests/bpf/test_*.c)
@@ -65,12 +83,14 @@ BENCH_BINS := $(patsubst tests/bench/%.c,$(O)/bench/%,$(BENCH_SRCS))
 
 .DELETE_ON_ERROR:
 .SECONDARY:
-.PHONY: all help deps test unit unit-bins fuzz fuzz-bins bench install format clean vmlinux
+.PHONY: all help deps test unit unit-bins fuzz fuzz-long fuzz-bins bench bench-bins install format clean vmlinux
 
 all: $(BINS) $(BPF_OBJS) ## build the daemon and tools into build/
 
 help: ## this list
 	@grep -E '^[a-z-]+:.*## ' $(firstword $(MAKEFILE_LIST)) | sed 's/:.*## /\t/' | expand -t 16
+	@echo 'variables: V=1 (show commands), O=DIR (output, default build), SAN=1 (clang ASan+UBSan),'
+	@echo '  PREFIX, DESTDIR (install), FUZZ_SECONDS (fuzz), DEMO_SECONDS (demo), BPF_ARCH (default from uname -m)'
 
 deps: ## install the Debian packages and the Python venv the build and tests need
 	$(Q)scripts/deps.sh
@@ -121,14 +141,17 @@ $(O)/bench/%: tests/bench/%.c $(LIB)
 	$(Q)mkdir -p $(dir $@)
 	$(Q)$(CC) $(ALL_CFLAGS) -O2 -MF $@.d $< $(LIB) $(LDLIBS) -o $@
 
-# libFuzzer targets: always clang with ASan+UBSan, in their own output tree.
+# libFuzzer targets: always clang with ASan+UBSan (the library too, so
+# `make fuzz` builds them in O/asan with SAN=1).
+FUZZ_CC ?= clang
+FUZZ_SANFLAGS := -fsanitize=address,undefined,fuzzer -fno-sanitize-recover=all -fno-omit-frame-pointer
 $(O)/fuzz/%: tests/fuzz/%.c $(LIB)
 	$(call msg,CC,$<)
 	$(Q)mkdir -p $(dir $@)
-	$(Q)$(CC) $(ALL_CFLAGS) -fsanitize=fuzzer -MF $@.d $< $(LIB) $(LDLIBS) -o $@
+	$(Q)$(FUZZ_CC) $(filter-out $(SANFLAGS),$(ALL_CFLAGS)) $(FUZZ_SANFLAGS) -MF $@.d $< $(LIB) $(LDLIBS) -o $@
 
-unit-bins: $(UNIT_BINS) $(BPF_TEST_BINS)
-fuzz-bins: $(FUZZ_BINS)
+unit-bins: $(UNIT_BINS) $(BPF_TEST_BINS) ## build the unit and XDP test binaries, without running them
+fuzz-bins: $(FUZZ_BINS) ## build the libFuzzer targets (use with O=build/asan SAN=1)
 
 unit: unit-bins ## run the cmocka unit tests of this build
 	$(Q)scripts/run-unit.sh $(UNIT_BINS) $(BPF_TEST_BINS)
@@ -136,15 +159,19 @@ unit: unit-bins ## run the cmocka unit tests of this build
 test: deps ## everything: unit tests (plain and ASan+UBSan), fuzz smoke, system tests
 	$(Q)scripts/test.sh
 
-fuzz: ## run every fuzz target for FUZZ_SECONDS (default 300) each
+fuzz: ## run every fuzz target for FUZZ_SECONDS (default 300) each, ASan+UBSan
 	$(Q)$(MAKE) --no-print-directory O=$(O)/asan SAN=1 fuzz-bins
 	$(Q)scripts/fuzz.sh $(O)/asan/fuzz $${FUZZ_SECONDS:-300}
 
-bench: deps all ## benchmarks: decode speed, whole process vs GoFlow2, memory
-	$(Q)$(MAKE) --no-print-directory bench-bins
+fuzz-long: ## the same, FUZZ_SECONDS (default 3600) each; prints each target's run count
+	$(Q)$(MAKE) --no-print-directory O=$(O)/asan SAN=1 fuzz-bins
+	$(Q)scripts/fuzz.sh $(O)/asan/fuzz $${FUZZ_SECONDS:-3600}
+
+bench: deps ## benchmarks: decode speed, whole process vs GoFlow2, memory
+	$(Q)$(MAKE) --no-print-directory all bench-bins
 	$(Q)scripts/bench.sh
 
-bench-bins: $(BENCH_BINS)
+bench-bins: $(BENCH_BINS) ## build the benchmark binaries, without running them
 
 install: all ## install binaries, the XDP object, proto and SQL under DESTDIR/PREFIX
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/xdpflow \
