@@ -154,22 +154,22 @@ unit-bins: $(UNIT_BINS) $(BPF_TEST_BINS) ## build the unit and XDP test binaries
 fuzz-bins: $(FUZZ_BINS) ## build the libFuzzer targets (use with O=build/asan SAN=1)
 
 unit: unit-bins ## run the cmocka unit tests of this build
-	$(Q)scripts/run-unit.sh $(UNIT_BINS) $(BPF_TEST_BINS)
+	$(Q)scripts/test/run-unit.sh $(UNIT_BINS) $(BPF_TEST_BINS)
 
 test: deps ## everything: unit tests (plain and ASan+UBSan), fuzz smoke, system tests
-	$(Q)scripts/test.sh
+	$(Q)scripts/test/test.sh
 
 fuzz: ## run every fuzz target for FUZZ_SECONDS (default 300) each, ASan+UBSan
 	$(Q)$(MAKE) --no-print-directory O=$(O)/asan SAN=1 fuzz-bins
-	$(Q)scripts/fuzz.sh $(O)/asan/fuzz $${FUZZ_SECONDS:-300}
+	$(Q)scripts/test/fuzz.sh $(O)/asan/fuzz $${FUZZ_SECONDS:-300}
 
 fuzz-long: ## the same, FUZZ_SECONDS (default 3600) each; prints each target's run count
 	$(Q)$(MAKE) --no-print-directory O=$(O)/asan SAN=1 fuzz-bins
-	$(Q)scripts/fuzz.sh $(O)/asan/fuzz $${FUZZ_SECONDS:-3600}
+	$(Q)scripts/test/fuzz.sh $(O)/asan/fuzz $${FUZZ_SECONDS:-3600}
 
 bench: deps ## benchmarks: decode speed, whole process vs GoFlow2, memory
 	$(Q)$(MAKE) --no-print-directory all bench-bins
-	$(Q)scripts/bench.sh
+	$(Q)scripts/bench/bench.sh
 
 bench-bins: $(BENCH_BINS) ## build the benchmark binaries, without running them
 
@@ -194,16 +194,16 @@ $(O)/obj/user/insert/schema_sql.o: $(wildcard sql/postgres/*.sql)
 
 .PHONY: stack-up stack-down
 stack-up: ## start the local Kafka and PostgreSQL (idempotent); settings in build/stack.env
-	$(Q)scripts/stack.sh up
+	$(Q)scripts/stack/stack.sh up
 
 stack-down: ## stop the local Kafka and PostgreSQL
-	$(Q)scripts/stack.sh down
+	$(Q)scripts/stack/stack.sh down
 
 .PHONY: demo demo-mock
 demo: ## live pipeline for DEMO_SECONDS (60): exporters in a netns -> xdpflowd (XDP) -> Kafka -> PostgreSQL
-	$(Q)O=$(O) scripts/demo.sh collect
+	$(Q)O=$(O) scripts/demo/demo.sh collect
 
 demo-mock: ## the same with xdpflow-mock in place of the exporters and xdpflowd
-	$(Q)O=$(O) scripts/demo.sh mock
+	$(Q)O=$(O) scripts/demo/demo.sh mock
 
 -include $(shell find $(O) -name '*.d' 2>/dev/null)

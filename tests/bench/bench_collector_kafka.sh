@@ -15,7 +15,7 @@
 # flows = what udp_replay sent, no kernel drop, and the topic's end offsets
 # grew by exactly M. xdpflowd's own CPU time is shown beside (the broker
 # shares the 2 cores). Medians over rounds; the last line is the summary
-# scripts/bench.sh shows. Brings the stack up through scripts/stack.sh if it
+# scripts/bench/bench.sh shows. Brings the stack up through scripts/stack/stack.sh if it
 # is down and stops it again after (unless tests registered in
 # build/stack/users still use it: they then stop it, as stack.py does);
 # writes to its own topic and deletes it. Every wait is bounded. Exit
@@ -51,7 +51,7 @@ fi
 
 XPID=
 was_up=0
-scripts/stack.sh status >/dev/null 2>&1 && [ -f build/stack.env ] && was_up=1
+scripts/stack/stack.sh status >/dev/null 2>&1 && [ -f build/stack.env ] && was_up=1
 cleanup() {
 	if [ -n "$XPID" ] && kill -0 "$XPID" 2>/dev/null; then
 		kill -KILL "$XPID" 2>/dev/null
@@ -77,13 +77,13 @@ EOF
 	if [ $live = 1 ]; then
 		: >"$users/started-by-tests"
 	else
-		scripts/stack.sh down >/dev/null 2>&1
+		scripts/stack/stack.sh down >/dev/null 2>&1
 	fi
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-scripts/stack.sh up >"$LOGS/collector-kafka-stack.log" 2>&1 ||
+scripts/stack/stack.sh up >"$LOGS/collector-kafka-stack.log" 2>&1 ||
 	{ log "the stack did not start: $(tail -3 "$LOGS/collector-kafka-stack.log")"; exit 1; }
 # shellcheck disable=SC1091
 . build/stack.env

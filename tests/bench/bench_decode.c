@@ -11,7 +11,7 @@
  * Rounds run every (protocol, mode) pair in turn so machine noise hits all
  * alike; each figure is the median over rounds of thread CPU time per flow,
  * with wall time beside it. Prints a table and one "RESULT" line per
- * protocol for scripts/bench.sh.
+ * protocol for scripts/bench/bench.sh.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -422,7 +422,7 @@ static void report(struct workload *w, const struct opts *o)
 			       proto_name[p], mode_name[m], med[m], range,
 			       wmed[m], 1e3 / med[m]);
 		}
-		/* RESULT lines: machine-readable, for scripts/bench.sh. */
+		/* RESULT lines: machine-readable, for scripts/bench/bench.sh. */
 		printf("RESULT proto=%s runs=%d full_ns=%.1f decode_ns=%.1f "
 		       "encode_ns=%.1f full_wall_ns=%.1f per_s=%.0f "
 		       "decode_share=%.2f encode_share=%.2f target_ns=%.0f "

@@ -3,7 +3,7 @@
 # Inserter throughput into PostgreSQL (issue 4 target: >= 300k rows/s):
 # pre-fills a fresh topic on the local stack, then times xdpflow-insert from
 # its first committed batch to the last. Runs the 64-flow batch case and the
-# one-flow-per-message case. For scripts/bench.sh; needs `make` (build/) and
+# one-flow-per-message case. For scripts/bench/bench.sh; needs `make` (build/) and
 # the Python venv (scripts/deps.sh). Environment: XDPFLOW_BUILD (default
 # build), BENCH_INSERT_FLOWS (default 2000000).
 set -euo pipefail

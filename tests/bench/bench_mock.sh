@@ -7,7 +7,7 @@
 # delivered (the stats line follows the final flush); the mocker's own CPU
 # time is shown beside it (the broker shares the machine). Brings the stack
 # up if it is down (and down again after), writes to its own topic and
-# deletes it at the end. The last line is the summary scripts/bench.sh
+# deletes it at the end. The last line is the summary scripts/bench/bench.sh
 # shows. Environment: O (build), BENCH_MOCK_FLOWS (3000000),
 # BENCH_MOCK_ROUNDS (3).
 set -uo pipefail
@@ -20,7 +20,7 @@ MOCK=$O/xdpflow-mock
 [ -x "$MOCK" ] || { echo "bench mock: build $MOCK first (make)" >&2; exit 1; }
 
 was_up=0
-scripts/stack.sh status >/dev/null 2>&1 && [ -f build/stack.env ] && was_up=1
+scripts/stack/stack.sh status >/dev/null 2>&1 && [ -f build/stack.env ] && was_up=1
 cleanup() {
 	if [ -x .venv/bin/python ] && [ -n "${KAFKA_BROKERS:-}" ]; then
 		timeout 60 .venv/bin/python - "$KAFKA_BROKERS" "$TOPIC" <<'EOF' >/dev/null 2>&1
@@ -30,11 +30,11 @@ a = AdminClient({"bootstrap.servers": sys.argv[1]})
 a.delete_topics([sys.argv[2]], operation_timeout=30)[sys.argv[2]].result(timeout=60)
 EOF
 	fi
-	[ $was_up = 1 ] || scripts/stack.sh down >/dev/null 2>&1
+	[ $was_up = 1 ] || scripts/stack/stack.sh down >/dev/null 2>&1
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
-scripts/stack.sh up >/dev/null || { echo "bench mock: the stack did not start" >&2; exit 1; }
+scripts/stack/stack.sh up >/dev/null || { echo "bench mock: the stack did not start" >&2; exit 1; }
 # shellcheck disable=SC1091
 . build/stack.env
 

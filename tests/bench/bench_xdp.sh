@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: Apache-2.0
-# XDP fast path benchmark (called by scripts/bench.sh; runs alone too):
+# XDP fast path benchmark (called by scripts/bench/bench.sh; runs alone too):
 # xdpflowd (one worker, pinned to CPU BENCH_XDP_DAEMON_CPU) in a collector
 # namespace, senders in a second namespace over a veth pair, the same run
 # in XDP mode (--xdp, AF_XDP copy mode on veth) and in socket mode.

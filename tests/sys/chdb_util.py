@@ -33,7 +33,7 @@ REPO = xflow.REPO
 SQL_DIR = REPO / "sql" / "clickhouse"
 SINGLE_SQL = SQL_DIR / "flows.sql"
 CLUSTER_SQL = SQL_DIR / "flows-cluster.sql"
-GENERATOR = REPO / "scripts" / "gen-clickhouse-sql.py"
+GENERATOR = REPO / "scripts" / "gen" / "gen-clickhouse-sql.py"
 FLOW_PROTO = REPO / "proto" / "flow.proto"
 
 FLOW_TYPES = {0: "FLOWUNKNOWN", 1: "SFLOW_5", 2: "NETFLOW_V5",

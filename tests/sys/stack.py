@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: Apache-2.0
 """Local stack for the system tests: the real Kafka broker and PostgreSQL,
 started and stopped through the same scripts as `make stack-up`
-(scripts/stack.sh), plus helpers shared by the tests and the insert
+(scripts/stack/stack.sh), plus helpers shared by the tests and the insert
 benchmark: FlowMessage encoding (protobuf wire format written by hand, so no
 generated code is needed), a Kafka producer, a per-test topic and database,
 and an xdpflow-insert process runner. Every wait is bounded.
@@ -175,26 +175,26 @@ class Stack:
         return self.pguri.rsplit("/", 1)[0] + "/" + db
 
     def restart_kafka(self, down_s=2.0):
-        r = _run(["scripts/kafka.sh", "stop"], 120)
+        r = _run(["scripts/stack/kafka.sh", "stop"], 120)
         assert r.returncode == 0, r.stderr
         time.sleep(down_s)
-        r = _run(["scripts/kafka.sh", "start"], 180)
+        r = _run(["scripts/stack/kafka.sh", "start"], 180)
         assert r.returncode == 0, r.stderr
 
     def restart_postgres(self, down_s=2.0):
-        r = _run(["scripts/postgres.sh", "stop"], 90)
+        r = _run(["scripts/stack/postgres.sh", "stop"], 90)
         assert r.returncode == 0, r.stderr
         time.sleep(down_s)
-        r = _run(["scripts/postgres.sh", "start"], 90)
+        r = _run(["scripts/stack/postgres.sh", "start"], 90)
         assert r.returncode == 0, r.stderr
 
 
 def stack_up():
     """Starts the stack; returns (Stack, whether it was already up)."""
-    was_up = _run(["scripts/stack.sh", "status"], 60).returncode == 0 and os.path.exists(STACK_ENV)
-    r = _run(["scripts/stack.sh", "up"], 300)
+    was_up = _run(["scripts/stack/stack.sh", "status"], 60).returncode == 0 and os.path.exists(STACK_ENV)
+    r = _run(["scripts/stack/stack.sh", "up"], 300)
     if r.returncode != 0:
-        _run(["scripts/stack.sh", "down"], 120)
+        _run(["scripts/stack/stack.sh", "down"], 120)
         raise RuntimeError("stack up failed:\n" + r.stdout + r.stderr)
     return Stack(read_env()), was_up
 
@@ -246,7 +246,7 @@ def shared_stack():
             with contextlib.suppress(OSError):
                 os.unlink(me)
             if not _live_users() and os.path.exists(STARTED):
-                _run(["scripts/stack.sh", "down"], 120)
+                _run(["scripts/stack/stack.sh", "down"], 120)
                 os.unlink(STARTED)
 
 

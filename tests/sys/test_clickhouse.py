@@ -60,7 +60,7 @@ def test_generated_files_up_to_date(tmp_path):
     for f in (cu.SINGLE_SQL, cu.CLUSTER_SQL):
         want = (tmp_path / f.name).read_text()
         assert f.read_text() == want, \
-            f"{f} differs from what scripts/gen-clickhouse-sql.py makes of " \
+            f"{f} differs from what scripts/gen/gen-clickhouse-sql.py makes of " \
             f"sql/clickhouse/flows.sql.in: run the script and commit"
     r = subprocess.run([cu.python(), str(cu.GENERATOR), "--check"],
                        capture_output=True, text=True, timeout=60)

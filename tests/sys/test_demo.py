@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: Apache-2.0
-"""`make demo` and `make demo-mock` (scripts/demo.sh) run non-interactively
+"""`make demo` and `make demo-mock` (scripts/demo/demo.sh) run non-interactively
 for a short DEMO_SECONDS, each with its own namespace names and ports: the
 view printed its screens, rows arrived in PostgreSQL (the view's row count
 and xdpflow-insert's exit stats), the exporters' protocols all reached the
@@ -72,7 +72,7 @@ class Demo:
                         DEMO_MOCK_RATE="5000")
 
     def cmd(self):
-        return [str(REPO / "scripts" / "demo.sh"), self.mode]
+        return [str(REPO / "scripts" / "demo" / "demo.sh"), self.mode]
 
     def run(self):
         p = subprocess.run(self.cmd(), cwd=REPO, env=self.env, stdin=subprocess.DEVNULL,

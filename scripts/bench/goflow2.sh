@@ -7,7 +7,7 @@
 # GOBIN=build/tools (O= sets the build folder). Exit 1 with a one-line reason
 # when it cannot.
 set -euo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/../.."
 
 VERSION=v2.2.6
 MODULE=github.com/netsampler/goflow2/v2

@@ -1,22 +1,22 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: Apache-2.0
-# The local stack: `up` starts Kafka (scripts/kafka.sh) and PostgreSQL
-# (scripts/postgres.sh), both idempotent, and writes the connection settings
+# The local stack: `up` starts Kafka (scripts/stack/kafka.sh) and PostgreSQL
+# (scripts/stack/postgres.sh), both idempotent, and writes the connection settings
 # to $XF_STACK_DIR/../stack.env (default build/stack.env) as shell
 # assignments (KAFKA_BROKERS=..., PGURI=...). If either fails, both are
 # stopped. `down` stops both and removes stack.env; `status` shows both.
 set -euo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/../.."
 STACK=${XF_STACK_DIR:-$PWD/build/stack}
 ENV_FILE=$(dirname "$STACK")/stack.env
 
 case "${1:-}" in
 up)
 	mkdir -p "$STACK"
-	if ! k=$(scripts/kafka.sh start) || ! p=$(scripts/postgres.sh start); then
+	if ! k=$(scripts/stack/kafka.sh start) || ! p=$(scripts/stack/postgres.sh start); then
 		echo "stack: start failed; stopping both" >&2
-		scripts/kafka.sh stop || true
-		scripts/postgres.sh stop || true
+		scripts/stack/kafka.sh stop || true
+		scripts/stack/postgres.sh stop || true
 		exit 1
 	fi
 	printf '%s\n%s\n' "$(grep '^KAFKA_BROKERS=' <<<"$k")" "$(grep '^PGURI=' <<<"$p")" >"$ENV_FILE.tmp"
@@ -26,16 +26,16 @@ up)
 	;;
 down)
 	rc=0
-	scripts/kafka.sh stop || rc=1
-	scripts/postgres.sh stop || rc=1
+	scripts/stack/kafka.sh stop || rc=1
+	scripts/stack/postgres.sh stop || rc=1
 	rm -f "$ENV_FILE"
 	echo "stack: down"
 	exit $rc
 	;;
 status)
 	rc=0
-	scripts/kafka.sh status || rc=1
-	scripts/postgres.sh status || rc=1
+	scripts/stack/kafka.sh status || rc=1
+	scripts/stack/postgres.sh status || rc=1
 	exit $rc
 	;;
 *)

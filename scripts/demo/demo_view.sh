@@ -1,6 +1,6 @@
 #!/bin/sh
 # SPDX-License-Identifier: Apache-2.0
-# The demo's live terminal view (scripts/demo.sh runs it): every
+# The demo's live terminal view (scripts/demo/demo.sh runs it): every
 # VIEW_INTERVAL seconds, for VIEW_SECONDS seconds (or until interrupted), one
 # screen with the flows in and out of each stage and their rates (exporters
 # -> xdpflowd from its /metrics, or the mocker's stats lines; Kafka topic end

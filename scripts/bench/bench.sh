@@ -20,7 +20,7 @@
 # BENCH_COLLECTOR_KAFKA (0; 1 runs tests/bench/bench_collector_kafka.sh,
 # xdpflowd into the stack's Kafka broker).
 set -uo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/../.."
 
 O=${O:-build}
 B=$O/bench
@@ -301,7 +301,7 @@ part_process() {
 		row '2. Whole process vs GoFlow2: SKIPPED (%s/xdpflowd not built)' "$O"
 		return
 	fi
-	if ! GOFLOW2=$(O=$O scripts/goflow2.sh); then
+	if ! GOFLOW2=$(O=$O scripts/bench/goflow2.sh); then
 		row '2. Whole process vs GoFlow2: SKIPPED (GoFlow2 v2.2.6 not available)'
 		return
 	fi
@@ -376,7 +376,7 @@ part_memory() {
 		row '3. Memory: FAILED (xdpflowd did not start: %s)' "$(tail -1 "$LOGS/xdpflowd-mem.log")"
 		return
 	fi
-	if [ "$FLOOD_GOFLOW2" = 1 ] && GOFLOW2=$(O=$O scripts/goflow2.sh); then
+	if [ "$FLOOD_GOFLOW2" = 1 ] && GOFLOW2=$(O=$O scripts/bench/goflow2.sh); then
 		gp=$(free_port) gm=$(free_port)
 		start_goflow2 "$LOGS/goflow2-mem.log" "netflow://127.0.0.1:$gp" "$gm"
 		wait_listen "$GPID" "$gp" || gp=

@@ -12,7 +12,7 @@
 # Environment: XF_STACK_DIR (default build/stack), XF_PG_PORT (25432),
 # XF_PG_TIMEOUT (60 s).
 set -euo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/../.."
 ROOT=$PWD
 
 STACK=${XF_STACK_DIR:-$ROOT/build/stack}
@@ -79,7 +79,7 @@ init_cluster() {
 		{ say "initdb failed: see $DIR/initdb.log"; return 1; }
 	cat >>"$DATA/postgresql.conf" <<EOF
 
-# Added by scripts/postgres.sh
+# Added by scripts/stack/postgres.sh
 listen_addresses = '127.0.0.1'
 port = $PORT
 unix_socket_directories = '$SOCK'

@@ -1,21 +1,21 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: Apache-2.0
-# `make demo` (scripts/demo.sh collect) and `make demo-mock` (scripts/demo.sh
+# `make demo` (scripts/demo/demo.sh collect) and `make demo-mock` (scripts/demo/demo.sh
 # mock): the whole pipeline on this machine, shown live for DEMO_SECONDS
 # seconds or until Ctrl-C, then everything it created is removed.
 #
 # collect: installs what is missing (scripts/deps.sh), builds, starts a
-#   private Kafka and PostgreSQL (scripts/stack.sh with their own folder and
+#   private Kafka and PostgreSQL (scripts/stack/stack.sh with their own folder and
 #   ports, so a developer's `make stack-up` is left alone), creates an
 #   exporter namespace joined to the collector by a veth pair (198.19.250.0/24
 #   and 2001:2:0:fa::/64), runs xdpflowd with XDP on the collector's end of
 #   the veth (--xdp, when this build has it; UDP sockets otherwise) and real
 #   exporters in the namespace, each replaying a capture that
-#   scripts/gen_traffic.py generates, in a loop: softflowd NetFlow v9 (from
+#   scripts/gen/gen_traffic.py generates, in a loop: softflowd NetFlow v9 (from
 #   .2) and IPFIX (over IPv6, from ::2), pmacctd IPFIX (from .3) and sFlow
 #   (agent .4). xdpflowd publishes to Kafka (-o kafka --format pb
 #   --kafka-batch 64), xdpflow-insert copies the topic into PostgreSQL, and
-#   scripts/demo_view.sh shows the flows through each stage, top talkers,
+#   scripts/demo/demo_view.sh shows the flows through each stage, top talkers,
 #   top ports and per-exporter counts.
 # mock: the same with xdpflow-mock (DEMO_MOCK_RATE flows/s) in place of the
 #   exporters and the collector, as flow-pipeline's postgres-mock setup.
@@ -31,7 +31,7 @@
 # when available; 0: sockets), DEMO_SKIP_DEPS (1: no scripts/deps.sh),
 # DEMO_SKIP_BUILD (1: no make), O (build folder, default build).
 set -uo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/../.."
 ROOT=$PWD
 
 MODE=${1:-collect}
@@ -100,7 +100,7 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 stack() {
-	XF_STACK_DIR=$STACK XF_KAFKA_PORT=$KPORT XF_PG_PORT=$PGPORT scripts/stack.sh "$@"
+	XF_STACK_DIR=$STACK XF_KAFKA_PORT=$KPORT XF_PG_PORT=$PGPORT scripts/stack/stack.sh "$@"
 }
 
 start() { # name, command...: runs it in its own process group, logs to $LOGS/name.log
@@ -157,7 +157,7 @@ PGURI_NOPW=${PGURI/:$PGPASSWORD@/@}
 
 #--- 3. the sources: exporters -> xdpflowd, or the mocker ---------------------------
 gen_pcap() {
-	python3 scripts/gen_traffic.py "$DIR/traffic.pcap" >"$LOGS/gen_traffic.log" 2>&1 ||
+	python3 scripts/gen/gen_traffic.py "$DIR/traffic.pcap" >"$LOGS/gen_traffic.log" 2>&1 ||
 		{ say "could not generate the traffic capture: $(tail -1 "$LOGS/gen_traffic.log")"; return 1; }
 }
 
@@ -270,7 +270,7 @@ say "running for ${SECS}s (Ctrl-C ends it); logs in $LOGS"
 PGURI=$PGURI_NOPW KAFKA_BROKERS=$KAFKA_BROKERS VIEW_TOPIC=$TOPIC VIEW_MODE=$MODE \
 	VIEW_METRICS="http://127.0.0.1:$MPORT/metrics" VIEW_MOCK_LOG="$LOGS/xdpflow-mock.log" \
 	VIEW_TITLE="$TITLE" VIEW_SECONDS=$SECS VIEW_INTERVAL=$EVERY \
-	scripts/demo_view.sh
+	scripts/demo/demo_view.sh
 rc=$?
 [ $rc = 0 ] || exit $rc
 exit 0

@@ -4,7 +4,7 @@
 # tests/fuzz/seeds/<target>/ and from ../shared/corpus (copied into a scratch
 # corpus, never into the project). Crashes are kept in build/fuzz-crashes/.
 set -uo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/../.."
 dir=$1 secs=${2:-300}
 pass=0 fail=0
 mkdir -p build/fuzz-crashes

@@ -7,7 +7,7 @@ most of the bytes so the demo's top-talker and top-port views show a clear
 ranking. Deterministic for a given --seed; standard library only (the pcap
 and packet builders of tests/sys/xflow.py).
 
-usage: scripts/gen_traffic.py OUT.pcap [--seed N] [--flows N]
+usage: scripts/gen/gen_traffic.py OUT.pcap [--seed N] [--flows N]
 Prints "flows=N packets=N bytes=N" on success.
 """
 import argparse
@@ -17,7 +17,7 @@ import sys
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
-                                "..", "tests", "sys"))
+                                "..", "..", "tests", "sys"))
 import xflow  # noqa: E402
 
 # (dst port, protocol, weight): the services the clients talk to.

@@ -4,7 +4,7 @@
 # in both, each fuzz target briefly (ASan+UBSan), then the pytest system
 # tests against both builds. Ends with one "tests: N passed, N failed" line.
 set -uo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/../.."
 MAKE=${MAKE:-make}
 FUZZ_SMOKE=${FUZZ_SMOKE:-15}
 pass=0 fail=0 rc_all=0
@@ -40,7 +40,7 @@ $MAKE --no-print-directory O=build/asan SAN=1 all unit-bins fuzz-bins || exit 1
 
 step "unit (plain)" $MAKE --no-print-directory unit
 step "unit (asan+ubsan)" $MAKE --no-print-directory O=build/asan SAN=1 unit
-step "fuzz smoke (${FUZZ_SMOKE}s each)" scripts/fuzz.sh build/asan/fuzz "$FUZZ_SMOKE"
+step "fuzz smoke (${FUZZ_SMOKE}s each)" scripts/test/fuzz.sh build/asan/fuzz "$FUZZ_SMOKE"
 if ls tests/sys/test_*.py >/dev/null 2>&1; then
 	step "system (plain)" env XDPFLOW_BUILD=build .venv/bin/python -m pytest -q tests/sys
 	step "system (asan+ubsan)" env XDPFLOW_BUILD=build/asan .venv/bin/python -m pytest -q tests/sys
