@@ -32,7 +32,7 @@ PKGS := rdkafka libprotobuf-c libpcap libbpf libxdp libmicrohttpd libpq libcap
 # Goals that need none of PKGS in this make (they install them, compile
 # nothing, or run a sub-make that checks). Any other goal stops at once,
 # naming what is missing, rather than failing later on a missing header.
-NOPKG_GOALS := help deps clean format format-check sql test fuzz fuzz-long bench \
+NOPKG_GOALS := help deps clean format format-check clickhouse-sql test fuzz fuzz-long bench \
 	stack-up stack-down demo demo-mock vmlinux
 ifneq ($(filter-out $(NOPKG_GOALS),$(or $(MAKECMDGOALS),all)),)
 ifeq ($(shell command -v pkg-config),)
@@ -188,6 +188,17 @@ format: ## reformat C sources with clang-format
 
 clean: ## remove build/
 	rm -rf $(O)
+
+# The ClickHouse DDL: generated from flows.sql.in, committed (the release
+# and tests/sys/test_clickhouse.py read them), remade when the source or the
+# generator changes.
+CH_SQL := sql/clickhouse/flows.sql sql/clickhouse/flows-cluster.sql
+.PHONY: clickhouse-sql
+clickhouse-sql: $(CH_SQL) ## regenerate sql/clickhouse/flows{,-cluster}.sql from flows.sql.in
+all: $(CH_SQL)
+$(CH_SQL) &: sql/clickhouse/flows.sql.in scripts/gen/gen-clickhouse-sql.py
+	$(call msg,GEN,$<)
+	$(Q)python3 scripts/gen/gen-clickhouse-sql.py
 
 # xdpflow-insert embeds sql/postgres/*.sql (.incbin): rebuild when they change.
 $(O)/obj/user/insert/schema_sql.o: $(wildcard sql/postgres/*.sql)
