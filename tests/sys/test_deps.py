@@ -37,7 +37,7 @@ def deps_tools() -> dict:
 
 # --- shell -----------------------------------------------------------------
 
-_CMD_V = re.compile(r"command\s+-v\s+(\"?\$\{?\w+\}?\"?|[A-Za-z0-9_.+-]+)")
+_CMD_V = re.compile(r"command\s+-v\s+(\"?\$[{(]?\w+[})]?\"?|[A-Za-z0-9_.+-]+)")
 _FOR = re.compile(r"\bfor\s+(\w+)\s+in\s+([^;]*?)\s*;\s*do\b")
 
 
@@ -53,9 +53,12 @@ def shell_checks(text: str, where: str):
             if not arg.strip('"').startswith("$"):
                 yield arg, loc
                 continue
-            var = arg.strip('"${}')
+            var = arg.strip('"${}()')
             words = None
-            for back in range(i, max(i - 4, -1), -1):
+            if arg.strip('"').startswith("$("):  # a make variable
+                m2 = re.search(rf"^{var}\s*[:?]?=\s*(\S+)\s*$", text, re.M)
+                words = [m2.group(1)] if m2 else None
+            for back in range(i, max(i - 4, -1), -1) if words is None else ():
                 f = next((f for f in _FOR.finditer(lines[back])
                           if f.group(1) == var), None)
                 if f:
@@ -191,9 +194,12 @@ def test_scanner_sees_every_form_of_check():
           'for t in kcat psql; do\n'
           '\tcommand -v $t >/dev/null || exit 1\n'
           'done\n'
-          'x=$(command -v "$1")\n')
+          'x=$(command -v "$1")\n'
+          'CF ?= clang-format\n'
+          '\tcommand -v $(CF) >/dev/null || exit 1\n')
     got = list(shell_checks(sh, "x.sh"))
-    assert [c for c, _ in got] == ["curl", "kcat", "psql", None], got
+    assert [c for c, _ in got] == ["curl", "kcat", "psql", None,
+                                   "clang-format"], got
     py = ('import shutil, pytest\n'
           'shutil.which("jq")\n'
           'def require_tool(name):\n'
