@@ -217,4 +217,6 @@ demo: ## live pipeline for DEMO_SECONDS (60): exporters in a netns -> xdpflowd (
 demo-mock: ## the same with xdpflow-mock in place of the exporters and xdpflowd
 	$(Q)O=$(O) scripts/demo/demo.sh mock
 
--include $(shell find $(O) -name '*.d' 2>/dev/null)
+# Header dependencies (-MMD/-MF) of this build only (not of an O= nested in it).
+-include $(wildcard $(O)/obj/*/*/*.d $(O)/gen/*.d $(O)/bpf/*.d $(O)/tests/*.d \
+	$(O)/tests/bpf/*.d $(O)/fuzz/*.d $(O)/bench/*.d)
