@@ -83,7 +83,7 @@ BENCH_BINS := $(patsubst tests/bench/%.c,$(O)/bench/%,$(BENCH_SRCS))
 
 .DELETE_ON_ERROR:
 .SECONDARY:
-.PHONY: all help deps test unit unit-bins fuzz fuzz-long fuzz-bins bench bench-bins install format clean vmlinux
+.PHONY: all help deps test unit unit-bins fuzz fuzz-long fuzz-bins bench bench-bins install format format-check clean vmlinux
 
 all: $(BINS) $(BPF_OBJS) ## build the daemon and tools into build/
 
@@ -183,8 +183,29 @@ install: all ## install binaries, the XDP object, proto and SQL under DESTDIR/PR
 	install -m 644 $(wildcard sql/postgres/*.sql) $(DESTDIR)$(PREFIX)/share/xdpflow/sql/postgres/
 	install -m 644 $(wildcard sql/clickhouse/*.sql) $(DESTDIR)$(PREFIX)/share/xdpflow/sql/clickhouse/
 
-format: ## reformat C sources with clang-format
-	clang-format -i $(LIB_SRCS) $(CMD_SRCS) $(wildcard user/*/*.h) $(UNIT_SRCS) $(FUZZ_SRCS)
+# Every C file we write (not vmlinux/ nor generated code), formatted by
+# .clang-format with Debian 12's clang-format (14): other versions format
+# differently, so format-check refuses them.
+FORMAT_SRCS := $(sort $(wildcard user/*/*.[ch] bpf/*.[ch] tests/*/*.[ch]))
+CLANG_FORMAT ?= clang-format
+CLANG_FORMAT_VERSION ?= 14
+define clang_format_ok
+	command -v $(CLANG_FORMAT) >/dev/null || { echo "$(CLANG_FORMAT) is missing (scripts/deps.sh installs it)"; exit 1; }; \
+	v=$$($(CLANG_FORMAT) --version | sed -n 's/.*version \([0-9]*\)\..*/\1/p'); \
+	[ "$$v" = $(CLANG_FORMAT_VERSION) ] || { echo "$(CLANG_FORMAT) is version $$v, .clang-format is tuned for $(CLANG_FORMAT_VERSION) (CLANG_FORMAT=clang-format-$(CLANG_FORMAT_VERSION))"; exit 1; }
+endef
+
+format: ## reformat every C source and header with clang-format (.clang-format)
+	$(Q)$(clang_format_ok)
+	$(Q)$(CLANG_FORMAT) -i $(FORMAT_SRCS)
+
+format-check: ## list the C files `make format` would change; fails if there is any
+	$(Q)$(clang_format_ok)
+	$(Q)bad=; for f in $(FORMAT_SRCS); do $(CLANG_FORMAT) "$$f" | cmp -s "$$f" - || bad="$$bad $$f"; done; \
+	if [ -n "$$bad" ]; then \
+		echo "format-check: these files differ from what clang-format makes of them (make format):"; \
+		printf '  %s\n' $$bad; echo "format-check: 0 passed, 1 failed"; exit 1; \
+	fi; echo "format-check: $(words $(FORMAT_SRCS)) files formatted; 1 passed, 0 failed"
 
 clean: ## remove build/
 	rm -rf $(O)

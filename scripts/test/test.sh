@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: Apache-2.0
-# `make test`: builds plain and ASan+UBSan trees, runs the cmocka unit tests
-# in both, each fuzz target briefly (ASan+UBSan), then the pytest system
-# tests against both builds. Ends with one "tests: N passed, N failed" line.
+# `make test`: builds plain and ASan+UBSan trees, checks the C formatting
+# (make format-check), runs the cmocka unit tests in both, each fuzz target
+# briefly (ASan+UBSan), then the pytest system tests against both builds.
+# Ends with one "tests: N passed, N failed" line.
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 MAKE=${MAKE:-make}
@@ -38,6 +39,7 @@ step() { # name, command...: runs, shows output, tallies
 $MAKE --no-print-directory all unit-bins || exit 1
 $MAKE --no-print-directory O=build/asan SAN=1 all unit-bins fuzz-bins || exit 1
 
+step "format-check" $MAKE --no-print-directory format-check
 step "unit (plain)" $MAKE --no-print-directory unit
 step "unit (asan+ubsan)" $MAKE --no-print-directory O=build/asan SAN=1 unit
 step "fuzz smoke (${FUZZ_SMOKE}s each)" scripts/test/fuzz.sh build/asan/fuzz "$FUZZ_SMOKE"
