@@ -156,7 +156,7 @@ fuzz-bins: $(FUZZ_BINS) ## build the libFuzzer targets (use with O=build/asan SA
 unit: unit-bins ## run the cmocka unit tests of this build
 	$(Q)scripts/test/run-unit.sh $(UNIT_BINS) $(BPF_TEST_BINS)
 
-test: deps ## everything: unit tests (plain and ASan+UBSan), fuzz smoke, system tests
+test: deps ## everything: format check, unit tests (plain and ASan+UBSan), fuzz smoke, system tests
 	$(Q)scripts/test/test.sh
 
 fuzz: ## run every fuzz target for FUZZ_SECONDS (default 300) each, ASan+UBSan
