@@ -14,7 +14,7 @@ for t in "$dir"/fuzz_*; do
 	work=$(mktemp -d)
 	[ -d "tests/fuzz/seeds/$name" ] && cp -r "tests/fuzz/seeds/$name/." "$work/" 2>/dev/null
 	if [ -x "tests/fuzz/$name.seed.sh" ]; then "tests/fuzz/$name.seed.sh" "$work"; fi
-	if "$t" -max_total_time="$secs" -max_len=65535 -timeout=10 -rss_limit_mb=2048 \
+	if "$t" -max_total_time="$secs" -max_len=65535 -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
 		-artifact_prefix=build/fuzz-crashes/"$name"- "$work" >"$work.log" 2>&1; then
 		pass=$((pass + 1))
 		echo "$name: ok ($(grep -o 'stat::number_of_executed_units: [0-9]*' "$work.log" | awk '{print $2}') runs)"
