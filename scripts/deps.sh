@@ -20,7 +20,7 @@ cd "$(dirname "$0")/.."
 TOOLS=(
 	make=make cc=gcc ar=binutils clang=clang pkg-config=pkg-config
 	protoc-c=protobuf-c-compiler protoc=protobuf-compiler bpftool=bpftool
-	clang-format=clang-format python3=python3-venv
+	clang-format=clang-format python3=python3-venv git=git
 	java=openjdk-17-jre-headless mvn=maven psql=postgresql-client
 	kcat=kcat curl=curl softflowd=softflowd pmacctd=pmacct
 	tshark=tshark dumpcap=wireshark-common ping=iputils-ping
