@@ -346,18 +346,23 @@ def check(name, syntax, flds, mp):
                 (name, f['name']))
 
 
-RUNTIME = r'''
+# Helpers of the generated code, each emitted only when used (clang rejects
+# unused static functions); a helper may use those before it.
+HELPERS = [
+    ('pbgen_clamp', r'''
 static inline size_t pbgen_clamp(size_t n, size_t max)
 {
 	return n < max ? n : max;
 }
-
+'''),
+    ('pbgen_addr_ok', r'''
 static inline int pbgen_addr_ok(const struct flow_addr *a)
 {
 	/* Only 4 and 16 are valid lengths; anything else is absent. */
 	return a->len == 4 || a->len == 16;
 }
-
+'''),
+    ('pbgen_u64', r'''
 static inline uint8_t *pbgen_u64(uint8_t *p, uint64_t v)
 {
 	while (v >= 0x80) {
@@ -367,7 +372,8 @@ static inline uint8_t *pbgen_u64(uint8_t *p, uint64_t v)
 	*p++ = (uint8_t)v;
 	return p;
 }
-
+'''),
+    ('pbgen_u32', r'''
 static inline uint8_t *pbgen_u32(uint8_t *p, uint32_t v)
 {
 	while (v >= 0x80) {
@@ -377,7 +383,8 @@ static inline uint8_t *pbgen_u32(uint8_t *p, uint32_t v)
 	*p++ = (uint8_t)v;
 	return p;
 }
-
+'''),
+    ('pbgen_enum', r'''
 /* Enums are int32 on the wire: negative values take 10 bytes. */
 static inline uint8_t *pbgen_enum(uint8_t *p, uint32_t v)
 {
@@ -385,7 +392,8 @@ static inline uint8_t *pbgen_enum(uint8_t *p, uint32_t v)
 		return pbgen_u64(p, (uint64_t)(int64_t)(int32_t)v);
 	return pbgen_u32(p, v);
 }
-
+'''),
+    ('pbgen_bytes', r'''
 /* Writes len (at most 16) bytes of b, which holds 16: all 16 are copied, a
  * fixed-size copy being cheaper than a variable one, so up to 16 - len bytes
  * past the returned end are scribbled (the worst case counts them). */
@@ -395,7 +403,8 @@ static inline uint8_t *pbgen_bytes(uint8_t *p, const uint8_t *b, size_t len)
 	memcpy(p, b, 16);
 	return p + len;
 }
-
+'''),
+    ('pbgen_packed_len', r'''
 /* Closes a packed field whose payload was written after one byte kept for
  * its length at start: a payload of 128 bytes or more (at most 160 here)
  * needs a 2-byte length, so it moves up by one. Returns the new end. */
@@ -412,7 +421,18 @@ static inline uint8_t *pbgen_packed_len(uint8_t *start, uint8_t *end)
 	start[1] = (uint8_t)(len >> 7);
 	return end + 1;
 }
-'''
+'''),
+]
+
+
+def runtime_for(body):
+    """The HELPERS body uses, directly or through another helper."""
+    used, text = set(), body
+    for name, code in reversed(HELPERS):
+        if name + '(' in text:
+            used.add(name)
+            text += code
+    return ''.join(code for name, code in HELPERS if name in used)
 
 
 def main():
@@ -470,7 +490,7 @@ extern const size_t %(pre)s_n_fields;
 ''' % dict(msg=spec['message'], guard=guard, pre=pre, PRE=PRE,
            worst=worst_expr(worst))
     c = banner + '#include "%s.pb-enc.h"\n\n#include <string.h>\n' % pname
-    c += RUNTIME + '\n'
+    c += runtime_for(body) + '\n'
     c += 'const uint32_t %s_fields[] = {\n' % pre
     c += ''.join('\t%d, /* %s */\n' % (f['number'], f['name']) for f in flds)
     c += '};\n\nconst size_t %s_n_fields = sizeof(%s_fields) / sizeof(%s_fields[0]);\n\n' % (pre, pre, pre)
