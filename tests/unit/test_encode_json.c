@@ -425,6 +425,70 @@ static void test_ipv6_text(void **state)
 	}
 }
 
+/* The unquoted value of key in a JSON line. */
+static void json_num(const char *line, const char *key, char *out, size_t cap)
+{
+	char k[64];
+	const char *v;
+	size_t n;
+
+	snprintf(k, sizeof(k), "\"%s\":", key);
+	v = strstr(line, k);
+	assert_non_null(v);
+	v += strlen(k);
+	n = strcspn(v, ",}");
+	assert_true(n < cap);
+	memcpy(out, v, n);
+	out[n] = 0;
+}
+
+/* Integers of every length, and IPv4 octets of every value, print as
+ * printf prints them. */
+static void test_numbers_text(void **state)
+{
+	static uint8_t line[ENCODE_MAX_LEN + 1];
+	static struct flow_rec r;
+	uint64_t x = 0x2545f4914f6cdd1dULL;
+	char got[64], want[64];
+
+	(void)state;
+	for (unsigned it = 0; it < 20000; it++) {
+		unsigned digits = it % 21;
+		uint64_t pow = 1;
+		ssize_t n;
+
+		x ^= x << 13;
+		x ^= x >> 7;
+		x ^= x << 17;
+		for (unsigned d = 1; d < digits && d < 20; d++)
+			pow *= 10;
+		memset(&r, 0, sizeof(r));
+		/* about `digits` digits, with their 9s and 10^k edges */
+		r.bytes = it % 3 == 0 ? pow : it % 3 == 1 ? pow - 1 : pow + x % (pow | 1);
+		if (digits == 20)
+			r.bytes = x | 1ULL << 63;
+		r.src_port = (uint32_t)r.bytes;
+		r.src_addr.len = 4;
+		r.src_addr.b[0] = (uint8_t)it;
+		r.src_addr.b[1] = (uint8_t)(it >> 8);
+		r.src_addr.b[2] = (uint8_t)x;
+		r.src_addr.b[3] = (uint8_t)(x >> 8);
+		n = encode_json(&r, line, ENCODE_MAX_LEN);
+		assert_true(n > 0);
+		line[n] = 0;
+		snprintf(want, sizeof(want), "%llu", (unsigned long long)r.bytes);
+		json_num((char *)line, "bytes", got, sizeof(got));
+		assert_string_equal(got, want);
+		snprintf(want, sizeof(want), "%u", r.src_port);
+		json_num((char *)line, "src_port", got, sizeof(got));
+		assert_string_equal(got, want);
+		snprintf(want, sizeof(want), "%u.%u.%u.%u", r.src_addr.b[0], r.src_addr.b[1],
+			 r.src_addr.b[2], r.src_addr.b[3]);
+		json_str((char *)line, "src_addr", got, sizeof(got));
+		assert_string_equal(got, want);
+	}
+}
+
 static void test_speed(void **state)
 {
 	static uint8_t buf[ENCODE_MAX_LEN];
@@ -453,6 +517,7 @@ int main(void)
 		cmocka_unit_test(test_zero),	     cmocka_unit_test(test_edges),
 		cmocka_unit_test(test_more_renderings), cmocka_unit_test(test_sizes),
 		cmocka_unit_test(test_ipv6_text),
+		cmocka_unit_test(test_numbers_text),
 		cmocka_unit_test(test_speed),
 	};
 

@@ -244,31 +244,50 @@ static char *put_pad9(char *p, uint32_t v)
 	return p + 9;
 }
 
-static inline unsigned digits32(uint32_t v)
+static inline char *put_pair(char *p, uint32_t v)
 {
-	if (v < 100000)
-		return v < 10 ? 1 : v < 100 ? 2 : v < 1000 ? 3 : v < 10000 ? 4 : 5;
-	return v < 1000000 ? 6 : v < 10000000 ? 7 : v < 100000000 ? 8 : v < 1000000000 ? 9 : 10;
+	memcpy(p, digit_pairs + 2 * v, 2);
+	return p + 2;
 }
 
-/* Decimal, written in place from the right two digits at a time (no
- * scratch copy: variable-length memcpy calls dominated the profile). */
+/* v < 100 without a leading zero. */
+static inline char *put_lead(char *p, uint32_t v)
+{
+	if (v < 10) {
+		*p = (char)('0' + v);
+		return p + 1;
+	}
+	return put_pair(p, v);
+}
+
+/* Decimal of v >= 10: the leading one or two digits, then pairs, the
+ * number of pairs picked by comparisons (no digit count, no loop). */
 static char *put_u32_slow(char *p, uint32_t v)
 {
-	char *e = p + digits32(v), *s = e;
-
-	while (v >= 100) {
-		uint32_t r = v % 100;
-
-		v /= 100;
-		s -= 2;
-		memcpy(s, digit_pairs + 2 * r, 2);
+	if (v < 100)
+		return put_pair(p, v);
+	if (v < 10000) {
+		p = put_lead(p, v / 100);
+		return put_pair(p, v % 100);
 	}
-	if (v >= 10)
-		memcpy(s - 2, digit_pairs + 2 * v, 2);
-	else
-		s[-1] = (char)('0' + v);
-	return e;
+	if (v < 1000000) {
+		p = put_lead(p, v / 10000);
+		v %= 10000;
+	} else {
+		if (v < 100000000) {
+			p = put_lead(p, v / 1000000);
+			v %= 1000000;
+		} else {
+			p = put_lead(p, v / 100000000);
+			v %= 100000000;
+			p = put_pair(p, v / 1000000);
+			v %= 1000000;
+		}
+		p = put_pair(p, v / 10000);
+		v %= 10000;
+	}
+	p = put_pair(p, v / 100);
+	return put_pair(p, v % 100);
 }
 
 /* Most 32-bit fields are zero or one digit: keep that inline. */
@@ -297,20 +316,21 @@ static char *put_u64(char *p, uint64_t v)
 	return put_pad9(p, (uint32_t)(v % 1000000000u));
 }
 
-static char *put_u8(char *p, unsigned v)
+/* 0..255 in decimal: the digits, padded to 4 bytes, and the count in the
+ * last byte, so an octet is one 4-byte store (the bytes past the returned
+ * end are scratch that the rest of the line overwrites). */
+#define D3(n) { (char)((n) >= 100 ? '0' + (n) / 100 : (n) >= 10 ? '0' + (n) / 10 : '0' + (n)), \
+		(char)((n) >= 100 ? '0' + (n) / 10 % 10 : (n) >= 10 ? '0' + (n) % 10 : 0), \
+		(char)((n) >= 100 ? '0' + (n) % 10 : 0), (char)((n) >= 100 ? 3 : (n) >= 10 ? 2 : 1) }
+#define D3_4(n) D3(n), D3((n) + 1), D3((n) + 2), D3((n) + 3)
+#define D3_16(n) D3_4(n), D3_4((n) + 4), D3_4((n) + 8), D3_4((n) + 12)
+#define D3_64(n) D3_16(n), D3_16((n) + 16), D3_16((n) + 32), D3_16((n) + 48)
+static const char dec_u8[256][4] = { D3_64(0), D3_64(64), D3_64(128), D3_64(192) };
+
+static inline char *put_u8(char *p, unsigned v)
 {
-	if (v >= 100) {
-		*p++ = (char)('0' + v / 100);
-		v %= 100;
-		memcpy(p, digit_pairs + 2 * v, 2);
-		return p + 2;
-	}
-	if (v >= 10) {
-		memcpy(p, digit_pairs + 2 * v, 2);
-		return p + 2;
-	}
-	*p++ = (char)('0' + v);
-	return p;
+	memcpy(p, dec_u8[v], 4);
+	return p + dec_u8[v][3];
 }
 
 static char *put_ip4(char *p, const uint8_t *b)
