@@ -478,7 +478,9 @@ def main():
 	(%(worst)s)
 
 /* Writes rec's message body at p (room for %(PRE)s_WORST bytes) and
- * returns the end of what it wrote. */
+ * returns the end of what it wrote. Addresses are copied 16 bytes at a
+ * time, so bytes past the returned end may be overwritten too (the worst
+ * case counts them). */
 uint8_t *%(pre)s_body(const struct flow_rec *rec, uint8_t *p);
 
 /* The field numbers %(pre)s_body handles, ascending (fields that are always
