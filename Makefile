@@ -55,10 +55,13 @@ LDLIBS := $(PKG_LIBS) -lpthread -lm
 PROTOS := proto/flow.proto proto/flow_legacy.proto
 GEN_C := $(patsubst proto/%.proto,$(O)/gen/%.pb-c.c,$(PROTOS))
 GEN_H := $(GEN_C:.c=.h)
+# Fast protobuf encoders, generated from the same protos (user/encode).
+GEN_ENC_C := $(patsubst proto/%.proto,$(O)/gen/%.pb-enc.c,$(PROTOS))
+GEN_H += $(GEN_ENC_C:.c=.h)
 
 CMD_SRCS := $(wildcard user/cmd/*.c)
 LIB_SRCS := $(filter-out $(CMD_SRCS),$(wildcard user/*/*.c))
-LIB_OBJS := $(patsubst %.c,$(O)/obj/%.o,$(LIB_SRCS)) $(GEN_C:.c=.o)
+LIB_OBJS := $(patsubst %.c,$(O)/obj/%.o,$(LIB_SRCS)) $(GEN_C:.c=.o) $(GEN_ENC_C:.c=.o)
 LIB := $(O)/libxdpflow.a
 BINS := $(patsubst user/cmd/%.c,$(O)/%,$(CMD_SRCS))
 
@@ -103,6 +106,19 @@ $(O)/gen/%.pb-c.c $(O)/gen/%.pb-c.h: proto/%.proto
 $(O)/gen/%.pb-c.o: $(O)/gen/%.pb-c.c
 	$(call msg,CC,$<)
 	$(Q)$(CC) $(filter-out -Werror,$(ALL_CFLAGS)) -c $< -o $@
+
+$(O)/gen/%.desc: proto/%.proto
+	$(call msg,PROTOC,$@)
+	$(Q)mkdir -p $(O)/gen
+	$(Q)protoc --proto_path=proto --descriptor_set_out=$@ $<
+
+$(O)/gen/%.pb-enc.c $(O)/gen/%.pb-enc.h: $(O)/gen/%.desc scripts/gen/gen-pb-encoder.py
+	$(call msg,GEN,$(O)/gen/$*.pb-enc.c)
+	$(Q)scripts/gen/gen-pb-encoder.py $< $* $(O)/gen
+
+$(O)/gen/%.pb-enc.o: $(O)/gen/%.pb-enc.c $(GEN_H)
+	$(call msg,CC,$<)
+	$(Q)$(CC) $(ALL_CFLAGS) -c $< -o $@
 
 $(O)/obj/%.o: %.c $(GEN_H)
 	$(call msg,CC,$<)

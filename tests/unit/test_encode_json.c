@@ -318,6 +318,177 @@ static uint64_t now_ns(void)
 
 /* A speed figure for the log, not a pass/fail threshold (shared machine,
  * sanitizer builds). */
+/* The oracle for IPv6 text: RFC 5952 as Go's netip, written plainly (one
+ * group at a time, snprintf for the hex) and independently of the encoder. */
+static void ref_ip6(char *out, const uint8_t *b, int bits)
+{
+	static const uint8_t mapped[12] = { [10] = 0xff, [11] = 0xff };
+	unsigned g[8];
+	int zs = -1, zl = 1, n = 0;
+
+	if (!memcmp(b, mapped, 12)) {
+		n = sprintf(out, "::ffff:%u.%u.%u.%u", b[12], b[13], b[14], b[15]);
+	} else {
+		for (int i = 0; i < 8; i++)
+			g[i] = (unsigned)b[2 * i] << 8 | b[2 * i + 1];
+		for (int i = 0; i < 8; i++) {
+			int j = i;
+
+			while (j < 8 && g[j] == 0)
+				j++;
+			if (j - i > zl) {
+				zs = i;
+				zl = j - i;
+			}
+		}
+		for (int i = 0; i < 8; i++) {
+			if (i == zs) {
+				n += sprintf(out + n, "::");
+				i += zl - 1;
+				continue;
+			}
+			n += sprintf(out + n, "%s%x",
+				     i > 0 && i != zs + zl ? ":" : "", g[i]);
+		}
+	}
+	if (bits >= 0)
+		sprintf(out + n, "/%d", bits);
+}
+
+/* The value of key in a JSON line, between its quotes. */
+static void json_str(const char *line, const char *key, char *out, size_t cap)
+{
+	char k[64];
+	const char *v, *e;
+
+	snprintf(k, sizeof(k), "\"%s\":\"", key);
+	v = strstr(line, k);
+	assert_non_null(v);
+	v += strlen(k);
+	e = strchr(v, '"');
+	assert_non_null(e);
+	assert_true((size_t)(e - v) < cap);
+	memcpy(out, v, (size_t)(e - v));
+	out[e - v] = 0;
+}
+
+/* IPv6 addresses and prefixes with every pattern of zero groups (and
+ * random others, IPv4-mapped ones, groups with leading zeros) print as the
+ * oracle prints them. */
+static void test_ipv6_text(void **state)
+{
+	static uint8_t line[ENCODE_MAX_LEN + 1];
+	static struct flow_rec r;
+	uint64_t x = 88172645463325252ULL;
+	char got[80], want[80];
+
+	(void)state;
+	for (unsigned it = 0; it < 256 * 64; it++) {
+		unsigned zero = it & 0xff;
+		uint8_t masked[16];
+		ssize_t n;
+		int bits;
+
+		memset(&r, 0, sizeof(r));
+		r.src_addr.len = 16;
+		for (int i = 0; i < 8; i++) {
+			x ^= x << 13;
+			x ^= x >> 7;
+			x ^= x << 17;
+			/* groups of 1 to 4 hex digits */
+			r.src_addr.b[2 * i] = zero >> i & 1 ? 0 : (uint8_t)(x >> (8 * (x % 3)));
+			r.src_addr.b[2 * i + 1] = zero >> i & 1 ? 0 : (uint8_t)(x >> 8 | 1);
+		}
+		if (it % 64 == 63) { /* IPv4-mapped */
+			memset(r.src_addr.b, 0, 10);
+			r.src_addr.b[10] = r.src_addr.b[11] = 0xff;
+		}
+		bits = (int)(x >> 40) % 129;
+		r.src_net = (uint32_t)bits;
+		r.sampler_address = r.src_addr;
+		n = encode_json(&r, line, ENCODE_MAX_LEN);
+		assert_true(n > 0);
+		line[n] = 0;
+		ref_ip6(want, r.src_addr.b, -1);
+		json_str((char *)line, "sampler_address", got, sizeof(got));
+		assert_string_equal(got, want);
+		for (int i = 0; i < 16; i++) {
+			int keep = bits - 8 * i;
+
+			masked[i] = keep >= 8 ? r.src_addr.b[i]
+				    : keep <= 0 ? 0
+						: (uint8_t)(r.src_addr.b[i] & (0xff00u >> keep));
+		}
+		ref_ip6(want, masked, bits);
+		json_str((char *)line, "src_net", got, sizeof(got));
+		assert_string_equal(got, want);
+	}
+}
+
+/* The unquoted value of key in a JSON line. */
+static void json_num(const char *line, const char *key, char *out, size_t cap)
+{
+	char k[64];
+	const char *v;
+	size_t n;
+
+	snprintf(k, sizeof(k), "\"%s\":", key);
+	v = strstr(line, k);
+	assert_non_null(v);
+	v += strlen(k);
+	n = strcspn(v, ",}");
+	assert_true(n < cap);
+	memcpy(out, v, n);
+	out[n] = 0;
+}
+
+/* Integers of every length, and IPv4 octets of every value, print as
+ * printf prints them. */
+static void test_numbers_text(void **state)
+{
+	static uint8_t line[ENCODE_MAX_LEN + 1];
+	static struct flow_rec r;
+	uint64_t x = 0x2545f4914f6cdd1dULL;
+	char got[64], want[64];
+
+	(void)state;
+	for (unsigned it = 0; it < 20000; it++) {
+		unsigned digits = it % 21;
+		uint64_t pow = 1;
+		ssize_t n;
+
+		x ^= x << 13;
+		x ^= x >> 7;
+		x ^= x << 17;
+		for (unsigned d = 1; d < digits && d < 20; d++)
+			pow *= 10;
+		memset(&r, 0, sizeof(r));
+		/* about `digits` digits, with their 9s and 10^k edges */
+		r.bytes = it % 3 == 0 ? pow : it % 3 == 1 ? pow - 1 : pow + x % (pow | 1);
+		if (digits == 20)
+			r.bytes = x | 1ULL << 63;
+		r.src_port = (uint32_t)r.bytes;
+		r.src_addr.len = 4;
+		r.src_addr.b[0] = (uint8_t)it;
+		r.src_addr.b[1] = (uint8_t)(it >> 8);
+		r.src_addr.b[2] = (uint8_t)x;
+		r.src_addr.b[3] = (uint8_t)(x >> 8);
+		n = encode_json(&r, line, ENCODE_MAX_LEN);
+		assert_true(n > 0);
+		line[n] = 0;
+		snprintf(want, sizeof(want), "%llu", (unsigned long long)r.bytes);
+		json_num((char *)line, "bytes", got, sizeof(got));
+		assert_string_equal(got, want);
+		snprintf(want, sizeof(want), "%u", r.src_port);
+		json_num((char *)line, "src_port", got, sizeof(got));
+		assert_string_equal(got, want);
+		snprintf(want, sizeof(want), "%u.%u.%u.%u", r.src_addr.b[0], r.src_addr.b[1],
+			 r.src_addr.b[2], r.src_addr.b[3]);
+		json_str((char *)line, "src_addr", got, sizeof(got));
+		assert_string_equal(got, want);
+	}
+}
+
 static void test_speed(void **state)
 {
 	static uint8_t buf[ENCODE_MAX_LEN];
@@ -345,6 +516,8 @@ int main(void)
 		cmocka_unit_test(test_ipv4_netflow), cmocka_unit_test(test_ipv6_sflow),
 		cmocka_unit_test(test_zero),	     cmocka_unit_test(test_edges),
 		cmocka_unit_test(test_more_renderings), cmocka_unit_test(test_sizes),
+		cmocka_unit_test(test_ipv6_text),
+		cmocka_unit_test(test_numbers_text),
 		cmocka_unit_test(test_speed),
 	};
 

@@ -27,7 +27,9 @@ enum out_format {
 int encode_format_parse(const char *s, enum out_format *fmt);
 
 /* Appends the encoding of rec at buf. Returns the number of bytes written,
- * or -ENOSPC when cap is too small (nothing useful is written then). */
+ * or -ENOSPC when cap is too small (nothing useful is written then). Bytes
+ * of buf past the returned length (within cap) may be overwritten: the
+ * encoders store whole words. */
 ssize_t encode_flow(enum out_format fmt, const struct flow_rec *rec,
 		    uint8_t *buf, size_t cap);
 

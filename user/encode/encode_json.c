@@ -14,8 +14,8 @@
  */
 #include "encode/encode.h"
 
+#include <endian.h>
 #include <errno.h>
-#include <stdbool.h>
 #include <string.h>
 
 /* Worst case of one line, with every field at its longest value and every
@@ -194,7 +194,19 @@ static const struct name layer_names[] = {
 	N("Geneve"),	  N("Teredo"),
 };
 
-static const char hex_digits[] = "0123456789abcdef";
+/* "00".."ff" as 16-bit words whose first byte in memory is the first
+ * digit (the words are stored with memcpy, so the table is built in the
+ * machine's byte order). */
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+#define HP(x) (uint16_t)(HC((x) >> 4) | HC((x) & 15) << 8)
+#else
+#define HP(x) (uint16_t)(HC((x) >> 4) << 8 | HC((x) & 15))
+#endif
+#define HC(n) ((n) < 10 ? '0' + (n) : 'a' - 10 + (n))
+#define HP4(x) HP(x), HP((x) + 1), HP((x) + 2), HP((x) + 3)
+#define HP16(x) HP4(x), HP4((x) + 4), HP4((x) + 8), HP4((x) + 12)
+#define HP64(x) HP16(x), HP16((x) + 16), HP16((x) + 32), HP16((x) + 48)
+static const uint16_t hex_pairs[256] = { HP64(0), HP64(64), HP64(128), HP64(192) };
 
 static const char digit_pairs[201] =
 	"00010203040506070809"
@@ -232,31 +244,50 @@ static char *put_pad9(char *p, uint32_t v)
 	return p + 9;
 }
 
-static inline unsigned digits32(uint32_t v)
+static inline char *put_pair(char *p, uint32_t v)
 {
-	if (v < 100000)
-		return v < 10 ? 1 : v < 100 ? 2 : v < 1000 ? 3 : v < 10000 ? 4 : 5;
-	return v < 1000000 ? 6 : v < 10000000 ? 7 : v < 100000000 ? 8 : v < 1000000000 ? 9 : 10;
+	memcpy(p, digit_pairs + 2 * v, 2);
+	return p + 2;
 }
 
-/* Decimal, written in place from the right two digits at a time (no
- * scratch copy: variable-length memcpy calls dominated the profile). */
+/* v < 100 without a leading zero. */
+static inline char *put_lead(char *p, uint32_t v)
+{
+	if (v < 10) {
+		*p = (char)('0' + v);
+		return p + 1;
+	}
+	return put_pair(p, v);
+}
+
+/* Decimal of v >= 10: the leading one or two digits, then pairs, the
+ * number of pairs picked by comparisons (no digit count, no loop). */
 static char *put_u32_slow(char *p, uint32_t v)
 {
-	char *e = p + digits32(v), *s = e;
-
-	while (v >= 100) {
-		uint32_t r = v % 100;
-
-		v /= 100;
-		s -= 2;
-		memcpy(s, digit_pairs + 2 * r, 2);
+	if (v < 100)
+		return put_pair(p, v);
+	if (v < 10000) {
+		p = put_lead(p, v / 100);
+		return put_pair(p, v % 100);
 	}
-	if (v >= 10)
-		memcpy(s - 2, digit_pairs + 2 * v, 2);
-	else
-		s[-1] = (char)('0' + v);
-	return e;
+	if (v < 1000000) {
+		p = put_lead(p, v / 10000);
+		v %= 10000;
+	} else {
+		if (v < 100000000) {
+			p = put_lead(p, v / 1000000);
+			v %= 1000000;
+		} else {
+			p = put_lead(p, v / 100000000);
+			v %= 100000000;
+			p = put_pair(p, v / 1000000);
+			v %= 1000000;
+		}
+		p = put_pair(p, v / 10000);
+		v %= 10000;
+	}
+	p = put_pair(p, v / 100);
+	return put_pair(p, v % 100);
 }
 
 /* Most 32-bit fields are zero or one digit: keep that inline. */
@@ -285,20 +316,21 @@ static char *put_u64(char *p, uint64_t v)
 	return put_pad9(p, (uint32_t)(v % 1000000000u));
 }
 
-static char *put_u8(char *p, unsigned v)
+/* 0..255 in decimal: the digits, padded to 4 bytes, and the count in the
+ * last byte, so an octet is one 4-byte store (the bytes past the returned
+ * end are scratch that the rest of the line overwrites). */
+#define D3(n) { (char)((n) >= 100 ? '0' + (n) / 100 : (n) >= 10 ? '0' + (n) / 10 : '0' + (n)), \
+		(char)((n) >= 100 ? '0' + (n) / 10 % 10 : (n) >= 10 ? '0' + (n) % 10 : 0), \
+		(char)((n) >= 100 ? '0' + (n) % 10 : 0), (char)((n) >= 100 ? 3 : (n) >= 10 ? 2 : 1) }
+#define D3_4(n) D3(n), D3((n) + 1), D3((n) + 2), D3((n) + 3)
+#define D3_16(n) D3_4(n), D3_4((n) + 4), D3_4((n) + 8), D3_4((n) + 12)
+#define D3_64(n) D3_16(n), D3_16((n) + 16), D3_16((n) + 32), D3_16((n) + 48)
+static const char dec_u8[256][4] = { D3_64(0), D3_64(64), D3_64(128), D3_64(192) };
+
+static inline char *put_u8(char *p, unsigned v)
 {
-	if (v >= 100) {
-		*p++ = (char)('0' + v / 100);
-		v %= 100;
-		memcpy(p, digit_pairs + 2 * v, 2);
-		return p + 2;
-	}
-	if (v >= 10) {
-		memcpy(p, digit_pairs + 2 * v, 2);
-		return p + 2;
-	}
-	*p++ = (char)('0' + v);
-	return p;
+	memcpy(p, dec_u8[v], 4);
+	return p + dec_u8[v][3];
 }
 
 static char *put_ip4(char *p, const uint8_t *b)
@@ -312,63 +344,107 @@ static char *put_ip4(char *p, const uint8_t *b)
 	return put_u8(p, b[3]);
 }
 
-/* Hex without leading zeros, as Go's netip. */
-static char *put_hex16(char *p, unsigned v)
+/* Hex without leading zeros, as Go's netip (v <= 0xffff). The four digits
+ * are made in one word and stored at once, less the leading zeros' bytes;
+ * the 4 - n bytes past the returned end are scratch that the rest of the
+ * line overwrites (an address is always followed by more of the line). */
+static inline char *put_hex16(char *p, uint32_t v)
 {
-	int shift = 12;
+	unsigned n = (35u - (unsigned)__builtin_clz(v | 1)) / 4u; /* 0: 1 digit */
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	uint32_t w = (uint32_t)hex_pairs[v >> 8] | (uint32_t)hex_pairs[v & 0xff] << 16;
 
-	while (shift > 0 && !((v >> shift) & 0xf))
-		shift -= 4;
-	for (; shift >= 0; shift -= 4)
-		*p++ = hex_digits[(v >> shift) & 0xf];
-	return p;
+	w >>= 8 * (4 - n); /* the leading digits are the low bytes */
+#else
+	uint32_t w = (uint32_t)hex_pairs[v >> 8] << 16 | hex_pairs[v & 0xff];
+
+	w <<= 8 * (4 - n);
+#endif
+	memcpy(p, &w, 4);
+	return p + n;
 }
 
-static bool is_4in6(const uint8_t *b)
+/* Bit i set when 16-bit group i (from the top) of x is zero. */
+static inline unsigned zero_groups(uint64_t x)
 {
-	static const uint8_t pfx[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
+	const uint64_t low15 = 0x7fff7fff7fff7fffULL;
+	uint64_t t = ~(((x & low15) + low15) | x) & ~low15;
 
-	return !memcmp(b, pfx, sizeof(pfx));
+	return (unsigned)(t >> 63 | (t >> 46 & 2) | (t >> 29 & 4) | (t >> 12 & 8));
 }
 
-/* RFC 5952 as netip.Addr.String: the longest run (>= 2, first on a tie)
- * of zero groups becomes "::". */
-static char *put_ip6(char *p, const uint8_t *b)
+static inline uint64_t load_be64(const uint8_t *b)
 {
-	unsigned g[8];
-	int zs = -1, ze = -1;
+	uint64_t v;
 
-	if (is_4in6(b)) {
+	memcpy(&v, b, 8);
+	return be64toh(v);
+}
+
+static inline uint32_t load_be32(const uint8_t *b)
+{
+	uint32_t v;
+
+	memcpy(&v, b, 4);
+	return be32toh(v);
+}
+
+static char *put_ip4_word(char *p, uint32_t a)
+{
+	p = put_u8(p, a >> 24);
+	*p++ = '.';
+	p = put_u8(p, (a >> 16) & 0xff);
+	*p++ = '.';
+	p = put_u8(p, (a >> 8) & 0xff);
+	*p++ = '.';
+	return put_u8(p, a & 0xff);
+}
+
+/* RFC 5952 as netip.Addr.String, of the address hi:lo (host order): the
+ * longest run (>= 2, first on a tie) of zero groups becomes "::"; an
+ * IPv4-mapped address is "::ffff:a.b.c.d". The zero groups are a bit mask
+ * made without a loop; its runs are found a run at a time. */
+static char *put_ip6_words(char *p, uint64_t hi, uint64_t lo)
+{
+	unsigned zero = zero_groups(hi) | zero_groups(lo) << 4;
+	unsigned zs = 8, ze = 8, best = 1;
+
+	if (!hi && lo >> 32 == 0xffff) {
 		LIT(p, "::ffff:");
-		return put_ip4(p, b + 12);
+		return put_ip4_word(p, (uint32_t)lo);
 	}
-	for (int i = 0; i < 8; i++)
-		g[i] = (unsigned)b[2 * i] << 8 | b[2 * i + 1];
-	for (int i = 0; i < 8; i++) {
-		int j = i;
+	for (unsigned m = zero; m;) {
+		unsigned s = (unsigned)__builtin_ctz(m);
+		unsigned len = (unsigned)__builtin_ctz(~(m >> s));
 
-		while (j < 8 && !g[j])
-			j++;
-		if (j - i >= 2 && j - i > ze - zs) {
-			zs = i;
-			ze = j;
+		if (len > best) {
+			best = len;
+			zs = s;
+			ze = s + len;
 		}
-		if (j > i)
-			i = j - 1;
+		m &= ~(((1u << len) - 1) << s);
 	}
-	for (int i = 0; i < 8; i++) {
+	for (unsigned i = 0; i < 8; i++) {
+		uint64_t w = i < 4 ? hi : lo;
+
 		if (i == zs) {
 			*p++ = ':';
 			*p++ = ':';
 			i = ze;
 			if (i >= 8)
 				break;
+			w = i < 4 ? hi : lo;
 		} else if (i > 0) {
 			*p++ = ':';
 		}
-		p = put_hex16(p, g[i]);
+		p = put_hex16(p, (uint32_t)(w >> (48 - 16 * (i & 3))) & 0xffff);
 	}
 	return p;
+}
+
+static char *put_ip6(char *p, const uint8_t *b)
+{
+	return put_ip6_words(p, load_be64(b), load_be64(b + 8));
 }
 
 /* An address as a quoted string; "" for an absent or malformed one. */
@@ -383,22 +459,27 @@ static char *put_addr_q(char *p, const uint8_t *b, unsigned len)
 	return p;
 }
 
+/* The prefix of a's first bits bits, masked, as Go's netip.Prefix. */
 static char *put_prefix_q(char *p, const struct flow_addr *a, uint32_t bits)
 {
-	uint8_t m[16];
 	unsigned nbytes = a->len;
 
 	if ((nbytes != 4 && nbytes != 16) || bits > nbytes * 8u) {
 		LIT(p, "\"invalid Prefix\"");
 		return p;
 	}
-	for (unsigned i = 0; i < nbytes; i++) {
-		unsigned keep = bits > i * 8 ? bits - i * 8 : 0;
-
-		m[i] = keep >= 8 ? a->b[i] : (uint8_t)(a->b[i] & (0xff00u >> keep));
-	}
 	*p++ = '"';
-	p = nbytes == 4 ? put_ip4(p, m) : put_ip6(p, m);
+	if (nbytes == 4) {
+		uint32_t mask = bits ? ~0u << (32 - bits) : 0;
+
+		p = put_ip4_word(p, load_be32(a->b) & mask);
+	} else {
+		uint64_t mhi = bits >= 64 ? ~0ULL : bits ? ~0ULL << (64 - bits) : 0;
+		uint64_t mlo = bits <= 64 ? 0 : ~0ULL << (128 - bits);
+
+		p = put_ip6_words(p, load_be64(a->b) & mhi,
+				  load_be64(a->b + 8) & mlo);
+	}
 	*p++ = '/';
 	p = put_u32(p, bits);
 	*p++ = '"';
@@ -409,14 +490,11 @@ static char *put_mac_q(char *p, uint64_t mac)
 {
 	*p++ = '"';
 	for (int i = 5; i >= 0; i--) {
-		unsigned o = (unsigned)(mac >> (8 * i)) & 0xff;
-
-		*p++ = hex_digits[o >> 4];
-		*p++ = hex_digits[o & 0xf];
-		if (i)
-			*p++ = ':';
+		memcpy(p, &hex_pairs[(mac >> (8 * i)) & 0xff], 2);
+		p[2] = ':';
+		p += 3;
 	}
-	*p++ = '"';
+	p[-1] = '"';
 	return p;
 }
 

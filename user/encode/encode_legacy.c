@@ -5,9 +5,10 @@
  * (proto/flow_legacy.proto, GoFlow v3 numbering, package flowprotob), so
  * flow-pipeline's inserter and ClickHouse tables read our output unchanged.
  * Times become Unix seconds; fields that schema lacks are dropped. Like
- * encode_pb, the message is filled on the stack pointing into the record
- * and packed once by protobuf-c's generated packer (nothing allocated).
- * Also the schema name parser and the schema-aware dispatch.
+ * encode_pb, the body is straight-line C generated from the proto
+ * (flow_legacy.pb-enc.c), byte for byte what protobuf-c's packer writes
+ * (encode_pbc_legacy). Also the schema name parser and the schema-aware
+ * dispatch.
  */
 #include "encode/encode.h"
 
@@ -15,16 +16,12 @@
 #include <string.h>
 
 #include "encode/pb_frame.h"
-#include "flow_legacy.pb-c.h"
+#include "flow_legacy.pb-enc.h"
 
-/* The light message has 27 scalars (at most 11 bytes each with the key) and
- * three 16-byte addresses: well under 512 bytes. */
-#define LEGACY_WORST 512
-_Static_assert(LEGACY_WORST <= PB_FRAME_BODY_MAX, "legacy body must fit pb_frame");
-_Static_assert(LEGACY_WORST + PB_FRAME_PREFIX_MAX <= ENCODE_MAX_LEN,
+_Static_assert(ENCODE_PBGEN_LEGACY_WORST <= PB_FRAME_BODY_MAX,
+	       "legacy body must fit pb_frame");
+_Static_assert(ENCODE_PBGEN_LEGACY_WORST + PB_FRAME_PREFIX_MAX <= ENCODE_MAX_LEN,
 	       "legacy pb must fit ENCODE_MAX_LEN");
-
-#define NS_PER_S 1000000000ULL
 
 int encode_schema_parse(const char *s, enum out_schema *schema)
 {
@@ -50,48 +47,13 @@ ssize_t encode_flow_schema(enum out_format fmt, enum out_schema schema,
 	return encode_flow(fmt, rec, buf, cap);
 }
 
-static inline void bin(ProtobufCBinaryData *d, const struct flow_addr *a)
+static uint8_t *legacy_body(const void *rec, uint8_t *p)
 {
-	/* Only 4 and 16 are valid lengths; anything else is left absent. */
-	d->len = (a->len == 4 || a->len == 16) ? a->len : 0;
-	d->data = (uint8_t *)a->b;
+	return encode_pbgen_legacy_body(rec, p);
 }
 
 ssize_t encode_pb_legacy(const struct flow_rec *rec, uint8_t *buf, size_t cap)
 {
-	static const Flowprotob__FlowMessage init =
-		FLOWPROTOB__FLOW_MESSAGE__INIT;
-	Flowprotob__FlowMessage m = init;
-
-	/* Types outside the enum are unknown to flow-pipeline too. */
-	m.type = rec->type <= FLOW_TYPE_IPFIX ?
-			 (Flowprotob__FlowMessage__FlowType)rec->type :
-			 FLOWPROTOB__FLOW_MESSAGE__FLOW_TYPE__FLOWUNKNOWN;
-	m.timereceived = rec->time_received_ns / NS_PER_S;
-	m.sequencenum = rec->sequence_num;
-	m.samplingrate = rec->sampling_rate;
-	bin(&m.sampleraddress, &rec->sampler_address);
-	m.timeflowstart = rec->time_flow_start_ns / NS_PER_S;
-	m.timeflowend = rec->time_flow_end_ns / NS_PER_S;
-	m.bytes = rec->bytes;
-	m.packets = rec->packets;
-	bin(&m.srcaddr, &rec->src_addr);
-	bin(&m.dstaddr, &rec->dst_addr);
-	m.etype = rec->etype;
-	m.proto = rec->proto;
-	m.srcport = rec->src_port;
-	m.dstport = rec->dst_port;
-	m.inif = rec->in_if;
-	m.outif = rec->out_if;
-	m.iptos = rec->ip_tos;
-	m.forwardingstatus = rec->forwarding_status;
-	m.ipttl = rec->ip_ttl;
-	m.tcpflags = rec->tcp_flags;
-	m.icmptype = rec->icmp_type;
-	m.icmpcode = rec->icmp_code;
-	m.ipv6flowlabel = rec->ipv6_flow_label;
-	m.srcas = rec->src_as;
-	m.dstas = rec->dst_as;
-
-	return pb_frame_write(&m.base, LEGACY_WORST, buf, cap);
+	return pb_frame_write(legacy_body, rec, ENCODE_PBGEN_LEGACY_WORST, buf,
+			      cap);
 }
