@@ -146,15 +146,26 @@ bench: deps all ## benchmarks: decode speed, whole process vs GoFlow2, memory
 
 bench-bins: $(BENCH_BINS)
 
-install: all ## install binaries, the XDP object, proto and SQL under DESTDIR/PREFIX
+MAN_PAGES := $(wildcard docs/man/*.[18])
+UNITS := $(wildcard packaging/systemd/*.service)
+EXAMPLES := $(wildcard packaging/default/*)
+
+install: all ## install binaries, the XDP object, proto, SQL, man pages, systemd units and examples under DESTDIR/PREFIX
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/xdpflow \
 		$(DESTDIR)$(PREFIX)/share/xdpflow/proto $(DESTDIR)$(PREFIX)/share/xdpflow/sql/postgres \
-		$(DESTDIR)$(PREFIX)/share/xdpflow/sql/clickhouse
+		$(DESTDIR)$(PREFIX)/share/xdpflow/sql/clickhouse $(DESTDIR)$(PREFIX)/share/man/man1 \
+		$(DESTDIR)$(PREFIX)/share/man/man8 $(DESTDIR)$(PREFIX)/lib/systemd/system \
+		$(DESTDIR)$(PREFIX)/lib/sysusers.d $(DESTDIR)$(PREFIX)/share/doc/xdpflow/examples
 	install -m 755 $(BINS) $(DESTDIR)$(PREFIX)/bin/
 	install -m 644 $(BPF_OBJS) $(DESTDIR)$(PREFIX)/lib/xdpflow/
 	install -m 644 $(PROTOS) $(DESTDIR)$(PREFIX)/share/xdpflow/proto/
 	install -m 644 $(wildcard sql/postgres/*.sql) $(DESTDIR)$(PREFIX)/share/xdpflow/sql/postgres/
 	install -m 644 $(wildcard sql/clickhouse/*.sql) $(DESTDIR)$(PREFIX)/share/xdpflow/sql/clickhouse/
+	install -m 644 $(filter %.1,$(MAN_PAGES)) $(DESTDIR)$(PREFIX)/share/man/man1/
+	install -m 644 $(filter %.8,$(MAN_PAGES)) $(DESTDIR)$(PREFIX)/share/man/man8/
+	install -m 644 $(UNITS) $(DESTDIR)$(PREFIX)/lib/systemd/system/
+	install -m 644 packaging/sysusers/xdpflow.conf $(DESTDIR)$(PREFIX)/lib/sysusers.d/
+	install -m 644 $(EXAMPLES) $(DESTDIR)$(PREFIX)/share/doc/xdpflow/examples/
 
 format: ## reformat C sources with clang-format
 	clang-format -i $(LIB_SRCS) $(CMD_SRCS) $(wildcard user/*/*.h) $(UNIT_SRCS) $(FUZZ_SRCS)

@@ -1,5 +1,6 @@
 # SPDX-License-Identifier: Apache-2.0
-"""`make install` honours DESTDIR and PREFIX, and what it installs works on
+"""`make install` honours DESTDIR and PREFIX (man pages, systemd units and
+example configurations included), and what it installs works on
 its own: the installed xdpflowd finds its XDP object (PREFIX/lib/xdpflow),
 attaches over a veth in a namespace, survives its stderr pipe being closed
 (SIGPIPE must not kill it with XDP left attached), and detaches and unpins
@@ -21,6 +22,14 @@ INSTALLED = [
     "usr/share/xdpflow/proto/flow_legacy.proto",
     "usr/share/xdpflow/sql/clickhouse/flows.sql",
     "usr/share/xdpflow/sql/postgres/001_flows.sql",
+    "usr/share/man/man8/xdpflowd.8", "usr/share/man/man8/xdpflow-insert.8",
+    "usr/share/man/man1/xdpflow-mock.1",
+    "usr/lib/systemd/system/xdpflowd.service",
+    "usr/lib/systemd/system/xdpflowd@.service",
+    "usr/lib/systemd/system/xdpflow-insert.service",
+    "usr/lib/sysusers.d/xdpflow.conf",
+    "usr/share/doc/xdpflow/examples/xdpflowd",
+    "usr/share/doc/xdpflow/examples/xdpflow-insert",
 ]
 
 
