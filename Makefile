@@ -167,6 +167,28 @@ install: all ## install binaries, the XDP object, proto, SQL, man pages, systemd
 	install -m 644 packaging/sysusers/xdpflow.conf $(DESTDIR)$(PREFIX)/lib/sysusers.d/
 	install -m 644 $(EXAMPLES) $(DESTDIR)$(PREFIX)/share/doc/xdpflow/examples/
 
+# Debian packages, built by dpkg-buildpackage on a copy of the tree (the
+# files git knows, edits included) in $(O)/deb/src, so that the .deb,
+# .buildinfo and .changes files land in $(O)/deb, not beside the checkout.
+# The packaging metadata lives in packaging/debian. Rebuilt only when a
+# source file changed; always a plain (non-sanitizer) build; the copy is
+# removed afterwards (build.log stays).
+DEB_DIR := $(O)/deb
+DEB_SRCS := $(filter-out .venv,$(wildcard $(shell git ls-files -co --exclude-standard 2>/dev/null)))
+
+.PHONY: deb
+deb: $(DEB_DIR)/deb.stamp ## Debian packages xdpflow and xdpflow-insert into $(O)/deb (dpkg-buildpackage)
+
+$(DEB_DIR)/deb.stamp: $(DEB_SRCS)
+	$(call msg,DEB,$(DEB_DIR))
+	$(Q)rm -rf $(DEB_DIR) && mkdir -p $(DEB_DIR)/src
+	$(Q)git ls-files -co --exclude-standard -z | grep -zv '^\.venv$$' | tar --null -T - -cf - | tar -xf - -C $(DEB_DIR)/src
+	$(Q)cp -rL packaging/debian $(DEB_DIR)/src/debian
+	$(Q)cd $(DEB_DIR)/src && env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL \
+		dpkg-buildpackage -b -us -uc > ../build.log 2>&1 || { tail -40 ../build.log; rm -rf ../src; exit 1; }
+	$(Q)rm -rf $(DEB_DIR)/src # its build/ would be read for *.d files
+	$(Q)touch $@
+
 format: ## reformat C sources with clang-format
 	clang-format -i $(LIB_SRCS) $(CMD_SRCS) $(wildcard user/*/*.h) $(UNIT_SRCS) $(FUZZ_SRCS)
 
@@ -190,4 +212,4 @@ demo: ## live pipeline for DEMO_SECONDS (60): exporters in a netns -> xdpflowd (
 demo-mock: ## the same with xdpflow-mock in place of the exporters and xdpflowd
 	$(Q)O=$(O) scripts/demo.sh mock
 
--include $(shell find $(O) -name '*.d' 2>/dev/null)
+-include $(shell find $(O) -name '*.d' -type f 2>/dev/null)
