@@ -15,6 +15,7 @@ PKGS=(
 	softflowd pmacct tshark nfdump tcpreplay netsniff-ng iproute2 iputils-ping
 	python3-venv postgresql docker-compose linux-perf valgrind hyperfine
 	libpq-dev maven openjdk-17-jre-headless kcat
+	debhelper lintian mandoc
 )
 
 missing=()
