@@ -12,8 +12,8 @@ import time
 
 import pytest
 
+import installed
 import netns
-import xflow
 
 INSTALLED = [
     "usr/bin/xdpflowd", "usr/bin/xdpflow-mock", "usr/bin/xdpflow-insert",
@@ -36,14 +36,7 @@ INSTALLED = [
 @pytest.fixture(scope="module")
 def destdir(tmp_path_factory):
     d = tmp_path_factory.mktemp("destdir")
-    build = xflow.build_dir()
-    args = ["make", "-s", "--no-print-directory", f"O={build}", "install",
-            f"DESTDIR={d}", "PREFIX=/usr"]
-    if xflow.is_asan_build():
-        args.append("SAN=1")
-    r = subprocess.run(args, cwd=xflow.REPO, capture_output=True, text=True,
-                       timeout=600)
-    assert r.returncode == 0, r.stdout + r.stderr
+    installed.make_install(d)
     return d
 
 
