@@ -2,7 +2,8 @@
 """The Debian packages: `make deb` builds xdpflow and xdpflow-insert (once
 per session, under the build directory), lintian reports no error (its
 warnings and notes are printed and kept in deb/lintian.txt), each package
-holds what it should, and what they install works: extracted into a
+holds what it should (the service user comes from its sysusers.d entry),
+and what they install works: extracted into a
 scratch root (dpkg -x), the units verify, and the packaged xdpflowd, run as
 its unit runs it (an unprivileged user with the unit's capabilities), finds
 its XDP object in /usr/lib/xdpflow, attaches over a veth pair in a network
@@ -124,6 +125,26 @@ def test_package_contents(debs, package):
     # only if the operator had enabled it; --no-start: nothing started).
     assert "deb-systemd-helper debian-installed" in postinst, postinst
     assert "deb-systemd-invoke" not in postinst, postinst
+
+
+@pytest.mark.parametrize("package", sorted(PACKAGES))
+def test_sysusers_creates_the_service_user(debs, package, tmp_path):
+    """What the postinst runs (systemd-sysusers on the package's entry),
+    into an empty root: a system user and group xdpflow, no login."""
+    subprocess.run(["dpkg-deb", "-x", str(debs[package]), str(tmp_path)],
+                   check=True, capture_output=True, timeout=120)
+    (tmp_path / "etc").mkdir(exist_ok=True)
+    r = subprocess.run(["systemd-sysusers", f"--root={tmp_path}",
+                        f"{package}.conf"], capture_output=True, text=True,
+                       timeout=60)
+    assert r.returncode == 0, r.stderr
+    users = {ln.split(":")[0]: ln.split(":")
+             for ln in (tmp_path / "etc/passwd").read_text().splitlines()}
+    assert "xdpflow" in users, users
+    _, _, uid, gid, _, _, shell = users["xdpflow"]
+    assert 0 < int(uid) < 1000 and shell.endswith("nologin"), users
+    groups = (tmp_path / "etc/group").read_text()
+    assert f"xdpflow:x:{gid}:" in groups, groups
 
 
 def test_lintian_no_errors(debs):
