@@ -174,10 +174,12 @@ install: all ## install binaries, the XDP object, proto, SQL, man pages, systemd
 # source file changed; always a plain (non-sanitizer) build; the copy is
 # removed afterwards (build.log stays).
 DEB_DIR := $(O)/deb
-DEB_SRCS := $(filter-out .venv,$(wildcard $(shell git ls-files -co --exclude-standard 2>/dev/null)))
+ifneq ($(filter deb,$(MAKECMDGOALS)),)
+DEB_SRCS := $(filter-out .venv,$(wildcard $(shell git ls-files -co --exclude-standard)))
+endif
 
 .PHONY: deb
-deb: $(DEB_DIR)/deb.stamp ## Debian packages xdpflow and xdpflow-insert into $(O)/deb (dpkg-buildpackage)
+deb: $(DEB_DIR)/deb.stamp ## Debian packages xdpflow and xdpflow-insert into build/deb (dpkg-buildpackage)
 
 $(DEB_DIR)/deb.stamp: $(DEB_SRCS)
 	$(call msg,DEB,$(DEB_DIR))
