@@ -147,6 +147,7 @@ bench: deps all ## benchmarks: decode speed, whole process vs GoFlow2, memory
 bench-bins: $(BENCH_BINS)
 
 MAN_PAGES := $(wildcard docs/man/*.[18])
+# The units run PREFIX/bin's programs.
 UNITS := $(wildcard packaging/systemd/*.service)
 EXAMPLES := $(wildcard packaging/default/*)
 
@@ -163,7 +164,10 @@ install: all ## install binaries, the XDP object, proto, SQL, man pages, systemd
 	install -m 644 $(wildcard sql/clickhouse/*.sql) $(DESTDIR)$(PREFIX)/share/xdpflow/sql/clickhouse/
 	install -m 644 $(filter %.1,$(MAN_PAGES)) $(DESTDIR)$(PREFIX)/share/man/man1/
 	install -m 644 $(filter %.8,$(MAN_PAGES)) $(DESTDIR)$(PREFIX)/share/man/man8/
-	install -m 644 $(UNITS) $(DESTDIR)$(PREFIX)/lib/systemd/system/
+	for u in $(UNITS); do \
+		sed 's|/usr/bin/xdpflow|$(PREFIX)/bin/xdpflow|g' $$u > $(DESTDIR)$(PREFIX)/lib/systemd/system/$${u##*/} && \
+		chmod 644 $(DESTDIR)$(PREFIX)/lib/systemd/system/$${u##*/} || exit 1; \
+	done
 	install -m 644 packaging/sysusers/xdpflow.conf $(DESTDIR)$(PREFIX)/lib/sysusers.d/
 	install -m 644 $(EXAMPLES) $(DESTDIR)$(PREFIX)/share/doc/xdpflow/examples/
 

@@ -21,10 +21,10 @@ OK_EXPOSURE = 5.0
 NOBODY = 65534
 
 
-def make_install(dest: Path) -> None:
-    """`make install DESTDIR=dest PREFIX=/usr` of the build under test."""
+def make_install(dest: Path, prefix: str = "/usr") -> None:
+    """`make install DESTDIR=dest PREFIX=prefix` of the build under test."""
     args = ["make", "-s", "--no-print-directory", f"O={xflow.build_dir()}",
-            "install", f"DESTDIR={dest}", "PREFIX=/usr"]
+            "install", f"DESTDIR={dest}", f"PREFIX={prefix}"]
     if xflow.is_asan_build():
         args.append("SAN=1")
     r = subprocess.run(args, cwd=xflow.REPO, capture_output=True, text=True,

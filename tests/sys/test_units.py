@@ -37,6 +37,15 @@ def test_units_verify(root, tmp_path):
         f"systemd-analyze verify: {r.returncode}\n{r.stdout}{r.stderr}"
 
 
+def test_units_run_prefix_programs(tmp_path):
+    installed.make_install(tmp_path, "/usr/local")
+    for unit in installed.UNITS:
+        u = tmp_path / "usr/local/lib/systemd/system" / unit
+        prog = installed.setting(u, "ExecStart")[0]
+        assert prog.startswith("/usr/local/bin/xdpflow"), f"{unit}: {prog}"
+        assert (tmp_path / prog.lstrip("/")).is_file(), f"{unit}: {prog}"
+
+
 @pytest.mark.parametrize("unit", installed.UNITS)
 def test_unit_security_ok(root, unit):
     exposure, level, text = installed.security(installed.unit_dir(root) / unit)
