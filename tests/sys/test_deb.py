@@ -11,6 +11,7 @@ namespace, delivers the flows sent to it through AF_XDP and detaches at
 SIGTERM. The packages are a plain build whatever the build under test: the
 ASan+UBSan run uses (and if need be makes) the plain tree's packages."""
 
+import fcntl
 import shutil
 import signal
 import subprocess
@@ -62,9 +63,14 @@ def debs():
     """{package: path of its .deb} from `make deb` (a no-op when the
     packages are newer than every source file)."""
     build = deb_build_dir()
-    r = subprocess.run(["make", "-s", "--no-print-directory", f"O={build}",
-                        "deb"], cwd=xflow.REPO, capture_output=True,
-                       text=True, timeout=1800)
+    build.mkdir(parents=True, exist_ok=True)
+    # The plain and the ASan+UBSan sessions share these packages: one
+    # `make deb` at a time.
+    with open(build / ".deb.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        r = subprocess.run(["make", "-s", "--no-print-directory",
+                            f"O={build}", "deb"], cwd=xflow.REPO,
+                           capture_output=True, text=True, timeout=1800)
     assert r.returncode == 0, r.stdout + r.stderr
     out = {}
     for p in PACKAGES:
