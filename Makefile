@@ -189,15 +189,54 @@ bench: deps ## benchmarks: decode speed, whole process vs GoFlow2, memory
 
 bench-bins: $(BENCH_BINS) ## build the benchmark binaries, without running them
 
-install: all ## install binaries, the XDP object, proto and SQL under DESTDIR/PREFIX
+MAN_PAGES := $(wildcard docs/man/*.[18])
+# The units run PREFIX/bin's programs.
+UNITS := $(wildcard packaging/systemd/*.service)
+EXAMPLES := $(wildcard packaging/default/*)
+
+install: all ## install binaries, the XDP object, proto, SQL, man pages, systemd units and examples under DESTDIR/PREFIX
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/xdpflow \
 		$(DESTDIR)$(PREFIX)/share/xdpflow/proto $(DESTDIR)$(PREFIX)/share/xdpflow/sql/postgres \
-		$(DESTDIR)$(PREFIX)/share/xdpflow/sql/clickhouse
+		$(DESTDIR)$(PREFIX)/share/xdpflow/sql/clickhouse $(DESTDIR)$(PREFIX)/share/man/man1 \
+		$(DESTDIR)$(PREFIX)/share/man/man8 $(DESTDIR)$(PREFIX)/lib/systemd/system \
+		$(DESTDIR)$(PREFIX)/lib/sysusers.d $(DESTDIR)$(PREFIX)/share/doc/xdpflow/examples
 	install -m 755 $(BINS) $(DESTDIR)$(PREFIX)/bin/
 	install -m 644 $(BPF_OBJS) $(DESTDIR)$(PREFIX)/lib/xdpflow/
 	install -m 644 $(PROTOS) $(DESTDIR)$(PREFIX)/share/xdpflow/proto/
 	install -m 644 $(wildcard sql/postgres/*.sql) $(DESTDIR)$(PREFIX)/share/xdpflow/sql/postgres/
 	install -m 644 $(wildcard sql/clickhouse/*.sql) $(DESTDIR)$(PREFIX)/share/xdpflow/sql/clickhouse/
+	install -m 644 $(filter %.1,$(MAN_PAGES)) $(DESTDIR)$(PREFIX)/share/man/man1/
+	install -m 644 $(filter %.8,$(MAN_PAGES)) $(DESTDIR)$(PREFIX)/share/man/man8/
+	for u in $(UNITS); do \
+		sed 's|/usr/bin/xdpflow|$(PREFIX)/bin/xdpflow|g' $$u > $(DESTDIR)$(PREFIX)/lib/systemd/system/$${u##*/} && \
+		chmod 644 $(DESTDIR)$(PREFIX)/lib/systemd/system/$${u##*/} || exit 1; \
+	done
+	install -m 644 packaging/sysusers/xdpflow.conf $(DESTDIR)$(PREFIX)/lib/sysusers.d/
+	install -m 644 $(EXAMPLES) $(DESTDIR)$(PREFIX)/share/doc/xdpflow/examples/
+
+# Debian packages, built by dpkg-buildpackage on a copy of the tree (the
+# files git knows, edits included) in $(O)/deb/src, so that the .deb,
+# .buildinfo and .changes files land in $(O)/deb, not beside the checkout.
+# The packaging metadata lives in packaging/debian. Rebuilt only when a
+# source file changed; always a plain (non-sanitizer) build; the copy is
+# removed afterwards (build.log stays).
+DEB_DIR := $(O)/deb
+ifneq ($(filter deb,$(MAKECMDGOALS)),)
+DEB_SRCS := $(filter-out .venv,$(wildcard $(shell git ls-files -co --exclude-standard)))
+endif
+
+.PHONY: deb
+deb: $(DEB_DIR)/deb.stamp ## Debian packages xdpflow and xdpflow-insert into build/deb (dpkg-buildpackage)
+
+$(DEB_DIR)/deb.stamp: $(DEB_SRCS)
+	$(call msg,DEB,$(DEB_DIR))
+	$(Q)rm -rf $(DEB_DIR) && mkdir -p $(DEB_DIR)/src
+	$(Q)git ls-files -co --exclude-standard -z | grep -zv '^\.venv$$' | tar --null -T - -cf - | tar -xf - -C $(DEB_DIR)/src
+	$(Q)cp -rL packaging/debian $(DEB_DIR)/src/debian
+	$(Q)cd $(DEB_DIR)/src && env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL \
+		dpkg-buildpackage -b -us -uc > ../build.log 2>&1 || { tail -40 ../build.log; rm -rf ../src; exit 1; }
+	$(Q)rm -rf $(DEB_DIR)/src # its build/ would be read for *.d files
+	$(Q)touch $@
 
 # Every C file we write (not vmlinux/ nor generated code), formatted by
 # .clang-format with Debian 12's clang-format (14): other versions format

@@ -41,6 +41,7 @@ PKGS=(
 	softflowd pmacct tshark nfdump tcpreplay netsniff-ng iproute2 iputils-ping
 	python3-venv postgresql postgresql-client docker-compose linux-perf valgrind hyperfine
 	libpq-dev maven openjdk-17-jre-headless kcat curl
+	debhelper lintian mandoc
 )
 for t in "${TOOLS[@]}"; do
 	p=${t#*=}

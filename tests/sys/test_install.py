@@ -1,5 +1,6 @@
 # SPDX-License-Identifier: Apache-2.0
-"""`make install` honours DESTDIR and PREFIX, and what it installs works on
+"""`make install` honours DESTDIR and PREFIX (man pages, systemd units and
+example configurations included), and what it installs works on
 its own: the installed xdpflowd finds its XDP object (PREFIX/lib/xdpflow),
 attaches over a veth in a namespace, survives its stderr pipe being closed
 (SIGPIPE must not kill it with XDP left attached), and detaches and unpins
@@ -11,8 +12,8 @@ import time
 
 import pytest
 
+import installed
 import netns
-import xflow
 
 INSTALLED = [
     "usr/bin/xdpflowd", "usr/bin/xdpflow-mock", "usr/bin/xdpflow-insert",
@@ -21,20 +22,21 @@ INSTALLED = [
     "usr/share/xdpflow/proto/flow_legacy.proto",
     "usr/share/xdpflow/sql/clickhouse/flows.sql",
     "usr/share/xdpflow/sql/postgres/001_flows.sql",
+    "usr/share/man/man8/xdpflowd.8", "usr/share/man/man8/xdpflow-insert.8",
+    "usr/share/man/man1/xdpflow-mock.1",
+    "usr/lib/systemd/system/xdpflowd.service",
+    "usr/lib/systemd/system/xdpflowd@.service",
+    "usr/lib/systemd/system/xdpflow-insert.service",
+    "usr/lib/sysusers.d/xdpflow.conf",
+    "usr/share/doc/xdpflow/examples/xdpflowd",
+    "usr/share/doc/xdpflow/examples/xdpflow-insert",
 ]
 
 
 @pytest.fixture(scope="module")
 def destdir(tmp_path_factory):
     d = tmp_path_factory.mktemp("destdir")
-    build = xflow.build_dir()
-    args = ["make", "-s", "--no-print-directory", f"O={build}", "install",
-            f"DESTDIR={d}", "PREFIX=/usr"]
-    if xflow.is_asan_build():
-        args.append("SAN=1")
-    r = subprocess.run(args, cwd=xflow.REPO, capture_output=True, text=True,
-                       timeout=600)
-    assert r.returncode == 0, r.stdout + r.stderr
+    installed.make_install(d)
     return d
 
 
