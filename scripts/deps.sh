@@ -26,6 +26,8 @@ TOOLS=(
 	tshark=tshark dumpcap=wireshark-common ping=iputils-ping
 	ip=iproute2 ss=iproute2 taskset=util-linux setsid=util-linux runuser=util-linux
 	which=debianutils docker-compose=docker-compose perf=linux-perf
+	setpriv=util-linux systemd-analyze=systemd systemd-sysusers=systemd
+	dpkg-buildpackage=dpkg-dev lintian=lintian mandoc=mandoc
 	go=- goflow2=-
 )
 if [ "${1:-}" = --tools ]; then
