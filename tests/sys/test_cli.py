@@ -51,8 +51,9 @@ def long_options_in_source() -> set:
     """Long option names declared by the daemon's option tables (its own,
     the output options and the rows every program shares)."""
     names = set()
-    files = list((xflow.REPO / "user" / "daemon").glob("*.c")) + \
+    files = list((xflow.REPO / "user" / "daemon").rglob("*.c")) + \
         [xflow.REPO / "user" / "cmd" / "xdpflowd.c",
+         xflow.REPO / "user" / "publish" / "publish_opts.c",  # -o, --kafka-*
          xflow.REPO / "user" / "common" / "cli.c"]  # --log-level, --help, --version
     pat = re.compile(r'\{\s*"([a-z][a-z0-9-]+)"\s*,\s*'
                      r"(?:'.'|0|no_argument|required_argument|"

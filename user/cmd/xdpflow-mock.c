@@ -22,7 +22,7 @@
 
 #include "common/log.h"
 #include "daemon/options.h" /* XDPFLOW_VERSION */
-#include "daemon/output_opts.h"
+#include "publish/publish_opts.h"
 #include "encode/encode.h"
 #include "mock/mock_gen.h"
 #include "mock/mock_opts.h"
@@ -176,7 +176,7 @@ int main(int argc, char **argv)
 		o->gen.seed = clock_ns(CLOCK_REALTIME) ^
 			      ((uint64_t)getpid() << 32);
 
-	output_opts_publish_config(&o->out, &pcfg);
+	publish_opts_config(&o->out, &pcfg);
 	r.pub = publisher_open(&pcfg, err, sizeof(err));
 	if (!r.pub) {
 		pr_err("%s", err);

@@ -245,7 +245,7 @@ int main(int argc, char **argv)
 		goto out_fds;
 	}
 
-	output_opts_publish_config(&o->out, &pcfg);
+	publish_opts_config(&o->out, &pcfg);
 	pub = publisher_open(&pcfg, err, sizeof(err));
 	if (!pub) {
 		pr_err("%s", err);

@@ -3,7 +3,7 @@
  * xdpflowd's option table and its own setters. Everything derived from the
  * table (defaults, each parsed by the option's own setter so the table is
  * the one source of truth; getopt_long's arrays; error messages; --help)
- * comes from common/cli.h, with the output rows of output_opts.h.
+ * comes from common/cli.h, with the output rows of publish_opts.h.
  */
 #include "daemon/options.h"
 
@@ -196,21 +196,27 @@ static const struct cli_opt opts[] = {
 
 #define N_OPTS (sizeof(opts) / sizeof(opts[0]))
 
-/* Zeroes o, binds its tables into t and applies every default. */
-static void init(struct options *o, struct cli_table t[3])
+/* Zeroes o, binds its tables into t and applies every default. Returns 0,
+ * or -EINVAL with the default that did not parse in err (a table bug). */
+static int init(struct options *o, struct cli_table t[3], char *err,
+		size_t errlen)
 {
+	int rc;
+
 	memset(o, 0, sizeof(*o));
 	allow_list_init(&o->allow);
-	output_opts_bind(t, opts, N_OPTS, o, &o->log_level, &o->out,
-			 "xdpflow");
-	o->listen_given = false;
+	rc = publish_opts_bind(t, opts, N_OPTS, o, &o->log_level, &o->out, err,
+			       errlen);
+	o->listen_given = false; /* the default list is not a given -l */
+	return rc;
 }
 
-void options_defaults(struct options *o)
+int options_defaults(struct options *o)
 {
 	struct cli_table t[3];
+	char err[256];
 
-	init(o, t);
+	return init(o, t, err, sizeof(err));
 }
 
 int options_parse(struct options *o, int argc, char **argv, char *err,
@@ -218,7 +224,8 @@ int options_parse(struct options *o, int argc, char **argv, char *err,
 {
 	struct cli_table t[3];
 
-	init(o, t);
+	if (init(o, t, err, errlen))
+		return -EINVAL;
 	return cli_parse(t, 3, argc, argv, err, errlen);
 }
 
@@ -230,7 +237,7 @@ void options_usage(FILE *f, const char *prog)
 		"GoFlow2-compatible\nFlowMessages (JSON or protobuf) to a file "
 		"or Kafka.\n\n",
 		prog);
-	output_opts_usage(f, opts, N_OPTS,
+	publish_opts_usage(f, opts, N_OPTS,
 			  "Output (the same for xdpflow-mock):");
 	fprintf(f,
 		"\nSignals: SIGINT/SIGTERM stop (flush output, save templates, "

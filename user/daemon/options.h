@@ -3,7 +3,7 @@
  * xdpflowd's command line: one table of options (name, argument, default,
  * help, setter; common/cli.h rows) from which the defaults, the parser and
  * --help are all derived, next to the output options shared with
- * xdpflow-mock (output_opts.h). Parsing never exits: it returns what to do,
+ * xdpflow-mock (publish_opts.h). Parsing never exits: it returns what to do,
  * or -EINVAL with a one-line reason, and main turns that into an exit
  * status.
  */
@@ -19,7 +19,7 @@
 #include "common/log.h"
 #include "daemon/allow_list.h"
 #include "daemon/listen_uri.h"
-#include "daemon/output_opts.h"
+#include "publish/publish_opts.h"
 #include "encode/encode.h"
 #include "publish/publish.h"
 #include "xdp/xdp_load.h"
@@ -40,7 +40,7 @@ struct options {
 	size_t batch;
 	struct allow_list allow;
 	const char *pcap; /* NULL: live sockets */
-	struct output_opts out; /* -o, --format, --kafka-*, -X (output_opts.h) */
+	struct publish_opts out; /* -o, --format, --kafka-*, -X (publish_opts.h) */
 	const char *templates_file; /* NULL: templates are not kept */
 	unsigned long max_templates;
 	unsigned stats_interval; /* seconds, 0 = off */
@@ -66,8 +66,9 @@ enum options_action {
 	OPTIONS_VERSION = CLI_VERSION, /* print the version, exit 0 */
 };
 
-/* Fills o with every option's default (from the table). */
-void options_defaults(struct options *o);
+/* Fills o with every option's default (from the table). Returns 0, or
+ * -EINVAL when a default does not parse (a table bug). */
+int options_defaults(struct options *o);
 
 /*
  * Parses argv into o (defaults first). Strings in o point into argv or at
