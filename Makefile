@@ -65,7 +65,7 @@ BENCH_BINS := $(patsubst tests/bench/%.c,$(O)/bench/%,$(BENCH_SRCS))
 
 .DELETE_ON_ERROR:
 .SECONDARY:
-.PHONY: all help deps test unit unit-bins fuzz fuzz-bins bench install format clean vmlinux
+.PHONY: all help deps test unit unit-bins fuzz fuzz-bins bench install format clean vmlinux FORCE
 
 all: $(BINS) $(BPF_OBJS) ## build the daemon and tools into build/
 
@@ -84,7 +84,15 @@ $(O)/gen/%.pb-c.o: $(O)/gen/%.pb-c.c
 	$(call msg,CC,$<)
 	$(Q)$(CC) $(filter-out -Werror,$(ALL_CFLAGS)) -c $< -o $@
 
-$(O)/obj/%.o: %.c $(GEN_H)
+# XDPFLOW_VERSION (scripts/gen/gen-version.sh: git describe, else VERSION):
+# the script runs every time but rewrites the header only when the version
+# changed, so only the files that include it (the .d files) rebuild.
+$(O)/gen/version.h: FORCE
+	$(Q)scripts/gen/gen-version.sh $@
+
+FORCE:
+
+$(O)/obj/%.o: %.c $(GEN_H) | $(O)/gen/version.h
 	$(call msg,CC,$<)
 	$(Q)mkdir -p $(dir $@)
 	$(Q)$(CC) $(ALL_CFLAGS) -c $< -o $@

@@ -21,12 +21,12 @@
 #include <time.h>
 
 #include "common/log.h"
-#include "daemon/options.h" /* XDPFLOW_VERSION */
-#include "publish/publish_opts.h"
 #include "encode/encode.h"
 #include "mock/mock_gen.h"
 #include "mock/mock_opts.h"
 #include "publish/publish.h"
+#include "publish/publish_opts.h"
+#include "version.h"
 
 #define TICK_NS 200000000ULL	   /* live flush and housekeeping cadence */
 #define MAX_SLEEP_NS 100000000ULL  /* a sleep is cut in slices this long */

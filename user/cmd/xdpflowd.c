@@ -33,6 +33,7 @@
 #include "publish/publish.h"
 #include "rx/rx_pcap.h"
 #include "rx/rx_socket.h"
+#include "version.h"
 
 #define TICK_MS 200		     /* output flush cadence */
 #define TEMPLATES_SAVE_MS 5000	     /* at most this often */

@@ -25,8 +25,6 @@
 #include "xdp/xdp_load.h"
 #include "xdp/xsk_rx.h"
 
-#define XDPFLOW_VERSION "0.1.0"
-
 #define OPT_MAX_LISTEN 32
 #define OPT_MAX_PROPS 64
 #define OPT_MAX_XDP 32 /* --xdp interfaces */
