@@ -20,6 +20,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "common/clock.h"
 #include "common/log.h"
 #include "encode/encode.h"
 #include "mock/mock_gen.h"
@@ -47,14 +48,6 @@ static void on_usr1(int sig)
 {
 	(void)sig;
 	stats_flag = 1;
-}
-
-static uint64_t clock_ns(clockid_t id)
-{
-	struct timespec ts;
-
-	clock_gettime(id, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
 }
 
 struct run {
@@ -89,8 +82,8 @@ static void housekeep(struct run *r, uint64_t now)
 {
 	r->mono_ns = now;
 	if (now - r->last_tick_ns >= TICK_NS) {
-		r->wall_offset_ns = clock_ns(CLOCK_REALTIME) -
-				    clock_ns(CLOCK_MONOTONIC);
+		r->wall_offset_ns = clock_realtime_ns() -
+				    clock_mono_ns();
 		publisher_poll(r->pub);
 		if (r->flows != r->last_flush_flows) {
 			publisher_flush(r->pub, 0);
@@ -112,15 +105,14 @@ static void housekeep(struct run *r, uint64_t now)
 static void wait_until(struct run *r, uint64_t due)
 {
 	for (;;) {
-		uint64_t now = clock_ns(CLOCK_MONOTONIC), until;
+		uint64_t now = clock_mono_ns(), until;
 		struct timespec ts;
 
 		housekeep(r, now);
 		if (now >= due || stop_flag)
 			return;
 		until = due - now > MAX_SLEEP_NS ? now + MAX_SLEEP_NS : due;
-		ts.tv_sec = (time_t)(until / 1000000000ULL);
-		ts.tv_nsec = (long)(until % 1000000000ULL);
+		ts = clock_ns_ts(until);
 		clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL);
 	}
 }
@@ -173,7 +165,7 @@ int main(int argc, char **argv)
 	log_set_level(o->log_level);
 	install_signals();
 	if (!o->seed_given)
-		o->gen.seed = clock_ns(CLOCK_REALTIME) ^
+		o->gen.seed = clock_realtime_ns() ^
 			      ((uint64_t)getpid() << 32);
 
 	publish_opts_config(&o->out, &pcfg);
@@ -196,9 +188,9 @@ int main(int argc, char **argv)
 			" flows/s (0: full speed)",
 			o->count, o->rate);
 
-	r.wall_offset_ns = clock_ns(CLOCK_REALTIME) - clock_ns(CLOCK_MONOTONIC);
+	r.wall_offset_ns = clock_realtime_ns() - clock_mono_ns();
 	r.start_ns = r.last_tick_ns = r.last_stats_ns = r.mono_ns =
-		clock_ns(CLOCK_MONOTONIC);
+		clock_mono_ns();
 	for (uint64_t i = 0; !stop_flag && (!o->count || i < o->count); i++) {
 		ssize_t n;
 
@@ -218,7 +210,7 @@ int main(int argc, char **argv)
 			uint64_t due = r.start_ns +
 				       (uint64_t)((unsigned __int128)(i + 1) *
 						  1000000000ULL / o->rate);
-			uint64_t now = clock_ns(CLOCK_MONOTONIC);
+			uint64_t now = clock_mono_ns();
 
 			r.mono_ns = now;
 			if (due > now + AHEAD_NS)
@@ -226,7 +218,7 @@ int main(int argc, char **argv)
 			else if ((i & (HOUSEKEEP_EVERY - 1)) == 0)
 				housekeep(&r, now);
 		} else if ((i & (HOUSEKEEP_EVERY - 1)) == 0) {
-			housekeep(&r, clock_ns(CLOCK_MONOTONIC));
+			housekeep(&r, clock_mono_ns());
 		}
 	}
 	if (stop_flag)
@@ -236,7 +228,7 @@ int main(int argc, char **argv)
 	if (rc)
 		pr_warn("could not deliver all output within %d ms: %s",
 			FINAL_FLUSH_MS, strerror(-rc));
-	print_stats(&r, clock_ns(CLOCK_MONOTONIC));
+	print_stats(&r, clock_mono_ns());
 	publisher_get_stats(r.pub, &ps);
 	exit_code = rc || r.encode_errors || r.write_errors ||
 				    ps.delivery_errors

@@ -22,6 +22,7 @@
 #include <sys/signalfd.h>
 #include <unistd.h>
 
+#include "common/clock.h"
 #include "common/log.h"
 #include "daemon/metrics_http.h"
 #include "daemon/options.h"
@@ -324,7 +325,7 @@ int main(int argc, char **argv)
 		o->out.output == OUT_KIND_KAFKA ? o->out.kafka_topic : o->out.file,
 		o->out.format == OUT_FORMAT_PB ? "pb" : "json");
 
-	last_save = last_stats = log_now_ns();
+	last_save = last_stats = clock_mono_ns();
 	/* Workers end on their own only at the end of a capture or on a
 	 * fatal error: either way, the run is over. */
 	while (!failed && started > 0 && done == 0) {
@@ -369,7 +370,7 @@ int main(int argc, char **argv)
 			publisher_flush(pub, 0);
 			last_flows = ps.flows;
 		}
-		now = log_now_ns();
+		now = clock_mono_ns();
 		if (o->templates_file &&
 		    now - last_save >= TEMPLATES_SAVE_MS * 1000000ULL) {
 			templates_save(o, ws, nw, false, &save_pending);

@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/clock.h"
 #include "common/log.h"
 #include "insert/copybin.h"
 #include "insert/kconsumer.h"
@@ -96,7 +97,7 @@ struct inserter {
 
 static uint64_t now_ms(void)
 {
-	return log_now_ns() / 1000000u;
+	return clock_mono_ns() / 1000000u;
 }
 
 static void *grow_array(void *p, size_t n, size_t size)
@@ -164,7 +165,7 @@ static void go_down(struct inserter *in, const char *why)
 {
 	uint32_t supp;
 
-	if (in->state == ST_UP || ratelimit_ok(&in->rl_pg, log_now_ns(), &supp))
+	if (in->state == ST_UP || ratelimit_ok(&in->rl_pg, clock_mono_ns(), &supp))
 		pr_warn("postgres: %s; pausing consumption, retrying in %" PRIu64 " ms", why,
 			in->backoff_ms);
 	if (in->state == ST_UP)
@@ -348,7 +349,7 @@ static void add_dead(struct inserter *in, struct writer *w, int32_t part, int64_
 	uint32_t supp;
 	struct dead *d;
 
-	if (ratelimit_ok(&in->rl_dead, log_now_ns(), &supp)) {
+	if (ratelimit_ok(&in->rl_dead, clock_mono_ns(), &supp)) {
 		char more[64] = "";
 
 		if (supp)
@@ -471,7 +472,7 @@ static void kafka_event(struct inserter *in, const rd_kafka_message_t *msg)
 
 	if (msg->err == RD_KAFKA_RESP_ERR__PARTITION_EOF)
 		return;
-	if (ratelimit_ok(&in->rl_kafka, log_now_ns(), &supp))
+	if (ratelimit_ok(&in->rl_kafka, clock_mono_ns(), &supp))
 		pr_warn("kafka: %s", rd_kafka_message_errstr(msg));
 }
 
