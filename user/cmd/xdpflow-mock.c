@@ -4,8 +4,9 @@
  * them exactly as xdpflowd publishes decoded flows: the same encoders
  * (--format, --schema) and the same file/Kafka publisher (-o, --file,
  * --kafka-*, -X), so it stands in for the collector, as flow-pipeline's
- * mocker does. Reads top to bottom: parse options, install the signal
- * flags, open the publisher, then one loop that generates, encodes and
+ * mocker does. Reads top to bottom: parse options, block the signals onto
+ * a signalfd (common/signals.h, as every xdpflow program), open the
+ * publisher, then one loop that generates, encodes and
  * writes a flow, keeps to --rate (absolute deadlines, so no drift) and
  * between flows serves delivery reports, live flushes and stats, until
  * --count flows are out or a signal says stop; then a bounded final flush
@@ -18,10 +19,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "common/clock.h"
 #include "common/log.h"
+#include "common/signals.h"
 #include "encode/encode.h"
 #include "mock/mock_gen.h"
 #include "mock/mock_opts.h"
@@ -35,24 +36,11 @@
 #define HOUSEKEEP_EVERY 256	   /* flows between looks at the clock */
 #define FINAL_FLUSH_MS 10000	   /* bounded wait for output at exit */
 
-/* Set by the handlers: the only way signals talk to the loop. */
-static volatile sig_atomic_t stop_flag, stats_flag;
-
-static void on_stop(int sig)
-{
-	(void)sig;
-	stop_flag = 1;
-}
-
-static void on_usr1(int sig)
-{
-	(void)sig;
-	stats_flag = 1;
-}
-
 struct run {
 	const struct mock_opts *o;
 	struct publisher *pub;
+	struct signals sig;
+	bool stop; /* SIGINT or SIGTERM arrived */
 	uint64_t start_ns, last_tick_ns, last_stats_ns, last_flush_flows;
 	uint64_t flows, encode_errors, write_errors;
 	/* Flow times: the last monotonic reading plus the wall clock's
@@ -76,10 +64,19 @@ static void print_stats(const struct run *r, uint64_t now)
 		secs > 0 ? (double)r->flows / secs : 0.0);
 }
 
-/* Delivery reports, a live flush of what was written since the last
- * tick, the stats line when due or asked for. */
+/* Signals, delivery reports, a live flush of what was written since the
+ * last tick, the stats line when due or asked for. */
 static void housekeep(struct run *r, uint64_t now)
 {
+	bool stats = false;
+	int s;
+
+	while ((s = signals_next(&r->sig)) > 0) {
+		if (s == SIGUSR1)
+			stats = true;
+		else
+			r->stop = true;
+	}
 	r->mono_ns = now;
 	if (now - r->last_tick_ns >= TICK_NS) {
 		r->wall_offset_ns = clock_realtime_ns() -
@@ -91,48 +88,32 @@ static void housekeep(struct run *r, uint64_t now)
 		}
 		r->last_tick_ns = now;
 	}
-	if (stats_flag ||
+	if (stats ||
 	    (r->o->stats_interval &&
-	     now - r->last_stats_ns >= r->o->stats_interval * 1000000000ULL)) {
-		stats_flag = 0;
+	     now - r->last_stats_ns >= r->o->stats_interval * CLOCK_NS_PER_SEC)) {
 		print_stats(r, now);
 		r->last_stats_ns = now;
 	}
 }
 
 /* Sleeps until the monotonic time due, in slices, housekeeping between
- * them; returns early when told to stop. */
+ * them; a signal ends a slice at once, and stop ends the wait. */
 static void wait_until(struct run *r, uint64_t due)
 {
 	for (;;) {
-		uint64_t now = clock_mono_ns(), until;
-		struct timespec ts;
+		uint64_t now = clock_mono_ns();
 
 		housekeep(r, now);
-		if (now >= due || stop_flag)
+		if (now >= due || r->stop)
 			return;
-		until = due - now > MAX_SLEEP_NS ? now + MAX_SLEEP_NS : due;
-		ts = clock_ns_ts(until);
-		clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL);
+		signals_wait(&r->sig, due - now > MAX_SLEEP_NS ? MAX_SLEEP_NS
+							       : due - now);
 	}
-}
-
-static void install_signals(void)
-{
-	struct sigaction sa;
-
-	memset(&sa, 0, sizeof(sa));
-	sigemptyset(&sa.sa_mask);
-	sa.sa_handler = on_stop; /* no SA_RESTART: sleeps end at once */
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	sa.sa_handler = on_usr1;
-	sigaction(SIGUSR1, &sa, NULL);
-	signal(SIGPIPE, SIG_IGN);
 }
 
 int main(int argc, char **argv)
 {
+	static const int sigs[] = { SIGINT, SIGTERM, SIGUSR1 };
 	static struct flow_rec rec; /* big: off the stack, zeroed once */
 	static uint8_t buf[ENCODE_MAX_LEN];
 	struct mock_opts *o;
@@ -163,7 +144,11 @@ int main(int argc, char **argv)
 		goto out_options;
 	}
 	log_set_level(o->log_level);
-	install_signals();
+	rc = signals_open(&r.sig, sigs, sizeof(sigs) / sizeof(sigs[0]));
+	if (rc) {
+		pr_err("could not set up the signals: %s", strerror(-rc));
+		goto out_options;
+	}
 	if (!o->seed_given)
 		o->gen.seed = clock_realtime_ns() ^
 			      ((uint64_t)getpid() << 32);
@@ -172,7 +157,7 @@ int main(int argc, char **argv)
 	r.pub = publisher_open(&pcfg, err, sizeof(err));
 	if (!r.pub) {
 		pr_err("%s", err);
-		goto out_options;
+		goto out_signals;
 	}
 	r.o = o;
 	mock_gen_init(&gen, &o->gen);
@@ -191,7 +176,7 @@ int main(int argc, char **argv)
 	r.wall_offset_ns = clock_realtime_ns() - clock_mono_ns();
 	r.start_ns = r.last_tick_ns = r.last_stats_ns = r.mono_ns =
 		clock_mono_ns();
-	for (uint64_t i = 0; !stop_flag && (!o->count || i < o->count); i++) {
+	for (uint64_t i = 0; !r.stop && (!o->count || i < o->count); i++) {
 		ssize_t n;
 
 		mock_gen_next(&gen, r.mono_ns + r.wall_offset_ns, &rec);
@@ -221,7 +206,7 @@ int main(int argc, char **argv)
 			housekeep(&r, clock_mono_ns());
 		}
 	}
-	if (stop_flag)
+	if (r.stop)
 		pr_info("stopping");
 
 	rc = publisher_flush(r.pub, FINAL_FLUSH_MS);
@@ -240,6 +225,8 @@ int main(int argc, char **argv)
 		       r.encode_errors, r.write_errors, ps.delivery_errors,
 		       rc ? ", output not all delivered at exit" : "");
 	publisher_close(r.pub);
+out_signals:
+	signals_close(&r.sig);
 out_options:
 	free(o);
 	return exit_code;

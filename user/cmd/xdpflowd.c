@@ -19,11 +19,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
-#include <sys/signalfd.h>
 #include <unistd.h>
 
 #include "common/clock.h"
 #include "common/log.h"
+#include "common/signals.h"
 #include "daemon/metrics_http.h"
 #include "daemon/options.h"
 #include "daemon/privs.h"
@@ -198,12 +198,13 @@ int main(int argc, char **argv)
 	struct stats_source src = { 0 };
 	struct publish_config pcfg = { 0 };
 	struct decode_config dcfg;
-	sigset_t sigs;
+	static const int sigs[] = { SIGINT, SIGTERM, SIGUSR1, SIGHUP };
+	struct signals sig = { .fd = -1 };
 	char err[512];
 	unsigned nw = 0, started = 0, done = 0;
 	uint64_t last_save, last_stats, last_flows = 0;
 	bool save_pending = false, failed = false;
-	int sigfd = -1, rc, exit_code = 1;
+	int rc, exit_code = 1;
 
 	o = calloc(1, sizeof(*o));
 	if (!o) {
@@ -228,20 +229,18 @@ int main(int argc, char **argv)
 	}
 	log_set_level(o->log_level);
 
-	/* A closed pipe (stderr piped into `head`, a metrics client gone) is an
-	 * EPIPE to handle, never a reason to die with XDP left attached. */
-	signal(SIGPIPE, SIG_IGN);
-	/* Every thread inherits the mask; signals arrive on the signalfd. */
-	sigemptyset(&sigs);
-	sigaddset(&sigs, SIGINT);
-	sigaddset(&sigs, SIGTERM);
-	sigaddset(&sigs, SIGUSR1);
-	sigaddset(&sigs, SIGHUP);
-	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
-	sigfd = signalfd(-1, &sigs, SFD_CLOEXEC | SFD_NONBLOCK);
+	/* Before any thread starts: every thread inherits the mask, signals
+	 * arrive on the signalfd, and a closed pipe (stderr piped into `head`,
+	 * a metrics client gone) is an EPIPE, never a death with XDP left
+	 * attached. */
+	rc = signals_open(&sig, sigs, sizeof(sigs) / sizeof(sigs[0]));
+	if (rc) {
+		pr_err("could not set up the signals: %s", strerror(-rc));
+		goto out_options;
+	}
 	sh.stop_fd = eventfd(0, EFD_CLOEXEC);
 	sh.done_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-	if (sigfd < 0 || sh.stop_fd < 0 || sh.done_fd < 0) {
+	if (sh.stop_fd < 0 || sh.done_fd < 0) {
 		pr_err("could not create the signal and event fds: %s",
 		       strerror(errno));
 		goto out_fds;
@@ -329,7 +328,7 @@ int main(int argc, char **argv)
 	/* Workers end on their own only at the end of a capture or on a
 	 * fatal error: either way, the run is over. */
 	while (!failed && started > 0 && done == 0) {
-		struct pollfd pfd[2] = { { .fd = sigfd, .events = POLLIN },
+		struct pollfd pfd[2] = { { .fd = sig.fd, .events = POLLIN },
 					 { .fd = sh.done_fd, .events = POLLIN } };
 		struct publish_stats ps;
 		uint64_t now;
@@ -340,13 +339,13 @@ int main(int argc, char **argv)
 			break;
 		}
 		if (pfd[0].revents & POLLIN) {
-			struct signalfd_siginfo si;
 			bool stop = false;
+			int s;
 
-			while (read(sigfd, &si, sizeof(si)) == sizeof(si)) {
-				if (si.ssi_signo == SIGUSR1)
+			while ((s = signals_next(&sig)) > 0) {
+				if (s == SIGUSR1)
 					report(&src);
-				else if (si.ssi_signo == SIGHUP)
+				else if (s == SIGHUP)
 					publisher_reopen(pub);
 				else
 					stop = true;
@@ -420,8 +419,7 @@ out_fds:
 		close(sh.done_fd);
 	if (sh.stop_fd >= 0)
 		close(sh.stop_fd);
-	if (sigfd >= 0)
-		close(sigfd);
+	signals_close(&sig);
 out_options:
 	free(o);
 	return exit_code;

@@ -176,6 +176,23 @@ int cli_set_version(void *target, const struct cli_opt *d, const char *arg,
 	return CLI_VERSION;
 }
 
+int cli_add_prop(const struct cli_opt *d, const char *arg, const char **props,
+		 size_t *n, size_t max, char *err, size_t errlen)
+{
+	const char *eq = strchr(arg, '=');
+	char why[64];
+
+	if (!eq || eq == arg)
+		return cli_bad(d, arg, "expected property=value", err, errlen);
+	if (*n >= max) {
+		snprintf(why, sizeof(why), "too many properties (at most %zu)",
+			 max);
+		return cli_bad(d, arg, why, err, errlen);
+	}
+	props[(*n)++] = arg;
+	return 0;
+}
+
 static int set_log_level(void *target, const struct cli_opt *d,
 			 const char *arg, char *err, size_t errlen)
 {

@@ -157,9 +157,18 @@ int cli_pick(const struct cli_opt *d, const char *arg,
 	     char *err, size_t errlen);
 
 /*
- * The rows xdpflowd and xdpflow-mock end their own options with, bound to
- * *lvl: --log-level LEVEL (err, warn, info or debug; default info),
- * -h/--help and -V/--version.
+ * Appends arg, a librdkafka property NAME=VALUE (-X), to props (*n of max
+ * used): the one -X check of every program. Returns 0, or -EINVAL via
+ * cli_bad: "expected property=value" (no '=', or nothing before it), "too
+ * many properties (at most MAX)".
+ */
+int cli_add_prop(const struct cli_opt *d, const char *arg, const char **props,
+		 size_t *n, size_t max, char *err, size_t errlen);
+
+/*
+ * The rows every xdpflow program ends its own options with, bound to
+ * *lvl: --log-level LEVEL (err, warn, info or debug; error and warning
+ * too; default info), -h/--help and -V/--version.
  */
 struct cli_table cli_std_table(enum log_level *lvl);
 

@@ -13,6 +13,7 @@
 
 #include <errno.h>
 #include <inttypes.h>
+#include <poll.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -483,12 +484,28 @@ static bool batch_due(const struct inserter *in, uint64_t now)
 		now >= in->b_deadline || in->dead_bytes >= DEAD_BYTES_MAX);
 }
 
-static void loop(struct inserter *in, volatile sig_atomic_t *stop)
+/* Whether fd is readable; an fd that cannot be polled counts as yes. */
+static bool readable(int fd)
 {
-	while (!*stop) {
+	struct pollfd pfd = { .fd = fd, .events = POLLIN };
+
+	return poll(&pfd, 1, 0) != 0;
+}
+
+static void loop(struct inserter *in, int stop_fd)
+{
+	uint64_t stop_checked = 0;
+
+	for (;;) {
 		uint64_t now = now_ms();
 		rd_kafka_message_t *msg;
 		int timeout = POLL_MS;
+
+		if (now != stop_checked) {
+			if (readable(stop_fd))
+				break;
+			stop_checked = now;
+		}
 
 		if (in->state == ST_DOWN && now >= in->retry_at)
 			try_up(in);
@@ -517,7 +534,7 @@ static void loop(struct inserter *in, volatile sig_atomic_t *stop)
 	}
 }
 
-int inserter_run(const struct inserter_config *cfg, volatile sig_atomic_t *stop,
+int inserter_run(const struct inserter_config *cfg, int stop_fd,
 		 struct inserter_stats *st, char *err, size_t errlen)
 {
 	struct kconsumer_config kcfg = {
@@ -551,7 +568,7 @@ int inserter_run(const struct inserter_config *cfg, volatile sig_atomic_t *stop,
 		cfg->batch_ms);
 	in.state = ST_DOWN;
 	in.retry_at = now_ms();
-	loop(&in, stop);
+	loop(&in, stop_fd);
 	if (in.state == ST_UP)
 		flush(&in);
 	rc = 0;

@@ -65,14 +65,9 @@ static int set_prop(void *target, const struct cli_opt *d, const char *arg,
 		    char *err, size_t errlen)
 {
 	struct publish_opts *oo = target;
-	const char *eq = strchr(arg, '=');
 
-	if (!eq || eq == arg)
-		return cli_bad(d, arg, "expected property=value", err, errlen);
-	if (oo->n_props >= PUBLISH_OPTS_MAX_PROPS)
-		return cli_bad(d, arg, "too many properties", err, errlen);
-	oo->props[oo->n_props++] = arg;
-	return 0;
+	return cli_add_prop(d, arg, oo->props, &oo->n_props,
+			    PUBLISH_OPTS_MAX_PROPS, err, errlen);
 }
 
 #define OFF(f) offsetof(struct publish_opts, f)
