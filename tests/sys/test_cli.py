@@ -7,6 +7,7 @@ listens on the default ports and writes JSON to stdout."""
 
 import re
 import socket
+import subprocess
 
 import pytest
 
@@ -45,6 +46,42 @@ def test_bad_command_line(args, xdpflowd):
     assert len(lines) == 1, f"{args}: want one line on stderr, got " \
         f"{len(lines)}:\n{r.stderr}"
     assert r.stdout == "", f"{args}: wrote to stdout: {r.stdout[:300]!r}"
+
+
+# An option that would do nothing in the mode chosen is a usage error whose
+# one line says how to fix the command (xdpflowd and xdpflow-mock alike):
+# without -o kafka, --kafka-* used to leave JSON going to stdout.
+NO_EFFECT = [
+    (["--kafka-brokers", "198.18.0.1:9092", "--kafka-topic", "t"],
+     "add -o kafka"),
+    (["--kafka-batch", "64"], "add -o kafka"),
+    (["-X", "acks=1"], "add -o kafka"),
+    (["-o", "kafka", "--file", "flows.json"], "--file has no effect"),
+    (["--schema", "goflow-v3"], "add --format pb"),
+]
+DAEMON_NO_EFFECT = [
+    (["--pcap", "x.pcap", "--workers", "2"], "no effect with --pcap"),
+    (["--pcap", "x.pcap", "--xdp", "lo"], "no effect with --pcap"),
+    (["--xdp-mode", "skb"], "add --xdp"),
+    (["--xdp-zerocopy", "on"], "add --xdp"),
+]
+
+
+@pytest.mark.parametrize(
+    "prog,args,needle",
+    [(p, a, n) for p in ("xdpflowd", "xdpflow-mock") for a, n in NO_EFFECT] +
+    [("xdpflowd", a, n) for a, n in DAEMON_NO_EFFECT],
+    ids=lambda v: " ".join(v) if isinstance(v, list) else None)
+def test_option_without_effect_refused(prog, args, needle, xdpflowd,
+                                       tmp_path):
+    r = subprocess.run([str(xflow.binary(prog)), *args], cwd=tmp_path,
+                       stdin=subprocess.DEVNULL, capture_output=True,
+                       text=True, timeout=10)
+    lines = [ln for ln in r.stderr.splitlines() if ln.strip()]
+    assert r.returncode == 2, f"{prog} {args}: rc {r.returncode}\n{r.stderr}"
+    assert len(lines) == 1 and needle in lines[0], f"{prog} {args}: {lines}"
+    assert r.stdout == "", f"{prog} {args}: wrote {r.stdout[:200]!r}"
+    assert not list(tmp_path.iterdir()), f"{prog} {args}: wrote a file"
 
 
 def long_options_in_source() -> set:

@@ -302,8 +302,7 @@ static void test_options(void **state)
 		      "kafka", "--format", "pb", "--schema", "goflow-v3",
 		      "--kafka-brokers", "k1:1,k2:2", "--kafka-topic", "t",
 		      "--kafka-key", "none", "--kafka-batch", "64", "-X",
-		      "linger.ms=5", "--property", "acks=1", "--file", "x",
-		      NULL),
+		      "linger.ms=5", "--property", "acks=1", NULL),
 		MOCK_OPTS_RUN);
 	assert_string_equal(err, "");
 	assert_int_equal(o->rate, 0);
@@ -326,7 +325,7 @@ static void test_options(void **state)
 	assert_int_equal(pc.n_props, 2);
 	assert_string_equal(pc.props[0], "linger.ms=5");
 	assert_string_equal(pc.props[1], "acks=1");
-	assert_string_equal(pc.file_path, "x");
+	assert_string_equal(pc.file_path, "-");
 
 	/* A second parse starts from the defaults again. */
 	assert_int_equal(parse(o, err, sizeof(err), "-r", "5", NULL),
@@ -335,6 +334,9 @@ static void test_options(void **state)
 	assert_int_equal(o->out.n_props, 0);
 	assert_int_equal(o->out.output, OUT_KIND_FILE);
 	assert_false(o->seed_given);
+	assert_int_equal(parse(o, err, sizeof(err), "--file", "x", NULL),
+			 MOCK_OPTS_RUN);
+	assert_string_equal(o->out.file, "x");
 
 	assert_int_equal(parse(o, err, sizeof(err), "-h", NULL),
 			 MOCK_OPTS_HELP);
@@ -478,6 +480,45 @@ static void test_publish_opts_table(void **state)
 	assert_non_null(strstr(err, "too many"));
 }
 
+/* As xdpflowd: an output option that would do nothing is refused (the
+ * mocker used to write JSON to stdout for --kafka-* without -o kafka). */
+static void test_no_effect(void **state)
+{
+	static const struct {
+		const char *a[4];
+		const char *needle;
+	} refused[] = {
+		{ { "--kafka-brokers", "b:9092", "--kafka-topic", "t" },
+		  "--kafka-brokers has no effect without -o kafka (add -o kafka)" },
+		{ { "--kafka-batch", "64" }, "add -o kafka" },
+		{ { "-X", "acks=1" }, "-X has no effect without -o kafka" },
+		{ { "-o", "kafka", "--file", "f" }, "--file has no effect with -o kafka" },
+		{ { "--schema", "goflow-v3" }, "add --format pb" },
+	};
+	struct mock_opts *o = calloc(1, sizeof(*o));
+	char err[256];
+
+	(void)state;
+	assert_non_null(o);
+	for (size_t i = 0; i < sizeof(refused) / sizeof(refused[0]); i++) {
+		const char *const *a = refused[i].a;
+
+		err[0] = '\0';
+		if (parse(o, err, sizeof(err), a[0], a[1], a[2], a[3], NULL) !=
+		    -EINVAL)
+			fail_msg("accepted %s %s", a[0], a[1]);
+		if (!strstr(err, refused[i].needle))
+			fail_msg("message for %s %s lacks '%s': %s", a[0], a[1],
+				 refused[i].needle, err);
+		assert_null(strchr(err, '\n'));
+	}
+	assert_int_equal(parse(o, err, sizeof(err), "-o", "kafka",
+			       "--kafka-topic", "t", "--format", "pb",
+			       "--schema", "goflow-v3", NULL),
+			 MOCK_OPTS_RUN);
+	free(o);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -487,6 +528,7 @@ int main(void)
 		cmocka_unit_test(test_every_flow_encodes),
 		cmocka_unit_test(test_options),
 		cmocka_unit_test(test_bad_options),
+		cmocka_unit_test(test_no_effect),
 		cmocka_unit_test(test_usage),
 		cmocka_unit_test(test_publish_opts_table),
 	};

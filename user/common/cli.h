@@ -54,6 +54,11 @@ struct cli_table {
 	const struct cli_opt *opts;
 	size_t n;
 	void *target;
+	/* NULL, or where cli_apply sets bit j when row j is given on the
+	 * command line (defaults never set it; the owner zeroes it), so a
+	 * program can refuse an option that has no effect in the mode
+	 * chosen (cli_given). At most 64 rows then. */
+	uint64_t *given;
 };
 
 enum cli_action {
@@ -104,6 +109,10 @@ int cli_getopt(const struct cli_table *t, size_t nt,
  */
 int cli_apply(const struct cli_table *t, size_t nt, int val, const char *arg,
 	      char *err, size_t errlen);
+
+/* Whether the row named name (a long name) was given on the command line:
+ * false when t keeps no given bits or has no such row. */
+bool cli_given(const struct cli_table *t, const char *name);
 
 /* How --help rows look. NULL means xdpflowd's: text at column 32, long-only
  * names indented as if they had a letter, "(default: X)". */

@@ -207,8 +207,38 @@ static int init(struct options *o, struct cli_table t[3], char *err,
 	allow_list_init(&o->allow);
 	rc = publish_opts_bind(t, opts, N_OPTS, o, &o->log_level, &o->out, err,
 			       errlen);
+	t[0].given = &o->given;
 	o->listen_given = false; /* the default list is not a given -l */
 	return rc;
+}
+
+/* Refuses what the mode chosen would silently ignore. (--bpffs is let
+ * alone: wrappers pass it whatever the mode, as where XDP pins when used.) */
+static int check_modes(const struct options *o, const struct cli_table *own,
+		       char *err, size_t errlen)
+{
+	static const char *const live_only[] = { "workers", "rcvbuf", "batch",
+						 "xdp" };
+	static const char *const xdp_only[] = { "xdp-mode", "xdp-zerocopy",
+						"xdp-frames", "xdp-obj" };
+
+	for (size_t i = 0; o->pcap && i < 4; i++) {
+		if (cli_given(own, live_only[i])) {
+			snprintf(err, errlen,
+				 "--%s has no effect with --pcap (a capture is read, nothing is received)",
+				 live_only[i]);
+			return -EINVAL;
+		}
+	}
+	for (size_t i = 0; !o->n_xdp && i < 4; i++) {
+		if (cli_given(own, xdp_only[i])) {
+			snprintf(err, errlen,
+				 "--%s has no effect without --xdp (add --xdp IFACE)",
+				 xdp_only[i]);
+			return -EINVAL;
+		}
+	}
+	return publish_opts_check(&o->out, err, errlen);
 }
 
 int options_defaults(struct options *o)
@@ -224,9 +254,14 @@ int options_parse(struct options *o, int argc, char **argv, char *err,
 {
 	struct cli_table t[3];
 
+	int rc;
+
 	if (init(o, t, err, errlen))
 		return -EINVAL;
-	return cli_parse(t, 3, argc, argv, err, errlen);
+	rc = cli_parse(t, 3, argc, argv, err, errlen);
+	if (rc == OPTIONS_RUN && check_modes(o, &t[0], err, errlen))
+		return -EINVAL;
+	return rc;
 }
 
 void options_usage(FILE *f, const char *prog)

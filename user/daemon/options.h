@@ -12,6 +12,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <sys/socket.h>
 
@@ -56,6 +57,7 @@ struct options {
 	const char *xdp_obj; /* NULL: bpf/xdpflow.bpf.o beside the binary */
 	unsigned long xdp_frames; /* UMEM frames per socket, a power of 2 */
 	const char *user;    /* NULL: stay root (capabilities dropped) */
+	uint64_t given;	     /* own rows given on the command line */
 };
 
 enum options_action {
@@ -72,7 +74,10 @@ int options_defaults(struct options *o);
  * Parses argv into o (defaults first). Strings in o point into argv or at
  * literals. Returns an enum options_action, or -EINVAL with a one-line
  * reason in err (unknown option, missing or malformed value, integer out of
- * range, stray argument). Not reentrant (getopt_long).
+ * range, stray argument, or an option with no effect in the mode chosen:
+ * publish_opts_check's, --workers, --rcvbuf, --batch or --xdp with
+ * --pcap, --xdp-mode, --xdp-zerocopy, --xdp-frames or --xdp-obj without
+ * --xdp). Not reentrant (getopt_long).
  */
 int options_parse(struct options *o, int argc, char **argv, char *err,
 		  size_t errlen);

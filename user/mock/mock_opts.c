@@ -75,9 +75,14 @@ int mock_opts_parse(struct mock_opts *o, int argc, char **argv, char *err,
 {
 	struct cli_table t[3];
 
+	int rc;
+
 	if (init(o, t, err, errlen))
 		return -EINVAL;
-	return cli_parse(t, 3, argc, argv, err, errlen);
+	rc = cli_parse(t, 3, argc, argv, err, errlen);
+	if (rc == MOCK_OPTS_RUN && publish_opts_check(&o->out, err, errlen))
+		return -EINVAL;
+	return rc;
 }
 
 void mock_opts_usage(FILE *f, const char *prog)

@@ -43,7 +43,8 @@ int mock_opts_defaults(struct mock_opts *o);
 /*
  * Parses argv into o (defaults first). Strings in o point into argv or at
  * literals. Returns an enum mock_opts_action, or -EINVAL with a one-line
- * reason in err. Not reentrant (getopt_long).
+ * reason in err (publish_opts_check's included: an output option with no
+ * effect is refused). Not reentrant (getopt_long).
  */
 int mock_opts_parse(struct mock_opts *o, int argc, char **argv, char *err,
 		    size_t errlen);

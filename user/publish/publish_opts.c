@@ -8,6 +8,7 @@
  */
 #include "publish/publish_opts.h"
 
+#include <errno.h>
 #include <stddef.h>
 #include <string.h>
 
@@ -98,7 +99,42 @@ static const struct cli_opt table[PUBLISH_OPTS_N] = {
 
 struct cli_table publish_opts_table(struct publish_opts *oo)
 {
-	return (struct cli_table){ table, PUBLISH_OPTS_N, oo };
+	return (struct cli_table){ table, PUBLISH_OPTS_N, oo, &oo->given };
+}
+
+int publish_opts_check(const struct publish_opts *oo, char *err,
+		       size_t errlen)
+{
+	static const struct {
+		const char *row, *shown;
+	} kafka_only[] = {
+		{ "kafka-brokers", "--kafka-brokers" },
+		{ "kafka-topic", "--kafka-topic" },
+		{ "kafka-key", "--kafka-key" },
+		{ "kafka-batch", "--kafka-batch" },
+		{ "property", "-X" },
+	};
+	struct cli_table t = publish_opts_table((struct publish_opts *)oo);
+
+	for (size_t i = 0; oo->output != OUT_KIND_KAFKA && i < 5; i++) {
+		if (cli_given(&t, kafka_only[i].row)) {
+			snprintf(err, errlen,
+				 "%s has no effect without -o kafka (add -o kafka)",
+				 kafka_only[i].shown);
+			return -EINVAL;
+		}
+	}
+	if (oo->output != OUT_KIND_FILE && cli_given(&t, "file")) {
+		snprintf(err, errlen,
+			 "--file has no effect with -o kafka (it is for -o file)");
+		return -EINVAL;
+	}
+	if (oo->format != OUT_FORMAT_PB && cli_given(&t, "schema")) {
+		snprintf(err, errlen,
+			 "--schema has no effect with --format json (add --format pb)");
+		return -EINVAL;
+	}
+	return 0;
 }
 
 int publish_opts_defaults(struct publish_opts *oo)

@@ -13,6 +13,7 @@
 #define XDPFLOW_PUBLISH_PUBLISH_OPTS_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 
 #include "common/cli.h"
@@ -35,6 +36,7 @@ struct publish_opts {
 	unsigned kafka_batch;
 	const char *props[PUBLISH_OPTS_MAX_PROPS]; /* -X name=value */
 	size_t n_props;
+	uint64_t given; /* the rows given on the command line (cli_given) */
 };
 
 /* Fills oo with every output option's default (parsed from the table).
@@ -44,6 +46,15 @@ int publish_opts_defaults(struct publish_opts *oo);
 /* The output rows bound to oo, for cli_parse next to a program's own
  * table. Strings the setters keep point into argv or at literals. */
 struct cli_table publish_opts_table(struct publish_opts *oo);
+
+/*
+ * Refuses an output option that has no effect with the output and format
+ * chosen: --kafka-* or -X without -o kafka, --file with -o kafka, --schema
+ * with --format json. Call after a parse that returned CLI_RUN. Returns 0,
+ * or -EINVAL with a one-line reason and the fix in err.
+ */
+int publish_opts_check(const struct publish_opts *oo, char *err,
+		       size_t errlen);
 
 /* Copies oo into cfg (every field of cfg is set; cfg borrows oo's strings
  * and props, so oo must outlive the publisher's opening). */
