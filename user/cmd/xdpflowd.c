@@ -43,7 +43,7 @@ int main(int argc, char **argv)
 	}
 	log_set_level(o->log_level);
 
-	rc = daemon_start(&d, o);
+	rc = daemon_start(&d, o, XDPFLOW_VERSION);
 	if (!rc)
 		rc = daemon_run(&d);
 	stopped = daemon_stop(&d);

@@ -19,7 +19,6 @@
 #include "daemon/run.h"
 #include "daemon/templates.h"
 #include "decode/decode.h"
-#include "version.h"
 
 #define FLUSH_MS 200	       /* live output flush cadence */
 #define TEMPLATES_SAVE_MS 5000 /* at most this often */
@@ -139,7 +138,8 @@ static int start_xdp(struct daemon *d)
 	return rc;
 }
 
-int daemon_start(struct daemon *d, const struct options *o)
+int daemon_start(struct daemon *d, const struct options *o,
+		 const char *version)
 {
 	const bool live = !o->pcap;
 	char err[512];
@@ -189,7 +189,7 @@ int daemon_start(struct daemon *d, const struct options *o)
 		}
 	}
 	pr_info("xdpflowd %s running: %u worker%s, output %s %s (%s)",
-		XDPFLOW_VERSION, d->nw, d->nw == 1 ? "" : "s",
+		version, d->nw, d->nw == 1 ? "" : "s",
 		o->out.output == OUT_KIND_KAFKA ? "kafka topic" : "file",
 		o->out.output == OUT_KIND_KAFKA ? o->out.kafka_topic : o->out.file,
 		o->out.format == OUT_FORMAT_PB ? "pb" : "json");

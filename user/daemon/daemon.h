@@ -47,10 +47,13 @@ struct daemon {
  * Sets d up for the options o (parsed; borrowed until daemon_stop): the
  * signals, the publisher, the workers with their sockets (or the capture)
  * and the AF_XDP sockets, the templates, dropped privileges, the metrics
- * server, then starts the worker threads. Returns 0, or -errno after one
- * error line. Call daemon_stop afterwards in either case.
+ * server, then starts the worker threads and logs the "running" line with
+ * version (the program's, so that the library does not depend on the
+ * generated version header). Returns 0, or -errno after one error line.
+ * Call daemon_stop afterwards in either case.
  */
-int daemon_start(struct daemon *d, const struct options *o);
+int daemon_start(struct daemon *d, const struct options *o,
+		 const char *version);
 
 /*
  * The event loop: SIGUSR1 reports, SIGHUP reopens the output, the timers
