@@ -5,7 +5,9 @@ received and prints the stats lines, protobuf output decodes (protoc-generated
 module) and says the same as the JSON output, and with no arguments it
 listens on the default ports and writes JSON to stdout."""
 
+import os
 import re
+import shutil
 import socket
 import subprocess
 
@@ -82,6 +84,43 @@ def test_option_without_effect_refused(prog, args, needle, xdpflowd,
     assert len(lines) == 1 and needle in lines[0], f"{prog} {args}: {lines}"
     assert r.stdout == "", f"{prog} {args}: wrote {r.stdout[:200]!r}"
     assert not list(tmp_path.iterdir()), f"{prog} {args}: wrote a file"
+
+
+def test_version_one_string_for_all(xdpflowd):
+    """--version: the three programs print the one generated version, and
+    the same words mean the same log level for all of them."""
+    header = (xflow.build_dir() / "gen" / "version.h").read_text()
+    want = re.search(r'#define XDPFLOW_VERSION "([^"]+)"', header).group(1)
+    for prog in ("xdpflowd", "xdpflow-mock", "xdpflow-insert"):
+        r = subprocess.run([str(xflow.binary(prog)), "--log-level", "err",
+                            "--version"], stdin=subprocess.DEVNULL,
+                           capture_output=True, text=True, timeout=10)
+        assert r.returncode == 0, f"{prog}: {r.stderr}"
+        assert r.stdout == f"{prog} {want}\n", r.stdout
+        assert r.stderr == "", r.stderr
+
+
+def test_gen_version_outside_git(tmp_path):
+    """Out of a git checkout (a tarball) the version is the VERSION file's,
+    and an unchanged version leaves the header alone (nothing rebuilds)."""
+    top = tmp_path / "xdpflow-src"
+    (top / "scripts" / "gen").mkdir(parents=True)
+    shutil.copy(xflow.REPO / "scripts" / "gen" / "gen-version.sh",
+                top / "scripts" / "gen")
+    shutil.copy(xflow.REPO / "VERSION", top / "VERSION")
+    out = tmp_path / "gen" / "version.h"
+    gen = [str(top / "scripts" / "gen" / "gen-version.sh"), str(out)]
+    env = dict(os.environ, GIT_CEILING_DIRECTORIES=str(tmp_path))
+    subprocess.run(gen, check=True, env=env, timeout=30)
+    want = (xflow.REPO / "VERSION").read_text().strip()
+    assert f'#define XDPFLOW_VERSION "{want}"' in out.read_text()
+    os.utime(out, (1000000000, 1000000000))
+    subprocess.run(gen, check=True, env=env, timeout=30)
+    assert out.stat().st_mtime == 1000000000, "unchanged header rewritten"
+    (top / "VERSION").write_text("9.9.9\n")
+    subprocess.run(gen, check=True, env=env, timeout=30)
+    assert '"9.9.9"' in out.read_text()
+    assert out.stat().st_mtime != 1000000000
 
 
 def long_options_in_source() -> set:
