@@ -86,7 +86,7 @@ BENCH_BINS := $(patsubst tests/bench/%.c,$(O)/bench/%,$(BENCH_SRCS))
 
 .DELETE_ON_ERROR:
 .SECONDARY:
-.PHONY: all help deps test unit unit-bins fuzz fuzz-long fuzz-bins bench bench-bins install format format-check clean vmlinux
+.PHONY: all help deps test unit unit-bins fuzz fuzz-long fuzz-bins bench bench-bins install format format-check clean vmlinux FORCE
 
 all: $(BINS) $(BPF_OBJS) ## build the daemon and tools into build/
 
@@ -120,7 +120,15 @@ $(O)/gen/%.pb-enc.o: $(O)/gen/%.pb-enc.c $(GEN_H)
 	$(call msg,CC,$<)
 	$(Q)$(CC) $(ALL_CFLAGS) -c $< -o $@
 
-$(O)/obj/%.o: %.c $(GEN_H)
+# XDPFLOW_VERSION (scripts/gen/gen-version.sh: git describe, else VERSION):
+# the script runs every time but rewrites the header only when the version
+# changed, so only the files that include it (the .d files) rebuild.
+$(O)/gen/version.h: FORCE
+	$(Q)scripts/gen/gen-version.sh $@
+
+FORCE:
+
+$(O)/obj/%.o: %.c $(GEN_H) | $(O)/gen/version.h
 	$(call msg,CC,$<)
 	$(Q)mkdir -p $(dir $@)
 	$(Q)$(CC) $(ALL_CFLAGS) -c $< -o $@

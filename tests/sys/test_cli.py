@@ -5,8 +5,11 @@ received and prints the stats lines, protobuf output decodes (protoc-generated
 module) and says the same as the JSON output, and with no arguments it
 listens on the default ports and writes JSON to stdout."""
 
+import os
 import re
+import shutil
 import socket
+import subprocess
 
 import pytest
 
@@ -47,12 +50,86 @@ def test_bad_command_line(args, xdpflowd):
     assert r.stdout == "", f"{args}: wrote to stdout: {r.stdout[:300]!r}"
 
 
+# An option that would do nothing in the mode chosen is a usage error whose
+# one line says how to fix the command (xdpflowd and xdpflow-mock alike):
+# without -o kafka, --kafka-* used to leave JSON going to stdout.
+NO_EFFECT = [
+    (["--kafka-brokers", "198.18.0.1:9092", "--kafka-topic", "t"],
+     "add -o kafka"),
+    (["--kafka-batch", "64"], "add -o kafka"),
+    (["-X", "acks=1"], "add -o kafka"),
+    (["-o", "kafka", "--file", "flows.json"], "--file has no effect"),
+    (["--schema", "goflow-v3"], "add --format pb"),
+]
+DAEMON_NO_EFFECT = [
+    (["--pcap", "x.pcap", "--workers", "2"], "no effect with --pcap"),
+    (["--pcap", "x.pcap", "--xdp", "lo"], "no effect with --pcap"),
+    (["--xdp-mode", "skb"], "add --xdp"),
+    (["--xdp-zerocopy", "on"], "add --xdp"),
+]
+
+
+@pytest.mark.parametrize(
+    "prog,args,needle",
+    [(p, a, n) for p in ("xdpflowd", "xdpflow-mock") for a, n in NO_EFFECT] +
+    [("xdpflowd", a, n) for a, n in DAEMON_NO_EFFECT],
+    ids=lambda v: " ".join(v) if isinstance(v, list) else None)
+def test_option_without_effect_refused(prog, args, needle, xdpflowd,
+                                       tmp_path):
+    r = subprocess.run([str(xflow.binary(prog)), *args], cwd=tmp_path,
+                       stdin=subprocess.DEVNULL, capture_output=True,
+                       text=True, timeout=10)
+    lines = [ln for ln in r.stderr.splitlines() if ln.strip()]
+    assert r.returncode == 2, f"{prog} {args}: rc {r.returncode}\n{r.stderr}"
+    assert len(lines) == 1 and needle in lines[0], f"{prog} {args}: {lines}"
+    assert r.stdout == "", f"{prog} {args}: wrote {r.stdout[:200]!r}"
+    assert not list(tmp_path.iterdir()), f"{prog} {args}: wrote a file"
+
+
+def test_version_one_string_for_all(xdpflowd):
+    """--version: the three programs print the one generated version, and
+    the same words mean the same log level for all of them."""
+    header = (xflow.build_dir() / "gen" / "version.h").read_text()
+    want = re.search(r'#define XDPFLOW_VERSION "([^"]+)"', header).group(1)
+    for prog in ("xdpflowd", "xdpflow-mock", "xdpflow-insert"):
+        r = subprocess.run([str(xflow.binary(prog)), "--log-level", "err",
+                            "--version"], stdin=subprocess.DEVNULL,
+                           capture_output=True, text=True, timeout=10)
+        assert r.returncode == 0, f"{prog}: {r.stderr}"
+        assert r.stdout == f"{prog} {want}\n", r.stdout
+        assert r.stderr == "", r.stderr
+
+
+def test_gen_version_outside_git(tmp_path):
+    """Out of a git checkout (a tarball) the version is the VERSION file's,
+    and an unchanged version leaves the header alone (nothing rebuilds)."""
+    top = tmp_path / "xdpflow-src"
+    (top / "scripts" / "gen").mkdir(parents=True)
+    shutil.copy(xflow.REPO / "scripts" / "gen" / "gen-version.sh",
+                top / "scripts" / "gen")
+    shutil.copy(xflow.REPO / "VERSION", top / "VERSION")
+    out = tmp_path / "gen" / "version.h"
+    gen = [str(top / "scripts" / "gen" / "gen-version.sh"), str(out)]
+    env = dict(os.environ, GIT_CEILING_DIRECTORIES=str(tmp_path))
+    subprocess.run(gen, check=True, env=env, timeout=30)
+    want = (xflow.REPO / "VERSION").read_text().strip()
+    assert f'#define XDPFLOW_VERSION "{want}"' in out.read_text()
+    os.utime(out, (1000000000, 1000000000))
+    subprocess.run(gen, check=True, env=env, timeout=30)
+    assert out.stat().st_mtime == 1000000000, "unchanged header rewritten"
+    (top / "VERSION").write_text("9.9.9\n")
+    subprocess.run(gen, check=True, env=env, timeout=30)
+    assert '"9.9.9"' in out.read_text()
+    assert out.stat().st_mtime != 1000000000
+
+
 def long_options_in_source() -> set:
     """Long option names declared by the daemon's option tables (its own,
     the output options and the rows every program shares)."""
     names = set()
-    files = list((xflow.REPO / "user" / "daemon").glob("*.c")) + \
+    files = list((xflow.REPO / "user" / "daemon").rglob("*.c")) + \
         [xflow.REPO / "user" / "cmd" / "xdpflowd.c",
+         xflow.REPO / "user" / "publish" / "publish_opts.c",  # -o, --kafka-*
          xflow.REPO / "user" / "common" / "cli.c"]  # --log-level, --help, --version
     pat = re.compile(r'\{\s*"([a-z][a-z0-9-]+)"\s*,\s*'
                      r"(?:'.'|0|no_argument|required_argument|"

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 /* Unit tests for xdpflow-insert's option parsing: defaults, each option,
- * --postgres copied and wiped from argv, -h answering at once, every bad
- * form rejected with one line, and --help exactly as it has always read. */
+ * --postgres copied and wiped from argv, --help and --version as every
+ * program's (common/cli.h's shared rows: log-level words, -X check), every
+ * bad form rejected with one line, and --help exactly as it reads. */
 #include "unit.h"
 #include "unit_opts.h"
 
@@ -75,7 +76,7 @@ static void test_every_option(void **state)
 
 	strcpy(f->pg, "postgresql://u:secret@h/db");
 	assert_int_equal(parse(f, "--kafka-brokers", "k:1", "--kafka-topic=t",
-			       "--kafka-group", "g", "-X", "a=b", "-X", "=v",
+			       "--kafka-group", "g", "-X", "a=b", "-X", "c=",
 			       "--postgres", f->pg, "--batch-rows", "10000000",
 			       "--batch-ms", "1", "--retention-days", "100000",
 			       "--pg-writers", "16", "--log-level", "warn",
@@ -87,7 +88,7 @@ static void test_every_option(void **state)
 	assert_string_equal(c->group, "g");
 	assert_int_equal(c->n_props, 2);
 	assert_string_equal(c->props[0], "a=b");
-	assert_string_equal(c->props[1], "=v"); /* librdkafka judges it */
+	assert_string_equal(c->props[1], "c="); /* librdkafka judges it */
 	assert_string_equal(c->conninfo, "postgresql://u:secret@h/db");
 	/* argv's copy is wiped, so `ps` never shows the password. */
 	assert_null(strstr(f->pg, "secret"));
@@ -97,13 +98,18 @@ static void test_every_option(void **state)
 	assert_int_equal(c->retention_days, 100000);
 	assert_int_equal(c->writers, 16);
 	assert_int_equal(f->o.log_level, LOG_LVL_WARN);
-	for (size_t i = 0; i < 4; i++) {
-		static const char *const w[] = { "error", "warning", "info",
-						 "debug" };
+	/* xdpflowd's words, err included. */
+	for (size_t i = 0; i < 6; i++) {
+		static const char *const w[] = { "err",  "error", "warn",
+						 "warning", "info", "debug" };
+		static const enum log_level lv[] = {
+			LOG_LVL_ERR,  LOG_LVL_ERR,  LOG_LVL_WARN,
+			LOG_LVL_WARN, LOG_LVL_INFO, LOG_LVL_DEBUG,
+		};
 
 		assert_int_equal(parse(f, "--log-level", w[i], NULL),
 				 INSERT_OPTS_RUN);
-		assert_int_equal(f->o.log_level, (enum log_level)i);
+		assert_int_equal(f->o.log_level, lv[i]);
 	}
 	/* A second parse starts afresh; the --postgres copy is released. */
 	assert_int_equal(parse(f, NULL), INSERT_OPTS_RUN);
@@ -112,18 +118,27 @@ static void test_every_option(void **state)
 	assert_int_equal(c->n_props, 0);
 }
 
-static void test_help_stops_at_once(void **state)
+/* As xdpflowd's: the whole line is parsed first, help wins over
+ * version. */
+static void test_help_version(void **state)
 {
 	struct fx *f = *state;
 
 	assert_int_equal(parse(f, "-h", NULL), INSERT_OPTS_HELP);
 	assert_int_equal(parse(f, "--help", NULL), INSERT_OPTS_HELP);
-	assert_int_equal(parse(f, "-h", "--bogus", "stray", NULL),
-			 INSERT_OPTS_HELP);
+	assert_int_equal(parse(f, "-V", NULL), INSERT_OPTS_VERSION);
+	assert_int_equal(parse(f, "--version", NULL), INSERT_OPTS_VERSION);
+	assert_int_equal(parse(f, "--version", "-h", NULL), INSERT_OPTS_HELP);
+	assert_int_equal(parse(f, "-h", "--version", NULL), INSERT_OPTS_HELP);
+	/* The empty-value check is for a run only. */
 	assert_int_equal(parse(f, "--kafka-topic", "", "-h", NULL),
 			 INSERT_OPTS_HELP);
-	/* What comes before -h still counts. */
+	/* A bad option fails even next to --help, before or after it. */
 	assert_int_equal(parse(f, "--batch-rows", "0", "-h", NULL), -EINVAL);
+	assert_int_equal(parse(f, "-h", "--bogus", NULL), -EINVAL);
+	assert_int_equal(parse(f, "-h", "stray", NULL), -EINVAL);
+	assert_int_equal(parse(f, "--version", "-X", "nonsense", NULL),
+			 -EINVAL);
 }
 
 static void test_bad_forms(void **state)
@@ -133,8 +148,7 @@ static void test_bad_forms(void **state)
 	} bad[] = {
 		{ "--bogus", NULL, "--bogus" },
 		{ "-q", NULL, "-q" },
-		{ "-V", NULL, "-V" },
-		{ "--version", NULL, "--version" },
+		{ "--version=x", NULL, "--version" },
 		{ "extra", NULL, "extra" },
 		{ "--help=x", NULL, "--help" },
 		{ "--postgres", NULL, "--postgres" },
@@ -150,8 +164,9 @@ static void test_bad_forms(void **state)
 		{ "--pg-writers", "17", "1..16" },
 		{ "--pg-writers", "0", "pg-writers" },
 		{ "--log-level", "loud", "loud" },
-		{ "--log-level", "err", "error, warning, info or debug" },
-		{ "-X", "nonsense", "name=value" },
+		{ "--log-level", "trace", "err, warn, info or debug" },
+		{ "-X", "nonsense", "property=value" },
+		{ "-X", "=v", "property=value" },
 		{ "--kafka-topic", "", "must not be empty" },
 		{ "--kafka-group", "", "must not be empty" },
 		{ "--kafka-brokers", "", "must not be empty" },
@@ -195,7 +210,7 @@ static void test_too_many_props(void **state)
 	assert_int_equal(f->o.cfg.n_props, INSERT_OPTS_MAX_PROPS);
 }
 
-static void test_usage_unchanged(void **state)
+static void test_usage(void **state)
 {
 	char *buf = NULL;
 	size_t len = 0;
@@ -232,9 +247,10 @@ static void test_usage_unchanged(void **state)
 		"parallel, Kafka\n"
 		"                         partitions spread over them (default "
 		"4)\n"
-		"  --log-level LEVEL      error, warning, info or debug (default "
+		"  --log-level LEVEL      err, warn, info or debug (default "
 		"info)\n"
-		"  -h, --help             this help\n");
+		"  -h, --help             print this help and exit\n"
+		"  -V, --version          print the version and exit\n");
 	free(buf);
 }
 
@@ -243,8 +259,8 @@ int main(void)
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 	const struct CMUnitTest tests[] = {
 		T(test_defaults),	  T(test_every_option),
-		T(test_help_stops_at_once), T(test_bad_forms),
-		T(test_too_many_props),	  T(test_usage_unchanged),
+		T(test_help_version),	  T(test_bad_forms),
+		T(test_too_many_props),	  T(test_usage),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -3,7 +3,7 @@
  * every field in its documented range, per-exporter sequences and rates,
  * a sane mix of families, protocols and ports, every flow encodable in
  * every format and schema), its option parser with the output options
- * shared with xdpflowd (output_opts), and --help. */
+ * shared with xdpflowd (publish/publish_opts.h), and --help. */
 #include "unit.h"
 #include "unit_opts.h"
 
@@ -11,7 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "daemon/output_opts.h"
+#include "publish/publish_opts.h"
 #include "encode/encode.h"
 #include "mock/mock_gen.h"
 #include "mock/mock_opts.h"
@@ -302,8 +302,7 @@ static void test_options(void **state)
 		      "kafka", "--format", "pb", "--schema", "goflow-v3",
 		      "--kafka-brokers", "k1:1,k2:2", "--kafka-topic", "t",
 		      "--kafka-key", "none", "--kafka-batch", "64", "-X",
-		      "linger.ms=5", "--property", "acks=1", "--file", "x",
-		      NULL),
+		      "linger.ms=5", "--property", "acks=1", NULL),
 		MOCK_OPTS_RUN);
 	assert_string_equal(err, "");
 	assert_int_equal(o->rate, 0);
@@ -315,7 +314,7 @@ static void test_options(void **state)
 	assert_int_equal(o->gen.sampling_rate, 100);
 	assert_int_equal(o->stats_interval, 1);
 	assert_int_equal(o->log_level, LOG_LVL_WARN);
-	output_opts_publish_config(&o->out, &pc);
+	publish_opts_config(&o->out, &pc);
 	assert_int_equal(pc.kind, OUT_KIND_KAFKA);
 	assert_int_equal(pc.format, OUT_FORMAT_PB);
 	assert_int_equal(o->out.schema, OUT_SCHEMA_GOFLOW_V3);
@@ -326,7 +325,7 @@ static void test_options(void **state)
 	assert_int_equal(pc.n_props, 2);
 	assert_string_equal(pc.props[0], "linger.ms=5");
 	assert_string_equal(pc.props[1], "acks=1");
-	assert_string_equal(pc.file_path, "x");
+	assert_string_equal(pc.file_path, "-");
 
 	/* A second parse starts from the defaults again. */
 	assert_int_equal(parse(o, err, sizeof(err), "-r", "5", NULL),
@@ -335,6 +334,9 @@ static void test_options(void **state)
 	assert_int_equal(o->out.n_props, 0);
 	assert_int_equal(o->out.output, OUT_KIND_FILE);
 	assert_false(o->seed_given);
+	assert_int_equal(parse(o, err, sizeof(err), "--file", "x", NULL),
+			 MOCK_OPTS_RUN);
+	assert_string_equal(o->out.file, "x");
 
 	assert_int_equal(parse(o, err, sizeof(err), "-h", NULL),
 			 MOCK_OPTS_HELP);
@@ -420,26 +422,26 @@ static void test_usage(void **state)
 	free(buf);
 }
 
-/* Plumbing: output_opts_getopt and output_opts_set left output_opts.h when
+/* Plumbing: output_opts_getopt and output_opts_set (now publish_opts.h) left when
  * the machinery moved to common/cli.h; these give the same view of the
  * output table through it (getopt rows without cli_getopt's leading ':',
  * 1 for an option that is not the table's). */
 static void oo_getopt(struct option *lo, char *so)
 {
-	struct output_opts oo;
-	struct cli_table t = output_opts_table(&oo);
+	struct publish_opts oo;
+	struct cli_table t = publish_opts_table(&oo);
 	struct option all[CLI_MAX_OPTS + 1];
 	char s[CLI_SHORTOPTS_LEN];
 
 	assert_int_equal(cli_getopt(&t, 1, all, s), 0);
-	memcpy(lo, all, OUTPUT_OPTS_N * sizeof(*lo));
+	memcpy(lo, all, PUBLISH_OPTS_N * sizeof(*lo));
 	strcpy(so, s + 1);
 }
 
-static int oo_set(struct output_opts *oo, int c, const char *arg, char *err,
+static int oo_set(struct publish_opts *oo, int c, const char *arg, char *err,
 		  size_t errlen)
 {
-	struct cli_table t = output_opts_table(oo);
+	struct cli_table t = publish_opts_table(oo);
 	int rc = cli_apply(&t, 1, c, arg, err, errlen);
 
 	return rc == -ENOENT ? 1 : rc;
@@ -447,11 +449,11 @@ static int oo_set(struct output_opts *oo, int c, const char *arg, char *err,
 
 /* The shared table hands back only its own options and fills getopt
  * arrays that getopt_long accepts. */
-static void test_output_opts_table(void **state)
+static void test_publish_opts_table(void **state)
 {
-	struct option lo[OUTPUT_OPTS_N + 1];
-	char so[2 * OUTPUT_OPTS_N + 1];
-	struct output_opts oo;
+	struct option lo[PUBLISH_OPTS_N + 1];
+	char so[2 * PUBLISH_OPTS_N + 1];
+	struct publish_opts oo;
 	char err[128];
 	size_t letters = 0;
 
@@ -459,23 +461,62 @@ static void test_output_opts_table(void **state)
 	memset(lo, 0xa5, sizeof(lo));
 	oo_getopt(lo, so);
 	assert_string_equal(so, "o:X:");
-	for (size_t i = 0; i < OUTPUT_OPTS_N; i++) {
+	for (size_t i = 0; i < PUBLISH_OPTS_N; i++) {
 		assert_non_null(lo[i].name);
 		assert_int_equal(lo[i].has_arg, required_argument);
 		letters += lo[i].val < 256;
 	}
 	assert_int_equal(letters, 2);
-	output_opts_defaults(&oo);
+	assert_int_equal(publish_opts_defaults(&oo), 0);
 	assert_int_equal(oo_set(&oo, 'r', "1", err, sizeof(err)), 1);
 	assert_int_equal(oo_set(&oo, 'o', "kafka", err, sizeof(err)), 0);
 	assert_int_equal(oo.output, OUT_KIND_KAFKA);
-	for (int i = 0; i < OUTPUT_OPTS_MAX_PROPS; i++)
+	for (int i = 0; i < PUBLISH_OPTS_MAX_PROPS; i++)
 		assert_int_equal(oo_set(&oo, 'X', "a=b", err,
 						 sizeof(err)),
 				 0);
 	assert_int_equal(oo_set(&oo, 'X', "a=b", err, sizeof(err)),
 			 -EINVAL);
 	assert_non_null(strstr(err, "too many"));
+}
+
+/* As xdpflowd: an output option that would do nothing is refused (the
+ * mocker used to write JSON to stdout for --kafka-* without -o kafka). */
+static void test_no_effect(void **state)
+{
+	static const struct {
+		const char *a[4];
+		const char *needle;
+	} refused[] = {
+		{ { "--kafka-brokers", "b:9092", "--kafka-topic", "t" },
+		  "--kafka-brokers has no effect without -o kafka (add -o kafka)" },
+		{ { "--kafka-batch", "64" }, "add -o kafka" },
+		{ { "-X", "acks=1" }, "-X has no effect without -o kafka" },
+		{ { "-o", "kafka", "--file", "f" }, "--file has no effect with -o kafka" },
+		{ { "--schema", "goflow-v3" }, "add --format pb" },
+	};
+	struct mock_opts *o = calloc(1, sizeof(*o));
+	char err[256];
+
+	(void)state;
+	assert_non_null(o);
+	for (size_t i = 0; i < sizeof(refused) / sizeof(refused[0]); i++) {
+		const char *const *a = refused[i].a;
+
+		err[0] = '\0';
+		if (parse(o, err, sizeof(err), a[0], a[1], a[2], a[3], NULL) !=
+		    -EINVAL)
+			fail_msg("accepted %s %s", a[0], a[1]);
+		if (!strstr(err, refused[i].needle))
+			fail_msg("message for %s %s lacks '%s': %s", a[0], a[1],
+				 refused[i].needle, err);
+		assert_null(strchr(err, '\n'));
+	}
+	assert_int_equal(parse(o, err, sizeof(err), "-o", "kafka",
+			       "--kafka-topic", "t", "--format", "pb",
+			       "--schema", "goflow-v3", NULL),
+			 MOCK_OPTS_RUN);
+	free(o);
 }
 
 int main(void)
@@ -487,8 +528,9 @@ int main(void)
 		cmocka_unit_test(test_every_flow_encodes),
 		cmocka_unit_test(test_options),
 		cmocka_unit_test(test_bad_options),
+		cmocka_unit_test(test_no_effect),
 		cmocka_unit_test(test_usage),
-		cmocka_unit_test(test_output_opts_table),
+		cmocka_unit_test(test_publish_opts_table),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -82,7 +82,8 @@ static void test_every_option(void **state)
 		      "198.18.0.0/15", "--allow-exporter=2001:2::/48", "-o",
 		      "kafka", "--format", "pb", "--kafka-topic", "t1",
 		      "--kafka-key", "none", "--kafka-batch", "64", "-X",
-		      "compression.codec=lz4", NULL),
+		      "compression.codec=lz4", "--kafka-brokers",
+		      "k1:9092,k2:9092", NULL),
 		OPTIONS_RUN);
 	assert_string_equal(err, "");
 	/* -l replaces the defaults and accumulates. */
@@ -100,32 +101,35 @@ static void test_every_option(void **state)
 	assert_int_equal(o->out.kafka_batch, 64);
 	assert_int_equal(o->out.n_props, 1);
 	assert_string_equal(o->out.props[0], "compression.codec=lz4");
+	assert_string_equal(o->out.kafka_brokers, "k1:9092,k2:9092");
 
 	assert_int_equal(
 		parse(o, err, sizeof(err), "--pcap", "x.pcap", "--file",
-		      "/tmp/out", "--format", "bin", "--kafka-brokers",
-		      "k1:9092,k2:9092", "--templates-file", "/tmp/t",
-		      "--max-templates", "100", "--log-level", "debug",
+		      "/tmp/out", "--format", "bin", "--templates-file",
+		      "/tmp/t", "--max-templates", "100", "--log-level", "debug",
 		      "--metrics", "127.0.0.1:9100", "--stats-interval", "10",
-		      "--batch", "1", "--rcvbuf", "0", "--schema", "goflow-v3",
-		      NULL),
+		      "--schema", "goflow-v3", NULL),
 		OPTIONS_RUN);
 	assert_string_equal(o->pcap, "x.pcap");
 	assert_string_equal(o->out.file, "/tmp/out");
 	assert_int_equal(o->out.format, OUT_FORMAT_PB);
-	assert_string_equal(o->out.kafka_brokers, "k1:9092,k2:9092");
 	assert_string_equal(o->templates_file, "/tmp/t");
 	assert_int_equal(o->max_templates, 100);
 	assert_int_equal(o->log_level, LOG_LVL_DEBUG);
 	assert_true(o->metrics);
 	assert_int_equal(o->metrics_addr.ss_family, AF_INET);
 	assert_int_equal(o->stats_interval, 10);
-	assert_int_equal(o->batch, 1);
-	assert_int_equal(o->rcvbuf, 0);
 	assert_int_equal(o->out.schema, OUT_SCHEMA_GOFLOW_V3);
 	/* The second parse started from the defaults again. */
 	assert_int_equal(o->n_listen, 2);
 	assert_int_equal(o->allow.n, 0);
+	assert_string_equal(o->out.kafka_brokers, "127.0.0.1:9092");
+
+	assert_int_equal(parse(o, err, sizeof(err), "--batch", "1", "--rcvbuf",
+			       "0", NULL),
+			 OPTIONS_RUN);
+	assert_int_equal(o->batch, 1);
+	assert_int_equal(o->rcvbuf, 0);
 
 	assert_int_equal(parse(o, err, sizeof(err), "--metrics", ":9100",
 			       "--rcvbuf", "64KiB", NULL),
@@ -242,6 +246,66 @@ static void test_usage_lists_every_option(void **state)
 	free(buf);
 }
 
+/* An option that would do nothing in the mode chosen is refused, with
+ * the fix in the one line; the same option where it has an effect is
+ * taken, and defaults never count as given. */
+static void test_no_effect(void **state)
+{
+	static const struct {
+		const char *args[6];
+		const char *needle;
+	} refused[] = {
+		{ { "--kafka-brokers", "b:9092", "--kafka-topic", "t" },
+		  "--kafka-brokers has no effect without -o kafka (add -o kafka)" },
+		{ { "--kafka-topic", "t" }, "add -o kafka" },
+		{ { "--kafka-key", "none" }, "--kafka-key" },
+		{ { "--kafka-batch", "64", "-o", "file" }, "add -o kafka" },
+		{ { "-X", "acks=1" }, "-X has no effect without -o kafka" },
+		{ { "-o", "kafka", "--file", "f" }, "--file has no effect with -o kafka" },
+		{ { "--schema", "goflow-v3" }, "add --format pb" },
+		{ { "--format", "json", "--schema", "goflow2" }, "--schema" },
+		{ { "--pcap", "x", "--workers", "2" }, "--workers has no effect with --pcap" },
+		{ { "--pcap", "x", "--rcvbuf", "1M" }, "--rcvbuf" },
+		{ { "--pcap", "x", "--batch", "8" }, "--batch" },
+		{ { "--pcap", "x", "--xdp", "eth0" }, "--xdp has no effect with --pcap" },
+		{ { "--xdp-mode", "skb" }, "--xdp-mode has no effect without --xdp (add --xdp IFACE)" },
+		{ { "--xdp-zerocopy", "on" }, "--xdp-zerocopy" },
+		{ { "--xdp-frames", "64" }, "--xdp-frames" },
+		{ { "--xdp-obj", "x.o" }, "--xdp-obj" },
+	};
+	struct options *o = *state;
+	char err[256];
+
+	for (size_t i = 0; i < sizeof(refused) / sizeof(refused[0]); i++) {
+		const char *const *a = refused[i].args;
+
+		err[0] = '\0';
+		if (parse(o, err, sizeof(err), a[0], a[1], a[2], a[3], a[4],
+			  NULL) != -EINVAL)
+			fail_msg("accepted %s %s", a[0], a[1]);
+		if (!strstr(err, refused[i].needle))
+			fail_msg("message for %s %s lacks '%s': %s", a[0], a[1],
+				 refused[i].needle, err);
+		assert_null(strchr(err, '\n'));
+	}
+	/* Where they do something. */
+	assert_int_equal(parse(o, err, sizeof(err), "-o", "kafka",
+			       "--kafka-brokers", "b:9092", "-X", "acks=1",
+			       "--format", "pb", "--schema", "goflow-v3", NULL),
+			 OPTIONS_RUN);
+	assert_int_equal(parse(o, err, sizeof(err), "--xdp", "eth0",
+			       "--xdp-mode", "skb", "--xdp-frames", "64",
+			       "--workers", "2", "--batch", "8", NULL),
+			 OPTIONS_RUN);
+	assert_int_equal(parse(o, err, sizeof(err), "--pcap", "x", "--file",
+			       "f", "--bpffs", "/sys/fs/bpf/t", NULL),
+			 OPTIONS_RUN);
+	/* Help and version are answered whatever else is there. */
+	assert_int_equal(parse(o, err, sizeof(err), "--kafka-topic", "t",
+			       "--help", NULL),
+			 OPTIONS_HELP);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -252,6 +316,7 @@ int main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(test_bad_forms, setup, teardown),
 		cmocka_unit_test(test_usage_lists_every_option),
+		cmocka_unit_test_setup_teardown(test_no_effect, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -4,12 +4,12 @@
  * them exactly as xdpflowd publishes decoded flows: the same encoders
  * (--format, --schema) and the same file/Kafka publisher (-o, --file,
  * --kafka-*, -X), so it stands in for the collector, as flow-pipeline's
- * mocker does. Reads top to bottom: parse options, install the signal
- * flags, open the publisher, then one loop that generates, encodes and
- * writes a flow, keeps to --rate (absolute deadlines, so no drift) and
- * between flows serves delivery reports, live flushes and stats, until
- * --count flows are out or a signal says stop; then a bounded final flush
- * and the stats line. Exit status: 0 ok, 1 runtime failure or flows lost,
+ * mocker does. Reads top to bottom: parse options, then start (block the
+ * signals onto a signalfd, as every xdpflow program; open the publisher),
+ * run (one loop that generates, encodes and writes a flow, keeps to --rate
+ * with absolute deadlines, so no drift, and between flows serves signals,
+ * delivery reports, live flushes and stats, until --count flows are out or
+ * a signal says stop) and stop (a bounded final flush, the stats line). Exit status: 0 ok, 1 runtime failure or flows lost,
  * 2 bad command line.
  */
 #include <errno.h>
@@ -18,15 +18,16 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
+#include "common/clock.h"
 #include "common/log.h"
-#include "daemon/options.h" /* XDPFLOW_VERSION */
-#include "daemon/output_opts.h"
+#include "common/signals.h"
 #include "encode/encode.h"
 #include "mock/mock_gen.h"
 #include "mock/mock_opts.h"
 #include "publish/publish.h"
+#include "publish/publish_opts.h"
+#include "version.h"
 
 #define TICK_NS 200000000ULL	   /* live flush and housekeeping cadence */
 #define MAX_SLEEP_NS 100000000ULL  /* a sleep is cut in slices this long */
@@ -34,32 +35,11 @@
 #define HOUSEKEEP_EVERY 256	   /* flows between looks at the clock */
 #define FINAL_FLUSH_MS 10000	   /* bounded wait for output at exit */
 
-/* Set by the handlers: the only way signals talk to the loop. */
-static volatile sig_atomic_t stop_flag, stats_flag;
-
-static void on_stop(int sig)
-{
-	(void)sig;
-	stop_flag = 1;
-}
-
-static void on_usr1(int sig)
-{
-	(void)sig;
-	stats_flag = 1;
-}
-
-static uint64_t clock_ns(clockid_t id)
-{
-	struct timespec ts;
-
-	clock_gettime(id, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
-}
-
 struct run {
 	const struct mock_opts *o;
 	struct publisher *pub;
+	struct signals sig;
+	bool stop; /* SIGINT or SIGTERM arrived */
 	uint64_t start_ns, last_tick_ns, last_stats_ns, last_flush_flows;
 	uint64_t flows, encode_errors, write_errors;
 	/* Flow times: the last monotonic reading plus the wall clock's
@@ -83,14 +63,23 @@ static void print_stats(const struct run *r, uint64_t now)
 		secs > 0 ? (double)r->flows / secs : 0.0);
 }
 
-/* Delivery reports, a live flush of what was written since the last
- * tick, the stats line when due or asked for. */
+/* Signals, delivery reports, a live flush of what was written since the
+ * last tick, the stats line when due or asked for. */
 static void housekeep(struct run *r, uint64_t now)
 {
+	bool stats = false;
+	int s;
+
+	while ((s = signals_next(&r->sig)) > 0) {
+		if (s == SIGUSR1)
+			stats = true;
+		else
+			r->stop = true;
+	}
 	r->mono_ns = now;
 	if (now - r->last_tick_ns >= TICK_NS) {
-		r->wall_offset_ns = clock_ns(CLOCK_REALTIME) -
-				    clock_ns(CLOCK_MONOTONIC);
+		r->wall_offset_ns = clock_realtime_ns() -
+				    clock_mono_ns();
 		publisher_poll(r->pub);
 		if (r->flows != r->last_flush_flows) {
 			publisher_flush(r->pub, 0);
@@ -98,92 +87,53 @@ static void housekeep(struct run *r, uint64_t now)
 		}
 		r->last_tick_ns = now;
 	}
-	if (stats_flag ||
+	if (stats ||
 	    (r->o->stats_interval &&
-	     now - r->last_stats_ns >= r->o->stats_interval * 1000000000ULL)) {
-		stats_flag = 0;
+	     now - r->last_stats_ns >= r->o->stats_interval * CLOCK_NS_PER_SEC)) {
 		print_stats(r, now);
 		r->last_stats_ns = now;
 	}
 }
 
 /* Sleeps until the monotonic time due, in slices, housekeeping between
- * them; returns early when told to stop. */
+ * them; a signal ends a slice at once, and stop ends the wait. */
 static void wait_until(struct run *r, uint64_t due)
 {
 	for (;;) {
-		uint64_t now = clock_ns(CLOCK_MONOTONIC), until;
-		struct timespec ts;
+		uint64_t now = clock_mono_ns();
 
 		housekeep(r, now);
-		if (now >= due || stop_flag)
+		if (now >= due || r->stop)
 			return;
-		until = due - now > MAX_SLEEP_NS ? now + MAX_SLEEP_NS : due;
-		ts.tv_sec = (time_t)(until / 1000000000ULL);
-		ts.tv_nsec = (long)(until % 1000000000ULL);
-		clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL);
+		signals_wait(&r->sig, due - now > MAX_SLEEP_NS ? MAX_SLEEP_NS
+							       : due - now);
 	}
 }
 
-static void install_signals(void)
+/* Signals, the seed, the publisher and the generator; logs what it will
+ * do. Returns 0, or -errno after one error line. */
+static int mock_start(struct run *r, struct mock_opts *o, struct mock_gen *gen)
 {
-	struct sigaction sa;
-
-	memset(&sa, 0, sizeof(sa));
-	sigemptyset(&sa.sa_mask);
-	sa.sa_handler = on_stop; /* no SA_RESTART: sleeps end at once */
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	sa.sa_handler = on_usr1;
-	sigaction(SIGUSR1, &sa, NULL);
-	signal(SIGPIPE, SIG_IGN);
-}
-
-int main(int argc, char **argv)
-{
-	static struct flow_rec rec; /* big: off the stack, zeroed once */
-	static uint8_t buf[ENCODE_MAX_LEN];
-	struct mock_opts *o;
+	static const int sigs[] = { SIGINT, SIGTERM, SIGUSR1 };
 	struct publish_config pcfg;
-	struct publish_stats ps;
-	struct mock_gen gen;
-	struct run r = { 0 };
 	char err[512];
-	int rc, exit_code = 1;
+	int rc;
 
-	o = calloc(1, sizeof(*o));
-	if (!o) {
-		pr_err("could not start: %s", strerror(ENOMEM));
-		return 1;
+	r->o = o;
+	rc = signals_open(&r->sig, sigs, sizeof(sigs) / sizeof(sigs[0]));
+	if (rc) {
+		pr_err("could not set up the signals: %s", strerror(-rc));
+		return rc;
 	}
-	rc = mock_opts_parse(o, argc, argv, err, sizeof(err));
-	if (rc < 0) {
-		pr_err("%s", err);
-		exit_code = 2;
-		goto out_options;
-	}
-	if (rc == MOCK_OPTS_HELP || rc == MOCK_OPTS_VERSION) {
-		if (rc == MOCK_OPTS_HELP)
-			mock_opts_usage(stdout, "xdpflow-mock");
-		else
-			printf("xdpflow-mock %s\n", XDPFLOW_VERSION);
-		exit_code = 0;
-		goto out_options;
-	}
-	log_set_level(o->log_level);
-	install_signals();
 	if (!o->seed_given)
-		o->gen.seed = clock_ns(CLOCK_REALTIME) ^
-			      ((uint64_t)getpid() << 32);
-
-	output_opts_publish_config(&o->out, &pcfg);
-	r.pub = publisher_open(&pcfg, err, sizeof(err));
-	if (!r.pub) {
+		o->gen.seed = clock_realtime_ns() ^ ((uint64_t)getpid() << 32);
+	publish_opts_config(&o->out, &pcfg);
+	r->pub = publisher_open(&pcfg, err, sizeof(err));
+	if (!r->pub) {
 		pr_err("%s", err);
-		goto out_options;
+		return -EIO;
 	}
-	r.o = o;
-	mock_gen_init(&gen, &o->gen);
+	mock_gen_init(gen, &o->gen);
 	pr_info("xdpflow-mock %s: seed %" PRIu64 ", %s flows at %s, output %s %s (%s)",
 		XDPFLOW_VERSION, o->gen.seed,
 		o->count ? "a count of" : "endless",
@@ -195,60 +145,114 @@ int main(int argc, char **argv)
 		pr_info("count %" PRIu64 " (0: endless), rate %" PRIu64
 			" flows/s (0: full speed)",
 			o->count, o->rate);
+	return 0;
+}
 
-	r.wall_offset_ns = clock_ns(CLOCK_REALTIME) - clock_ns(CLOCK_MONOTONIC);
-	r.start_ns = r.last_tick_ns = r.last_stats_ns = r.mono_ns =
-		clock_ns(CLOCK_MONOTONIC);
-	for (uint64_t i = 0; !stop_flag && (!o->count || i < o->count); i++) {
+/* Generates, encodes and writes flows at --rate until --count or a stop
+ * signal, housekeeping between them. */
+static void mock_run(struct run *r, struct mock_gen *gen)
+{
+	static struct flow_rec rec; /* big: off the stack, zeroed once */
+	static uint8_t buf[ENCODE_MAX_LEN];
+	const struct mock_opts *o = r->o;
+
+	r->wall_offset_ns = clock_realtime_ns() - clock_mono_ns();
+	r->start_ns = r->last_tick_ns = r->last_stats_ns = r->mono_ns =
+		clock_mono_ns();
+	for (uint64_t i = 0; !r->stop && (!o->count || i < o->count); i++) {
 		ssize_t n;
 
-		mock_gen_next(&gen, r.mono_ns + r.wall_offset_ns, &rec);
+		mock_gen_next(gen, r->mono_ns + r->wall_offset_ns, &rec);
 		n = encode_flow_schema(o->out.format, o->out.schema, &rec, buf,
 				       sizeof(buf));
 		if (n < 0)
-			r.encode_errors++;
-		else if (publisher_write(r.pub, &rec.sampler_address, buf,
+			r->encode_errors++;
+		else if (publisher_write(r->pub, &rec.sampler_address, buf,
 					 (size_t)n))
-			r.write_errors++;
+			r->write_errors++;
 		else
-			r.flows++;
+			r->flows++;
 
 		if (o->rate) {
 			/* Flow i+1 is due at start + (i+1)/rate seconds. */
-			uint64_t due = r.start_ns +
+			uint64_t due = r->start_ns +
 				       (uint64_t)((unsigned __int128)(i + 1) *
-						  1000000000ULL / o->rate);
-			uint64_t now = clock_ns(CLOCK_MONOTONIC);
+						  CLOCK_NS_PER_SEC / o->rate);
+			uint64_t now = clock_mono_ns();
 
-			r.mono_ns = now;
+			r->mono_ns = now;
 			if (due > now + AHEAD_NS)
-				wait_until(&r, due);
+				wait_until(r, due);
 			else if ((i & (HOUSEKEEP_EVERY - 1)) == 0)
-				housekeep(&r, now);
+				housekeep(r, now);
 		} else if ((i & (HOUSEKEEP_EVERY - 1)) == 0) {
-			housekeep(&r, clock_ns(CLOCK_MONOTONIC));
+			housekeep(r, clock_mono_ns());
 		}
 	}
-	if (stop_flag)
+	if (r->stop)
 		pr_info("stopping");
+}
 
-	rc = publisher_flush(r.pub, FINAL_FLUSH_MS);
-	if (rc)
-		pr_warn("could not deliver all output within %d ms: %s",
-			FINAL_FLUSH_MS, strerror(-rc));
-	print_stats(&r, clock_ns(CLOCK_MONOTONIC));
-	publisher_get_stats(r.pub, &ps);
-	exit_code = rc || r.encode_errors || r.write_errors ||
-				    ps.delivery_errors
-			    ? 1
-			    : 0;
-	if (exit_code)
-		pr_err("flows were lost: %" PRIu64 " encode errors, %" PRIu64
-		       " refused writes, %" PRIu64 " failed deliveries%s",
-		       r.encode_errors, r.write_errors, ps.delivery_errors,
-		       rc ? ", output not all delivered at exit" : "");
-	publisher_close(r.pub);
-out_options:
+/* The bounded final flush and the stats line, then frees r. Returns 0
+ * when every flow was delivered, -EIO (logged) when some were lost. */
+static int mock_stop(struct run *r)
+{
+	struct publish_stats ps;
+	int rc = 0, flush_rc;
+
+	if (r->pub) {
+		flush_rc = publisher_flush(r->pub, FINAL_FLUSH_MS);
+		if (flush_rc)
+			pr_warn("could not deliver all output within %d ms: %s",
+				FINAL_FLUSH_MS, strerror(-flush_rc));
+		print_stats(r, clock_mono_ns());
+		publisher_get_stats(r->pub, &ps);
+		if (flush_rc || r->encode_errors || r->write_errors ||
+		    ps.delivery_errors) {
+			pr_err("flows were lost: %" PRIu64 " encode errors, %" PRIu64
+			       " refused writes, %" PRIu64 " failed deliveries%s",
+			       r->encode_errors, r->write_errors,
+			       ps.delivery_errors,
+			       flush_rc ? ", output not all delivered at exit"
+					: "");
+			rc = -EIO;
+		}
+		publisher_close(r->pub);
+		r->pub = NULL;
+	}
+	signals_close(&r->sig);
+	return rc;
+}
+
+int main(int argc, char **argv)
+{
+	struct mock_opts *o = calloc(1, sizeof(*o)); /* big: off the stack */
+	struct run r = { .sig = { .fd = -1 } };
+	struct mock_gen gen;
+	char err[512];
+	int rc, stopped;
+
+	if (!o) {
+		pr_err("could not start: %s", strerror(ENOMEM));
+		return 1;
+	}
+	rc = mock_opts_parse(o, argc, argv, err, sizeof(err));
+	if (rc != MOCK_OPTS_RUN) {
+		if (rc < 0)
+			pr_err("%s", err);
+		else if (rc == MOCK_OPTS_HELP)
+			mock_opts_usage(stdout, "xdpflow-mock");
+		else
+			printf("xdpflow-mock %s\n", XDPFLOW_VERSION);
+		free(o);
+		return rc < 0 ? 2 : 0;
+	}
+	log_set_level(o->log_level);
+
+	rc = mock_start(&r, o, &gen);
+	if (!rc)
+		mock_run(&r, &gen);
+	stopped = mock_stop(&r);
 	free(o);
-	return exit_code;
+	return rc || stopped ? 1 : 0;
 }

@@ -176,6 +176,23 @@ int cli_set_version(void *target, const struct cli_opt *d, const char *arg,
 	return CLI_VERSION;
 }
 
+int cli_add_prop(const struct cli_opt *d, const char *arg, const char **props,
+		 size_t *n, size_t max, char *err, size_t errlen)
+{
+	const char *eq = strchr(arg, '=');
+	char why[64];
+
+	if (!eq || eq == arg)
+		return cli_bad(d, arg, "expected property=value", err, errlen);
+	if (*n >= max) {
+		snprintf(why, sizeof(why), "too many properties (at most %zu)",
+			 max);
+		return cli_bad(d, arg, why, err, errlen);
+	}
+	props[(*n)++] = arg;
+	return 0;
+}
+
 static int set_log_level(void *target, const struct cli_opt *d,
 			 const char *arg, char *err, size_t errlen)
 {
@@ -277,14 +294,25 @@ int cli_apply(const struct cli_table *t, size_t nt, int val, const char *arg,
 {
 	size_t i = 0;
 
-	for (size_t k = 0; k < nt; k++)
-		for (size_t j = 0; j < t[k].n; j++, i++)
-			if (val_of(&t[k].opts[j], i) == val)
-				return t[k].opts[j].set(t[k].target,
-							&t[k].opts[j],
-							arg ? arg : "", err,
-							errlen);
+	for (size_t k = 0; k < nt; k++) {
+		for (size_t j = 0; j < t[k].n; j++, i++) {
+			if (val_of(&t[k].opts[j], i) != val)
+				continue;
+			if (t[k].given && j < 64)
+				*t[k].given |= 1ULL << j;
+			return t[k].opts[j].set(t[k].target, &t[k].opts[j],
+						arg ? arg : "", err, errlen);
+		}
+	}
 	return -ENOENT;
+}
+
+bool cli_given(const struct cli_table *t, const char *name)
+{
+	for (size_t j = 0; t->given && j < t->n && j < 64; j++)
+		if (t->opts[j].name && strcmp(t->opts[j].name, name) == 0)
+			return *t->given & (1ULL << j);
+	return false;
 }
 
 int cli_parse(const struct cli_table *t, size_t nt, int argc, char **argv,

@@ -54,6 +54,11 @@ struct cli_table {
 	const struct cli_opt *opts;
 	size_t n;
 	void *target;
+	/* NULL, or where cli_apply sets bit j when row j is given on the
+	 * command line (defaults never set it; the owner zeroes it), so a
+	 * program can refuse an option that has no effect in the mode
+	 * chosen (cli_given). At most 64 rows then. */
+	uint64_t *given;
 };
 
 enum cli_action {
@@ -104,6 +109,10 @@ int cli_getopt(const struct cli_table *t, size_t nt,
  */
 int cli_apply(const struct cli_table *t, size_t nt, int val, const char *arg,
 	      char *err, size_t errlen);
+
+/* Whether the row named name (a long name) was given on the command line:
+ * false when t keeps no given bits or has no such row. */
+bool cli_given(const struct cli_table *t, const char *name);
 
 /* How --help rows look. NULL means xdpflowd's: text at column 32, long-only
  * names indented as if they had a letter, "(default: X)". */
@@ -157,9 +166,18 @@ int cli_pick(const struct cli_opt *d, const char *arg,
 	     char *err, size_t errlen);
 
 /*
- * The rows xdpflowd and xdpflow-mock end their own options with, bound to
- * *lvl: --log-level LEVEL (err, warn, info or debug; default info),
- * -h/--help and -V/--version.
+ * Appends arg, a librdkafka property NAME=VALUE (-X), to props (*n of max
+ * used): the one -X check of every program. Returns 0, or -EINVAL via
+ * cli_bad: "expected property=value" (no '=', or nothing before it), "too
+ * many properties (at most MAX)".
+ */
+int cli_add_prop(const struct cli_opt *d, const char *arg, const char **props,
+		 size_t *n, size_t max, char *err, size_t errlen);
+
+/*
+ * The rows every xdpflow program ends its own options with, bound to
+ * *lvl: --log-level LEVEL (err, warn, info or debug; error and warning
+ * too; default info), -h/--help and -V/--version.
  */
 struct cli_table cli_std_table(enum log_level *lvl);
 

@@ -3,7 +3,6 @@
 #include "common/log.h"
 
 #include <stdio.h>
-#include <time.h>
 
 /* The one piece of process-wide state outside the daemon context: the log
  * level, set once from the command line before threads start. */
@@ -42,14 +41,6 @@ void log_print(enum log_level lvl, const char *fmt, ...)
 	va_start(ap, fmt);
 	log_vprint(lvl, fmt, ap);
 	va_end(ap);
-}
-
-uint64_t log_now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
 }
 
 bool ratelimit_ok(struct ratelimit *rl, uint64_t now_ns, uint32_t *suppressed)

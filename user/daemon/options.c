@@ -3,7 +3,7 @@
  * xdpflowd's option table and its own setters. Everything derived from the
  * table (defaults, each parsed by the option's own setter so the table is
  * the one source of truth; getopt_long's arrays; error messages; --help)
- * comes from common/cli.h, with the output rows of output_opts.h.
+ * comes from common/cli.h, with the output rows of publish_opts.h.
  */
 #include "daemon/options.h"
 
@@ -196,21 +196,57 @@ static const struct cli_opt opts[] = {
 
 #define N_OPTS (sizeof(opts) / sizeof(opts[0]))
 
-/* Zeroes o, binds its tables into t and applies every default. */
-static void init(struct options *o, struct cli_table t[3])
+/* Zeroes o, binds its tables into t and applies every default. Returns 0,
+ * or -EINVAL with the default that did not parse in err (a table bug). */
+static int init(struct options *o, struct cli_table t[3], char *err,
+		size_t errlen)
 {
+	int rc;
+
 	memset(o, 0, sizeof(*o));
 	allow_list_init(&o->allow);
-	output_opts_bind(t, opts, N_OPTS, o, &o->log_level, &o->out,
-			 "xdpflow");
-	o->listen_given = false;
+	rc = publish_opts_bind(t, opts, N_OPTS, o, &o->log_level, &o->out, err,
+			       errlen);
+	t[0].given = &o->given;
+	o->listen_given = false; /* the default list is not a given -l */
+	return rc;
 }
 
-void options_defaults(struct options *o)
+/* Refuses what the mode chosen would silently ignore. (--bpffs is let
+ * alone: wrappers pass it whatever the mode, as where XDP pins when used.) */
+static int check_modes(const struct options *o, const struct cli_table *own,
+		       char *err, size_t errlen)
+{
+	static const char *const live_only[] = { "workers", "rcvbuf", "batch",
+						 "xdp" };
+	static const char *const xdp_only[] = { "xdp-mode", "xdp-zerocopy",
+						"xdp-frames", "xdp-obj" };
+
+	for (size_t i = 0; o->pcap && i < 4; i++) {
+		if (cli_given(own, live_only[i])) {
+			snprintf(err, errlen,
+				 "--%s has no effect with --pcap (a capture is read, nothing is received)",
+				 live_only[i]);
+			return -EINVAL;
+		}
+	}
+	for (size_t i = 0; !o->n_xdp && i < 4; i++) {
+		if (cli_given(own, xdp_only[i])) {
+			snprintf(err, errlen,
+				 "--%s has no effect without --xdp (add --xdp IFACE)",
+				 xdp_only[i]);
+			return -EINVAL;
+		}
+	}
+	return publish_opts_check(&o->out, err, errlen);
+}
+
+int options_defaults(struct options *o)
 {
 	struct cli_table t[3];
+	char err[256];
 
-	init(o, t);
+	return init(o, t, err, sizeof(err));
 }
 
 int options_parse(struct options *o, int argc, char **argv, char *err,
@@ -218,8 +254,14 @@ int options_parse(struct options *o, int argc, char **argv, char *err,
 {
 	struct cli_table t[3];
 
-	init(o, t);
-	return cli_parse(t, 3, argc, argv, err, errlen);
+	int rc;
+
+	if (init(o, t, err, errlen))
+		return -EINVAL;
+	rc = cli_parse(t, 3, argc, argv, err, errlen);
+	if (rc == OPTIONS_RUN && check_modes(o, &t[0], err, errlen))
+		return -EINVAL;
+	return rc;
 }
 
 void options_usage(FILE *f, const char *prog)
@@ -230,7 +272,7 @@ void options_usage(FILE *f, const char *prog)
 		"GoFlow2-compatible\nFlowMessages (JSON or protobuf) to a file "
 		"or Kafka.\n\n",
 		prog);
-	output_opts_usage(f, opts, N_OPTS,
+	publish_opts_usage(f, opts, N_OPTS,
 			  "Output (the same for xdpflow-mock):");
 	fprintf(f,
 		"\nSignals: SIGINT/SIGTERM stop (flush output, save templates, "

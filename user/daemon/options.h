@@ -3,7 +3,7 @@
  * xdpflowd's command line: one table of options (name, argument, default,
  * help, setter; common/cli.h rows) from which the defaults, the parser and
  * --help are all derived, next to the output options shared with
- * xdpflow-mock (output_opts.h). Parsing never exits: it returns what to do,
+ * xdpflow-mock (publish_opts.h). Parsing never exits: it returns what to do,
  * or -EINVAL with a one-line reason, and main turns that into an exit
  * status.
  */
@@ -12,6 +12,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <sys/socket.h>
 
@@ -19,13 +20,11 @@
 #include "common/log.h"
 #include "daemon/allow_list.h"
 #include "daemon/listen_uri.h"
-#include "daemon/output_opts.h"
+#include "publish/publish_opts.h"
 #include "encode/encode.h"
 #include "publish/publish.h"
 #include "xdp/xdp_load.h"
 #include "xdp/xsk_rx.h"
-
-#define XDPFLOW_VERSION "0.1.0"
 
 #define OPT_MAX_LISTEN 32
 #define OPT_MAX_PROPS 64
@@ -40,7 +39,7 @@ struct options {
 	size_t batch;
 	struct allow_list allow;
 	const char *pcap; /* NULL: live sockets */
-	struct output_opts out; /* -o, --format, --kafka-*, -X (output_opts.h) */
+	struct publish_opts out; /* -o, --format, --kafka-*, -X (publish_opts.h) */
 	const char *templates_file; /* NULL: templates are not kept */
 	unsigned long max_templates;
 	unsigned stats_interval; /* seconds, 0 = off */
@@ -58,6 +57,7 @@ struct options {
 	const char *xdp_obj; /* NULL: bpf/xdpflow.bpf.o beside the binary */
 	unsigned long xdp_frames; /* UMEM frames per socket, a power of 2 */
 	const char *user;    /* NULL: stay root (capabilities dropped) */
+	uint64_t given;	     /* own rows given on the command line */
 };
 
 enum options_action {
@@ -66,14 +66,18 @@ enum options_action {
 	OPTIONS_VERSION = CLI_VERSION, /* print the version, exit 0 */
 };
 
-/* Fills o with every option's default (from the table). */
-void options_defaults(struct options *o);
+/* Fills o with every option's default (from the table). Returns 0, or
+ * -EINVAL when a default does not parse (a table bug). */
+int options_defaults(struct options *o);
 
 /*
  * Parses argv into o (defaults first). Strings in o point into argv or at
  * literals. Returns an enum options_action, or -EINVAL with a one-line
  * reason in err (unknown option, missing or malformed value, integer out of
- * range, stray argument). Not reentrant (getopt_long).
+ * range, stray argument, or an option with no effect in the mode chosen:
+ * publish_opts_check's, --workers, --rcvbuf, --batch or --xdp with
+ * --pcap, --xdp-mode, --xdp-zerocopy, --xdp-frames or --xdp-obj without
+ * --xdp). Not reentrant (getopt_long).
  */
 int options_parse(struct options *o, int argc, char **argv, char *err,
 		  size_t errlen);

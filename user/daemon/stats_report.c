@@ -192,6 +192,18 @@ void stats_report_log(const struct stats_snapshot *s)
 	}
 }
 
+void stats_report_now(const struct stats_source *src)
+{
+	struct stats_snapshot s;
+
+	if (stats_snapshot_take(src, &s)) {
+		pr_warn("could not take the stats: %s", strerror(ENOMEM));
+		return;
+	}
+	stats_report_log(&s);
+	stats_snapshot_free(&s);
+}
+
 static void prom_counter(FILE *f, const char *name, const char *help,
 			 uint64_t v)
 {

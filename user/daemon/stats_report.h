@@ -65,6 +65,10 @@ void stats_snapshot_free(struct stats_snapshot *s);
 /* Writes the report lines above through pr_info. */
 void stats_report_log(const struct stats_snapshot *s);
 
+/* Takes a snapshot of src and writes it as the report lines (a warning
+ * instead when there is no memory for it). */
+void stats_report_now(const struct stats_source *src);
+
 /* Writes the snapshot as Prometheus text exposition (xdpflow_* metrics). */
 void stats_report_prometheus(const struct stats_snapshot *s, FILE *f);
 

@@ -7,21 +7,13 @@
 #include <sched.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
+#include "common/clock.h"
 #include "common/log.h"
 
 #define ROUNDS_PER_LOCK 8 /* batches per source before locks are let go */
 #define POLL_MS 1000	  /* wake at least this often to expire held sets */
-
-static uint64_t realtime_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
-}
 
 int worker_init(struct worker *w, unsigned id, const struct worker_shared *sh,
 		const struct decode_config *dcfg, enum out_format format,
@@ -101,7 +93,7 @@ static void *worker_main(void *arg)
 	struct pollfd pfd[1 + WORKER_MAX_RX];
 	bool ready[WORKER_MAX_RX], ended[WORKER_MAX_RX] = { false };
 	size_t n_ended = 0, n_poll = 1;
-	uint64_t last_expire = log_now_ns();
+	uint64_t last_expire = clock_mono_ns();
 	bool offline = false;
 
 	pfd[0] = (struct pollfd){ .fd = sh->stop_fd, .events = POLLIN };
@@ -153,9 +145,9 @@ static void *worker_main(void *arg)
 			if (!more)
 				break;
 		}
-		if (sh->expire && log_now_ns() - last_expire >= POLL_MS * 1000000ULL) {
-			decode_expire(w->dec, realtime_ns());
-			last_expire = log_now_ns();
+		if (sh->expire && clock_mono_ns() - last_expire >= POLL_MS * 1000000ULL) {
+			decode_expire(w->dec, clock_realtime_ns());
+			last_expire = clock_mono_ns();
 		}
 		worker_unlock(w);
 		/* Let a saver or stats reader in before taking the lock again. */

@@ -23,7 +23,7 @@
 
 #define WORKER_MAX_RX 32
 
-/* What all workers share, owned by main. */
+/* What all workers share, owned by the daemon (daemon/daemon.h). */
 struct worker_shared {
 	atomic_bool stop;
 	int stop_fd; /* eventfd: made readable once to wake every worker */

@@ -5,6 +5,7 @@
  * program up on every --xdp interface, opens the AF_XDP sockets, and on a
  * failure the operator did not force retries without the interface that
  * failed, so the others keep XDP and that one is served by the sockets.
+ * The sockets go back to the caller, which gives them to its workers.
  */
 #include "daemon/xdp_path.h"
 
@@ -29,7 +30,7 @@ struct xdp_path {
 	char ifaces[OPT_IFACES * 17];
 };
 
-/* What one attempt produced before its sockets go to the workers. */
+/* What one attempt produced: the loader and its sockets. */
 struct attempt {
 	struct xdp_load *ld;
 	struct rx **rx;
@@ -213,53 +214,32 @@ static long find_bad(const char *const *names, size_t n,
 	return -1;
 }
 
-int xdp_path_start(struct xdp_path **out, const struct xdp_path_config *cfg,
-		   struct worker *ws, size_t nw)
+static void translate_allow(const struct allow_list *al,
+			    struct xdp_load_prefix *out)
 {
-	struct xdp_load_port lports[XDPFLOW_MAX_PORTS];
-	struct xsk_rx_port xports[XDPFLOW_MAX_PORTS];
-	struct xdp_load_prefix allow[ALLOW_LIST_MAX];
-	const char *names[OPT_IFACES];
-	char obj[PATH_MAX];
-	bool forced = xdp_path_forced(cfg);
-	struct attempt a;
-	struct xdp_path *x;
-	size_t n = cfg->n_ifaces, nports;
-	int err = 0;
-
-	*out = NULL;
-	if (n == 0)
-		return 0;
-	if (n > OPT_IFACES || nw == 0)
-		return -EINVAL;
-	memcpy(names, cfg->ifaces, n * sizeof(names[0]));
-	nports = collect_ports(cfg, lports, xports);
-	for (size_t i = 0; i < cfg->allow->n; i++) {
-		const struct allow_prefix *p = &cfg->allow->p[i];
-
-		allow[i].len = p->len;
-		allow[i].bits = p->bits;
-		memcpy(allow[i].b, p->b, sizeof(allow[i].b));
+	for (size_t i = 0; i < al->n; i++) {
+		out[i].len = al->p[i].len;
+		out[i].bits = al->p[i].bits;
+		memcpy(out[i].b, al->p[i].b, sizeof(out[i].b));
 	}
+}
+
+/* The XDP object to load into obj: --xdp-obj, else the default places.
+ * Returns 0 when it is readable, else -errno (obj still names it). */
+static int find_obj(const struct xdp_path_config *cfg, char *obj, size_t len)
+{
 	if (cfg->obj_path)
-		snprintf(obj, sizeof(obj), "%s", cfg->obj_path);
-	else if ((err = default_obj(obj, sizeof(obj))) != 0)
-		snprintf(obj, sizeof(obj), "%s", OBJ_NAME);
-	if (access(obj, R_OK) != 0) {
-		err = -errno;
-		if (forced) {
-			pr_err("could not set up XDP on %s: cannot read the XDP object %s: %s",
-			       names[0], obj, strerror(-err));
-			return err;
-		}
-		pr_warn("XDP: cannot read the XDP object %s (%s); receiving through the UDP sockets only",
-			obj, strerror(-err));
-		return 0;
-	}
+		snprintf(obj, len, "%s", cfg->obj_path);
+	else if (default_obj(obj, len) != 0)
+		snprintf(obj, len, "%s", OBJ_NAME);
+	return access(obj, R_OK) == 0 ? 0 : -errno;
+}
 
-	/* A missing interface is the common mistake: say so once, before
-	 * any attach. */
-	for (size_t i = 0; i < n;) {
+/* Removes the interfaces that do not exist from names[0..*n), saying so
+ * once, before any attach: the common mistake. -ENODEV when forced. */
+static int drop_missing(const char **names, size_t *n, bool forced)
+{
+	for (size_t i = 0; i < *n;) {
 		if (if_nametoindex(names[i]) > 0) {
 			i++;
 			continue;
@@ -271,9 +251,86 @@ int xdp_path_start(struct xdp_path **out, const struct xdp_path_config *cfg,
 		}
 		pr_warn("XDP: AF_XDP cannot work on %s (no such interface); its packets go through the UDP sockets",
 			names[i]);
-		memmove(&names[i], &names[i + 1], (n - i - 1) * sizeof(names[0]));
-		n--;
+		memmove(&names[i], &names[i + 1], (*n - i - 1) * sizeof(*names));
+		(*n)--;
 	}
+	return 0;
+}
+
+/*
+ * Sets XDP and the sockets up on names[0..*n); unless forced, each failed
+ * round leaves out the interface that failed (logged) and tries the rest,
+ * at most max_rounds times. Returns 0 with *a set up on names[0..*n), 1
+ * when nothing could use AF_XDP (logged; *n may be 0), or -errno when
+ * forced (the loader or the socket said why).
+ */
+static int attach_with_fallback(struct attempt *a, const char **names,
+				size_t *n, const struct xdp_load_opts *lo,
+				const struct xsk_rx_opts *ro, bool forced,
+				size_t max_rounds)
+{
+	for (size_t round = 0; *n > 0 && round <= max_rounds; round++) {
+		long bad;
+		int err = try_start(a, names, *n, lo, ro, &bad);
+
+		if (!err)
+			return 0;
+		if (forced)
+			return err;
+		if (bad < 0)
+			bad = find_bad(names, *n, lo, ro);
+		if (bad < 0) {
+			pr_warn("XDP: could not set up XDP (%s); receiving through the UDP sockets only",
+				strerror(-err));
+			return 1;
+		}
+		pr_warn("XDP: AF_XDP cannot work on %s (%s); its packets go through the UDP sockets",
+			names[bad], strerror(-err));
+		memmove(&names[bad], &names[bad + 1],
+			(*n - (size_t)bad - 1) * sizeof(*names));
+		(*n)--;
+	}
+	return 1;
+}
+
+int xdp_path_start(struct xdp_path **out, const struct xdp_path_config *cfg,
+		   struct rx ***rx, size_t *n_rx)
+{
+	struct xdp_load_port lports[XDPFLOW_MAX_PORTS];
+	struct xsk_rx_port xports[XDPFLOW_MAX_PORTS];
+	struct xdp_load_prefix allow[ALLOW_LIST_MAX];
+	const char *names[OPT_IFACES];
+	char obj[PATH_MAX];
+	bool forced = xdp_path_forced(cfg);
+	struct attempt a;
+	struct xdp_path *x;
+	size_t n = cfg->n_ifaces, nports;
+	int err;
+
+	*out = NULL;
+	*rx = NULL;
+	*n_rx = 0;
+	if (n == 0)
+		return 0;
+	if (n > OPT_IFACES)
+		return -EINVAL;
+	memcpy(names, cfg->ifaces, n * sizeof(names[0]));
+	nports = collect_ports(cfg, lports, xports);
+	translate_allow(cfg->allow, allow);
+	err = find_obj(cfg, obj, sizeof(obj));
+	if (err && forced) {
+		pr_err("could not set up XDP on %s: cannot read the XDP object %s: %s",
+		       names[0], obj, strerror(-err));
+		return err;
+	}
+	if (err) {
+		pr_warn("XDP: cannot read the XDP object %s (%s); receiving through the UDP sockets only",
+			obj, strerror(-err));
+		return 0;
+	}
+	err = drop_missing(names, &n, forced);
+	if (err)
+		return err;
 
 	struct xdp_load_opts lo = {
 		.obj_path = obj,
@@ -292,29 +349,10 @@ int xdp_path_start(struct xdp_path **out, const struct xdp_path_config *cfg,
 	};
 
 	/* Each failed round removes one interface: at most n + 1 rounds. */
-	for (size_t round = 0; n > 0 && round <= cfg->n_ifaces; round++) {
-		long bad;
-
-		err = try_start(&a, names, n, &lo, &ro, &bad);
-		if (!err)
-			break;
-		if (forced)
-			return err; /* the loader or the socket said why */
-		if (bad < 0)
-			bad = find_bad(names, n, &lo, &ro);
-		if (bad < 0) {
-			pr_warn("XDP: could not set up XDP (%s); receiving through the UDP sockets only",
-				strerror(-err));
-			return 0;
-		}
-		pr_warn("XDP: AF_XDP cannot work on %s (%s); its packets go through the UDP sockets",
-			names[bad], strerror(-err));
-		memmove(&names[bad], &names[bad + 1],
-			(n - (size_t)bad - 1) * sizeof(names[0]));
-		n--;
-	}
-	if (err || n == 0)
-		return 0;
+	err = attach_with_fallback(&a, names, &n, &lo, &ro, forced,
+				   cfg->n_ifaces);
+	if (err)
+		return err < 0 ? err : 0;
 
 	x = calloc(1, sizeof(*x));
 	if (!x) {
@@ -329,19 +367,10 @@ int xdp_path_start(struct xdp_path **out, const struct xdp_path_config *cfg,
 		snprintf(x->ifaces + used, sizeof(x->ifaces) - used, "%s%s",
 			 i ? "," : "", names[i]);
 	}
-	for (size_t k = 0; k < a.n_rx; k++) {
-		err = worker_add_rx(&ws[k % nw], a.rx[k]);
-		if (err) {
-			pr_err("could not give AF_XDP socket %zu to worker %zu: too many sockets per worker (raise --workers)",
-			       k, k % nw);
-			for (; k < a.n_rx; k++)
-				rx_close(a.rx[k]);
-			break;
-		}
-	}
-	free(a.rx);
+	*rx = a.rx;
+	*n_rx = a.n_rx;
 	*out = x;
-	return err;
+	return 0;
 }
 
 void xdp_path_stop(struct xdp_path *x)

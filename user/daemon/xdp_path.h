@@ -2,9 +2,9 @@
 /*
  * The daemon's XDP/AF_XDP fast path (--xdp): loads and attaches the XDP
  * program on the given interfaces with the listeners' ports in its ports
- * map and --allow-exporter in its LPM maps, opens one AF_XDP socket per RX
- * queue of each interface and hands them (as struct rx) to the workers,
- * which decode them like the UDP sockets' datagrams. When AF_XDP cannot
+ * map and --allow-exporter in its LPM maps and opens one AF_XDP socket per
+ * RX queue of each interface, returned as struct rx for the caller to hand
+ * to its workers, which decode them like the UDP sockets' datagrams. When AF_XDP cannot
  * work on an interface and no mode was forced, that interface is left to
  * the UDP sockets (logged once) and the rest keep XDP; with a forced mode
  * (--xdp-mode native/skb, --xdp-zerocopy on) any failure is an error.
@@ -17,7 +17,7 @@
 
 #include "daemon/allow_list.h"
 #include "daemon/listen_uri.h"
-#include "daemon/worker.h"
+#include "rx/rx.h"
 #include "xdp/xdp_load.h"
 #include "xdp/xsk_rx.h"
 
@@ -37,15 +37,17 @@ struct xdp_path_config {
 struct xdp_path;
 
 /*
- * Sets the fast path up and gives its sockets to the nw workers (socket k
- * to worker k % nw; nothing is given on failure). Returns 0 with *out set
- * (NULL when no interface could use AF_XDP and none was forced: the UDP
- * sockets then receive everything), or -errno after one error line saying
- * what could not be done to which interface and why (forced mode, or
- * nothing usable at all).
+ * Sets the fast path up. Returns 0 with *out set and the AF_XDP sockets in
+ * *rx[0..*n_rx) (one per RX queue of each interface in use, as receive
+ * objects ready for worker_add_rx); the caller owns the array (free) and
+ * every object in it (rx_close, unless a worker took it). *out is NULL,
+ * and *rx NULL, when no interface could use AF_XDP and none was forced:
+ * the UDP sockets then receive everything (said once in the log). Returns
+ * -errno after one error line saying what could not be done to which
+ * interface and why (a forced mode), nothing left open.
  */
 int xdp_path_start(struct xdp_path **out, const struct xdp_path_config *cfg,
-		   struct worker *ws, size_t nw);
+		   struct rx ***rx, size_t *n_rx);
 
 /* Whether the operator forced a mode (then failures are fatal). */
 bool xdp_path_forced(const struct xdp_path_config *cfg);
@@ -58,7 +60,7 @@ int xdp_path_stats(const struct xdp_path *x, struct xdpflow_stats *sum);
 
 /*
  * Detaches what start attached and removes its pins. Call after the
- * workers closed their sockets (worker_fini). NULL-safe.
+ * sockets start returned are closed (worker_fini). NULL-safe.
  */
 void xdp_path_stop(struct xdp_path *x);
 

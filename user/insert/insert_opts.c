@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 /*
- * xdpflow-insert's option table and its own setters (-X, --postgres,
- * --log-level, -h); defaults, parsing and --help rows come from
- * common/cli.h.
+ * xdpflow-insert's option table and its own setters (-X, --postgres);
+ * --log-level, --help and --version are the rows every program shares, and
+ * defaults, parsing and --help rows come from common/cli.h.
  */
 #include "insert/insert_opts.h"
 
@@ -15,13 +15,8 @@ static int set_prop(void *target, const struct cli_opt *d, const char *arg,
 {
 	struct insert_opts *o = target;
 
-	if (o->cfg.n_props >= INSERT_OPTS_MAX_PROPS)
-		return cli_bad(d, arg, "too many properties (at most 64)", err,
-			       errlen);
-	if (!strchr(arg, '='))
-		return cli_bad(d, arg, "expected name=value", err, errlen);
-	o->props[o->cfg.n_props++] = arg;
-	return 0;
+	return cli_add_prop(d, arg, o->props, &o->cfg.n_props,
+			    INSERT_OPTS_MAX_PROPS, err, errlen);
 }
 
 static int set_postgres(void *target, const struct cli_opt *d,
@@ -42,29 +37,6 @@ static int set_postgres(void *target, const struct cli_opt *d,
 	}
 	o->cfg.conninfo = o->conninfo;
 	return 0;
-}
-
-static int set_log_level(void *target, const struct cli_opt *d,
-			 const char *arg, char *err, size_t errlen)
-{
-	static const struct cli_choice c[] = {
-		{ "error", LOG_LVL_ERR },   { "warning", LOG_LVL_WARN },
-		{ "warn", LOG_LVL_WARN },   { "info", LOG_LVL_INFO },
-		{ "debug", LOG_LVL_DEBUG },
-	};
-	int v, rc = cli_pick(d, arg, c, 5, "error, warning, info or debug", &v,
-			     err, errlen);
-
-	if (!rc)
-		((struct insert_opts *)target)->log_level = (enum log_level)v;
-	return rc;
-}
-
-/* -h answers at once: nothing after it is looked at. */
-static int set_help(void *target, const struct cli_opt *d, const char *arg,
-		    char *err, size_t errlen)
-{
-	return cli_set_help(target, d, arg, err, errlen) | CLI_NOW;
 }
 
 #define OFF(f) offsetof(struct insert_opts, f)
@@ -91,9 +63,7 @@ static const struct cli_opt opts[] = {
 	{ "pg-writers", 0, "N", "4", cli_set_uint, OFF(cfg.writers), 1, 16,
 	  "PostgreSQL connections writing in parallel, Kafka partitions "
 	  "spread over them" },
-	{ "log-level", 0, "LEVEL", "info", set_log_level, 0, 0, 0,
-	  "error, warning, info or debug" },
-	{ "help", 'h', NULL, NULL, set_help, 0, 0, 0, "this help" },
+	/* then cli_std_table: --log-level, --help, --version */
 };
 
 #define N_OPTS (sizeof(opts) / sizeof(opts[0]))
@@ -114,16 +84,17 @@ void insert_opts_release(struct insert_opts *o)
 int insert_opts_parse(struct insert_opts *o, int argc, char **argv,
 		      char *err, size_t errlen)
 {
-	const struct cli_table t = { opts, N_OPTS, o };
+	const struct cli_table t[2] = { { opts, N_OPTS, o },
+					cli_std_table(&o->log_level) };
 	int rc;
 
 	insert_opts_release(o);
 	memset(o, 0, sizeof(*o));
 	o->cfg.props = o->props;
 	o->cfg.conninfo = "";
-	if (cli_defaults(&t, 1, err, errlen))
+	if (cli_defaults(t, 2, err, errlen))
 		return -EINVAL; /* a table bug, caught by test_insert_opts */
-	rc = cli_parse(&t, 1, argc, argv, err, errlen);
+	rc = cli_parse(t, 2, argc, argv, err, errlen);
 	if (rc != INSERT_OPTS_RUN)
 		return rc;
 	if (!*o->cfg.topic || !*o->cfg.group || !*o->cfg.brokers) {
@@ -137,6 +108,8 @@ int insert_opts_parse(struct insert_opts *o, int argc, char **argv,
 
 void insert_opts_usage(FILE *f)
 {
+	const struct cli_table std = cli_std_table(NULL);
+
 	fprintf(f,
 		"usage: xdpflow-insert [options]\n"
 		"Reads FlowMessages (proto/flow.proto, bare or "
@@ -144,4 +117,5 @@ void insert_opts_usage(FILE *f)
 		"from Kafka and inserts them into PostgreSQL exactly once.\n"
 		"\n");
 	cli_usage(f, opts, N_OPTS, &layout);
+	cli_usage(f, std.opts, std.n, &layout);
 }

@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * xdpflow-insert's command line: one table of common/cli.h rows (Kafka
- * source, PostgreSQL target, batching, retention, logging) from which the
- * defaults, the parser and --help are derived, in the insert's own --help
- * layout. --postgres is copied and wiped from argv, so `ps` never shows a
+ * source, PostgreSQL target, batching, retention) and the rows every
+ * program shares (--log-level, --help, --version, with the same words and
+ * the same -X check as xdpflowd), from which the defaults, the parser and
+ * --help are derived, in the insert's own --help layout. --postgres is copied and wiped from argv, so `ps` never shows a
  * password. Parsing never exits: it returns what to do, or -EINVAL with a
  * one-line reason that never quotes --postgres.
  */
@@ -30,14 +31,16 @@ struct insert_opts {
 
 enum insert_opts_action {
 	INSERT_OPTS_RUN = CLI_RUN,
-	INSERT_OPTS_HELP = CLI_HELP, /* print insert_opts_usage, exit 0 */
+	INSERT_OPTS_HELP = CLI_HELP,	   /* print insert_opts_usage, exit 0 */
+	INSERT_OPTS_VERSION = CLI_VERSION, /* print the version, exit 0 */
 };
 
 /*
  * Parses argv into o, defaults first. o must be zeroed or hold an earlier
  * parse (whose --postgres copy is released). Strings in o point into argv
- * or at literals, except conninfo. -h/--help stops parsing at once, as it
- * always did. Returns an enum insert_opts_action, or -EINVAL with a
+ * or at literals, except conninfo. As for every program, the whole line
+ * is parsed first (a bad option fails even next to --help) and help wins
+ * over version. Returns an enum insert_opts_action, or -EINVAL with a
  * one-line reason in err (unknown option, missing or bad value, stray
  * argument, empty --kafka-brokers/--kafka-topic/--kafka-group, no memory).
  * Not reentrant (getopt_long). Call insert_opts_release after, whatever

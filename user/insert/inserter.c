@@ -13,11 +13,13 @@
 
 #include <errno.h>
 #include <inttypes.h>
+#include <poll.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/clock.h"
 #include "common/log.h"
 #include "insert/copybin.h"
 #include "insert/kconsumer.h"
@@ -96,7 +98,7 @@ struct inserter {
 
 static uint64_t now_ms(void)
 {
-	return log_now_ns() / 1000000u;
+	return clock_mono_ns() / 1000000u;
 }
 
 static void *grow_array(void *p, size_t n, size_t size)
@@ -164,7 +166,7 @@ static void go_down(struct inserter *in, const char *why)
 {
 	uint32_t supp;
 
-	if (in->state == ST_UP || ratelimit_ok(&in->rl_pg, log_now_ns(), &supp))
+	if (in->state == ST_UP || ratelimit_ok(&in->rl_pg, clock_mono_ns(), &supp))
 		pr_warn("postgres: %s; pausing consumption, retrying in %" PRIu64 " ms", why,
 			in->backoff_ms);
 	if (in->state == ST_UP)
@@ -348,7 +350,7 @@ static void add_dead(struct inserter *in, struct writer *w, int32_t part, int64_
 	uint32_t supp;
 	struct dead *d;
 
-	if (ratelimit_ok(&in->rl_dead, log_now_ns(), &supp)) {
+	if (ratelimit_ok(&in->rl_dead, clock_mono_ns(), &supp)) {
 		char more[64] = "";
 
 		if (supp)
@@ -471,7 +473,7 @@ static void kafka_event(struct inserter *in, const rd_kafka_message_t *msg)
 
 	if (msg->err == RD_KAFKA_RESP_ERR__PARTITION_EOF)
 		return;
-	if (ratelimit_ok(&in->rl_kafka, log_now_ns(), &supp))
+	if (ratelimit_ok(&in->rl_kafka, clock_mono_ns(), &supp))
 		pr_warn("kafka: %s", rd_kafka_message_errstr(msg));
 }
 
@@ -482,12 +484,28 @@ static bool batch_due(const struct inserter *in, uint64_t now)
 		now >= in->b_deadline || in->dead_bytes >= DEAD_BYTES_MAX);
 }
 
-static void loop(struct inserter *in, volatile sig_atomic_t *stop)
+/* Whether fd is readable; an fd that cannot be polled counts as yes. */
+static bool readable(int fd)
 {
-	while (!*stop) {
+	struct pollfd pfd = { .fd = fd, .events = POLLIN };
+
+	return poll(&pfd, 1, 0) != 0;
+}
+
+static void loop(struct inserter *in, int stop_fd)
+{
+	uint64_t stop_checked = 0;
+
+	for (;;) {
 		uint64_t now = now_ms();
 		rd_kafka_message_t *msg;
 		int timeout = POLL_MS;
+
+		if (now != stop_checked) {
+			if (readable(stop_fd))
+				break;
+			stop_checked = now;
+		}
 
 		if (in->state == ST_DOWN && now >= in->retry_at)
 			try_up(in);
@@ -516,7 +534,7 @@ static void loop(struct inserter *in, volatile sig_atomic_t *stop)
 	}
 }
 
-int inserter_run(const struct inserter_config *cfg, volatile sig_atomic_t *stop,
+int inserter_run(const struct inserter_config *cfg, int stop_fd,
 		 struct inserter_stats *st, char *err, size_t errlen)
 {
 	struct kconsumer_config kcfg = {
@@ -550,7 +568,7 @@ int inserter_run(const struct inserter_config *cfg, volatile sig_atomic_t *stop,
 		cfg->batch_ms);
 	in.state = ST_DOWN;
 	in.retry_at = now_ms();
-	loop(&in, stop);
+	loop(&in, stop_fd);
 	if (in.state == ST_UP)
 		flush(&in);
 	rc = 0;

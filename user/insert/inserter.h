@@ -15,7 +15,6 @@
 #ifndef XDPFLOW_INSERT_INSERTER_H
 #define XDPFLOW_INSERT_INSERTER_H
 
-#include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -41,12 +40,14 @@ struct inserter_stats {
 	uint64_t conflicts;    /* batches refused: offsets already stored */
 };
 
-/* Runs until *stop becomes non-zero, then commits what it holds (when
- * PostgreSQL is up), leaves the group and returns 0. Returns at once, with a
+/* Runs until stop_fd becomes readable (the program's signalfd, looked at
+ * at most once a millisecond), then commits what it holds (when
+ * PostgreSQL is up), leaves the group and returns 0. Reads nothing from
+ * stop_fd. Returns at once, with a
  * one-line reason in err, when it cannot start: -EINVAL (the Kafka consumer
  * refused its configuration, e.g. a bad -X) or -ENOMEM. st is updated as
  * batches commit. */
-int inserter_run(const struct inserter_config *cfg, volatile sig_atomic_t *stop,
+int inserter_run(const struct inserter_config *cfg, int stop_fd,
 		 struct inserter_stats *st, char *err, size_t errlen);
 
 #endif

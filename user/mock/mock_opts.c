@@ -2,10 +2,11 @@
 /*
  * xdpflow-mock's option table and its own setters; defaults, parsing and
  * --help come from common/cli.h, with the output rows shared with
- * xdpflowd (output_opts.h) after its own.
+ * xdpflowd (publish_opts.h) after its own.
  */
 #include "mock/mock_opts.h"
 
+#include <errno.h>
 #include <stddef.h>
 #include <string.h>
 
@@ -50,20 +51,23 @@ static const struct cli_opt opts[] = {
 
 #define N_OPTS (sizeof(opts) / sizeof(opts[0]))
 
-/* Zeroes o, binds its tables into t and applies every default. */
-static void init(struct mock_opts *o, struct cli_table t[3])
+/* Zeroes o, binds its tables into t and applies every default. Returns 0,
+ * or -EINVAL with the default that did not parse in err (a table bug). */
+static int init(struct mock_opts *o, struct cli_table t[3], char *err,
+		size_t errlen)
 {
 	memset(o, 0, sizeof(*o));
 	mock_gen_config_defaults(&o->gen);
-	output_opts_bind(t, opts, N_OPTS, o, &o->log_level, &o->out,
-			 "xdpflow-mock");
+	return publish_opts_bind(t, opts, N_OPTS, o, &o->log_level, &o->out,
+				 err, errlen);
 }
 
-void mock_opts_defaults(struct mock_opts *o)
+int mock_opts_defaults(struct mock_opts *o)
 {
 	struct cli_table t[3];
+	char err[256];
 
-	init(o, t);
+	return init(o, t, err, sizeof(err));
 }
 
 int mock_opts_parse(struct mock_opts *o, int argc, char **argv, char *err,
@@ -71,8 +75,14 @@ int mock_opts_parse(struct mock_opts *o, int argc, char **argv, char *err,
 {
 	struct cli_table t[3];
 
-	init(o, t);
-	return cli_parse(t, 3, argc, argv, err, errlen);
+	int rc;
+
+	if (init(o, t, err, errlen))
+		return -EINVAL;
+	rc = cli_parse(t, 3, argc, argv, err, errlen);
+	if (rc == MOCK_OPTS_RUN && publish_opts_check(&o->out, err, errlen))
+		return -EINVAL;
+	return rc;
 }
 
 void mock_opts_usage(FILE *f, const char *prog)
@@ -83,7 +93,7 @@ void mock_opts_usage(FILE *f, const char *prog)
 		"and publishes\nthem with xdpflowd's own encoders and publisher: "
 		"a stand-in for the collector.\n\n",
 		prog);
-	output_opts_usage(f, opts, N_OPTS, "Output (the same as xdpflowd's):");
+	publish_opts_usage(f, opts, N_OPTS, "Output (the same as xdpflowd's):");
 	fprintf(f,
 		"\nSignals: SIGINT/SIGTERM stop (flush, print stats), SIGUSR1 "
 		"prints the stats\nline. Exit status: 0 ok, 1 runtime failure "

@@ -23,6 +23,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common/clock.h"
 #include "common/log.h"
 #include "publish/publish_internal.h"
 
@@ -123,7 +124,7 @@ static void report_error(struct file_pub *f, int err, size_t nflows)
 	uint32_t suppressed;
 
 	f->errors++;
-	if (ratelimit_ok(&f->rl, log_now_ns(), &suppressed))
+	if (ratelimit_ok(&f->rl, clock_mono_ns(), &suppressed))
 		pr_err("could not write %zu flows to %s: %s%s", nflows, f->path, strerror(-err),
 		       suppressed ? " (more errors suppressed)" : "");
 }

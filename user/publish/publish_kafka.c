@@ -31,6 +31,7 @@
 
 #include <librdkafka/rdkafka.h>
 
+#include "common/clock.h"
 #include "common/log.h"
 #include "publish/publish_internal.h"
 
@@ -94,7 +95,7 @@ static void log_limited(struct kafka_pub *k, enum log_level lvl, const char *fmt
 	bool ok;
 
 	pthread_mutex_lock(&k->log_mu);
-	ok = ratelimit_ok(&k->rl, log_now_ns(), &suppressed);
+	ok = ratelimit_ok(&k->rl, clock_mono_ns(), &suppressed);
 	pthread_mutex_unlock(&k->log_mu);
 	if (!ok)
 		return;
@@ -331,7 +332,7 @@ static int kafka_write(struct publisher *p, const struct flow_addr *exporter,
 		return produce(k, key, msg, len, 1);
 	}
 	if (!b->n) {
-		b->first_ns = log_now_ns();
+		b->first_ns = clock_mono_ns();
 		k->n_open++;
 	}
 	memcpy(b->buf + b->len, msg, len);
@@ -343,7 +344,7 @@ static int kafka_write(struct publisher *p, const struct flow_addr *exporter,
 	if (b->n >= k->batch_max)
 		rc = send_batch(k, b);
 	if (++k->writes_since_check >= KAFKA_LINGER_CHECK_EVERY && k->n_open) {
-		uint64_t now = log_now_ns();
+		uint64_t now = clock_mono_ns();
 
 		if (now - k->last_check_ns >= (uint64_t)KAFKA_LINGER_MS * 1000000u / 2)
 			send_lingering(k, now);
@@ -377,7 +378,7 @@ static void kafka_poll(struct publisher *p)
 	rd_kafka_poll(k->rk, 0);
 	pthread_mutex_lock(&k->mu);
 	if (k->n_open)
-		send_lingering(k, log_now_ns());
+		send_lingering(k, clock_mono_ns());
 	pthread_mutex_unlock(&k->mu);
 }
 

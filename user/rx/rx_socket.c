@@ -13,8 +13,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <time.h>
 #include <unistd.h>
+
+#include "common/clock.h"
 
 #define SLOT_LEN 65536
 #define CTRL_LEN CMSG_SPACE(sizeof(uint32_t))
@@ -78,7 +79,6 @@ static void note_drops(struct rx_socket *s, struct msghdr *mh)
 static int sock_recv(struct rx *rx, struct datagram *dgs, size_t max)
 {
 	struct rx_socket *s = (struct rx_socket *)rx;
-	struct timespec ts;
 	uint64_t now, bytes = 0;
 	size_t want = max < s->batch ? max : s->batch;
 	int n, out = 0;
@@ -98,8 +98,7 @@ static int sock_recv(struct rx *rx, struct datagram *dgs, size_t max)
 		rx_count(&rx->cnt.errors, 1);
 		return 0;
 	}
-	clock_gettime(CLOCK_REALTIME, &ts);
-	now = (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+	now = clock_realtime_ns();
 	for (int i = 0; i < n; i++) {
 		struct msghdr *mh = &s->msgs[i].msg_hdr;
 		struct datagram *dg = &dgs[out];

@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <stdlib.h>
 
+#include "common/clock.h"
 #include "common/log.h"
 
 #define STATS_NS 500000000ULL /* kernel counters: at most twice a second */
@@ -48,7 +49,7 @@ static int xsk_recv(struct rx *rx, struct datagram *dgs, size_t max)
 	}
 	/* A short batch ends a burst: the counters then stay current while
 	 * the socket is idle (full batches refresh on the clock only). */
-	now = log_now_ns();
+	now = clock_mono_ns();
 	if ((size_t)(n > 0 ? n : 0) < max || now - r->last_stats_ns >= STATS_NS) {
 		refresh(r);
 		r->last_stats_ns = now;

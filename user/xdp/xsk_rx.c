@@ -15,7 +15,6 @@
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <bpf/bpf.h>
@@ -24,6 +23,7 @@
 #include <linux/sockios.h>
 #include <xdp/xsk.h>
 
+#include "common/clock.h"
 #include "common/log.h"
 #include "xdp/xsk_frame.h"
 #include "xdpflow.h"
@@ -212,7 +212,6 @@ static enum decode_hint hint_of(const struct xsk_rx *rx, uint16_t port)
 
 int xsk_rx_recv(struct xsk_rx *rx, struct datagram *out, size_t max)
 {
-	struct timespec ts;
 	uint64_t now;
 	uint32_t idx, n;
 	size_t k = 0;
@@ -227,8 +226,7 @@ int xsk_rx_recv(struct xsk_rx *rx, struct datagram *out, size_t max)
 			kick(rx);
 		return 0;
 	}
-	clock_gettime(CLOCK_REALTIME, &ts);
-	now = (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+	now = clock_realtime_ns();
 	for (uint32_t i = 0; i < n; i++) {
 		const struct xdp_desc *d = xsk_ring_cons__rx_desc(&rx->rx, idx + i);
 		uint64_t addr = xsk_umem__add_offset_to_addr(d->addr);

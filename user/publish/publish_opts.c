@@ -1,13 +1,14 @@
 // SPDX-License-Identifier: Apache-2.0
 /*
- * The output option table (-o, --format, --schema, --file, --kafka-*, -X)
+ * The publish stage's option table (-o, --format, --schema, --file, --kafka-*, -X)
  * shared by xdpflowd and xdpflow-mock, as common/cli.h rows with their
  * setters, and how such a program binds and prints its tables. Defaults
  * are parsed by the rows' own setters, so the table is the one source of
  * truth for both programs.
  */
-#include "daemon/output_opts.h"
+#include "publish/publish_opts.h"
 
+#include <errno.h>
 #include <stddef.h>
 #include <string.h>
 
@@ -16,7 +17,7 @@ static int set_output(void *target, const struct cli_opt *d, const char *arg,
 {
 	static const struct cli_choice c[] = { { "file", OUT_KIND_FILE },
 					       { "kafka", OUT_KIND_KAFKA } };
-	struct output_opts *oo = target;
+	struct publish_opts *oo = target;
 	int v, rc = cli_pick(d, arg, c, 2, "file or kafka", &v, err, errlen);
 
 	if (!rc)
@@ -27,7 +28,7 @@ static int set_output(void *target, const struct cli_opt *d, const char *arg,
 static int set_format(void *target, const struct cli_opt *d, const char *arg,
 		      char *err, size_t errlen)
 {
-	struct output_opts *oo = target;
+	struct publish_opts *oo = target;
 
 	if (encode_format_parse(arg, &oo->format))
 		return cli_bad(d, arg, "expected json or pb", err, errlen);
@@ -37,7 +38,7 @@ static int set_format(void *target, const struct cli_opt *d, const char *arg,
 static int set_schema(void *target, const struct cli_opt *d, const char *arg,
 		      char *err, size_t errlen)
 {
-	struct output_opts *oo = target;
+	struct publish_opts *oo = target;
 
 	if (encode_schema_parse(arg, &oo->schema))
 		return cli_bad(d, arg, "expected goflow2 or goflow-v3", err,
@@ -52,7 +53,7 @@ static int set_kafka_key(void *target, const struct cli_opt *d,
 		{ "exporter", KAFKA_KEY_EXPORTER },
 		{ "none", KAFKA_KEY_NONE },
 	};
-	struct output_opts *oo = target;
+	struct publish_opts *oo = target;
 	int v, rc = cli_pick(d, arg, c, 2, "exporter or none", &v, err,
 			     errlen);
 
@@ -64,20 +65,15 @@ static int set_kafka_key(void *target, const struct cli_opt *d,
 static int set_prop(void *target, const struct cli_opt *d, const char *arg,
 		    char *err, size_t errlen)
 {
-	struct output_opts *oo = target;
-	const char *eq = strchr(arg, '=');
+	struct publish_opts *oo = target;
 
-	if (!eq || eq == arg)
-		return cli_bad(d, arg, "expected property=value", err, errlen);
-	if (oo->n_props >= OUTPUT_OPTS_MAX_PROPS)
-		return cli_bad(d, arg, "too many properties", err, errlen);
-	oo->props[oo->n_props++] = arg;
-	return 0;
+	return cli_add_prop(d, arg, oo->props, &oo->n_props,
+			    PUBLISH_OPTS_MAX_PROPS, err, errlen);
 }
 
-#define OFF(f) offsetof(struct output_opts, f)
+#define OFF(f) offsetof(struct publish_opts, f)
 
-static const struct cli_opt table[OUTPUT_OPTS_N] = {
+static const struct cli_opt table[PUBLISH_OPTS_N] = {
 	{ "output", 'o', "KIND", "file", set_output, 0, 0, 0,
 	  "where flows go: file or kafka" },
 	{ "format", 0, "FMT", "json", set_format, 0, 0, 0,
@@ -101,24 +97,57 @@ static const struct cli_opt table[OUTPUT_OPTS_N] = {
 	  "librdkafka property, e.g. -X compression.codec=lz4 (repeatable)" },
 };
 
-struct cli_table output_opts_table(struct output_opts *oo)
+struct cli_table publish_opts_table(struct publish_opts *oo)
 {
-	return (struct cli_table){ table, OUTPUT_OPTS_N, oo };
+	return (struct cli_table){ table, PUBLISH_OPTS_N, oo, &oo->given };
 }
 
-void output_opts_defaults(struct output_opts *oo)
+int publish_opts_check(const struct publish_opts *oo, char *err,
+		       size_t errlen)
 {
-	struct cli_table t = output_opts_table(oo);
+	static const struct {
+		const char *row, *shown;
+	} kafka_only[] = {
+		{ "kafka-brokers", "--kafka-brokers" },
+		{ "kafka-topic", "--kafka-topic" },
+		{ "kafka-key", "--kafka-key" },
+		{ "kafka-batch", "--kafka-batch" },
+		{ "property", "-X" },
+	};
+	struct cli_table t = publish_opts_table((struct publish_opts *)oo);
+
+	for (size_t i = 0; oo->output != OUT_KIND_KAFKA && i < 5; i++) {
+		if (cli_given(&t, kafka_only[i].row)) {
+			snprintf(err, errlen,
+				 "%s has no effect without -o kafka (add -o kafka)",
+				 kafka_only[i].shown);
+			return -EINVAL;
+		}
+	}
+	if (oo->output != OUT_KIND_FILE && cli_given(&t, "file")) {
+		snprintf(err, errlen,
+			 "--file has no effect with -o kafka (it is for -o file)");
+		return -EINVAL;
+	}
+	if (oo->format != OUT_FORMAT_PB && cli_given(&t, "schema")) {
+		snprintf(err, errlen,
+			 "--schema has no effect with --format json (add --format pb)");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+int publish_opts_defaults(struct publish_opts *oo)
+{
+	struct cli_table t = publish_opts_table(oo);
 	char err[256];
 
 	memset(oo, 0, sizeof(*oo));
-	if (cli_defaults(&t, 1, err, sizeof(err)))
-		/* A table bug, caught by test_mock and test_options. */
-		fprintf(stderr, "xdpflow: bad default: %s\n", err);
+	return cli_defaults(&t, 1, err, sizeof(err));
 }
 
-void output_opts_publish_config(const struct output_opts *oo,
-				struct publish_config *cfg)
+void publish_opts_config(const struct publish_opts *oo,
+			 struct publish_config *cfg)
 {
 	*cfg = (struct publish_config){
 		.kind = oo->output,
@@ -133,21 +162,17 @@ void output_opts_publish_config(const struct output_opts *oo,
 	};
 }
 
-void output_opts_bind(struct cli_table t[3], const struct cli_opt *own,
+int publish_opts_bind(struct cli_table t[3], const struct cli_opt *own,
 		      size_t n, void *target, enum log_level *lvl,
-		      struct output_opts *oo, const char *prog)
+		      struct publish_opts *oo, char *err, size_t errlen)
 {
-	char err[256];
-
 	t[0] = (struct cli_table){ own, n, target };
 	t[1] = cli_std_table(lvl);
-	t[2] = output_opts_table(oo);
-	if (cli_defaults(t, 3, err, sizeof(err)))
-		/* A table bug, caught by test_mock and test_options. */
-		fprintf(stderr, "%s: bad default: %s\n", prog, err);
+	t[2] = publish_opts_table(oo);
+	return cli_defaults(t, 3, err, errlen);
 }
 
-void output_opts_usage(FILE *f, const struct cli_opt *own, size_t n,
+void publish_opts_usage(FILE *f, const struct cli_opt *own, size_t n,
 		       const char *title)
 {
 	const struct cli_table std = cli_std_table(NULL);
@@ -155,5 +180,5 @@ void output_opts_usage(FILE *f, const struct cli_opt *own, size_t n,
 	cli_usage(f, own, n, NULL);
 	cli_usage(f, std.opts, std.n, NULL);
 	fprintf(f, "\n%s\n", title);
-	cli_usage(f, table, OUTPUT_OPTS_N, NULL);
+	cli_usage(f, table, PUBLISH_OPTS_N, NULL);
 }
