@@ -13,6 +13,7 @@
 
 #include "decode/decode.h"
 #include "decode/decode_internal.h"
+#include "decode/nf_persist.h"
 #include "decode/nf_state.h"
 
 struct fuzz_sink {

@@ -7,6 +7,8 @@
 
 #include "common/bytes.h"
 #include "decode/decode_internal.h"
+#include "decode/nf_persist.h"
+#include "decode/nf_state.h"
 
 void decode_config_defaults(struct decode_config *cfg)
 {
@@ -66,7 +68,7 @@ int decode_templates_save(struct decode_ctx *const *ctxs, size_t n,
 		return -E2BIG;
 	for (size_t i = 0; i < n; i++)
 		nfs[i] = ctxs[i]->nf;
-	return nf_state_save(nfs, n, path);
+	return nf_persist_save(nfs, n, path);
 }
 
 bool decode_templates_dirty(struct decode_ctx *ctx)
@@ -76,7 +78,7 @@ bool decode_templates_dirty(struct decode_ctx *ctx)
 
 int decode_templates_load(struct decode_ctx *ctx, const char *path)
 {
-	return nf_state_load(ctx->nf, path);
+	return nf_persist_load(ctx->nf, path);
 }
 
 int decode_datagram(struct decode_ctx *ctx, const struct datagram *dg,

@@ -16,14 +16,6 @@ struct decode_ctx {
 	struct nf_state *nf;
 };
 
-/* NetFlow v9/IPFIX state (user/decode/nf_state.c). */
-struct nf_state *nf_state_new(const struct decode_config *cfg);
-void nf_state_free(struct nf_state *nf);
-void nf_state_expire(struct decode_ctx *ctx, uint64_t now_ns);
-int nf_state_save(const struct nf_state *const *nfs, size_t n, const char *path);
-bool nf_state_dirty(struct nf_state *nf);
-int nf_state_load(struct nf_state *nf, const char *path);
-
 /*
  * Protocol decoders. Each is called with the datagram's exporter entry
  * already counted for DSTAT_PACKETS, emits flows into sink, and returns the

@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "common/bytes.h"
+#include "decode/nf_persist.h"
 #include "decode/nf_state.h"
 
 #define NFP_MAGIC "XFNFTPL\n"
@@ -144,7 +145,7 @@ static int write_all(const char *path, const uint8_t *p, size_t n)
 	return rc;
 }
 
-int nf_state_save(const struct nf_state *const *nfs, size_t n, const char *path)
+int nf_persist_save(const struct nf_state *const *nfs, size_t n, const char *path)
 {
 	struct nfp_buf b = { 0 };
 	char tmp[4096];
@@ -288,7 +289,7 @@ int nf_persist_load_buf(struct nf_state *nf, const uint8_t *buf, size_t len)
 	return rc;
 }
 
-int nf_state_load(struct nf_state *nf, const char *path)
+int nf_persist_load(struct nf_state *nf, const char *path)
 {
 	FILE *f = fopen(path, "rb");
 	uint8_t *buf;

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * NetFlow v9/IPFIX state shared by nf9.c, ipfix.c, nf_fields.c and
- * nf_persist.c (internal to user/decode): templates compiled into compact
+ * NetFlow v9/IPFIX state shared by decode.c, nf9.c, ipfix.c, nf_fields.c
+ * and nf_persist.c (internal to user/decode): templates compiled into compact
  * decode plans and kept in a bounded LRU, per-sampler sampling rates learnt
  * from options data, and data sets held until their template arrives.
  */
@@ -87,6 +87,20 @@ struct nf_msg {
 	uint32_t domain;
 };
 
+/* Returns a new, empty state bounded by cfg, or NULL (out of memory). */
+struct nf_state *nf_state_new(const struct decode_config *cfg);
+
+/* Frees the state and everything it holds; NULL is a no-op. */
+void nf_state_free(struct nf_state *nf);
+
+/* Drops held data sets older than the configured age at now_ns (counted
+ * as DSTAT_ERR_HELD_EXPIRED against each set's exporter). */
+void nf_state_expire(struct decode_ctx *ctx, uint64_t now_ns);
+
+/* True once since the last call if templates changed (learnt, withdrawn,
+ * or marked with nf_state_touch). */
+bool nf_state_dirty(struct nf_state *nf);
+
 /* Builds the template/sampler key for msg (sampler 0, tid 0 allowed). */
 void nf_state_key(struct nf_key *k, const struct nf_msg *msg, uint16_t tid,
 		  uint32_t sampler);
@@ -143,15 +157,6 @@ void nf_state_foreach_tmpl(const struct nf_state *nf,
 void nf_state_foreach_sampler(const struct nf_state *nf,
 			      void (*fn)(const struct nf_sampler *s, void *arg),
 			      void *arg);
-
-/* Buffer-based loader used by nf_state_load and the fuzz target: parses a
- * templates file image, loading nothing unless all of it is valid. 0 or
- * -EINVAL/-ENOMEM. */
-int nf_persist_load_buf(struct nf_state *nf, const uint8_t *buf, size_t len);
-
-/* The templates file's checksum (CRC-32, IEEE) of p[0..n), also used by the
- * fuzz target to build valid files. */
-uint32_t nf_persist_crc32(const uint8_t *p, size_t n);
 
 /* For nf_persist.c: the state's decode_config-derived exporter stats sink
  * used when loading (errors are not per exporter there). */
