@@ -10,6 +10,7 @@
 #include <errno.h>
 
 #include "common/bytes.h"
+#include "decode/nf_compile.h"
 #include "decode/nf_fields.h"
 
 #define IPFIX_HDR_LEN 16
@@ -93,7 +94,7 @@ static int ipfix_tmpl_set(struct decode_ctx *ctx, struct exporter_stats *es,
 			break;
 		}
 		nf_state_key(&k, msg, tid, 0);
-		rc = nf_state_tmpl_add(ctx->nf, es, &k, options, nscope, fields, n);
+		rc = nf_compile_learn(ctx->nf, es, &k, options, nscope, fields, n);
 		if (rc < 0)
 			continue;
 		es->c[options ? DSTAT_OPTIONS_TEMPLATES : DSTAT_TEMPLATES]++;

@@ -8,6 +8,7 @@
 #include <errno.h>
 
 #include "common/bytes.h"
+#include "decode/nf_compile.h"
 #include "decode/nf_fields.h"
 
 #define NF9_HDR_LEN 20
@@ -30,7 +31,7 @@ static int nf9_learn(struct decode_ctx *ctx, struct exporter_stats *es,
 	int rc;
 
 	nf_state_key(&k, msg, tid, 0);
-	rc = nf_state_tmpl_add(ctx->nf, es, &k, options, nscope, fields, nfields);
+	rc = nf_compile_learn(ctx->nf, es, &k, options, nscope, fields, nfields);
 	if (rc < 0)
 		return 0;
 	es->c[options ? DSTAT_OPTIONS_TEMPLATES : DSTAT_TEMPLATES]++;

@@ -11,15 +11,6 @@
 #include "decode/nf_state.h"
 
 /*
- * Compiles one field: the handler id for field f of a template of version
- * ver (scope: an options template scope field) and its argument in *arg
- * (the MPLS stack index). Returns 0 (unused) for fields xdpflow does not
- * map or whose length cannot hold the element, and sets *bad for the latter.
- */
-uint8_t nf_fields_op(uint8_t ver, bool scope, const struct nf_field *f,
-		     uint8_t *arg, bool *bad);
-
-/*
  * Decodes the records of one data set (set header excluded) with template
  * t: flows go to sink; options records update the sampler entries. Returns
  * the number of flows emitted.

@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "common/bytes.h"
+#include "decode/nf_compile.h"
 #include "decode/nf_persist.h"
 #include "decode/nf_state.h"
 
@@ -232,10 +233,10 @@ static int parse(struct nf_state *nf, struct cur c, uint32_t ntmpl,
 			if (fields[f].ie & 0x8000)
 				return -EINVAL;
 		}
-		if (c.bad || nf_state_tmpl_check(k.ver, nscope, fields, nfields, &why))
+		if (c.bad || nf_compile_check(k.ver, nscope, fields, nfields, &why))
 			return -EINVAL;
-		if (apply && nf_state_tmpl_add(nf, nf_state_scratch_stats(nf), &k,
-					       options, nscope, fields, nfields) < 0)
+		if (apply && nf_compile_learn(nf, nf_state_scratch_stats(nf), &k,
+					     options, nscope, fields, nfields) < 0)
 			return -ENOMEM;
 	}
 	for (uint32_t i = 0; i < nsamp; i++) {

@@ -208,98 +208,22 @@ static void tmpl_remove(struct nf_state *nf, struct nf_tmpl *t)
 	free(t);
 }
 
-static bool tmpl_same(const struct nf_tmpl *t, bool options, uint16_t nscope,
-		      const struct nf_field *fields, uint16_t nfields)
-{
-	return t->options == options && t->nscope == nscope &&
-	       t->nfields == nfields &&
-	       !memcmp(t->fields, fields, nfields * sizeof(*fields));
-}
-
-int nf_state_tmpl_check(uint8_t ver, uint16_t nscope,
-			const struct nf_field *fields, uint16_t nfields,
-			const char **why)
-{
-	size_t min_len = 0;
-
-	if (nfields == 0 || nfields > NF_MAX_FIELDS || nscope > nfields) {
-		*why = "field count out of range";
-		return -EINVAL;
-	}
-	for (uint16_t i = 0; i < nfields; i++) {
-		if (fields[i].len == NF_VARLEN && ver == 10)
-			min_len += 1;
-		else
-			min_len += fields[i].len;
-	}
-	/* Zero-length records would never advance (fields of length 0 are
-	 * allowed, whole records are not); a record must fit in one set. */
-	if (min_len == 0) {
-		*why = "record length 0";
-		return -EINVAL;
-	}
-	if (min_len > 65535 - 20) {
-		*why = "record longer than any set";
-		return -EINVAL;
-	}
-	return 0;
-}
-
-int nf_state_tmpl_add(struct nf_state *nf, struct exporter_stats *es,
-		      const struct nf_key *k, bool options, uint16_t nscope,
-		      const struct nf_field *fields, uint16_t nfields)
+int nf_state_tmpl_put(struct nf_state *nf, const struct nf_key *k,
+		      const struct nf_plan *plan, size_t *evicted)
 {
 	uint64_t h = key_hash(k);
 	struct nf_tmpl *t = (struct nf_tmpl *)map_find(&nf->tmpls, k, h);
-	struct nf_step steps[NF_MAX_FIELDS];
-	uint16_t nsteps = 0, nbad = 0, badie = 0;
-	uint32_t off = 0;
-	bool varlen = false;
-	const char *why = NULL;
 	size_t bytes;
 
-	if (nf_state_tmpl_check(k->ver, nscope, fields, nfields, &why)) {
-		dstats_error(es, DSTAT_ERR_TEMPLATE, "template %u: %s",
-			     k->tid, why);
-		return -EINVAL;
-	}
-	if (t && tmpl_same(t, options, nscope, fields, nfields))
-		return 0;
-
-	for (uint16_t i = 0; i < nfields; i++)
-		if (k->ver == 10 && fields[i].len == NF_VARLEN)
-			varlen = true;
-	for (uint16_t i = 0; i < nfields; i++) {
-		bool bad = false;
-		uint8_t arg;
-		uint8_t op = nf_fields_op(k->ver, i < nscope, &fields[i], &arg,
-					  &bad);
-		bool vl = k->ver == 10 && fields[i].len == NF_VARLEN;
-
-		if (bad && !nbad++)
-			badie = fields[i].ie;
-		if (varlen) {
-			steps[i] = (struct nf_step){ op, arg, fields[i].len, 0 };
-			nsteps++;
-		} else if (op) {
-			steps[nsteps++] = (struct nf_step){ op, arg, fields[i].len,
-							    (uint16_t)off };
-		}
-		off += vl ? 1 : fields[i].len;
-	}
-	if (nbad)
-		dstats_error(es, DSTAT_ERR_TEMPLATE,
-			     "template %u: %u field(s) ignored, e.g. element %u of unusable length",
-			     k->tid, nbad, badie);
-
+	*evicted = 0;
 	if (t)
 		tmpl_remove(nf, t);
-	bytes = sizeof(*t) + nfields * sizeof(struct nf_field) +
-		nsteps * sizeof(struct nf_step);
+	bytes = sizeof(*t) + plan->nfields * sizeof(struct nf_field) +
+		plan->nsteps * sizeof(struct nf_step);
 	while (nf->tmpls.n && (nf->tmpls.n >= nf->tmpls.max ||
 			       nf->tmpl_bytes + bytes > NF_TMPL_BYTES_MAX)) {
 		tmpl_remove(nf, (struct nf_tmpl *)nf->tmpls.lru.prev);
-		es->c[DSTAT_TEMPLATES_EVICTED]++;
+		(*evicted)++;
 	}
 	t = malloc(bytes);
 	if (!t)
@@ -307,21 +231,21 @@ int nf_state_tmpl_add(struct nf_state *nf, struct exporter_stats *es,
 	memset(t, 0, sizeof(*t));
 	t->node.key = *k;
 	t->node.hash = h;
-	t->nfields = nfields;
-	t->nscope = nscope;
-	t->nsteps = nsteps;
-	t->options = options;
-	t->varlen = varlen;
-	t->min_len = off;
+	t->nfields = plan->nfields;
+	t->nscope = plan->nscope;
+	t->nsteps = plan->nsteps;
+	t->options = plan->options;
+	t->varlen = plan->varlen;
+	t->min_len = plan->min_len;
 	t->bytes = bytes;
 	t->fields = (struct nf_field *)(t + 1);
-	t->steps = (struct nf_step *)(t->fields + nfields);
-	memcpy(t->fields, fields, nfields * sizeof(*fields));
-	memcpy(t->steps, steps, nsteps * sizeof(*steps));
+	t->steps = (struct nf_step *)(t->fields + plan->nfields);
+	memcpy(t->fields, plan->fields, plan->nfields * sizeof(*t->fields));
+	memcpy(t->steps, plan->steps, plan->nsteps * sizeof(*t->steps));
 	map_insert(&nf->tmpls, &t->node);
 	nf->tmpl_bytes += bytes;
 	nf->dirty = true;
-	return 1;
+	return 0;
 }
 
 size_t nf_state_tmpl_withdraw(struct nf_state *nf, const struct nf_key *k)

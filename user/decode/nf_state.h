@@ -66,6 +66,19 @@ struct nf_tmpl {
 				    step per field (op 0 when unused) */
 };
 
+/* A template's decode plan as nf_compile makes it, for nf_state_tmpl_put
+ * (which copies fields and steps). */
+struct nf_plan {
+	bool options;
+	bool varlen;
+	uint16_t nscope;
+	uint16_t nfields;
+	uint16_t nsteps;
+	uint32_t min_len;
+	const struct nf_field *fields;
+	struct nf_step steps[NF_MAX_FIELDS];
+};
+
 /* A sampler's learnt state. */
 struct nf_sampler {
 	struct nf_node node;
@@ -108,22 +121,15 @@ void nf_state_key(struct nf_key *k, const struct nf_msg *msg, uint16_t tid,
 /* Looks a template up (and marks it recently used). NULL if unknown. */
 struct nf_tmpl *nf_state_tmpl_find(struct nf_state *nf, const struct nf_key *k);
 
-/* Checks a template's shape (field count, lengths, record size) without
- * learning it. 0, or -EINVAL with *why saying what is wrong. */
-int nf_state_tmpl_check(uint8_t ver, uint16_t nscope,
-			const struct nf_field *fields, uint16_t nfields,
-			const char **why);
-
 /*
- * Learns (or refreshes) a template from its exported fields; compiles it.
- * Returns 1 if it is new or changed, 0 if identical to the one known,
- * -EINVAL if the template is unusable (the reason is counted in es), or
- * -ENOMEM. Evicts the least recently used templates past the bounds
- * (counted as DSTAT_TEMPLATES_EVICTED in es).
+ * Stores template k as plan describes it (fields and steps copied into one
+ * allocation), replacing any template with that key, and marks the state
+ * dirty. Evicts the least recently used templates past the bounds (count
+ * and memory); *evicted says how many, also on failure. Returns 0 or
+ * -ENOMEM (then no template is stored under k).
  */
-int nf_state_tmpl_add(struct nf_state *nf, struct exporter_stats *es,
-		      const struct nf_key *k, bool options, uint16_t nscope,
-		      const struct nf_field *fields, uint16_t nfields);
+int nf_state_tmpl_put(struct nf_state *nf, const struct nf_key *k,
+		      const struct nf_plan *plan, size_t *evicted);
 
 /* Forgets one template (tid != 0xffff) or all of an (exporter, version,
  * domain) with options == -1 (all), 0 (data templates), 1 (options).
