@@ -8,7 +8,6 @@
 
 #include <errno.h>
 
-#include "decode/decode.h"
 #include "decode/nf_compile.h"
 #include "decode/nf_state.h"
 
@@ -140,11 +139,9 @@ static void test_varlen_plan(void **state)
 
 static struct nf_state *new_store(size_t max_templates)
 {
-	struct decode_config cfg;
+	const struct nf_state_bounds b = { .max_templates = max_templates };
 
-	decode_config_defaults(&cfg);
-	cfg.max_templates = max_templates;
-	return nf_state_new(&cfg);
+	return nf_state_new(&b);
 }
 
 static void key(struct nf_key *k, uint16_t tid)

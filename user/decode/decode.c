@@ -7,6 +7,7 @@
 
 #include "common/bytes.h"
 #include "decode/decode_internal.h"
+#include "decode/nf_fields.h"
 #include "decode/nf_persist.h"
 #include "decode/nf_state.h"
 
@@ -22,13 +23,19 @@ void decode_config_defaults(struct decode_config *cfg)
 struct decode_ctx *decode_ctx_new(const struct decode_config *cfg)
 {
 	struct decode_ctx *ctx = calloc(1, sizeof(*ctx));
+	struct nf_state_bounds b = {
+		.max_templates = cfg->max_templates,
+		.max_held_sets = cfg->max_held_sets,
+		.max_held_bytes = cfg->max_held_bytes,
+		.held_max_age_ns = cfg->held_max_age_ns,
+	};
 
 	if (!ctx)
 		return NULL;
 	ctx->cfg = *cfg;
 	if (dstats_init(&ctx->stats, cfg->max_exporters))
 		goto err_ctx;
-	ctx->nf = nf_state_new(cfg);
+	ctx->nf = nf_state_new(&b);
 	if (!ctx->nf)
 		goto err_stats;
 	return ctx;
@@ -56,7 +63,7 @@ const struct dstats_table *decode_stats(const struct decode_ctx *ctx)
 
 void decode_expire(struct decode_ctx *ctx, uint64_t now_ns)
 {
-	nf_state_expire(ctx, now_ns);
+	nf_fields_expire(ctx, now_ns);
 }
 
 int decode_templates_save(struct decode_ctx *const *ctxs, size_t n,

@@ -8,14 +8,18 @@
  * both emit the same flows; elements GoFlow2 ignores but an operator
  * expects (85/86, 252/253, 243, 256, 192, 53) only fill a field the
  * GoFlow2-mapped element left empty. Also here: the set walk shared by
- * NetFlow v9 and IPFIX, and options records feeding the sampling rates.
+ * NetFlow v9 and IPFIX, options records feeding the sampling rates, and
+ * the data sets held in nf_state until their template arrives: held,
+ * dropped and expired (counted here), replayed (decoded here).
  */
 #include "decode/nf_fields.h"
 
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "common/bytes.h"
+#include "decode/decode_internal.h"
 #include "decode/nf_compile.h"
 
 /* What a record carried besides flow_rec fields (times, sampling). */
@@ -378,9 +382,14 @@ static const uint8_t *take_field(struct cur *c, uint16_t flen, bool varlen,
 	return cur_take(c, n);
 }
 
-int nf_fields_decode_set(struct decode_ctx *ctx, struct exporter_stats *es,
-			 const struct nf_msg *msg, const struct nf_tmpl *t,
-			 const uint8_t *p, size_t len, struct flow_sink *sink)
+/*
+ * Decodes the records of one data set (set header excluded) with template
+ * t: flows go to sink; options records update the sampler entries. Returns
+ * the number of flows emitted.
+ */
+static int decode_set(struct decode_ctx *ctx, struct exporter_stats *es,
+		      const struct nf_msg *msg, const struct nf_tmpl *t,
+		      const uint8_t *p, size_t len, struct flow_sink *sink)
 {
 	struct set_ctx sc = { .nf = ctx->nf, .msg = msg };
 	const size_t prefix = offsetof(struct flow_rec, bgp_communities);
@@ -468,6 +477,69 @@ int nf_fields_decode_set(struct decode_ctx *ctx, struct exporter_stats *es,
 	return flows;
 }
 
+/* Counts a held set dropped without decoding, against its own exporter. */
+static void held_drop(struct decode_ctx *ctx, struct nf_held *h,
+		      enum dstat why, const char *what)
+{
+	struct exporter_stats *es = dstats_get(&ctx->stats, &h->msg.exporter);
+
+	dstats_error(es, why, "data set for template %u %s", h->key.tid, what);
+	free(h);
+}
+
+void nf_fields_expire(struct decode_ctx *ctx, uint64_t now_ns)
+{
+	struct nf_held *h;
+
+	while ((h = nf_state_held_expired(ctx->nf, now_ns)))
+		held_drop(ctx, h, DSTAT_ERR_HELD_EXPIRED,
+			  "expired before its template arrived");
+}
+
+/* Holds a data set whose template is unknown (counted as DSTAT_SETS_HELD),
+ * dropping the oldest held sets past the bounds (DSTAT_ERR_HELD_OVERFLOW). */
+static void hold(struct decode_ctx *ctx, struct exporter_stats *es,
+		 const struct nf_msg *msg, uint16_t tid, const uint8_t *set,
+		 size_t len)
+{
+	int rc;
+
+	nf_fields_expire(ctx, msg->time_received_ns);
+	while ((rc = nf_state_hold(ctx->nf, msg, tid, set, len)) == -ENOBUFS)
+		held_drop(ctx, nf_state_held_pop(ctx->nf),
+			  DSTAT_ERR_HELD_OVERFLOW,
+			  "dropped: too many sets waiting for templates");
+	if (rc == -E2BIG)
+		dstats_error(es, DSTAT_ERR_HELD_OVERFLOW,
+			     "data set for unknown template %u (%zu bytes) cannot be held",
+			     tid, len);
+	else if (rc)
+		dstats_error(es, DSTAT_ERR_HELD_OVERFLOW, "out of memory");
+	else
+		es->c[DSTAT_SETS_HELD]++;
+}
+
+int nf_fields_replay(struct decode_ctx *ctx, struct exporter_stats *es,
+		     const struct nf_key *k, struct flow_sink *sink)
+{
+	struct nf_held *h, *next;
+	struct nf_tmpl *t;
+	int flows = 0;
+
+	if (!nf_state_held_count(ctx->nf))
+		return 0;
+	t = nf_state_tmpl_find(ctx->nf, k);
+	if (!t)
+		return 0;
+	for (h = nf_state_held_take(ctx->nf, k); h; h = next) {
+		next = h->next;
+		es->c[DSTAT_SETS_REPLAYED]++;
+		flows += decode_set(ctx, es, &h->msg, t, h->data, h->len, sink);
+		free(h);
+	}
+	return flows;
+}
+
 /* Pass 2 decodes options data, pass 3 flow data or holds the set. */
 static int data_set(struct decode_ctx *ctx, struct exporter_stats *es,
 		    const struct nf_msg *msg, uint16_t tid, const uint8_t *p,
@@ -480,13 +552,13 @@ static int data_set(struct decode_ctx *ctx, struct exporter_stats *es,
 	t = nf_state_tmpl_find(ctx->nf, &k);
 	if (pass == 2)
 		return t && t->options ?
-			       nf_fields_decode_set(ctx, es, msg, t, p, len, sink) :
+			       decode_set(ctx, es, msg, t, p, len, sink) :
 			       0;
 	if (!t) {
-		nf_state_hold(ctx, es, msg, tid, p, len);
+		hold(ctx, es, msg, tid, p, len);
 		return 0;
 	}
-	return t->options ? 0 : nf_fields_decode_set(ctx, es, msg, t, p, len, sink);
+	return t->options ? 0 : decode_set(ctx, es, msg, t, p, len, sink);
 }
 
 int nf_fields_walk(struct decode_ctx *ctx, struct exporter_stats *es,

@@ -208,8 +208,8 @@ static bool get_key(struct cur *c, struct nf_key *k)
 }
 
 /* One pass over the records; apply = false only checks. */
-static int parse(struct nf_state *nf, struct cur c, uint32_t ntmpl,
-		 uint32_t nsamp, bool apply)
+static int parse(struct nf_state *nf, struct exporter_stats *es, struct cur c,
+		 uint32_t ntmpl, uint32_t nsamp, bool apply)
 {
 	struct nf_field fields[NF_MAX_FIELDS];
 
@@ -235,8 +235,8 @@ static int parse(struct nf_state *nf, struct cur c, uint32_t ntmpl,
 		}
 		if (c.bad || nf_compile_check(k.ver, nscope, fields, nfields, &why))
 			return -EINVAL;
-		if (apply && nf_compile_learn(nf, nf_state_scratch_stats(nf), &k,
-					     options, nscope, fields, nfields) < 0)
+		if (apply && nf_compile_learn(nf, es, &k, options, nscope,
+					     fields, nfields) < 0)
 			return -ENOMEM;
 	}
 	for (uint32_t i = 0; i < nsamp; i++) {
@@ -266,6 +266,8 @@ static int parse(struct nf_state *nf, struct cur c, uint32_t ntmpl,
 
 int nf_persist_load_buf(struct nf_state *nf, const uint8_t *buf, size_t len)
 {
+	/* Errors are not per exporter here; the file was checked first. */
+	struct exporter_stats scratch = { 0 };
 	uint32_t ntmpl, nsamp;
 	struct cur c;
 	bool was_dirty;
@@ -278,12 +280,12 @@ int nf_persist_load_buf(struct nf_state *nf, const uint8_t *buf, size_t len)
 	ntmpl = be32_at(buf + 12);
 	nsamp = be32_at(buf + 16);
 	c = cur_make(buf + NFP_HDR_LEN, len - NFP_HDR_LEN - 4);
-	rc = parse(nf, c, ntmpl, nsamp, false);
+	rc = parse(nf, &scratch, c, ntmpl, nsamp, false);
 	if (rc)
 		return rc;
 	/* Loading is not a change to save again. */
 	was_dirty = nf_state_dirty(nf);
-	rc = parse(nf, c, ntmpl, nsamp, true);
+	rc = parse(nf, &scratch, c, ntmpl, nsamp, true);
 	nf_state_dirty(nf);
 	if (was_dirty)
 		nf_state_touch(nf);

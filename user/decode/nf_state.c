@@ -4,10 +4,11 @@
  * (exporter, version, domain, template id) compiled once into decode plans,
  * sampler entries keyed by (exporter, version, domain, sampler id), both in
  * bounded hash tables with LRU eviction, and the FIFO of data sets held
- * until their template arrives (bounded in count, bytes and age).
+ * until their template arrives (bounded in count, bytes and age). A plain
+ * store: it decodes nothing and counts nothing; callers (nf_compile.c,
+ * nf_fields.c) decode what it hands out and account for it.
  */
 #include "decode/nf_state.h"
-#include "decode/nf_fields.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -27,27 +28,14 @@ struct nf_map {
 	struct nf_node lru; /* sentinel: lru.next most recent */
 };
 
-struct nf_hlink {
-	struct nf_hlink *prev, *next; /* FIFO, oldest at head */
-};
-
-struct nf_held {
-	struct nf_hlink link; /* first: a link is its held set */
-	struct nf_key key;
-	struct nf_msg msg;
-	size_t len;
-	uint8_t data[];
-};
-
 struct nf_state {
-	struct decode_config cfg;
+	struct nf_state_bounds cfg;
 	struct nf_map tmpls;
 	size_t tmpl_bytes;
 	struct nf_map samplers;
 	struct nf_hlink held; /* sentinel */
 	size_t n_held, held_bytes;
 	bool dirty;
-	struct exporter_stats scratch;
 };
 
 static uint64_t key_hash(const struct nf_key *k)
@@ -145,7 +133,7 @@ static void map_free_all(struct nf_map *m)
 	m->buckets = NULL;
 }
 
-struct nf_state *nf_state_new(const struct decode_config *cfg)
+struct nf_state *nf_state_new(const struct nf_state_bounds *cfg)
 {
 	struct nf_state *nf = calloc(1, sizeof(*nf));
 
@@ -318,58 +306,34 @@ bool nf_state_dirty(struct nf_state *nf)
 	return d;
 }
 
-static void held_drop(struct decode_ctx *ctx, struct nf_held *h,
-		      enum dstat why, const char *what)
+struct nf_held *nf_state_held_expired(struct nf_state *nf, uint64_t now_ns)
 {
-	struct exporter_stats *es = dstats_get(&ctx->stats, &h->msg.exporter);
-
-	held_unlink(ctx->nf, h);
-	dstats_error(es, why, "data set for template %u %s", h->key.tid, what);
-	free(h);
-}
-
-void nf_state_expire(struct decode_ctx *ctx, uint64_t now_ns)
-{
-	struct nf_state *nf = ctx->nf;
+	struct nf_held *h = (struct nf_held *)nf->held.next;
 
 	/* Oldest first: stop at the first set still young enough. */
-	while (nf->held.next != &nf->held) {
-		struct nf_held *h = (struct nf_held *)nf->held.next;
-
-		if (now_ns < h->msg.time_received_ns ||
-		    now_ns - h->msg.time_received_ns <= nf->cfg.held_max_age_ns)
-			break;
-		held_drop(ctx, h, DSTAT_ERR_HELD_EXPIRED,
-			  "expired before its template arrived");
-	}
+	if (nf->held.next == &nf->held || now_ns < h->msg.time_received_ns ||
+	    now_ns - h->msg.time_received_ns <= nf->cfg.held_max_age_ns)
+		return NULL;
+	held_unlink(nf, h);
+	return h;
 }
 
-void nf_state_hold(struct decode_ctx *ctx, struct exporter_stats *es,
-		   const struct nf_msg *msg, uint16_t tid, const uint8_t *set,
-		   size_t len)
+int nf_state_hold(struct nf_state *nf, const struct nf_msg *msg, uint16_t tid,
+		  const uint8_t *set, size_t len)
 {
-	struct nf_state *nf = ctx->nf;
 	struct nf_held *h;
 
-	nf_state_expire(ctx, msg->time_received_ns);
-	if (nf->cfg.max_held_sets == 0 || len > nf->cfg.max_held_bytes) {
-		dstats_error(es, DSTAT_ERR_HELD_OVERFLOW,
-			     "data set for unknown template %u (%zu bytes) cannot be held",
-			     tid, len);
-		return;
-	}
-	while (nf->held.next != &nf->held &&
-	       (nf->n_held >= nf->cfg.max_held_sets ||
-		nf->held_bytes + len > nf->cfg.max_held_bytes))
-		held_drop(ctx, (struct nf_held *)nf->held.next,
-			  DSTAT_ERR_HELD_OVERFLOW,
-			  "dropped: too many sets waiting for templates");
+	if (nf->cfg.max_held_sets == 0 || len > nf->cfg.max_held_bytes)
+		return -E2BIG;
+	if (nf->held.next != &nf->held &&
+	    (nf->n_held >= nf->cfg.max_held_sets ||
+	     nf->held_bytes + len > nf->cfg.max_held_bytes))
+		return -ENOBUFS;
 	h = malloc(sizeof(*h) + len);
-	if (!h) {
-		dstats_error(es, DSTAT_ERR_HELD_OVERFLOW, "out of memory");
-		return;
-	}
+	if (!h)
+		return -ENOMEM;
 	nf_state_key(&h->key, msg, tid, 0);
+	h->next = NULL;
 	h->msg = *msg;
 	h->len = len;
 	memcpy(h->data, set, len);
@@ -379,34 +343,42 @@ void nf_state_hold(struct decode_ctx *ctx, struct exporter_stats *es,
 	nf->held.prev = &h->link;
 	nf->n_held++;
 	nf->held_bytes += len;
-	es->c[DSTAT_SETS_HELD]++;
+	return 0;
 }
 
-int nf_state_replay(struct decode_ctx *ctx, struct exporter_stats *es,
-		    const struct nf_key *k, struct flow_sink *sink)
+struct nf_held *nf_state_held_pop(struct nf_state *nf)
 {
-	struct nf_state *nf = ctx->nf;
+	struct nf_held *h = (struct nf_held *)nf->held.next;
+
+	if (nf->held.next == &nf->held)
+		return NULL;
+	held_unlink(nf, h);
+	return h;
+}
+
+size_t nf_state_held_count(const struct nf_state *nf)
+{
+	return nf->n_held;
+}
+
+struct nf_held *nf_state_held_take(struct nf_state *nf, const struct nf_key *k)
+{
 	struct nf_hlink *l = nf->held.next;
-	int flows = 0;
+	struct nf_held *first = NULL, **tail = &first;
 
 	while (l != &nf->held) {
 		struct nf_hlink *next = l->next;
 		struct nf_held *h = (struct nf_held *)l;
 
 		if (!memcmp(&h->key, k, sizeof(*k))) {
-			struct nf_tmpl *t = nf_state_tmpl_find(nf, k);
-
-			if (!t)
-				break;
 			held_unlink(nf, h);
-			es->c[DSTAT_SETS_REPLAYED]++;
-			flows += nf_fields_decode_set(ctx, es, &h->msg, t,
-						      h->data, h->len, sink);
-			free(h);
+			h->next = NULL;
+			*tail = h;
+			tail = &h->next;
 		}
 		l = next;
 	}
-	return flows;
+	return first;
 }
 
 void nf_state_foreach_tmpl(const struct nf_state *nf,
@@ -426,9 +398,4 @@ void nf_state_foreach_sampler(const struct nf_state *nf,
 	for (const struct nf_node *n = nf->samplers.lru.prev;
 	     n != &nf->samplers.lru; n = n->prev)
 		fn((const struct nf_sampler *)n, arg);
-}
-
-struct exporter_stats *nf_state_scratch_stats(struct nf_state *nf)
-{
-	return &nf->scratch;
 }
