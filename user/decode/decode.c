@@ -32,7 +32,6 @@ struct decode_ctx *decode_ctx_new(const struct decode_config *cfg)
 
 	if (!ctx)
 		return NULL;
-	ctx->cfg = *cfg;
 	if (dstats_init(&ctx->stats, cfg->max_exporters))
 		goto err_ctx;
 	ctx->nf = nf_state_new(&b);
@@ -86,6 +85,12 @@ bool decode_templates_dirty(struct decode_ctx *ctx)
 int decode_templates_load(struct decode_ctx *ctx, const char *path)
 {
 	return nf_persist_load(ctx->nf, path);
+}
+
+int decode_templates_load_buf(struct decode_ctx *ctx, const uint8_t *buf,
+			      size_t len)
+{
+	return nf_persist_load_buf(ctx->nf, buf, len);
 }
 
 int decode_datagram(struct decode_ctx *ctx, const struct datagram *dg,

@@ -1,17 +1,20 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Shared by the decode stage's own files only: the context layout and each
- * protocol decoder's entry point. Nothing outside user/decode/ includes it.
+ * protocol decoder's entry point. Included by decode.c, nf5.c, nf9.c,
+ * ipfix.c, sflow.c and nf_fields.c; nothing outside user/decode/.
  */
 #ifndef XDPFLOW_DECODE_INTERNAL_H
 #define XDPFLOW_DECODE_INTERNAL_H
 
-#include "decode/decode.h"
+#include "common/flow.h"
+#include "decode/decode_stats.h"
 
-struct nf_state; /* NetFlow v9/IPFIX templates, held sets, sampling rates */
+struct nf_state; /* NetFlow v9/IPFIX templates, held sets, sampling rates
+		  * (nf_state.h) */
 
+/* One receive worker's decode context (decode.h's opaque struct). */
 struct decode_ctx {
-	struct decode_config cfg;
 	struct dstats_table stats;
 	struct nf_state *nf;
 };

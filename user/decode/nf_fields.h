@@ -11,8 +11,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "decode/decode.h"
 #include "decode/nf_state.h"
+
+struct decode_ctx;
+struct exporter_stats;
+struct flow_sink;
 
 /* Decodes (then frees) every data set held for template k, which the
  * caller has just learnt, counting DSTAT_SETS_REPLAYED. Returns the number
