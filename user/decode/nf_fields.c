@@ -385,9 +385,10 @@ static const uint8_t *take_field(struct cur *c, uint16_t flen, bool varlen,
 /*
  * Decodes the records of one data set (set header excluded) with template
  * t: flows go to sink; options records update the sampler entries. Returns
- * the number of flows emitted.
+ * the number of flows emitted. The hot path: aligned to a cache line, as
+ * its record loop ran 10% slower at some placements (bench_decode).
  */
-static int decode_set(struct decode_ctx *ctx, struct exporter_stats *es,
+static __attribute__((aligned(64))) int decode_set(struct decode_ctx *ctx, struct exporter_stats *es,
 		      const struct nf_msg *msg, const struct nf_tmpl *t,
 		      const uint8_t *p, size_t len, struct flow_sink *sink)
 {
