@@ -103,12 +103,12 @@ struct nf_msg {
 	uint32_t domain;
 };
 
-/* A data set held until its template arrives. The store owns it until
- * it hands it out (nf_state_held_*); the caller then frees it with free(). */
 struct nf_hlink {
 	struct nf_hlink *prev, *next; /* the store's FIFO, oldest at head */
 };
 
+/* A data set held until its template arrives. The store owns it until
+ * it hands it out (nf_state_held_*); the caller then frees it with free(). */
 struct nf_held {
 	struct nf_hlink link; /* first: a link is its held set */
 	struct nf_held *next; /* chains the sets nf_state_held_take returns */
