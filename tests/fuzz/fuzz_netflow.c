@@ -12,8 +12,7 @@
 #include <string.h>
 
 #include "decode/decode.h"
-#include "decode/decode_internal.h"
-#include "decode/nf_state.h"
+#include "decode/nf_persist.h"
 
 struct fuzz_sink {
 	struct flow_sink sink;
@@ -79,7 +78,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	/* The templates file loader: raw, then with valid magic and CRC. */
 	decode_ctx_free(fresh);
 	fresh = decode_ctx_new(&cfg);
-	nf_persist_load_buf(fresh->nf, copy, size);
+	decode_templates_load_buf(fresh, copy, size);
 	if (size >= 12) {
 		uint8_t *img = malloc(size + 12);
 		uint32_t crc;
@@ -89,7 +88,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		crc = nf_persist_crc32(img, size + 8);
 		for (int i = 0; i < 4; i++)
 			img[size + 8 + i] = (uint8_t)(crc >> (24 - 8 * i));
-		if (nf_persist_load_buf(fresh->nf, img, size + 12) == 0) {
+		if (decode_templates_load_buf(fresh, img, size + 12) == 0) {
 			/* Loaded templates then meet the datagram itself. */
 			dg.hint = DECODE_NETFLOW;
 			decode_datagram(fresh, &dg, &fs.sink);

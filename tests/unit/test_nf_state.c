@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: Apache-2.0
 /* Unit tests for the NetFlow v9/IPFIX state (user/decode/nf_state.c,
- * nf_persist.c): LRU eviction of templates, held-set bounds and expiry,
- * the dirty flag, templates file save/load round trip, corrupt-file
- * rejection, and memory staying bounded under a template flood. */
+ * nf_persist.c): the store on its own (template LRU, held-set FIFO, its
+ * bounds and age), then through the decoder: LRU eviction of templates,
+ * held-set bounds and expiry, the dirty flag, templates file save/load
+ * round trip, corrupt-file rejection, and memory staying bounded under a
+ * template flood. */
 #include "unit.h"
 
 #include <errno.h>
@@ -12,6 +14,7 @@
 #include <unistd.h>
 
 #include "decode/decode.h"
+#include "decode/nf_state.h"
 #include "nf_build.h"
 
 #if defined(__SANITIZE_ADDRESS__)
@@ -82,6 +85,146 @@ static void data(struct pb *p, uint16_t tid, uint16_t nfields, uint32_t pkts)
 	for (uint16_t i = 2; i < nfields; i++)
 		pb_u16(p, i);
 	pb_set_end(p, 4);
+}
+
+/* The store alone: a message of exporter 198.18.0.<last>. */
+static void store_msg(struct nf_msg *m, uint8_t last, uint64_t t_ns)
+{
+	memset(m, 0, sizeof(*m));
+	m->exporter.len = 4;
+	memcpy(m->exporter.b, (uint8_t[]){ 198, 18, 0, last }, 4);
+	m->ver = 10;
+	m->domain = 7;
+	m->time_received_ns = t_ns;
+}
+
+static void test_store_templates(void **state)
+{
+	const struct nf_state_bounds b = { .max_templates = 2 };
+	const struct nf_field f[] = { { 0, 8, 4 }, { 0, 2, 4 } };
+	struct nf_state *nf = nf_state_new(&b);
+	struct nf_plan plan = { .nfields = 2, .nsteps = 1, .min_len = 8,
+				.fields = f };
+	struct nf_key k1, k2, k3;
+	struct nf_tmpl *t;
+	struct nf_msg m;
+	size_t evicted;
+
+	(void)state;
+	assert_non_null(nf);
+	plan.steps[0] = (struct nf_step){ 7, 0, 4, 4 };
+	store_msg(&m, 1, BASE_NS);
+	nf_state_key(&k1, &m, 256, 0);
+	nf_state_key(&k2, &m, 257, 0);
+	nf_state_key(&k3, &m, 258, 0);
+	assert_int_equal(k1.alen, 4);
+	assert_int_equal(k1.ver, 10);
+	assert_int_equal(k1.domain, 7);
+	assert_false(nf_state_dirty(nf));
+	assert_int_equal(nf_state_tmpl_put(nf, &k1, &plan, &evicted), 0);
+	assert_int_equal(evicted, 0);
+	assert_true(nf_state_dirty(nf));
+	assert_false(nf_state_dirty(nf));
+	t = nf_state_tmpl_find(nf, &k1);
+	assert_non_null(t);
+	assert_int_equal(t->nfields, 2);
+	assert_int_equal(t->fields[1].ie, 2);
+	assert_int_equal(t->nsteps, 1);
+	assert_int_equal(t->steps[0].off, 4);
+	assert_int_equal(t->min_len, 8);
+	assert_int_equal(nf_state_tmpl_put(nf, &k2, &plan, &evicted), 0);
+	/* k1 was used last: k2 is the one evicted. */
+	assert_non_null(nf_state_tmpl_find(nf, &k1));
+	assert_int_equal(nf_state_tmpl_put(nf, &k3, &plan, &evicted), 0);
+	assert_int_equal(evicted, 1);
+	assert_null(nf_state_tmpl_find(nf, &k2));
+	assert_non_null(nf_state_tmpl_find(nf, &k1));
+	/* Replacing a template is not an eviction. */
+	assert_int_equal(nf_state_tmpl_put(nf, &k3, &plan, &evicted), 0);
+	assert_int_equal(evicted, 0);
+	assert_int_equal(nf_state_tmpl_withdraw(nf, &k3), 1);
+	assert_int_equal(nf_state_tmpl_withdraw(nf, &k3), 0);
+	assert_int_equal(nf_state_tmpl_withdraw_all(nf, &k3, 1), 0);
+	assert_int_equal(nf_state_tmpl_withdraw_all(nf, &k3, -1), 1);
+	assert_null(nf_state_tmpl_find(nf, &k1));
+	nf_state_free(nf);
+}
+
+static void test_store_held(void **state)
+{
+	const struct nf_state_bounds b = { .max_templates = 4,
+					   .max_held_sets = 3,
+					   .max_held_bytes = 10,
+					   .held_max_age_ns = 100 };
+	struct nf_state *nf = nf_state_new(&b);
+	struct nf_held *h, *next;
+	struct nf_msg m1, m2;
+	struct nf_key k;
+	int n = 0;
+
+	(void)state;
+	assert_non_null(nf);
+	store_msg(&m1, 1, BASE_NS);
+	store_msg(&m2, 2, BASE_NS + 50);
+	assert_int_equal(nf_state_hold(nf, &m1, 300, (const uint8_t *)"abc", 3), 0);
+	assert_int_equal(nf_state_hold(nf, &m2, 300, (const uint8_t *)"de", 2), 0);
+	assert_int_equal(nf_state_hold(nf, &m1, 301, (const uint8_t *)"fgh", 3), 0);
+	assert_int_equal(nf_state_held_count(nf), 3);
+	/* Past the bounds the caller pops; too long a set never fits. */
+	assert_int_equal(nf_state_hold(nf, &m1, 302, (const uint8_t *)"i", 1),
+			 -ENOBUFS);
+	assert_int_equal(nf_state_hold(nf, &m1, 302,
+				       (const uint8_t *)"0123456789a", 11),
+			 -E2BIG);
+	assert_int_equal(nf_state_held_count(nf), 3);
+	/* Sets for template 300 of exporter 1 only, oldest first. */
+	nf_state_key(&k, &m1, 300, 0);
+	h = nf_state_held_take(nf, &k);
+	assert_non_null(h);
+	assert_null(h->next);
+	assert_int_equal(h->len, 3);
+	assert_memory_equal(h->data, "abc", 3);
+	assert_int_equal(h->key.tid, 300);
+	assert_int_equal(h->msg.time_received_ns, BASE_NS);
+	free(h);
+	assert_null(nf_state_held_take(nf, &k));
+	assert_int_equal(nf_state_held_count(nf), 2);
+	/* Expiry is by age, oldest first, and stops at a young set. */
+	assert_null(nf_state_held_expired(nf, BASE_NS + 100));
+	assert_null(nf_state_held_expired(nf, BASE_NS - 1));
+	h = nf_state_held_expired(nf, BASE_NS + 151);
+	assert_non_null(h);
+	assert_int_equal(h->msg.exporter.b[3], 2);
+	free(h);
+	h = nf_state_held_expired(nf, BASE_NS + 151);
+	assert_non_null(h);
+	assert_int_equal(h->key.tid, 301);
+	free(h);
+	assert_null(nf_state_held_pop(nf));
+	/* Take keeps FIFO order among the sets it hands out. */
+	for (int i = 0; i < 3; i++)
+		assert_int_equal(nf_state_hold(nf, &m2, 400,
+					       (const uint8_t *)"xy", 2), 0);
+	nf_state_key(&k, &m2, 400, 0);
+	for (h = nf_state_held_take(nf, &k); h; h = next) {
+		next = h->next;
+		n++;
+		free(h);
+	}
+	assert_int_equal(n, 3);
+	assert_int_equal(nf_state_held_count(nf), 0);
+	/* Holding is off without held sets in the bounds. */
+	nf_state_free(nf);
+	nf = nf_state_new(&(struct nf_state_bounds){ .max_templates = 1 });
+	assert_non_null(nf);
+	assert_int_equal(nf_state_hold(nf, &m1, 300, (const uint8_t *)"a", 1),
+			 -E2BIG);
+	/* Sets left held are freed with the store. */
+	nf_state_free(nf);
+	nf = nf_state_new(&b);
+	assert_non_null(nf);
+	assert_int_equal(nf_state_hold(nf, &m1, 300, (const uint8_t *)"a", 1), 0);
+	nf_state_free(nf);
 }
 
 static int setup(void **state)
@@ -355,6 +498,8 @@ static void test_template_flood_bounded(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_store_templates),
+		cmocka_unit_test(test_store_held),
 #define T(x) cmocka_unit_test_setup_teardown(x, setup, teardown)
 		T(test_lru_eviction),
 		T(test_held_bounds_and_expiry),

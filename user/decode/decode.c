@@ -7,6 +7,9 @@
 
 #include "common/bytes.h"
 #include "decode/decode_internal.h"
+#include "decode/nf_fields.h"
+#include "decode/nf_persist.h"
+#include "decode/nf_state.h"
 
 void decode_config_defaults(struct decode_config *cfg)
 {
@@ -20,13 +23,18 @@ void decode_config_defaults(struct decode_config *cfg)
 struct decode_ctx *decode_ctx_new(const struct decode_config *cfg)
 {
 	struct decode_ctx *ctx = calloc(1, sizeof(*ctx));
+	struct nf_state_bounds b = {
+		.max_templates = cfg->max_templates,
+		.max_held_sets = cfg->max_held_sets,
+		.max_held_bytes = cfg->max_held_bytes,
+		.held_max_age_ns = cfg->held_max_age_ns,
+	};
 
 	if (!ctx)
 		return NULL;
-	ctx->cfg = *cfg;
 	if (dstats_init(&ctx->stats, cfg->max_exporters))
 		goto err_ctx;
-	ctx->nf = nf_state_new(cfg);
+	ctx->nf = nf_state_new(&b);
 	if (!ctx->nf)
 		goto err_stats;
 	return ctx;
@@ -54,7 +62,7 @@ const struct dstats_table *decode_stats(const struct decode_ctx *ctx)
 
 void decode_expire(struct decode_ctx *ctx, uint64_t now_ns)
 {
-	nf_state_expire(ctx, now_ns);
+	nf_fields_expire(ctx, now_ns);
 }
 
 int decode_templates_save(struct decode_ctx *const *ctxs, size_t n,
@@ -66,7 +74,7 @@ int decode_templates_save(struct decode_ctx *const *ctxs, size_t n,
 		return -E2BIG;
 	for (size_t i = 0; i < n; i++)
 		nfs[i] = ctxs[i]->nf;
-	return nf_state_save(nfs, n, path);
+	return nf_persist_save(nfs, n, path);
 }
 
 bool decode_templates_dirty(struct decode_ctx *ctx)
@@ -76,7 +84,13 @@ bool decode_templates_dirty(struct decode_ctx *ctx)
 
 int decode_templates_load(struct decode_ctx *ctx, const char *path)
 {
-	return nf_state_load(ctx->nf, path);
+	return nf_persist_load(ctx->nf, path);
+}
+
+int decode_templates_load_buf(struct decode_ctx *ctx, const uint8_t *buf,
+			      size_t len)
+{
+	return nf_persist_load_buf(ctx->nf, buf, len);
 }
 
 int decode_datagram(struct decode_ctx *ctx, const struct datagram *dg,

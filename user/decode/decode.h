@@ -57,6 +57,11 @@ int decode_templates_save(struct decode_ctx *const *ctxs, size_t n,
  * or truncated one returns -EINVAL and loads nothing. */
 int decode_templates_load(struct decode_ctx *ctx, const char *path);
 
+/* The same from a file image buf[0..len) (used by the fuzz target):
+ * returns 0, or -EINVAL (nothing loaded) or -ENOMEM. */
+int decode_templates_load_buf(struct decode_ctx *ctx, const uint8_t *buf,
+			      size_t len);
+
 /* True once since the last call if templates changed (learnt, withdrawn),
  * so the daemon saves only when there is something new. */
 bool decode_templates_dirty(struct decode_ctx *ctx);

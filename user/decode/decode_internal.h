@@ -1,28 +1,23 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Shared by the decode stage's own files only: the context layout and each
- * protocol decoder's entry point. Nothing outside user/decode/ includes it.
+ * protocol decoder's entry point. Included by decode.c, nf5.c, nf9.c,
+ * ipfix.c, sflow.c and nf_fields.c; nothing outside user/decode/.
  */
 #ifndef XDPFLOW_DECODE_INTERNAL_H
 #define XDPFLOW_DECODE_INTERNAL_H
 
-#include "decode/decode.h"
+#include "common/flow.h"
+#include "decode/decode_stats.h"
 
-struct nf_state; /* NetFlow v9/IPFIX templates, held sets, sampling rates */
+struct nf_state; /* NetFlow v9/IPFIX templates, held sets, sampling rates
+		  * (nf_state.h) */
 
+/* One receive worker's decode context (decode.h's opaque struct). */
 struct decode_ctx {
-	struct decode_config cfg;
 	struct dstats_table stats;
 	struct nf_state *nf;
 };
-
-/* NetFlow v9/IPFIX state (user/decode/nf_state.c). */
-struct nf_state *nf_state_new(const struct decode_config *cfg);
-void nf_state_free(struct nf_state *nf);
-void nf_state_expire(struct decode_ctx *ctx, uint64_t now_ns);
-int nf_state_save(const struct nf_state *const *nfs, size_t n, const char *path);
-bool nf_state_dirty(struct nf_state *nf);
-int nf_state_load(struct nf_state *nf, const char *path);
 
 /*
  * Protocol decoders. Each is called with the datagram's exporter entry

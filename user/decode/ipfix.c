@@ -10,7 +10,10 @@
 #include <errno.h>
 
 #include "common/bytes.h"
+#include "decode/decode_internal.h"
+#include "decode/nf_compile.h"
 #include "decode/nf_fields.h"
+#include "decode/nf_state.h"
 
 #define IPFIX_HDR_LEN 16
 
@@ -93,11 +96,11 @@ static int ipfix_tmpl_set(struct decode_ctx *ctx, struct exporter_stats *es,
 			break;
 		}
 		nf_state_key(&k, msg, tid, 0);
-		rc = nf_state_tmpl_add(ctx->nf, es, &k, options, nscope, fields, n);
+		rc = nf_compile_learn(ctx->nf, es, &k, options, nscope, fields, n);
 		if (rc < 0)
 			continue;
 		es->c[options ? DSTAT_OPTIONS_TEMPLATES : DSTAT_TEMPLATES]++;
-		flows += nf_state_replay(ctx, es, &k, sink);
+		flows += nf_fields_replay(ctx, es, &k, sink);
 	}
 	return flows;
 }

@@ -8,7 +8,10 @@
 #include <errno.h>
 
 #include "common/bytes.h"
+#include "decode/decode_internal.h"
+#include "decode/nf_compile.h"
 #include "decode/nf_fields.h"
+#include "decode/nf_state.h"
 
 #define NF9_HDR_LEN 20
 
@@ -30,11 +33,11 @@ static int nf9_learn(struct decode_ctx *ctx, struct exporter_stats *es,
 	int rc;
 
 	nf_state_key(&k, msg, tid, 0);
-	rc = nf_state_tmpl_add(ctx->nf, es, &k, options, nscope, fields, nfields);
+	rc = nf_compile_learn(ctx->nf, es, &k, options, nscope, fields, nfields);
 	if (rc < 0)
 		return 0;
 	es->c[options ? DSTAT_OPTIONS_TEMPLATES : DSTAT_TEMPLATES]++;
-	return nf_state_replay(ctx, es, &k, sink);
+	return nf_fields_replay(ctx, es, &k, sink);
 }
 
 /* Template (id 0) and options template (id 1) flowsets. */

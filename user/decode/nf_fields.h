@@ -1,32 +1,31 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * The NetFlow v9/IPFIX information element mapping onto struct flow_rec
- * (GoFlow2's mapping, plus the few elements GoFlow2 leaves out), and the
- * set walking and data record decoding both protocols share. Internal to
- * user/decode.
+ * NetFlow v9/IPFIX data records onto struct flow_rec (user/decode/
+ * nf_fields.c): the set walk and data set decoding both protocols share,
+ * and the replay and expiry of held data sets. Included by nf_fields.c,
+ * nf9.c, ipfix.c and decode.c.
  */
 #ifndef XDPFLOW_DECODE_NF_FIELDS_H
 #define XDPFLOW_DECODE_NF_FIELDS_H
 
+#include <stddef.h>
+#include <stdint.h>
+
 #include "decode/nf_state.h"
 
-/*
- * Compiles one field: the handler id for field f of a template of version
- * ver (scope: an options template scope field) and its argument in *arg
- * (the MPLS stack index). Returns 0 (unused) for fields xdpflow does not
- * map or whose length cannot hold the element, and sets *bad for the latter.
- */
-uint8_t nf_fields_op(uint8_t ver, bool scope, const struct nf_field *f,
-		     uint8_t *arg, bool *bad);
+struct decode_ctx;
+struct exporter_stats;
+struct flow_sink;
 
-/*
- * Decodes the records of one data set (set header excluded) with template
- * t: flows go to sink; options records update the sampler entries. Returns
- * the number of flows emitted.
- */
-int nf_fields_decode_set(struct decode_ctx *ctx, struct exporter_stats *es,
-			 const struct nf_msg *msg, const struct nf_tmpl *t,
-			 const uint8_t *p, size_t len, struct flow_sink *sink);
+/* Decodes (then frees) every data set held for template k, which the
+ * caller has just learnt, counting DSTAT_SETS_REPLAYED. Returns the number
+ * of flows emitted. */
+int nf_fields_replay(struct decode_ctx *ctx, struct exporter_stats *es,
+		     const struct nf_key *k, struct flow_sink *sink);
+
+/* Drops the held data sets older than the configured age at now_ns,
+ * counting DSTAT_ERR_HELD_EXPIRED against each set's exporter. */
+void nf_fields_expire(struct decode_ctx *ctx, uint64_t now_ns);
 
 /*
  * Parses one template or options template set body (set header excluded),

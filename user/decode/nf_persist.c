@@ -20,6 +20,8 @@
 #include <unistd.h>
 
 #include "common/bytes.h"
+#include "decode/nf_compile.h"
+#include "decode/nf_persist.h"
 #include "decode/nf_state.h"
 
 #define NFP_MAGIC "XFNFTPL\n"
@@ -144,7 +146,7 @@ static int write_all(const char *path, const uint8_t *p, size_t n)
 	return rc;
 }
 
-int nf_state_save(const struct nf_state *const *nfs, size_t n, const char *path)
+int nf_persist_save(const struct nf_state *const *nfs, size_t n, const char *path)
 {
 	struct nfp_buf b = { 0 };
 	char tmp[4096];
@@ -206,8 +208,8 @@ static bool get_key(struct cur *c, struct nf_key *k)
 }
 
 /* One pass over the records; apply = false only checks. */
-static int parse(struct nf_state *nf, struct cur c, uint32_t ntmpl,
-		 uint32_t nsamp, bool apply)
+static int parse(struct nf_state *nf, struct exporter_stats *es, struct cur c,
+		 uint32_t ntmpl, uint32_t nsamp, bool apply)
 {
 	struct nf_field fields[NF_MAX_FIELDS];
 
@@ -231,10 +233,10 @@ static int parse(struct nf_state *nf, struct cur c, uint32_t ntmpl,
 			if (fields[f].ie & 0x8000)
 				return -EINVAL;
 		}
-		if (c.bad || nf_state_tmpl_check(k.ver, nscope, fields, nfields, &why))
+		if (c.bad || nf_compile_check(k.ver, nscope, fields, nfields, &why))
 			return -EINVAL;
-		if (apply && nf_state_tmpl_add(nf, nf_state_scratch_stats(nf), &k,
-					       options, nscope, fields, nfields) < 0)
+		if (apply && nf_compile_learn(nf, es, &k, options, nscope,
+					     fields, nfields) < 0)
 			return -ENOMEM;
 	}
 	for (uint32_t i = 0; i < nsamp; i++) {
@@ -264,6 +266,8 @@ static int parse(struct nf_state *nf, struct cur c, uint32_t ntmpl,
 
 int nf_persist_load_buf(struct nf_state *nf, const uint8_t *buf, size_t len)
 {
+	/* Errors are not per exporter here; the file was checked first. */
+	struct exporter_stats scratch = { 0 };
 	uint32_t ntmpl, nsamp;
 	struct cur c;
 	bool was_dirty;
@@ -276,19 +280,19 @@ int nf_persist_load_buf(struct nf_state *nf, const uint8_t *buf, size_t len)
 	ntmpl = be32_at(buf + 12);
 	nsamp = be32_at(buf + 16);
 	c = cur_make(buf + NFP_HDR_LEN, len - NFP_HDR_LEN - 4);
-	rc = parse(nf, c, ntmpl, nsamp, false);
+	rc = parse(nf, &scratch, c, ntmpl, nsamp, false);
 	if (rc)
 		return rc;
 	/* Loading is not a change to save again. */
 	was_dirty = nf_state_dirty(nf);
-	rc = parse(nf, c, ntmpl, nsamp, true);
+	rc = parse(nf, &scratch, c, ntmpl, nsamp, true);
 	nf_state_dirty(nf);
 	if (was_dirty)
 		nf_state_touch(nf);
 	return rc;
 }
 
-int nf_state_load(struct nf_state *nf, const char *path)
+int nf_persist_load(struct nf_state *nf, const char *path)
 {
 	FILE *f = fopen(path, "rb");
 	uint8_t *buf;

@@ -4,10 +4,11 @@
  * (exporter, version, domain, template id) compiled once into decode plans,
  * sampler entries keyed by (exporter, version, domain, sampler id), both in
  * bounded hash tables with LRU eviction, and the FIFO of data sets held
- * until their template arrives (bounded in count, bytes and age).
+ * until their template arrives (bounded in count, bytes and age). A plain
+ * store: it decodes nothing and counts nothing; callers (nf_compile.c,
+ * nf_fields.c) decode what it hands out and account for it.
  */
 #include "decode/nf_state.h"
-#include "decode/nf_fields.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -27,27 +28,14 @@ struct nf_map {
 	struct nf_node lru; /* sentinel: lru.next most recent */
 };
 
-struct nf_hlink {
-	struct nf_hlink *prev, *next; /* FIFO, oldest at head */
-};
-
-struct nf_held {
-	struct nf_hlink link; /* first: a link is its held set */
-	struct nf_key key;
-	struct nf_msg msg;
-	size_t len;
-	uint8_t data[];
-};
-
 struct nf_state {
-	struct decode_config cfg;
+	struct nf_state_bounds cfg;
 	struct nf_map tmpls;
 	size_t tmpl_bytes;
 	struct nf_map samplers;
 	struct nf_hlink held; /* sentinel */
 	size_t n_held, held_bytes;
 	bool dirty;
-	struct exporter_stats scratch;
 };
 
 static uint64_t key_hash(const struct nf_key *k)
@@ -145,7 +133,7 @@ static void map_free_all(struct nf_map *m)
 	m->buckets = NULL;
 }
 
-struct nf_state *nf_state_new(const struct decode_config *cfg)
+struct nf_state *nf_state_new(const struct nf_state_bounds *cfg)
 {
 	struct nf_state *nf = calloc(1, sizeof(*nf));
 
@@ -208,98 +196,22 @@ static void tmpl_remove(struct nf_state *nf, struct nf_tmpl *t)
 	free(t);
 }
 
-static bool tmpl_same(const struct nf_tmpl *t, bool options, uint16_t nscope,
-		      const struct nf_field *fields, uint16_t nfields)
-{
-	return t->options == options && t->nscope == nscope &&
-	       t->nfields == nfields &&
-	       !memcmp(t->fields, fields, nfields * sizeof(*fields));
-}
-
-int nf_state_tmpl_check(uint8_t ver, uint16_t nscope,
-			const struct nf_field *fields, uint16_t nfields,
-			const char **why)
-{
-	size_t min_len = 0;
-
-	if (nfields == 0 || nfields > NF_MAX_FIELDS || nscope > nfields) {
-		*why = "field count out of range";
-		return -EINVAL;
-	}
-	for (uint16_t i = 0; i < nfields; i++) {
-		if (fields[i].len == NF_VARLEN && ver == 10)
-			min_len += 1;
-		else
-			min_len += fields[i].len;
-	}
-	/* Zero-length records would never advance (fields of length 0 are
-	 * allowed, whole records are not); a record must fit in one set. */
-	if (min_len == 0) {
-		*why = "record length 0";
-		return -EINVAL;
-	}
-	if (min_len > 65535 - 20) {
-		*why = "record longer than any set";
-		return -EINVAL;
-	}
-	return 0;
-}
-
-int nf_state_tmpl_add(struct nf_state *nf, struct exporter_stats *es,
-		      const struct nf_key *k, bool options, uint16_t nscope,
-		      const struct nf_field *fields, uint16_t nfields)
+int nf_state_tmpl_put(struct nf_state *nf, const struct nf_key *k,
+		      const struct nf_plan *plan, size_t *evicted)
 {
 	uint64_t h = key_hash(k);
 	struct nf_tmpl *t = (struct nf_tmpl *)map_find(&nf->tmpls, k, h);
-	struct nf_step steps[NF_MAX_FIELDS];
-	uint16_t nsteps = 0, nbad = 0, badie = 0;
-	uint32_t off = 0;
-	bool varlen = false;
-	const char *why = NULL;
 	size_t bytes;
 
-	if (nf_state_tmpl_check(k->ver, nscope, fields, nfields, &why)) {
-		dstats_error(es, DSTAT_ERR_TEMPLATE, "template %u: %s",
-			     k->tid, why);
-		return -EINVAL;
-	}
-	if (t && tmpl_same(t, options, nscope, fields, nfields))
-		return 0;
-
-	for (uint16_t i = 0; i < nfields; i++)
-		if (k->ver == 10 && fields[i].len == NF_VARLEN)
-			varlen = true;
-	for (uint16_t i = 0; i < nfields; i++) {
-		bool bad = false;
-		uint8_t arg;
-		uint8_t op = nf_fields_op(k->ver, i < nscope, &fields[i], &arg,
-					  &bad);
-		bool vl = k->ver == 10 && fields[i].len == NF_VARLEN;
-
-		if (bad && !nbad++)
-			badie = fields[i].ie;
-		if (varlen) {
-			steps[i] = (struct nf_step){ op, arg, fields[i].len, 0 };
-			nsteps++;
-		} else if (op) {
-			steps[nsteps++] = (struct nf_step){ op, arg, fields[i].len,
-							    (uint16_t)off };
-		}
-		off += vl ? 1 : fields[i].len;
-	}
-	if (nbad)
-		dstats_error(es, DSTAT_ERR_TEMPLATE,
-			     "template %u: %u field(s) ignored, e.g. element %u of unusable length",
-			     k->tid, nbad, badie);
-
+	*evicted = 0;
 	if (t)
 		tmpl_remove(nf, t);
-	bytes = sizeof(*t) + nfields * sizeof(struct nf_field) +
-		nsteps * sizeof(struct nf_step);
+	bytes = sizeof(*t) + plan->nfields * sizeof(struct nf_field) +
+		plan->nsteps * sizeof(struct nf_step);
 	while (nf->tmpls.n && (nf->tmpls.n >= nf->tmpls.max ||
 			       nf->tmpl_bytes + bytes > NF_TMPL_BYTES_MAX)) {
 		tmpl_remove(nf, (struct nf_tmpl *)nf->tmpls.lru.prev);
-		es->c[DSTAT_TEMPLATES_EVICTED]++;
+		(*evicted)++;
 	}
 	t = malloc(bytes);
 	if (!t)
@@ -307,21 +219,21 @@ int nf_state_tmpl_add(struct nf_state *nf, struct exporter_stats *es,
 	memset(t, 0, sizeof(*t));
 	t->node.key = *k;
 	t->node.hash = h;
-	t->nfields = nfields;
-	t->nscope = nscope;
-	t->nsteps = nsteps;
-	t->options = options;
-	t->varlen = varlen;
-	t->min_len = off;
+	t->nfields = plan->nfields;
+	t->nscope = plan->nscope;
+	t->nsteps = plan->nsteps;
+	t->options = plan->options;
+	t->varlen = plan->varlen;
+	t->min_len = plan->min_len;
 	t->bytes = bytes;
 	t->fields = (struct nf_field *)(t + 1);
-	t->steps = (struct nf_step *)(t->fields + nfields);
-	memcpy(t->fields, fields, nfields * sizeof(*fields));
-	memcpy(t->steps, steps, nsteps * sizeof(*steps));
+	t->steps = (struct nf_step *)(t->fields + plan->nfields);
+	memcpy(t->fields, plan->fields, plan->nfields * sizeof(*t->fields));
+	memcpy(t->steps, plan->steps, plan->nsteps * sizeof(*t->steps));
 	map_insert(&nf->tmpls, &t->node);
 	nf->tmpl_bytes += bytes;
 	nf->dirty = true;
-	return 1;
+	return 0;
 }
 
 size_t nf_state_tmpl_withdraw(struct nf_state *nf, const struct nf_key *k)
@@ -394,58 +306,34 @@ bool nf_state_dirty(struct nf_state *nf)
 	return d;
 }
 
-static void held_drop(struct decode_ctx *ctx, struct nf_held *h,
-		      enum dstat why, const char *what)
+struct nf_held *nf_state_held_expired(struct nf_state *nf, uint64_t now_ns)
 {
-	struct exporter_stats *es = dstats_get(&ctx->stats, &h->msg.exporter);
-
-	held_unlink(ctx->nf, h);
-	dstats_error(es, why, "data set for template %u %s", h->key.tid, what);
-	free(h);
-}
-
-void nf_state_expire(struct decode_ctx *ctx, uint64_t now_ns)
-{
-	struct nf_state *nf = ctx->nf;
+	struct nf_held *h = (struct nf_held *)nf->held.next;
 
 	/* Oldest first: stop at the first set still young enough. */
-	while (nf->held.next != &nf->held) {
-		struct nf_held *h = (struct nf_held *)nf->held.next;
-
-		if (now_ns < h->msg.time_received_ns ||
-		    now_ns - h->msg.time_received_ns <= nf->cfg.held_max_age_ns)
-			break;
-		held_drop(ctx, h, DSTAT_ERR_HELD_EXPIRED,
-			  "expired before its template arrived");
-	}
+	if (nf->held.next == &nf->held || now_ns < h->msg.time_received_ns ||
+	    now_ns - h->msg.time_received_ns <= nf->cfg.held_max_age_ns)
+		return NULL;
+	held_unlink(nf, h);
+	return h;
 }
 
-void nf_state_hold(struct decode_ctx *ctx, struct exporter_stats *es,
-		   const struct nf_msg *msg, uint16_t tid, const uint8_t *set,
-		   size_t len)
+int nf_state_hold(struct nf_state *nf, const struct nf_msg *msg, uint16_t tid,
+		  const uint8_t *set, size_t len)
 {
-	struct nf_state *nf = ctx->nf;
 	struct nf_held *h;
 
-	nf_state_expire(ctx, msg->time_received_ns);
-	if (nf->cfg.max_held_sets == 0 || len > nf->cfg.max_held_bytes) {
-		dstats_error(es, DSTAT_ERR_HELD_OVERFLOW,
-			     "data set for unknown template %u (%zu bytes) cannot be held",
-			     tid, len);
-		return;
-	}
-	while (nf->held.next != &nf->held &&
-	       (nf->n_held >= nf->cfg.max_held_sets ||
-		nf->held_bytes + len > nf->cfg.max_held_bytes))
-		held_drop(ctx, (struct nf_held *)nf->held.next,
-			  DSTAT_ERR_HELD_OVERFLOW,
-			  "dropped: too many sets waiting for templates");
+	if (nf->cfg.max_held_sets == 0 || len > nf->cfg.max_held_bytes)
+		return -E2BIG;
+	if (nf->held.next != &nf->held &&
+	    (nf->n_held >= nf->cfg.max_held_sets ||
+	     nf->held_bytes + len > nf->cfg.max_held_bytes))
+		return -ENOBUFS;
 	h = malloc(sizeof(*h) + len);
-	if (!h) {
-		dstats_error(es, DSTAT_ERR_HELD_OVERFLOW, "out of memory");
-		return;
-	}
+	if (!h)
+		return -ENOMEM;
 	nf_state_key(&h->key, msg, tid, 0);
+	h->next = NULL;
 	h->msg = *msg;
 	h->len = len;
 	memcpy(h->data, set, len);
@@ -455,34 +343,42 @@ void nf_state_hold(struct decode_ctx *ctx, struct exporter_stats *es,
 	nf->held.prev = &h->link;
 	nf->n_held++;
 	nf->held_bytes += len;
-	es->c[DSTAT_SETS_HELD]++;
+	return 0;
 }
 
-int nf_state_replay(struct decode_ctx *ctx, struct exporter_stats *es,
-		    const struct nf_key *k, struct flow_sink *sink)
+struct nf_held *nf_state_held_pop(struct nf_state *nf)
 {
-	struct nf_state *nf = ctx->nf;
+	struct nf_held *h = (struct nf_held *)nf->held.next;
+
+	if (nf->held.next == &nf->held)
+		return NULL;
+	held_unlink(nf, h);
+	return h;
+}
+
+size_t nf_state_held_count(const struct nf_state *nf)
+{
+	return nf->n_held;
+}
+
+struct nf_held *nf_state_held_take(struct nf_state *nf, const struct nf_key *k)
+{
 	struct nf_hlink *l = nf->held.next;
-	int flows = 0;
+	struct nf_held *first = NULL, **tail = &first;
 
 	while (l != &nf->held) {
 		struct nf_hlink *next = l->next;
 		struct nf_held *h = (struct nf_held *)l;
 
 		if (!memcmp(&h->key, k, sizeof(*k))) {
-			struct nf_tmpl *t = nf_state_tmpl_find(nf, k);
-
-			if (!t)
-				break;
 			held_unlink(nf, h);
-			es->c[DSTAT_SETS_REPLAYED]++;
-			flows += nf_fields_decode_set(ctx, es, &h->msg, t,
-						      h->data, h->len, sink);
-			free(h);
+			h->next = NULL;
+			*tail = h;
+			tail = &h->next;
 		}
 		l = next;
 	}
-	return flows;
+	return first;
 }
 
 void nf_state_foreach_tmpl(const struct nf_state *nf,
@@ -502,9 +398,4 @@ void nf_state_foreach_sampler(const struct nf_state *nf,
 	for (const struct nf_node *n = nf->samplers.lru.prev;
 	     n != &nf->samplers.lru; n = n->prev)
 		fn((const struct nf_sampler *)n, arg);
-}
-
-struct exporter_stats *nf_state_scratch_stats(struct nf_state *nf)
-{
-	return &nf->scratch;
 }

@@ -1,9 +1,12 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * NetFlow v9/IPFIX state shared by nf9.c, ipfix.c, nf_fields.c and
- * nf_persist.c (internal to user/decode): templates compiled into compact
- * decode plans and kept in a bounded LRU, per-sampler sampling rates learnt
- * from options data, and data sets held until their template arrives.
+ * The NetFlow v9/IPFIX store of one decode context (user/decode/nf_state.c):
+ * compiled templates kept in a bounded LRU, per-sampler sampling rates
+ * learnt from options data, and the FIFO of data sets held until their
+ * template arrives. It knows nothing of decoding or of statistics: callers
+ * decode what it hands out and count what it reports. Included by
+ * nf_state.c, nf_compile.h, nf_fields.h, nf9.c, ipfix.c, nf_persist.c,
+ * decode.c and tests/unit/test_nf_state.c, test_nf_compile.c.
  */
 #ifndef XDPFLOW_DECODE_NF_STATE_H
 #define XDPFLOW_DECODE_NF_STATE_H
@@ -12,7 +15,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "decode/decode_internal.h"
+#include "common/flow.h"
 
 #define NF_MAX_FIELDS 256	/* fields per template (scope included) */
 #define NF_VARLEN 0xffff	/* IPFIX variable-length field in a template */
@@ -66,6 +69,19 @@ struct nf_tmpl {
 				    step per field (op 0 when unused) */
 };
 
+/* A template's decode plan as nf_compile makes it, for nf_state_tmpl_put
+ * (which copies fields and steps). */
+struct nf_plan {
+	bool options;
+	bool varlen;
+	uint16_t nscope;
+	uint16_t nfields;
+	uint16_t nsteps;
+	uint32_t min_len;
+	const struct nf_field *fields;
+	struct nf_step steps[NF_MAX_FIELDS];
+};
+
 /* A sampler's learnt state. */
 struct nf_sampler {
 	struct nf_node node;
@@ -87,6 +103,39 @@ struct nf_msg {
 	uint32_t domain;
 };
 
+struct nf_hlink {
+	struct nf_hlink *prev, *next; /* the store's FIFO, oldest at head */
+};
+
+/* A data set held until its template arrives. The store owns it until
+ * it hands it out (nf_state_held_*); the caller then frees it with free(). */
+struct nf_held {
+	struct nf_hlink link; /* first: a link is its held set */
+	struct nf_held *next; /* chains the sets nf_state_held_take returns */
+	struct nf_key key;    /* the template it waits for */
+	struct nf_msg msg;    /* its own message's header */
+	size_t len;
+	uint8_t data[];	      /* the set body (header excluded) */
+};
+
+/* The store's bounds (from struct decode_config). */
+struct nf_state_bounds {
+	size_t max_templates;	  /* templates, and samplers */
+	size_t max_held_sets;	  /* held data sets */
+	size_t max_held_bytes;	  /* and their bytes in all */
+	uint64_t held_max_age_ns; /* held sets older than this expire */
+};
+
+/* Returns a new, empty store within bounds b, or NULL (out of memory). */
+struct nf_state *nf_state_new(const struct nf_state_bounds *b);
+
+/* Frees the store and everything it holds; NULL is a no-op. */
+void nf_state_free(struct nf_state *nf);
+
+/* True once since the last call if templates changed (learnt, withdrawn,
+ * or marked with nf_state_touch). */
+bool nf_state_dirty(struct nf_state *nf);
+
 /* Builds the template/sampler key for msg (sampler 0, tid 0 allowed). */
 void nf_state_key(struct nf_key *k, const struct nf_msg *msg, uint16_t tid,
 		  uint32_t sampler);
@@ -94,22 +143,15 @@ void nf_state_key(struct nf_key *k, const struct nf_msg *msg, uint16_t tid,
 /* Looks a template up (and marks it recently used). NULL if unknown. */
 struct nf_tmpl *nf_state_tmpl_find(struct nf_state *nf, const struct nf_key *k);
 
-/* Checks a template's shape (field count, lengths, record size) without
- * learning it. 0, or -EINVAL with *why saying what is wrong. */
-int nf_state_tmpl_check(uint8_t ver, uint16_t nscope,
-			const struct nf_field *fields, uint16_t nfields,
-			const char **why);
-
 /*
- * Learns (or refreshes) a template from its exported fields; compiles it.
- * Returns 1 if it is new or changed, 0 if identical to the one known,
- * -EINVAL if the template is unusable (the reason is counted in es), or
- * -ENOMEM. Evicts the least recently used templates past the bounds
- * (counted as DSTAT_TEMPLATES_EVICTED in es).
+ * Stores template k as plan describes it (fields and steps copied into one
+ * allocation), replacing any template with that key, and marks the state
+ * dirty. Evicts the least recently used templates past the bounds (count
+ * and memory); *evicted says how many, also on failure. Returns 0 or
+ * -ENOMEM (then no template is stored under k).
  */
-int nf_state_tmpl_add(struct nf_state *nf, struct exporter_stats *es,
-		      const struct nf_key *k, bool options, uint16_t nscope,
-		      const struct nf_field *fields, uint16_t nfields);
+int nf_state_tmpl_put(struct nf_state *nf, const struct nf_key *k,
+		      const struct nf_plan *plan, size_t *evicted);
 
 /* Forgets one template (tid != 0xffff) or all of an (exporter, version,
  * domain) with options == -1 (all), 0 (data templates), 1 (options).
@@ -122,16 +164,28 @@ size_t nf_state_tmpl_withdraw_all(struct nf_state *nf, const struct nf_key *k,
 struct nf_sampler *nf_state_sampler(struct nf_state *nf, const struct nf_key *k,
 				    bool create);
 
-/* Holds a copy of a data set whose template is unknown. Counts
- * DSTAT_SETS_HELD, or DSTAT_ERR_HELD_OVERFLOW for what the bounds drop. */
-void nf_state_hold(struct decode_ctx *ctx, struct exporter_stats *es,
-		   const struct nf_msg *msg, uint16_t tid, const uint8_t *set,
-		   size_t len);
+/*
+ * Holds a copy of set[0..len), a data set of msg for template tid, at the
+ * tail of the FIFO. Returns 0; -E2BIG if a set that long can never be held
+ * within the bounds (or holding is off); -ENOBUFS if the bounds are full
+ * (nf_state_held_pop the oldest, then try again); -ENOMEM.
+ */
+int nf_state_hold(struct nf_state *nf, const struct nf_msg *msg, uint16_t tid,
+		  const uint8_t *set, size_t len);
 
-/* Decodes (then frees) every held set that template k unlocks. Returns the
- * number of flows emitted. */
-int nf_state_replay(struct decode_ctx *ctx, struct exporter_stats *es,
-		    const struct nf_key *k, struct flow_sink *sink);
+/* Hands out the oldest held set if it is older than the age bound at
+ * now_ns (received after now_ns: not expired), else NULL. */
+struct nf_held *nf_state_held_expired(struct nf_state *nf, uint64_t now_ns);
+
+/* Hands out the oldest held set; NULL if none is held. */
+struct nf_held *nf_state_held_pop(struct nf_state *nf);
+
+/* Hands out every set held for template key k, oldest first, chained by
+ * ->next; NULL if none. */
+struct nf_held *nf_state_held_take(struct nf_state *nf, const struct nf_key *k);
+
+/* How many data sets are held. */
+size_t nf_state_held_count(const struct nf_state *nf);
 
 /* Marks the templates as changed (for nf_state_dirty). */
 void nf_state_touch(struct nf_state *nf);
@@ -143,18 +197,5 @@ void nf_state_foreach_tmpl(const struct nf_state *nf,
 void nf_state_foreach_sampler(const struct nf_state *nf,
 			      void (*fn)(const struct nf_sampler *s, void *arg),
 			      void *arg);
-
-/* Buffer-based loader used by nf_state_load and the fuzz target: parses a
- * templates file image, loading nothing unless all of it is valid. 0 or
- * -EINVAL/-ENOMEM. */
-int nf_persist_load_buf(struct nf_state *nf, const uint8_t *buf, size_t len);
-
-/* The templates file's checksum (CRC-32, IEEE) of p[0..n), also used by the
- * fuzz target to build valid files. */
-uint32_t nf_persist_crc32(const uint8_t *p, size_t n);
-
-/* For nf_persist.c: the state's decode_config-derived exporter stats sink
- * used when loading (errors are not per exporter there). */
-struct exporter_stats *nf_state_scratch_stats(struct nf_state *nf);
 
 #endif
