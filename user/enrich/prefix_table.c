@@ -1,0 +1,487 @@
+// SPDX-License-Identifier: Apache-2.0
+/*
+ * Longest-prefix match: a poptrie (Asai and Ohara, SIGCOMM 2015) with a
+ * 16-bit direct-pointing array on top, one per address family.
+ *
+ * Why this structure: one compact structure serves both families. After the
+ * 2^16-entry top array, each node covers 6 bits with two 64-bit bitmaps
+ * (which of its 64 slots lead to child nodes; where the leaf value changes)
+ * and two base indexes; children and leaves are found by popcount, so a
+ * node is 24 bytes and runs of equal leaves are stored once. A 1M-prefix
+ * IPv4 table takes a few MB (DIR-24-8 takes 64 MB before its /25+ blocks)
+ * and stays mostly in cache; an IPv6 lookup of a /48 walks the top array
+ * plus at most 6 nodes, and a /128 at most 19, with no stride blow-up of
+ * memory (a plain 8-bit stride trie needs a 1 KB node per /40 and /48).
+ *
+ * Keys are left-aligned in 128 bits (IPv4 in the top 32). The stride at
+ * offset o reads bits o..o+5, zero-padded past the key's end, in both the
+ * build and the lookup, so the last partial stride needs no special case.
+ *
+ * The build sorts the prefixes, finds duplicates, merges each prefix's
+ * value with its nearest enclosing prefix's (the caller's callback), then
+ * builds nodes recursively: in a node at offset o, prefixes of length
+ * o+1..o+6 expand over the slots they cover (longest wins) and longer ones,
+ * contiguous in sorted order, become the slot's child node.
+ */
+#include "enrich/prefix_table.h"
+
+#include <errno.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define TOP_BITS 16
+#define TOP_SLOTS (1u << TOP_BITS)
+#define STRIDE 6
+#define LEAF_FLAG 0x80000000u
+
+typedef unsigned __int128 u128;
+
+struct pt_node {
+	uint64_t vector;  /* slot i leads to a child node */
+	uint64_t leafvec; /* slot i starts a new run of leaves */
+	uint32_t base0;	  /* first leaf of this node */
+	uint32_t base1;	  /* first child of this node */
+};
+
+struct pt_trie {
+	uint32_t *top; /* TOP_SLOTS entries: LEAF_FLAG|value, or node index */
+	struct pt_node *nodes;
+	uint32_t n_nodes, cap_nodes;
+	uint32_t *leaves;
+	uint32_t n_leaves, cap_leaves;
+};
+
+struct prefix_table {
+	struct pt_trie t4, t6;
+};
+
+struct pt_ent {
+	u128 key; /* left-aligned, host bits cleared */
+	uint32_t value;
+	uint32_t tag;
+	uint8_t len;
+};
+
+struct pt_vec {
+	struct pt_ent *e;
+	size_t n, cap;
+};
+
+struct prefix_table_builder {
+	struct pt_vec v4, v6;
+};
+
+static u128 mask_len(unsigned len)
+{
+	return len == 0 ? 0 : ~(u128)0 << (128 - len);
+}
+
+/* Bits off..off+stride-1 of key, zero-padded past bit 127. */
+static unsigned extract(u128 key, unsigned off, unsigned stride)
+{
+	return (unsigned)((key << off) >> (128 - stride));
+}
+
+struct prefix_table_builder *prefix_table_builder_new(void)
+{
+	return calloc(1, sizeof(struct prefix_table_builder));
+}
+
+void prefix_table_builder_free(struct prefix_table_builder *b)
+{
+	if (!b)
+		return;
+	free(b->v4.e);
+	free(b->v6.e);
+	free(b);
+}
+
+size_t prefix_table_builder_count(const struct prefix_table_builder *b)
+{
+	return b->v4.n + b->v6.n;
+}
+
+static bool is_v4_mapped(const uint8_t *b)
+{
+	static const uint8_t pfx[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
+
+	return memcmp(b, pfx, sizeof(pfx)) == 0;
+}
+
+int prefix_table_builder_add(struct prefix_table_builder *b,
+			     const struct flow_addr *addr, unsigned len,
+			     uint32_t value, uint32_t tag)
+{
+	struct pt_vec *v;
+	u128 key = 0;
+	unsigned i, n;
+
+	if (value == PREFIX_TABLE_NONE || value > PREFIX_TABLE_MAX_VALUE)
+		return -EINVAL;
+	if (addr->len == 4 && len <= 32) {
+		v = &b->v4;
+		n = 4;
+	} else if (addr->len == 16 && len <= 128) {
+		if (len >= 96 && is_v4_mapped(addr->b))
+			return prefix_table_builder_add(
+				b,
+				&(struct flow_addr){ .len = 4,
+						     .b = { addr->b[12],
+							    addr->b[13],
+							    addr->b[14],
+							    addr->b[15] } },
+				len - 96, value, tag);
+		v = &b->v6;
+		n = 16;
+	} else {
+		return -EINVAL;
+	}
+	for (i = 0; i < n; i++)
+		key |= (u128)addr->b[i] << (120 - 8 * i);
+	if (v->n == v->cap) {
+		size_t cap = v->cap ? v->cap * 2 : 64;
+		struct pt_ent *e = realloc(v->e, cap * sizeof(*e));
+
+		if (!e)
+			return -ENOMEM;
+		v->e = e;
+		v->cap = cap;
+	}
+	v->e[v->n++] = (struct pt_ent){ .key = key & mask_len(len),
+					.value = value,
+					.tag = tag,
+					.len = (uint8_t)len };
+	return 0;
+}
+
+static int ent_cmp(const void *a, const void *b)
+{
+	const struct pt_ent *x = a, *y = b;
+
+	if (x->key != y->key)
+		return x->key < y->key ? -1 : 1;
+	if (x->len != y->len)
+		return x->len < y->len ? -1 : 1;
+	/* Stable for duplicates: the first added is reported first. */
+	return x->tag < y->tag ? -1 : x->tag > y->tag;
+}
+
+static bool contains(const struct pt_ent *p, const struct pt_ent *c)
+{
+	return p->len <= c->len && ((c->key ^ p->key) & mask_len(p->len)) == 0;
+}
+
+/* Sorts, rejects duplicates, replaces each value by its merged value. */
+static int prepare(struct pt_vec *v, prefix_table_merge_fn merge, void *ctx,
+		   struct prefix_table_dup *dup)
+{
+	size_t *stack, depth = 0;
+
+	if (v->n == 0)
+		return 0;
+	qsort(v->e, v->n, sizeof(*v->e), ent_cmp);
+	for (size_t i = 1; i < v->n; i++) {
+		if (v->e[i].key == v->e[i - 1].key &&
+		    v->e[i].len == v->e[i - 1].len) {
+			if (dup) {
+				dup->first_tag = v->e[i - 1].tag;
+				dup->dup_tag = v->e[i].tag;
+			}
+			return -EEXIST;
+		}
+	}
+	if (!merge)
+		return 0;
+	/* Sorted by (address, length), so every enclosing prefix comes first:
+	 * a stack of the current chain of nested prefixes finds the parent. */
+	stack = malloc(129 * sizeof(*stack));
+	if (!stack)
+		return -ENOMEM;
+	for (size_t i = 0; i < v->n; i++) {
+		while (depth && !contains(&v->e[stack[depth - 1]], &v->e[i]))
+			depth--;
+		if (depth) {
+			uint32_t m = merge(ctx, v->e[stack[depth - 1]].value,
+					   v->e[i].value);
+
+			if (m == PREFIX_TABLE_NONE || m > PREFIX_TABLE_MAX_VALUE) {
+				free(stack);
+				return -ENOMEM;
+			}
+			v->e[i].value = m;
+		}
+		stack[depth++] = i;
+	}
+	free(stack);
+	return 0;
+}
+
+static int grow(void **p, uint32_t *cap, uint32_t need, size_t size)
+{
+	uint32_t c = *cap ? *cap : 256;
+	void *q;
+
+	if (need <= *cap)
+		return 0;
+	while (c < need) {
+		if (c > UINT32_MAX / 2)
+			return -ENOMEM;
+		c *= 2;
+	}
+	q = realloc(*p, (size_t)c * size);
+	if (!q)
+		return -ENOMEM;
+	*p = q;
+	*cap = c;
+	return 0;
+}
+
+static int alloc_nodes(struct pt_trie *t, uint32_t n, uint32_t *first)
+{
+	int err = grow((void **)&t->nodes, &t->cap_nodes, t->n_nodes + n,
+		       sizeof(*t->nodes));
+
+	if (err)
+		return err;
+	*first = t->n_nodes;
+	t->n_nodes += n;
+	return 0;
+}
+
+/* Slot values of a block of 2^stride slots at offset off from the prefixes
+ * e[lo..hi) (all longer than off): short ones expand, the long ones' ranges
+ * per slot go to clo/chi (chi == clo: no child). */
+static void fill_slots(const struct pt_ent *e, size_t lo, size_t hi,
+		       unsigned off, unsigned stride, uint32_t inherited,
+		       uint32_t *val, uint8_t *len, size_t *clo, size_t *chi)
+{
+	unsigned nslots = 1u << stride;
+
+	for (unsigned s = 0; s < nslots; s++) {
+		val[s] = inherited;
+		len[s] = 0;
+		clo[s] = chi[s] = 0;
+	}
+	for (size_t i = lo; i < hi; i++) {
+		unsigned s = extract(e[i].key, off, stride);
+
+		if (e[i].len <= off + stride) {
+			unsigned n = 1u << (off + stride - e[i].len);
+
+			for (unsigned k = s; k < s + n; k++) {
+				if (e[i].len >= len[k]) {
+					val[k] = e[i].value;
+					len[k] = e[i].len;
+				}
+			}
+		} else {
+			if (clo[s] == chi[s])
+				clo[s] = i;
+			chi[s] = i + 1;
+		}
+	}
+}
+
+static int build_node(struct pt_trie *t, const struct pt_ent *e, size_t lo,
+		      size_t hi, unsigned off, uint32_t inherited, uint32_t ni)
+{
+	uint32_t val[1u << STRIDE];
+	uint8_t len[1u << STRIDE];
+	size_t clo[1u << STRIDE], chi[1u << STRIDE];
+	struct pt_node node = { 0 };
+	uint32_t prev = 0, base1 = 0, k = 0;
+	bool first = true;
+	int err;
+
+	fill_slots(e, lo, hi, off, STRIDE, inherited, val, len, clo, chi);
+	node.base0 = t->n_leaves;
+	for (unsigned s = 0; s < (1u << STRIDE); s++) {
+		if (chi[s] != clo[s]) {
+			node.vector |= 1ULL << s;
+			continue;
+		}
+		if (first || val[s] != prev) {
+			err = grow((void **)&t->leaves, &t->cap_leaves,
+				   t->n_leaves + 1, sizeof(*t->leaves));
+			if (err)
+				return err;
+			node.leafvec |= 1ULL << s;
+			t->leaves[t->n_leaves++] = val[s];
+			prev = val[s];
+			first = false;
+		}
+	}
+	if (node.vector) {
+		err = alloc_nodes(t, (uint32_t)__builtin_popcountll(node.vector),
+				  &base1);
+		if (err)
+			return err;
+	}
+	node.base1 = base1;
+	t->nodes[ni] = node;
+	for (unsigned s = 0; s < (1u << STRIDE); s++) {
+		if (!(node.vector & (1ULL << s)))
+			continue;
+		err = build_node(t, e, clo[s], chi[s], off + STRIDE, val[s],
+				 base1 + k++);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+static int build_trie(struct pt_trie *t, const struct pt_vec *v)
+{
+	uint32_t *val = malloc(TOP_SLOTS * sizeof(*val));
+	uint8_t *len = malloc(TOP_SLOTS);
+	size_t *clo = malloc(TOP_SLOTS * sizeof(*clo));
+	size_t *chi = malloc(TOP_SLOTS * sizeof(*chi));
+	int err = -ENOMEM;
+
+	t->top = malloc(TOP_SLOTS * sizeof(*t->top));
+	if (!val || !len || !clo || !chi || !t->top)
+		goto out;
+	fill_slots(v->e, 0, v->n, 0, TOP_BITS, PREFIX_TABLE_NONE, val, len,
+		   clo, chi);
+	err = 0;
+	for (uint32_t s = 0; s < TOP_SLOTS && !err; s++) {
+		uint32_t ni = 0;
+
+		if (clo[s] == chi[s]) {
+			t->top[s] = LEAF_FLAG | val[s];
+			continue;
+		}
+		err = alloc_nodes(t, 1, &ni);
+		if (!err)
+			err = build_node(t, v->e, clo[s], chi[s], TOP_BITS,
+					 val[s], ni);
+		t->top[s] = ni;
+	}
+out:
+	free(val);
+	free(len);
+	free(clo);
+	free(chi);
+	return err;
+}
+
+static void trie_free(struct pt_trie *t)
+{
+	free(t->top);
+	free(t->nodes);
+	free(t->leaves);
+}
+
+void prefix_table_free(struct prefix_table *t)
+{
+	if (!t)
+		return;
+	trie_free(&t->t4);
+	trie_free(&t->t6);
+	free(t);
+}
+
+int prefix_table_build(struct prefix_table_builder *b,
+		       prefix_table_merge_fn merge, void *ctx,
+		       struct prefix_table **out, struct prefix_table_dup *dup)
+{
+	struct prefix_table *t;
+	int err;
+
+	err = prepare(&b->v4, merge, ctx, dup);
+	if (!err)
+		err = prepare(&b->v6, merge, ctx, dup);
+	if (err)
+		return err;
+	t = calloc(1, sizeof(*t));
+	if (!t)
+		return -ENOMEM;
+	err = build_trie(&t->t4, &b->v4);
+	if (!err)
+		err = build_trie(&t->t6, &b->v6);
+	if (err) {
+		prefix_table_free(t);
+		return err;
+	}
+	*out = t;
+	return 0;
+}
+
+/* The walk below the top array; k1 holds key bits 0..63, k2 bits 64..127. */
+static inline uint32_t walk(const struct pt_trie *t, uint32_t ni, uint64_t k1,
+			    uint64_t k2)
+{
+	const struct pt_node *n = &t->nodes[ni];
+	unsigned off = TOP_BITS;
+
+	for (;;) {
+		uint64_t k = off < 64 ? k1 << off : k2 << (off - 64);
+		unsigned v = (unsigned)(k >> (64 - STRIDE));
+		uint64_t upto = (2ULL << v) - 1; /* slots 0..v; wraps at 63 */
+
+		if (!(n->vector & (1ULL << v)))
+			return t->leaves[n->base0 +
+					 __builtin_popcountll(n->leafvec & upto) - 1];
+		n = &t->nodes[n->base1 + __builtin_popcountll(n->vector & upto) - 1];
+		off += STRIDE;
+	}
+}
+
+uint32_t prefix_table_lookup4(const struct prefix_table *t, uint32_t addr)
+{
+	uint32_t e = t->t4.top[addr >> (32 - TOP_BITS)];
+
+	if (e & LEAF_FLAG)
+		return e & ~LEAF_FLAG;
+	return walk(&t->t4, e, (uint64_t)addr << 32, 0);
+}
+
+static uint64_t load_be64(const uint8_t *p)
+{
+	uint64_t v = 0;
+
+	for (int i = 0; i < 8; i++)
+		v = v << 8 | p[i];
+	return v;
+}
+
+uint32_t prefix_table_lookup6(const struct prefix_table *t,
+			      const uint8_t addr[16])
+{
+	uint64_t hi = load_be64(addr);
+	uint32_t e;
+
+	if (hi == 0 && is_v4_mapped(addr))
+		return prefix_table_lookup4(
+			t, (uint32_t)addr[12] << 24 | (uint32_t)addr[13] << 16 |
+				   (uint32_t)addr[14] << 8 | addr[15]);
+	e = t->t6.top[hi >> (64 - TOP_BITS)];
+	if (e & LEAF_FLAG)
+		return e & ~LEAF_FLAG;
+	return walk(&t->t6, e, hi, load_be64(addr + 8));
+}
+
+uint32_t prefix_table_lookup(const struct prefix_table *t,
+			     const struct flow_addr *a)
+{
+	if (a->len == 4)
+		return prefix_table_lookup4(
+			t, (uint32_t)a->b[0] << 24 | (uint32_t)a->b[1] << 16 |
+				   (uint32_t)a->b[2] << 8 | a->b[3]);
+	if (a->len == 16)
+		return prefix_table_lookup6(t, a->b);
+	return PREFIX_TABLE_NONE;
+}
+
+size_t prefix_table_bytes(const struct prefix_table *t)
+{
+	size_t n = sizeof(*t);
+	const struct pt_trie *tr[2] = { &t->t4, &t->t6 };
+
+	for (int i = 0; i < 2; i++)
+		n += TOP_SLOTS * sizeof(uint32_t) +
+		     (size_t)tr[i]->cap_nodes * sizeof(struct pt_node) +
+		     (size_t)tr[i]->cap_leaves * sizeof(uint32_t);
+	return n;
+}
