@@ -1,16 +1,18 @@
 // SPDX-License-Identifier: Apache-2.0
 /*
  * Longest-prefix match: a poptrie (Asai and Ohara, SIGCOMM 2015) with a
- * 16-bit direct-pointing array on top, one per address family.
+ * direct-pointing top array, one per address family.
  *
- * Why this structure: one compact structure serves both families. After the
- * 2^16-entry top array, each node covers 6 bits with two 64-bit bitmaps
+ * Why this structure: one compact structure serves both families. The top
+ * array is indexed by the first 24 bits (IPv4: DIR-24 as in DIR-24-8, so the
+ * usual /24-or-shorter answer costs one memory access) or 20 bits (IPv6: 4
+ * MB). Below it each node covers 6 bits with two 64-bit bitmaps
  * (which of its 64 slots lead to child nodes; where the leaf value changes)
  * and two base indexes; children and leaves are found by popcount, so a
  * node is 24 bytes and runs of equal leaves are stored once. A 1M-prefix
- * IPv4 table takes a few MB (DIR-24-8 takes 64 MB before its /25+ blocks)
- * and stays mostly in cache; an IPv6 lookup of a /48 walks the top array
- * plus at most 6 nodes, and a /128 at most 19, with no stride blow-up of
+ * IPv4 table's nodes take a few MB (DIR-24-8's /25+ blocks take 1 KB each)
+ * beside its 64 MB top array; an IPv6 lookup of a /48 walks the top array
+ * plus at most 5 nodes, and a /128 at most 18, with no stride blow-up of
  * memory (a plain 8-bit stride trie needs a 1 KB node per /40 and /48).
  *
  * Keys are left-aligned in 128 bits (IPv4 in the top 32). The stride at
@@ -29,11 +31,13 @@
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
-#define TOP_BITS 16
-#define TOP_SLOTS (1u << TOP_BITS)
+#define TOP4_BITS 24
+#define TOP6_BITS 20
 #define STRIDE 6
 #define LEAF_FLAG 0x80000000u
+#define HUGE_SZ ((size_t)2 << 20)
 
 typedef unsigned __int128 u128;
 
@@ -45,7 +49,8 @@ struct pt_node {
 };
 
 struct pt_trie {
-	uint32_t *top; /* TOP_SLOTS entries: LEAF_FLAG|value, or node index */
+	uint32_t *top; /* 2^top_bits entries: LEAF_FLAG|value, or node index */
+	unsigned top_bits;
 	struct pt_node *nodes;
 	uint32_t n_nodes, cap_nodes;
 	uint32_t *leaves;
@@ -237,6 +242,29 @@ static int grow(void **p, uint32_t *cap, uint32_t need, size_t size)
 	return 0;
 }
 
+/* Large tables gain from transparent huge pages (fewer TLB misses on
+ * random lookups); advisory only, so errors are ignored. */
+static void advise_huge(void *p, size_t bytes)
+{
+	uintptr_t a = ((uintptr_t)p + HUGE_SZ - 1) & ~(uintptr_t)(HUGE_SZ - 1);
+	uintptr_t e = ((uintptr_t)p + bytes) & ~(uintptr_t)(HUGE_SZ - 1);
+
+	if (p && e > a)
+		(void)madvise((void *)a, e - a, MADV_HUGEPAGE);
+}
+
+/* Zeroed, page-aligned memory for a top array (freed with munmap). */
+static uint32_t *alloc_big(size_t bytes)
+{
+	void *p = mmap(NULL, bytes, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	if (p == MAP_FAILED)
+		return NULL;
+	advise_huge(p, bytes);
+	return p;
+}
+
 static int alloc_nodes(struct pt_trie *t, uint32_t n, uint32_t *first)
 {
 	int err = grow((void **)&t->nodes, &t->cap_nodes, t->n_nodes + n,
@@ -331,44 +359,59 @@ static int build_node(struct pt_trie *t, const struct pt_ent *e, size_t lo,
 	return 0;
 }
 
-static int build_trie(struct pt_trie *t, const struct pt_vec *v)
+/* The top array: prefixes of at most top_bits bits are written in sorted
+ * order, so a later one overlapping an earlier one is nested in it and
+ * rightly overwrites it; a run of longer prefixes under one top slot comes
+ * after every prefix covering that slot, so the slot's value is final when
+ * the run becomes the slot's child node. */
+static int build_trie(struct pt_trie *t, const struct pt_vec *v,
+		      unsigned top_bits)
 {
-	uint32_t *val = malloc(TOP_SLOTS * sizeof(*val));
-	uint8_t *len = malloc(TOP_SLOTS);
-	size_t *clo = malloc(TOP_SLOTS * sizeof(*clo));
-	size_t *chi = malloc(TOP_SLOTS * sizeof(*chi));
-	int err = -ENOMEM;
+	size_t top_slots = (size_t)1 << top_bits;
+	size_t i = 0;
 
-	t->top = malloc(TOP_SLOTS * sizeof(*t->top));
-	if (!val || !len || !clo || !chi || !t->top)
-		goto out;
-	fill_slots(v->e, 0, v->n, 0, TOP_BITS, PREFIX_TABLE_NONE, val, len,
-		   clo, chi);
-	err = 0;
-	for (uint32_t s = 0; s < TOP_SLOTS && !err; s++) {
-		uint32_t ni = 0;
+	t->top_bits = top_bits;
+	t->top = alloc_big(top_slots * sizeof(*t->top));
+	if (!t->top)
+		return -ENOMEM;
+	for (size_t s = 0; s < top_slots; s++)
+		t->top[s] = LEAF_FLAG | PREFIX_TABLE_NONE;
+	while (i < v->n) {
+		const struct pt_ent *e = &v->e[i];
+		size_t s = extract(e->key, 0, top_bits), j;
+		uint32_t ni;
+		int err;
 
-		if (clo[s] == chi[s]) {
-			t->top[s] = LEAF_FLAG | val[s];
+		if (e->len <= top_bits) {
+			size_t n = (size_t)1 << (top_bits - e->len);
+
+			for (size_t k = s; k < s + n; k++)
+				t->top[k] = LEAF_FLAG | e->value;
+			i++;
 			continue;
 		}
+		for (j = i + 1; j < v->n && v->e[j].len > top_bits &&
+				extract(v->e[j].key, 0, top_bits) == s;
+		     j++)
+			;
 		err = alloc_nodes(t, 1, &ni);
 		if (!err)
-			err = build_node(t, v->e, clo[s], chi[s], TOP_BITS,
-					 val[s], ni);
+			err = build_node(t, v->e, i, j, top_bits,
+					 t->top[s] & ~LEAF_FLAG, ni);
+		if (err)
+			return err;
 		t->top[s] = ni;
+		i = j;
 	}
-out:
-	free(val);
-	free(len);
-	free(clo);
-	free(chi);
-	return err;
+	advise_huge(t->nodes, (size_t)t->n_nodes * sizeof(*t->nodes));
+	advise_huge(t->leaves, (size_t)t->n_leaves * sizeof(*t->leaves));
+	return 0;
 }
 
 static void trie_free(struct pt_trie *t)
 {
-	free(t->top);
+	if (t->top)
+		munmap(t->top, ((size_t)1 << t->top_bits) * sizeof(*t->top));
 	free(t->nodes);
 	free(t->leaves);
 }
@@ -397,9 +440,9 @@ int prefix_table_build(struct prefix_table_builder *b,
 	t = calloc(1, sizeof(*t));
 	if (!t)
 		return -ENOMEM;
-	err = build_trie(&t->t4, &b->v4);
+	err = build_trie(&t->t4, &b->v4, TOP4_BITS);
 	if (!err)
-		err = build_trie(&t->t6, &b->v6);
+		err = build_trie(&t->t6, &b->v6, TOP6_BITS);
 	if (err) {
 		prefix_table_free(t);
 		return err;
@@ -408,15 +451,25 @@ int prefix_table_build(struct prefix_table_builder *b,
 	return 0;
 }
 
+/* x86-64 before 2008 lacks POPCNT, and the baseline ABI does not assume it:
+ * the lookups get a POPCNT clone picked at load time (ifunc). */
+#if defined(__x86_64__)
+#define LOOKUP_ATTR __attribute__((target_clones("popcnt", "default")))
+#else
+#define LOOKUP_ATTR
+#endif
+
 /* The walk below the top array; k1 holds key bits 0..63, k2 bits 64..127. */
-static inline uint32_t walk(const struct pt_trie *t, uint32_t ni, uint64_t k1,
-			    uint64_t k2)
+static inline __attribute__((always_inline)) uint32_t
+walk(const struct pt_trie *t, uint32_t ni, unsigned off, uint64_t k1,
+     uint64_t k2)
 {
 	const struct pt_node *n = &t->nodes[ni];
-	unsigned off = TOP_BITS;
 
 	for (;;) {
-		uint64_t k = off < 64 ? k1 << off : k2 << (off - 64);
+		/* off >= 16 here, so both shifts below are in range. */
+		uint64_t k = off < 64 ? k1 << off | k2 >> (64 - off)
+				      : k2 << (off - 64);
 		unsigned v = (unsigned)(k >> (64 - STRIDE));
 		uint64_t upto = (2ULL << v) - 1; /* slots 0..v; wraps at 63 */
 
@@ -428,13 +481,14 @@ static inline uint32_t walk(const struct pt_trie *t, uint32_t ni, uint64_t k1,
 	}
 }
 
-uint32_t prefix_table_lookup4(const struct prefix_table *t, uint32_t addr)
+LOOKUP_ATTR uint32_t prefix_table_lookup4(const struct prefix_table *t,
+					  uint32_t addr)
 {
-	uint32_t e = t->t4.top[addr >> (32 - TOP_BITS)];
+	uint32_t e = t->t4.top[addr >> (32 - TOP4_BITS)];
 
 	if (e & LEAF_FLAG)
 		return e & ~LEAF_FLAG;
-	return walk(&t->t4, e, (uint64_t)addr << 32, 0);
+	return walk(&t->t4, e, TOP4_BITS, (uint64_t)addr << 32, 0);
 }
 
 static uint64_t load_be64(const uint8_t *p)
@@ -446,8 +500,8 @@ static uint64_t load_be64(const uint8_t *p)
 	return v;
 }
 
-uint32_t prefix_table_lookup6(const struct prefix_table *t,
-			      const uint8_t addr[16])
+LOOKUP_ATTR uint32_t prefix_table_lookup6(const struct prefix_table *t,
+					  const uint8_t addr[16])
 {
 	uint64_t hi = load_be64(addr);
 	uint32_t e;
@@ -456,10 +510,10 @@ uint32_t prefix_table_lookup6(const struct prefix_table *t,
 		return prefix_table_lookup4(
 			t, (uint32_t)addr[12] << 24 | (uint32_t)addr[13] << 16 |
 				   (uint32_t)addr[14] << 8 | addr[15]);
-	e = t->t6.top[hi >> (64 - TOP_BITS)];
+	e = t->t6.top[hi >> (64 - TOP6_BITS)];
 	if (e & LEAF_FLAG)
 		return e & ~LEAF_FLAG;
-	return walk(&t->t6, e, hi, load_be64(addr + 8));
+	return walk(&t->t6, e, TOP6_BITS, hi, load_be64(addr + 8));
 }
 
 uint32_t prefix_table_lookup(const struct prefix_table *t,
@@ -480,7 +534,7 @@ size_t prefix_table_bytes(const struct prefix_table *t)
 	const struct pt_trie *tr[2] = { &t->t4, &t->t6 };
 
 	for (int i = 0; i < 2; i++)
-		n += TOP_SLOTS * sizeof(uint32_t) +
+		n += ((size_t)1 << tr[i]->top_bits) * sizeof(uint32_t) +
 		     (size_t)tr[i]->cap_nodes * sizeof(struct pt_node) +
 		     (size_t)tr[i]->cap_leaves * sizeof(uint32_t);
 	return n;
