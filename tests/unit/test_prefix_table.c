@@ -318,9 +318,16 @@ static uint32_t ref_lookup(const struct ref *refs, size_t n, const uint8_t *a)
 	return v;
 }
 
-static void random_family(unsigned alen, unsigned seed)
+static int ref_cmp(const void *x, const void *y)
 {
-	enum { N = 600, Q = 20000 };
+	const struct ref *a = x, *b = y;
+	int c = memcmp(a->b, b->b, sizeof(a->b));
+
+	return c ? c : (int)a->len - (int)b->len;
+}
+
+static void random_family(unsigned alen, unsigned seed, size_t N, unsigned Q)
+{
 	struct ref *refs = calloc(N, sizeof(*refs));
 	struct prefix_table_builder *b = prefix_table_builder_new();
 	struct prefix_table *t = NULL;
@@ -328,11 +335,9 @@ static void random_family(unsigned alen, unsigned seed)
 	size_t n = 0;
 
 	srandom(seed);
-	while (n < N) {
-		struct ref *r = &refs[n];
-		struct flow_addr a = { .len = (uint8_t)alen };
+	for (size_t k = 0; k < N; k++) {
+		struct ref *r = &refs[k];
 		unsigned full, rem;
-		bool dup = false;
 
 		/* Few distinct top bytes so prefixes nest and overlap. */
 		for (unsigned i = 0; i < alen; i++)
@@ -341,29 +346,39 @@ static void random_family(unsigned alen, unsigned seed)
 		if (alen == 16 && random() % 4 == 0)
 			memset(r->b + 1, 0, 5);
 		r->len = (unsigned)random() % (maxlen + 1);
+		if (N > 2000 && r->len < 12) /* few short ones, few duplicates */
+			r->len += 12;
 		full = r->len / 8;
 		rem = r->len % 8;
 		if (full < alen) {
 			r->b[full] &= (uint8_t)(0xff00 >> rem);
 			memset(r->b + full + 1, 0, alen - full - 1);
 		}
-		for (size_t i = 0; i < n && !dup; i++)
-			dup = refs[i].len == r->len &&
-			      !memcmp(refs[i].b, r->b, alen);
-		if (dup)
+	}
+	/* Distinct prefixes only (duplicates have their own test). */
+	qsort(refs, N, sizeof(*refs), ref_cmp);
+	for (size_t k = 0; k < N; k++) {
+		struct flow_addr a = { .len = (uint8_t)alen };
+
+		if (n && ref_cmp(&refs[n - 1], &refs[k]) == 0)
 			continue;
-		r->value = (uint32_t)n + 1;
-		memcpy(a.b, r->b, alen);
-		assert_int_equal(prefix_table_builder_add(b, &a, r->len,
-							  r->value, 0),
+		refs[n] = refs[k];
+		refs[n].value = (uint32_t)n + 1;
+		memcpy(a.b, refs[n].b, alen);
+		assert_int_equal(prefix_table_builder_add(b, &a, refs[n].len,
+							  refs[n].value,
+							  (uint32_t)n),
 				 0);
 		n++;
 	}
+	assert_true(n > N / 2);
+	if (N >= 20000) /* the large top array is built */
+		assert_true(n >= 16384);
 	assert_int_equal(prefix_table_build(b, NULL, NULL, &t, NULL), 0);
 	prefix_table_builder_free(b);
 	for (unsigned q = 0; q < Q; q++) {
 		struct flow_addr a = { .len = (uint8_t)alen };
-		const struct ref *base = &refs[(unsigned)random() % N];
+		const struct ref *base = &refs[(size_t)random() % n];
 
 		/* Near a prefix: its bytes with a random tail. */
 		memcpy(a.b, base->b, alen);
@@ -372,7 +387,7 @@ static void random_family(unsigned alen, unsigned seed)
 		if (random() % 8 == 0)
 			a.b[alen - 1] ^= 1;
 		assert_int_equal(prefix_table_lookup(t, &a),
-				 ref_lookup(refs, N, a.b));
+				 ref_lookup(refs, n, a.b));
 	}
 	assert_true(prefix_table_bytes(t) > 0);
 	prefix_table_free(t);
@@ -383,14 +398,22 @@ static void test_random_v4(void **state)
 {
 	(void)state;
 	for (unsigned seed = 1; seed <= 4; seed++)
-		random_family(4, seed);
+		random_family(4, seed, 600, 20000);
+}
+
+/* Big enough for the large top arrays (24 bits IPv4, 20 bits IPv6). */
+static void test_random_large(void **state)
+{
+	(void)state;
+	random_family(4, 7, 40000, 1000);
+	random_family(16, 7, 40000, 1000);
 }
 
 static void test_random_v6(void **state)
 {
 	(void)state;
 	for (unsigned seed = 1; seed <= 4; seed++)
-		random_family(16, seed);
+		random_family(16, seed, 600, 20000);
 }
 
 int main(void)
@@ -405,6 +428,7 @@ int main(void)
 		cmocka_unit_test(test_inheritance),
 		cmocka_unit_test(test_random_v4),
 		cmocka_unit_test(test_random_v6),
+		cmocka_unit_test(test_random_large),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -6,7 +6,8 @@
  * Why this structure: one compact structure serves both families. The top
  * array is indexed by the first 24 bits (IPv4: DIR-24 as in DIR-24-8, so the
  * usual /24-or-shorter answer costs one memory access) or 20 bits (IPv6: 4
- * MB). Below it each node covers 6 bits with two 64-bit bitmaps
+ * MB); tables of fewer than 16384 prefixes of a family use 16 bits (256 KB)
+ * instead. Below it each node covers 6 bits with two 64-bit bitmaps
  * (which of its 64 slots lead to child nodes; where the leaf value changes)
  * and two base indexes; children and leaves are found by popcount, so a
  * node is 24 bytes and runs of equal leaves are stored once. A 1M-prefix
@@ -35,6 +36,9 @@
 
 #define TOP4_BITS 24
 #define TOP6_BITS 20
+/* Tables of fewer prefixes use a 16-bit top array (256 KB, not 64 MB). */
+#define TOP_SMALL_BITS 16
+#define SMALL_TABLE 16384
 #define STRIDE 6
 #define LEAF_FLAG 0x80000000u
 #define HUGE_SZ ((size_t)2 << 20)
@@ -440,9 +444,11 @@ int prefix_table_build(struct prefix_table_builder *b,
 	t = calloc(1, sizeof(*t));
 	if (!t)
 		return -ENOMEM;
-	err = build_trie(&t->t4, &b->v4, TOP4_BITS);
+	err = build_trie(&t->t4, &b->v4,
+			 b->v4.n < SMALL_TABLE ? TOP_SMALL_BITS : TOP4_BITS);
 	if (!err)
-		err = build_trie(&t->t6, &b->v6, TOP6_BITS);
+		err = build_trie(&t->t6, &b->v6,
+				 b->v6.n < SMALL_TABLE ? TOP_SMALL_BITS : TOP6_BITS);
 	if (err) {
 		prefix_table_free(t);
 		return err;
@@ -484,11 +490,11 @@ walk(const struct pt_trie *t, uint32_t ni, unsigned off, uint64_t k1,
 LOOKUP_ATTR uint32_t prefix_table_lookup4(const struct prefix_table *t,
 					  uint32_t addr)
 {
-	uint32_t e = t->t4.top[addr >> (32 - TOP4_BITS)];
+	uint32_t e = t->t4.top[addr >> (32 - t->t4.top_bits)];
 
 	if (e & LEAF_FLAG)
 		return e & ~LEAF_FLAG;
-	return walk(&t->t4, e, TOP4_BITS, (uint64_t)addr << 32, 0);
+	return walk(&t->t4, e, t->t4.top_bits, (uint64_t)addr << 32, 0);
 }
 
 static uint64_t load_be64(const uint8_t *p)
@@ -510,10 +516,10 @@ LOOKUP_ATTR uint32_t prefix_table_lookup6(const struct prefix_table *t,
 		return prefix_table_lookup4(
 			t, (uint32_t)addr[12] << 24 | (uint32_t)addr[13] << 16 |
 				   (uint32_t)addr[14] << 8 | addr[15]);
-	e = t->t6.top[hi >> (64 - TOP6_BITS)];
+	e = t->t6.top[hi >> (64 - t->t6.top_bits)];
 	if (e & LEAF_FLAG)
 		return e & ~LEAF_FLAG;
-	return walk(&t->t6, e, TOP6_BITS, hi, load_be64(addr + 8));
+	return walk(&t->t6, e, t->t6.top_bits, hi, load_be64(addr + 8));
 }
 
 uint32_t prefix_table_lookup(const struct prefix_table *t,
