@@ -55,6 +55,7 @@ struct pt_node {
 struct pt_trie {
 	uint32_t *top; /* 2^top_bits entries: LEAF_FLAG|value, or node index */
 	unsigned top_bits;
+	bool popcnt; /* walk with the POPCNT instruction */
 	struct pt_node *nodes;
 	uint32_t n_nodes, cap_nodes;
 	uint32_t *leaves;
@@ -80,6 +81,8 @@ struct pt_vec {
 struct prefix_table_builder {
 	struct pt_vec v4, v6;
 };
+
+static bool cpu_has_popcnt(void);
 
 static u128 mask_len(unsigned len)
 {
@@ -375,6 +378,7 @@ static int build_trie(struct pt_trie *t, const struct pt_vec *v,
 	size_t i = 0;
 
 	t->top_bits = top_bits;
+	t->popcnt = cpu_has_popcnt();
 	t->top = alloc_big(top_slots * sizeof(*t->top));
 	if (!t->top)
 		return -ENOMEM;
@@ -457,38 +461,64 @@ int prefix_table_build(struct prefix_table_builder *b,
 	return 0;
 }
 
-/* x86-64 before 2008 lacks POPCNT, and the baseline ABI does not assume it:
- * the lookups get a POPCNT clone picked at load time (ifunc). */
+/* The walk below the top array; k1 holds key bits 0..63, k2 bits 64..127.
+ * Two copies: x86-64 before 2008 lacks POPCNT and the baseline ABI does not
+ * assume it, so the build picks the POPCNT copy when the CPU has it (a
+ * plain flag, not an ifunc: ifunc resolvers run before sanitizer runtimes
+ * start, and TSan crashes in them). */
+#define PT_WALK_BODY                                                          \
+	{                                                                     \
+		const struct pt_node *n = &t->nodes[ni];                      \
+                                                                              \
+		for (;;) {                                                    \
+			/* off >= 16 here: both shifts are in range. */       \
+			uint64_t k = off < 64 ? k1 << off | k2 >> (64 - off)  \
+					      : k2 << (off - 64);             \
+			unsigned v = (unsigned)(k >> (64 - STRIDE));          \
+			/* slots 0..v; wraps to all ones at 63 */             \
+			uint64_t upto = (2ULL << v) - 1;                      \
+                                                                              \
+			if (!(n->vector & (1ULL << v)))                       \
+				return t->leaves[n->base0 +                   \
+						 __builtin_popcountll(        \
+							 n->leafvec & upto) - \
+						 1];                          \
+			n = &t->nodes[n->base1 +                              \
+				      __builtin_popcountll(n->vector & upto) - \
+				      1];                                     \
+			off += STRIDE;                                        \
+		}                                                             \
+	}
+
+static uint32_t walk_plain(const struct pt_trie *t, uint32_t ni, unsigned off,
+			   uint64_t k1, uint64_t k2) PT_WALK_BODY
+
 #if defined(__x86_64__)
-#define LOOKUP_ATTR __attribute__((target_clones("popcnt", "default")))
+__attribute__((target("popcnt"))) static uint32_t
+walk_popcnt(const struct pt_trie *t, uint32_t ni, unsigned off, uint64_t k1,
+	    uint64_t k2) PT_WALK_BODY
+
+static bool cpu_has_popcnt(void)
+{
+	__builtin_cpu_init();
+	return __builtin_cpu_supports("popcnt");
+}
 #else
-#define LOOKUP_ATTR
+#define walk_popcnt walk_plain
+static bool cpu_has_popcnt(void)
+{
+	return false;
+}
 #endif
 
-/* The walk below the top array; k1 holds key bits 0..63, k2 bits 64..127. */
-static inline __attribute__((always_inline)) uint32_t
-walk(const struct pt_trie *t, uint32_t ni, unsigned off, uint64_t k1,
-     uint64_t k2)
+static inline uint32_t walk(const struct pt_trie *t, uint32_t ni,
+			    unsigned off, uint64_t k1, uint64_t k2)
 {
-	const struct pt_node *n = &t->nodes[ni];
-
-	for (;;) {
-		/* off >= 16 here, so both shifts below are in range. */
-		uint64_t k = off < 64 ? k1 << off | k2 >> (64 - off)
-				      : k2 << (off - 64);
-		unsigned v = (unsigned)(k >> (64 - STRIDE));
-		uint64_t upto = (2ULL << v) - 1; /* slots 0..v; wraps at 63 */
-
-		if (!(n->vector & (1ULL << v)))
-			return t->leaves[n->base0 +
-					 __builtin_popcountll(n->leafvec & upto) - 1];
-		n = &t->nodes[n->base1 + __builtin_popcountll(n->vector & upto) - 1];
-		off += STRIDE;
-	}
+	return t->popcnt ? walk_popcnt(t, ni, off, k1, k2)
+			 : walk_plain(t, ni, off, k1, k2);
 }
 
-LOOKUP_ATTR uint32_t prefix_table_lookup4(const struct prefix_table *t,
-					  uint32_t addr)
+uint32_t prefix_table_lookup4(const struct prefix_table *t, uint32_t addr)
 {
 	uint32_t e = t->t4.top[addr >> (32 - t->t4.top_bits)];
 
@@ -506,8 +536,8 @@ static uint64_t load_be64(const uint8_t *p)
 	return v;
 }
 
-LOOKUP_ATTR uint32_t prefix_table_lookup6(const struct prefix_table *t,
-					  const uint8_t addr[16])
+uint32_t prefix_table_lookup6(const struct prefix_table *t,
+			      const uint8_t addr[16])
 {
 	uint64_t hi = load_be64(addr);
 	uint32_t e;
