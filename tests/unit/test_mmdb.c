@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <unistd.h>
 
+#include "enrich/enrich.h"
 #include "enrich/geo_db.h"
 
 static const char writer_pl[] =
@@ -368,6 +369,48 @@ static void test_corrupt(void **state)
 	assert_ptr_equal(g, (struct enrich_geo_db *)&g);
 }
 
+/* Both databases in an enrich context: ASN from one, country from the
+ * other, each filling what the other lacks. */
+static void test_in_context(void **state)
+{
+	struct enrich *e = enrich_new();
+	struct flow_addr s = addr("198.18.200.1"), d = addr("2001:2::7");
+	struct flow_addr x = addr("11.0.0.1"), none = { 0 };
+	const struct enrich_tables *t;
+	struct enrich_result r;
+	int slot = enrich_reader_add(e);
+
+	(void)state;
+	assert_int_equal(enrich_set_asn_db(e, load("asn")), 0);
+	assert_int_equal(enrich_set_country_db(e, load("country")), 0);
+	t = enrich_read_begin(e, slot);
+	enrich_flow(t, &s, &d, &none, 0, 0, &r);
+	assert_int_equal(r.src.geo.asn, 64502);
+	assert_string_equal(r.src.geo.as_name, "Nested");
+	assert_string_equal(r.src.geo.country, "FR");
+	assert_int_equal(r.dst.geo.asn, 64501);
+	assert_string_equal(r.dst.geo.country, "DE");
+	assert_null(r.src.net);
+	enrich_flow(t, &x, &none, &none, 0, 0, &r);
+	assert_int_equal(r.src.geo.asn, 0);
+	assert_null(r.src.geo.country);
+	assert_null(r.dst.geo.as_name);
+	enrich_read_end(e, slot);
+
+	/* IPinfo as the country database also brings AS data where the ASN
+	 * database has none, and its country wins. */
+	assert_int_equal(enrich_set_asn_db(e, NULL), 0);
+	assert_int_equal(enrich_set_country_db(e, load("ipinfo")), 0);
+	t = enrich_read_begin(e, slot);
+	enrich_flow(t, &s, &d, &none, 0, 0, &r);
+	assert_int_equal(r.src.geo.asn, 64510);
+	assert_string_equal(r.src.geo.country, "NL");
+	assert_string_equal(r.dst.geo.as_name, "IPinfo Six");
+	enrich_read_end(e, slot);
+	assert_int_equal(enrich_reclaim(e), 0);
+	enrich_free(e);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -376,6 +419,7 @@ int main(void)
 		cmocka_unit_test(test_ipinfo_layout),
 		cmocka_unit_test(test_ipv4_only_db),
 		cmocka_unit_test(test_corrupt),
+		cmocka_unit_test(test_in_context),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

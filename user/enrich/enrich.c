@@ -19,9 +19,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "enrich/geo_db.h"
 #include "enrich/networks_file.h"
 
-enum src { SRC_NETWORKS, SRC_MAX };
+enum src { SRC_NETWORKS, SRC_ASN_DB, SRC_COUNTRY_DB, SRC_MAX };
 
 /* A source shared by consecutive sets; refs changes on the control thread
  * only. */
@@ -73,7 +74,13 @@ static void set_free(struct set *s)
 
 static void set_fill(struct set *s)
 {
-	s->t.networks = s->hold[SRC_NETWORKS] ? s->hold[SRC_NETWORKS]->obj : NULL;
+	void *obj[SRC_MAX];
+
+	for (int i = 0; i < SRC_MAX; i++)
+		obj[i] = s->hold[i] ? s->hold[i]->obj : NULL;
+	s->t.networks = obj[SRC_NETWORKS];
+	s->t.asn_db = obj[SRC_ASN_DB];
+	s->t.country_db = obj[SRC_COUNTRY_DB];
 }
 
 struct enrich *enrich_new(void)
@@ -199,9 +206,43 @@ int enrich_set_networks(struct enrich *e, struct enrich_networks *n)
 	return replace(e, SRC_NETWORKS, n, networks_free);
 }
 
+static void geo_free(void *obj)
+{
+	enrich_geo_db_free(obj);
+}
+
+int enrich_set_asn_db(struct enrich *e, struct enrich_geo_db *g)
+{
+	return replace(e, SRC_ASN_DB, g, geo_free);
+}
+
+int enrich_set_country_db(struct enrich *e, struct enrich_geo_db *g)
+{
+	return replace(e, SRC_COUNTRY_DB, g, geo_free);
+}
+
 uint64_t enrich_generation(struct enrich *e)
 {
 	return atomic_load(&e->cur)->t.generation;
+}
+
+static void geo(const struct enrich_tables *t, const struct flow_addr *a,
+		struct enrich_geo *out)
+{
+	const struct enrich_geo *r;
+
+	if (a->len == 0)
+		return;
+	if (t->asn_db && (r = enrich_geo_db_lookup(t->asn_db, a)))
+		*out = *r;
+	if (t->country_db && (r = enrich_geo_db_lookup(t->country_db, a))) {
+		if (r->country)
+			out->country = r->country;
+		if (!out->asn && !out->as_name) {
+			out->asn = r->asn;
+			out->as_name = r->as_name;
+		}
+	}
 }
 
 void enrich_flow(const struct enrich_tables *t, const struct flow_addr *src,
@@ -216,4 +257,6 @@ void enrich_flow(const struct enrich_tables *t, const struct flow_addr *src,
 		out->src.net = enrich_networks_lookup(t->networks, src);
 		out->dst.net = enrich_networks_lookup(t->networks, dst);
 	}
+	geo(t, src, &out->src.geo);
+	geo(t, dst, &out->dst.geo);
 }

@@ -29,6 +29,7 @@
 
 struct enrich;
 struct enrich_networks;
+struct enrich_geo_db;
 
 /* Most worker threads one context serves. */
 #define ENRICH_MAX_READERS 64
@@ -36,6 +37,8 @@ struct enrich_networks;
 /* One immutable set of tables; any may be NULL (source not configured). */
 struct enrich_tables {
 	const struct enrich_networks *networks;
+	const struct enrich_geo_db *asn_db;	/* AS number and name first */
+	const struct enrich_geo_db *country_db; /* country first */
 	uint64_t generation; /* 1 for the first set, +1 per reload */
 };
 
@@ -63,6 +66,11 @@ void enrich_read_end(struct enrich *e, int slot);
  * the caller still owns n and the current set stays. Then reclaims what it
  * can, as enrich_reclaim. Control thread. */
 int enrich_set_networks(struct enrich *e, struct enrich_networks *n);
+
+/* The same for the ASN database (its AS number and name win) and the
+ * country database (its country wins); each fills what the other lacks. */
+int enrich_set_asn_db(struct enrich *e, struct enrich_geo_db *g);
+int enrich_set_country_db(struct enrich *e, struct enrich_geo_db *g);
 
 /* Frees the retired sets no reader can still be using; returns how many
  * remain retired (0: all freed). Control thread; call it now and then (a
