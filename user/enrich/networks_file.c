@@ -8,17 +8,13 @@
  */
 #include "enrich/networks_file.h"
 
-#include <arpa/inet.h>
 #include <errno.h>
-#include <fcntl.h>
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
+#include "enrich/csv.h"
 #include "enrich/prefix_table.h"
 #include "enrich/str_arena.h"
 
@@ -38,10 +34,6 @@ static const char *const col_names[N_COLS] = {
 	"prefix", "name", "role", "site", "region", "tenant", "asn", "country",
 };
 
-#define MAX_FIELD 255
-/* Files of more lines are refused (record indexes must stay below 2^31). */
-#define MAX_LINES 50000000u
-
 struct enrich_networks {
 	struct prefix_table *table;
 	struct enrich_net *recs; /* recs[0] unused: value 0 is "no match" */
@@ -50,158 +42,26 @@ struct enrich_networks {
 	size_t n_prefixes;
 };
 
+/* The header's column index for each field, and the CSV reader. */
 struct parser {
-	const char *name;
-	unsigned line;
-	char *err;
-	size_t errlen;
+	struct csv csv;
+	int cols[N_COLS];
 	int ncols;
-	enum col cols[N_COLS];
-	char field[N_COLS][MAX_FIELD + 1];
-	size_t flen[N_COLS];
 };
 
-static int fail(struct parser *p, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+#define fail(p, ...) csv_fail(&(p)->csv, __VA_ARGS__)
 
-static int fail(struct parser *p, const char *fmt, ...)
+static int parse_header(struct parser *p)
 {
-	va_list ap;
-	int n = snprintf(p->err, p->errlen, "%s:%u: ", p->name, p->line);
+	bool has_prefix = false;
+	int err = csv_header(&p->csv, col_names, N_COLS, p->cols);
 
-	if (n >= 0 && (size_t)n < p->errlen) {
-		va_start(ap, fmt);
-		vsnprintf(p->err + n, p->errlen - (size_t)n, fmt, ap);
-		va_end(ap);
-	}
-	return -EINVAL;
-}
-
-static bool is_space(char c)
-{
-	return c == ' ' || c == '\t';
-}
-
-/* Splits s[0..len) into p->field; the count goes to *n. */
-static int split(struct parser *p, const char *s, size_t len, int *n)
-{
-	size_t i = 0;
-	int k = 0;
-
-	for (;;) {
-		char *f;
-		size_t fl = 0;
-
-		if (k == N_COLS)
-			return fail(p, "more than %d fields", N_COLS);
-		f = p->field[k];
-		while (i < len && is_space(s[i]))
-			i++;
-		if (i < len && s[i] == '"') {
-			for (i++;; i++) {
-				if (i == len)
-					return fail(p, "unterminated quote in field %d",
-						    k + 1);
-				if (s[i] == '"') {
-					if (i + 1 < len && s[i + 1] == '"')
-						i++;
-					else
-						break;
-				}
-				if (fl == MAX_FIELD)
-					return fail(p, "field %d longer than %d bytes",
-						    k + 1, MAX_FIELD);
-				f[fl++] = s[i];
-			}
-			i++;
-			while (i < len && is_space(s[i]))
-				i++;
-			if (i < len && s[i] != ',')
-				return fail(p, "text after the closing quote of field %d",
-					    k + 1);
-		} else {
-			while (i < len && s[i] != ',') {
-				if (s[i] == '"')
-					return fail(p, "quote inside unquoted field %d",
-						    k + 1);
-				if (fl == MAX_FIELD)
-					return fail(p, "field %d longer than %d bytes",
-						    k + 1, MAX_FIELD);
-				f[fl++] = s[i++];
-			}
-			while (fl && is_space(f[fl - 1]))
-				fl--;
-		}
-		f[fl] = '\0';
-		p->flen[k++] = fl;
-		if (i == len)
-			break;
-		i++; /* the comma */
-	}
-	*n = k;
-	return 0;
-}
-
-static int parse_header(struct parser *p, int n)
-{
-	bool seen[N_COLS] = { false };
-
-	for (int k = 0; k < n; k++) {
-		int c;
-
-		for (c = 0; c < N_COLS; c++)
-			if (strcasecmp(p->field[k], col_names[c]) == 0)
-				break;
-		if (c == N_COLS)
-			return fail(p, "unknown column '%s' (expected prefix, name, role, site, region, tenant, asn, country)",
-				    p->field[k]);
-		if (seen[c])
-			return fail(p, "column '%s' given twice", col_names[c]);
-		seen[c] = true;
-		p->cols[k] = (enum col)c;
-	}
-	if (!seen[COL_PREFIX])
+	if (err)
+		return err;
+	for (int k = 0; k < p->csv.n; k++)
+		has_prefix |= p->cols[k] == COL_PREFIX;
+	if (!has_prefix)
 		return fail(p, "no 'prefix' column in the header");
-	p->ncols = n;
-	return 0;
-}
-
-static int parse_prefix(struct parser *p, const char *s, struct flow_addr *a,
-			unsigned *len)
-{
-	char buf[MAX_FIELD + 1];
-	const char *slash = strchr(s, '/');
-	unsigned max, l = 0;
-
-	snprintf(buf, sizeof(buf), "%.*s",
-		 (int)(slash ? (size_t)(slash - s) : strlen(s)), s);
-	memset(a, 0, sizeof(*a));
-	if (inet_pton(AF_INET, buf, a->b) == 1)
-		a->len = 4;
-	else if (inet_pton(AF_INET6, buf, a->b) == 1)
-		a->len = 16;
-	else
-		return fail(p, "'%s' is not an IPv4 or IPv6 prefix", s);
-	max = a->len * 8u;
-	if (!slash) {
-		l = max;
-	} else {
-		const char *d = slash + 1;
-
-		if (!*d)
-			return fail(p, "'%s': no prefix length after '/'", s);
-		for (; *d; d++) {
-			if (*d < '0' || *d > '9' || l > max)
-				return fail(p, "'%s': bad prefix length", s);
-			l = l * 10 + (unsigned)(*d - '0');
-		}
-		if (l > max)
-			return fail(p, "'%s': prefix length above %u", s, max);
-	}
-	for (unsigned bit = l; bit < max; bit++)
-		if (a->b[bit / 8] & (0x80 >> (bit % 8)))
-			return fail(p, "'%s': host bits set beyond /%u", s, l);
-	*len = l;
 	return 0;
 }
 
@@ -244,28 +104,30 @@ static int add_rec(struct enrich_networks *n, struct enrich_net **rec)
 }
 
 static int parse_row(struct parser *p, struct enrich_networks *n,
-		     struct prefix_table_builder *b, int nf)
+		     struct prefix_table_builder *b)
 {
+	int nf = p->csv.n, ncols = p->ncols;
 	struct enrich_net *rec;
 	struct flow_addr a;
 	unsigned len = 0;
 	int err;
 
-	if (nf != p->ncols)
-		return fail(p, "%d fields, the header has %d", nf, p->ncols);
+	if (nf != ncols)
+		return fail(p, "%d fields, the header has %d", nf, ncols);
 	if (n->n_recs >= PREFIX_TABLE_MAX_VALUE / 2)
 		return fail(p, "too many rows");
 	err = add_rec(n, &rec);
 	if (err)
 		return err;
 	for (int k = 0; k < nf; k++) {
-		const char *f = p->field[k], **dst = NULL;
+		const char *f = p->csv.field[k], **dst = NULL;
+		size_t flen = p->csv.len[k];
 
-		if (p->flen[k] == 0 && p->cols[k] != COL_PREFIX)
+		if (flen == 0 && p->cols[k] != COL_PREFIX)
 			continue;
 		switch (p->cols[k]) {
 		case COL_PREFIX:
-			err = parse_prefix(p, f, &a, &len);
+			err = csv_prefix(&p->csv, f, &a, &len);
 			break;
 		case COL_NAME:
 			dst = &rec->name;
@@ -288,7 +150,7 @@ static int parse_row(struct parser *p, struct enrich_networks *n,
 		case COL_COUNTRY: {
 			char cc[3];
 
-			if (p->flen[k] != 2 ||
+			if (flen != 2 ||
 			    !((f[0] | 0x20) >= 'a' && (f[0] | 0x20) <= 'z') ||
 			    !((f[1] | 0x20) >= 'a' && (f[1] | 0x20) <= 'z'))
 				return fail(p, "country '%s' is not two letters", f);
@@ -306,14 +168,14 @@ static int parse_row(struct parser *p, struct enrich_networks *n,
 		if (err)
 			return err;
 		if (dst) {
-			*dst = str_arena_add(n->strs, f, p->flen[k]);
+			*dst = str_arena_add(n->strs, f, flen);
 			if (!*dst)
 				return -ENOMEM;
 		}
 	}
 	n->n_prefixes++;
 	return prefix_table_builder_add(b, &a, len, (uint32_t)(n->n_recs - 1),
-					p->line);
+					p->csv.line);
 }
 
 /* The merged record: own attributes, the parent's where own has none. */
@@ -346,44 +208,24 @@ void enrich_networks_free(struct enrich_networks *n)
 	free(n);
 }
 
-static int parse_lines(struct parser *p, const char *buf, size_t len,
-		       struct enrich_networks *n, struct prefix_table_builder *b)
+static int parse_lines(struct parser *p, struct enrich_networks *n,
+		       struct prefix_table_builder *b)
 {
-	const char *s = buf, *end = buf + len;
 	bool header = false;
-	int err, nf = 0;
+	int ret;
 
-	while (s < end) {
-		const char *nl = memchr(s, '\n', (size_t)(end - s));
-		const char *e = nl ? nl : end;
-		size_t l;
-
-		if (++p->line > MAX_LINES)
-			return fail(p, "more than %u lines", MAX_LINES);
-		l = (size_t)(e - s);
-		if (l && s[l - 1] == '\r')
-			l--;
-		if (memchr(s, '\0', l))
-			return fail(p, "NUL byte");
-		while (l && is_space(*s)) {
-			s++;
-			l--;
-		}
-		if (l && *s != '#') {
-			err = split(p, s, l, &nf);
-			if (!err)
-				err = header ? parse_row(p, n, b, nf)
-					     : parse_header(p, nf);
-			if (err)
-				return err;
-			header = true;
-		}
-		s = nl ? nl + 1 : end;
+	while ((ret = csv_next(&p->csv)) == 1) {
+		ret = header ? parse_row(p, n, b) : parse_header(p);
+		if (ret)
+			return ret;
+		if (!header)
+			p->ncols = p->csv.n;
+		header = true;
 	}
-	if (!header) {
-		p->line = p->line ? p->line : 1;
+	if (ret)
+		return ret;
+	if (!header)
 		return fail(p, "no header line");
-	}
 	return 0;
 }
 
@@ -401,15 +243,13 @@ int enrich_networks_parse(const char *buf, size_t len, const char *name,
 	if (!p || !n || !b || !(n->strs = str_arena_new()) ||
 	    add_rec(n, &rec0))
 		goto out;
-	p->name = name;
-	p->err = err;
-	p->errlen = errlen;
-	ret = parse_lines(p, buf, len, n, b);
+	csv_init(&p->csv, buf, len, name, N_COLS, err, errlen);
+	ret = parse_lines(p, n, b);
 	if (ret)
 		goto out;
 	ret = prefix_table_build(b, merge, n, &n->table, &dup);
 	if (ret == -EEXIST) {
-		p->line = dup.dup_tag;
+		p->csv.line = dup.dup_tag;
 		ret = fail(p, "duplicate prefix (first on line %u)",
 			   dup.first_tag);
 	}
@@ -428,42 +268,13 @@ out:
 int enrich_networks_load(const char *path, struct enrich_networks **out,
 			 char *err, size_t errlen)
 {
-	struct stat st;
-	char *buf = NULL;
-	size_t got = 0;
-	int fd, ret;
+	char *buf;
+	size_t len;
+	int ret = csv_read_file(path, &buf, &len, err, errlen);
 
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0 || fstat(fd, &st)) {
-		ret = -errno;
-		goto fail;
-	}
-	buf = malloc((size_t)st.st_size + 1);
-	if (!buf) {
-		ret = -ENOMEM;
-		goto fail;
-	}
-	while (got < (size_t)st.st_size) {
-		ssize_t r = read(fd, buf + got, (size_t)st.st_size - got);
-
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0) {
-			ret = -errno;
-			goto fail;
-		}
-		if (r == 0)
-			break;
-		got += (size_t)r;
-	}
-	close(fd);
-	ret = enrich_networks_parse(buf, got, path, out, err, errlen);
-	free(buf);
-	return ret;
-fail:
-	snprintf(err, errlen, "%s: %s", path, strerror(-ret));
-	if (fd >= 0)
-		close(fd);
+	if (ret)
+		return ret;
+	ret = enrich_networks_parse(buf, len, path, out, err, errlen);
 	free(buf);
 	return ret;
 }
