@@ -19,10 +19,19 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "enrich/exporters.h"
 #include "enrich/geo_db.h"
+#include "enrich/iface_file.h"
 #include "enrich/networks_file.h"
 
-enum src { SRC_NETWORKS, SRC_ASN_DB, SRC_COUNTRY_DB, SRC_MAX };
+enum src {
+	SRC_NETWORKS,
+	SRC_ASN_DB,
+	SRC_COUNTRY_DB,
+	SRC_IFACES,
+	SRC_EXPORTERS,
+	SRC_MAX
+};
 
 /* A source shared by consecutive sets; refs changes on the control thread
  * only. */
@@ -81,6 +90,8 @@ static void set_fill(struct set *s)
 	s->t.networks = obj[SRC_NETWORKS];
 	s->t.asn_db = obj[SRC_ASN_DB];
 	s->t.country_db = obj[SRC_COUNTRY_DB];
+	s->t.ifaces = obj[SRC_IFACES];
+	s->t.exporters = obj[SRC_EXPORTERS];
 }
 
 struct enrich *enrich_new(void)
@@ -221,6 +232,26 @@ int enrich_set_country_db(struct enrich *e, struct enrich_geo_db *g)
 	return replace(e, SRC_COUNTRY_DB, g, geo_free);
 }
 
+static void ifaces_free(void *obj)
+{
+	enrich_ifaces_free(obj);
+}
+
+int enrich_set_ifaces(struct enrich *e, struct enrich_ifaces *t)
+{
+	return replace(e, SRC_IFACES, t, ifaces_free);
+}
+
+static void exporters_free(void *obj)
+{
+	enrich_exporters_free(obj);
+}
+
+int enrich_set_exporters(struct enrich *e, struct enrich_exporters *x)
+{
+	return replace(e, SRC_EXPORTERS, x, exporters_free);
+}
+
 uint64_t enrich_generation(struct enrich *e)
 {
 	return atomic_load(&e->cur)->t.generation;
@@ -249,9 +280,6 @@ void enrich_flow(const struct enrich_tables *t, const struct flow_addr *src,
 		 const struct flow_addr *dst, const struct flow_addr *exporter,
 		 uint32_t in_if, uint32_t out_if, struct enrich_result *out)
 {
-	(void)exporter;
-	(void)in_if;
-	(void)out_if;
 	memset(out, 0, sizeof(*out));
 	if (t->networks) {
 		out->src.net = enrich_networks_lookup(t->networks, src);
@@ -259,4 +287,15 @@ void enrich_flow(const struct enrich_tables *t, const struct flow_addr *src,
 	}
 	geo(t, src, &out->src.geo);
 	geo(t, dst, &out->dst.geo);
+	if (exporter->len == 0)
+		return;
+	if (t->ifaces) {
+		/* ifIndex 0 is "unknown" in NetFlow/IPFIX and sFlow. */
+		if (in_if)
+			out->in_if = enrich_ifaces_lookup(t->ifaces, exporter, in_if);
+		if (out_if)
+			out->out_if = enrich_ifaces_lookup(t->ifaces, exporter, out_if);
+	}
+	if (t->exporters)
+		out->exporter = enrich_exporters_lookup(t->exporters, exporter);
 }

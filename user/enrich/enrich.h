@@ -30,6 +30,8 @@
 struct enrich;
 struct enrich_networks;
 struct enrich_geo_db;
+struct enrich_ifaces;
+struct enrich_exporters;
 
 /* Most worker threads one context serves. */
 #define ENRICH_MAX_READERS 64
@@ -39,6 +41,8 @@ struct enrich_tables {
 	const struct enrich_networks *networks;
 	const struct enrich_geo_db *asn_db;	/* AS number and name first */
 	const struct enrich_geo_db *country_db; /* country first */
+	const struct enrich_ifaces *ifaces;
+	const struct enrich_exporters *exporters;
 	uint64_t generation; /* 1 for the first set, +1 per reload */
 };
 
@@ -71,6 +75,10 @@ int enrich_set_networks(struct enrich *e, struct enrich_networks *n);
  * country database (its country wins); each fills what the other lacks. */
 int enrich_set_asn_db(struct enrich *e, struct enrich_geo_db *g);
 int enrich_set_country_db(struct enrich *e, struct enrich_geo_db *g);
+
+/* The same for the interface names and the classified exporters. */
+int enrich_set_ifaces(struct enrich *e, struct enrich_ifaces *t);
+int enrich_set_exporters(struct enrich *e, struct enrich_exporters *x);
 
 /* Frees the retired sets no reader can still be using; returns how many
  * remain retired (0: all freed). Control thread; call it now and then (a
