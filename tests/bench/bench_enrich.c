@@ -25,6 +25,8 @@
 #include "enrich/prefix_table.h"
 
 #define QUERIES (1u << 22)
+/* Batch size of the batched lookups (a worker's batch of flows). */
+#define BATCH 64
 
 static uint64_t rng_state = 0x9e3779b97f4a7c15ULL;
 
@@ -68,19 +70,27 @@ static bool kset_add(struct kset *s, uint64_t key)
 	return true;
 }
 
-static long rss_kb(void)
+/* A "Key: N kB" line of a /proc/self file, or -1. */
+static long proc_kb(const char *file, const char *key)
 {
-	FILE *f = fopen("/proc/self/status", "r");
+	FILE *f = fopen(file, "r");
 	char line[256];
+	size_t kl = strlen(key);
 	long kb = -1;
 
 	if (!f)
 		return -1;
 	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, "VmRSS: %ld", &kb) == 1)
+		if (!strncmp(line, key, kl) && line[kl] == ':' &&
+		    sscanf(line + kl + 1, "%ld", &kb) == 1)
 			break;
 	fclose(f);
 	return kb;
+}
+
+static long rss_kb(void)
+{
+	return proc_kb("/proc/self/status", "VmRSS");
 }
 
 static unsigned v4_len(void)
@@ -125,7 +135,8 @@ int main(int argc, char **argv)
 	uint8_t *len4, *len6;
 	uint32_t *q4;
 	uint8_t(*q6)[16];
-	double r4[64], r6[64];
+	double r4[64], r6[64], b4[64], b6[64];
+	uint32_t *res;
 	uint64_t t0, sink = 0;
 	struct kset set4, set6;
 	long rss0;
@@ -167,7 +178,8 @@ int main(int argc, char **argv)
 	len6 = calloc(n6, 1);
 	q4 = calloc(QUERIES, sizeof(*q4));
 	q6 = calloc(QUERIES, sizeof(*q6));
-	if (!b || !pfx4 || !pfx6 || !len4 || !len6 || !q4 || !q6)
+	res = calloc(BATCH, sizeof(*res));
+	if (!b || !pfx4 || !pfx6 || !len4 || !len6 || !q4 || !q6 || !res)
 		return 1;
 
 	/* IPv4: unicast space 1.0.0.0-223.255.255.255. Duplicates are
@@ -260,17 +272,34 @@ int main(int argc, char **argv)
 		for (unsigned i = 0; i < QUERIES; i++)
 			sink += prefix_table_lookup6(t, q6[i]);
 		r6[r] = QUERIES / ((double)(bu_now_ns() - s) / 1e9);
+		s = bu_now_ns();
+		for (unsigned i = 0; i < QUERIES; i += BATCH) {
+			prefix_table_lookup4_batch(t, q4 + i, BATCH, res);
+			sink += res[i % BATCH];
+		}
+		b4[r] = QUERIES / ((double)(bu_now_ns() - s) / 1e9);
+		s = bu_now_ns();
+		for (unsigned i = 0; i < QUERIES; i += BATCH) {
+			prefix_table_lookup6_batch(t, q6 + i, BATCH, res);
+			sink += res[i % BATCH];
+		}
+		b6[r] = QUERIES / ((double)(bu_now_ns() - s) / 1e9);
 	}
 	qsort(r4, rounds, sizeof(double), cmp_double);
 	qsort(r6, rounds, sizeof(double), cmp_double);
+	qsort(b4, rounds, sizeof(double), cmp_double);
+	qsort(b6, rounds, sizeof(double), cmp_double);
 	printf("prefixes: %u IPv4 + %u IPv6, build %.2f s\n", n, n6, build_s);
-	printf("table: %.1f MB; RSS %.1f MB (%.1f MB before the table)\n",
+	printf("table: %.1f MB; RSS %.1f MB (%.1f MB before the table, %.1f MB in huge pages)\n",
 	       (double)prefix_table_bytes(t) / 1048576.0, (double)rss_t / 1024.0,
-	       (double)rss0 / 1024.0);
-	printf("ipv4: %.1f M lookups/s (median of %u rounds of %u)\n",
-	       r4[rounds / 2] / 1e6, rounds, QUERIES);
-	printf("ipv6: %.1f M lookups/s (median of %u rounds of %u)\n",
-	       r6[rounds / 2] / 1e6, rounds, QUERIES);
+	       (double)rss0 / 1024.0,
+	       (double)proc_kb("/proc/self/smaps_rollup", "AnonHugePages") / 1024.0);
+	printf("ipv4: %.1f M lookups/s one at a time, %.1f M/s in batches of %u (medians of %u rounds of %u)\n",
+	       r4[rounds / 2] / 1e6, b4[rounds / 2] / 1e6, BATCH, rounds,
+	       QUERIES);
+	printf("ipv6: %.1f M lookups/s one at a time, %.1f M/s in batches of %u (medians of %u rounds of %u)\n",
+	       r6[rounds / 2] / 1e6, b6[rounds / 2] / 1e6, BATCH, rounds,
+	       QUERIES);
 	printf("checksum: %llu\n", (unsigned long long)sink);
 	prefix_table_free(t);
 	free(pfx4);
@@ -279,6 +308,7 @@ int main(int argc, char **argv)
 	free(len6);
 	free(q4);
 	free(q6);
+	free(res);
 	free(set4.k);
 	free(set6.k);
 	return 0;

@@ -111,6 +111,20 @@ static void test_v4_boundaries(void **state)
 	assert_int_equal(look(t, "::ffff:10.1.2.3"), 7);
 	assert_int_equal(look(t, "::ffff:10.1.2.200"), 6);
 	assert_int_equal(look(t, "::fffe:10.1.2.200"), PREFIX_TABLE_NONE);
+	{
+		uint8_t q[3][16];
+		uint32_t out[3];
+		struct flow_addr a = addr("::ffff:10.1.2.3"), b2 = addr("::1"),
+				 c = addr("::ffff:255.255.255.255");
+
+		memcpy(q[0], a.b, 16);
+		memcpy(q[1], b2.b, 16);
+		memcpy(q[2], c.b, 16);
+		prefix_table_lookup6_batch(t, q, 3, out);
+		assert_int_equal(out[0], 7);
+		assert_int_equal(out[1], PREFIX_TABLE_NONE);
+		assert_int_equal(out[2], 8);
+	}
 	prefix_table_free(t);
 }
 
@@ -376,6 +390,10 @@ static void random_family(unsigned alen, unsigned seed, size_t N, unsigned Q)
 		assert_true(n >= 16384);
 	assert_int_equal(prefix_table_build(b, NULL, NULL, &t, NULL), 0);
 	prefix_table_builder_free(b);
+	uint8_t (*qa)[16] = calloc(Q, 16);
+	uint32_t *q4 = calloc(Q, sizeof(*q4)), *want = calloc(Q, sizeof(*want));
+	uint32_t *got = calloc(Q, sizeof(*got));
+
 	for (unsigned q = 0; q < Q; q++) {
 		struct flow_addr a = { .len = (uint8_t)alen };
 		const struct ref *base = &refs[(size_t)random() % n];
@@ -386,9 +404,26 @@ static void random_family(unsigned alen, unsigned seed, size_t N, unsigned Q)
 			a.b[i] = (uint8_t)random();
 		if (random() % 8 == 0)
 			a.b[alen - 1] ^= 1;
-		assert_int_equal(prefix_table_lookup(t, &a),
-				 ref_lookup(refs, n, a.b));
+		want[q] = ref_lookup(refs, n, a.b);
+		assert_int_equal(prefix_table_lookup(t, &a), want[q]);
+		memcpy(qa[q], a.b, 16);
+		q4[q] = (uint32_t)a.b[0] << 24 | (uint32_t)a.b[1] << 16 |
+			(uint32_t)a.b[2] << 8 | a.b[3];
 	}
+	/* Batches, of a size that is not a multiple of the lanes. */
+	for (unsigned q = 0; q < Q; q += 37) {
+		unsigned m = Q - q < 37 ? Q - q : 37;
+
+		if (alen == 4)
+			prefix_table_lookup4_batch(t, q4 + q, m, got + q);
+		else
+			prefix_table_lookup6_batch(t, qa + q, m, got + q);
+	}
+	assert_memory_equal(got, want, Q * sizeof(*got));
+	free(qa);
+	free(q4);
+	free(want);
+	free(got);
 	assert_true(prefix_table_bytes(t) > 0);
 	prefix_table_free(t);
 	free(refs);

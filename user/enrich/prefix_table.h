@@ -82,6 +82,15 @@ uint32_t prefix_table_lookup4(const struct prefix_table *t, uint32_t addr);
 uint32_t prefix_table_lookup6(const struct prefix_table *t,
 			      const uint8_t addr[16]);
 
+/* The same for n addresses at once, answers in out[0..n): several times
+ * the throughput of one at a time on tables larger than the caches, as
+ * the lookups' cache misses overlap. */
+void prefix_table_lookup4_batch(const struct prefix_table *t,
+				const uint32_t *addrs, size_t n, uint32_t *out);
+void prefix_table_lookup6_batch(const struct prefix_table *t,
+				const uint8_t (*addrs)[16], size_t n,
+				uint32_t *out);
+
 /* Either of the above by a->len (4 or 16); PREFIX_TABLE_NONE for any other
  * length (absent address). */
 uint32_t prefix_table_lookup(const struct prefix_table *t,
