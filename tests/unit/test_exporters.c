@@ -126,6 +126,34 @@ static void test_errors(void **state)
 	parse_bad("name_regex,group\n^ok,a\n(unclosed,b\n",
 		  "rules.csv:3: bad name_regex '(unclosed': Unmatched ( or \\(");
 	parse_bad("name_regex,group\n^ok\n", "rules.csv:2: 1 fields, the header has 2");
+	parse_bad("name_regex\n(a{2}){3}\n",
+		  "rules.csv:2: name_regex '(a{2}){3}': at most one {m,n} repetition, with bounds up to 64");
+	parse_bad("name_regex\na++*\n",
+		  "rules.csv:2: name_regex 'a++*': a repetition operator after another");
+	parse_bad("name_regex\na{2}*\n",
+		  "rules.csv:2: name_regex 'a{2}*': a repetition operator after another");
+	parse_bad("name_regex\n[\\](a{2}){3}\n",
+		  "rules.csv:2: name_regex '[\\](a{2}){3}': at most one {m,n} repetition, with bounds up to 64");
+	parse_bad("name_regex\n\"a{1,65}\"\n",
+		  "rules.csv:2: name_regex 'a{1,65}': at most one {m,n} repetition, with bounds up to 64");
+	{
+		struct enrich_exporter_rules *r = NULL;
+		static const char ok[] = "name_regex,group\n"
+					 "\"^r[{]x\\{y{1,64}$\",a\n";
+		struct enrich_exporter c;
+		struct flow_addr a = addr("10.0.0.1");
+
+		/* Braces in brackets or escaped are literals, not bounds. */
+		assert_int_equal(enrich_exporter_rules_parse(ok, sizeof(ok) - 1,
+							     "rules.csv", &r, err,
+							     sizeof(err)),
+				 0);
+		enrich_exporter_classify(r, &a, "r{x{yy", &c);
+		assert_string_equal(c.group, "a");
+		enrich_exporter_classify(r, &a, "r{x{", &c);
+		assert_null(c.group);
+		enrich_exporter_rules_free(r);
+	}
 }
 
 static void test_table(void **state)

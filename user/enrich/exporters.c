@@ -68,6 +68,66 @@ void enrich_exporter_rules_free(struct enrich_exporter_rules *r)
 	free(r);
 }
 
+/* glibc's regcomp copies the tree of a bounded repetition once per count,
+ * so nested or large {m,n} can take gigabytes: at most one, bounds <= 64.
+ * Stacked repetitions (a+++*) make its matcher take exponential time: none
+ * (they never mean more than one). */
+#define MAX_BOUND 64
+
+static bool is_rep(char ch)
+{
+	return ch == '*' || ch == '+' || ch == '?' || ch == '{';
+}
+
+static int check_bounds(struct csv *c, const char *re)
+{
+	bool in_bracket = false, after_rep = false;
+	int n = 0;
+
+	for (const char *p = re; *p; p++) {
+		bool rep = !in_bracket && is_rep(*p);
+
+		if (rep && after_rep)
+			return csv_fail(c, "name_regex '%s': a repetition operator after another",
+					re);
+		after_rep = rep;
+		if (in_bracket) {
+			/* A backslash is literal in a bracket expression. */
+			in_bracket = *p != ']';
+		} else if (*p == '\\' && p[1]) {
+			p++;
+		} else if (*p == '[') {
+			in_bracket = true;
+			if (p[1] == '^')
+				p++;
+			if (p[1] == ']')
+				p++;
+		} else if (*p == '{') {
+			if (++n > 1)
+				goto bad;
+			/* The bound's digits and commas; regcomp judges the
+			 * rest. */
+			while (p[1] == ',' || (p[1] >= '0' && p[1] <= '9')) {
+				char *end;
+
+				if (p[1] == ',') {
+					p++;
+					continue;
+				}
+				if (strtoul(p + 1, &end, 10) > MAX_BOUND)
+					goto bad;
+				p = end - 1;
+			}
+			if (p[1] == '}')
+				p++; /* after_rep stays: the bound ends here */
+		}
+	}
+	return 0;
+bad:
+	return csv_fail(c, "name_regex '%s': at most one {m,n} repetition, with bounds up to %d",
+			re, MAX_BOUND);
+}
+
 static int parse_row(struct csv *c, const int *cols, int ncols,
 		     struct enrich_exporter_rules *r)
 {
@@ -97,8 +157,12 @@ static int parse_row(struct csv *c, const int *cols, int ncols,
 			ru.has_pfx = !err;
 			break;
 		case COL_REGEX: {
-			int rc = regcomp(&ru.re, f, REG_EXTENDED | REG_NOSUB);
+			int rc;
 
+			err = check_bounds(c, f);
+			if (err)
+				break;
+			rc = regcomp(&ru.re, f, REG_EXTENDED | REG_NOSUB);
 			if (rc) {
 				char msg[128];
 
