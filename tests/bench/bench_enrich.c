@@ -9,11 +9,14 @@
  * of the rounds in lookups/s, the build time, the table's bytes and the
  * process RSS.
  *
- *   build/bench/bench_enrich [-n PREFIXES] [-6 V6_PREFIXES] [-r ROUNDS] [-c CPU]
+ *   build/bench/bench_enrich [-n PREFIXES] [-6 V6_PREFIXES] [-r ROUNDS] [-c CPU] [-f]
  *
  * -6 sets the IPv6 count apart (default: the same as -n); a real table
- * has about 5 times fewer IPv6 than IPv4 prefixes.
+ * has about 5 times fewer IPv6 than IPv4 prefixes. -f also writes the
+ * prefixes as a networks file, times its parse and build, and times
+ * enrich_flow per flow through an enrich context.
  */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -22,6 +25,8 @@
 #include <unistd.h>
 
 #include "benchutil.h"
+#include "enrich/enrich.h"
+#include "enrich/networks_file.h"
 #include "enrich/prefix_table.h"
 
 #define QUERIES (1u << 22)
@@ -125,9 +130,90 @@ static int cmp_double(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
+/* The same prefixes as a networks file (site and tenant columns, a few
+ * hundred sites and thousands of tenants): parse time, then enrich_flow
+ * per flow (IPv4 source and destination) through an enrich context. */
+static int bench_flows(const struct flow_addr *pfx4, const uint8_t *len4,
+		       unsigned n, const struct flow_addr *pfx6,
+		       const uint8_t *len6, unsigned n6, const uint32_t *q4,
+		       unsigned rounds)
+{
+	size_t cap = ((size_t)n + n6) * 80 + 64, len = 0;
+	char *csv = malloc(cap), err[256];
+	struct enrich_networks *nets = NULL;
+	struct enrich *e = enrich_new();
+	struct flow_addr *fa = calloc(QUERIES, sizeof(*fa));
+	double ns[64];
+	uint64_t t0, sink = 0;
+	int slot;
+
+	if (!csv || !e || !fa)
+		return -1;
+	len += (size_t)sprintf(csv, "prefix,site,tenant\n");
+	for (unsigned i = 0; i < n; i++)
+		len += (size_t)sprintf(csv + len, "%u.%u.%u.%u/%u,site%u,t%u\n",
+				       pfx4[i].b[0], pfx4[i].b[1], pfx4[i].b[2],
+				       pfx4[i].b[3], len4[i], i % 500, i % 5000);
+	for (unsigned i = 0; i < n6; i++) {
+		char a[64];
+
+		inet_ntop(AF_INET6, pfx6[i].b, a, sizeof(a));
+		len += (size_t)sprintf(csv + len, "%s/%u,site%u,t%u\n", a,
+				       len6[i], i % 500, i % 5000);
+	}
+	t0 = bu_now_ns();
+	if (enrich_networks_parse(csv, len, "bench.csv", &nets, err,
+				  sizeof(err))) {
+		fprintf(stderr, "bench_enrich: %s\n", err);
+		return -1;
+	}
+	printf("networks file: %u lines (%.1f MB) parsed and built in %.2f s, %.1f MB; RSS %.1f MB\n",
+	       n + n6, (double)len / 1048576.0,
+	       (double)(bu_now_ns() - t0) / 1e9,
+	       (double)enrich_networks_bytes(nets) / 1048576.0,
+	       (double)rss_kb() / 1024.0);
+	free(csv);
+	if (enrich_set_networks(e, nets))
+		return -1;
+	slot = enrich_reader_add(e);
+	for (unsigned i = 0; i < QUERIES; i++) {
+		fa[i].len = 4;
+		fa[i].b[0] = (uint8_t)(q4[i] >> 24);
+		fa[i].b[1] = (uint8_t)(q4[i] >> 16);
+		fa[i].b[2] = (uint8_t)(q4[i] >> 8);
+		fa[i].b[3] = (uint8_t)q4[i];
+	}
+	for (unsigned r = 0; r < rounds; r++) {
+		const struct flow_addr none = { 0 };
+		uint64_t s = bu_now_ns();
+
+		/* One read section per batch of 64 flows, as a worker. */
+		for (unsigned i = 0; i + 1 < QUERIES; i += 64) {
+			const struct enrich_tables *t = enrich_read_begin(e, slot);
+
+			for (unsigned j = i; j < i + 64 && j + 1 < QUERIES; j += 2) {
+				struct enrich_result res;
+
+				enrich_flow(t, &fa[j], &fa[j + 1], &none, 1, 2, &res);
+				sink += res.src.net != NULL;
+			}
+			enrich_read_end(e, slot);
+		}
+		ns[r] = (double)(bu_now_ns() - s) / (QUERIES / 2);
+	}
+	qsort(ns, rounds, sizeof(double), cmp_double);
+	printf("enrich_flow: %.1f ns per flow (networks table, IPv4 src and dst; median of %u rounds of %u flows; %llu matched)\n",
+	       ns[rounds / 2], rounds, QUERIES / 2,
+	       (unsigned long long)sink / rounds);
+	enrich_free(e);
+	free(fa);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	unsigned n = 1000000, n6 = 0, rounds = 7;
+	bool flows = false;
 	int cpu = -1, opt;
 	struct prefix_table_builder *b;
 	struct prefix_table *t = NULL;
@@ -142,7 +228,7 @@ int main(int argc, char **argv)
 	long rss0;
 	int err;
 
-	while ((opt = getopt(argc, argv, "n:6:r:c:")) != -1) {
+	while ((opt = getopt(argc, argv, "n:6:r:c:f")) != -1) {
 		switch (opt) {
 		case 'n':
 			n = (unsigned)strtoul(optarg, NULL, 0);
@@ -156,8 +242,11 @@ int main(int argc, char **argv)
 		case 'c':
 			cpu = atoi(optarg);
 			break;
+		case 'f':
+			flows = true;
+			break;
 		default:
-			fprintf(stderr, "usage: %s [-n PREFIXES] [-6 V6_PREFIXES] [-r ROUNDS] [-c CPU]\n",
+			fprintf(stderr, "usage: %s [-n PREFIXES] [-6 V6_PREFIXES] [-r ROUNDS] [-c CPU] [-f]\n",
 				argv[0]);
 			return 2;
 		}
@@ -302,6 +391,8 @@ int main(int argc, char **argv)
 	       QUERIES);
 	printf("checksum: %llu\n", (unsigned long long)sink);
 	prefix_table_free(t);
+	if (flows && bench_flows(pfx4, len4, n, pfx6, len6, n6, q4, rounds))
+		return 1;
 	free(pfx4);
 	free(pfx6);
 	free(len4);
