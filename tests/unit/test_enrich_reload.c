@@ -13,6 +13,8 @@
 #include <time.h>
 
 #include "enrich/enrich.h"
+#include "enrich/exporters.h"
+#include "enrich/iface_file.h"
 #include "enrich/networks_file.h"
 
 static struct enrich_networks *nets(unsigned gen)
@@ -87,6 +89,120 @@ static void test_flow_lookup(void **state)
 	assert_null(r.src.net);
 	enrich_read_end(e, slot);
 	enrich_free(e);
+}
+
+/* The batched enrich_flow_recs answers exactly as enrich_flow, for flows
+ * of both families, IPv4-mapped, absent addresses and unknown exporters. */
+static void test_flow_recs_match_single(void **state)
+{
+	static const char nets_text[] = "prefix,name,site,tenant,asn\n"
+					"198.18.0.0/15,lab,par1,,64500\n"
+					"198.18.1.0/24,,,acme,\n"
+					"198.18.1.128/25,dmz,,,\n"
+					"0.0.0.0/0,world,,,\n"
+					"2001:2::/48,lab6,ams1,,\n"
+					"2001:2:0:1::/64,,,acme6,64501\n";
+	static const char if_text[] = "exporter,ifindex,name\n"
+				      "198.18.0.1,1,eth1\n198.18.0.1,2,eth2\n"
+				      "2001:2::1,1,v6eth1\n";
+	struct enrich *e = enrich_new();
+	struct enrich_networks *n = NULL;
+	struct enrich_ifaces *ifs = NULL;
+	struct enrich_exporters *x = enrich_exporters_new();
+	struct flow_addr e4 = { .len = 4, .b = { 198, 18, 0, 1 } };
+	struct flow_rec *recs = calloc(1000, sizeof(*recs));
+	struct enrich_result *batch = calloc(1000, sizeof(*batch));
+	const struct enrich_tables *t;
+	char err[256];
+	int slot = enrich_reader_add(e);
+
+	(void)state;
+	assert_int_equal(enrich_networks_parse(nets_text, sizeof(nets_text) - 1,
+					       "n.csv", &n, err, sizeof(err)),
+			 0);
+	assert_int_equal(enrich_ifaces_parse(if_text, sizeof(if_text) - 1,
+					     "i.csv", &ifs, err, sizeof(err)),
+			 0);
+	assert_int_equal(enrich_exporters_add(x, NULL, &e4, "r1"), 0);
+	assert_int_equal(enrich_set_networks(e, n), 0);
+	assert_int_equal(enrich_set_ifaces(e, ifs), 0);
+	assert_int_equal(enrich_set_exporters(e, x), 0);
+	srandom(3);
+	for (int i = 0; i < 1000; i++) {
+		struct flow_addr *as[3] = { &recs[i].src_addr, &recs[i].dst_addr,
+					    &recs[i].sampler_address };
+
+		for (int k = 0; k < 3; k++) {
+			long kind = random() % 5;
+
+			memset(as[k], 0, sizeof(*as[k]));
+			if (kind == 0)
+				continue; /* absent */
+			if (kind <= 2) {
+				*as[k] = e4;
+				as[k]->b[2] = (uint8_t)(random() % 3);
+				as[k]->b[3] = (uint8_t)random();
+			} else {
+				as[k]->len = 16;
+				as[k]->b[0] = 0x20;
+				as[k]->b[1] = 0x01;
+				as[k]->b[3] = 2;
+				as[k]->b[7] = (uint8_t)(random() % 3);
+				as[k]->b[15] = (uint8_t)(random() % 3);
+				if (kind == 4) { /* IPv4-mapped */
+					memset(as[k]->b, 0, 10);
+					as[k]->b[10] = as[k]->b[11] = 0xff;
+					memcpy(as[k]->b + 12, e4.b, 3);
+					as[k]->b[15] = (uint8_t)random();
+				}
+			}
+		}
+		/* Exporters: known (both spellings), unknown, absent. */
+		switch (random() % 4) {
+		case 0:
+			recs[i].sampler_address = e4;
+			break;
+		case 1:
+			recs[i].sampler_address = (struct flow_addr){
+				.len = 16, .b = { [10] = 0xff, [11] = 0xff, 198, 18, 0, 1 }
+			};
+			break;
+		case 2:
+			recs[i].sampler_address = (struct flow_addr){
+				.len = 16, .b = { 0x20, 0x01, 0, 2, [15] = 1 }
+			};
+			break;
+		default:
+			break;
+		}
+		recs[i].in_if = (uint32_t)(random() % 3);
+		recs[i].out_if = (uint32_t)(random() % 3);
+	}
+	t = enrich_read_begin(e, slot);
+	enrich_flow_recs(t, recs, 1000, batch);
+	for (int i = 0; i < 1000; i++) {
+		struct enrich_result one;
+
+		enrich_flow(t, &recs[i].src_addr, &recs[i].dst_addr,
+			    &recs[i].sampler_address, recs[i].in_if,
+			    recs[i].out_if, &one);
+		assert_memory_equal(&one, &batch[i], sizeof(one));
+	}
+	/* Not all alike: names, interfaces and exporters do appear. */
+	{
+		int named = 0, ifs_seen = 0, exps = 0;
+
+		for (int i = 0; i < 1000; i++) {
+			named += batch[i].src.net && batch[i].src.net->tenant;
+			ifs_seen += batch[i].in_if != NULL;
+			exps += batch[i].exporter != NULL;
+		}
+		assert_true(named > 50 && ifs_seen > 50 && exps > 50);
+	}
+	enrich_read_end(e, slot);
+	enrich_free(e);
+	free(recs);
+	free(batch);
 }
 
 static void test_reader_slots(void **state)
@@ -191,6 +307,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_flow_lookup),
+		cmocka_unit_test(test_flow_recs_match_single),
 		cmocka_unit_test(test_reader_slots),
 		cmocka_unit_test(test_reload_under_readers),
 	};

@@ -391,6 +391,27 @@ static void test_in_context(void **state)
 	assert_int_equal(r.dst.geo.asn, 64501);
 	assert_string_equal(r.dst.geo.country, "DE");
 	assert_null(r.src.net);
+	{
+		/* The batched path answers the same for every probe pair. */
+		enum { N = sizeof(probes) / sizeof(probes[0]) };
+		struct flow_rec *recs = calloc(N * N, sizeof(*recs));
+		struct enrich_result *out = calloc(N * N, sizeof(*out));
+
+		for (size_t i = 0; i < N * N; i++) {
+			recs[i].src_addr = addr(probes[i / N]);
+			recs[i].dst_addr = addr(probes[i % N]);
+		}
+		enrich_flow_recs(t, recs, N * N, out);
+		for (size_t i = 0; i < N * N; i++) {
+			struct enrich_result one;
+
+			enrich_flow(t, &recs[i].src_addr, &recs[i].dst_addr,
+				    &none, 0, 0, &one);
+			assert_memory_equal(&one, &out[i], sizeof(one));
+		}
+		free(recs);
+		free(out);
+	}
 	enrich_flow(t, &x, &none, &none, 0, 0, &r);
 	assert_int_equal(r.src.geo.asn, 0);
 	assert_null(r.src.geo.country);

@@ -257,23 +257,17 @@ uint64_t enrich_generation(struct enrich *e)
 	return atomic_load(&e->cur)->t.generation;
 }
 
+static void geo_merge(const struct enrich_geo *as, const struct enrich_geo *cc,
+		      struct enrich_geo *out);
+
 static void geo(const struct enrich_tables *t, const struct flow_addr *a,
 		struct enrich_geo *out)
 {
-	const struct enrich_geo *r;
-
 	if (a->len == 0)
 		return;
-	if (t->asn_db && (r = enrich_geo_db_lookup(t->asn_db, a)))
-		*out = *r;
-	if (t->country_db && (r = enrich_geo_db_lookup(t->country_db, a))) {
-		if (r->country)
-			out->country = r->country;
-		if (!out->asn && !out->as_name) {
-			out->asn = r->asn;
-			out->as_name = r->as_name;
-		}
-	}
+	geo_merge(t->asn_db ? enrich_geo_db_lookup(t->asn_db, a) : NULL,
+		  t->country_db ? enrich_geo_db_lookup(t->country_db, a) : NULL,
+		  out);
 }
 
 void enrich_flow(const struct enrich_tables *t, const struct flow_addr *src,
@@ -298,4 +292,72 @@ void enrich_flow(const struct enrich_tables *t, const struct flow_addr *src,
 	}
 	if (t->exporters)
 		out->exporter = enrich_exporters_lookup(t->exporters, exporter);
+}
+
+/* The ASN database's answer, with the country database's country over it
+ * and its AS data where the first had none. */
+static void geo_merge(const struct enrich_geo *as, const struct enrich_geo *cc,
+		      struct enrich_geo *out)
+{
+	if (as)
+		*out = *as;
+	if (cc) {
+		if (cc->country)
+			out->country = cc->country;
+		if (!out->asn && !out->as_name) {
+			out->asn = cc->asn;
+			out->as_name = cc->as_name;
+		}
+	}
+}
+
+void enrich_flow_recs(const struct enrich_tables *t,
+		      const struct flow_rec *recs, size_t n,
+		      struct enrich_result *out)
+{
+	enum { CHUNK = 32 };
+	const struct flow_addr *addrs[2 * CHUNK];
+	const struct enrich_net *nets[2 * CHUNK];
+	const struct enrich_geo *as[2 * CHUNK], *cc[2 * CHUNK];
+
+	for (size_t base = 0; base < n; base += CHUNK) {
+		size_t m = n - base < CHUNK ? n - base : CHUNK;
+
+		for (size_t i = 0; i < m; i++) {
+			addrs[2 * i] = &recs[base + i].src_addr;
+			addrs[2 * i + 1] = &recs[base + i].dst_addr;
+			nets[2 * i] = nets[2 * i + 1] = NULL;
+			as[2 * i] = as[2 * i + 1] = NULL;
+			cc[2 * i] = cc[2 * i + 1] = NULL;
+		}
+		if (t->networks)
+			enrich_networks_lookup_batch(t->networks, addrs, 2 * m, nets);
+		if (t->asn_db)
+			enrich_geo_db_lookup_batch(t->asn_db, addrs, 2 * m, as);
+		if (t->country_db)
+			enrich_geo_db_lookup_batch(t->country_db, addrs, 2 * m, cc);
+		for (size_t i = 0; i < m; i++) {
+			const struct flow_rec *r = &recs[base + i];
+			struct enrich_result *o = &out[base + i];
+			const struct flow_addr *exp = &r->sampler_address;
+
+			memset(o, 0, sizeof(*o));
+			o->src.net = nets[2 * i];
+			o->dst.net = nets[2 * i + 1];
+			geo_merge(as[2 * i], cc[2 * i], &o->src.geo);
+			geo_merge(as[2 * i + 1], cc[2 * i + 1], &o->dst.geo);
+			if (exp->len == 0)
+				continue;
+			if (t->ifaces) {
+				if (r->in_if)
+					o->in_if = enrich_ifaces_lookup(t->ifaces, exp,
+									r->in_if);
+				if (r->out_if)
+					o->out_if = enrich_ifaces_lookup(t->ifaces, exp,
+									 r->out_if);
+			}
+			if (t->exporters)
+				o->exporter = enrich_exporters_lookup(t->exporters, exp);
+		}
+	}
 }

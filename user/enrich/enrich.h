@@ -96,4 +96,12 @@ void enrich_flow(const struct enrich_tables *t, const struct flow_addr *src,
 		 const struct flow_addr *dst, const struct flow_addr *exporter,
 		 uint32_t in_if, uint32_t out_if, struct enrich_result *out);
 
+/* enrich_flow for n flow records at once (out[i] for recs[i]): the
+ * exporter is recs[i].sampler_address, the interfaces recs[i].in_if and
+ * out_if. The same answers as enrich_flow, with the prefix lookups
+ * batched so their cache misses overlap. */
+void enrich_flow_recs(const struct enrich_tables *t,
+		      const struct flow_rec *recs, size_t n,
+		      struct enrich_result *out);
+
 #endif

@@ -399,6 +399,23 @@ const struct enrich_geo *enrich_geo_db_lookup(const struct enrich_geo_db *g,
 	return v == PREFIX_TABLE_NONE ? NULL : &g->recs[v];
 }
 
+void enrich_geo_db_lookup_batch(const struct enrich_geo_db *g,
+				const struct flow_addr *const *addrs, size_t n,
+				const struct enrich_geo **out)
+{
+	enum { CHUNK = 64 };
+	uint32_t v[CHUNK];
+
+	for (size_t base = 0; base < n; base += CHUNK) {
+		size_t m = n - base < CHUNK ? n - base : CHUNK;
+
+		prefix_table_lookup_addrs(g->table, addrs + base, m, v);
+		for (size_t i = 0; i < m; i++)
+			out[base + i] = v[i] == PREFIX_TABLE_NONE ? NULL
+								 : &g->recs[v[i]];
+	}
+}
+
 size_t enrich_geo_db_count(const struct enrich_geo_db *g)
 {
 	return g->n_prefixes;

@@ -287,6 +287,24 @@ const struct enrich_net *enrich_networks_lookup(const struct enrich_networks *n,
 	return v == PREFIX_TABLE_NONE ? NULL : &n->recs[v];
 }
 
+void enrich_networks_lookup_batch(const struct enrich_networks *nets,
+				   const struct flow_addr *const *addrs,
+				   size_t n,
+				const struct enrich_net **out)
+{
+	enum { CHUNK = 64 };
+	uint32_t v[CHUNK];
+
+	for (size_t base = 0; base < n; base += CHUNK) {
+		size_t m = n - base < CHUNK ? n - base : CHUNK;
+
+		prefix_table_lookup_addrs(nets->table, addrs + base, m, v);
+		for (size_t i = 0; i < m; i++)
+			out[base + i] = v[i] == PREFIX_TABLE_NONE ? NULL
+								 : &nets->recs[v[i]];
+	}
+}
+
 size_t enrich_networks_count(const struct enrich_networks *n)
 {
 	return n->n_prefixes;

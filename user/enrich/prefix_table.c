@@ -762,6 +762,42 @@ void prefix_table_lookup6_batch(const struct prefix_table *t,
 		batch6_plain(t, addrs, n, out);
 }
 
+void prefix_table_lookup_addrs(const struct prefix_table *t,
+			       const struct flow_addr *const *addrs, size_t n,
+			       uint32_t *out)
+{
+	enum { CHUNK = 64 };
+	uint32_t a4[CHUNK], r4[CHUNK], r6[CHUNK];
+	uint8_t a6[CHUNK][16];
+	uint16_t i4[CHUNK], i6[CHUNK];
+
+	for (size_t base = 0; base < n; base += CHUNK) {
+		size_t m = n - base < CHUNK ? n - base : CHUNK;
+		unsigned n4 = 0, n6 = 0;
+
+		for (size_t i = 0; i < m; i++) {
+			const struct flow_addr *a = addrs[base + i];
+
+			out[base + i] = PREFIX_TABLE_NONE;
+			if (a->len == 4) {
+				a4[n4] = (uint32_t)a->b[0] << 24 |
+					 (uint32_t)a->b[1] << 16 |
+					 (uint32_t)a->b[2] << 8 | a->b[3];
+				i4[n4++] = (uint16_t)i;
+			} else if (a->len == 16) {
+				memcpy(a6[n6], a->b, 16);
+				i6[n6++] = (uint16_t)i;
+			}
+		}
+		prefix_table_lookup4_batch(t, a4, n4, r4);
+		prefix_table_lookup6_batch(t, (const uint8_t(*)[16])a6, n6, r6);
+		for (unsigned i = 0; i < n4; i++)
+			out[base + i4[i]] = r4[i];
+		for (unsigned i = 0; i < n6; i++)
+			out[base + i6[i]] = r6[i];
+	}
+}
+
 size_t prefix_table_bytes(const struct prefix_table *t)
 {
 	size_t n = sizeof(*t);

@@ -91,6 +91,12 @@ void prefix_table_lookup6_batch(const struct prefix_table *t,
 				const uint8_t (*addrs)[16], size_t n,
 				uint32_t *out);
 
+/* prefix_table_lookup for n addresses (any mix of families and absent
+ * ones), batched as above. */
+void prefix_table_lookup_addrs(const struct prefix_table *t,
+			       const struct flow_addr *const *addrs, size_t n,
+			       uint32_t *out);
+
 /* Either of the above by a->len (4 or 16); PREFIX_TABLE_NONE for any other
  * length (absent address). */
 uint32_t prefix_table_lookup(const struct prefix_table *t,
