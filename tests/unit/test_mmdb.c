@@ -12,6 +12,8 @@
 #include <stdlib.h>
 #include <unistd.h>
 
+#include <maxminddb.h>
+
 #include "enrich/enrich.h"
 #include "enrich/geo_db.h"
 
@@ -362,6 +364,38 @@ static void test_corrupt(void **state)
 	assert_int_equal(enrich_geo_db_load(bad, &g, err, sizeof(err)), -EINVAL);
 	assert_ptr_equal(g, (struct enrich_geo_db *)&g);
 	free(buf);
+
+	/* A search tree turned into a graph: node i points to i + 1 on both
+	 * sides down to depth 100 (then empty), 2^100 paths none of them too
+	 * deep. Must fail fast, not walk them all. */
+	{
+		MMDB_s db;
+		uint32_t nodes;
+
+		assert_int_equal(MMDB_open(good, MMDB_MODE_MMAP, &db), MMDB_SUCCESS);
+		nodes = db.metadata.node_count;
+		assert_int_equal(db.metadata.record_size, 24);
+		assert_true(nodes > 100);
+		MMDB_close(&db);
+		buf = read_file(good, &len);
+		for (uint32_t i = 0; i < nodes; i++) {
+			uint32_t next = i + 1 < nodes && i + 1 < 100 ? i + 1 : nodes;
+
+			for (int side = 0; side < 2; side++) {
+				uint8_t *rec = (uint8_t *)buf + 6 * i + 3 * side;
+
+				rec[0] = (uint8_t)(next >> 16);
+				rec[1] = (uint8_t)(next >> 8);
+				rec[2] = (uint8_t)next;
+			}
+		}
+		write_file(bad, buf, len);
+		free(buf);
+		assert_int_equal(enrich_geo_db_load(bad, &g, err, sizeof(err)),
+				 -EINVAL);
+		assert_ptr_equal(g, (struct enrich_geo_db *)&g);
+		assert_non_null(strstr(err, "not a tree"));
+	}
 
 	/* Missing. */
 	unlink(bad);

@@ -38,6 +38,7 @@ struct walker {
 	struct prefix_table_builder *b;
 	struct omap map;
 	uint32_t v4_start; /* node at ::/96, UINT32_MAX if none */
+	uint64_t visits;   /* nodes walked: a tree has node_count at most */
 	uint8_t path[16];
 	char *err;
 	size_t errlen;
@@ -265,6 +266,10 @@ static int walk(struct walker *w, uint32_t node, unsigned depth)
 
 	if (depth >= max)
 		return fail(w, -EINVAL, "search tree deeper than the address");
+	/* A corrupt file can make the tree a graph whose paths are
+	 * exponentially many: stop once more nodes were walked than exist. */
+	if (++w->visits > w->db->metadata.node_count)
+		return fail(w, -EINVAL, "search tree nodes reached twice (not a tree)");
 	st = MMDB_read_node(w->db, node, &n);
 	if (st != MMDB_SUCCESS)
 		return fail(w, -EINVAL, MMDB_strerror(st));

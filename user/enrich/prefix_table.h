@@ -62,7 +62,8 @@ int prefix_table_builder_add(struct prefix_table_builder *b,
 /* Number of prefixes added so far. */
 size_t prefix_table_builder_count(const struct prefix_table_builder *b);
 
-/* Builds the table from every prefix added. merge may be NULL (then the
+/* Builds the table from every prefix added (once per builder: the build
+ * sorts and merges in place). merge may be NULL (then the
  * most specific prefix's own value wins whole). On success *out owns a new
  * table and 0 is returned; otherwise -EEXIST (a prefix given twice, tags in
  * *dup when dup is not NULL) or -ENOMEM. The builder can be freed after. */
