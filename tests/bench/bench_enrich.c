@@ -155,7 +155,8 @@ static int bench_flows(const struct flow_addr *pfx4, const uint8_t *len4,
 	for (unsigned i = 0; i < n; i++)
 		len += (size_t)sprintf(csv + len, "%u.%u.%u.%u/%u,site%u,t%u\n",
 				       pfx4[i].b[0], pfx4[i].b[1], pfx4[i].b[2],
-				       pfx4[i].b[3], len4[i], i % 500, i % 5000);
+				       pfx4[i].b[3], len4[i], i % 500,
+				       i % 5000);
 	for (unsigned i = 0; i < n6; i++) {
 		char a[64];
 
@@ -191,12 +192,15 @@ static int bench_flows(const struct flow_addr *pfx4, const uint8_t *len4,
 
 		/* One read section per batch of 64 flows, as a worker. */
 		for (unsigned i = 0; i + 1 < QUERIES; i += 64) {
-			const struct enrich_tables *t = enrich_read_begin(e, slot);
+			const struct enrich_tables *t =
+				enrich_read_begin(e, slot);
 
-			for (unsigned j = i; j < i + 64 && j + 1 < QUERIES; j += 2) {
+			for (unsigned j = i; j < i + 64 && j + 1 < QUERIES;
+			     j += 2) {
 				struct enrich_result res;
 
-				enrich_flow(t, &fa[j], &fa[j + 1], &none, 1, 2, &res);
+				enrich_flow(t, &fa[j], &fa[j + 1], &none, 1, 2,
+					    &res);
 				sink += res.src.net != NULL;
 			}
 			enrich_read_end(e, slot);
@@ -204,7 +208,8 @@ static int bench_flows(const struct flow_addr *pfx4, const uint8_t *len4,
 		ns[r] = (double)(bu_now_ns() - s) / (QUERIES / 2);
 		s = bu_now_ns();
 		for (unsigned i = 0; i + 128 <= QUERIES; i += 128) {
-			const struct enrich_tables *t = enrich_read_begin(e, slot);
+			const struct enrich_tables *t =
+				enrich_read_begin(e, slot);
 
 			for (unsigned j = 0; j < 64; j++) {
 				recs[j].src_addr = fa[i + 2 * j];
@@ -265,7 +270,8 @@ int main(int argc, char **argv)
 			flows = true;
 			break;
 		default:
-			fprintf(stderr, "usage: %s [-n PREFIXES] [-6 V6_PREFIXES] [-r ROUNDS] [-c CPU] [-f]\n",
+			fprintf(stderr,
+				"usage: %s [-n PREFIXES] [-6 V6_PREFIXES] [-r ROUNDS] [-c CPU] [-f]\n",
 				argv[0]);
 			return 2;
 		}
@@ -318,7 +324,8 @@ int main(int argc, char **argv)
 
 		p->len = 16;
 		if (i < n32) {
-			hi = (0x2000ULL << 48) | ((rng() & 0x1fffffffULL) << 32);
+			hi = (0x2000ULL << 48) |
+			     ((rng() & 0x1fffffffULL) << 32);
 			len6[i] = 32;
 		} else {
 			unsigned len = v6_len();
@@ -347,7 +354,8 @@ int main(int argc, char **argv)
 			return 1;
 	err = prefix_table_build(b, NULL, NULL, &t, NULL);
 	if (err) {
-		fprintf(stderr, "bench_enrich: build failed: %s\n", strerror(-err));
+		fprintf(stderr, "bench_enrich: build failed: %s\n",
+			strerror(-err));
 		return 1;
 	}
 	double build_s = (double)(bu_now_ns() - t0) / 1e9;
@@ -399,9 +407,10 @@ int main(int argc, char **argv)
 	qsort(b6, rounds, sizeof(double), cmp_double);
 	printf("prefixes: %u IPv4 + %u IPv6, build %.2f s\n", n, n6, build_s);
 	printf("table: %.1f MB; RSS %.1f MB (%.1f MB before the table, %.1f MB in huge pages)\n",
-	       (double)prefix_table_bytes(t) / 1048576.0, (double)rss_t / 1024.0,
-	       (double)rss0 / 1024.0,
-	       (double)proc_kb("/proc/self/smaps_rollup", "AnonHugePages") / 1024.0);
+	       (double)prefix_table_bytes(t) / 1048576.0,
+	       (double)rss_t / 1024.0, (double)rss0 / 1024.0,
+	       (double)proc_kb("/proc/self/smaps_rollup", "AnonHugePages") /
+		       1024.0);
 	printf("ipv4: %.1f M lookups/s one at a time, %.1f M/s in batches of %u (medians of %u rounds of %u)\n",
 	       r4[rounds / 2] / 1e6, b4[rounds / 2] / 1e6, BATCH, rounds,
 	       QUERIES);

@@ -72,7 +72,8 @@ static int rules(const char *buf, size_t len)
 		struct enrich_exporter c;
 		int ret;
 
-		enrich_exporter_classify(r, &probes[i], i & 1 ? "edge-1" : NULL, &c);
+		enrich_exporter_classify(r, &probes[i], i & 1 ? "edge-1" : NULL,
+					 &c);
 		check_str(c.name);
 		check_str(c.group);
 		check_str(c.tenant);

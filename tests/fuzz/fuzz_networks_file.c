@@ -33,7 +33,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (!n)
 		__builtin_trap();
 	for (size_t i = 0; i < sizeof(probes) / sizeof(probes[0]); i++) {
-		const struct enrich_net *r = enrich_networks_lookup(n, &probes[i]);
+		const struct enrich_net *r =
+			enrich_networks_lookup(n, &probes[i]);
 
 		if (r && ((r->name && strlen(r->name) > 255) ||
 			  (r->country && strlen(r->country) != 2)))

@@ -36,7 +36,8 @@ static struct enrich_networks *nets(unsigned gen)
 
 static const struct flow_addr v4a = { .len = 4, .b = { 198, 18, 1, 7 } };
 static const struct flow_addr v4b = { .len = 4, .b = { 198, 19, 0, 1 } };
-static const struct flow_addr v6a = { .len = 16, .b = { 0x20, 0x01, 0, 2, [15] = 9 } };
+static const struct flow_addr v6a = { .len = 16,
+				      .b = { 0x20, 0x01, 0, 2, [15] = 9 } };
 static const struct flow_addr none = { 0 };
 
 static void test_flow_lookup(void **state)
@@ -73,7 +74,8 @@ static void test_flow_lookup(void **state)
 	/* A reload while the reader is inside its batch: its set stays. */
 	assert_int_equal(enrich_set_networks(e, nets(6)), 0);
 	assert_int_equal(enrich_reclaim(e), 1);
-	assert_string_equal(enrich_networks_lookup(t->networks, &v4a)->name, "g5");
+	assert_string_equal(enrich_networks_lookup(t->networks, &v4a)->name,
+			    "g5");
 	enrich_read_end(e, slot);
 	assert_int_equal(enrich_reclaim(e), 0);
 	t = enrich_read_begin(e, slot);
@@ -95,16 +97,18 @@ static void test_flow_lookup(void **state)
  * of both families, IPv4-mapped, absent addresses and unknown exporters. */
 static void test_flow_recs_match_single(void **state)
 {
-	static const char nets_text[] = "prefix,name,site,tenant,asn\n"
-					"198.18.0.0/15,lab,par1,,64500\n"
-					"198.18.1.0/24,,,acme,\n"
-					"198.18.1.128/25,dmz,,,\n"
-					"0.0.0.0/0,world,,,\n"
-					"2001:2::/48,lab6,ams1,,\n"
-					"2001:2:0:1::/64,,,acme6,64501\n";
-	static const char if_text[] = "exporter,ifindex,name\n"
-				      "198.18.0.1,1,eth1\n198.18.0.1,2,eth2\n"
-				      "2001:2::1,1,v6eth1\n";
+	static const char nets_text[] =
+		"prefix,name,site,tenant,asn\n"
+		"198.18.0.0/15,lab,par1,,64500\n"
+		"198.18.1.0/24,,,acme,\n"
+		"198.18.1.128/25,dmz,,,\n"
+		"0.0.0.0/0,world,,,\n"
+		"2001:2::/48,lab6,ams1,,\n"
+		"2001:2:0:1::/64,,,acme6,64501\n";
+	static const char if_text[] =
+		"exporter,ifindex,name\n"
+		"198.18.0.1,1,eth1\n198.18.0.1,2,eth2\n"
+		"2001:2::1,1,v6eth1\n";
 	struct enrich *e = enrich_new();
 	struct enrich_networks *n = NULL;
 	struct enrich_ifaces *ifs = NULL;
@@ -129,7 +133,8 @@ static void test_flow_recs_match_single(void **state)
 	assert_int_equal(enrich_set_exporters(e, x), 0);
 	srandom(3);
 	for (int i = 0; i < 1000; i++) {
-		struct flow_addr *as[3] = { &recs[i].src_addr, &recs[i].dst_addr,
+		struct flow_addr *as[3] = { &recs[i].src_addr,
+					    &recs[i].dst_addr,
 					    &recs[i].sampler_address };
 
 		for (int k = 0; k < 3; k++) {
@@ -164,12 +169,14 @@ static void test_flow_recs_match_single(void **state)
 			break;
 		case 1:
 			recs[i].sampler_address = (struct flow_addr){
-				.len = 16, .b = { [10] = 0xff, [11] = 0xff, 198, 18, 0, 1 }
+				.len = 16,
+				.b = { [10] = 0xff, [11] = 0xff, 198, 18, 0, 1 }
 			};
 			break;
 		case 2:
 			recs[i].sampler_address = (struct flow_addr){
-				.len = 16, .b = { 0x20, 0x01, 0, 2, [15] = 1 }
+				.len = 16,
+				.b = { 0x20, 0x01, 0, 2, [15] = 1 }
 			};
 			break;
 		default:
@@ -237,7 +244,8 @@ static void *reader_main(void *p)
 	uint64_t last_gen = 0;
 
 	while (!atomic_load(&sh->stop)) {
-		const struct enrich_tables *t = enrich_read_begin(sh->e, a->slot);
+		const struct enrich_tables *t =
+			enrich_read_begin(sh->e, a->slot);
 		struct enrich_result r;
 		unsigned gen;
 
@@ -245,7 +253,8 @@ static void *reader_main(void *p)
 			atomic_fetch_add(&sh->bad, 1);
 		last_gen = t->generation;
 		for (int i = 0; i < 64; i++) {
-			enrich_flow(t, i & 1 ? &v4a : &v4b, &v6a, &none, 0, 0, &r);
+			enrich_flow(t, i & 1 ? &v4a : &v4b, &v6a, &none, 0, 0,
+				    &r);
 			if (!t->networks) {
 				if (r.src.net || r.dst.net)
 					atomic_fetch_add(&sh->bad, 1);
@@ -255,7 +264,8 @@ static void *reader_main(void *p)
 			    strcmp(r.src.net->name, r.src.net->site) ||
 			    strcmp(r.src.net->name, r.dst.net->name) ||
 			    sscanf(r.src.net->name, "g%u", &gen) != 1 ||
-			    r.src.net->asn != gen + 1 || r.dst.net->asn != gen + 1)
+			    r.src.net->asn != gen + 1 ||
+			    r.dst.net->asn != gen + 1)
 				atomic_fetch_add(&sh->bad, 1);
 		}
 		enrich_read_end(sh->e, a->slot);
@@ -277,20 +287,23 @@ static void test_reload_under_readers(void **state)
 	assert_non_null(sh.e);
 	assert_int_equal(enrich_set_networks(sh.e, nets(0)), 0);
 	for (int i = 0; i < READERS; i++) {
-		args[i] = (struct reader_arg){ .sh = &sh,
-					       .slot = enrich_reader_add(sh.e) };
+		args[i] =
+			(struct reader_arg){ .sh = &sh,
+					     .slot = enrich_reader_add(sh.e) };
 		assert_int_equal(pthread_create(&th[i], NULL, reader_main,
 						&args[i]),
 				 0);
 	}
 	for (unsigned g = 1; g <= RELOADS; g++) {
 		/* Every tenth reload removes the table for a moment. */
-		assert_int_equal(enrich_set_networks(sh.e, g % 10 ? nets(g) : NULL),
+		assert_int_equal(enrich_set_networks(sh.e,
+						     g % 10 ? nets(g) : NULL),
 				 0);
 		nanosleep(&pause, NULL);
 	}
 	/* Readers made progress during the reloads (bounded wait). */
-	for (int i = 0; i < 5000 && (seen = atomic_load(&sh.batches)) < 100; i++)
+	for (int i = 0; i < 5000 && (seen = atomic_load(&sh.batches)) < 100;
+	     i++)
 		nanosleep(&pause, NULL);
 	atomic_store(&sh.stop, true);
 	for (int i = 0; i < READERS; i++)

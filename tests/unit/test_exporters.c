@@ -108,8 +108,9 @@ static void parse_bad(const char *text, const char *msg)
 {
 	struct enrich_exporter_rules *r = (struct enrich_exporter_rules *)&r;
 
-	assert_int_equal(enrich_exporter_rules_parse(text, strlen(text), "rules.csv",
-						     &r, err, sizeof(err)),
+	assert_int_equal(enrich_exporter_rules_parse(text, strlen(text),
+						     "rules.csv", &r, err,
+						     sizeof(err)),
 			 -EINVAL);
 	assert_ptr_equal(r, (struct enrich_exporter_rules *)&r);
 	assert_string_equal(err, msg);
@@ -125,7 +126,8 @@ static void test_errors(void **state)
 		  "rules.csv:2: '10.0.0.1/8': host bits set beyond /8");
 	parse_bad("name_regex,group\n^ok,a\n(unclosed,b\n",
 		  "rules.csv:3: bad name_regex '(unclosed': Unmatched ( or \\(");
-	parse_bad("name_regex,group\n^ok\n", "rules.csv:2: 1 fields, the header has 2");
+	parse_bad("name_regex,group\n^ok\n",
+		  "rules.csv:2: 1 fields, the header has 2");
 	parse_bad("name_regex\n(a{2}){3}\n",
 		  "rules.csv:2: name_regex '(a{2}){3}': at most one {m,n} repetition, with bounds up to 64");
 	parse_bad("name_regex\na++*\n",
@@ -138,15 +140,16 @@ static void test_errors(void **state)
 		  "rules.csv:2: name_regex 'a{1,65}': at most one {m,n} repetition, with bounds up to 64");
 	{
 		struct enrich_exporter_rules *r = NULL;
-		static const char ok[] = "name_regex,group\n"
-					 "\"^r[{]x\\{y{1,64}$\",a\n";
+		static const char ok[] =
+			"name_regex,group\n"
+			"\"^r[{]x\\{y{1,64}$\",a\n";
 		struct enrich_exporter c;
 		struct flow_addr a = addr("10.0.0.1");
 
 		/* Braces in brackets or escaped are literals, not bounds. */
 		assert_int_equal(enrich_exporter_rules_parse(ok, sizeof(ok) - 1,
-							     "rules.csv", &r, err,
-							     sizeof(err)),
+							     "rules.csv", &r,
+							     err, sizeof(err)),
 				 0);
 		enrich_exporter_classify(r, &a, "r{x{yy", &c);
 		assert_string_equal(c.group, "a");

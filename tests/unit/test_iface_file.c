@@ -80,7 +80,8 @@ static void test_lookup(void **state)
 	assert_int_equal(i->speed_bps, 0);
 	assert_string_equal(look(t, "198.18.0.2", 1)->name, "Gi0/1");
 	assert_string_equal(look(t, "::ffff:198.18.0.2", 1)->name, "Gi0/1");
-	assert_string_equal(look(t, "2001:2::1", 4294967295u)->name, "et-1/0/0");
+	assert_string_equal(look(t, "2001:2::1", 4294967295u)->name,
+			    "et-1/0/0");
 	assert_null(look(t, "198.18.0.1", 3));
 	assert_null(look(t, "198.18.0.3", 1));
 	assert_null(look(t, "2001:2::1", 1));
@@ -104,11 +105,12 @@ static void test_errors(void **state)
 		  "if.csv:2: exporter '198.18.0.0/24' is a prefix, not an address");
 	parse_bad("exporter,ifindex\nrouter1,1\n",
 		  "if.csv:2: 'router1' is not an IPv4 or IPv6 prefix");
-	parse_bad("exporter,ifindex,name\n"
-		  "198.18.0.1,1,a\n"
-		  "198.18.0.2,1,b\n"
-		  "::ffff:198.18.0.1,1,c\n",
-		  "if.csv:4: interface given twice (first on line 2)");
+	parse_bad(
+		"exporter,ifindex,name\n"
+		"198.18.0.1,1,a\n"
+		"198.18.0.2,1,b\n"
+		"::ffff:198.18.0.1,1,c\n",
+		"if.csv:4: interface given twice (first on line 2)");
 }
 
 static void count_exporter(void *ctx, const struct flow_addr *a)
@@ -130,7 +132,8 @@ static void test_each_exporter(void **state)
 			 a2 = addr("198.18.0.2"), a3 = addr("2001:2::1");
 
 	(void)state;
-	assert_int_equal(enrich_ifaces_each_exporter(t, count_exporter, seen), 0);
+	assert_int_equal(enrich_ifaces_each_exporter(t, count_exporter, seen),
+			 0);
 	assert_memory_equal(&seen[0], &a1, sizeof(a1));
 	assert_memory_equal(&seen[1], &a2, sizeof(a2));
 	assert_memory_equal(&seen[2], &a3, sizeof(a3));
@@ -140,9 +143,10 @@ static void test_each_exporter(void **state)
 /* Interfaces and exporters through the context, as a worker sees them. */
 static void test_in_context(void **state)
 {
-	static const char rules[] = "prefix,name_regex,name,group,site\n"
-				    "198.18.0.0/24,,edge1,,par1\n"
-				    ",^edge,,edges,\n";
+	static const char rules[] =
+		"prefix,name_regex,name,group,site\n"
+		"198.18.0.0/24,,edge1,,par1\n"
+		",^edge,,edges,\n";
 	struct enrich *e = enrich_new();
 	struct enrich_exporter_rules *r = NULL;
 	struct enrich_exporters *x = enrich_exporters_new();

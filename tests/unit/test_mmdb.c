@@ -84,7 +84,8 @@ static int setup(void **state)
 		path_of(out, sizeof(out), kinds[i]);
 		snprintf(cmd, sizeof(cmd), "perl %s %s %s", pl, kinds[i], out);
 		if (system(cmd) != 0) {
-			fprintf(stderr, "could not write %s (is libmaxmind-db-writer-perl installed?)\n",
+			fprintf(stderr,
+				"could not write %s (is libmaxmind-db-writer-perl installed?)\n",
 				out);
 			return -1;
 		}
@@ -111,8 +112,8 @@ static bool mmdblookup(const char *db, const char *ip, const char *dpath,
 	bool found = false;
 	FILE *p;
 
-	snprintf(cmd, sizeof(cmd), "mmdblookup --file %s --ip %s %s 2>/dev/null",
-		 db, ip, dpath);
+	snprintf(cmd, sizeof(cmd),
+		 "mmdblookup --file %s --ip %s %s 2>/dev/null", db, ip, dpath);
 	p = popen(cmd, "r");
 	assert_non_null(p);
 	while (fgets(line, sizeof(line), p)) {
@@ -173,7 +174,8 @@ static void cross_check(const char *kind, const struct enrich_geo_db *g,
 	bool ipinfo = strcmp(kind, "ipinfo") == 0;
 	bool country = strcmp(kind, "country") == 0;
 	const char *asn_path = ipinfo ? "asn" : "autonomous_system_number";
-	const char *org_path = ipinfo ? "as_name" : "autonomous_system_organization";
+	const char *org_path = ipinfo ? "as_name"
+				      : "autonomous_system_organization";
 	const char *cc_path = ipinfo ? "country" : "country iso_code";
 
 	path_of(path, sizeof(path), kind);
@@ -190,7 +192,8 @@ static void cross_check(const char *kind, const struct enrich_geo_db *g,
 		if (mmdblookup(path, ip, asn_path, want, sizeof(want))) {
 			assert_non_null(r);
 			assert_int_equal(r->asn,
-					 strtoul(want + (ipinfo ? 2 : 0), NULL, 10));
+					 strtoul(want + (ipinfo ? 2 : 0), NULL,
+						 10));
 		} else {
 			assert_true(!r || r->asn == 0);
 		}
@@ -208,11 +211,23 @@ static void cross_check(const char *kind, const struct enrich_geo_db *g,
 }
 
 static const char *const probes[] = {
-	"198.18.0.1",	    "198.19.255.255", "198.18.128.0", "198.18.127.255",
-	"198.20.0.0",	    "10.1.2.3",	      "11.0.0.0",     "192.0.2.1",
-	"1.1.1.1",	    "200.0.0.1",      "2001:2::1",    "2001:2:0:8000::1",
-	"2001:2:1::",	    "2001:3::",	      "::ffff:198.18.200.1",
-	"::ffff:10.0.0.1",  "::1",
+	"198.18.0.1",
+	"198.19.255.255",
+	"198.18.128.0",
+	"198.18.127.255",
+	"198.20.0.0",
+	"10.1.2.3",
+	"11.0.0.0",
+	"192.0.2.1",
+	"1.1.1.1",
+	"200.0.0.1",
+	"2001:2::1",
+	"2001:2:0:8000::1",
+	"2001:2:1::",
+	"2001:3::",
+	"::ffff:198.18.200.1",
+	"::ffff:10.0.0.1",
+	"::1",
 };
 
 static void check_kind(const char *kind)
@@ -349,19 +364,22 @@ static void test_corrupt(void **state)
 
 	/* Not an MMDB at all. */
 	write_file(bad, "just text\n", 10);
-	assert_int_equal(enrich_geo_db_load(bad, &g, err, sizeof(err)), -EINVAL);
+	assert_int_equal(enrich_geo_db_load(bad, &g, err, sizeof(err)),
+			 -EINVAL);
 	assert_ptr_equal(g, (struct enrich_geo_db *)&g);
 	assert_non_null(strstr(err, bad));
 
 	/* Truncated: the metadata at the end is gone. */
 	write_file(bad, buf, len / 2);
-	assert_int_equal(enrich_geo_db_load(bad, &g, err, sizeof(err)), -EINVAL);
+	assert_int_equal(enrich_geo_db_load(bad, &g, err, sizeof(err)),
+			 -EINVAL);
 	assert_ptr_equal(g, (struct enrich_geo_db *)&g);
 
 	/* A search tree whose records point past the data section. */
 	memset(buf, 0xff, 6 * 20);
 	write_file(bad, buf, len);
-	assert_int_equal(enrich_geo_db_load(bad, &g, err, sizeof(err)), -EINVAL);
+	assert_int_equal(enrich_geo_db_load(bad, &g, err, sizeof(err)),
+			 -EINVAL);
 	assert_ptr_equal(g, (struct enrich_geo_db *)&g);
 	free(buf);
 
@@ -372,17 +390,20 @@ static void test_corrupt(void **state)
 		MMDB_s db;
 		uint32_t nodes;
 
-		assert_int_equal(MMDB_open(good, MMDB_MODE_MMAP, &db), MMDB_SUCCESS);
+		assert_int_equal(MMDB_open(good, MMDB_MODE_MMAP, &db),
+				 MMDB_SUCCESS);
 		nodes = db.metadata.node_count;
 		assert_int_equal(db.metadata.record_size, 24);
 		assert_true(nodes > 100);
 		MMDB_close(&db);
 		buf = read_file(good, &len);
 		for (uint32_t i = 0; i < nodes; i++) {
-			uint32_t next = i + 1 < nodes && i + 1 < 100 ? i + 1 : nodes;
+			uint32_t next = i + 1 < nodes && i + 1 < 100 ? i + 1
+								     : nodes;
 
 			for (int side = 0; side < 2; side++) {
-				uint8_t *rec = (uint8_t *)buf + 6 * i + 3 * side;
+				uint8_t *rec =
+					(uint8_t *)buf + 6 * i + 3 * side;
 
 				rec[0] = (uint8_t)(next >> 16);
 				rec[1] = (uint8_t)(next >> 8);
@@ -399,7 +420,8 @@ static void test_corrupt(void **state)
 
 	/* Missing. */
 	unlink(bad);
-	assert_int_equal(enrich_geo_db_load(bad, &g, err, sizeof(err)), -ENOENT);
+	assert_int_equal(enrich_geo_db_load(bad, &g, err, sizeof(err)),
+			 -ENOENT);
 	assert_ptr_equal(g, (struct enrich_geo_db *)&g);
 }
 

@@ -73,15 +73,16 @@ static void test_inheritance(void **state)
 	const struct enrich_net *r;
 
 	(void)state;
-	n = parse_ok("# sites and tenants\n"
-		     "prefix,name,role,site,region,tenant,asn,country\n"
-		     "10.0.0.0/8,corp,,par1,eu-west,,AS64500,fr\n"
-		     "10.1.0.0/16,,servers,lon1,,,,\n"
-		     "\n"
-		     "10.1.2.0/24,,,,,acme,,\n"
-		     "10.1.2.3/32,vip,,,,,64501,GB\n"
-		     "2001:db8::/32,v6corp,,ams1,,,,nl\n"
-		     "2001:db8:1::/48,,,,,,,\n");
+	n = parse_ok(
+		"# sites and tenants\n"
+		"prefix,name,role,site,region,tenant,asn,country\n"
+		"10.0.0.0/8,corp,,par1,eu-west,,AS64500,fr\n"
+		"10.1.0.0/16,,servers,lon1,,,,\n"
+		"\n"
+		"10.1.2.0/24,,,,,acme,,\n"
+		"10.1.2.3/32,vip,,,,,64501,GB\n"
+		"2001:db8::/32,v6corp,,ams1,,,,nl\n"
+		"2001:db8:1::/48,,,,,,,\n");
 	assert_int_equal(enrich_networks_count(n), 6);
 	assert_true(enrich_networks_bytes(n) > 0);
 	r = look(n, "10.200.1.1");
@@ -128,10 +129,11 @@ static void test_columns_any_order_and_quotes(void **state)
 	const struct enrich_net *r;
 
 	(void)state;
-	n = parse_ok("  Tenant , PREFIX\r\n"
-		     "\"Smith, Jones & \"\"Co\"\"\" , 198.18.0.0/15\r\n"
-		     "  spaced out  ,198.18.1.1\r\n"
-		     "\"\",2001:2::/48"); /* no final newline */
+	n = parse_ok(
+		"  Tenant , PREFIX\r\n"
+		"\"Smith, Jones & \"\"Co\"\"\" , 198.18.0.0/15\r\n"
+		"  spaced out  ,198.18.1.1\r\n"
+		"\"\",2001:2::/48"); /* no final newline */
 	r = look(n, "198.18.7.7");
 	assert_str(r->tenant, "Smith, Jones & \"Co\"");
 	r = look(n, "198.18.1.1"); /* a bare address is a host route */
@@ -148,11 +150,12 @@ static void test_boundaries(void **state)
 	struct enrich_networks *n;
 
 	(void)state;
-	n = parse_ok("prefix,name\n"
-		     "0.0.0.0/0,v4-default\n"
-		     "::/0,v6-default\n"
-		     "192.0.2.1/32,host4\n"
-		     "2001:db8::1/128,host6\n");
+	n = parse_ok(
+		"prefix,name\n"
+		"0.0.0.0/0,v4-default\n"
+		"::/0,v6-default\n"
+		"192.0.2.1/32,host4\n"
+		"2001:db8::1/128,host6\n");
 	assert_str(look(n, "1.1.1.1")->name, "v4-default");
 	assert_str(look(n, "192.0.2.1")->name, "host4");
 	assert_str(look(n, "192.0.2.0")->name, "v4-default");
@@ -187,20 +190,26 @@ static void test_errors(void **state)
 		  "t.csv:2: '2001:db8::1/64': host bits set beyond /64");
 	parse_bad("prefix\n10.0.0.0/33\n",
 		  "t.csv:2: '10.0.0.0/33': prefix length above 32");
-	parse_bad("prefix\n::/129\n", "t.csv:2: '::/129': prefix length above 128");
+	parse_bad("prefix\n::/129\n",
+		  "t.csv:2: '::/129': prefix length above 128");
 	parse_bad("prefix\n10.0.0.0/\n",
 		  "t.csv:2: '10.0.0.0/': no prefix length after '/'");
-	parse_bad("prefix\n10.0.0.0/8x\n", "t.csv:2: '10.0.0.0/8x': bad prefix length");
+	parse_bad("prefix\n10.0.0.0/8x\n",
+		  "t.csv:2: '10.0.0.0/8x': bad prefix length");
 	parse_bad("prefix\n10.0.0.0/99999999999999999999\n",
 		  "t.csv:2: '10.0.0.0/99999999999999999999': bad prefix length");
 	parse_bad("prefix\n10.0.0/8\n",
 		  "t.csv:2: '10.0.0/8' is not an IPv4 or IPv6 prefix");
-	parse_bad("prefix,site\n,x\n", "t.csv:2: '' is not an IPv4 or IPv6 prefix");
-	parse_bad("prefix,asn\n10.0.0.0/8,AS\n", "t.csv:2: 'AS' is not an AS number");
-	parse_bad("prefix,asn\n10.0.0.0/8,65x\n", "t.csv:2: '65x' is not an AS number");
+	parse_bad("prefix,site\n,x\n",
+		  "t.csv:2: '' is not an IPv4 or IPv6 prefix");
+	parse_bad("prefix,asn\n10.0.0.0/8,AS\n",
+		  "t.csv:2: 'AS' is not an AS number");
+	parse_bad("prefix,asn\n10.0.0.0/8,65x\n",
+		  "t.csv:2: '65x' is not an AS number");
 	parse_bad("prefix,asn\n10.0.0.0/8,4294967296\n",
 		  "t.csv:2: AS number '4294967296' above 4294967295");
-	parse_bad("prefix,asn\n10.0.0.0/8,0\n", "t.csv:2: AS number 0 is reserved");
+	parse_bad("prefix,asn\n10.0.0.0/8,0\n",
+		  "t.csv:2: AS number 0 is reserved");
 	parse_bad("prefix,country\n10.0.0.0/8,FRA\n",
 		  "t.csv:2: country 'FRA' is not two letters");
 	parse_bad("prefix,country\n10.0.0.0/8,F1\n",
@@ -216,7 +225,8 @@ static void test_errors(void **state)
 	{
 		char long_line[400];
 
-		snprintf(long_line, sizeof(long_line), "prefix,site\n10.0.0.0/8,%0300d\n", 0);
+		snprintf(long_line, sizeof(long_line),
+			 "prefix,site\n10.0.0.0/8,%0300d\n", 0);
 		parse_bad(long_line, "t.csv:2: field 2 longer than 255 bytes");
 	}
 	{
@@ -224,8 +234,9 @@ static void test_errors(void **state)
 
 		struct enrich_networks *n = NULL;
 
-		assert_int_equal(enrich_networks_parse(nul, sizeof(nul) - 1, "t.csv",
-						       &n, err, sizeof(err)),
+		assert_int_equal(enrich_networks_parse(nul, sizeof(nul) - 1,
+						       "t.csv", &n, err,
+						       sizeof(err)),
 				 -EINVAL);
 		assert_null(n);
 		assert_string_equal(err, "t.csv:2: NUL byte");
@@ -235,21 +246,24 @@ static void test_errors(void **state)
 static void test_duplicates(void **state)
 {
 	(void)state;
-	parse_bad("prefix,site\n"
-		  "10.0.0.0/8,a\n"
-		  "192.0.2.0/24,b\n"
-		  "# the same /8 again\n"
-		  "10.0.0.0/8,c\n",
-		  "t.csv:5: duplicate prefix (first on line 2)");
-	parse_bad("prefix,site\n"
-		  "2001:db8::/32,a\n"
-		  "2001:0db8:0::/32,b\n",
-		  "t.csv:3: duplicate prefix (first on line 2)");
+	parse_bad(
+		"prefix,site\n"
+		"10.0.0.0/8,a\n"
+		"192.0.2.0/24,b\n"
+		"# the same /8 again\n"
+		"10.0.0.0/8,c\n",
+		"t.csv:5: duplicate prefix (first on line 2)");
+	parse_bad(
+		"prefix,site\n"
+		"2001:db8::/32,a\n"
+		"2001:0db8:0::/32,b\n",
+		"t.csv:3: duplicate prefix (first on line 2)");
 	/* The IPv4-mapped spelling of an IPv4 prefix is the same prefix. */
-	parse_bad("prefix,site\n"
-		  "10.0.0.0/8,a\n"
-		  "::ffff:10.0.0.0/104,b\n",
-		  "t.csv:3: duplicate prefix (first on line 2)");
+	parse_bad(
+		"prefix,site\n"
+		"10.0.0.0/8,a\n"
+		"::ffff:10.0.0.0/104,b\n",
+		"t.csv:3: duplicate prefix (first on line 2)");
 }
 
 static void test_load_file(void **state)
@@ -268,7 +282,8 @@ static void test_load_file(void **state)
 	enrich_networks_free(n);
 	unlink(path);
 	n = NULL;
-	assert_int_equal(enrich_networks_load(path, &n, err, sizeof(err)), -ENOENT);
+	assert_int_equal(enrich_networks_load(path, &n, err, sizeof(err)),
+			 -ENOENT);
 	assert_null(n);
 	assert_non_null(strstr(err, "No such file or directory"));
 }

@@ -213,8 +213,9 @@ static void test_bad_input(void **state)
 	assert_int_equal(prefix_table_builder_add(b, &v6, 129, 1, 0), -EINVAL);
 	assert_int_equal(prefix_table_builder_add(b, &none, 0, 1, 0), -EINVAL);
 	assert_int_equal(prefix_table_builder_add(b, &v4, 8, 0, 0), -EINVAL);
-	assert_int_equal(prefix_table_builder_add(
-				 b, &v4, 8, PREFIX_TABLE_MAX_VALUE + 1, 0),
+	assert_int_equal(prefix_table_builder_add(b, &v4, 8,
+						  PREFIX_TABLE_MAX_VALUE + 1,
+						  0),
 			 -EINVAL);
 	assert_int_equal(prefix_table_builder_count(b), 0);
 	prefix_table_builder_free(b);
@@ -360,7 +361,8 @@ static void random_family(unsigned alen, unsigned seed, size_t N, unsigned Q)
 		if (alen == 16 && random() % 4 == 0)
 			memset(r->b + 1, 0, 5);
 		r->len = (unsigned)random() % (maxlen + 1);
-		if (N > 2000 && r->len < 12) /* few short ones, few duplicates */
+		if (N > 2000 &&
+		    r->len < 12) /* few short ones, few duplicates */
 			r->len += 12;
 		full = r->len / 8;
 		rem = r->len % 8;
@@ -390,7 +392,7 @@ static void random_family(unsigned alen, unsigned seed, size_t N, unsigned Q)
 		assert_true(n >= 16384);
 	assert_int_equal(prefix_table_build(b, NULL, NULL, &t, NULL), 0);
 	prefix_table_builder_free(b);
-	uint8_t (*qa)[16] = calloc(Q, 16);
+	uint8_t(*qa)[16] = calloc(Q, 16);
 	uint32_t *q4 = calloc(Q, sizeof(*q4)), *want = calloc(Q, sizeof(*want));
 	uint32_t *got = calloc(Q, sizeof(*got));
 

@@ -27,7 +27,8 @@ void csv_init(struct csv *c, const char *buf, size_t len, const char *name,
 	c->p = buf;
 	c->end = buf + len;
 	c->name = name;
-	c->max_fields = max_fields < CSV_MAX_FIELDS ? max_fields : CSV_MAX_FIELDS;
+	c->max_fields = max_fields < CSV_MAX_FIELDS ? max_fields
+						    : CSV_MAX_FIELDS;
 	c->err = err;
 	c->errlen = errlen;
 }
@@ -62,15 +63,18 @@ static int split(struct csv *c, const char *s, size_t len)
 		size_t fl = 0;
 
 		if (k == c->max_fields)
-			return csv_fail(c, "more than %d fields", c->max_fields);
+			return csv_fail(c, "more than %d fields",
+					c->max_fields);
 		f = c->field[k];
 		while (i < len && is_space(s[i]))
 			i++;
 		if (i < len && s[i] == '"') {
 			for (i++;; i++) {
 				if (i == len)
-					return csv_fail(c, "unterminated quote in field %d",
-							k + 1);
+					return csv_fail(
+						c,
+						"unterminated quote in field %d",
+						k + 1);
 				if (s[i] == '"') {
 					if (i + 1 < len && s[i + 1] == '"')
 						i++;
@@ -78,24 +82,32 @@ static int split(struct csv *c, const char *s, size_t len)
 						break;
 				}
 				if (fl == CSV_MAX_FIELD)
-					return csv_fail(c, "field %d longer than %d bytes",
-							k + 1, CSV_MAX_FIELD);
+					return csv_fail(
+						c,
+						"field %d longer than %d bytes",
+						k + 1, CSV_MAX_FIELD);
 				f[fl++] = s[i];
 			}
 			i++;
 			while (i < len && is_space(s[i]))
 				i++;
 			if (i < len && s[i] != ',')
-				return csv_fail(c, "text after the closing quote of field %d",
-						k + 1);
+				return csv_fail(
+					c,
+					"text after the closing quote of field %d",
+					k + 1);
 		} else {
 			while (i < len && s[i] != ',') {
 				if (s[i] == '"')
-					return csv_fail(c, "quote inside unquoted field %d",
-							k + 1);
+					return csv_fail(
+						c,
+						"quote inside unquoted field %d",
+						k + 1);
 				if (fl == CSV_MAX_FIELD)
-					return csv_fail(c, "field %d longer than %d bytes",
-							k + 1, CSV_MAX_FIELD);
+					return csv_fail(
+						c,
+						"field %d longer than %d bytes",
+						k + 1, CSV_MAX_FIELD);
 				f[fl++] = s[i++];
 			}
 			while (fl && is_space(f[fl - 1]))
@@ -189,18 +201,22 @@ int csv_prefix(struct csv *c, const char *s, struct flow_addr *a, unsigned *len)
 		const char *d = slash + 1;
 
 		if (!*d)
-			return csv_fail(c, "'%s': no prefix length after '/'", s);
+			return csv_fail(c, "'%s': no prefix length after '/'",
+					s);
 		for (; *d; d++) {
 			if (*d < '0' || *d > '9' || l > max)
-				return csv_fail(c, "'%s': bad prefix length", s);
+				return csv_fail(c, "'%s': bad prefix length",
+						s);
 			l = l * 10 + (unsigned)(*d - '0');
 		}
 		if (l > max)
-			return csv_fail(c, "'%s': prefix length above %u", s, max);
+			return csv_fail(c, "'%s': prefix length above %u", s,
+					max);
 	}
 	for (unsigned bit = l; bit < max; bit++)
 		if (a->b[bit / 8] & (0x80 >> (bit % 8)))
-			return csv_fail(c, "'%s': host bits set beyond /%u", s, l);
+			return csv_fail(c, "'%s': host bits set beyond /%u", s,
+					l);
 	*len = l;
 	return 0;
 }

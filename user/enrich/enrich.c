@@ -286,9 +286,11 @@ void enrich_flow(const struct enrich_tables *t, const struct flow_addr *src,
 	if (t->ifaces) {
 		/* ifIndex 0 is "unknown" in NetFlow/IPFIX and sFlow. */
 		if (in_if)
-			out->in_if = enrich_ifaces_lookup(t->ifaces, exporter, in_if);
+			out->in_if = enrich_ifaces_lookup(t->ifaces, exporter,
+							  in_if);
 		if (out_if)
-			out->out_if = enrich_ifaces_lookup(t->ifaces, exporter, out_if);
+			out->out_if = enrich_ifaces_lookup(t->ifaces, exporter,
+							   out_if);
 	}
 	if (t->exporters)
 		out->exporter = enrich_exporters_lookup(t->exporters, exporter);
@@ -331,11 +333,13 @@ void enrich_flow_recs(const struct enrich_tables *t,
 			cc[2 * i] = cc[2 * i + 1] = NULL;
 		}
 		if (t->networks)
-			enrich_networks_lookup_batch(t->networks, addrs, 2 * m, nets);
+			enrich_networks_lookup_batch(t->networks, addrs, 2 * m,
+						     nets);
 		if (t->asn_db)
 			enrich_geo_db_lookup_batch(t->asn_db, addrs, 2 * m, as);
 		if (t->country_db)
-			enrich_geo_db_lookup_batch(t->country_db, addrs, 2 * m, cc);
+			enrich_geo_db_lookup_batch(t->country_db, addrs, 2 * m,
+						   cc);
 		for (size_t i = 0; i < m; i++) {
 			const struct flow_rec *r = &recs[base + i];
 			struct enrich_result *o = &out[base + i];
@@ -350,14 +354,20 @@ void enrich_flow_recs(const struct enrich_tables *t,
 				continue;
 			if (t->ifaces) {
 				if (r->in_if)
-					o->in_if = enrich_ifaces_lookup(t->ifaces, exp,
-									r->in_if);
+					o->in_if =
+						enrich_ifaces_lookup(t->ifaces,
+								     exp,
+								     r->in_if);
 				if (r->out_if)
-					o->out_if = enrich_ifaces_lookup(t->ifaces, exp,
-									 r->out_if);
+					o->out_if =
+						enrich_ifaces_lookup(t->ifaces,
+								     exp,
+								     r->out_if);
 			}
 			if (t->exporters)
-				o->exporter = enrich_exporters_lookup(t->exporters, exp);
+				o->exporter =
+					enrich_exporters_lookup(t->exporters,
+								exp);
 		}
 	}
 }

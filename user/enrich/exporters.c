@@ -88,8 +88,10 @@ static int check_bounds(struct csv *c, const char *re)
 		bool rep = !in_bracket && is_rep(*p);
 
 		if (rep && after_rep)
-			return csv_fail(c, "name_regex '%s': a repetition operator after another",
-					re);
+			return csv_fail(
+				c,
+				"name_regex '%s': a repetition operator after another",
+				re);
 		after_rep = rep;
 		if (in_bracket) {
 			/* A backslash is literal in a bracket expression. */
@@ -124,8 +126,10 @@ static int check_bounds(struct csv *c, const char *re)
 	}
 	return 0;
 bad:
-	return csv_fail(c, "name_regex '%s': at most one {m,n} repetition, with bounds up to %d",
-			re, MAX_BOUND);
+	return csv_fail(
+		c,
+		"name_regex '%s': at most one {m,n} repetition, with bounds up to %d",
+		re, MAX_BOUND);
 }
 
 static int parse_row(struct csv *c, const int *cols, int ncols,
@@ -167,7 +171,8 @@ static int parse_row(struct csv *c, const int *cols, int ncols,
 				char msg[128];
 
 				regerror(rc, &ru.re, msg, sizeof(msg));
-				err = csv_fail(c, "bad name_regex '%s': %s", f, msg);
+				err = csv_fail(c, "bad name_regex '%s': %s", f,
+					       msg);
 			}
 			ru.has_regex = !rc;
 			break;
@@ -193,7 +198,8 @@ static int parse_row(struct csv *c, const int *cols, int ncols,
 		default:
 			break;
 		}
-		if (!err && dst && !(*dst = str_arena_add(r->strs, f, c->len[k])))
+		if (!err && dst &&
+		    !(*dst = str_arena_add(r->strs, f, c->len[k])))
 			err = -ENOMEM;
 	}
 	/* The rule goes in even on error, so its regex is freed with r. */

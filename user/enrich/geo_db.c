@@ -117,8 +117,8 @@ static bool mmdb_ok(int status)
 
 /* Decodes one data record into rec; *useful false if it has nothing we
  * use. */
-static int decode(struct walker *w, MMDB_entry_s *entry,
-		  struct enrich_geo *rec, bool *useful)
+static int decode(struct walker *w, MMDB_entry_s *entry, struct enrich_geo *rec,
+		  bool *useful)
 {
 	MMDB_entry_data_s d;
 	int st;
@@ -200,7 +200,8 @@ static int record_for(struct walker *w, MMDB_entry_s *entry, uint32_t *idx)
 	size_t j;
 	int err;
 
-	if ((w->map.used + 1) * 2 > w->map.mask + 1 && (err = omap_grow(&w->map)))
+	if ((w->map.used + 1) * 2 > w->map.mask + 1 &&
+	    (err = omap_grow(&w->map)))
 		return err;
 	j = omap_find(&w->map, key, &hit);
 	if (hit) {
@@ -269,7 +270,8 @@ static int walk(struct walker *w, uint32_t node, unsigned depth)
 	/* A corrupt file can make the tree a graph whose paths are
 	 * exponentially many: stop once more nodes were walked than exist. */
 	if (++w->visits > w->db->metadata.node_count)
-		return fail(w, -EINVAL, "search tree nodes reached twice (not a tree)");
+		return fail(w, -EINVAL,
+			    "search tree nodes reached twice (not a tree)");
 	st = MMDB_read_node(w->db, node, &n);
 	if (st != MMDB_SUCCESS)
 		return fail(w, -EINVAL, MMDB_strerror(st));
@@ -289,7 +291,8 @@ static int walk(struct walker *w, uint32_t node, unsigned depth)
 			if (rec == w->v4_start && !at_v4_root(w, depth + 1))
 				break;
 			if (rec >= w->db->metadata.node_count)
-				return fail(w, -EINVAL, "bad search tree record");
+				return fail(w, -EINVAL,
+					    "bad search tree record");
 			err = walk(w, (uint32_t)rec, depth + 1);
 			if (err)
 				return err;
@@ -342,8 +345,8 @@ void enrich_geo_db_free(struct enrich_geo_db *g)
 	free(g);
 }
 
-int enrich_geo_db_load(const char *path, struct enrich_geo_db **out,
-		       char *err, size_t errlen)
+int enrich_geo_db_load(const char *path, struct enrich_geo_db **out, char *err,
+		       size_t errlen)
 {
 	struct walker w = { .name = path, .err = err, .errlen = errlen };
 	MMDB_s db;
@@ -353,11 +356,13 @@ int enrich_geo_db_load(const char *path, struct enrich_geo_db **out,
 	errno = 0;
 	st = MMDB_open(path, MMDB_MODE_MMAP, &db);
 	if (st != MMDB_SUCCESS) {
-		bool sys = (st == MMDB_FILE_OPEN_ERROR || st == MMDB_IO_ERROR) &&
-			   errno;
+		bool sys =
+			(st == MMDB_FILE_OPEN_ERROR || st == MMDB_IO_ERROR) &&
+			errno;
 
-		ret = sys ? -errno : st == MMDB_OUT_OF_MEMORY_ERROR ? -ENOMEM
-								   : -EINVAL;
+		ret = sys			       ? -errno
+		      : st == MMDB_OUT_OF_MEMORY_ERROR ? -ENOMEM
+						       : -EINVAL;
 		snprintf(err, errlen, "%s: %s%s%s", path, MMDB_strerror(st),
 			 sys ? ": " : "", sys ? strerror(-ret) : "");
 		return ret;
@@ -379,7 +384,8 @@ int enrich_geo_db_load(const char *path, struct enrich_geo_db **out,
 		ret = prefix_table_build(w.b, NULL, NULL, &w.g->table, NULL);
 		/* A well-formed tree cannot hold a prefix twice. */
 		if (ret == -EEXIST)
-			ret = fail(&w, -EINVAL, "a network appears twice in the search tree");
+			ret = fail(&w, -EINVAL,
+				   "a network appears twice in the search tree");
 	}
 out:
 	if (ret == -ENOMEM)
@@ -416,8 +422,9 @@ void enrich_geo_db_lookup_batch(const struct enrich_geo_db *g,
 
 		prefix_table_lookup_addrs(g->table, addrs + base, m, v);
 		for (size_t i = 0; i < m; i++)
-			out[base + i] = v[i] == PREFIX_TABLE_NONE ? NULL
-								 : &g->recs[v[i]];
+			out[base + i] = v[i] == PREFIX_TABLE_NONE
+						? NULL
+						: &g->recs[v[i]];
 	}
 }
 

@@ -30,8 +30,8 @@ struct enrich_geo_db;
  * otherwise -EINVAL (not an MMDB, or corrupt: message in err), -ENOMEM,
  * or -errno of opening the file ("path: reason" in err). On failure *out
  * is untouched. */
-int enrich_geo_db_load(const char *path, struct enrich_geo_db **out,
-		       char *err, size_t errlen);
+int enrich_geo_db_load(const char *path, struct enrich_geo_db **out, char *err,
+		       size_t errlen);
 
 /* Frees g (NULL is fine). */
 void enrich_geo_db_free(struct enrich_geo_db *g);
@@ -43,8 +43,8 @@ const struct enrich_geo *enrich_geo_db_lookup(const struct enrich_geo_db *g,
 /* The same for n addresses at once (out[i] for addrs[i]), several times
  * faster per address on large tables. */
 void enrich_geo_db_lookup_batch(const struct enrich_geo_db *g,
-			const struct flow_addr *const *addrs, size_t n,
-			const struct enrich_geo **out);
+				const struct flow_addr *const *addrs, size_t n,
+				const struct enrich_geo **out);
 
 /* Networks converted (prefixes in the table). */
 size_t enrich_geo_db_count(const struct enrich_geo_db *g);

@@ -64,15 +64,20 @@ static int parse_row(struct csv *c, const int *cols, int ncols,
 		case COL_EXPORTER:
 			err = csv_prefix(c, f, &r.exporter, &plen);
 			if (!err && plen != r.exporter.len * 8u)
-				err = csv_fail(c, "exporter '%s' is a prefix, not an address",
-					       f);
+				err = csv_fail(
+					c,
+					"exporter '%s' is a prefix, not an address",
+					f);
 			break;
 		case COL_IFINDEX:
 			err = csv_u64(c, f, "ifindex", &v);
 			if (!err && v > UINT32_MAX)
-				err = csv_fail(c, "ifindex '%s' above 4294967295", f);
+				err = csv_fail(c,
+					       "ifindex '%s' above 4294967295",
+					       f);
 			if (!err && v == 0)
-				err = csv_fail(c, "ifindex 0 means no interface");
+				err = csv_fail(c,
+					       "ifindex 0 means no interface");
 			has_ifindex = !err;
 			ifindex = (uint32_t)v;
 			break;
@@ -84,7 +89,8 @@ static int parse_row(struct csv *c, const int *cols, int ncols,
 			break;
 		case COL_SPEED:
 			if (c->len[k])
-				err = csv_u64(c, f, "speed", &r.iface.speed_bps);
+				err = csv_u64(c, f, "speed",
+					      &r.iface.speed_bps);
 			break;
 		default:
 			break;
@@ -143,7 +149,9 @@ int enrich_ifaces_parse(const char *buf, size_t len, const char *name,
 			for (int k = 0; !ret && k < ncols; k++)
 				has[cols[k]] = true;
 			if (!ret && (!has[COL_EXPORTER] || !has[COL_IFINDEX]))
-				ret = csv_fail(c, "the header needs 'exporter' and 'ifindex' columns");
+				ret = csv_fail(
+					c,
+					"the header needs 'exporter' and 'ifindex' columns");
 		}
 		if (ret)
 			break;
@@ -161,8 +169,8 @@ out:
 	return ret;
 }
 
-int enrich_ifaces_load(const char *path, struct enrich_ifaces **out,
-		       char *err, size_t errlen)
+int enrich_ifaces_load(const char *path, struct enrich_ifaces **out, char *err,
+		       size_t errlen)
 {
 	char *buf;
 	size_t len;
@@ -175,9 +183,9 @@ int enrich_ifaces_load(const char *path, struct enrich_ifaces **out,
 	return ret;
 }
 
-const struct enrich_iface *enrich_ifaces_lookup(const struct enrich_ifaces *t,
-						const struct flow_addr *exporter,
-						uint32_t ifindex)
+const struct enrich_iface *
+enrich_ifaces_lookup(const struct enrich_ifaces *t,
+		     const struct flow_addr *exporter, uint32_t ifindex)
 {
 	uint32_t v = addr_map_get(t->map, exporter, ifindex);
 

@@ -27,16 +27,16 @@ int enrich_ifaces_parse(const char *buf, size_t len, const char *name,
 			struct enrich_ifaces **out, char *err, size_t errlen);
 
 /* Reads and parses the file at path; also -errno of reading it. */
-int enrich_ifaces_load(const char *path, struct enrich_ifaces **out,
-		       char *err, size_t errlen);
+int enrich_ifaces_load(const char *path, struct enrich_ifaces **out, char *err,
+		       size_t errlen);
 
 /* Frees t (NULL is fine). */
 void enrich_ifaces_free(struct enrich_ifaces *t);
 
 /* The interface ifindex of the exporter at addr, or NULL. */
-const struct enrich_iface *enrich_ifaces_lookup(const struct enrich_ifaces *t,
-						const struct flow_addr *exporter,
-						uint32_t ifindex);
+const struct enrich_iface *
+enrich_ifaces_lookup(const struct enrich_ifaces *t,
+		     const struct flow_addr *exporter, uint32_t ifindex);
 
 /* Number of interfaces. */
 size_t enrich_ifaces_count(const struct enrich_ifaces *t);

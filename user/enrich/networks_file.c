@@ -153,7 +153,9 @@ static int parse_row(struct parser *p, struct enrich_networks *n,
 			if (flen != 2 ||
 			    !((f[0] | 0x20) >= 'a' && (f[0] | 0x20) <= 'z') ||
 			    !((f[1] | 0x20) >= 'a' && (f[1] | 0x20) <= 'z'))
-				return fail(p, "country '%s' is not two letters", f);
+				return fail(p,
+					    "country '%s' is not two letters",
+					    f);
 			cc[0] = (char)(f[0] & ~0x20);
 			cc[1] = (char)(f[1] & ~0x20);
 			cc[2] = '\0';
@@ -240,8 +242,7 @@ int enrich_networks_parse(const char *buf, size_t len, const char *name,
 	struct prefix_table_dup dup;
 	int ret = -ENOMEM;
 
-	if (!p || !n || !b || !(n->strs = str_arena_new()) ||
-	    add_rec(n, &rec0))
+	if (!p || !n || !b || !(n->strs = str_arena_new()) || add_rec(n, &rec0))
 		goto out;
 	csv_init(&p->csv, buf, len, name, N_COLS, err, errlen);
 	ret = parse_lines(p, n, b);
@@ -288,9 +289,8 @@ const struct enrich_net *enrich_networks_lookup(const struct enrich_networks *n,
 }
 
 void enrich_networks_lookup_batch(const struct enrich_networks *nets,
-				   const struct flow_addr *const *addrs,
-				   size_t n,
-				const struct enrich_net **out)
+				  const struct flow_addr *const *addrs,
+				  size_t n, const struct enrich_net **out)
 {
 	enum { CHUNK = 64 };
 	uint32_t v[CHUNK];
@@ -300,8 +300,9 @@ void enrich_networks_lookup_batch(const struct enrich_networks *nets,
 
 		prefix_table_lookup_addrs(nets->table, addrs + base, m, v);
 		for (size_t i = 0; i < m; i++)
-			out[base + i] = v[i] == PREFIX_TABLE_NONE ? NULL
-								 : &nets->recs[v[i]];
+			out[base + i] = v[i] == PREFIX_TABLE_NONE
+						? NULL
+						: &nets->recs[v[i]];
 	}
 }
 

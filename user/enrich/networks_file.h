@@ -52,8 +52,8 @@ const struct enrich_net *enrich_networks_lookup(const struct enrich_networks *n,
 /* The same for n addresses at once (out[i] for addrs[i]), several times
  * faster per address on large tables. */
 void enrich_networks_lookup_batch(const struct enrich_networks *nets,
-			const struct flow_addr *const *addrs, size_t n,
-			const struct enrich_net **out);
+				  const struct flow_addr *const *addrs,
+				  size_t n, const struct enrich_net **out);
 
 /* Number of prefixes loaded. */
 size_t enrich_networks_count(const struct enrich_networks *n);

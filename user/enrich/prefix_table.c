@@ -116,7 +116,7 @@ size_t prefix_table_builder_count(const struct prefix_table_builder *b)
 
 static bool is_v4_mapped(const uint8_t *b)
 {
-	static const uint8_t pfx[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
+	static const uint8_t pfx[12] = { [10] = 0xff, [11] = 0xff };
 
 	return memcmp(b, pfx, sizeof(pfx)) == 0;
 }
@@ -138,11 +138,10 @@ int prefix_table_builder_add(struct prefix_table_builder *b,
 		if (len >= 96 && is_v4_mapped(addr->b))
 			return prefix_table_builder_add(
 				b,
-				&(struct flow_addr){ .len = 4,
-						     .b = { addr->b[12],
-							    addr->b[13],
-							    addr->b[14],
-							    addr->b[15] } },
+				&(struct flow_addr){
+					.len = 4,
+					.b = { addr->b[12], addr->b[13],
+					       addr->b[14], addr->b[15] } },
 				len - 96, value, tag);
 		v = &b->v6;
 		n = 16;
@@ -217,7 +216,8 @@ static int prepare(struct pt_vec *v, prefix_table_merge_fn merge, void *ctx,
 			uint32_t m = merge(ctx, v->e[stack[depth - 1]].value,
 					   v->e[i].value);
 
-			if (m == PREFIX_TABLE_NONE || m > PREFIX_TABLE_MAX_VALUE) {
+			if (m == PREFIX_TABLE_NONE ||
+			    m > PREFIX_TABLE_MAX_VALUE) {
 				free(stack);
 				return -ENOMEM;
 			}
@@ -257,8 +257,8 @@ static int grow(void **p, uint32_t *cap, uint32_t need, size_t size)
 			   page_round((size_t)c * size), MREMAP_MAYMOVE);
 	else
 		q = mmap(NULL, page_round((size_t)c * size),
-			 PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1,
-			 0);
+			 PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
+			 -1, 0);
 	if (q == MAP_FAILED)
 		return -ENOMEM;
 	advise_huge(q, page_round((size_t)c * size));
@@ -370,7 +370,8 @@ static int build_node(struct pt_trie *t, const struct pt_ent *e, size_t lo,
 		}
 	}
 	if (node.vector) {
-		err = alloc_nodes(t, (uint32_t)__builtin_popcountll(node.vector),
+		err = alloc_nodes(t,
+				  (uint32_t)__builtin_popcountll(node.vector),
 				  &base1);
 		if (err)
 			return err;
@@ -472,7 +473,8 @@ int prefix_table_build(struct prefix_table_builder *b,
 			 b->v4.n < SMALL_TABLE ? TOP_SMALL_BITS : TOP4_BITS);
 	if (!err)
 		err = build_trie(&t->t6, &b->v6,
-				 b->v6.n < SMALL_TABLE ? TOP_SMALL_BITS : TOP6_BITS);
+				 b->v6.n < SMALL_TABLE ? TOP_SMALL_BITS
+						       : TOP6_BITS);
 	if (err) {
 		prefix_table_free(t);
 		return err;
@@ -501,8 +503,10 @@ walk_body(const struct pt_trie *t, uint32_t ni, unsigned off, uint64_t k1,
 
 		if (!(n->vector & (1ULL << v)))
 			return t->leaves[n->base0 +
-					 __builtin_popcountll(n->leafvec & upto) - 1];
-		n = &t->nodes[n->base1 + __builtin_popcountll(n->vector & upto) - 1];
+					 __builtin_popcountll(n->leafvec & upto) -
+					 1];
+		n = &t->nodes[n->base1 +
+			      __builtin_popcountll(n->vector & upto) - 1];
 		off += STRIDE;
 	}
 }
@@ -534,8 +538,8 @@ static bool cpu_has_popcnt(void)
 }
 #endif
 
-static inline uint32_t walk(const struct pt_trie *t, uint32_t ni,
-			    unsigned off, uint64_t k1, uint64_t k2)
+static inline uint32_t walk(const struct pt_trie *t, uint32_t ni, unsigned off,
+			    uint64_t k1, uint64_t k2)
 {
 	return t->popcnt ? walk_popcnt(t, ni, off, k1, k2)
 			 : walk_plain(t, ni, off, k1, k2);
@@ -566,9 +570,11 @@ uint32_t prefix_table_lookup6(const struct prefix_table *t,
 	uint32_t e;
 
 	if (hi == 0 && is_v4_mapped(addr))
-		return prefix_table_lookup4(
-			t, (uint32_t)addr[12] << 24 | (uint32_t)addr[13] << 16 |
-				   (uint32_t)addr[14] << 8 | addr[15]);
+		return prefix_table_lookup4(t,
+					    (uint32_t)addr[12] << 24 |
+						    (uint32_t)addr[13] << 16 |
+						    (uint32_t)addr[14] << 8 |
+						    addr[15]);
 	e = t->t6.top[hi >> (64 - t->t6.top_bits)];
 	if (e & LEAF_FLAG)
 		return e & ~LEAF_FLAG;
@@ -579,9 +585,10 @@ uint32_t prefix_table_lookup(const struct prefix_table *t,
 			     const struct flow_addr *a)
 {
 	if (a->len == 4)
-		return prefix_table_lookup4(
-			t, (uint32_t)a->b[0] << 24 | (uint32_t)a->b[1] << 16 |
-				   (uint32_t)a->b[2] << 8 | a->b[3]);
+		return prefix_table_lookup4(t, (uint32_t)a->b[0] << 24 |
+						       (uint32_t)a->b[1] << 16 |
+						       (uint32_t)a->b[2] << 8 |
+						       a->b[3]);
 	if (a->len == 16)
 		return prefix_table_lookup6(t, a->b);
 	return PREFIX_TABLE_NONE;
@@ -639,18 +646,24 @@ lanes_run(const struct pt_trie *t, struct lane *L, unsigned m, uint32_t *out)
 			}
 			if (!n)
 				continue;
-			k = l->off < 64 ? l->k1 << l->off | l->k2 >> (64 - l->off)
-					: l->k2 << (l->off - 64);
+			k = l->off < 64
+				    ? l->k1 << l->off | l->k2 >> (64 - l->off)
+				    : l->k2 << (l->off - 64);
 			v = (unsigned)(k >> (64 - STRIDE));
 			upto = (2ULL << v) - 1;
 			if (n->vector & (1ULL << v)) {
 				l->n = &t->nodes[n->base1 +
-						 __builtin_popcountll(n->vector & upto) - 1];
+						 __builtin_popcountll(
+							 n->vector & upto) -
+						 1];
 				l->off += STRIDE;
 				__builtin_prefetch(l->n);
 			} else {
-				l->leaf = &t->leaves[n->base0 +
-						     __builtin_popcountll(n->leafvec & upto) - 1];
+				l->leaf =
+					&t->leaves[n->base0 +
+						   __builtin_popcountll(
+							   n->leafvec & upto) -
+						   1];
 				__builtin_prefetch(l->leaf);
 			}
 			active++;
@@ -682,8 +695,8 @@ batch4_body(const struct prefix_table *t, const uint32_t *addrs, size_t n,
 }
 
 static inline __attribute__((always_inline)) void
-batch6_body(const struct prefix_table *t, const uint8_t (*addrs)[16],
-	    size_t n, uint32_t *out)
+batch6_body(const struct prefix_table *t, const uint8_t (*addrs)[16], size_t n,
+	    uint32_t *out)
 {
 	const struct pt_trie *tr = &t->t6;
 	unsigned shift = 64 - tr->top_bits;
@@ -699,8 +712,9 @@ batch6_body(const struct prefix_table *t, const uint8_t (*addrs)[16],
 		}
 		for (unsigned i = 0; i < m; i++) {
 			if (L[i].k1 == 0 && is_v4_mapped(addrs[base + i])) {
-				out[base + i] = prefix_table_lookup4(
-					t, (uint32_t)L[i].k2);
+				out[base + i] =
+					prefix_table_lookup4(t,
+							     (uint32_t)L[i].k2);
 				L[i].n = NULL;
 				L[i].leaf = NULL;
 				continue;
