@@ -44,6 +44,7 @@ PKGS=(
 	python3-venv postgresql postgresql-client docker-compose linux-perf valgrind hyperfine
 	libpq-dev maven openjdk-17-jre-headless kcat curl
 	debhelper lintian mandoc
+	libmaxminddb-dev mmdb-bin libmaxmind-db-writer-perl
 )
 for t in "${TOOLS[@]}"; do
 	p=${t#*=}
