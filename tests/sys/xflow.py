@@ -428,6 +428,43 @@ def ipfix(sets, export_time: int = 1700000000, seq: int = 0,
     return struct.pack("!HHIII", 10, ln, export_time, seq, domain) + body
 
 
+def template_set_ex(tid: int, fields, ipfix: bool = True,
+                    scope: int | None = None) -> bytes:
+    """A template set with any fields: (ie, length) or (ie, length, pen)
+    (IPFIX enterprise fields). scope (a count) makes it an options
+    template set: IPFIX counts scope fields, v9 takes the first `scope`
+    fields as (scope type, length)."""
+    def enc(f):
+        if len(f) == 3 and f[2]:
+            return struct.pack("!HHI", f[0] | 0x8000, f[1], f[2])
+        return struct.pack("!HH", f[0], f[1])
+    if scope is None:
+        body = struct.pack("!HH", tid, len(fields)) + \
+            b"".join(enc(f) for f in fields)
+        return struct.pack("!HH", 2 if ipfix else 0, 4 + len(body)) + body
+    if ipfix:
+        body = struct.pack("!HHH", tid, len(fields), scope)
+    else:
+        body = struct.pack("!HHH", tid, 4 * scope, 4 * (len(fields) - scope))
+    body = _pad4(body + b"".join(enc(f) for f in fields))
+    return struct.pack("!HH", 3 if ipfix else 1, 4 + len(body)) + body
+
+
+def raw_set(set_id: int, body: bytes, pad: bool = True) -> bytes:
+    """A set of records already encoded (padded to 4 bytes with zeros unless
+    pad is False)."""
+    if pad:
+        body = _pad4(body)
+    return struct.pack("!HH", set_id, 4 + len(body)) + body
+
+
+def varlen(v: bytes) -> bytes:
+    """An IPFIX variable-length field value (RFC 7011 7)."""
+    if len(v) < 255:
+        return bytes([len(v)]) + v
+    return b"\xff" + struct.pack("!H", len(v)) + v
+
+
 def sflow_flow_sample(frame: bytes, rate: int = 100, seq: int = 1,
                       frame_len: int | None = None, in_if: int = 1,
                       out_if: int = 2) -> bytes:

@@ -501,6 +501,160 @@ static void test_mpls_label_stack(void **state)
 	assert_int_equal(f->us.flows[0].n_mpls_ttl, 0);
 }
 
+/* dataLinkFrameSection (315) with dataLinkFrameSize (312), interfaces and
+ * flowDirection (Juniper inline monitoring): the issue's example frame. */
+static void test_frame_section(void **state)
+{
+	struct nf_fixture *f = *state;
+	uint8_t frame[128];
+	size_t n = nfb_frame_vlan_udp(frame);
+	const struct flow_rec *r;
+
+	ipfix_hdr(&f->p, 1, 1);
+	pb_set_begin(&f->p, 2);
+	pb_u16(&f->p, 256);
+	pb_u16(&f->p, 5);
+	field(&f->p, 10, 4);
+	field(&f->p, 14, 4);
+	field(&f->p, 61, 1);
+	field(&f->p, 312, 2);
+	field(&f->p, 315, 0xffff);
+	pb_set_end(&f->p, 4);
+	pb_set_begin(&f->p, 256);
+	pb_u32(&f->p, 5);
+	pb_u32(&f->p, 7);
+	pb_u8(&f->p, 0);
+	pb_u16(&f->p, (uint16_t)n);
+	pb_u8(&f->p, (uint8_t)n);
+	pb_bytes(&f->p, frame, n);
+	pb_set_end(&f->p, 4);
+	assert_int_equal(n, 118);
+	assert_int_equal(feed(f), 1);
+	assert_int_equal(errors(f), 0);
+	r = &f->us.flows[0];
+	nfb_check_vlan_udp(r);
+	assert_int_equal(r->in_if, 5);
+	assert_int_equal(r->out_if, 7);
+	assert_int_equal(r->bytes, 118);
+	assert_int_equal(r->packets, 1);
+}
+
+/* An IPv6/TCP frame with no frame size: bytes from the IPv6 payload length
+ * plus the Ethernet header; the flow label and TCP flags from the frame. */
+static void test_frame_section_ipv6_tcp(void **state)
+{
+	struct nf_fixture *f = *state;
+	uint8_t frame[128] = { 0 }, dst6[16];
+	size_t n = 0;
+	const struct flow_rec *r;
+
+	memcpy(dst6, v6src, 16);
+	dst6[15] = 0x99;
+	n += nfb_eth(frame, (const uint8_t *)"\x02\0\0\0\0\x02",
+		     (const uint8_t *)"\x02\0\0\0\0\x01", 0x86dd);
+	n += nfb_ipv6(frame + n, v6src, dst6, 61, 6, 20 + 1380, 0x12345);
+	n += nfb_tcp(frame + n, 443, 50000, 0x12);
+	ipfix_hdr(&f->p, 1, 1);
+	pb_set_begin(&f->p, 2);
+	pb_u16(&f->p, 257);
+	pb_u16(&f->p, 2);
+	field(&f->p, 10, 4);
+	field(&f->p, 315, 0xffff);
+	pb_set_end(&f->p, 4);
+	pb_set_begin(&f->p, 257);
+	pb_u32(&f->p, 3);
+	pb_u8(&f->p, (uint8_t)n);
+	pb_bytes(&f->p, frame, n);
+	pb_set_end(&f->p, 4);
+	assert_int_equal(feed(f), 1);
+	assert_int_equal(errors(f), 0);
+	r = &f->us.flows[0];
+	assert_int_equal(r->etype, 0x86dd);
+	assert_memory_equal(r->src_addr.b, v6src, 16);
+	assert_memory_equal(r->dst_addr.b, dst6, 16);
+	assert_int_equal(r->ip_ttl, 61);
+	assert_int_equal(r->ipv6_flow_label, 0x12345);
+	assert_int_equal(r->proto, 6);
+	assert_int_equal(r->src_port, 443);
+	assert_int_equal(r->dst_port, 50000);
+	assert_int_equal(r->tcp_flags, 0x12);
+	assert_int_equal(r->src_mac, 0x020000000001ULL);
+	assert_int_equal(r->n_layers, 3);
+	assert_int_equal(r->layer_stack[1], FLOW_LAYER_IPV6);
+	assert_int_equal(r->layer_stack[2], FLOW_LAYER_TCP);
+	assert_int_equal(r->bytes, 14 + 40 + 1400);
+	assert_int_equal(r->packets, 1);
+	assert_int_equal(r->in_if, 3);
+}
+
+/* An MPLS-labelled frame in a fixed-length 315 field, cut at 64 bytes,
+ * beside octet and packet counters (which win); and an IPv4 header in
+ * ipHeaderPacketSection (313): bytes from its total length. */
+static void test_frame_section_mpls_and_ip(void **state)
+{
+	struct nf_fixture *f = *state;
+	uint8_t frame[64] = { 0 }, ip[28];
+	size_t n = 0;
+	const struct flow_rec *r;
+
+	n += nfb_eth(frame, (const uint8_t *)"\x02\0\0\0\0\x02",
+		     (const uint8_t *)"\x02\0\0\0\0\x01", 0x8847);
+	memcpy(frame + n, "\x00\x06\x40\x40\x00\x0c\x81\x3f", 8);
+	n += 8; /* label 100 TTL 64, label 200 bottom TTL 63 */
+	n += nfb_ipv4(frame + n, (const uint8_t *)"\xc6\x12\x00\x01",
+		      (const uint8_t *)"\xc6\x13\x00\x02", 9, 17, 1000);
+	n += nfb_udp(frame + n, 53, 5353, 980);
+	nfb_ipv4(ip, (const uint8_t *)"\xc6\x12\x00\x03",
+		 (const uint8_t *)"\xc6\x13\x00\x04", 33, 17, 576);
+	nfb_udp(ip + 20, 1000, 2000, 556);
+
+	ipfix_hdr(&f->p, 1, 1);
+	pb_set_begin(&f->p, 2);
+	pb_u16(&f->p, 258);
+	pb_u16(&f->p, 3);
+	field(&f->p, 1, 8);
+	field(&f->p, 2, 4);
+	field(&f->p, 315, sizeof(frame));
+	pb_u16(&f->p, 259);
+	pb_u16(&f->p, 1);
+	field(&f->p, 313, 0xffff);
+	pb_set_end(&f->p, 4);
+	pb_set_begin(&f->p, 258);
+	pb_u64(&f->p, 1500);
+	pb_u32(&f->p, 3);
+	pb_bytes(&f->p, frame, sizeof(frame));
+	pb_set_end(&f->p, 4);
+	pb_set_begin(&f->p, 259);
+	pb_u8(&f->p, sizeof(ip));
+	pb_bytes(&f->p, ip, sizeof(ip));
+	pb_set_end(&f->p, 4);
+	assert_int_equal(feed(f), 2);
+	assert_int_equal(errors(f), 0);
+	r = &f->us.flows[0];
+	assert_int_equal(r->bytes, 1500);
+	assert_int_equal(r->packets, 3);
+	assert_int_equal(r->n_mpls, 2);
+	assert_int_equal(r->mpls_label[0], 100);
+	assert_int_equal(r->mpls_label[1], 200);
+	assert_int_equal(r->n_mpls_ttl, 2);
+	assert_int_equal(r->mpls_ttl[0], 64);
+	assert_int_equal(r->mpls_ttl[1], 63);
+	assert_int_equal(r->etype, 0x0800);
+	assert_int_equal(r->src_addr.b[3], 1);
+	assert_int_equal(r->dst_port, 5353);
+	assert_int_equal(r->n_layers, 4);
+	assert_int_equal(r->layer_stack[1], FLOW_LAYER_MPLS);
+	assert_int_equal(r->layer_size[1], 8);
+	r = &f->us.flows[1];
+	assert_int_equal(r->bytes, 576);
+	assert_int_equal(r->packets, 1);
+	assert_int_equal(r->etype, 0x0800);
+	assert_int_equal(r->ip_ttl, 33);
+	assert_int_equal(r->src_port, 1000);
+	assert_int_equal(r->n_layers, 2);
+	assert_int_equal(r->src_mac, 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -513,6 +667,9 @@ int main(void)
 		T(test_bad_sets_and_lengths),
 		T(test_truncation_every_offset),
 		T(test_mpls_label_stack),
+		T(test_frame_section),
+		T(test_frame_section_ipv6_tcp),
+		T(test_frame_section_mpls_and_ip),
 #undef T
 	};
 

@@ -509,6 +509,40 @@ static void test_truncation_every_offset(void **state)
 	}
 }
 
+/* layer2packetSectionData (104) in a fixed 128-byte field (the frame cut
+ * or padded to it): decoded by the sFlow packet parser; no frame size and
+ * no counters, so bytes is what its headers say and packets 1. */
+static void test_layer2_section(void **state)
+{
+	struct nf_fixture *f = *state;
+	uint8_t frame[128];
+	const struct flow_rec *r;
+
+	nfb_frame_vlan_udp(frame);
+	v9_hdr(&f->p, 1, 9);
+	pb_set_begin(&f->p, 0);
+	pb_u16(&f->p, 270);
+	pb_u16(&f->p, 3);
+	field(&f->p, 10, 2);
+	field(&f->p, 14, 2);
+	field(&f->p, 104, sizeof(frame));
+	pb_set_end(&f->p, 4);
+	pb_set_begin(&f->p, 270);
+	pb_u16(&f->p, 11);
+	pb_u16(&f->p, 12);
+	pb_bytes(&f->p, frame, sizeof(frame));
+	pb_set_end(&f->p, 4);
+	assert_int_equal(feed(f), 1);
+	assert_int_equal(errors(f), 0);
+	r = &f->us.flows[0];
+	nfb_check_vlan_udp(r);
+	assert_int_equal(r->in_if, 11);
+	assert_int_equal(r->out_if, 12);
+	assert_int_equal(r->bytes, 118);
+	assert_int_equal(r->packets, 1);
+	assert_int_equal(r->type, FLOW_TYPE_NETFLOW_V9);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -525,6 +559,7 @@ int main(void)
 		T(test_bad_templates),
 		T(test_bad_field_length_counted_once),
 		T(test_truncation_every_offset),
+		T(test_layer2_section),
 #undef T
 	};
 

@@ -14,7 +14,7 @@
 #include <string.h>
 
 /* Element length classes: how many bytes an element may have. */
-enum { LEN_INT, LEN_V4, LEN_V6, LEN_ANY_ADDR };
+enum { LEN_INT, LEN_V4, LEN_V6, LEN_ANY_ADDR, LEN_BYTES };
 
 static uint8_t op_of(uint8_t ver, uint16_t ie, uint8_t *arg, int *cls)
 {
@@ -75,7 +75,10 @@ static uint8_t op_of(uint8_t ver, uint16_t ie, uint8_t *arg, int *cls)
 	case 21: return OP_LAST_SW;
 	case 22: return OP_FIRST_SW;
 	case 160: return ver == 10 ? OP_SYSINIT : OP_NONE;
-	case 312: return ver == 10 ? OP_FRAME_SIZE : OP_NONE;
+	case 312: return OP_FRAME_SIZE;
+	/* Sampled packet sections: v9 exporters use the IPFIX elements too. */
+	case 104: case 315: *cls = LEN_BYTES; return OP_L2_SECTION;
+	case 313: *cls = LEN_BYTES; return OP_IP_SECTION;
 	}
 	/* Absolute times are IPFIX elements, but v9 exporters (nprobe,
 	 * softflowd) use them too: decode them in both. */

@@ -81,6 +81,8 @@ enum nf_op {
 	OP_START_DUS,	/* 158 */
 	OP_END_DUS,	/* 159 */
 	OP_FRAME_SIZE,	/* 312 dataLinkFrameSize */
+	OP_L2_SECTION,	/* 315 dataLinkFrameSection, 104 (v9) */
+	OP_IP_SECTION,	/* 313 ipHeaderPacketSection */
 };
 
 /*

@@ -21,6 +21,7 @@
 #include "common/bytes.h"
 #include "decode/decode_internal.h"
 #include "decode/nf_compile.h"
+#include "decode/nf_section.h"
 
 /* What a record carried besides flow_rec fields (times, sampling). */
 enum {
@@ -35,6 +36,10 @@ enum {
 	AUX_ABS_START = 1 << 8,
 	AUX_ABS_END = 1 << 9,
 	AUX_ETHERTYPE = 1 << 10,
+	AUX_OCTETS = 1 << 11,	  /* an octet counter element was there */
+	AUX_PACKETS = 1 << 12,	  /* a packet counter element was there */
+	AUX_FRAME_SIZE = 1 << 13, /* 312 */
+	AUX_SECTION = 1 << 14,	  /* 315, 313 or 104 */
 };
 
 struct nf_aux {
@@ -44,6 +49,10 @@ struct nf_aux {
 	uint32_t ethertype;
 	uint64_t s34, s50, s305, s306;
 	uint64_t sysinit_ms;
+	uint64_t frame_size;
+	const uint8_t *sec; /* the sampled packet section, in the record */
+	size_t sec_len;
+	enum pkt_hdr_start sec_start;
 };
 
 static inline uint64_t rd(const uint8_t *v, size_t l)
@@ -106,6 +115,15 @@ apply(struct flow_rec *r, struct nf_aux *x, uint8_t op,
 			 v, l);
 		return;
 	}
+	if (op == OP_L2_SECTION || op == OP_IP_SECTION) {
+		if (!l)
+			return;
+		x->flags |= AUX_SECTION;
+		x->sec = v;
+		x->sec_len = l;
+		x->sec_start = op == OP_L2_SECTION ? PKT_HDR_ETHERNET : PKT_HDR_IP;
+		return;
+	}
 	if (op == OP_NEXT_HOP || op == OP_BGP_NEXT_HOP || op == OP_MPLS_IP) {
 		struct flow_addr *a;
 
@@ -126,10 +144,18 @@ apply(struct flow_rec *r, struct nf_aux *x, uint8_t op,
 		return; /* a variable-length integer we cannot hold */
 	n = rd(v, l);
 	switch (op) {
-	case OP_BYTES: r->bytes = n; break;
-	case OP_PKTS: r->packets = n; break;
-	case OP_BYTES_ALT: if (!r->bytes) r->bytes = n; break;
-	case OP_PKTS_ALT: if (!r->packets) r->packets = n; break;
+	case OP_BYTES: x->flags |= AUX_OCTETS; r->bytes = n; break;
+	case OP_PKTS: x->flags |= AUX_PACKETS; r->packets = n; break;
+	case OP_BYTES_ALT:
+		x->flags |= AUX_OCTETS;
+		if (!r->bytes)
+			r->bytes = n;
+		break;
+	case OP_PKTS_ALT:
+		x->flags |= AUX_PACKETS;
+		if (!r->packets)
+			r->packets = n;
+		break;
 	case OP_PROTO: r->proto = (uint8_t)n; break;
 	case OP_TOS: r->ip_tos = (uint8_t)n; break;
 	case OP_TCP_FLAGS: r->tcp_flags = (uint32_t)n; break;
@@ -224,8 +250,8 @@ apply(struct flow_rec *r, struct nf_aux *x, uint8_t op,
 		r->time_flow_end_ns = sub_clamp(base_ns, n * 1000);
 		break;
 	case OP_FRAME_SIZE:
-		r->bytes = n;
-		r->packets = 1;
+		x->flags |= AUX_FRAME_SIZE;
+		x->frame_size = n;
 		break;
 	}
 }
@@ -281,11 +307,29 @@ static void dom_lookup(struct set_ctx *sc)
 	}
 }
 
+/* A record that carries a sampled packet (or only its size) stands for
+ * one packet of that size when it has no counters of its own. */
+static void sampled_packet(struct flow_rec *r, const struct nf_aux *x)
+{
+	uint64_t len = 0;
+
+	if (x->flags & AUX_SECTION)
+		len = nf_section_apply(r, x->sec, x->sec_len, x->sec_start);
+	if (x->flags & AUX_FRAME_SIZE)
+		len = x->frame_size;
+	if (!(x->flags & AUX_OCTETS))
+		r->bytes = len;
+	if (!(x->flags & AUX_PACKETS))
+		r->packets = 1;
+}
+
 static void finish(struct set_ctx *sc, struct flow_rec *r,
 		   const struct nf_aux *x)
 {
 	const struct nf_msg *m = sc->msg;
 
+	if (x->flags & (AUX_SECTION | AUX_FRAME_SIZE))
+		sampled_packet(r, x);
 	if (x->flags & (AUX_FIRST | AUX_LAST)) {
 		uint64_t init = 0;
 		bool ok = m->ver == 9;

@@ -1,0 +1,118 @@
+# SPDX-License-Identifier: Apache-2.0
+"""The vendor export cases of issue 8, built from their descriptions: each
+case is a list of export datagrams from its own exporter address. Used by
+test_vendor.py (one --pcap run over all cases, cross-checked with tshark)
+and, run as a script, to write the fuzz_netflow seeds:
+
+    python3 tests/sys/vendor_cases.py tests/fuzz/seeds/fuzz_netflow
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import struct
+import sys
+from pathlib import Path
+
+import xflow
+
+MAC_A = bytes.fromhex("b402165592f4")
+MAC_B = bytes.fromhex("001b17000130")
+
+
+def vlan_frame(l3: bytes, vlan: int, src_mac: bytes = MAC_A,
+               dst_mac: bytes = MAC_B, etype: int = 0x0800) -> bytes:
+    return dst_mac + src_mac + struct.pack("!HHH", 0x8100, vlan, etype) + l3
+
+
+def issue_frame() -> bytes:
+    """The issue's 118-byte frame: Ethernet b4:02:16:55:92:f4 ->
+    00:1b:17:00:01:30 / 802.1Q 231 / IPv4 51.51.51.51 -> 52.52.52.52 TTL 119
+    / UDP 55501 -> 11777."""
+    src, dst = "51.51.51.51", "52.52.52.52"
+    l4 = xflow.udp_segment(src, dst, 55501, 11777, bytes(72))
+    return vlan_frame(xflow.ip_packet(src, dst, 17, l4, ident=7, ttl=119),
+                      231)
+
+
+V6_SRC, V6_DST = "2001:2::10", "2001:2::20"
+
+
+def ipv6_tcp_frame() -> bytes:
+    l4 = xflow.tcp_segment(V6_SRC, V6_DST, 443, 50000, bytes(1380),
+                           flags=0x12)
+    return xflow.ether(xflow.ip_packet(V6_SRC, V6_DST, 6, l4, ttl=61), 6)
+
+
+def mpls_frame() -> bytes:
+    """Ethernet / MPLS 100 / MPLS 200 (bottom) / IPv4 / UDP 53 -> 5353."""
+    src, dst = "198.18.7.1", "198.18.7.2"
+    l4 = xflow.udp_segment(src, dst, 53, 5353, bytes(200))
+    ip = xflow.ip_packet(src, dst, 17, l4, ttl=9)
+    labels = struct.pack("!II", (100 << 12) | 64, (200 << 12) | 0x100 | 63)
+    return MAC_B + MAC_A + struct.pack("!H", 0x8847) + labels + ip
+
+
+def ipfix_frame_sections() -> list[bytes]:
+    """Part 1: dataLinkFrameSection (315) beside dataLinkFrameSize (312),
+    interfaces and flowDirection; an IPv6/TCP frame, an MPLS frame and an
+    ipHeaderPacketSection (313)."""
+    t256 = xflow.template_set_ex(256, ((10, 4), (14, 4), (61, 1), (312, 2),
+                                       (315, 0xFFFF)))
+    t257 = xflow.template_set_ex(257, ((10, 4), (315, 0xFFFF)))
+    t258 = xflow.template_set_ex(258, ((313, 0xFFFF),))
+    f1, f2, f3 = issue_frame(), ipv6_tcp_frame()[:128], mpls_frame()[:96]
+    ip = issue_frame()[18:]
+    d256 = xflow.raw_set(256, struct.pack("!IIBH", 5, 7, 0, len(f1)) +
+                         xflow.varlen(f1))
+    d257 = xflow.raw_set(257, struct.pack("!I", 3) + xflow.varlen(f2) +
+                         struct.pack("!I", 4) + xflow.varlen(f3))
+    d258 = xflow.raw_set(258, xflow.varlen(ip[:60]))
+    return [xflow.ipfix([t256, t257, t258, d256, d257, d258], seq=1,
+                        domain=1)]
+
+
+def nf9_layer2_section() -> list[bytes]:
+    """Part 1, NetFlow v9: layer2packetSectionData (104), 128 bytes."""
+    t = xflow.template_set_ex(260, ((10, 2), (14, 2), (104, 128)),
+                              ipfix=False)
+    f = issue_frame() + bytes(10)
+    d = xflow.raw_set(260, struct.pack("!HH", 11, 12) + f)
+    return [xflow.nf9([t, d], seq=1, source_id=1)]
+
+
+def sflow_same_frame() -> list[bytes]:
+    """The issue's frame as an sFlow raw header, for the parity check."""
+    return [xflow.sflow([xflow.sflow_flow_sample(issue_frame(), rate=1)],
+                        agent="198.18.9.1")]
+
+
+# name -> (exporter address, port, builder)
+CASES = {
+    "ipfix_frame_sections": ("198.18.8.1", xflow.NETFLOW_PORT,
+                             ipfix_frame_sections),
+    "nf9_layer2_section": ("198.18.8.2", xflow.NETFLOW_PORT,
+                           nf9_layer2_section),
+    "sflow_same_frame": ("198.18.9.1", xflow.SFLOW_PORT, sflow_same_frame),
+}
+
+
+def datagrams(names=None) -> list[xflow.Datagram]:
+    out = []
+    for name, (src, port, build) in CASES.items():
+        if names is None or name in names:
+            out += [xflow.Datagram(p, port, src=src) for p in build()]
+    return out
+
+
+def write_seeds(d: Path) -> None:
+    d.mkdir(parents=True, exist_ok=True)
+    for name, (_, port, build) in CASES.items():
+        if port != xflow.NETFLOW_PORT:
+            continue
+        for i, p in enumerate(build()):
+            (d / f"vendor-{name}-{i}.bin").write_bytes(p)
+
+
+if __name__ == "__main__":
+    write_seeds(Path(sys.argv[1]))
