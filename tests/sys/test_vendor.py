@@ -116,3 +116,93 @@ def test_frame_section_tshark(run):
     assert int(got["udp.srcport"]) == f["src_port"]
     assert int(got["udp.dstport"]) == f["dst_port"]
     assert int(got["size"]) == f["bytes"]
+
+
+def _tshark_values(pcap, src, names) -> dict:
+    """{field name: [shows in order]} of the cflow fields in names, in the
+    export packets from src."""
+    root = xflow.tshark_pdml(pcap, {xflow.NETFLOW_PORT: "cflow"})
+    out = {n: [] for n in names}
+    for pkt in root.iter("packet"):
+        fields = list(pkt.iter("field"))
+        if not any(f.get("name") == "ip.src" and f.get("show") == src
+                   for f in fields):
+            continue
+        for f in fields:
+            if f.get("name") in out:
+                out[f.get("name")].append(f.get("show"))
+    return out
+
+
+def test_counter_rule(run):
+    _, _, by = run
+    got = [(f["src_addr"], f["bytes"], f["packets"])
+           for f in by[exporter("nf9_fortigate_counters")]]
+    assert got == [("198.18.10.1", 152, 3), ("198.18.10.3", 32, 1),
+                   ("198.18.10.5", 0, 0), ("198.18.10.7", 65, 2)]
+
+
+def _directed(f):
+    return (f["src_addr"], f["dst_addr"], f["src_port"], f["dst_port"],
+            f["in_if"], f["out_if"], f["src_mac"], f["dst_mac"], f["src_as"],
+            f["dst_as"], f["bytes"], f["packets"])
+
+
+def test_asa_split(run):
+    pcap, r, by = run
+    fl = by[exporter("nf9_asa_nsel")]
+    assert [_directed(f) for f in fl] == [
+        ("198.18.11.1", "198.18.11.2", 40000, 443, 1, 2, "02:00:00:00:00:01",
+         "02:00:00:00:00:02", 64500, 64501, 81, 1),
+        ("198.18.11.2", "198.18.11.1", 443, 40000, 2, 1, "02:00:00:00:00:02",
+         "02:00:00:00:00:01", 64501, 64500, 14000, 10),
+        ("198.18.11.1", "198.18.11.2", 40000, 443, 1, 2, "02:00:00:00:00:01",
+         "02:00:00:00:00:02", 64500, 64501, 81, 1)]
+    assert (fl[1]["src_net"], fl[1]["dst_net"]) == \
+        (fl[0]["dst_net"], fl[0]["src_net"])
+    for k in ("time_flow_start_ns", "time_flow_end_ns", "sequence_num",
+              "sampler_address", "type", "proto"):
+        assert fl[1][k] == fl[0][k], k
+    st = r.stats.exporter(exporter("nf9_asa_nsel"))
+    assert (st["flows"], st["reverse_flows"]) == (3, 1)
+    # tshark: initiator counters are the forward flow's, responder the
+    # reverse's.
+    ts = _tshark_values(pcap, exporter("nf9_asa_nsel"),
+                        ("cflow.initiator_octets", "cflow.responder_octets",
+                         "cflow.initiator_packets",
+                         "cflow.responder_packets"))
+    assert [int(v) for v in ts["cflow.initiator_octets"]] == \
+        [fl[0]["bytes"], fl[2]["bytes"]]
+    assert int(ts["cflow.responder_octets"][0]) == fl[1]["bytes"]
+    assert int(ts["cflow.responder_packets"][0]) == fl[1]["packets"]
+    assert int(ts["cflow.responder_octets"][1]) == 0
+
+
+def test_yaf_biflow_split(run):
+    pcap, r, by = run
+    fwd, rev = by[exporter("ipfix_yaf_biflow")]
+    assert _directed(fwd)[:4] == ("198.18.12.1", "198.18.12.2", 50123, 80)
+    assert _directed(rev)[:4] == ("198.18.12.2", "198.18.12.1", 80, 50123)
+    ts = _tshark_values(pcap, exporter("ipfix_yaf_biflow"),
+                        ("cflow.permanent_octets", "cflow.permanent_packets"))
+    # tshark shows the forward total, then the reverse one.
+    assert [int(v) for v in ts["cflow.permanent_octets"]] == \
+        [fwd["bytes"], rev["bytes"]] == [81, 14000]
+    assert [int(v) for v in ts["cflow.permanent_packets"]] == \
+        [fwd["packets"], rev["packets"]] == [1, 12]
+    assert r.stats.exporter(exporter("ipfix_yaf_biflow"))["reverse_flows"] \
+        == 1
+
+
+def test_biflow_forward(xdpflowd, tmp_path):
+    """--biflow forward: GoFlow2's behaviour, no reverse flows."""
+    names = ["nf9_asa_nsel", "ipfix_yaf_biflow"]
+    pcap = xflow.write_udp_pcap(tmp_path / "fwd.pcap",
+                                vendor_cases.datagrams(names))
+    r = xflow.run_pcap(pcap, tmp_path, extra=["--biflow", "forward"])
+    r.assert_clean_exit()
+    got = [(f["src_addr"], f["bytes"], f["packets"]) for f in r.flows()]
+    assert got == [("198.18.11.1", 81, 1), ("198.18.11.1", 81, 1),
+                   ("198.18.12.1", 81, 1)]
+    assert r.stats.total("reverse_flows") == 0
+    assert r.stats.errors() == 0

@@ -87,6 +87,63 @@ def sflow_same_frame() -> list[bytes]:
                         agent="198.18.9.1")]
 
 
+def v4(a: str) -> bytes:
+    return ipaddress.IPv4Address(a).packed
+
+
+def nf9_fortigate_counters() -> list[bytes]:
+    """Part 4: FortiOS 5.2's IN_BYTES (1) = 152 then OUT_BYTES (23) = 0; an
+    egress record IN 0, OUT 32; a delta of 0 beside a total of 65; a total
+    alone."""
+    fields = ((8, 4), (12, 4), (1, 4), (2, 4), (23, 4), (24, 4))
+    t1 = xflow.template_set_ex(300, fields, ipfix=False)
+    t2 = xflow.template_set_ex(301, ((8, 4), (12, 4), (1, 4), (2, 4),
+                                     (85, 8), (86, 8)), ipfix=False)
+    t3 = xflow.template_set_ex(302, ((8, 4), (12, 4), (85, 8), (86, 8)),
+                               ipfix=False)
+    d1 = xflow.raw_set(300, v4("198.18.10.1") + v4("198.18.10.2") +
+                       struct.pack("!IIII", 152, 3, 0, 0) +
+                       v4("198.18.10.3") + v4("198.18.10.4") +
+                       struct.pack("!IIII", 0, 0, 32, 1))
+    d2 = xflow.raw_set(301, v4("198.18.10.5") + v4("198.18.10.6") +
+                       struct.pack("!IIQQ", 0, 0, 65, 2))
+    d3 = xflow.raw_set(302, v4("198.18.10.7") + v4("198.18.10.8") +
+                       struct.pack("!QQ", 65, 2))
+    return [xflow.nf9([t1, t2, t3, d1, d2, d3], seq=1, source_id=1)]
+
+
+ASA_FIELDS = ((8, 4), (12, 4), (7, 2), (11, 2), (4, 1), (10, 2), (14, 2),
+              (56, 6), (80, 6), (16, 4), (17, 4), (9, 1), (13, 1),
+              (231, 4), (232, 4), (298, 4), (299, 4))
+
+
+def nf9_asa_nsel() -> list[bytes]:
+    """Part 4: Cisco ASA NSEL, only initiator/responder counters: an 81-byte
+    request answered by 14 KB; then a record with no responder counts."""
+    t = xflow.template_set_ex(263, ASA_FIELDS, ipfix=False)
+
+    def rec(resp_b, resp_p):
+        return v4("198.18.11.1") + v4("198.18.11.2") + \
+            struct.pack("!HHBHH", 40000, 443, 6, 1, 2) + \
+            bytes.fromhex("020000000001020000000002") + \
+            struct.pack("!IIBBIIII", 64500, 64501, 24, 16, 81, resp_b, 1,
+                        resp_p)
+    d = xflow.raw_set(263, rec(14000, 10) + rec(0, 0))
+    return [xflow.nf9([t, d], seq=1, source_id=1)]
+
+
+def ipfix_yaf_biflow() -> list[bytes]:
+    """Part 4: an RFC 5103 biflow as YAF exports it: total counters both
+    ways, the reverse ones under PEN 29305, plus reverse delta ones."""
+    t = xflow.template_set_ex(264, ((8, 4), (12, 4), (7, 2), (11, 2),
+                                    (4, 1), (85, 8), (86, 8),
+                                    (85, 8, 29305), (86, 8, 29305)))
+    d = xflow.raw_set(264, v4("198.18.12.1") + v4("198.18.12.2") +
+                      struct.pack("!HHBQQQQ", 50123, 80, 6, 81, 1, 14000,
+                                  12))
+    return [xflow.ipfix([t, d], seq=1, domain=1)]
+
+
 # name -> (exporter address, port, builder)
 CASES = {
     "ipfix_frame_sections": ("198.18.8.1", xflow.NETFLOW_PORT,
@@ -94,6 +151,10 @@ CASES = {
     "nf9_layer2_section": ("198.18.8.2", xflow.NETFLOW_PORT,
                            nf9_layer2_section),
     "sflow_same_frame": ("198.18.9.1", xflow.SFLOW_PORT, sflow_same_frame),
+    "nf9_fortigate_counters": ("198.18.8.3", xflow.NETFLOW_PORT,
+                               nf9_fortigate_counters),
+    "nf9_asa_nsel": ("198.18.8.4", xflow.NETFLOW_PORT, nf9_asa_nsel),
+    "ipfix_yaf_biflow": ("198.18.8.5", xflow.NETFLOW_PORT, ipfix_yaf_biflow),
 }
 
 

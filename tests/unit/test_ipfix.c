@@ -62,7 +62,8 @@ static const uint8_t v6src[16] = { 0x20, 0x01, 0x00, 0x02, 0, 0, 0, 0,
 				   0,	 0,    0,    0,	   0, 0, 0, 0x10 };
 
 /* Template 300: IPv6 addresses, ports, proto, forward counters (1, 2),
- * RFC 5103 reverse counters (PEN 29305, ie 1 and 2), ntop's PEN 35632
+ * RFC 5103 reverse counters (PEN 29305, ie 1 and 2: they do not overwrite
+ * the forward ones, they make a reverse flow), ntop's PEN 35632
  * field, absolute times in every unit, delta micro end. */
 static void tmpl_300(struct pb *p)
 {
@@ -116,9 +117,12 @@ static void test_template_data_times_enterprise(void **state)
 	rec_300(&f->p, 0);
 	rec_300(&f->p, 1);
 	pb_set_end(&f->p, 4); /* padding of 2 bytes after 2 records */
-	assert_int_equal(feed(f), 2);
+	/* Each record's reverse counters make a second, reverse flow. */
+	assert_int_equal(feed(f), 4);
 	assert_int_equal(errors(f), 0);
-	r = &f->us.flows[1];
+	assert_int_equal(st(f, DSTAT_REVERSE_FLOWS), 2);
+	assert_int_equal(st(f, DSTAT_FLOWS), 4);
+	r = &f->us.flows[2];
 	assert_int_equal(r->type, FLOW_TYPE_IPFIX);
 	assert_int_equal(r->sequence_num, 5);
 	assert_int_equal(r->observation_domain_id, 33);
@@ -139,6 +143,17 @@ static void test_template_data_times_enterprise(void **state)
 	assert_int_equal(r->ipv6_flow_label, 0xabcde);
 	assert_int_equal(r->icmp_type, 0x80);
 	assert_int_equal(r->icmp_code, 1);
+	/* The reverse flow: dst -> src, reverse counters, same times. */
+	r = &f->us.flows[3];
+	assert_memory_equal(r->dst_addr.b, v6src, 16);
+	assert_int_equal(r->src_addr.b[15], 0x21);
+	assert_int_equal(r->src_port, 80);
+	assert_int_equal(r->dst_port, 5000);
+	assert_int_equal(r->bytes, 999);
+	assert_int_equal(r->packets, 998);
+	assert_int_equal(r->time_flow_start_ns, BASE_NS - 2000000000ULL);
+	assert_int_equal(r->time_flow_end_ns, BASE_NS - 500000000ULL);
+	assert_int_equal(r->sequence_num, 5);
 }
 
 /* Variable-length fields: 1-byte length and 255 + 2-byte length forms. */
@@ -655,6 +670,48 @@ static void test_frame_section_mpls_and_ip(void **state)
 	assert_int_equal(r->src_mac, 0);
 }
 
+/* A YAF-style RFC 5103 biflow: total counters both ways (the reverse ones
+ * under PEN 29305): the reverse flow carries reverseOctetTotalCount. */
+static void test_rfc5103_biflow_totals(void **state)
+{
+	struct nf_fixture *f = *state;
+	const struct flow_rec *r;
+
+	ipfix_hdr(&f->p, 9, 1);
+	pb_set_begin(&f->p, 2);
+	pb_u16(&f->p, 310);
+	pb_u16(&f->p, 8);
+	field(&f->p, 8, 4);
+	field(&f->p, 12, 4);
+	field(&f->p, 7, 2);
+	field(&f->p, 11, 2);
+	field(&f->p, 85, 8);
+	field(&f->p, 86, 8);
+	efield(&f->p, 85, 8, 29305);
+	efield(&f->p, 86, 8, 29305);
+	pb_set_end(&f->p, 4);
+	pb_set_begin(&f->p, 310);
+	pb_bytes(&f->p, "\xc6\x12\x00\x01\xc6\x13\x00\x02", 8);
+	pb_u16(&f->p, 50123);
+	pb_u16(&f->p, 80);
+	pb_u64(&f->p, 81);
+	pb_u64(&f->p, 1);
+	pb_u64(&f->p, 14000);
+	pb_u64(&f->p, 12);
+	pb_set_end(&f->p, 4);
+	assert_int_equal(feed(f), 2);
+	assert_int_equal(errors(f), 0);
+	assert_int_equal(f->us.flows[0].bytes, 81);
+	assert_int_equal(f->us.flows[0].packets, 1);
+	r = &f->us.flows[1];
+	assert_int_equal(r->bytes, 14000);
+	assert_int_equal(r->packets, 12);
+	assert_int_equal(r->src_addr.b[3], 2);
+	assert_int_equal(r->src_port, 80);
+	assert_int_equal(r->dst_port, 50123);
+	assert_int_equal(st(f, DSTAT_REVERSE_FLOWS), 1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -670,6 +727,7 @@ int main(void)
 		T(test_frame_section),
 		T(test_frame_section_ipv6_tcp),
 		T(test_frame_section_mpls_and_ip),
+		T(test_rfc5103_biflow_totals),
 #undef T
 	};
 

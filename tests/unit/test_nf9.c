@@ -543,6 +543,183 @@ static void test_layer2_section(void **state)
 	assert_int_equal(r->type, FLOW_TYPE_NETFLOW_V9);
 }
 
+/* Fortigate FortiOS 5.2: IN_BYTES (1) = 152 then OUT_BYTES (23) = 0 in one
+ * record; an egress record IN 0, OUT 32; the last field must not win.
+ * Totals (85/86) count only in a record without delta counters. */
+static void test_counter_rule(void **state)
+{
+	struct nf_fixture *f = *state;
+
+	v9_hdr(&f->p, 1, 9);
+	pb_set_begin(&f->p, 0);
+	pb_u16(&f->p, 280);
+	pb_u16(&f->p, 5);
+	field(&f->p, 8, 4);
+	field(&f->p, 1, 4);
+	field(&f->p, 2, 4);
+	field(&f->p, 23, 4);
+	field(&f->p, 24, 4);
+	pb_u16(&f->p, 281); /* delta and total */
+	pb_u16(&f->p, 4);
+	field(&f->p, 1, 4);
+	field(&f->p, 2, 4);
+	field(&f->p, 85, 8);
+	field(&f->p, 86, 8);
+	pb_u16(&f->p, 282); /* total only */
+	pb_u16(&f->p, 2);
+	field(&f->p, 85, 8);
+	field(&f->p, 86, 8);
+	pb_set_end(&f->p, 4);
+	pb_set_begin(&f->p, 280);
+	pb_bytes(&f->p, "\xc6\x12\x00\x01", 4);
+	pb_u32(&f->p, 152); /* IN_BYTES */
+	pb_u32(&f->p, 3);
+	pb_u32(&f->p, 0);   /* OUT_BYTES */
+	pb_u32(&f->p, 0);
+	pb_bytes(&f->p, "\xc6\x12\x00\x02", 4);
+	pb_u32(&f->p, 0);
+	pb_u32(&f->p, 0);
+	pb_u32(&f->p, 32);
+	pb_u32(&f->p, 1);
+	pb_set_end(&f->p, 4);
+	pb_set_begin(&f->p, 281);
+	pb_u32(&f->p, 0);
+	pb_u32(&f->p, 0);
+	pb_u64(&f->p, 65);
+	pb_u64(&f->p, 2);
+	pb_set_end(&f->p, 4);
+	pb_set_begin(&f->p, 282);
+	pb_u64(&f->p, 65);
+	pb_u64(&f->p, 2);
+	pb_set_end(&f->p, 4);
+	assert_int_equal(feed(f), 4);
+	assert_int_equal(errors(f), 0);
+	assert_int_equal(f->us.flows[0].bytes, 152);
+	assert_int_equal(f->us.flows[0].packets, 3);
+	assert_int_equal(f->us.flows[1].bytes, 32);
+	assert_int_equal(f->us.flows[1].packets, 1);
+	assert_int_equal(f->us.flows[2].bytes, 0);
+	assert_int_equal(f->us.flows[2].packets, 0);
+	assert_int_equal(f->us.flows[3].bytes, 65);
+	assert_int_equal(f->us.flows[3].packets, 2);
+}
+
+/* Cisco ASA NSEL: only initiator/responder counters (231/232, 298/299).
+ * The forward flow carries the initiator's; the responder's make a second
+ * flow dst -> src (addresses, ports, interfaces, MACs, AS, masks swapped),
+ * unless --biflow forward. A responder count of 0 makes no reverse flow. */
+static void asa_packet(struct pb *p, uint32_t resp_bytes, uint32_t resp_pkts)
+{
+	v9_hdr(p, 1, 9);
+	pb_set_begin(p, 0);
+	pb_u16(p, 290);
+	pb_u16(p, 15);
+	field(p, 8, 4);
+	field(p, 12, 4);
+	field(p, 7, 2);
+	field(p, 11, 2);
+	field(p, 4, 1);
+	field(p, 10, 2);
+	field(p, 14, 2);
+	field(p, 56, 6);
+	field(p, 80, 6);
+	field(p, 16, 4);
+	field(p, 17, 4);
+	field(p, 9, 1);
+	field(p, 13, 1);
+	field(p, 231, 4);
+	field(p, 232, 4);
+	pb_set_end(p, 4);
+	pb_set_begin(p, 0);
+	pb_u16(p, 291);
+	pb_u16(p, 4);
+	field(p, 8, 4);
+	field(p, 12, 4);
+	field(p, 298, 4);
+	field(p, 299, 4);
+	pb_set_end(p, 4);
+	pb_set_begin(p, 290);
+	pb_bytes(p, "\xc6\x12\x00\x01\xc6\x13\x00\x02", 8);
+	pb_u16(p, 40000);
+	pb_u16(p, 443);
+	pb_u8(p, 6);
+	pb_u16(p, 1);
+	pb_u16(p, 2);
+	pb_bytes(p, "\x02\x00\x00\x00\x00\x01\x02\x00\x00\x00\x00\x02", 12);
+	pb_u32(p, 64500);
+	pb_u32(p, 64501);
+	pb_u8(p, 24);
+	pb_u8(p, 16);
+	pb_u32(p, 81);
+	pb_u32(p, resp_bytes);
+	pb_set_end(p, 4);
+	pb_set_begin(p, 291);
+	pb_bytes(p, "\xc6\x12\x00\x03\xc6\x13\x00\x04", 8);
+	pb_u32(p, 1);
+	pb_u32(p, resp_pkts);
+	pb_set_end(p, 4);
+}
+
+static void test_asa_biflow(void **state)
+{
+	struct nf_fixture *f = *state;
+	struct decode_config cfg = f->cfg;
+	struct decode_ctx *fwd;
+	const struct flow_rec *r;
+
+	asa_packet(&f->p, 14000, 10);
+	assert_int_equal(feed(f), 4);
+	assert_int_equal(errors(f), 0);
+	assert_int_equal(st(f, DSTAT_REVERSE_FLOWS), 2);
+	r = &f->us.flows[0];
+	assert_int_equal(r->bytes, 81);
+	assert_int_equal(r->packets, 0);
+	assert_int_equal(r->src_addr.b[3], 1);
+	assert_int_equal(r->src_port, 40000);
+	r = &f->us.flows[1];
+	assert_int_equal(r->bytes, 14000);
+	assert_int_equal(r->packets, 0);
+	assert_int_equal(r->src_addr.b[3], 2);
+	assert_int_equal(r->dst_addr.b[3], 1);
+	assert_int_equal(r->src_port, 443);
+	assert_int_equal(r->dst_port, 40000);
+	assert_int_equal(r->proto, 6);
+	assert_int_equal(r->in_if, 2);
+	assert_int_equal(r->out_if, 1);
+	assert_int_equal(r->src_mac, 0x020000000002ULL);
+	assert_int_equal(r->dst_mac, 0x020000000001ULL);
+	assert_int_equal(r->src_as, 64501);
+	assert_int_equal(r->dst_as, 64500);
+	assert_int_equal(r->src_net, 16);
+	assert_int_equal(r->dst_net, 24);
+	assert_int_equal(r->time_flow_start_ns, f->us.flows[0].time_flow_start_ns);
+	assert_int_equal(r->sequence_num, f->us.flows[0].sequence_num);
+	r = &f->us.flows[2];
+	assert_int_equal(r->packets, 1);
+	assert_int_equal(r->src_addr.b[3], 3);
+	r = &f->us.flows[3];
+	assert_int_equal(r->packets, 10);
+	assert_int_equal(r->src_addr.b[3], 4);
+
+	/* No responder counts: no reverse flow. */
+	f->us.n = 0;
+	asa_packet(&f->p, 0, 0);
+	assert_int_equal(feed(f), 2);
+	assert_int_equal(st(f, DSTAT_REVERSE_FLOWS), 2);
+
+	/* --biflow forward: GoFlow2's behaviour, the forward flow only. */
+	cfg.biflow = DECODE_BIFLOW_FORWARD;
+	fwd = decode_ctx_new(&cfg);
+	assert_non_null(fwd);
+	f->us.n = 0;
+	asa_packet(&f->p, 14000, 10);
+	assert_int_equal(nfb_feed(f, fwd), 2);
+	assert_int_equal(f->us.flows[0].bytes, 81);
+	assert_int_equal(f->us.flows[1].packets, 1);
+	assert_int_equal(nfb_stat(fwd, &f->dg.exporter, DSTAT_REVERSE_FLOWS), 0);
+	decode_ctx_free(fwd);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -560,6 +737,8 @@ int main(void)
 		T(test_bad_field_length_counted_once),
 		T(test_truncation_every_offset),
 		T(test_layer2_section),
+		T(test_counter_rule),
+		T(test_asa_biflow),
 #undef T
 	};
 

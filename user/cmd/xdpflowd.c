@@ -254,6 +254,7 @@ int main(int argc, char **argv)
 
 	decode_config_defaults(&dcfg);
 	dcfg.max_templates = o->max_templates;
+	dcfg.biflow = o->biflow;
 	atomic_init(&sh.stop, false);
 	sh.allow = &o->allow;
 	sh.batch = o->pcap ? 1 : o->batch;

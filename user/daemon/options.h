@@ -17,6 +17,7 @@
 
 #include "common/cli.h"
 #include "common/log.h"
+#include "decode/decode.h"
 #include "daemon/allow_list.h"
 #include "daemon/listen_uri.h"
 #include "daemon/output_opts.h"
@@ -43,6 +44,7 @@ struct options {
 	struct output_opts out; /* -o, --format, --kafka-*, -X (output_opts.h) */
 	const char *templates_file; /* NULL: templates are not kept */
 	unsigned long max_templates;
+	enum decode_biflow biflow; /* --biflow split|forward */
 	unsigned stats_interval; /* seconds, 0 = off */
 	enum log_level log_level;
 	bool metrics; /* --metrics given */

@@ -14,12 +14,21 @@
 #include "common/flow.h"
 #include "decode/decode_stats.h"
 
+/* What becomes of a NetFlow v9/IPFIX record that counts both directions
+ * (ASA's initiator/responder counters, RFC 5103 biflows). */
+enum decode_biflow {
+	DECODE_BIFLOW_SPLIT = 0,   /* a second flow, dst -> src, for the
+				    * reverse counters when not zero */
+	DECODE_BIFLOW_FORWARD = 1, /* the forward flow only (GoFlow2) */
+};
+
 struct decode_config {
 	size_t max_templates;	    /* LRU bound over all exporters */
 	size_t max_held_sets;	    /* data sets waiting for their template */
 	size_t max_held_bytes;	    /* and the bytes they may hold in all */
 	uint64_t held_max_age_ns;   /* held sets older than this are dropped */
 	size_t max_exporters;	    /* per-exporter statistics entries */
+	enum decode_biflow biflow;
 };
 
 /* Sensible defaults for an operator's collector. */

@@ -17,6 +17,7 @@
 #define DSTAT_LIST(X)                                                         \
 	X(PACKETS, "packets")                                                 \
 	X(FLOWS, "flows")                                                     \
+	X(REVERSE_FLOWS, "reverse_flows")                                     \
 	X(NF5_PACKETS, "netflow_v5_packets")                                  \
 	X(NF9_PACKETS, "netflow_v9_packets")                                  \
 	X(IPFIX_PACKETS, "ipfix_packets")                                     \

@@ -21,10 +21,16 @@ static uint8_t op_of(uint8_t ver, uint16_t ie, uint8_t *arg, int *cls)
 	*cls = LEN_INT;
 	*arg = 0;
 	switch (ie) {
-	case 1: case 23: return OP_BYTES;
-	case 2: case 24: return OP_PKTS;
-	case 85: return OP_BYTES_ALT;
-	case 86: return OP_PKTS_ALT;
+	case 1: *arg = CTR_DELTA; return OP_COUNTER;
+	case 23: *arg = CTR_POST; return OP_COUNTER;
+	case 85: *arg = CTR_TOTAL; return OP_COUNTER;
+	case 231: *arg = CTR_PEER; return OP_COUNTER;
+	case 2: *arg = CTR_PKTS | CTR_DELTA; return OP_COUNTER;
+	case 24: *arg = CTR_PKTS | CTR_POST; return OP_COUNTER;
+	case 86: *arg = CTR_PKTS | CTR_TOTAL; return OP_COUNTER;
+	case 298: *arg = CTR_PKTS | CTR_PEER; return OP_COUNTER;
+	case 232: *arg = CTR_REV | CTR_PEER; return OP_COUNTER;
+	case 299: *arg = CTR_REV | CTR_PKTS | CTR_PEER; return OP_COUNTER;
 	case 4: return OP_PROTO;
 	case 5: return OP_TOS;
 	case 6: return OP_TCP_FLAGS;
@@ -107,12 +113,17 @@ uint8_t nf_compile_op(uint8_t ver, bool scope, const struct nf_field *f,
 
 	*bad = false;
 	*arg = 0;
-	/* Enterprise elements (RFC 5103 reverse counters under PEN 29305
-	 * included) are skipped, as GoFlow2 does. v9 scope fields are scope
-	 * types (system, interface...), not elements. */
-	if (f->pen || (ver == 9 && scope))
+	/* Enterprise elements are skipped, as GoFlow2 does, except RFC 5103's
+	 * reverse counters (PEN 29305) for the reverse flow of a biflow. v9
+	 * scope fields are scope types (system, interface...), not elements. */
+	if ((f->pen && f->pen != NF_PEN_RFC5103) || (ver == 9 && scope))
 		return OP_NONE;
 	op = op_of(ver, f->ie, arg, &cls);
+	if (f->pen) {
+		if (op != OP_COUNTER || (*arg & (CTR_REV | 3)) >= CTR_PEER)
+			return OP_NONE;
+		*arg |= CTR_REV;
+	}
 	if (op == OP_NONE || (ver == 10 && f->len == NF_VARLEN))
 		return op;
 	if (f->len == 0) {

@@ -36,8 +36,6 @@ enum {
 	AUX_ABS_START = 1 << 8,
 	AUX_ABS_END = 1 << 9,
 	AUX_ETHERTYPE = 1 << 10,
-	AUX_OCTETS = 1 << 11,	  /* an octet counter element was there */
-	AUX_PACKETS = 1 << 12,	  /* a packet counter element was there */
 	AUX_FRAME_SIZE = 1 << 13, /* 312 */
 	AUX_SECTION = 1 << 14,	  /* 315, 313 or 104 */
 };
@@ -49,6 +47,9 @@ struct nf_aux {
 	uint32_t ethertype;
 	uint64_t s34, s50, s305, s306;
 	uint64_t sysinit_ms;
+	uint16_t ctr_have; /* bit i: ctr[i] (enum nf_ctr) was in the record */
+	uint64_t ctr[16];
+	uint64_t rev_bytes, rev_packets; /* the reverse direction's */
 	uint64_t frame_size;
 	const uint8_t *sec; /* the sampled packet section, in the record */
 	size_t sec_len;
@@ -144,17 +145,9 @@ apply(struct flow_rec *r, struct nf_aux *x, uint8_t op,
 		return; /* a variable-length integer we cannot hold */
 	n = rd(v, l);
 	switch (op) {
-	case OP_BYTES: x->flags |= AUX_OCTETS; r->bytes = n; break;
-	case OP_PKTS: x->flags |= AUX_PACKETS; r->packets = n; break;
-	case OP_BYTES_ALT:
-		x->flags |= AUX_OCTETS;
-		if (!r->bytes)
-			r->bytes = n;
-		break;
-	case OP_PKTS_ALT:
-		x->flags |= AUX_PACKETS;
-		if (!r->packets)
-			r->packets = n;
+	case OP_COUNTER:
+		x->ctr_have |= (uint16_t)(1u << arg);
+		x->ctr[arg] = n;
 		break;
 	case OP_PROTO: r->proto = (uint8_t)n; break;
 	case OP_TOS: r->ip_tos = (uint8_t)n; break;
@@ -307,6 +300,38 @@ static void dom_lookup(struct set_ctx *sc)
 	}
 }
 
+/* One direction's octets (base 0 or CTR_REV) or packets (| CTR_PKTS) by
+ * the counter rule: the delta count when not zero, else the post delta
+ * count when not zero, else the total count but only when the record has
+ * no delta count at all (a delta of 0 beside a total means nothing new);
+ * ASA's initiator/responder counts last. A zero never hides a count. */
+static uint64_t pick_counter(const struct nf_aux *x, unsigned base)
+{
+	unsigned have = (x->ctr_have >> base) & 15;
+	const uint64_t *c = &x->ctr[base];
+
+	if ((have & 1) && c[CTR_DELTA])
+		return c[CTR_DELTA];
+	if ((have & 2) && c[CTR_POST])
+		return c[CTR_POST];
+	if (!(have & 3) && (have & 4) && c[CTR_TOTAL])
+		return c[CTR_TOTAL];
+	if (have & 8)
+		return c[CTR_PEER];
+	return 0;
+}
+
+static void counters(struct flow_rec *r, struct nf_aux *x)
+{
+	r->bytes = pick_counter(x, 0);
+	r->packets = pick_counter(x, CTR_PKTS);
+	x->rev_bytes = x->rev_packets = 0;
+	if (x->ctr_have & 0xff00) {
+		x->rev_bytes = pick_counter(x, CTR_REV);
+		x->rev_packets = pick_counter(x, CTR_REV | CTR_PKTS);
+	}
+}
+
 /* A record that carries a sampled packet (or only its size) stands for
  * one packet of that size when it has no counters of its own. */
 static void sampled_packet(struct flow_rec *r, const struct nf_aux *x)
@@ -317,17 +342,18 @@ static void sampled_packet(struct flow_rec *r, const struct nf_aux *x)
 		len = nf_section_apply(r, x->sec, x->sec_len, x->sec_start);
 	if (x->flags & AUX_FRAME_SIZE)
 		len = x->frame_size;
-	if (!(x->flags & AUX_OCTETS))
+	if (!(x->ctr_have & 0x0f))
 		r->bytes = len;
-	if (!(x->flags & AUX_PACKETS))
+	if (!(x->ctr_have & 0xf0))
 		r->packets = 1;
 }
 
 static void finish(struct set_ctx *sc, struct flow_rec *r,
-		   const struct nf_aux *x)
+		   struct nf_aux *x)
 {
 	const struct nf_msg *m = sc->msg;
 
+	counters(r, x);
 	if (x->flags & (AUX_SECTION | AUX_FRAME_SIZE))
 		sampled_packet(r, x);
 	if (x->flags & (AUX_FIRST | AUX_LAST)) {
@@ -411,6 +437,34 @@ static void options_record(struct set_ctx *sc, const struct nf_aux *x)
 	sc->sid_valid = false;
 }
 
+#define SWAP(a, b)                      \
+	do {                            \
+		__typeof__(a) t_ = (a); \
+		(a) = (b);              \
+		(b) = t_;               \
+	} while (0)
+
+/* The reverse direction of a biflow record (ASA's responder counters,
+ * RFC 5103's reverse elements): dst -> src, with the reverse counters and
+ * the same times and exporter fields. */
+static void emit_reverse(struct flow_sink *sink, const struct flow_rec *fwd,
+			 const struct nf_aux *x)
+{
+	struct flow_rec r = *fwd;
+
+	SWAP(r.src_addr, r.dst_addr);
+	SWAP(r.src_port, r.dst_port);
+	SWAP(r.in_if, r.out_if);
+	SWAP(r.src_mac, r.dst_mac);
+	SWAP(r.src_as, r.dst_as);
+	SWAP(r.src_net, r.dst_net);
+	r.bytes = x->rev_bytes;
+	r.packets = x->rev_packets;
+	sink->emit(sink, &r);
+}
+
+#undef SWAP
+
 /* Reads one variable-length IPFIX field's length (RFC 7011 7). */
 static const uint8_t *take_field(struct cur *c, uint16_t flen, bool varlen,
 				 size_t *l)
@@ -467,6 +521,7 @@ static __attribute__((aligned(64))) int decode_set(struct decode_ctx *ctx, struc
 			break;
 
 		x.flags = 0;
+		x.ctr_have = 0;
 		memcpy(&rec, &base, prefix);
 		if (!t->varlen) {
 			for (uint16_t i = 0; i < t->nsteps; i++) {
@@ -507,6 +562,11 @@ static __attribute__((aligned(64))) int decode_set(struct decode_ctx *ctx, struc
 		finish(&sc, &rec, &x);
 		sink->emit(sink, &rec);
 		flows++;
+		if ((x.rev_bytes || x.rev_packets) && ctx->biflow_split) {
+			emit_reverse(sink, &rec, &x);
+			es->c[DSTAT_REVERSE_FLOWS]++;
+			flows++;
+		}
 		if (rec.n_mpls || rec.n_mpls_ip) {
 			memset(rec.mpls_label, 0, sizeof(rec.mpls_label));
 			memset(rec.mpls_ttl, 0, sizeof(rec.mpls_ttl));
