@@ -206,3 +206,29 @@ def test_biflow_forward(xdpflowd, tmp_path):
                    ("198.18.12.1", 81, 1)]
     assert r.stats.total("reverse_flows") == 0
     assert r.stats.errors() == 0
+
+
+# (flows, padding bytes): v9 records here are 33 bytes, so a set of two
+# has 2 bytes of alignment padding besides the filler.
+PADDING = {"ipfix_aci_filler": (2, 4), "nf9_panos_zero_fill": (2, 2 + 700),
+           "nf9_nprobe_filler": (2, 66 + 11 + 3 - 66), "nf5_longer_than_count": (1, 48)}
+
+
+@pytest.mark.parametrize("name", sorted(PADDING))
+def test_padding_counted_not_error(run, name):
+    """Filler after the last record or set: padding_bytes, no error, and
+    the records before it decoded as tshark decodes them."""
+    pcap, r, by = run
+    nflows, pad = PADDING[name]
+    st = r.stats.exporter(exporter(name))
+    assert st["padding_bytes"] == pad, st
+    assert r.stats.errors(exporter(name)) == 0
+    fl = by[exporter(name)]
+    want = [(x.src, x.dst, x.sport, x.dport, x.bytes, x.packets)
+            for x in vendor_cases.PAD_RECS[:nflows]]
+    assert [(f["src_addr"], f["dst_addr"], f["src_port"], f["dst_port"],
+             f["bytes"], f["packets"]) for f in fl] == want
+    ts = [t for t in xflow.tshark_cflow(pcap, xflow.NETFLOW_PORT)
+          if t["exporter"] == exporter(name)]
+    diff = xflow.compare_cflow(ts, [xflow.norm_flow(f) for f in fl])
+    assert not diff, diff

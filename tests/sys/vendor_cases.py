@@ -144,6 +144,43 @@ def ipfix_yaf_biflow() -> list[bytes]:
     return [xflow.ipfix([t, d], seq=1, domain=1)]
 
 
+PAD_RECS = [xflow.Rec("198.18.13.1", "198.18.13.2", 1000 + i, 53, 17,
+                      100 + i, 1 + i, 1699999999000, 1699999999500)
+            for i in range(2)]
+
+
+def ipfix_aci_filler() -> list[bytes]:
+    """Part 5, Cisco ACI: 4 bytes after the last whole record of a data
+    set (inside the set length)."""
+    t = xflow.template_set(266, xflow.IPFIX_FIELDS, ipfix=True)
+    body = b"".join(xflow._record(r, True, 1700000000, 3600000)
+                    for r in PAD_RECS) + b"\x00\x00\x00\x01"
+    return [xflow.ipfix([t, xflow.raw_set(266, body, pad=False)], seq=1,
+                        domain=1)]
+
+
+def nf9_panos_zero_fill() -> list[bytes]:
+    """Part 5, PAN-OS 8.1: one flowset, then the rest of the packet
+    zero-filled."""
+    t = xflow.template_set(267, xflow.NF9_FIELDS, ipfix=False)
+    d = xflow.data_set(267, PAD_RECS, ipfix=False)
+    return [xflow.nf9([t, d], seq=1, source_id=1) + bytes(700)]
+
+
+def nf9_nprobe_filler() -> list[bytes]:
+    """Part 5, nProbe/MikroTik: non-zero filler shorter than a record at
+    the end of a data set."""
+    t = xflow.template_set(268, xflow.NF9_FIELDS, ipfix=False)
+    body = b"".join(xflow._record(r, False, 1700000000, 3600000)
+                    for r in PAD_RECS) + b"\xaa" * 11
+    return [xflow.nf9([t, xflow.raw_set(268, body)], seq=1, source_id=1)]
+
+
+def nf5_longer_than_count() -> list[bytes]:
+    """Part 5: a NetFlow v5 datagram longer than count x 48."""
+    return [xflow.nf5(PAD_RECS, count=1)]
+
+
 # name -> (exporter address, port, builder)
 CASES = {
     "ipfix_frame_sections": ("198.18.8.1", xflow.NETFLOW_PORT,
@@ -155,6 +192,13 @@ CASES = {
                                nf9_fortigate_counters),
     "nf9_asa_nsel": ("198.18.8.4", xflow.NETFLOW_PORT, nf9_asa_nsel),
     "ipfix_yaf_biflow": ("198.18.8.5", xflow.NETFLOW_PORT, ipfix_yaf_biflow),
+    "ipfix_aci_filler": ("198.18.8.6", xflow.NETFLOW_PORT, ipfix_aci_filler),
+    "nf9_panos_zero_fill": ("198.18.8.7", xflow.NETFLOW_PORT,
+                            nf9_panos_zero_fill),
+    "nf9_nprobe_filler": ("198.18.8.8", xflow.NETFLOW_PORT,
+                          nf9_nprobe_filler),
+    "nf5_longer_than_count": ("198.18.8.9", xflow.NETFLOW_PORT,
+                              nf5_longer_than_count),
 }
 
 

@@ -712,6 +712,39 @@ static void test_rfc5103_biflow_totals(void **state)
 	assert_int_equal(st(f, DSTAT_REVERSE_FLOWS), 1);
 }
 
+/* Cisco ACI: 4 bytes of filler after the last whole (12-byte) record of
+ * a data set; zeros after the last set inside the message length. Both
+ * padding (padding_bytes), not error_bad_set. A set running past the
+ * message stays an error. */
+static void test_padding_not_error(void **state)
+{
+	struct nf_fixture *f = *state;
+
+	ipfix_hdr(&f->p, 1, 1);
+	simple_tmpl(&f->p, 400);
+	pb_set_begin(&f->p, 400);
+	pb_bytes(&f->p, "\xc6\x12\x00\x01", 4);
+	pb_u32(&f->p, 5);
+	pb_bytes(&f->p, "\xc6\x12\x00\x02", 4);
+	pb_u32(&f->p, 6);
+	pb_u32(&f->p, 0xdeadbeef); /* filler shorter than a record */
+	pb_set_end(&f->p, 4);
+	memset(f->p.b + f->p.n, 0, 40);
+	f->p.n += 40;
+	assert_int_equal(feed(f), 2);
+	assert_int_equal(errors(f), 0);
+	assert_int_equal(st(f, DSTAT_PADDING_BYTES), 4 + 40);
+	assert_int_equal(f->us.flows[1].packets, 6);
+
+	ipfix_hdr(&f->p, 2, 1);
+	simple_data(&f->p, 400, 1);
+	pb_u16(&f->p, 400);
+	pb_u16(&f->p, 200); /* runs past the message */
+	pb_u32(&f->p, 0);
+	assert_int_equal(feed(f), 1);
+	assert_int_equal(st(f, DSTAT_ERR_LENGTH), 1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -728,6 +761,7 @@ int main(void)
 		T(test_frame_section_ipv6_tcp),
 		T(test_frame_section_mpls_and_ip),
 		T(test_rfc5103_biflow_totals),
+		T(test_padding_not_error),
 #undef T
 	};
 

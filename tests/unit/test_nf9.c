@@ -374,10 +374,10 @@ static void test_padding_and_several_flowsets(void **state)
 	assert_int_equal(errors(f), 0);
 }
 
-/* Bytes after the last whole record that are not zero padding are a record
- * cut short (a set length or template that lies): counted, the whole
- * records before it kept. */
-static void test_partial_record_counted(void **state)
+/* Bytes after the last whole record, shorter than a record, are padding
+ * even when not zero (nProbe and MikroTik leave such filler): counted in
+ * padding_bytes, not as an error; the whole records before them kept. */
+static void test_filler_after_last_record(void **state)
 {
 	struct nf_fixture *f = *state;
 
@@ -385,8 +385,35 @@ static void test_partial_record_counted(void **state)
 	tmpl_256(&f->p);
 	pb_set_begin(&f->p, 256);
 	rec_256(&f->p, 0, 1, 2);
-	pb_bytes(&f->p, "\xc6\x12\x00\x07\xc6\x13", 6); /* a record's start */
+	pb_bytes(&f->p, "\xc6\x12\x00\x07\xc6\x13", 6); /* filler */
 	pb_set_end(&f->p, 4);
+	assert_int_equal(feed(f), 1);
+	/* 65-byte record, 6 bytes of filler, 1 of alignment */
+	assert_int_equal(st(f, DSTAT_PADDING_BYTES), 7);
+	assert_int_equal(errors(f), 0);
+}
+
+/* PAN-OS 8.1: one flowset, then the rest of the packet zero-filled; the
+ * zeros would read as flowset 0 of length 0. Padding, not error_bad_set.
+ * Non-zero bytes after the last flowset stay an error. */
+static void test_zero_fill_after_last_flowset(void **state)
+{
+	struct nf_fixture *f = *state;
+
+	v9_hdr(&f->p, 77, 9);
+	tmpl_256(&f->p);
+	data_256(&f->p, 2);
+	memset(f->p.b + f->p.n, 0, 600);
+	f->p.n += 600;
+	assert_int_equal(feed(f), 2);
+	assert_int_equal(errors(f), 0);
+	/* the set's 2 bytes of alignment, then the zero fill */
+	assert_int_equal(st(f, DSTAT_PADDING_BYTES), 2 + 600);
+
+	v9_hdr(&f->p, 78, 9);
+	data_256(&f->p, 1);
+	pb_u32(&f->p, 0);
+	pb_u32(&f->p, 7);
 	assert_int_equal(feed(f), 1);
 	assert_int_equal(st(f, DSTAT_ERR_SET), 1);
 	assert_int_equal(errors(f), 1);
@@ -732,7 +759,8 @@ int main(void)
 		T(test_options_sampling_per_sampler),
 		T(test_options_data_before_its_template),
 		T(test_padding_and_several_flowsets),
-		T(test_partial_record_counted),
+		T(test_filler_after_last_record),
+		T(test_zero_fill_after_last_flowset),
 		T(test_bad_templates),
 		T(test_bad_field_length_counted_once),
 		T(test_truncation_every_offset),

@@ -573,11 +573,10 @@ static __attribute__((aligned(64))) int decode_set(struct decode_ctx *ctx, struc
 			memset(rec.mpls_ip, 0, sizeof(rec.mpls_ip));
 		}
 	}
-	/* Less than a record left: zero padding, or a record cut short. */
-	if (!c.bad && c.left && !all_zero(c.p, c.left))
-		dstats_error(es, DSTAT_ERR_SET,
-			     "template %u: %zu bytes after the last record are not padding",
-			     t->node.key.tid, c.left);
+	/* Less than a record left: padding (zeros by the RFCs; vendors leave
+	 * other filler too: Cisco ACI, nProbe, MikroTik), not an error. */
+	if (!c.bad)
+		es->c[DSTAT_PADDING_BYTES] += c.left;
 	es->c[DSTAT_FLOWS] += (uint64_t)flows;
 	return flows;
 }
@@ -685,6 +684,14 @@ int nf_fields_walk(struct decode_ctx *ctx, struct exporter_stats *es,
 			uint16_t slen = cur_be16(&c);
 			const uint8_t *body;
 
+			if (slen < 4 && all_zero(c.p - 4, c.left + 4)) {
+				/* Zeros after the last set (PAN-OS fills the
+				 * rest of the packet): padding. */
+				if (pass == 1)
+					es->c[DSTAT_PADDING_BYTES] += c.left + 4;
+				stopped = true;
+				break;
+			}
 			if (slen < 4 || slen - 4u > c.left) {
 				if (pass == 1)
 					dstats_error(es, slen < 4 ? DSTAT_ERR_SET : DSTAT_ERR_LENGTH,
@@ -712,8 +719,12 @@ int nf_fields_walk(struct decode_ctx *ctx, struct exporter_stats *es,
 		}
 		/* What the walk left: zero padding is fine; anything else is
 		 * a cut set header, or sets past the message length. */
-		if (pass > 1 || stopped || !c.left || all_zero(c.p, c.left))
+		if (pass > 1 || stopped || !c.left)
 			continue;
+		if (all_zero(c.p, c.left)) {
+			es->c[DSTAT_PADDING_BYTES] += c.left;
+			continue;
+		}
 		if (len - c.left >= msg_len)
 			dstats_error(es, DSTAT_ERR_LENGTH,
 				     "%zu bytes after the message length", c.left);
