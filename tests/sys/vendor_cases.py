@@ -181,6 +181,25 @@ def nf5_longer_than_count() -> list[bytes]:
     return [xflow.nf5(PAD_RECS, count=1)]
 
 
+def nf9_h3c_vrfname() -> list[bytes]:
+    """Part 3, H3C: VRFname (236) with length 65535 in a v9 template, in
+    IPFIX's variable-length encoding."""
+    t = xflow.template_set_ex(269, ((8, 4), (12, 4), (236, 0xFFFF), (1, 4),
+                                    (2, 4)), ipfix=False)
+    body = v4("198.18.14.1") + v4("198.18.14.2") + xflow.varlen(b"vpn-a") + \
+        struct.pack("!II", 500, 5) + v4("198.18.14.3") + \
+        v4("198.18.14.4") + xflow.varlen(b"v" * 300) + \
+        struct.pack("!II", 600, 6)
+    return [xflow.nf9([t, xflow.raw_set(269, body)], seq=1, source_id=1)]
+
+
+def nf9_held_never_resolved() -> list[bytes]:
+    """Part 3: a data set whose template never comes: held, then lost when
+    the capture ends; that must be counted."""
+    d = xflow.data_set(270, PAD_RECS, ipfix=False)
+    return [xflow.nf9([d], seq=1, source_id=1)]
+
+
 # name -> (exporter address, port, builder)
 CASES = {
     "ipfix_frame_sections": ("198.18.8.1", xflow.NETFLOW_PORT,
@@ -199,6 +218,9 @@ CASES = {
                           nf9_nprobe_filler),
     "nf5_longer_than_count": ("198.18.8.9", xflow.NETFLOW_PORT,
                               nf5_longer_than_count),
+    "nf9_h3c_vrfname": ("198.18.8.10", xflow.NETFLOW_PORT, nf9_h3c_vrfname),
+    "nf9_held_never_resolved": ("198.18.8.11", xflow.NETFLOW_PORT,
+                                nf9_held_never_resolved),
 }
 
 

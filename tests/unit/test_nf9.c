@@ -747,6 +747,74 @@ static void test_asa_biflow(void **state)
 	decode_ctx_free(fwd);
 }
 
+/* H3C: VRFname (236) with field length 65535 in a v9 template, in IPFIX's
+ * variable-length encoding (1-byte and 255 + 2-byte length forms). */
+static void test_h3c_varlen(void **state)
+{
+	struct nf_fixture *f = *state;
+	uint8_t name[300];
+
+	memset(name, 'v', sizeof(name));
+	v9_hdr(&f->p, 1, 9);
+	pb_set_begin(&f->p, 0);
+	pb_u16(&f->p, 300);
+	pb_u16(&f->p, 4);
+	field(&f->p, 8, 4);
+	field(&f->p, 12, 4);
+	field(&f->p, 236, 0xffff);
+	field(&f->p, 1, 4);
+	pb_set_end(&f->p, 4);
+	pb_set_begin(&f->p, 300);
+	pb_bytes(&f->p, "\xc6\x12\x00\x01\xc6\x13\x00\x01", 8);
+	pb_u8(&f->p, 5);
+	pb_bytes(&f->p, "vpn-a", 5);
+	pb_u32(&f->p, 500);
+	pb_bytes(&f->p, "\xc6\x12\x00\x02\xc6\x13\x00\x02", 8);
+	pb_u8(&f->p, 255);
+	pb_u16(&f->p, sizeof(name));
+	pb_bytes(&f->p, name, sizeof(name));
+	pb_u32(&f->p, 600);
+	pb_bytes(&f->p, "\xc6\x12\x00\x03\xc6\x13\x00\x03", 8);
+	pb_u8(&f->p, 0);
+	pb_u32(&f->p, 700);
+	pb_set_end(&f->p, 4);
+	assert_int_equal(feed(f), 3);
+	assert_int_equal(errors(f), 0);
+	assert_int_equal(st(f, DSTAT_TEMPLATES), 1);
+	assert_int_equal(f->us.flows[0].bytes, 500);
+	assert_int_equal(f->us.flows[1].bytes, 600);
+	assert_int_equal(f->us.flows[1].src_addr.b[3], 2);
+	assert_int_equal(f->us.flows[2].bytes, 700);
+	assert_int_equal(f->us.flows[2].dst_addr.b[3], 3);
+}
+
+/* A held data set whose template never comes is counted when it expires,
+ * and so is every set still held when the input ends (decode_drop_held):
+ * never a silent loss. */
+static void test_held_set_expiry_counted(void **state)
+{
+	struct nf_fixture *f = *state;
+
+	v9_hdr(&f->p, 1, 9);
+	data_256(&f->p, 1);
+	assert_int_equal(feed(f), 0);
+	assert_int_equal(st(f, DSTAT_SETS_HELD), 1);
+	decode_expire(f->ctx, f->dg.time_received_ns + f->cfg.held_max_age_ns + 1);
+	assert_int_equal(st(f, DSTAT_ERR_HELD_EXPIRED), 1);
+	v9_hdr(&f->p, 2, 9);
+	data_256(&f->p, 1);
+	data_256(&f->p, 2);
+	assert_int_equal(feed(f), 0);
+	assert_int_equal(st(f, DSTAT_SETS_HELD), 3);
+	decode_drop_held(f->ctx);
+	assert_int_equal(st(f, DSTAT_ERR_HELD_EXPIRED), 3);
+	/* Nothing is left to replay. */
+	v9_hdr(&f->p, 3, 9);
+	tmpl_256(&f->p);
+	assert_int_equal(feed(f), 0);
+	assert_int_equal(st(f, DSTAT_SETS_REPLAYED), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -767,6 +835,8 @@ int main(void)
 		T(test_layer2_section),
 		T(test_counter_rule),
 		T(test_asa_biflow),
+		T(test_h3c_varlen),
+		T(test_held_set_expiry_counted),
 #undef T
 	};
 

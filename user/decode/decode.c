@@ -67,6 +67,11 @@ void decode_expire(struct decode_ctx *ctx, uint64_t now_ns)
 	nf_fields_expire(ctx, now_ns);
 }
 
+void decode_drop_held(struct decode_ctx *ctx)
+{
+	nf_fields_drop_held(ctx);
+}
+
 int decode_templates_save(struct decode_ctx *const *ctxs, size_t n,
 			  const char *path)
 {

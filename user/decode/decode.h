@@ -53,6 +53,12 @@ int decode_datagram(struct decode_ctx *ctx, const struct datagram *dg,
  * from time to time; decode_datagram also calls it. */
 void decode_expire(struct decode_ctx *ctx, uint64_t now_ns);
 
+/* Drops every held data set, each counted as expired
+ * (error_held_set_expired): their template never came. Call it when the
+ * input ends (the end of a capture, the daemon stopping), so no held set
+ * is lost without a counter rising. */
+void decode_drop_held(struct decode_ctx *ctx);
+
 /* Saves every NetFlow v9/IPFIX template and options template (and the
  * sampling rates learnt from options data) that the n contexts know, to one
  * file at path, atomically (written beside, then renamed). The caller keeps

@@ -124,7 +124,7 @@ uint8_t nf_compile_op(uint8_t ver, bool scope, const struct nf_field *f,
 			return OP_NONE;
 		*arg |= CTR_REV;
 	}
-	if (op == OP_NONE || (ver == 10 && f->len == NF_VARLEN))
+	if (op == OP_NONE || f->len == NF_VARLEN)
 		return op;
 	if (f->len == 0) {
 		/* Seen in the wild (telegraf issue 14370): takes no room in
@@ -152,12 +152,15 @@ int nf_compile_check(uint8_t ver, uint16_t nscope,
 {
 	size_t min_len = 0;
 
+	(void)ver; /* both versions have the same rules now */
 	if (nfields == 0 || nfields > NF_MAX_FIELDS || nscope > nfields) {
 		*why = "field count out of range";
 		return -EINVAL;
 	}
 	for (uint16_t i = 0; i < nfields; i++) {
-		if (fields[i].len == NF_VARLEN && ver == 10)
+		/* 65535: variable length, in IPFIX and (H3C's VRFname 236,
+		 * as GoFlow2 accepts it) in NetFlow v9 too. */
+		if (fields[i].len == NF_VARLEN)
 			min_len += 1;
 		else
 			min_len += fields[i].len;
@@ -185,14 +188,14 @@ uint16_t nf_compile(struct nf_plan *plan, uint8_t ver, bool options,
 
 	*badie = 0;
 	for (uint16_t i = 0; i < nfields; i++)
-		if (ver == 10 && fields[i].len == NF_VARLEN)
+		if (fields[i].len == NF_VARLEN)
 			varlen = true;
 	for (uint16_t i = 0; i < nfields; i++) {
 		bool bad = false;
 		uint8_t arg;
 		uint8_t op = nf_compile_op(ver, i < nscope, &fields[i], &arg,
 					   &bad);
-		bool vl = ver == 10 && fields[i].len == NF_VARLEN;
+		bool vl = fields[i].len == NF_VARLEN;
 
 		if (bad && !nbad++)
 			*badie = fields[i].ie;

@@ -600,6 +600,15 @@ void nf_fields_expire(struct decode_ctx *ctx, uint64_t now_ns)
 			  "expired before its template arrived");
 }
 
+void nf_fields_drop_held(struct decode_ctx *ctx)
+{
+	struct nf_held *h;
+
+	while ((h = nf_state_held_pop(ctx->nf)))
+		held_drop(ctx, h, DSTAT_ERR_HELD_EXPIRED,
+			  "expired: the input ended before its template arrived");
+}
+
 /* Holds a data set whose template is unknown (counted as DSTAT_SETS_HELD),
  * dropping the oldest held sets past the bounds (DSTAT_ERR_HELD_OVERFLOW). */
 static void hold(struct decode_ctx *ctx, struct exporter_stats *es,

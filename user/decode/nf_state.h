@@ -18,7 +18,8 @@
 #include "common/flow.h"
 
 #define NF_MAX_FIELDS 256	/* fields per template (scope included) */
-#define NF_VARLEN 0xffff	/* IPFIX variable-length field in a template */
+#define NF_VARLEN 0xffff	/* variable-length field in a template (IPFIX,
+				 * and NetFlow v9 from some vendors) */
 
 /* What identifies a template or a sampler. Packed, no padding: compared and
  * hashed as bytes (callers zero it first). */
