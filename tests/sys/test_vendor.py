@@ -261,3 +261,31 @@ def test_held_set_lost_is_counted(run):
     assert st["sets_held"] == 1 and st["error_held_set_expired"] == 1, st
     assert exporter("nf9_held_never_resolved") not in by
 
+
+def test_random_sampling(run):
+    pcap, _, by = run
+    got = [(f["sampler_id"], f["sampling_rate"])
+           for f in by[exporter("ipfix_asr9k_random_sampling")]]
+    assert got == [(1, 256), (2, 100)]
+    # tshark reads the same options record.
+    ts = _tshark_values(pcap, exporter("ipfix_asr9k_random_sampling"),
+                        ("cflow.selector_algorithm",
+                         "cflow.sampling_population",
+                         "cflow.sampling_size",
+                         "cflow.sampling_probability"))
+    assert int(ts["cflow.sampling_population"][0]) // \
+        int(ts["cflow.sampling_size"][0]) == 256
+    assert round(1 / float(ts["cflow.sampling_probability"][0])) \
+        == 100
+
+
+def test_interface_sampling(run):
+    pcap, _, by = run
+    got = [(f["in_if"], f["sampling_rate"])
+           for f in by[exporter("nf9_interface_sampling")]]
+    assert got == [(3, 100), (5, 1000), (7, 0)]
+    # tshark reads the same scope interfaces and intervals.
+    ts = _tshark_values(pcap, exporter("nf9_interface_sampling"),
+                        ("cflow.scope_interface", "cflow.sampling_interval"))
+    assert list(zip(map(int, ts["cflow.scope_interface"]),
+                    map(int, ts["cflow.sampling_interval"]))) == got[:2]

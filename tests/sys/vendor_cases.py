@@ -200,6 +200,38 @@ def nf9_held_never_resolved() -> list[bytes]:
     return [xflow.nf9([d], seq=1, source_id=1)]
 
 
+def ipfix_asr9k_random_sampling() -> list[bytes]:
+    """Part 2, Cisco ASR 9000: an options record scoped by selectorId (302)
+    with selectorAlgorithm (304) 3, samplingSize (309) 1 and
+    samplingPopulation (310) 256; a second selector with
+    samplingProbability (311) 0.01; data records carry the selectorId."""
+    ot = xflow.template_set_ex(271, ((302, 4), (304, 2), (309, 4),
+                                     (310, 4)), scope=1)
+    ot2 = xflow.template_set_ex(272, ((302, 4), (311, 8)), scope=1)
+    t = xflow.template_set_ex(273, ((8, 4), (12, 4), (1, 4), (2, 4),
+                                    (302, 4)))
+    od = xflow.raw_set(271, struct.pack("!IHII", 1, 3, 1, 256))
+    od2 = xflow.raw_set(272, struct.pack("!Id", 2, 0.01))
+    d = xflow.raw_set(273, v4("198.18.15.1") + v4("198.18.15.2") +
+                      struct.pack("!III", 1000, 2, 1) + v4("198.18.15.3") +
+                      v4("198.18.15.4") + struct.pack("!III", 2000, 3, 2))
+    return [xflow.ipfix([ot, ot2, t, od, od2, d], seq=1, domain=1)]
+
+
+def nf9_interface_sampling() -> list[bytes]:
+    """Part 2: per-interface sampling in v9 options, scope type 2
+    (interface): 1 in 100 on ifIndex 3, 1 in 1000 on ifIndex 5."""
+    ot = xflow.template_set_ex(274, ((2, 4), (34, 4), (35, 1)), ipfix=False,
+                               scope=1)
+    od = xflow.raw_set(274, struct.pack("!IIBIIB", 3, 100, 2, 5, 1000, 2))
+    t = xflow.template_set_ex(275, ((8, 4), (12, 4), (10, 4), (1, 4)),
+                              ipfix=False)
+    d = xflow.raw_set(275, b"".join(
+        v4("198.18.16.1") + v4("198.18.16.2") + struct.pack("!II", ifx, 100)
+        for ifx in (3, 5, 7)))
+    return [xflow.nf9([ot, od, t, d], seq=1, source_id=1)]
+
+
 # name -> (exporter address, port, builder)
 CASES = {
     "ipfix_frame_sections": ("198.18.8.1", xflow.NETFLOW_PORT,
@@ -221,6 +253,10 @@ CASES = {
     "nf9_h3c_vrfname": ("198.18.8.10", xflow.NETFLOW_PORT, nf9_h3c_vrfname),
     "nf9_held_never_resolved": ("198.18.8.11", xflow.NETFLOW_PORT,
                                 nf9_held_never_resolved),
+    "ipfix_asr9k_random_sampling": ("198.18.8.12", xflow.NETFLOW_PORT,
+                                    ipfix_asr9k_random_sampling),
+    "nf9_interface_sampling": ("198.18.8.13", xflow.NETFLOW_PORT,
+                               nf9_interface_sampling),
 }
 
 

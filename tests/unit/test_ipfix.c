@@ -745,6 +745,68 @@ static void test_padding_not_error(void **state)
 	assert_int_equal(st(f, DSTAT_ERR_LENGTH), 1);
 }
 
+/* Cisco ASR 9000: the sampler is an options record scoped by selectorId
+ * (302) with selectorAlgorithm (304) 3, random n-out-of-N, samplingSize
+ * (309) 1 and samplingPopulation (310) 256; data records carry the
+ * selectorId: rate 256. Another selector gives samplingProbability (311,
+ * float64): rate 1/p, rounded. */
+static void test_random_n_of_n_sampling(void **state)
+{
+	struct nf_fixture *f = *state;
+	double p = 1.0 / 3.0;
+	uint64_t pbits;
+
+	memcpy(&pbits, &p, sizeof(pbits));
+	ipfix_hdr(&f->p, 1, 4);
+	pb_set_begin(&f->p, 3);
+	pb_u16(&f->p, 700);
+	pb_u16(&f->p, 4);
+	pb_u16(&f->p, 1);
+	field(&f->p, 302, 4);
+	field(&f->p, 304, 2);
+	field(&f->p, 309, 4);
+	field(&f->p, 310, 4);
+	pb_u16(&f->p, 701);
+	pb_u16(&f->p, 2);
+	pb_u16(&f->p, 1);
+	field(&f->p, 302, 4);
+	field(&f->p, 311, 8);
+	pb_set_end(&f->p, 4);
+	pb_set_begin(&f->p, 2);
+	pb_u16(&f->p, 702);
+	pb_u16(&f->p, 3);
+	field(&f->p, 8, 4);
+	field(&f->p, 1, 4);
+	field(&f->p, 302, 4);
+	pb_set_end(&f->p, 4);
+	pb_set_begin(&f->p, 700);
+	pb_u32(&f->p, 9);
+	pb_u16(&f->p, 3);
+	pb_u32(&f->p, 1);
+	pb_u32(&f->p, 256);
+	pb_set_end(&f->p, 4);
+	pb_set_begin(&f->p, 701);
+	pb_u32(&f->p, 10);
+	pb_u64(&f->p, pbits);
+	pb_set_end(&f->p, 4);
+	pb_set_begin(&f->p, 702);
+	for (uint32_t sel = 9; sel <= 11; sel++) {
+		pb_bytes(&f->p, "\xc6\x12\x00\x01", 4);
+		pb_u32(&f->p, 1000);
+		pb_u32(&f->p, sel);
+	}
+	pb_set_end(&f->p, 4);
+	assert_int_equal(feed(f), 3);
+	assert_int_equal(errors(f), 0);
+	assert_int_equal(st(f, DSTAT_OPTIONS_RECORDS), 2);
+	assert_int_equal(f->us.flows[0].sampler_id, 9);
+	assert_int_equal(f->us.flows[0].sampling_rate, 256);
+	assert_int_equal(f->us.flows[1].sampler_id, 10);
+	assert_int_equal(f->us.flows[1].sampling_rate, 3);
+	/* Selector 11 is unknown: the domain's latest rate, as GoFlow2. */
+	assert_int_equal(f->us.flows[2].sampling_rate, 3);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -762,6 +824,7 @@ int main(void)
 		T(test_frame_section_mpls_and_ip),
 		T(test_rfc5103_biflow_totals),
 		T(test_padding_not_error),
+		T(test_random_n_of_n_sampling),
 #undef T
 	};
 

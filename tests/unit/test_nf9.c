@@ -6,6 +6,7 @@
 #include "unit.h"
 
 #include <stdlib.h>
+#include <unistd.h>
 
 #include "decode/decode.h"
 #include "nf_build.h"
@@ -815,6 +816,77 @@ static void test_held_set_expiry_counted(void **state)
 	assert_int_equal(st(f, DSTAT_SETS_REPLAYED), 0);
 }
 
+/* Per-interface sampling in v9 options (scope type 2, interface): the rate
+ * applies to flows of that input interface only, not the whole domain. */
+static void test_interface_scoped_sampling(void **state)
+{
+	struct nf_fixture *f = *state;
+
+	v9_hdr(&f->p, 1, 9);
+	pb_set_begin(&f->p, 1);
+	pb_u16(&f->p, 261);
+	pb_u16(&f->p, 4); /* scope: interface, 4 bytes */
+	pb_u16(&f->p, 8); /* 2 options fields */
+	pb_u16(&f->p, 2);
+	pb_u16(&f->p, 4);
+	pb_u16(&f->p, 34); /* sampling interval */
+	pb_u16(&f->p, 4);
+	pb_u16(&f->p, 35); /* sampling algorithm */
+	pb_u16(&f->p, 1);
+	pb_set_end(&f->p, 4);
+	pb_set_begin(&f->p, 261);
+	pb_u32(&f->p, 3);
+	pb_u32(&f->p, 100);
+	pb_u8(&f->p, 2);
+	pb_u32(&f->p, 5);
+	pb_u32(&f->p, 1000);
+	pb_u8(&f->p, 2);
+	pb_set_end(&f->p, 4);
+	pb_set_begin(&f->p, 0);
+	pb_u16(&f->p, 262);
+	pb_u16(&f->p, 2);
+	field(&f->p, 8, 4);
+	field(&f->p, 10, 4);
+	pb_set_end(&f->p, 4);
+	pb_set_begin(&f->p, 262);
+	for (uint32_t ifx = 3; ifx <= 7; ifx += 2) {
+		pb_bytes(&f->p, "\xc6\x12\x00\x01", 4);
+		pb_u32(&f->p, ifx);
+	}
+	pb_set_end(&f->p, 4);
+	assert_int_equal(feed(f), 3);
+	assert_int_equal(errors(f), 0);
+	assert_int_equal(st(f, DSTAT_OPTIONS_RECORDS), 2);
+	assert_int_equal(f->us.flows[0].in_if, 3);
+	assert_int_equal(f->us.flows[0].sampling_rate, 100);
+	assert_int_equal(f->us.flows[1].in_if, 5);
+	assert_int_equal(f->us.flows[1].sampling_rate, 1000);
+	assert_int_equal(f->us.flows[2].in_if, 7);
+	assert_int_equal(f->us.flows[2].sampling_rate, 0);
+
+	/* The per-interface rates survive a templates file. */
+	{
+		struct decode_ctx *c2 = decode_ctx_new(&f->cfg);
+		struct pb data;
+
+		assert_non_null(c2);
+		snprintf(f->path, sizeof(f->path), "/tmp/xf-nf9-if-%d.bin",
+			 (int)getpid());
+		assert_int_equal(decode_templates_save(&f->ctx, 1, f->path), 0);
+		assert_int_equal(decode_templates_load(c2, f->path), 0);
+		v9_hdr(&data, 2, 9);
+		pb_set_begin(&data, 262);
+		pb_bytes(&data, "\xc6\x12\x00\x01", 4);
+		pb_u32(&data, 5);
+		pb_set_end(&data, 4);
+		f->p = data;
+		f->us.n = 0;
+		assert_int_equal(nfb_feed(f, c2), 1);
+		assert_int_equal(f->us.flows[0].sampling_rate, 1000);
+		decode_ctx_free(c2);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -837,6 +909,7 @@ int main(void)
 		T(test_asa_biflow),
 		T(test_h3c_varlen),
 		T(test_held_set_expiry_counted),
+		T(test_interface_scoped_sampling),
 #undef T
 	};
 

@@ -78,6 +78,9 @@ static uint8_t op_of(uint8_t ver, uint16_t ie, uint8_t *arg, int *cls)
 	case 50: return OP_SAMPLING_50;
 	case 305: return OP_PKT_INTERVAL;
 	case 306: return OP_PKT_SPACE;
+	case 309: return OP_SAMP_SIZE;
+	case 310: return OP_SAMP_POP;
+	case 311: return OP_SAMP_PROB;
 	case 21: return OP_LAST_SW;
 	case 22: return OP_FIRST_SW;
 	case 160: return ver == 10 ? OP_SYSINIT : OP_NONE;
@@ -116,8 +119,13 @@ uint8_t nf_compile_op(uint8_t ver, bool scope, const struct nf_field *f,
 	/* Enterprise elements are skipped, as GoFlow2 does, except RFC 5103's
 	 * reverse counters (PEN 29305) for the reverse flow of a biflow. v9
 	 * scope fields are scope types (system, interface...), not elements. */
-	if ((f->pen && f->pen != NF_PEN_RFC5103) || (ver == 9 && scope))
+	if ((f->pen && f->pen != NF_PEN_RFC5103) || (ver == 9 && scope)) {
+		/* The interface a v9 options record speaks for (sampling
+		 * per interface). */
+		if (ver == 9 && scope && f->ie == 2 && f->len && f->len <= 8)
+			return OP_SCOPE_IF;
 		return OP_NONE;
+	}
 	op = op_of(ver, f->ie, arg, &cls);
 	if (f->pen) {
 		if (op != OP_COUNTER || (*arg & (CTR_REV | 3)) >= CTR_PEER)

@@ -67,6 +67,10 @@ enum nf_op {
 	OP_SAMPLING_50, /* 50 samplerRandomInterval */
 	OP_PKT_INTERVAL, /* 305 */
 	OP_PKT_SPACE,	/* 306 */
+	OP_SAMP_SIZE,	/* 309 samplingSize */
+	OP_SAMP_POP,	/* 310 samplingPopulation */
+	OP_SAMP_PROB,	/* 311 samplingProbability (float64/float32) */
+	OP_SCOPE_IF,	/* v9 options scope type 2, interface */
 	OP_FIRST_SW,	/* 22 */
 	OP_LAST_SW,	/* 21 */
 	OP_SYSINIT,	/* 160 */

@@ -38,6 +38,10 @@ enum {
 	AUX_ETHERTYPE = 1 << 10,
 	AUX_FRAME_SIZE = 1 << 13, /* 312 */
 	AUX_SECTION = 1 << 14,	  /* 315, 313 or 104 */
+	AUX_S309 = 1 << 15,
+	AUX_S310 = 1 << 16,
+	AUX_S311 = 1 << 17,
+	AUX_SCOPE_IF = 1 << 18,
 };
 
 struct nf_aux {
@@ -45,7 +49,9 @@ struct nf_aux {
 	uint32_t sampler_id;
 	uint32_t first, last;
 	uint32_t ethertype;
-	uint64_t s34, s50, s305, s306;
+	uint64_t s34, s50, s305, s306, s309, s310;
+	double s311;
+	uint32_t scope_if;
 	uint64_t sysinit_ms;
 	uint16_t ctr_have; /* bit i: ctr[i] (enum nf_ctr) was in the record */
 	uint64_t ctr[16];
@@ -207,6 +213,29 @@ apply(struct flow_rec *r, struct nf_aux *x, uint8_t op,
 	case OP_SAMPLING_50: x->flags |= AUX_S50; x->s50 = n; break;
 	case OP_PKT_INTERVAL: x->flags |= AUX_S305; x->s305 = n; break;
 	case OP_PKT_SPACE: x->flags |= AUX_S306; x->s306 = n; break;
+	case OP_SAMP_SIZE: x->flags |= AUX_S309; x->s309 = n; break;
+	case OP_SAMP_POP: x->flags |= AUX_S310; x->s310 = n; break;
+	case OP_SAMP_PROB:
+		if (l == 8) {
+			double d;
+
+			memcpy(&d, &n, sizeof(d));
+			x->s311 = d;
+		} else if (l == 4) {
+			uint32_t w = (uint32_t)n;
+			float fl;
+
+			memcpy(&fl, &w, sizeof(fl));
+			x->s311 = fl;
+		} else {
+			break;
+		}
+		x->flags |= AUX_S311;
+		break;
+	case OP_SCOPE_IF:
+		x->flags |= AUX_SCOPE_IF;
+		x->scope_if = (uint32_t)n;
+		break;
 	case OP_FIRST_SW: x->flags |= AUX_FIRST; x->first = (uint32_t)n; break;
 	case OP_LAST_SW: x->flags |= AUX_LAST; x->last = (uint32_t)n; break;
 	case OP_SYSINIT: x->flags |= AUX_SYSINIT; x->sysinit_ms = n; break;
@@ -261,6 +290,17 @@ static uint64_t aux_rate(const struct nf_aux *x)
 		return x->s50;
 	if (x->flags & AUX_S34)
 		return x->s34;
+	/* Random n-out-of-N (selectorAlgorithm 3): population / size. */
+	if ((x->flags & (AUX_S309 | AUX_S310)) == (AUX_S309 | AUX_S310) &&
+	    x->s309 && x->s310 >= x->s309) {
+		uint64_t rem = x->s310 % x->s309;
+
+		return x->s310 / x->s309 + (rem >= x->s309 - rem);
+	}
+	/* Probabilistic: 1 / samplingProbability, rounded (a probability
+	 * too small for any real sampler is ignored). */
+	if ((x->flags & AUX_S311) && x->s311 >= 1e-12 && x->s311 <= 1)
+		return (uint64_t)(1 / x->s311 + 0.5);
 	return 0;
 }
 
@@ -282,7 +322,27 @@ struct set_ctx {
 	bool sid_valid;
 	uint32_t sid;
 	uint64_t sid_rate;
+	bool if_valid;
+	uint32_t if_idx;
+	uint64_t if_rate;
 };
+
+/* The rate learnt for input interface ifx (v9 options scoped by
+ * interface), cached per set. */
+static uint64_t if_lookup(struct set_ctx *sc, uint32_t ifx)
+{
+	if (!sc->if_valid || sc->if_idx != ifx) {
+		struct nf_key k;
+		struct nf_sampler *s;
+
+		nf_state_key(&k, sc->msg, NF_SAMPLER_IF, ifx);
+		s = nf_state_sampler(sc->nf, &k, false);
+		sc->if_valid = true;
+		sc->if_idx = ifx;
+		sc->if_rate = s ? s->rate : 0;
+	}
+	return sc->if_rate;
+}
 
 static void dom_lookup(struct set_ctx *sc)
 {
@@ -396,6 +456,8 @@ static void finish(struct set_ctx *sc, struct flow_rec *r,
 		}
 		r->sampling_rate = sc->sid_rate;
 	}
+	if (!r->sampling_rate && m->ver == 9 && r->in_if)
+		r->sampling_rate = if_lookup(sc, r->in_if);
 	if (!r->sampling_rate) {
 		dom_lookup(sc);
 		r->sampling_rate = sc->dom_rate;
@@ -410,7 +472,15 @@ static void options_record(struct set_ctx *sc, const struct nf_aux *x)
 	struct nf_sampler *s;
 	struct nf_key k;
 
-	if (rate) {
+	if (rate && (x->flags & AUX_SCOPE_IF)) {
+		/* One interface's rate: its flows', not the domain's. */
+		nf_state_key(&k, sc->msg, NF_SAMPLER_IF, x->scope_if);
+		s = nf_state_sampler(sc->nf, &k, true);
+		if (s) {
+			s->rate = rate;
+			s->explicit_rate = true;
+		}
+	} else if (rate) {
 		nf_state_key(&k, sc->msg, 0, sid);
 		s = nf_state_sampler(sc->nf, &k, true);
 		if (s) {
@@ -435,6 +505,7 @@ static void options_record(struct set_ctx *sc, const struct nf_aux *x)
 	}
 	sc->dom_done = false;
 	sc->sid_valid = false;
+	sc->if_valid = false;
 }
 
 #define SWAP(a, b)                      \

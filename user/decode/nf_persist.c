@@ -245,7 +245,7 @@ static int parse(struct nf_state *nf, struct exporter_stats *es, struct cur c,
 		uint64_t rate, init;
 		uint8_t expl;
 
-		if (!get_key(&c, &k) || k.tid)
+		if (!get_key(&c, &k) || (k.tid && k.tid != NF_SAMPLER_IF))
 			return -EINVAL;
 		rate = cur_be64(&c);
 		init = cur_be64(&c);

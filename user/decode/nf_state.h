@@ -21,6 +21,10 @@
 #define NF_VARLEN 0xffff	/* variable-length field in a template (IPFIX,
 				 * and NetFlow v9 from some vendors) */
 
+/* The tid of a sampler entry that is an interface's (v9 options scoped by
+ * interface; its sampler field is the ifIndex); 0 for sampler ids. */
+#define NF_SAMPLER_IF 1
+
 /* What identifies a template or a sampler. Packed, no padding: compared and
  * hashed as bytes (callers zero it first). */
 struct nf_key {
