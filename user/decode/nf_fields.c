@@ -318,6 +318,7 @@ struct set_ctx {
 	const struct nf_msg *msg;
 	uint64_t base_ns;
 	bool dom_done;
+	bool dom_if_rates;
 	uint64_t dom_rate, dom_sysinit;
 	bool sid_valid;
 	uint32_t sid;
@@ -357,6 +358,7 @@ static void dom_lookup(struct set_ctx *sc)
 	if (s) {
 		sc->dom_rate = s->rate;
 		sc->dom_sysinit = s->sysinit_ms;
+		sc->dom_if_rates = s->if_rates;
 	}
 }
 
@@ -456,11 +458,12 @@ static void finish(struct set_ctx *sc, struct flow_rec *r,
 		}
 		r->sampling_rate = sc->sid_rate;
 	}
-	if (!r->sampling_rate && m->ver == 9 && r->in_if)
-		r->sampling_rate = if_lookup(sc, r->in_if);
 	if (!r->sampling_rate) {
 		dom_lookup(sc);
-		r->sampling_rate = sc->dom_rate;
+		if (sc->dom_if_rates && r->in_if)
+			r->sampling_rate = if_lookup(sc, r->in_if);
+		if (!r->sampling_rate)
+			r->sampling_rate = sc->dom_rate;
 	}
 }
 
@@ -480,6 +483,10 @@ static void options_record(struct set_ctx *sc, const struct nf_aux *x)
 			s->rate = rate;
 			s->explicit_rate = true;
 		}
+		nf_state_key(&k, sc->msg, 0, 0);
+		s = nf_state_sampler(sc->nf, &k, true);
+		if (s)
+			s->if_rates = true;
 	} else if (rate) {
 		nf_state_key(&k, sc->msg, 0, sid);
 		s = nf_state_sampler(sc->nf, &k, true);

@@ -93,6 +93,8 @@ struct nf_sampler {
 	uint64_t rate;	      /* 0: unknown */
 	uint64_t sysinit_ms;  /* IPFIX systemInitTimeMilliseconds, 0: unknown */
 	bool explicit_rate;   /* rate set by a record naming this sampler */
+	bool if_rates;	      /* a domain's entry: some of its interfaces
+			       * have rates of their own (NF_SAMPLER_IF) */
 };
 
 /* One export message's header, as data set decoding needs it (also kept
