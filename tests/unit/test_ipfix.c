@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: Apache-2.0
 /* Unit tests for the IPFIX decoder (user/decode/ipfix.c, nf_fields.c):
  * absolute and relative times, variable-length fields in the 1- and 3-byte
- * forms, enterprise fields (RFC 5103 reverse counters must not overwrite),
- * withdrawals, padding, several sets, options sampling (305/306, 302),
- * message length checks and truncation at every offset. */
+ * forms, enterprise fields (RFC 5103 reverse counters make reverse flows,
+ * never overwrite), withdrawals, padding (ACI filler too), several sets,
+ * options sampling (305/306, 302; random n-out-of-N 309/310, 311), message
+ * length checks, truncation at every offset, sampled frames (315, 313). */
 #include "unit.h"
 
 #include <stdlib.h>

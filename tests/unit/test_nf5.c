@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 /* Unit tests for the NetFlow v5 decoder (user/decode/nf5.c): field mapping,
- * uptime wrap-around, sampling interval, count/length checks, truncation. */
+ * uptime wrap-around, sampling interval, count/length checks, truncation,
+ * bytes past count x 48 counted as padding. */
 #include "unit.h"
 
 #include <stdlib.h>

@@ -2,7 +2,10 @@
 /* Unit tests for the NetFlow v9 decoder (user/decode/nf9.c, nf_fields.c):
  * templates and data in one packet and across packets, held data sets,
  * options sampling per sampler id, uptime-relative times across the wrap,
- * padding, bad flowsets and templates, truncation at every offset. */
+ * padding, bad flowsets and templates, truncation at every offset; vendor
+ * cases: sampled frames (104), the counter rule (FortiOS), ASA biflows,
+ * filler and zero fill counted as padding, H3C's variable-length VRFname,
+ * held sets counted when lost, per-interface sampling. */
 #include "unit.h"
 
 #include <stdlib.h>
