@@ -7,6 +7,11 @@ variable-length fields and random n-out-of-N sampling. One run over all
 cases, each case from its own exporter address; error counters must stay
 at zero on every one of them."""
 
+import re
+import socket
+import time
+import urllib.request
+
 import pytest
 
 import vendor_cases
@@ -289,3 +294,38 @@ def test_interface_sampling(run):
                         ("cflow.scope_interface", "cflow.sampling_interval"))
     assert list(zip(map(int, ts["cflow.scope_interface"]),
                     map(int, ts["cflow.sampling_interval"]))) == got[:2]
+
+
+def test_metrics_count_reverse_flows_and_padding(daemon):
+    """A live daemon: /metrics has the reverse flows (ASA) and the padding
+    (PAN-OS zero fill) per exporter, and no error family for them."""
+    port = xflow.free_udp_port()
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        mport = s.getsockname()[1]
+    d = daemon(["-l", f"netflow://127.0.0.1:{port}", "--metrics",
+                f"127.0.0.1:{mport}", "--file", "/dev/null"], ports=[port])
+    xflow.send_udp(vendor_cases.nf9_asa_nsel() +
+                   vendor_cases.nf9_panos_zero_fill(), port)
+    url = f"http://127.0.0.1:{mport}/metrics"
+    want = {"xdpflow_decode_reverse_flows_total": 1,
+            "xdpflow_decode_flows_total": 3 + 2,
+            # each case's data set has 2 bytes of alignment (55- and
+            # 33-byte records), then PAN-OS's zero fill
+            "xdpflow_decode_padding_bytes_total": 2 + 2 + 700}
+    got = {}
+    deadline = time.monotonic() + 20 * xflow.timeout_scale()
+    while time.monotonic() < deadline:
+        with urllib.request.urlopen(url, timeout=5) as r:
+            text = r.read().decode()
+        got = {}
+        for line in text.splitlines():
+            m = re.match(r'(\w+)\{exporter="127\.0\.0\.1"\} (\d+)$', line)
+            if m:
+                got[m.group(1)] = int(m.group(2))
+        if all(got.get(k) == v for k, v in want.items()):
+            break
+        time.sleep(0.2)
+    d.stop()
+    assert {k: got.get(k) for k in want} == want, got
+    assert not [k for k in got if k.startswith("xdpflow_decode_error_")]
