@@ -122,15 +122,6 @@ apply(struct flow_rec *r, struct nf_aux *x, uint8_t op,
 			 v, l);
 		return;
 	}
-	if (op == OP_L2_SECTION || op == OP_IP_SECTION) {
-		if (!l)
-			return;
-		x->flags |= AUX_SECTION;
-		x->sec = v;
-		x->sec_len = l;
-		x->sec_start = op == OP_L2_SECTION ? PKT_HDR_ETHERNET : PKT_HDR_IP;
-		return;
-	}
 	if (op == OP_NEXT_HOP || op == OP_BGP_NEXT_HOP || op == OP_MPLS_IP) {
 		struct flow_addr *a;
 
@@ -147,8 +138,19 @@ apply(struct flow_rec *r, struct nf_aux *x, uint8_t op,
 		memcpy(a->b, v, l);
 		return;
 	}
-	if (l == 0 || l > 8)
-		return; /* a variable-length integer we cannot hold */
+	if (l == 0 || l > 8) {
+		/* A sampled packet section (shorter ones hold no header worth
+		 * parsing), or a variable-length integer we cannot hold. Out
+		 * of the way of the integers: checked per field. */
+		if (l > 8 && (op == OP_L2_SECTION || op == OP_IP_SECTION)) {
+			x->flags |= AUX_SECTION;
+			x->sec = v;
+			x->sec_len = l;
+			x->sec_start = op == OP_L2_SECTION ? PKT_HDR_ETHERNET
+							   : PKT_HDR_IP;
+		}
+		return;
+	}
 	n = rd(v, l);
 	switch (op) {
 	case OP_COUNTER:
@@ -281,6 +283,9 @@ apply(struct flow_rec *r, struct nf_aux *x, uint8_t op,
 /* The sampling rate a record carries itself, GoFlow2's order: 305, 50, 34. */
 static uint64_t aux_rate(const struct nf_aux *x)
 {
+	if (!(x->flags & (AUX_S305 | AUX_S50 | AUX_S34 | AUX_S309 | AUX_S310 |
+			  AUX_S311)))
+		return 0; /* most records */
 	if (x->flags & AUX_S305) {
 		if ((x->flags & AUX_S306) && x->s305)
 			return (x->s305 + x->s306) / x->s305;
@@ -367,7 +372,8 @@ static void dom_lookup(struct set_ctx *sc)
  * count when not zero, else the total count but only when the record has
  * no delta count at all (a delta of 0 beside a total means nothing new);
  * ASA's initiator/responder counts last. A zero never hides a count. */
-static uint64_t pick_counter(const struct nf_aux *x, unsigned base)
+static inline __attribute__((always_inline)) uint64_t
+pick_counter(const struct nf_aux *x, unsigned base)
 {
 	unsigned have = (x->ctr_have >> base) & 15;
 	const uint64_t *c = &x->ctr[base];
@@ -383,8 +389,16 @@ static uint64_t pick_counter(const struct nf_aux *x, unsigned base)
 	return 0;
 }
 
-static void counters(struct flow_rec *r, struct nf_aux *x)
+static inline __attribute__((always_inline)) void
+counters(struct flow_rec *r, struct nf_aux *x)
 {
+	/* Most records: octetDeltaCount and packetDeltaCount only. */
+	if (x->ctr_have == (1u << CTR_DELTA | 1u << (CTR_PKTS | CTR_DELTA))) {
+		r->bytes = x->ctr[CTR_DELTA];
+		r->packets = x->ctr[CTR_PKTS | CTR_DELTA];
+		x->rev_bytes = x->rev_packets = 0;
+		return;
+	}
 	r->bytes = pick_counter(x, 0);
 	r->packets = pick_counter(x, CTR_PKTS);
 	x->rev_bytes = x->rev_packets = 0;
@@ -396,7 +410,8 @@ static void counters(struct flow_rec *r, struct nf_aux *x)
 
 /* A record that carries a sampled packet (or only its size) stands for
  * one packet of that size when it has no counters of its own. */
-static void sampled_packet(struct flow_rec *r, const struct nf_aux *x)
+static __attribute__((noinline)) void
+sampled_packet(struct flow_rec *r, const struct nf_aux *x)
 {
 	uint64_t len = 0;
 
@@ -525,8 +540,9 @@ static void options_record(struct set_ctx *sc, const struct nf_aux *x)
 /* The reverse direction of a biflow record (ASA's responder counters,
  * RFC 5103's reverse elements): dst -> src, with the reverse counters and
  * the same times and exporter fields. */
-static void emit_reverse(struct flow_sink *sink, const struct flow_rec *fwd,
-			 const struct nf_aux *x)
+static __attribute__((noinline, cold)) void
+emit_reverse(struct flow_sink *sink, const struct flow_rec *fwd,
+	     const struct nf_aux *x)
 {
 	struct flow_rec r = *fwd;
 
