@@ -4,7 +4,7 @@
  * dataLinkFrameSection (315) and ipHeaderPacketSection (313), NetFlow v9
  * layer2packetSectionData (104). The section is parsed with the packet
  * parser sFlow's raw headers use (pkt_hdr.c), so both give the same fields.
- * Internal to user/decode.
+ * Internal to user/decode: included by nf_section.c and nf_fields.c.
  */
 #ifndef XDPFLOW_DECODE_NF_SECTION_H
 #define XDPFLOW_DECODE_NF_SECTION_H
