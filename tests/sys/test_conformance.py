@@ -114,7 +114,8 @@ def test_telegraf_matches_tshark(case, telegraf_run):
             [(t["agent"],) + xflow.tshark_key(t) for t in recs],
             [(f["sampler_address"],) + xflow.flow_key(f) for f in flows])
     else:
-        recs = xflow.tshark_cflow(pcap, xflow.NETFLOW_PORT)
+        recs = xflow.biflow_split(xflow.tshark_cflow(pcap,
+                                                     xflow.NETFLOW_PORT))
         diff = xflow.compare_cflow(recs, flows)
     assert not diff, f"{case}: flows differ from tshark's decode\n{diff}"
 

@@ -428,6 +428,43 @@ def ipfix(sets, export_time: int = 1700000000, seq: int = 0,
     return struct.pack("!HHIII", 10, ln, export_time, seq, domain) + body
 
 
+def template_set_ex(tid: int, fields, ipfix: bool = True,
+                    scope: int | None = None) -> bytes:
+    """A template set with any fields: (ie, length) or (ie, length, pen)
+    (IPFIX enterprise fields). scope (a count) makes it an options
+    template set: IPFIX counts scope fields, v9 takes the first `scope`
+    fields as (scope type, length)."""
+    def enc(f):
+        if len(f) == 3 and f[2]:
+            return struct.pack("!HHI", f[0] | 0x8000, f[1], f[2])
+        return struct.pack("!HH", f[0], f[1])
+    if scope is None:
+        body = struct.pack("!HH", tid, len(fields)) + \
+            b"".join(enc(f) for f in fields)
+        return struct.pack("!HH", 2 if ipfix else 0, 4 + len(body)) + body
+    if ipfix:
+        body = struct.pack("!HHH", tid, len(fields), scope)
+    else:
+        body = struct.pack("!HHH", tid, 4 * scope, 4 * (len(fields) - scope))
+    body = _pad4(body + b"".join(enc(f) for f in fields))
+    return struct.pack("!HH", 3 if ipfix else 1, 4 + len(body)) + body
+
+
+def raw_set(set_id: int, body: bytes, pad: bool = True) -> bytes:
+    """A set of records already encoded (padded to 4 bytes with zeros unless
+    pad is False)."""
+    if pad:
+        body = _pad4(body)
+    return struct.pack("!HH", set_id, 4 + len(body)) + body
+
+
+def varlen(v: bytes) -> bytes:
+    """An IPFIX variable-length field value (RFC 7011 7)."""
+    if len(v) < 255:
+        return bytes([len(v)]) + v
+    return b"\xff" + struct.pack("!H", len(v)) + v
+
+
 def sflow_flow_sample(frame: bytes, rate: int = 100, seq: int = 1,
                       frame_len: int | None = None, in_if: int = 1,
                       out_if: int = 2) -> bytes:
@@ -1145,9 +1182,28 @@ class ExpectedFlow:
     key: tuple
 
 
-def telegraf_expected(path: os.PathLike) -> tuple[list[ExpectedFlow], int]:
+def _telegraf_reverse(f: dict, packets: bool) -> int:
+    """The reverse count of a Telegraf record (RFC 5103 elements, shown
+    as type_29305_<ie> hex strings) by xdpflowd's counter rule: delta,
+    else post delta, else total when no delta is there."""
+    ies = (2, 24, 86) if packets else (1, 23, 85)
+    v = [int(f[f"type_29305_{ie}"], 16) if f"type_29305_{ie}" in f else None
+         for ie in ies]
+    if v[0]:
+        return v[0]
+    if v[1]:
+        return v[1]
+    if v[0] is None and v[1] is None and v[2]:
+        return v[2]
+    return 0
+
+
+def telegraf_expected(path: os.PathLike, biflow: str = "split") \
+        -> tuple[list[ExpectedFlow], int]:
     """The flow records of a Telegraf expected.out, and how many other
-    (non-flow) lines it holds."""
+    (non-flow) lines it holds. With biflow "split" (xdpflowd's default), a
+    record with RFC 5103 reverse counters is followed by its reverse flow,
+    which Telegraf does not emit."""
     flows, other = [], 0
     for line in Path(path).read_text().splitlines():
         if not line.strip():
@@ -1168,6 +1224,12 @@ def telegraf_expected(path: os.PathLike) -> tuple[list[ExpectedFlow], int]:
                int(f.get("src_port", 0)), int(f.get("dst_port", 0)),
                proto_number(f.get("protocol", 0)), int(nbytes), int(npkts))
         flows.append(ExpectedFlow(typ, norm_addr(sampler), key))
+        if biflow == "split" and typ != "SFLOW_5":
+            rb, rp = _telegraf_reverse(f, False), _telegraf_reverse(f, True)
+            if rb or rp:
+                flows.append(ExpectedFlow(typ, norm_addr(sampler),
+                                          (key[1], key[0], key[3], key[2],
+                                           key[4], rb, rp)))
     return flows, other
 
 
@@ -1275,11 +1337,40 @@ def tshark_cflow(pcap: os.PathLike, port: int) -> list[dict]:
                      "dport": int(_show(rec, ("cflow.dstport",), "0")),
                      "proto": int(_show(rec, ("cflow.protocol",), "0")),
                      "bytes": int(_show(rec, BYTES_FIELDS, "0")),
-                     "packets": int(_show(rec, PACKETS_FIELDS, "0"))}
+                     "packets": int(_show(rec, PACKETS_FIELDS, "0")),
+                     "rev_bytes": _reverse_count(rec, BYTES_FIELDS,
+                                                 "cflow.responder_octets"),
+                     "rev_packets": _reverse_count(
+                         rec, PACKETS_FIELDS, "cflow.responder_packets")}
                 for which in ("start", "end"):
                     r[which + "_ns"] = _cflow_time(
                         rec, which, version, uptime_ns, base_ns, sys_init)
                 out.append(r)
+    return out
+
+
+def _reverse_count(rec, names, responder: str) -> int:
+    """A record's reverse-direction count as tshark shows it: RFC 5103
+    reverse elements ('(Reverse ...'), else ASA's responder count."""
+    for f in rec.iter("field"):
+        if f.get("name") in names and "(Reverse" in (f.get("showname") or ""):
+            if int(f.get("show")):
+                return int(f.get("show"))
+    return int(_show(rec, (responder,), "0"))
+
+
+def biflow_split(recs) -> list[dict]:
+    """tshark's records as `--biflow split` (the default) emits them: each
+    record whose reverse counters are not zero is followed by its reverse
+    flow (dst -> src, same times, the reverse counters)."""
+    out = []
+    for r in recs:
+        out.append(r)
+        if r.get("rev_bytes") or r.get("rev_packets"):
+            out.append(dict(r, src=r["dst"], dst=r["src"], sport=r["dport"],
+                            dport=r["sport"], bytes=r["rev_bytes"],
+                            packets=r["rev_packets"], rev_bytes=0,
+                            rev_packets=0))
     return out
 
 

@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: Apache-2.0
 /* Unit tests for the IPFIX decoder (user/decode/ipfix.c, nf_fields.c):
  * absolute and relative times, variable-length fields in the 1- and 3-byte
- * forms, enterprise fields (RFC 5103 reverse counters must not overwrite),
- * withdrawals, padding, several sets, options sampling (305/306, 302),
- * message length checks and truncation at every offset. */
+ * forms, enterprise fields (RFC 5103 reverse counters make reverse flows,
+ * never overwrite), withdrawals, padding (ACI filler too), several sets,
+ * options sampling (305/306, 302; random n-out-of-N 309/310, 311), message
+ * length checks, truncation at every offset, sampled frames (315, 313). */
 #include "unit.h"
 
 #include <stdlib.h>
@@ -62,7 +63,8 @@ static const uint8_t v6src[16] = { 0x20, 0x01, 0x00, 0x02, 0, 0, 0, 0,
 				   0,	 0,    0,    0,	   0, 0, 0, 0x10 };
 
 /* Template 300: IPv6 addresses, ports, proto, forward counters (1, 2),
- * RFC 5103 reverse counters (PEN 29305, ie 1 and 2), ntop's PEN 35632
+ * RFC 5103 reverse counters (PEN 29305, ie 1 and 2: they do not overwrite
+ * the forward ones, they make a reverse flow), ntop's PEN 35632
  * field, absolute times in every unit, delta micro end. */
 static void tmpl_300(struct pb *p)
 {
@@ -116,9 +118,12 @@ static void test_template_data_times_enterprise(void **state)
 	rec_300(&f->p, 0);
 	rec_300(&f->p, 1);
 	pb_set_end(&f->p, 4); /* padding of 2 bytes after 2 records */
-	assert_int_equal(feed(f), 2);
+	/* Each record's reverse counters make a second, reverse flow. */
+	assert_int_equal(feed(f), 4);
 	assert_int_equal(errors(f), 0);
-	r = &f->us.flows[1];
+	assert_int_equal(st(f, DSTAT_REVERSE_FLOWS), 2);
+	assert_int_equal(st(f, DSTAT_FLOWS), 4);
+	r = &f->us.flows[2];
 	assert_int_equal(r->type, FLOW_TYPE_IPFIX);
 	assert_int_equal(r->sequence_num, 5);
 	assert_int_equal(r->observation_domain_id, 33);
@@ -139,6 +144,17 @@ static void test_template_data_times_enterprise(void **state)
 	assert_int_equal(r->ipv6_flow_label, 0xabcde);
 	assert_int_equal(r->icmp_type, 0x80);
 	assert_int_equal(r->icmp_code, 1);
+	/* The reverse flow: dst -> src, reverse counters, same times. */
+	r = &f->us.flows[3];
+	assert_memory_equal(r->dst_addr.b, v6src, 16);
+	assert_int_equal(r->src_addr.b[15], 0x21);
+	assert_int_equal(r->src_port, 80);
+	assert_int_equal(r->dst_port, 5000);
+	assert_int_equal(r->bytes, 999);
+	assert_int_equal(r->packets, 998);
+	assert_int_equal(r->time_flow_start_ns, BASE_NS - 2000000000ULL);
+	assert_int_equal(r->time_flow_end_ns, BASE_NS - 500000000ULL);
+	assert_int_equal(r->sequence_num, 5);
 }
 
 /* Variable-length fields: 1-byte length and 255 + 2-byte length forms. */
@@ -501,6 +517,297 @@ static void test_mpls_label_stack(void **state)
 	assert_int_equal(f->us.flows[0].n_mpls_ttl, 0);
 }
 
+/* dataLinkFrameSection (315) with dataLinkFrameSize (312), interfaces and
+ * flowDirection (Juniper inline monitoring): the issue's example frame. */
+static void test_frame_section(void **state)
+{
+	struct nf_fixture *f = *state;
+	uint8_t frame[128];
+	size_t n = nfb_frame_vlan_udp(frame);
+	const struct flow_rec *r;
+
+	ipfix_hdr(&f->p, 1, 1);
+	pb_set_begin(&f->p, 2);
+	pb_u16(&f->p, 256);
+	pb_u16(&f->p, 5);
+	field(&f->p, 10, 4);
+	field(&f->p, 14, 4);
+	field(&f->p, 61, 1);
+	field(&f->p, 312, 2);
+	field(&f->p, 315, 0xffff);
+	pb_set_end(&f->p, 4);
+	pb_set_begin(&f->p, 256);
+	pb_u32(&f->p, 5);
+	pb_u32(&f->p, 7);
+	pb_u8(&f->p, 0);
+	pb_u16(&f->p, (uint16_t)n);
+	pb_u8(&f->p, (uint8_t)n);
+	pb_bytes(&f->p, frame, n);
+	pb_set_end(&f->p, 4);
+	assert_int_equal(n, 118);
+	assert_int_equal(feed(f), 1);
+	assert_int_equal(errors(f), 0);
+	r = &f->us.flows[0];
+	nfb_check_vlan_udp(r);
+	assert_int_equal(r->in_if, 5);
+	assert_int_equal(r->out_if, 7);
+	assert_int_equal(r->bytes, 118);
+	assert_int_equal(r->packets, 1);
+}
+
+/* An IPv6/TCP frame with no frame size: bytes from the IPv6 payload length
+ * plus the Ethernet header; the flow label and TCP flags from the frame. */
+static void test_frame_section_ipv6_tcp(void **state)
+{
+	struct nf_fixture *f = *state;
+	uint8_t frame[128] = { 0 }, dst6[16];
+	size_t n = 0;
+	const struct flow_rec *r;
+
+	memcpy(dst6, v6src, 16);
+	dst6[15] = 0x99;
+	n += nfb_eth(frame, (const uint8_t *)"\x02\0\0\0\0\x02",
+		     (const uint8_t *)"\x02\0\0\0\0\x01", 0x86dd);
+	n += nfb_ipv6(frame + n, v6src, dst6, 61, 6, 20 + 1380, 0x12345);
+	n += nfb_tcp(frame + n, 443, 50000, 0x12);
+	ipfix_hdr(&f->p, 1, 1);
+	pb_set_begin(&f->p, 2);
+	pb_u16(&f->p, 257);
+	pb_u16(&f->p, 2);
+	field(&f->p, 10, 4);
+	field(&f->p, 315, 0xffff);
+	pb_set_end(&f->p, 4);
+	pb_set_begin(&f->p, 257);
+	pb_u32(&f->p, 3);
+	pb_u8(&f->p, (uint8_t)n);
+	pb_bytes(&f->p, frame, n);
+	pb_set_end(&f->p, 4);
+	assert_int_equal(feed(f), 1);
+	assert_int_equal(errors(f), 0);
+	r = &f->us.flows[0];
+	assert_int_equal(r->etype, 0x86dd);
+	assert_memory_equal(r->src_addr.b, v6src, 16);
+	assert_memory_equal(r->dst_addr.b, dst6, 16);
+	assert_int_equal(r->ip_ttl, 61);
+	assert_int_equal(r->ipv6_flow_label, 0x12345);
+	assert_int_equal(r->proto, 6);
+	assert_int_equal(r->src_port, 443);
+	assert_int_equal(r->dst_port, 50000);
+	assert_int_equal(r->tcp_flags, 0x12);
+	assert_int_equal(r->src_mac, 0x020000000001ULL);
+	assert_int_equal(r->n_layers, 3);
+	assert_int_equal(r->layer_stack[1], FLOW_LAYER_IPV6);
+	assert_int_equal(r->layer_stack[2], FLOW_LAYER_TCP);
+	assert_int_equal(r->bytes, 14 + 40 + 1400);
+	assert_int_equal(r->packets, 1);
+	assert_int_equal(r->in_if, 3);
+}
+
+/* An MPLS-labelled frame in a fixed-length 315 field, cut at 64 bytes,
+ * beside octet and packet counters (which win); and an IPv4 header in
+ * ipHeaderPacketSection (313): bytes from its total length. */
+static void test_frame_section_mpls_and_ip(void **state)
+{
+	struct nf_fixture *f = *state;
+	uint8_t frame[64] = { 0 }, ip[28];
+	size_t n = 0;
+	const struct flow_rec *r;
+
+	n += nfb_eth(frame, (const uint8_t *)"\x02\0\0\0\0\x02",
+		     (const uint8_t *)"\x02\0\0\0\0\x01", 0x8847);
+	memcpy(frame + n, "\x00\x06\x40\x40\x00\x0c\x81\x3f", 8);
+	n += 8; /* label 100 TTL 64, label 200 bottom TTL 63 */
+	n += nfb_ipv4(frame + n, (const uint8_t *)"\xc6\x12\x00\x01",
+		      (const uint8_t *)"\xc6\x13\x00\x02", 9, 17, 1000);
+	n += nfb_udp(frame + n, 53, 5353, 980);
+	nfb_ipv4(ip, (const uint8_t *)"\xc6\x12\x00\x03",
+		 (const uint8_t *)"\xc6\x13\x00\x04", 33, 17, 576);
+	nfb_udp(ip + 20, 1000, 2000, 556);
+
+	ipfix_hdr(&f->p, 1, 1);
+	pb_set_begin(&f->p, 2);
+	pb_u16(&f->p, 258);
+	pb_u16(&f->p, 3);
+	field(&f->p, 1, 8);
+	field(&f->p, 2, 4);
+	field(&f->p, 315, sizeof(frame));
+	pb_u16(&f->p, 259);
+	pb_u16(&f->p, 1);
+	field(&f->p, 313, 0xffff);
+	pb_set_end(&f->p, 4);
+	pb_set_begin(&f->p, 258);
+	pb_u64(&f->p, 1500);
+	pb_u32(&f->p, 3);
+	pb_bytes(&f->p, frame, sizeof(frame));
+	pb_set_end(&f->p, 4);
+	pb_set_begin(&f->p, 259);
+	pb_u8(&f->p, sizeof(ip));
+	pb_bytes(&f->p, ip, sizeof(ip));
+	pb_set_end(&f->p, 4);
+	assert_int_equal(feed(f), 2);
+	assert_int_equal(errors(f), 0);
+	r = &f->us.flows[0];
+	assert_int_equal(r->bytes, 1500);
+	assert_int_equal(r->packets, 3);
+	assert_int_equal(r->n_mpls, 2);
+	assert_int_equal(r->mpls_label[0], 100);
+	assert_int_equal(r->mpls_label[1], 200);
+	assert_int_equal(r->n_mpls_ttl, 2);
+	assert_int_equal(r->mpls_ttl[0], 64);
+	assert_int_equal(r->mpls_ttl[1], 63);
+	assert_int_equal(r->etype, 0x0800);
+	assert_int_equal(r->src_addr.b[3], 1);
+	assert_int_equal(r->dst_port, 5353);
+	assert_int_equal(r->n_layers, 4);
+	assert_int_equal(r->layer_stack[1], FLOW_LAYER_MPLS);
+	assert_int_equal(r->layer_size[1], 8);
+	r = &f->us.flows[1];
+	assert_int_equal(r->bytes, 576);
+	assert_int_equal(r->packets, 1);
+	assert_int_equal(r->etype, 0x0800);
+	assert_int_equal(r->ip_ttl, 33);
+	assert_int_equal(r->src_port, 1000);
+	assert_int_equal(r->n_layers, 2);
+	assert_int_equal(r->src_mac, 0);
+}
+
+/* A YAF-style RFC 5103 biflow: total counters both ways (the reverse ones
+ * under PEN 29305): the reverse flow carries reverseOctetTotalCount. */
+static void test_rfc5103_biflow_totals(void **state)
+{
+	struct nf_fixture *f = *state;
+	const struct flow_rec *r;
+
+	ipfix_hdr(&f->p, 9, 1);
+	pb_set_begin(&f->p, 2);
+	pb_u16(&f->p, 310);
+	pb_u16(&f->p, 8);
+	field(&f->p, 8, 4);
+	field(&f->p, 12, 4);
+	field(&f->p, 7, 2);
+	field(&f->p, 11, 2);
+	field(&f->p, 85, 8);
+	field(&f->p, 86, 8);
+	efield(&f->p, 85, 8, 29305);
+	efield(&f->p, 86, 8, 29305);
+	pb_set_end(&f->p, 4);
+	pb_set_begin(&f->p, 310);
+	pb_bytes(&f->p, "\xc6\x12\x00\x01\xc6\x13\x00\x02", 8);
+	pb_u16(&f->p, 50123);
+	pb_u16(&f->p, 80);
+	pb_u64(&f->p, 81);
+	pb_u64(&f->p, 1);
+	pb_u64(&f->p, 14000);
+	pb_u64(&f->p, 12);
+	pb_set_end(&f->p, 4);
+	assert_int_equal(feed(f), 2);
+	assert_int_equal(errors(f), 0);
+	assert_int_equal(f->us.flows[0].bytes, 81);
+	assert_int_equal(f->us.flows[0].packets, 1);
+	r = &f->us.flows[1];
+	assert_int_equal(r->bytes, 14000);
+	assert_int_equal(r->packets, 12);
+	assert_int_equal(r->src_addr.b[3], 2);
+	assert_int_equal(r->src_port, 80);
+	assert_int_equal(r->dst_port, 50123);
+	assert_int_equal(st(f, DSTAT_REVERSE_FLOWS), 1);
+}
+
+/* Cisco ACI: 4 bytes of filler after the last whole (12-byte) record of
+ * a data set; zeros after the last set inside the message length. Both
+ * padding (padding_bytes), not error_bad_set. A set running past the
+ * message stays an error. */
+static void test_padding_not_error(void **state)
+{
+	struct nf_fixture *f = *state;
+
+	ipfix_hdr(&f->p, 1, 1);
+	simple_tmpl(&f->p, 400);
+	pb_set_begin(&f->p, 400);
+	pb_bytes(&f->p, "\xc6\x12\x00\x01", 4);
+	pb_u32(&f->p, 5);
+	pb_bytes(&f->p, "\xc6\x12\x00\x02", 4);
+	pb_u32(&f->p, 6);
+	pb_u32(&f->p, 0xdeadbeef); /* filler shorter than a record */
+	pb_set_end(&f->p, 4);
+	memset(f->p.b + f->p.n, 0, 40);
+	f->p.n += 40;
+	assert_int_equal(feed(f), 2);
+	assert_int_equal(errors(f), 0);
+	assert_int_equal(st(f, DSTAT_PADDING_BYTES), 4 + 40);
+	assert_int_equal(f->us.flows[1].packets, 6);
+
+	ipfix_hdr(&f->p, 2, 1);
+	simple_data(&f->p, 400, 1);
+	pb_u16(&f->p, 400);
+	pb_u16(&f->p, 200); /* runs past the message */
+	pb_u32(&f->p, 0);
+	assert_int_equal(feed(f), 1);
+	assert_int_equal(st(f, DSTAT_ERR_LENGTH), 1);
+}
+
+/* Cisco ASR 9000: the sampler is an options record scoped by selectorId
+ * (302) with selectorAlgorithm (304) 3, random n-out-of-N, samplingSize
+ * (309) 1 and samplingPopulation (310) 256; data records carry the
+ * selectorId: rate 256. Another selector gives samplingProbability (311,
+ * float64): rate 1/p, rounded. */
+static void test_random_n_of_n_sampling(void **state)
+{
+	struct nf_fixture *f = *state;
+	double p = 1.0 / 3.0;
+	uint64_t pbits;
+
+	memcpy(&pbits, &p, sizeof(pbits));
+	ipfix_hdr(&f->p, 1, 4);
+	pb_set_begin(&f->p, 3);
+	pb_u16(&f->p, 700);
+	pb_u16(&f->p, 4);
+	pb_u16(&f->p, 1);
+	field(&f->p, 302, 4);
+	field(&f->p, 304, 2);
+	field(&f->p, 309, 4);
+	field(&f->p, 310, 4);
+	pb_u16(&f->p, 701);
+	pb_u16(&f->p, 2);
+	pb_u16(&f->p, 1);
+	field(&f->p, 302, 4);
+	field(&f->p, 311, 8);
+	pb_set_end(&f->p, 4);
+	pb_set_begin(&f->p, 2);
+	pb_u16(&f->p, 702);
+	pb_u16(&f->p, 3);
+	field(&f->p, 8, 4);
+	field(&f->p, 1, 4);
+	field(&f->p, 302, 4);
+	pb_set_end(&f->p, 4);
+	pb_set_begin(&f->p, 700);
+	pb_u32(&f->p, 9);
+	pb_u16(&f->p, 3);
+	pb_u32(&f->p, 1);
+	pb_u32(&f->p, 256);
+	pb_set_end(&f->p, 4);
+	pb_set_begin(&f->p, 701);
+	pb_u32(&f->p, 10);
+	pb_u64(&f->p, pbits);
+	pb_set_end(&f->p, 4);
+	pb_set_begin(&f->p, 702);
+	for (uint32_t sel = 9; sel <= 11; sel++) {
+		pb_bytes(&f->p, "\xc6\x12\x00\x01", 4);
+		pb_u32(&f->p, 1000);
+		pb_u32(&f->p, sel);
+	}
+	pb_set_end(&f->p, 4);
+	assert_int_equal(feed(f), 3);
+	assert_int_equal(errors(f), 0);
+	assert_int_equal(st(f, DSTAT_OPTIONS_RECORDS), 2);
+	assert_int_equal(f->us.flows[0].sampler_id, 9);
+	assert_int_equal(f->us.flows[0].sampling_rate, 256);
+	assert_int_equal(f->us.flows[1].sampler_id, 10);
+	assert_int_equal(f->us.flows[1].sampling_rate, 3);
+	/* Selector 11 is unknown: the domain's latest rate, as GoFlow2. */
+	assert_int_equal(f->us.flows[2].sampling_rate, 3);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -513,6 +820,12 @@ int main(void)
 		T(test_bad_sets_and_lengths),
 		T(test_truncation_every_offset),
 		T(test_mpls_label_stack),
+		T(test_frame_section),
+		T(test_frame_section_ipv6_tcp),
+		T(test_frame_section_mpls_and_ip),
+		T(test_rfc5103_biflow_totals),
+		T(test_padding_not_error),
+		T(test_random_n_of_n_sampling),
 #undef T
 	};
 

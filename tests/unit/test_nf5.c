@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 /* Unit tests for the NetFlow v5 decoder (user/decode/nf5.c): field mapping,
- * uptime wrap-around, sampling interval, count/length checks, truncation. */
+ * uptime wrap-around, sampling interval, count/length checks, truncation,
+ * bytes past count x 48 counted as padding. */
 #include "unit.h"
 
 #include <stdlib.h>
@@ -193,6 +194,28 @@ static void test_count_mismatch(void **state)
 	assert_int_equal(stat_of(f, DSTAT_ERR_LENGTH), 1);
 }
 
+/* A datagram longer than its count x 48 (a third record's room, zeros or
+ * not): the count's records, the rest counted as padding, no error. */
+static void test_longer_than_count(void **state)
+{
+	struct fixture *f = *state;
+	uint8_t b[24 + 48 * 3];
+	size_t len = build_v5(b, 3, 1, 1, 1);
+	uint64_t errs = 0;
+
+	put16(b + 2, 2);
+	f->dg.data = b;
+	f->dg.len = len;
+	assert_int_equal(decode_datagram(f->ctx, &f->dg, &f->us.sink), 2);
+	assert_int_equal(stat_of(f, DSTAT_PADDING_BYTES), 48);
+	f->dg.len = len - 40;
+	assert_int_equal(decode_datagram(f->ctx, &f->dg, &f->us.sink), 2);
+	assert_int_equal(stat_of(f, DSTAT_PADDING_BYTES), 48 + 8);
+	for (int s = DSTAT_ERR_FIRST; s < DSTAT__COUNT; s++)
+		errs += stat_of(f, (enum dstat)s);
+	assert_int_equal(errs, 0);
+}
+
 static void test_truncation_every_offset(void **state)
 {
 	struct fixture *f = *state;
@@ -225,6 +248,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_stamp_after_uptime, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_count_mismatch, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_longer_than_count, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_truncation_every_offset,
 						setup, teardown),

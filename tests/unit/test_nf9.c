@@ -2,10 +2,14 @@
 /* Unit tests for the NetFlow v9 decoder (user/decode/nf9.c, nf_fields.c):
  * templates and data in one packet and across packets, held data sets,
  * options sampling per sampler id, uptime-relative times across the wrap,
- * padding, bad flowsets and templates, truncation at every offset. */
+ * padding, bad flowsets and templates, truncation at every offset; vendor
+ * cases: sampled frames (104), the counter rule (FortiOS), ASA biflows,
+ * filler and zero fill counted as padding, H3C's variable-length VRFname,
+ * held sets counted when lost, per-interface sampling. */
 #include "unit.h"
 
 #include <stdlib.h>
+#include <unistd.h>
 
 #include "decode/decode.h"
 #include "nf_build.h"
@@ -374,10 +378,10 @@ static void test_padding_and_several_flowsets(void **state)
 	assert_int_equal(errors(f), 0);
 }
 
-/* Bytes after the last whole record that are not zero padding are a record
- * cut short (a set length or template that lies): counted, the whole
- * records before it kept. */
-static void test_partial_record_counted(void **state)
+/* Bytes after the last whole record, shorter than a record, are padding
+ * even when not zero (nProbe and MikroTik leave such filler): counted in
+ * padding_bytes, not as an error; the whole records before them kept. */
+static void test_filler_after_last_record(void **state)
 {
 	struct nf_fixture *f = *state;
 
@@ -385,8 +389,35 @@ static void test_partial_record_counted(void **state)
 	tmpl_256(&f->p);
 	pb_set_begin(&f->p, 256);
 	rec_256(&f->p, 0, 1, 2);
-	pb_bytes(&f->p, "\xc6\x12\x00\x07\xc6\x13", 6); /* a record's start */
+	pb_bytes(&f->p, "\xc6\x12\x00\x07\xc6\x13", 6); /* filler */
 	pb_set_end(&f->p, 4);
+	assert_int_equal(feed(f), 1);
+	/* 65-byte record, 6 bytes of filler, 1 of alignment */
+	assert_int_equal(st(f, DSTAT_PADDING_BYTES), 7);
+	assert_int_equal(errors(f), 0);
+}
+
+/* PAN-OS 8.1: one flowset, then the rest of the packet zero-filled; the
+ * zeros would read as flowset 0 of length 0. Padding, not error_bad_set.
+ * Non-zero bytes after the last flowset stay an error. */
+static void test_zero_fill_after_last_flowset(void **state)
+{
+	struct nf_fixture *f = *state;
+
+	v9_hdr(&f->p, 77, 9);
+	tmpl_256(&f->p);
+	data_256(&f->p, 2);
+	memset(f->p.b + f->p.n, 0, 600);
+	f->p.n += 600;
+	assert_int_equal(feed(f), 2);
+	assert_int_equal(errors(f), 0);
+	/* the set's 2 bytes of alignment, then the zero fill */
+	assert_int_equal(st(f, DSTAT_PADDING_BYTES), 2 + 600);
+
+	v9_hdr(&f->p, 78, 9);
+	data_256(&f->p, 1);
+	pb_u32(&f->p, 0);
+	pb_u32(&f->p, 7);
 	assert_int_equal(feed(f), 1);
 	assert_int_equal(st(f, DSTAT_ERR_SET), 1);
 	assert_int_equal(errors(f), 1);
@@ -509,6 +540,356 @@ static void test_truncation_every_offset(void **state)
 	}
 }
 
+/* layer2packetSectionData (104) in a fixed 128-byte field (the frame cut
+ * or padded to it): decoded by the sFlow packet parser; no frame size and
+ * no counters, so bytes is what its headers say and packets 1. */
+static void test_layer2_section(void **state)
+{
+	struct nf_fixture *f = *state;
+	uint8_t frame[128];
+	const struct flow_rec *r;
+
+	nfb_frame_vlan_udp(frame);
+	v9_hdr(&f->p, 1, 9);
+	pb_set_begin(&f->p, 0);
+	pb_u16(&f->p, 270);
+	pb_u16(&f->p, 3);
+	field(&f->p, 10, 2);
+	field(&f->p, 14, 2);
+	field(&f->p, 104, sizeof(frame));
+	pb_set_end(&f->p, 4);
+	pb_set_begin(&f->p, 270);
+	pb_u16(&f->p, 11);
+	pb_u16(&f->p, 12);
+	pb_bytes(&f->p, frame, sizeof(frame));
+	pb_set_end(&f->p, 4);
+	assert_int_equal(feed(f), 1);
+	assert_int_equal(errors(f), 0);
+	r = &f->us.flows[0];
+	nfb_check_vlan_udp(r);
+	assert_int_equal(r->in_if, 11);
+	assert_int_equal(r->out_if, 12);
+	assert_int_equal(r->bytes, 118);
+	assert_int_equal(r->packets, 1);
+	assert_int_equal(r->type, FLOW_TYPE_NETFLOW_V9);
+}
+
+/* Fortigate FortiOS 5.2: IN_BYTES (1) = 152 then OUT_BYTES (23) = 0 in one
+ * record; an egress record IN 0, OUT 32; the last field must not win.
+ * Totals (85/86) count only in a record without delta counters. */
+static void test_counter_rule(void **state)
+{
+	struct nf_fixture *f = *state;
+
+	v9_hdr(&f->p, 1, 9);
+	pb_set_begin(&f->p, 0);
+	pb_u16(&f->p, 280);
+	pb_u16(&f->p, 5);
+	field(&f->p, 8, 4);
+	field(&f->p, 1, 4);
+	field(&f->p, 2, 4);
+	field(&f->p, 23, 4);
+	field(&f->p, 24, 4);
+	pb_u16(&f->p, 281); /* delta and total */
+	pb_u16(&f->p, 4);
+	field(&f->p, 1, 4);
+	field(&f->p, 2, 4);
+	field(&f->p, 85, 8);
+	field(&f->p, 86, 8);
+	pb_u16(&f->p, 282); /* total only */
+	pb_u16(&f->p, 2);
+	field(&f->p, 85, 8);
+	field(&f->p, 86, 8);
+	pb_set_end(&f->p, 4);
+	pb_set_begin(&f->p, 280);
+	pb_bytes(&f->p, "\xc6\x12\x00\x01", 4);
+	pb_u32(&f->p, 152); /* IN_BYTES */
+	pb_u32(&f->p, 3);
+	pb_u32(&f->p, 0);   /* OUT_BYTES */
+	pb_u32(&f->p, 0);
+	pb_bytes(&f->p, "\xc6\x12\x00\x02", 4);
+	pb_u32(&f->p, 0);
+	pb_u32(&f->p, 0);
+	pb_u32(&f->p, 32);
+	pb_u32(&f->p, 1);
+	pb_set_end(&f->p, 4);
+	pb_set_begin(&f->p, 281);
+	pb_u32(&f->p, 0);
+	pb_u32(&f->p, 0);
+	pb_u64(&f->p, 65);
+	pb_u64(&f->p, 2);
+	pb_set_end(&f->p, 4);
+	pb_set_begin(&f->p, 282);
+	pb_u64(&f->p, 65);
+	pb_u64(&f->p, 2);
+	pb_set_end(&f->p, 4);
+	assert_int_equal(feed(f), 4);
+	assert_int_equal(errors(f), 0);
+	assert_int_equal(f->us.flows[0].bytes, 152);
+	assert_int_equal(f->us.flows[0].packets, 3);
+	assert_int_equal(f->us.flows[1].bytes, 32);
+	assert_int_equal(f->us.flows[1].packets, 1);
+	assert_int_equal(f->us.flows[2].bytes, 0);
+	assert_int_equal(f->us.flows[2].packets, 0);
+	assert_int_equal(f->us.flows[3].bytes, 65);
+	assert_int_equal(f->us.flows[3].packets, 2);
+}
+
+/* Cisco ASA NSEL: only initiator/responder counters (231/232, 298/299).
+ * The forward flow carries the initiator's; the responder's make a second
+ * flow dst -> src (addresses, ports, interfaces, MACs, AS, masks swapped),
+ * unless --biflow forward. A responder count of 0 makes no reverse flow. */
+static void asa_packet(struct pb *p, uint32_t resp_bytes, uint32_t resp_pkts)
+{
+	v9_hdr(p, 1, 9);
+	pb_set_begin(p, 0);
+	pb_u16(p, 290);
+	pb_u16(p, 15);
+	field(p, 8, 4);
+	field(p, 12, 4);
+	field(p, 7, 2);
+	field(p, 11, 2);
+	field(p, 4, 1);
+	field(p, 10, 2);
+	field(p, 14, 2);
+	field(p, 56, 6);
+	field(p, 80, 6);
+	field(p, 16, 4);
+	field(p, 17, 4);
+	field(p, 9, 1);
+	field(p, 13, 1);
+	field(p, 231, 4);
+	field(p, 232, 4);
+	pb_set_end(p, 4);
+	pb_set_begin(p, 0);
+	pb_u16(p, 291);
+	pb_u16(p, 4);
+	field(p, 8, 4);
+	field(p, 12, 4);
+	field(p, 298, 4);
+	field(p, 299, 4);
+	pb_set_end(p, 4);
+	pb_set_begin(p, 290);
+	pb_bytes(p, "\xc6\x12\x00\x01\xc6\x13\x00\x02", 8);
+	pb_u16(p, 40000);
+	pb_u16(p, 443);
+	pb_u8(p, 6);
+	pb_u16(p, 1);
+	pb_u16(p, 2);
+	pb_bytes(p, "\x02\x00\x00\x00\x00\x01\x02\x00\x00\x00\x00\x02", 12);
+	pb_u32(p, 64500);
+	pb_u32(p, 64501);
+	pb_u8(p, 24);
+	pb_u8(p, 16);
+	pb_u32(p, 81);
+	pb_u32(p, resp_bytes);
+	pb_set_end(p, 4);
+	pb_set_begin(p, 291);
+	pb_bytes(p, "\xc6\x12\x00\x03\xc6\x13\x00\x04", 8);
+	pb_u32(p, 1);
+	pb_u32(p, resp_pkts);
+	pb_set_end(p, 4);
+}
+
+static void test_asa_biflow(void **state)
+{
+	struct nf_fixture *f = *state;
+	struct decode_config cfg = f->cfg;
+	struct decode_ctx *fwd;
+	const struct flow_rec *r;
+
+	asa_packet(&f->p, 14000, 10);
+	assert_int_equal(feed(f), 4);
+	assert_int_equal(errors(f), 0);
+	assert_int_equal(st(f, DSTAT_REVERSE_FLOWS), 2);
+	r = &f->us.flows[0];
+	assert_int_equal(r->bytes, 81);
+	assert_int_equal(r->packets, 0);
+	assert_int_equal(r->src_addr.b[3], 1);
+	assert_int_equal(r->src_port, 40000);
+	r = &f->us.flows[1];
+	assert_int_equal(r->bytes, 14000);
+	assert_int_equal(r->packets, 0);
+	assert_int_equal(r->src_addr.b[3], 2);
+	assert_int_equal(r->dst_addr.b[3], 1);
+	assert_int_equal(r->src_port, 443);
+	assert_int_equal(r->dst_port, 40000);
+	assert_int_equal(r->proto, 6);
+	assert_int_equal(r->in_if, 2);
+	assert_int_equal(r->out_if, 1);
+	assert_int_equal(r->src_mac, 0x020000000002ULL);
+	assert_int_equal(r->dst_mac, 0x020000000001ULL);
+	assert_int_equal(r->src_as, 64501);
+	assert_int_equal(r->dst_as, 64500);
+	assert_int_equal(r->src_net, 16);
+	assert_int_equal(r->dst_net, 24);
+	assert_int_equal(r->time_flow_start_ns, f->us.flows[0].time_flow_start_ns);
+	assert_int_equal(r->sequence_num, f->us.flows[0].sequence_num);
+	r = &f->us.flows[2];
+	assert_int_equal(r->packets, 1);
+	assert_int_equal(r->src_addr.b[3], 3);
+	r = &f->us.flows[3];
+	assert_int_equal(r->packets, 10);
+	assert_int_equal(r->src_addr.b[3], 4);
+
+	/* No responder counts: no reverse flow. */
+	f->us.n = 0;
+	asa_packet(&f->p, 0, 0);
+	assert_int_equal(feed(f), 2);
+	assert_int_equal(st(f, DSTAT_REVERSE_FLOWS), 2);
+
+	/* --biflow forward: GoFlow2's behaviour, the forward flow only. */
+	cfg.biflow = DECODE_BIFLOW_FORWARD;
+	fwd = decode_ctx_new(&cfg);
+	assert_non_null(fwd);
+	f->us.n = 0;
+	asa_packet(&f->p, 14000, 10);
+	assert_int_equal(nfb_feed(f, fwd), 2);
+	assert_int_equal(f->us.flows[0].bytes, 81);
+	assert_int_equal(f->us.flows[1].packets, 1);
+	assert_int_equal(nfb_stat(fwd, &f->dg.exporter, DSTAT_REVERSE_FLOWS), 0);
+	decode_ctx_free(fwd);
+}
+
+/* H3C: VRFname (236) with field length 65535 in a v9 template, in IPFIX's
+ * variable-length encoding (1-byte and 255 + 2-byte length forms). */
+static void test_h3c_varlen(void **state)
+{
+	struct nf_fixture *f = *state;
+	uint8_t name[300];
+
+	memset(name, 'v', sizeof(name));
+	v9_hdr(&f->p, 1, 9);
+	pb_set_begin(&f->p, 0);
+	pb_u16(&f->p, 300);
+	pb_u16(&f->p, 4);
+	field(&f->p, 8, 4);
+	field(&f->p, 12, 4);
+	field(&f->p, 236, 0xffff);
+	field(&f->p, 1, 4);
+	pb_set_end(&f->p, 4);
+	pb_set_begin(&f->p, 300);
+	pb_bytes(&f->p, "\xc6\x12\x00\x01\xc6\x13\x00\x01", 8);
+	pb_u8(&f->p, 5);
+	pb_bytes(&f->p, "vpn-a", 5);
+	pb_u32(&f->p, 500);
+	pb_bytes(&f->p, "\xc6\x12\x00\x02\xc6\x13\x00\x02", 8);
+	pb_u8(&f->p, 255);
+	pb_u16(&f->p, sizeof(name));
+	pb_bytes(&f->p, name, sizeof(name));
+	pb_u32(&f->p, 600);
+	pb_bytes(&f->p, "\xc6\x12\x00\x03\xc6\x13\x00\x03", 8);
+	pb_u8(&f->p, 0);
+	pb_u32(&f->p, 700);
+	pb_set_end(&f->p, 4);
+	assert_int_equal(feed(f), 3);
+	assert_int_equal(errors(f), 0);
+	assert_int_equal(st(f, DSTAT_TEMPLATES), 1);
+	assert_int_equal(f->us.flows[0].bytes, 500);
+	assert_int_equal(f->us.flows[1].bytes, 600);
+	assert_int_equal(f->us.flows[1].src_addr.b[3], 2);
+	assert_int_equal(f->us.flows[2].bytes, 700);
+	assert_int_equal(f->us.flows[2].dst_addr.b[3], 3);
+}
+
+/* A held data set whose template never comes is counted when it expires,
+ * and so is every set still held when the input ends (decode_drop_held):
+ * never a silent loss. */
+static void test_held_set_expiry_counted(void **state)
+{
+	struct nf_fixture *f = *state;
+
+	v9_hdr(&f->p, 1, 9);
+	data_256(&f->p, 1);
+	assert_int_equal(feed(f), 0);
+	assert_int_equal(st(f, DSTAT_SETS_HELD), 1);
+	decode_expire(f->ctx, f->dg.time_received_ns + f->cfg.held_max_age_ns + 1);
+	assert_int_equal(st(f, DSTAT_ERR_HELD_EXPIRED), 1);
+	v9_hdr(&f->p, 2, 9);
+	data_256(&f->p, 1);
+	data_256(&f->p, 2);
+	assert_int_equal(feed(f), 0);
+	assert_int_equal(st(f, DSTAT_SETS_HELD), 3);
+	decode_drop_held(f->ctx);
+	assert_int_equal(st(f, DSTAT_ERR_HELD_EXPIRED), 3);
+	/* Nothing is left to replay. */
+	v9_hdr(&f->p, 3, 9);
+	tmpl_256(&f->p);
+	assert_int_equal(feed(f), 0);
+	assert_int_equal(st(f, DSTAT_SETS_REPLAYED), 0);
+}
+
+/* Per-interface sampling in v9 options (scope type 2, interface): the rate
+ * applies to flows of that input interface only, not the whole domain. */
+static void test_interface_scoped_sampling(void **state)
+{
+	struct nf_fixture *f = *state;
+
+	v9_hdr(&f->p, 1, 9);
+	pb_set_begin(&f->p, 1);
+	pb_u16(&f->p, 261);
+	pb_u16(&f->p, 4); /* scope: interface, 4 bytes */
+	pb_u16(&f->p, 8); /* 2 options fields */
+	pb_u16(&f->p, 2);
+	pb_u16(&f->p, 4);
+	pb_u16(&f->p, 34); /* sampling interval */
+	pb_u16(&f->p, 4);
+	pb_u16(&f->p, 35); /* sampling algorithm */
+	pb_u16(&f->p, 1);
+	pb_set_end(&f->p, 4);
+	pb_set_begin(&f->p, 261);
+	pb_u32(&f->p, 3);
+	pb_u32(&f->p, 100);
+	pb_u8(&f->p, 2);
+	pb_u32(&f->p, 5);
+	pb_u32(&f->p, 1000);
+	pb_u8(&f->p, 2);
+	pb_set_end(&f->p, 4);
+	pb_set_begin(&f->p, 0);
+	pb_u16(&f->p, 262);
+	pb_u16(&f->p, 2);
+	field(&f->p, 8, 4);
+	field(&f->p, 10, 4);
+	pb_set_end(&f->p, 4);
+	pb_set_begin(&f->p, 262);
+	for (uint32_t ifx = 3; ifx <= 7; ifx += 2) {
+		pb_bytes(&f->p, "\xc6\x12\x00\x01", 4);
+		pb_u32(&f->p, ifx);
+	}
+	pb_set_end(&f->p, 4);
+	assert_int_equal(feed(f), 3);
+	assert_int_equal(errors(f), 0);
+	assert_int_equal(st(f, DSTAT_OPTIONS_RECORDS), 2);
+	assert_int_equal(f->us.flows[0].in_if, 3);
+	assert_int_equal(f->us.flows[0].sampling_rate, 100);
+	assert_int_equal(f->us.flows[1].in_if, 5);
+	assert_int_equal(f->us.flows[1].sampling_rate, 1000);
+	assert_int_equal(f->us.flows[2].in_if, 7);
+	assert_int_equal(f->us.flows[2].sampling_rate, 0);
+
+	/* The per-interface rates survive a templates file. */
+	{
+		struct decode_ctx *c2 = decode_ctx_new(&f->cfg);
+		struct pb data;
+
+		assert_non_null(c2);
+		snprintf(f->path, sizeof(f->path), "/tmp/xf-nf9-if-%d.bin",
+			 (int)getpid());
+		assert_int_equal(decode_templates_save(&f->ctx, 1, f->path), 0);
+		assert_int_equal(decode_templates_load(c2, f->path), 0);
+		v9_hdr(&data, 2, 9);
+		pb_set_begin(&data, 262);
+		pb_bytes(&data, "\xc6\x12\x00\x01", 4);
+		pb_u32(&data, 5);
+		pb_set_end(&data, 4);
+		f->p = data;
+		f->us.n = 0;
+		assert_int_equal(nfb_feed(f, c2), 1);
+		assert_int_equal(f->us.flows[0].sampling_rate, 1000);
+		decode_ctx_free(c2);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -521,10 +902,17 @@ int main(void)
 		T(test_options_sampling_per_sampler),
 		T(test_options_data_before_its_template),
 		T(test_padding_and_several_flowsets),
-		T(test_partial_record_counted),
+		T(test_filler_after_last_record),
+		T(test_zero_fill_after_last_flowset),
 		T(test_bad_templates),
 		T(test_bad_field_length_counted_once),
 		T(test_truncation_every_offset),
+		T(test_layer2_section),
+		T(test_counter_rule),
+		T(test_asa_biflow),
+		T(test_h3c_varlen),
+		T(test_held_set_expiry_counted),
+		T(test_interface_scoped_sampling),
 #undef T
 	};
 

@@ -21,7 +21,8 @@ static void test_op(void **state)
 
 	(void)state;
 	f = (struct nf_field)F(1, 4);
-	assert_int_equal(nf_compile_op(10, false, &f, &arg, &bad), OP_BYTES);
+	assert_int_equal(nf_compile_op(10, false, &f, &arg, &bad), OP_COUNTER);
+	assert_int_equal(arg, CTR_DELTA);
 	assert_false(bad);
 	/* An integer longer than 8 bytes cannot be held. */
 	f = (struct nf_field)F(2, 9);
@@ -44,22 +45,58 @@ static void test_op(void **state)
 	assert_int_equal(nf_compile_op(10, false, &f, &arg, &bad),
 			 OP_MPLS_LABEL);
 	assert_int_equal(arg, 2);
-	/* Enterprise elements and v9 scope fields are skipped, not bad. */
-	f = (struct nf_field){ .pen = 29305, .ie = 1, .len = 8 };
+	/* Enterprise elements (but RFC 5103's reverse counters, below) and v9
+	 * scope fields are skipped, not bad. */
+	f = (struct nf_field){ .pen = 35632, .ie = 1, .len = 8 };
 	assert_int_equal(nf_compile_op(10, false, &f, &arg, &bad), OP_NONE);
 	assert_false(bad);
 	f = (struct nf_field)F(1, 4);
 	assert_int_equal(nf_compile_op(9, true, &f, &arg, &bad), OP_NONE);
 	assert_false(bad);
-	assert_int_equal(nf_compile_op(10, true, &f, &arg, &bad), OP_BYTES);
+	assert_int_equal(nf_compile_op(10, true, &f, &arg, &bad), OP_COUNTER);
 	/* IPFIX-only elements. */
 	f = (struct nf_field)F(160, 8);
 	assert_int_equal(nf_compile_op(9, false, &f, &arg, &bad), OP_NONE);
 	assert_int_equal(nf_compile_op(10, false, &f, &arg, &bad), OP_SYSINIT);
 	/* An IPFIX variable-length field is checked when decoded. */
 	f = (struct nf_field)F(2, NF_VARLEN);
-	assert_int_equal(nf_compile_op(10, false, &f, &arg, &bad), OP_PKTS);
+	assert_int_equal(nf_compile_op(10, false, &f, &arg, &bad), OP_COUNTER);
+	assert_int_equal(arg, CTR_PKTS | CTR_DELTA);
 	assert_false(bad);
+	/* Counters: each kind and direction its own slot. */
+	f = (struct nf_field)F(23, 4);
+	nf_compile_op(9, false, &f, &arg, &bad);
+	assert_int_equal(arg, CTR_POST);
+	f = (struct nf_field)F(86, 8);
+	nf_compile_op(9, false, &f, &arg, &bad);
+	assert_int_equal(arg, CTR_PKTS | CTR_TOTAL);
+	f = (struct nf_field)F(232, 4); /* ASA responderOctets */
+	assert_int_equal(nf_compile_op(9, false, &f, &arg, &bad), OP_COUNTER);
+	assert_int_equal(arg, CTR_REV | CTR_PEER);
+	f = (struct nf_field)F(298, 4); /* initiatorPackets */
+	nf_compile_op(9, false, &f, &arg, &bad);
+	assert_int_equal(arg, CTR_PKTS | CTR_PEER);
+	/* RFC 5103 reverse counters; other PEN 29305 elements skipped. */
+	f = (struct nf_field){ .pen = NF_PEN_RFC5103, .ie = 85, .len = 8 };
+	assert_int_equal(nf_compile_op(10, false, &f, &arg, &bad), OP_COUNTER);
+	assert_int_equal(arg, CTR_REV | CTR_TOTAL);
+	f.ie = 8;
+	assert_int_equal(nf_compile_op(10, false, &f, &arg, &bad), OP_NONE);
+	f.ie = 231;
+	assert_int_equal(nf_compile_op(10, false, &f, &arg, &bad), OP_NONE);
+	f.pen = 9;
+	f.ie = 1;
+	assert_int_equal(nf_compile_op(10, false, &f, &arg, &bad), OP_NONE);
+	/* Sampled packet sections take any length, in both versions. */
+	f = (struct nf_field)F(315, 128);
+	assert_int_equal(nf_compile_op(10, false, &f, &arg, &bad), OP_L2_SECTION);
+	assert_false(bad);
+	f = (struct nf_field)F(104, 200);
+	assert_int_equal(nf_compile_op(9, false, &f, &arg, &bad), OP_L2_SECTION);
+	f = (struct nf_field)F(313, NF_VARLEN);
+	assert_int_equal(nf_compile_op(10, false, &f, &arg, &bad), OP_IP_SECTION);
+	f = (struct nf_field)F(312, 2);
+	assert_int_equal(nf_compile_op(9, false, &f, &arg, &bad), OP_FRAME_SIZE);
 }
 
 static void test_check(void **state)
@@ -81,11 +118,10 @@ static void test_check(void **state)
 	assert_string_equal(why, "record length 0");
 	assert_int_equal(nf_compile_check(9, 0, big, 2, &why), -EINVAL);
 	assert_string_equal(why, "record longer than any set");
-	/* A variable-length field takes at least one byte in IPFIX; in v9,
-	 * 65535 is a plain length, longer than any set. */
+	/* A variable-length field takes at least one byte, in IPFIX and, as
+	 * GoFlow2 accepts it, in NetFlow v9 (H3C's VRFname 236). */
 	assert_int_equal(nf_compile_check(10, 0, vl, 1, &why), 0);
-	assert_int_equal(nf_compile_check(9, 0, vl, 1, &why), -EINVAL);
-	assert_string_equal(why, "record longer than any set");
+	assert_int_equal(nf_compile_check(9, 0, vl, 1, &why), 0);
 }
 
 static void test_fixed_plan(void **state)
@@ -109,9 +145,11 @@ static void test_fixed_plan(void **state)
 	assert_int_equal(p.steps[0].op, OP_SRC4);
 	assert_int_equal(p.steps[0].off, 0);
 	assert_int_equal(p.steps[0].len, 4);
-	assert_int_equal(p.steps[1].op, OP_PKTS);
+	assert_int_equal(p.steps[1].op, OP_COUNTER);
+	assert_int_equal(p.steps[1].arg, CTR_PKTS | CTR_DELTA);
 	assert_int_equal(p.steps[1].off, 6);
-	assert_int_equal(p.steps[2].op, OP_BYTES);
+	assert_int_equal(p.steps[2].op, OP_COUNTER);
+	assert_int_equal(p.steps[2].arg, CTR_DELTA);
 	assert_int_equal(p.steps[2].off, 16);
 	assert_int_equal(p.steps[2].len, 8);
 }
@@ -134,7 +172,7 @@ static void test_varlen_plan(void **state)
 	assert_int_equal(p.steps[0].op, OP_OBS_DOMAIN);
 	assert_int_equal(p.steps[1].op, OP_NONE);
 	assert_int_equal(p.steps[1].len, NF_VARLEN);
-	assert_int_equal(p.steps[2].op, OP_BYTES);
+	assert_int_equal(p.steps[2].op, OP_COUNTER);
 }
 
 static struct nf_state *new_store(size_t max_templates)
@@ -180,7 +218,7 @@ static void test_learn(void **state)
 	assert_int_equal(t->nfields, 3);
 	assert_int_equal(t->nsteps, 3);
 	assert_int_equal(t->min_len, 12);
-	assert_int_equal(t->steps[2].op, OP_BYTES);
+	assert_int_equal(t->steps[2].op, OP_COUNTER);
 	assert_int_equal(t->steps[2].off, 8);
 	/* Unusable templates are counted and leave the store alone. */
 	assert_int_equal(nf_compile_learn(nf, &es, &k, false, 0, bad, 1),

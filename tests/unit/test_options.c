@@ -65,6 +65,7 @@ static void test_defaults(void **state)
 	assert_int_equal(o->out.n_props, 0);
 	assert_null(o->templates_file);
 	assert_int_equal(o->max_templates, 65536);
+	assert_int_equal(o->biflow, DECODE_BIFLOW_SPLIT);
 	assert_int_equal(o->log_level, LOG_LVL_INFO);
 	assert_false(o->metrics);
 	assert_int_equal(o->stats_interval, 0);
@@ -108,13 +109,14 @@ static void test_every_option(void **state)
 		      "/tmp/out", "--format", "bin", "--templates-file",
 		      "/tmp/t", "--max-templates", "100", "--log-level", "debug",
 		      "--metrics", "127.0.0.1:9100", "--stats-interval", "10",
-		      "--schema", "goflow-v3", NULL),
+		      "--schema", "goflow-v3", "--biflow", "forward", NULL),
 		OPTIONS_RUN);
 	assert_string_equal(o->pcap, "x.pcap");
 	assert_string_equal(o->out.file, "/tmp/out");
 	assert_int_equal(o->out.format, OUT_FORMAT_PB);
 	assert_string_equal(o->templates_file, "/tmp/t");
 	assert_int_equal(o->max_templates, 100);
+	assert_int_equal(o->biflow, DECODE_BIFLOW_FORWARD);
 	assert_int_equal(o->log_level, LOG_LVL_DEBUG);
 	assert_true(o->metrics);
 	assert_int_equal(o->metrics_addr.ss_family, AF_INET);
@@ -195,6 +197,7 @@ static void test_bad_forms(void **state)
 		{ "--format", "text", "text" },
 		{ "--kafka-key", "src", "kafka-key" },
 		{ "--schema", "goflow-v4", "goflow-v4" },
+		{ "--biflow", "both", "split or forward" },
 		{ "-X", "novalue", "property=value" },
 		{ "-X", "=v", "property" },
 		{ "--log-level", "trace", "trace" },

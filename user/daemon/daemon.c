@@ -85,6 +85,7 @@ static int init_workers(struct daemon *d)
 
 	decode_config_defaults(&dcfg);
 	dcfg.max_templates = o->max_templates;
+	dcfg.biflow = o->biflow;
 	atomic_init(&d->sh.stop, false);
 	d->sh.allow = &o->allow;
 	d->sh.batch = o->pcap ? 1 : o->batch;

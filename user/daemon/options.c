@@ -135,6 +135,20 @@ static int set_xdp_frames(void *target, const struct cli_opt *d,
 	return 0;
 }
 
+static int set_biflow(void *target, const struct cli_opt *d, const char *arg,
+		      char *err, size_t errlen)
+{
+	static const struct cli_choice c[] = {
+		{ "split", DECODE_BIFLOW_SPLIT },
+		{ "forward", DECODE_BIFLOW_FORWARD },
+	};
+	int v, rc = cli_pick(d, arg, c, 2, "split or forward", &v, err, errlen);
+
+	if (!rc)
+		((struct options *)target)->biflow = (enum decode_biflow)v;
+	return rc;
+}
+
 #define OFF(f) offsetof(struct options, f)
 
 static const struct cli_opt opts[] = {
@@ -162,6 +176,11 @@ static const struct cli_opt opts[] = {
 	     "change (every few seconds) and at exit" },
 	{ "max-templates", 0, "N", "65536", cli_set_ulong, OFF(max_templates), 1,
 	  1UL << 24, "templates kept per worker (LRU over all exporters)" },
+	{ "biflow", 0, "MODE", "split", set_biflow, 0, 0, 0,
+	  "NetFlow v9/IPFIX records counting both directions (ASA "
+	  "initiator/responder, RFC 5103 reverse elements): split (a second "
+	  "flow dst -> src for the reverse counters) or forward (the forward "
+	  "flow only, as GoFlow2)" },
 	{ "stats-interval", 0, "SECONDS", "0", cli_set_uint, OFF(stats_interval),
 	  0, 86400, "print the stats report this often (0: only on SIGUSR1 "
 		    "and at exit)" },

@@ -18,6 +18,7 @@
 
 #include "common/cli.h"
 #include "common/log.h"
+#include "decode/decode.h"
 #include "daemon/allow_list.h"
 #include "daemon/listen_uri.h"
 #include "publish/publish_opts.h"
@@ -42,6 +43,7 @@ struct options {
 	struct publish_opts out; /* -o, --format, --kafka-*, -X (publish_opts.h) */
 	const char *templates_file; /* NULL: templates are not kept */
 	unsigned long max_templates;
+	enum decode_biflow biflow; /* --biflow split|forward */
 	unsigned stats_interval; /* seconds, 0 = off */
 	enum log_level log_level;
 	bool metrics; /* --metrics given */

@@ -154,6 +154,10 @@ static void *worker_main(void *arg)
 		for (int i = 0; i < 1000 && atomic_load(&w->waiters); i++)
 			sched_yield();
 	}
+	/* Sets still waiting for their template are lost now: counted. */
+	worker_lock(w);
+	decode_drop_held(w->dec);
+	worker_unlock(w);
 	atomic_store(&w->finished, true);
 	if (sh->done_fd >= 0) {
 		uint64_t one = 1;

@@ -18,6 +18,7 @@ void decode_config_defaults(struct decode_config *cfg)
 	cfg->max_held_bytes = 16u << 20;
 	cfg->held_max_age_ns = 30ULL * 1000000000ULL;
 	cfg->max_exporters = 65536;
+	cfg->biflow = DECODE_BIFLOW_SPLIT;
 }
 
 struct decode_ctx *decode_ctx_new(const struct decode_config *cfg)
@@ -32,6 +33,7 @@ struct decode_ctx *decode_ctx_new(const struct decode_config *cfg)
 
 	if (!ctx)
 		return NULL;
+	ctx->biflow_split = cfg->biflow == DECODE_BIFLOW_SPLIT;
 	if (dstats_init(&ctx->stats, cfg->max_exporters))
 		goto err_ctx;
 	ctx->nf = nf_state_new(&b);
@@ -63,6 +65,11 @@ const struct dstats_table *decode_stats(const struct decode_ctx *ctx)
 void decode_expire(struct decode_ctx *ctx, uint64_t now_ns)
 {
 	nf_fields_expire(ctx, now_ns);
+}
+
+void decode_drop_held(struct decode_ctx *ctx)
+{
+	nf_fields_drop_held(ctx);
 }
 
 int decode_templates_save(struct decode_ctx *const *ctxs, size_t n,

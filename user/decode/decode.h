@@ -14,12 +14,21 @@
 #include "common/flow.h"
 #include "decode/decode_stats.h"
 
+/* What becomes of a NetFlow v9/IPFIX record that counts both directions
+ * (ASA's initiator/responder counters, RFC 5103 biflows). */
+enum decode_biflow {
+	DECODE_BIFLOW_SPLIT = 0,   /* a second flow, dst -> src, for the
+				    * reverse counters when not zero */
+	DECODE_BIFLOW_FORWARD = 1, /* the forward flow only (GoFlow2) */
+};
+
 struct decode_config {
 	size_t max_templates;	    /* LRU bound over all exporters */
 	size_t max_held_sets;	    /* data sets waiting for their template */
 	size_t max_held_bytes;	    /* and the bytes they may hold in all */
 	uint64_t held_max_age_ns;   /* held sets older than this are dropped */
 	size_t max_exporters;	    /* per-exporter statistics entries */
+	enum decode_biflow biflow;
 };
 
 /* Sensible defaults for an operator's collector. */
@@ -43,6 +52,12 @@ int decode_datagram(struct decode_ctx *ctx, const struct datagram *dg,
 /* Drops held data sets older than the configured age (counted). Call it
  * from time to time; decode_datagram also calls it. */
 void decode_expire(struct decode_ctx *ctx, uint64_t now_ns);
+
+/* Drops every held data set, each counted as expired
+ * (error_held_set_expired): their template never came. Call it when the
+ * input ends (the end of a capture, the daemon stopping), so no held set
+ * is lost without a counter rising. */
+void decode_drop_held(struct decode_ctx *ctx);
 
 /* Saves every NetFlow v9/IPFIX template and options template (and the
  * sampling rates learnt from options data) that the n contexts know, to one

@@ -7,6 +7,8 @@
 #ifndef XDPFLOW_DECODE_INTERNAL_H
 #define XDPFLOW_DECODE_INTERNAL_H
 
+#include <stdbool.h>
+
 #include "common/flow.h"
 #include "decode/decode_stats.h"
 
@@ -17,6 +19,7 @@ struct nf_state; /* NetFlow v9/IPFIX templates, held sets, sampling rates
 struct decode_ctx {
 	struct dstats_table stats;
 	struct nf_state *nf;
+	bool biflow_split; /* decode_config.biflow == DECODE_BIFLOW_SPLIT */
 };
 
 /*

@@ -17,6 +17,7 @@
 #define DSTAT_LIST(X)                                                         \
 	X(PACKETS, "packets")                                                 \
 	X(FLOWS, "flows")                                                     \
+	X(REVERSE_FLOWS, "reverse_flows")                                     \
 	X(NF5_PACKETS, "netflow_v5_packets")                                  \
 	X(NF9_PACKETS, "netflow_v9_packets")                                  \
 	X(IPFIX_PACKETS, "ipfix_packets")                                     \
@@ -28,6 +29,7 @@
 	X(OPTIONS_RECORDS, "options_records")                                 \
 	X(SETS_HELD, "sets_held")                                             \
 	X(SETS_REPLAYED, "sets_replayed")                                     \
+	X(PADDING_BYTES, "padding_bytes")                                     \
 	X(SFLOW_FLOW_SAMPLES, "sflow_flow_samples")                           \
 	X(SFLOW_COUNTER_SAMPLES, "sflow_counter_samples")                     \
 	X(SFLOW_DISCARD_SAMPLES, "sflow_discard_samples")                     \

@@ -64,6 +64,10 @@ int nf5_decode(struct decode_ctx *ctx, const struct datagram *dg,
 		if (count == 0)
 			return -EINVAL;
 		count = (uint32_t)avail;
+	} else {
+		/* Bytes past the records: padding, counted, not an error. */
+		es->c[DSTAT_PADDING_BYTES] +=
+			dg->len - NF5_HDR_LEN - (size_t)count * NF5_REC_LEN;
 	}
 	es->c[DSTAT_NF5_PACKETS]++;
 

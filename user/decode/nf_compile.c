@@ -14,17 +14,23 @@
 #include <string.h>
 
 /* Element length classes: how many bytes an element may have. */
-enum { LEN_INT, LEN_V4, LEN_V6, LEN_ANY_ADDR };
+enum { LEN_INT, LEN_V4, LEN_V6, LEN_ANY_ADDR, LEN_BYTES };
 
 static uint8_t op_of(uint8_t ver, uint16_t ie, uint8_t *arg, int *cls)
 {
 	*cls = LEN_INT;
 	*arg = 0;
 	switch (ie) {
-	case 1: case 23: return OP_BYTES;
-	case 2: case 24: return OP_PKTS;
-	case 85: return OP_BYTES_ALT;
-	case 86: return OP_PKTS_ALT;
+	case 1: *arg = CTR_DELTA; return OP_COUNTER;
+	case 23: *arg = CTR_POST; return OP_COUNTER;
+	case 85: *arg = CTR_TOTAL; return OP_COUNTER;
+	case 231: *arg = CTR_PEER; return OP_COUNTER;
+	case 2: *arg = CTR_PKTS | CTR_DELTA; return OP_COUNTER;
+	case 24: *arg = CTR_PKTS | CTR_POST; return OP_COUNTER;
+	case 86: *arg = CTR_PKTS | CTR_TOTAL; return OP_COUNTER;
+	case 298: *arg = CTR_PKTS | CTR_PEER; return OP_COUNTER;
+	case 232: *arg = CTR_REV | CTR_PEER; return OP_COUNTER;
+	case 299: *arg = CTR_REV | CTR_PKTS | CTR_PEER; return OP_COUNTER;
 	case 4: return OP_PROTO;
 	case 5: return OP_TOS;
 	case 6: return OP_TCP_FLAGS;
@@ -72,10 +78,16 @@ static uint8_t op_of(uint8_t ver, uint16_t ie, uint8_t *arg, int *cls)
 	case 50: return OP_SAMPLING_50;
 	case 305: return OP_PKT_INTERVAL;
 	case 306: return OP_PKT_SPACE;
+	case 309: return OP_SAMP_SIZE;
+	case 310: return OP_SAMP_POP;
+	case 311: return OP_SAMP_PROB;
 	case 21: return OP_LAST_SW;
 	case 22: return OP_FIRST_SW;
 	case 160: return ver == 10 ? OP_SYSINIT : OP_NONE;
-	case 312: return ver == 10 ? OP_FRAME_SIZE : OP_NONE;
+	case 312: return OP_FRAME_SIZE;
+	/* Sampled packet sections: v9 exporters use the IPFIX elements too. */
+	case 104: case 315: *cls = LEN_BYTES; return OP_L2_SECTION;
+	case 313: *cls = LEN_BYTES; return OP_IP_SECTION;
 	}
 	/* Absolute times are IPFIX elements, but v9 exporters (nprobe,
 	 * softflowd) use them too: decode them in both. */
@@ -104,13 +116,23 @@ uint8_t nf_compile_op(uint8_t ver, bool scope, const struct nf_field *f,
 
 	*bad = false;
 	*arg = 0;
-	/* Enterprise elements (RFC 5103 reverse counters under PEN 29305
-	 * included) are skipped, as GoFlow2 does. v9 scope fields are scope
-	 * types (system, interface...), not elements. */
-	if (f->pen || (ver == 9 && scope))
+	/* Enterprise elements are skipped, as GoFlow2 does, except RFC 5103's
+	 * reverse counters (PEN 29305) for the reverse flow of a biflow. v9
+	 * scope fields are scope types (system, interface...), not elements. */
+	if ((f->pen && f->pen != NF_PEN_RFC5103) || (ver == 9 && scope)) {
+		/* The interface a v9 options record speaks for (sampling
+		 * per interface). */
+		if (ver == 9 && scope && f->ie == 2 && f->len && f->len <= 8)
+			return OP_SCOPE_IF;
 		return OP_NONE;
+	}
 	op = op_of(ver, f->ie, arg, &cls);
-	if (op == OP_NONE || (ver == 10 && f->len == NF_VARLEN))
+	if (f->pen) {
+		if (op != OP_COUNTER || (*arg & (CTR_REV | 3)) >= CTR_PEER)
+			return OP_NONE;
+		*arg |= CTR_REV;
+	}
+	if (op == OP_NONE || f->len == NF_VARLEN)
 		return op;
 	if (f->len == 0) {
 		/* Seen in the wild (telegraf issue 14370): takes no room in
@@ -138,12 +160,15 @@ int nf_compile_check(uint8_t ver, uint16_t nscope,
 {
 	size_t min_len = 0;
 
+	(void)ver; /* both versions have the same rules now */
 	if (nfields == 0 || nfields > NF_MAX_FIELDS || nscope > nfields) {
 		*why = "field count out of range";
 		return -EINVAL;
 	}
 	for (uint16_t i = 0; i < nfields; i++) {
-		if (fields[i].len == NF_VARLEN && ver == 10)
+		/* 65535: variable length, in IPFIX and (H3C's VRFname 236,
+		 * as GoFlow2 accepts it) in NetFlow v9 too. */
+		if (fields[i].len == NF_VARLEN)
 			min_len += 1;
 		else
 			min_len += fields[i].len;
@@ -171,14 +196,14 @@ uint16_t nf_compile(struct nf_plan *plan, uint8_t ver, bool options,
 
 	*badie = 0;
 	for (uint16_t i = 0; i < nfields; i++)
-		if (ver == 10 && fields[i].len == NF_VARLEN)
+		if (fields[i].len == NF_VARLEN)
 			varlen = true;
 	for (uint16_t i = 0; i < nfields; i++) {
 		bool bad = false;
 		uint8_t arg;
 		uint8_t op = nf_compile_op(ver, i < nscope, &fields[i], &arg,
 					   &bad);
-		bool vl = ver == 10 && fields[i].len == NF_VARLEN;
+		bool vl = fields[i].len == NF_VARLEN;
 
 		if (bad && !nbad++)
 			*badie = fields[i].ie;

@@ -20,10 +20,8 @@
  * applies them). OP_NONE: the field is skipped. */
 enum nf_op {
 	OP_NONE = 0,
-	OP_BYTES,	/* 1, 23 */
-	OP_PKTS,	/* 2, 24 */
-	OP_BYTES_ALT,	/* 85 octetTotalCount */
-	OP_PKTS_ALT,	/* 86 packetTotalCount */
+	OP_COUNTER,	/* 1, 2, 23, 24, 85, 86, 231, 232, 298, 299 and
+			 * PEN 29305's reverse ones; arg = CTR_* */
 	OP_PROTO,	/* 4 */
 	OP_TOS,		/* 5 */
 	OP_TCP_FLAGS,	/* 6 */
@@ -69,6 +67,10 @@ enum nf_op {
 	OP_SAMPLING_50, /* 50 samplerRandomInterval */
 	OP_PKT_INTERVAL, /* 305 */
 	OP_PKT_SPACE,	/* 306 */
+	OP_SAMP_SIZE,	/* 309 samplingSize */
+	OP_SAMP_POP,	/* 310 samplingPopulation */
+	OP_SAMP_PROB,	/* 311 samplingProbability (float64/float32) */
+	OP_SCOPE_IF,	/* v9 options scope type 2, interface */
 	OP_FIRST_SW,	/* 22 */
 	OP_LAST_SW,	/* 21 */
 	OP_SYSINIT,	/* 160 */
@@ -81,7 +83,23 @@ enum nf_op {
 	OP_START_DUS,	/* 158 */
 	OP_END_DUS,	/* 159 */
 	OP_FRAME_SIZE,	/* 312 dataLinkFrameSize */
+	OP_L2_SECTION,	/* 315 dataLinkFrameSection, 104 (v9) */
+	OP_IP_SECTION,	/* 313 ipHeaderPacketSection */
 };
+
+/* Counter elements: the arg of OP_COUNTER, an index into the record's
+ * counters. Forward or reverse direction, octets or packets, then which
+ * kind. */
+enum nf_ctr {
+	CTR_DELTA = 0, /* octetDeltaCount 1, packetDeltaCount 2 */
+	CTR_POST = 1,  /* postOctetDeltaCount 23, postPacketDeltaCount 24 */
+	CTR_TOTAL = 2, /* octetTotalCount 85, packetTotalCount 86 */
+	CTR_PEER = 3,  /* initiator (231, 298) / responder (232, 299) */
+	CTR_PKTS = 4,
+	CTR_REV = 8,
+};
+
+#define NF_PEN_RFC5103 29305 /* RFC 5103 reverse information elements */
 
 /*
  * Compiles one field: the handler for field f of a template of version ver

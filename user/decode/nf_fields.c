@@ -21,6 +21,7 @@
 #include "common/bytes.h"
 #include "decode/decode_internal.h"
 #include "decode/nf_compile.h"
+#include "decode/nf_section.h"
 
 /* What a record carried besides flow_rec fields (times, sampling). */
 enum {
@@ -35,6 +36,12 @@ enum {
 	AUX_ABS_START = 1 << 8,
 	AUX_ABS_END = 1 << 9,
 	AUX_ETHERTYPE = 1 << 10,
+	AUX_FRAME_SIZE = 1 << 13, /* 312 */
+	AUX_SECTION = 1 << 14,	  /* 315, 313 or 104 */
+	AUX_S309 = 1 << 15,
+	AUX_S310 = 1 << 16,
+	AUX_S311 = 1 << 17,
+	AUX_SCOPE_IF = 1 << 18,
 };
 
 struct nf_aux {
@@ -42,8 +49,17 @@ struct nf_aux {
 	uint32_t sampler_id;
 	uint32_t first, last;
 	uint32_t ethertype;
-	uint64_t s34, s50, s305, s306;
+	uint64_t s34, s50, s305, s306, s309, s310;
+	double s311;
+	uint32_t scope_if;
 	uint64_t sysinit_ms;
+	uint16_t ctr_have; /* bit i: ctr[i] (enum nf_ctr) was in the record */
+	uint64_t ctr[16];
+	uint64_t rev_bytes, rev_packets; /* the reverse direction's */
+	uint64_t frame_size;
+	const uint8_t *sec; /* the sampled packet section, in the record */
+	size_t sec_len;
+	enum pkt_hdr_start sec_start;
 };
 
 static inline uint64_t rd(const uint8_t *v, size_t l)
@@ -122,14 +138,25 @@ apply(struct flow_rec *r, struct nf_aux *x, uint8_t op,
 		memcpy(a->b, v, l);
 		return;
 	}
-	if (l == 0 || l > 8)
-		return; /* a variable-length integer we cannot hold */
+	if (l == 0 || l > 8) {
+		/* A sampled packet section (shorter ones hold no header worth
+		 * parsing), or a variable-length integer we cannot hold. Out
+		 * of the way of the integers: checked per field. */
+		if (l > 8 && (op == OP_L2_SECTION || op == OP_IP_SECTION)) {
+			x->flags |= AUX_SECTION;
+			x->sec = v;
+			x->sec_len = l;
+			x->sec_start = op == OP_L2_SECTION ? PKT_HDR_ETHERNET
+							   : PKT_HDR_IP;
+		}
+		return;
+	}
 	n = rd(v, l);
 	switch (op) {
-	case OP_BYTES: r->bytes = n; break;
-	case OP_PKTS: r->packets = n; break;
-	case OP_BYTES_ALT: if (!r->bytes) r->bytes = n; break;
-	case OP_PKTS_ALT: if (!r->packets) r->packets = n; break;
+	case OP_COUNTER:
+		x->ctr_have |= (uint16_t)(1u << arg);
+		x->ctr[arg] = n;
+		break;
 	case OP_PROTO: r->proto = (uint8_t)n; break;
 	case OP_TOS: r->ip_tos = (uint8_t)n; break;
 	case OP_TCP_FLAGS: r->tcp_flags = (uint32_t)n; break;
@@ -188,6 +215,29 @@ apply(struct flow_rec *r, struct nf_aux *x, uint8_t op,
 	case OP_SAMPLING_50: x->flags |= AUX_S50; x->s50 = n; break;
 	case OP_PKT_INTERVAL: x->flags |= AUX_S305; x->s305 = n; break;
 	case OP_PKT_SPACE: x->flags |= AUX_S306; x->s306 = n; break;
+	case OP_SAMP_SIZE: x->flags |= AUX_S309; x->s309 = n; break;
+	case OP_SAMP_POP: x->flags |= AUX_S310; x->s310 = n; break;
+	case OP_SAMP_PROB:
+		if (l == 8) {
+			double d;
+
+			memcpy(&d, &n, sizeof(d));
+			x->s311 = d;
+		} else if (l == 4) {
+			uint32_t w = (uint32_t)n;
+			float fl;
+
+			memcpy(&fl, &w, sizeof(fl));
+			x->s311 = fl;
+		} else {
+			break;
+		}
+		x->flags |= AUX_S311;
+		break;
+	case OP_SCOPE_IF:
+		x->flags |= AUX_SCOPE_IF;
+		x->scope_if = (uint32_t)n;
+		break;
 	case OP_FIRST_SW: x->flags |= AUX_FIRST; x->first = (uint32_t)n; break;
 	case OP_LAST_SW: x->flags |= AUX_LAST; x->last = (uint32_t)n; break;
 	case OP_SYSINIT: x->flags |= AUX_SYSINIT; x->sysinit_ms = n; break;
@@ -224,8 +274,8 @@ apply(struct flow_rec *r, struct nf_aux *x, uint8_t op,
 		r->time_flow_end_ns = sub_clamp(base_ns, n * 1000);
 		break;
 	case OP_FRAME_SIZE:
-		r->bytes = n;
-		r->packets = 1;
+		x->flags |= AUX_FRAME_SIZE;
+		x->frame_size = n;
 		break;
 	}
 }
@@ -233,6 +283,9 @@ apply(struct flow_rec *r, struct nf_aux *x, uint8_t op,
 /* The sampling rate a record carries itself, GoFlow2's order: 305, 50, 34. */
 static uint64_t aux_rate(const struct nf_aux *x)
 {
+	if (!(x->flags & (AUX_S305 | AUX_S50 | AUX_S34 | AUX_S309 | AUX_S310 |
+			  AUX_S311)))
+		return 0; /* most records */
 	if (x->flags & AUX_S305) {
 		if ((x->flags & AUX_S306) && x->s305)
 			return (x->s305 + x->s306) / x->s305;
@@ -242,6 +295,17 @@ static uint64_t aux_rate(const struct nf_aux *x)
 		return x->s50;
 	if (x->flags & AUX_S34)
 		return x->s34;
+	/* Random n-out-of-N (selectorAlgorithm 3): population / size. */
+	if ((x->flags & (AUX_S309 | AUX_S310)) == (AUX_S309 | AUX_S310) &&
+	    x->s309 && x->s310 >= x->s309) {
+		uint64_t rem = x->s310 % x->s309;
+
+		return x->s310 / x->s309 + (rem >= x->s309 - rem);
+	}
+	/* Probabilistic: 1 / samplingProbability, rounded (a probability
+	 * too small for any real sampler is ignored). */
+	if ((x->flags & AUX_S311) && x->s311 >= 1e-12 && x->s311 <= 1)
+		return (uint64_t)(1 / x->s311 + 0.5);
 	return 0;
 }
 
@@ -259,11 +323,32 @@ struct set_ctx {
 	const struct nf_msg *msg;
 	uint64_t base_ns;
 	bool dom_done;
+	bool dom_if_rates;
 	uint64_t dom_rate, dom_sysinit;
 	bool sid_valid;
 	uint32_t sid;
 	uint64_t sid_rate;
+	bool if_valid;
+	uint32_t if_idx;
+	uint64_t if_rate;
 };
+
+/* The rate learnt for input interface ifx (v9 options scoped by
+ * interface), cached per set. */
+static uint64_t if_lookup(struct set_ctx *sc, uint32_t ifx)
+{
+	if (!sc->if_valid || sc->if_idx != ifx) {
+		struct nf_key k;
+		struct nf_sampler *s;
+
+		nf_state_key(&k, sc->msg, NF_SAMPLER_IF, ifx);
+		s = nf_state_sampler(sc->nf, &k, false);
+		sc->if_valid = true;
+		sc->if_idx = ifx;
+		sc->if_rate = s ? s->rate : 0;
+	}
+	return sc->if_rate;
+}
 
 static void dom_lookup(struct set_ctx *sc)
 {
@@ -278,14 +363,76 @@ static void dom_lookup(struct set_ctx *sc)
 	if (s) {
 		sc->dom_rate = s->rate;
 		sc->dom_sysinit = s->sysinit_ms;
+		sc->dom_if_rates = s->if_rates;
 	}
 }
 
+/* One direction's octets (base 0 or CTR_REV) or packets (| CTR_PKTS) by
+ * the counter rule: the delta count when not zero, else the post delta
+ * count when not zero, else the total count but only when the record has
+ * no delta count at all (a delta of 0 beside a total means nothing new);
+ * ASA's initiator/responder counts last. A zero never hides a count. */
+static inline __attribute__((always_inline)) uint64_t
+pick_counter(const struct nf_aux *x, unsigned base)
+{
+	unsigned have = (x->ctr_have >> base) & 15;
+	const uint64_t *c = &x->ctr[base];
+
+	if ((have & 1) && c[CTR_DELTA])
+		return c[CTR_DELTA];
+	if ((have & 2) && c[CTR_POST])
+		return c[CTR_POST];
+	if (!(have & 3) && (have & 4) && c[CTR_TOTAL])
+		return c[CTR_TOTAL];
+	if (have & 8)
+		return c[CTR_PEER];
+	return 0;
+}
+
+static inline __attribute__((always_inline)) void
+counters(struct flow_rec *r, struct nf_aux *x)
+{
+	/* Most records: octetDeltaCount and packetDeltaCount only. */
+	if (x->ctr_have == (1u << CTR_DELTA | 1u << (CTR_PKTS | CTR_DELTA))) {
+		r->bytes = x->ctr[CTR_DELTA];
+		r->packets = x->ctr[CTR_PKTS | CTR_DELTA];
+		x->rev_bytes = x->rev_packets = 0;
+		return;
+	}
+	r->bytes = pick_counter(x, 0);
+	r->packets = pick_counter(x, CTR_PKTS);
+	x->rev_bytes = x->rev_packets = 0;
+	if (x->ctr_have & 0xff00) {
+		x->rev_bytes = pick_counter(x, CTR_REV);
+		x->rev_packets = pick_counter(x, CTR_REV | CTR_PKTS);
+	}
+}
+
+/* A record that carries a sampled packet (or only its size) stands for
+ * one packet of that size when it has no counters of its own. */
+static __attribute__((noinline)) void
+sampled_packet(struct flow_rec *r, const struct nf_aux *x)
+{
+	uint64_t len = 0;
+
+	if (x->flags & AUX_SECTION)
+		len = nf_section_apply(r, x->sec, x->sec_len, x->sec_start);
+	if (x->flags & AUX_FRAME_SIZE)
+		len = x->frame_size;
+	if (!(x->ctr_have & 0x0f))
+		r->bytes = len;
+	if (!(x->ctr_have & 0xf0))
+		r->packets = 1;
+}
+
 static void finish(struct set_ctx *sc, struct flow_rec *r,
-		   const struct nf_aux *x)
+		   struct nf_aux *x)
 {
 	const struct nf_msg *m = sc->msg;
 
+	counters(r, x);
+	if (x->flags & (AUX_SECTION | AUX_FRAME_SIZE))
+		sampled_packet(r, x);
 	if (x->flags & (AUX_FIRST | AUX_LAST)) {
 		uint64_t init = 0;
 		bool ok = m->ver == 9;
@@ -328,7 +475,10 @@ static void finish(struct set_ctx *sc, struct flow_rec *r,
 	}
 	if (!r->sampling_rate) {
 		dom_lookup(sc);
-		r->sampling_rate = sc->dom_rate;
+		if (sc->dom_if_rates && r->in_if)
+			r->sampling_rate = if_lookup(sc, r->in_if);
+		if (!r->sampling_rate)
+			r->sampling_rate = sc->dom_rate;
 	}
 }
 
@@ -340,7 +490,19 @@ static void options_record(struct set_ctx *sc, const struct nf_aux *x)
 	struct nf_sampler *s;
 	struct nf_key k;
 
-	if (rate) {
+	if (rate && (x->flags & AUX_SCOPE_IF)) {
+		/* One interface's rate: its flows', not the domain's. */
+		nf_state_key(&k, sc->msg, NF_SAMPLER_IF, x->scope_if);
+		s = nf_state_sampler(sc->nf, &k, true);
+		if (s) {
+			s->rate = rate;
+			s->explicit_rate = true;
+		}
+		nf_state_key(&k, sc->msg, 0, 0);
+		s = nf_state_sampler(sc->nf, &k, true);
+		if (s)
+			s->if_rates = true;
+	} else if (rate) {
 		nf_state_key(&k, sc->msg, 0, sid);
 		s = nf_state_sampler(sc->nf, &k, true);
 		if (s) {
@@ -365,7 +527,37 @@ static void options_record(struct set_ctx *sc, const struct nf_aux *x)
 	}
 	sc->dom_done = false;
 	sc->sid_valid = false;
+	sc->if_valid = false;
 }
+
+#define SWAP(a, b)                      \
+	do {                            \
+		__typeof__(a) t_ = (a); \
+		(a) = (b);              \
+		(b) = t_;               \
+	} while (0)
+
+/* The reverse direction of a biflow record (ASA's responder counters,
+ * RFC 5103's reverse elements): dst -> src, with the reverse counters and
+ * the same times and exporter fields. */
+static __attribute__((noinline, cold)) void
+emit_reverse(struct flow_sink *sink, const struct flow_rec *fwd,
+	     const struct nf_aux *x)
+{
+	struct flow_rec r = *fwd;
+
+	SWAP(r.src_addr, r.dst_addr);
+	SWAP(r.src_port, r.dst_port);
+	SWAP(r.in_if, r.out_if);
+	SWAP(r.src_mac, r.dst_mac);
+	SWAP(r.src_as, r.dst_as);
+	SWAP(r.src_net, r.dst_net);
+	r.bytes = x->rev_bytes;
+	r.packets = x->rev_packets;
+	sink->emit(sink, &r);
+}
+
+#undef SWAP
 
 /* Reads one variable-length IPFIX field's length (RFC 7011 7). */
 static const uint8_t *take_field(struct cur *c, uint16_t flen, bool varlen,
@@ -423,6 +615,7 @@ static __attribute__((aligned(64))) int decode_set(struct decode_ctx *ctx, struc
 			break;
 
 		x.flags = 0;
+		x.ctr_have = 0;
 		memcpy(&rec, &base, prefix);
 		if (!t->varlen) {
 			for (uint16_t i = 0; i < t->nsteps; i++) {
@@ -463,17 +656,21 @@ static __attribute__((aligned(64))) int decode_set(struct decode_ctx *ctx, struc
 		finish(&sc, &rec, &x);
 		sink->emit(sink, &rec);
 		flows++;
+		if ((x.rev_bytes || x.rev_packets) && ctx->biflow_split) {
+			emit_reverse(sink, &rec, &x);
+			es->c[DSTAT_REVERSE_FLOWS]++;
+			flows++;
+		}
 		if (rec.n_mpls || rec.n_mpls_ip) {
 			memset(rec.mpls_label, 0, sizeof(rec.mpls_label));
 			memset(rec.mpls_ttl, 0, sizeof(rec.mpls_ttl));
 			memset(rec.mpls_ip, 0, sizeof(rec.mpls_ip));
 		}
 	}
-	/* Less than a record left: zero padding, or a record cut short. */
-	if (!c.bad && c.left && !all_zero(c.p, c.left))
-		dstats_error(es, DSTAT_ERR_SET,
-			     "template %u: %zu bytes after the last record are not padding",
-			     t->node.key.tid, c.left);
+	/* Less than a record left: padding (zeros by the RFCs; vendors leave
+	 * other filler too: Cisco ACI, nProbe, MikroTik), not an error. */
+	if (!c.bad)
+		es->c[DSTAT_PADDING_BYTES] += c.left;
 	es->c[DSTAT_FLOWS] += (uint64_t)flows;
 	return flows;
 }
@@ -495,6 +692,15 @@ void nf_fields_expire(struct decode_ctx *ctx, uint64_t now_ns)
 	while ((h = nf_state_held_expired(ctx->nf, now_ns)))
 		held_drop(ctx, h, DSTAT_ERR_HELD_EXPIRED,
 			  "expired before its template arrived");
+}
+
+void nf_fields_drop_held(struct decode_ctx *ctx)
+{
+	struct nf_held *h;
+
+	while ((h = nf_state_held_pop(ctx->nf)))
+		held_drop(ctx, h, DSTAT_ERR_HELD_EXPIRED,
+			  "expired: the input ended before its template arrived");
 }
 
 /* Holds a data set whose template is unknown (counted as DSTAT_SETS_HELD),
@@ -581,6 +787,14 @@ int nf_fields_walk(struct decode_ctx *ctx, struct exporter_stats *es,
 			uint16_t slen = cur_be16(&c);
 			const uint8_t *body;
 
+			if (slen < 4 && all_zero(c.p - 4, c.left + 4)) {
+				/* Zeros after the last set (PAN-OS fills the
+				 * rest of the packet): padding. */
+				if (pass == 1)
+					es->c[DSTAT_PADDING_BYTES] += c.left + 4;
+				stopped = true;
+				break;
+			}
 			if (slen < 4 || slen - 4u > c.left) {
 				if (pass == 1)
 					dstats_error(es, slen < 4 ? DSTAT_ERR_SET : DSTAT_ERR_LENGTH,
@@ -608,8 +822,12 @@ int nf_fields_walk(struct decode_ctx *ctx, struct exporter_stats *es,
 		}
 		/* What the walk left: zero padding is fine; anything else is
 		 * a cut set header, or sets past the message length. */
-		if (pass > 1 || stopped || !c.left || all_zero(c.p, c.left))
+		if (pass > 1 || stopped || !c.left)
 			continue;
+		if (all_zero(c.p, c.left)) {
+			es->c[DSTAT_PADDING_BYTES] += c.left;
+			continue;
+		}
 		if (len - c.left >= msg_len)
 			dstats_error(es, DSTAT_ERR_LENGTH,
 				     "%zu bytes after the message length", c.left);

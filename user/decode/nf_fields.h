@@ -27,6 +27,9 @@ int nf_fields_replay(struct decode_ctx *ctx, struct exporter_stats *es,
  * counting DSTAT_ERR_HELD_EXPIRED against each set's exporter. */
 void nf_fields_expire(struct decode_ctx *ctx, uint64_t now_ns);
 
+/* Drops every held data set, counted as DSTAT_ERR_HELD_EXPIRED. */
+void nf_fields_drop_held(struct decode_ctx *ctx);
+
 /*
  * Parses one template or options template set body (set header excluded),
  * learning its templates; returns the flows of held sets they unlocked.

@@ -245,7 +245,7 @@ static int parse(struct nf_state *nf, struct exporter_stats *es, struct cur c,
 		uint64_t rate, init;
 		uint8_t expl;
 
-		if (!get_key(&c, &k) || k.tid)
+		if (!get_key(&c, &k) || (k.tid && k.tid != NF_SAMPLER_IF))
 			return -EINVAL;
 		rate = cur_be64(&c);
 		init = cur_be64(&c);
@@ -260,6 +260,14 @@ static int parse(struct nf_state *nf, struct exporter_stats *es, struct cur c,
 		s->rate = rate;
 		s->sysinit_ms = init;
 		s->explicit_rate = expl;
+		if (k.tid == NF_SAMPLER_IF) {
+			k.tid = 0;
+			k.sampler = 0;
+			s = nf_state_sampler(nf, &k, true);
+			if (!s)
+				return -ENOMEM;
+			s->if_rates = true;
+		}
 	}
 	return c.left == 0 ? 0 : -EINVAL;
 }

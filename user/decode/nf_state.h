@@ -18,7 +18,12 @@
 #include "common/flow.h"
 
 #define NF_MAX_FIELDS 256	/* fields per template (scope included) */
-#define NF_VARLEN 0xffff	/* IPFIX variable-length field in a template */
+#define NF_VARLEN 0xffff	/* variable-length field in a template (IPFIX,
+				 * and NetFlow v9 from some vendors) */
+
+/* The tid of a sampler entry that is an interface's (v9 options scoped by
+ * interface; its sampler field is the ifIndex); 0 for sampler ids. */
+#define NF_SAMPLER_IF 1
 
 /* What identifies a template or a sampler. Packed, no padding: compared and
  * hashed as bytes (callers zero it first). */
@@ -88,6 +93,8 @@ struct nf_sampler {
 	uint64_t rate;	      /* 0: unknown */
 	uint64_t sysinit_ms;  /* IPFIX systemInitTimeMilliseconds, 0: unknown */
 	bool explicit_rate;   /* rate set by a record naming this sampler */
+	bool if_rates;	      /* a domain's entry: some of its interfaces
+			       * have rates of their own (NF_SAMPLER_IF) */
 };
 
 /* One export message's header, as data set decoding needs it (also kept
