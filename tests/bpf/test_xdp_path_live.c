@@ -54,10 +54,16 @@ static bool exists(const char *path)
 static struct xdp_path_config config(const char *const *ifaces, size_t n)
 {
 	struct xdp_path_config c = {
-		.ifaces = ifaces, .n_ifaces = n, .mode = XDP_LOAD_AUTO,
-		.zerocopy = XSK_RX_ZC_AUTO, .bpffs_dir = PIN_DIR,
-		.obj_path = OBJ, .frames = 4096, .listen = listen_,
-		.n_listen = 2, .allow = &allow,
+		.ifaces = ifaces,
+		.n_ifaces = n,
+		.mode = XDP_LOAD_AUTO,
+		.zerocopy = XSK_RX_ZC_AUTO,
+		.bpffs_dir = PIN_DIR,
+		.obj_path = OBJ,
+		.frames = 4096,
+		.listen = listen_,
+		.n_listen = 2,
+		.allow = &allow,
 	};
 	return c;
 }
@@ -163,7 +169,8 @@ static int group_setup(void **state)
 
 	(void)state;
 	if (geteuid() != 0) {
-		fprintf(stderr, "test_xdp_path_live needs root (XDP, namespaces)\n");
+		fprintf(stderr,
+			"test_xdp_path_live needs root (XDP, namespaces)\n");
 		return -1;
 	}
 	if (unshare(CLONE_NEWNET | CLONE_NEWNS) != 0 ||
@@ -178,7 +185,8 @@ static int group_setup(void **state)
 		return -1;
 	allow_list_init(&allow);
 	if (allow_list_add(&allow, "198.18.0.0/15") ||
-	    listen_uri_parse("netflow://:2055", &listen_[0], err, sizeof(err)) ||
+	    listen_uri_parse("netflow://:2055", &listen_[0], err,
+			     sizeof(err)) ||
 	    listen_uri_parse("sflow://:6343", &listen_[1], err, sizeof(err)))
 		return -1;
 	return 0;

@@ -49,7 +49,8 @@ static void test_assign_offsets(void **state)
 {
 	struct hook_ctx h = { .run = true };
 	struct kconsumer_hooks hooks = { on_assign, on_revoke, &h };
-	rd_kafka_topic_partition_list_t *l = rd_kafka_topic_partition_list_new(5);
+	rd_kafka_topic_partition_list_t *l =
+		rd_kafka_topic_partition_list_new(5);
 	int32_t parts[5];
 	int64_t offs[5];
 
@@ -57,7 +58,7 @@ static void test_assign_offsets(void **state)
 	for (int i = 0; i < 16; i++)
 		h.want[i] = -1;
 	h.want[0] = 1000;
-	h.want[2] = 0; /* offset 0 is an offset, not "committed" */
+	h.want[2] = 0;	/* offset 0 is an offset, not "committed" */
 	h.want[7] = 55; /* the other topic's partition 7: never asked */
 	rd_kafka_topic_partition_list_add(l, "flows", 2)->offset = 99;
 	rd_kafka_topic_partition_list_add(l, "other", 7)->offset = 98;
@@ -86,7 +87,8 @@ static void test_assign_offsets_none(void **state)
 {
 	struct hook_ctx h = { .run = true };
 	struct kconsumer_hooks hooks = { on_assign, on_revoke, &h };
-	rd_kafka_topic_partition_list_t *l = rd_kafka_topic_partition_list_new(1);
+	rd_kafka_topic_partition_list_t *l =
+		rd_kafka_topic_partition_list_new(1);
 	int32_t parts[1];
 	int64_t offs[1];
 
@@ -100,8 +102,7 @@ static void test_assign_offsets_none(void **state)
 }
 
 static struct kconsumer *open_with(const char *const *props, size_t n,
-				   char *err, size_t errlen,
-				   struct hook_ctx *h)
+				   char *err, size_t errlen, struct hook_ctx *h)
 {
 	struct kconsumer_config cfg = { .brokers = "127.0.0.1:1",
 					.topic = "flows",
@@ -119,31 +120,39 @@ static void test_bad_properties(void **state)
 	static const char *const no_name[] = { "=5" };
 	static const char *const unknown[] = { "no.such.property=1" };
 	static const char *const coop[] = {
-		"partition.assignment.strategy=cooperative-sticky" };
+		"partition.assignment.strategy=cooperative-sticky"
+	};
 	struct hook_ctx h = { 0 };
 	char err[512] = "";
 
 	(void)state;
 	assert_null(open_with(no_eq, 1, err, sizeof(err), &h));
-	assert_string_equal(err, "invalid Kafka property 'fetch.wait.max.ms' "
-				 "(want name=value)");
+	assert_string_equal(err,
+			    "invalid Kafka property 'fetch.wait.max.ms' "
+			    "(want name=value)");
 	assert_null(open_with(no_name, 1, err, sizeof(err), &h));
-	assert_string_equal(err, "invalid Kafka property '=5' (want name=value)");
+	assert_string_equal(err,
+			    "invalid Kafka property '=5' (want name=value)");
 	assert_null(open_with(unknown, 1, err, sizeof(err), &h));
-	assert_int_equal(strncmp(err, "invalid Kafka property no.such.property: ",
-				 41), 0);
+	assert_int_equal(strncmp(err,
+				 "invalid Kafka property no.such.property: ",
+				 41),
+			 0);
 	assert_null(open_with(coop, 1, err, sizeof(err), &h));
-	assert_string_equal(err, "partition.assignment.strategy "
-				 "cooperative-sticky is not supported (eager "
-				 "strategies only)");
+	assert_string_equal(err,
+			    "partition.assignment.strategy "
+			    "cooperative-sticky is not supported (eager "
+			    "strategies only)");
 }
 
 /* No broker at 127.0.0.1:1: assignment is local, so re-assign, the
  * assignment, pause and close work; close does not hang. */
 static void test_local_life(void **state)
 {
-	static const char *const props[] = { "session.timeout.ms=6000",
-					     "partition.assignment.strategy=roundrobin" };
+	static const char *const props[] = {
+		"session.timeout.ms=6000",
+		"partition.assignment.strategy=roundrobin"
+	};
 	const int32_t parts[3] = { 4, 1, 2 };
 	const int64_t offs[3] = { 10, -1, 0 };
 	struct hook_ctx h = { 0 };

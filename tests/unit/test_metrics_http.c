@@ -40,23 +40,28 @@ static void free_addr(struct fixture *f, int af)
 	memset(&f->addr, 0, sizeof(f->addr));
 	f->addr.ss_family = (sa_family_t)af;
 	if (af == AF_INET) {
-		((struct sockaddr_in *)&f->addr)->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+		((struct sockaddr_in *)&f->addr)->sin_addr.s_addr =
+			htonl(INADDR_LOOPBACK);
 		f->addrlen = sizeof(struct sockaddr_in);
 	} else {
 		((struct sockaddr_in6 *)&f->addr)->sin6_addr = in6addr_loopback;
 		f->addrlen = sizeof(struct sockaddr_in6);
 	}
 	assert_int_equal(bind(fd, (struct sockaddr *)&f->addr, f->addrlen), 0);
-	assert_int_equal(getsockname(fd, (struct sockaddr *)&f->addr, &f->addrlen), 0);
+	assert_int_equal(getsockname(fd, (struct sockaddr *)&f->addr,
+				     &f->addrlen),
+			 0);
 	close(fd);
 }
 
 static void feed(struct fixture *f, unsigned flows)
 {
 	uint8_t b[24 + 48 * 4];
-	struct datagram dg = { .data = b, .len = unit_v5(b, flows, 1),
+	struct datagram dg = { .data = b,
+			       .len = unit_v5(b, flows, 1),
 			       .exporter = { 4, { 198, 18, 7, 9 } },
-			       .exporter_port = 40000, .local_port = 2055,
+			       .exporter_port = 40000,
+			       .local_port = 2055,
 			       .time_received_ns = 1700000001000000000ULL,
 			       .hint = DECODE_NETFLOW };
 
@@ -79,10 +84,12 @@ static int start(void **state, int af)
 	decode_config_defaults(&dcfg);
 	unit_pub_init(&f->pub);
 	assert_int_equal(worker_init(&f->w, 0, &f->sh, &dcfg, OUT_FORMAT_PB,
-				     OUT_SCHEMA_GOFLOW2, &f->pub.pub), 0);
+				     OUT_SCHEMA_GOFLOW2, &f->pub.pub),
+			 0);
 	feed(f, 3);
 	f->pub.extra.messages = 42;
-	f->src = (struct stats_source){ .workers = &f->w, .n_workers = 1,
+	f->src = (struct stats_source){ .workers = &f->w,
+					.n_workers = 1,
 					.pub = &f->pub.pub };
 	free_addr(f, af);
 	rc = metrics_http_start((struct sockaddr *)&f->addr, f->addrlen, false,
@@ -123,7 +130,8 @@ static char *ask(struct fixture *f, const char *req)
 
 	assert_non_null(buf);
 	assert_true(fd >= 0);
-	assert_int_equal(connect(fd, (struct sockaddr *)&f->addr, f->addrlen), 0);
+	assert_int_equal(connect(fd, (struct sockaddr *)&f->addr, f->addrlen),
+			 0);
 	assert_int_equal(write(fd, req, strlen(req)), (ssize_t)strlen(req));
 	for (;;) {
 		struct pollfd p = { .fd = fd, .events = POLLIN };
@@ -156,20 +164,27 @@ static void check_metrics(struct fixture *f)
 
 	if (strncmp(r, "HTTP/1.1 200 OK\r\n", 17) != 0)
 		fail_msg("answer: %.200s", r);
-	assert_non_null(strcasestr(r, "\r\nContent-Type: text/plain; version=0.0.4; "
-				      "charset=utf-8\r\n"));
-	assert_int_equal(strncmp(body, "# HELP xdpflow_decode_packets_total ", 36), 0);
-	assert_non_null(strstr(body,
+	assert_non_null(
+		strcasestr(r,
+			   "\r\nContent-Type: text/plain; version=0.0.4; "
+			   "charset=utf-8\r\n"));
+	assert_int_equal(strncmp(body, "# HELP xdpflow_decode_packets_total ",
+				 36),
+			 0);
+	assert_non_null(strstr(
+		body,
 		"# TYPE xdpflow_decode_packets_total counter\n"
 		"xdpflow_decode_packets_total{exporter=\"198.18.7.9\"} 1\n"));
-	assert_non_null(strstr(body,
+	assert_non_null(strstr(
+		body,
 		"\nxdpflow_decode_flows_total{exporter=\"198.18.7.9\"} 3\n"));
 	assert_non_null(strstr(body, "\nxdpflow_exporters 1\n"));
 	assert_non_null(strstr(body, "\nxdpflow_workers 1\n"));
-	assert_non_null(strstr(body,
-		"\n# HELP xdpflow_publish_flows_total Flows handed to the publisher.\n"
-		"# TYPE xdpflow_publish_flows_total counter\n"
-		"xdpflow_publish_flows_total 3\n"));
+	assert_non_null(
+		strstr(body,
+		       "\n# HELP xdpflow_publish_flows_total Flows handed to the publisher.\n"
+		       "# TYPE xdpflow_publish_flows_total counter\n"
+		       "xdpflow_publish_flows_total 3\n"));
 	assert_non_null(strstr(body, "\nxdpflow_publish_messages_total 42\n"));
 	/* Every line a comment or "name[{labels}] value", newline-ended. */
 	for (const char *l = body; *l;) {
@@ -199,8 +214,9 @@ static void test_metrics(void **state)
 	{
 		char *r = ask(f, "GET /metrics HTTP/1.0\r\n\r\n");
 
-		assert_non_null(strstr(r, "\nxdpflow_decode_flows_total"
-					  "{exporter=\"198.18.7.9\"} 5\n"));
+		assert_non_null(strstr(r,
+				       "\nxdpflow_decode_flows_total"
+				       "{exporter=\"198.18.7.9\"} 5\n"));
 		assert_non_null(strstr(r, "\nxdpflow_publish_flows_total 5\n"));
 		free(r);
 	}
@@ -257,8 +273,10 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_metrics, start4, stop),
-		cmocka_unit_test_setup_teardown(test_metrics_ipv6, start6, stop),
-		cmocka_unit_test_setup_teardown(test_health_and_errors, start4, stop),
+		cmocka_unit_test_setup_teardown(test_metrics_ipv6, start6,
+						stop),
+		cmocka_unit_test_setup_teardown(test_health_and_errors, start4,
+						stop),
 		cmocka_unit_test_setup_teardown(test_port_taken, start4, stop),
 	};
 

@@ -23,9 +23,11 @@ static void decode_v5(struct unit_sink *us, unsigned n)
 	struct decode_config cfg;
 	struct decode_ctx *ctx;
 	uint8_t b[24 + 48 * 4];
-	struct datagram dg = { .data = b, .len = unit_v5(b, n, 7),
+	struct datagram dg = { .data = b,
+			       .len = unit_v5(b, n, 7),
 			       .exporter = { .len = 4, .b = { 198, 18, 1, 1 } },
-			       .exporter_port = 40000, .local_port = 2055,
+			       .exporter_port = 40000,
+			       .local_port = 2055,
 			       .time_received_ns = 1700000001000000000ULL,
 			       .hint = DECODE_NETFLOW };
 

@@ -31,7 +31,9 @@ struct report {
 static uint64_t capget_effective(void)
 {
 	struct __user_cap_header_struct h = {
-		.version = _LINUX_CAPABILITY_VERSION_3, .pid = 0 };
+		.version = _LINUX_CAPABILITY_VERSION_3,
+		.pid = 0
+	};
 	struct __user_cap_data_struct d[2];
 
 	if (capget(&h, d) != 0)
@@ -66,7 +68,8 @@ static struct report run_drop(const char *user, bool keep)
 	pid_t pid;
 
 	if (geteuid() != 0)
-		fail_msg("test_privs must run as root (it checks what root drops)");
+		fail_msg(
+			"test_privs must run as root (it checks what root drops)");
 	assert_int_equal(pipe(p), 0);
 	fflush(NULL);
 	pid = fork();

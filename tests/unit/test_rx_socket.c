@@ -33,7 +33,8 @@ static socklen_t free_addr(int af, struct sockaddr_storage *ss)
 	memset(ss, 0, sizeof(*ss));
 	ss->ss_family = (sa_family_t)af;
 	if (af == AF_INET)
-		((struct sockaddr_in *)ss)->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+		((struct sockaddr_in *)ss)->sin_addr.s_addr =
+			htonl(INADDR_LOOPBACK);
 	else
 		((struct sockaddr_in6 *)ss)->sin6_addr = in6addr_loopback;
 	assert_int_equal(bind(fd, (struct sockaddr *)ss, len), 0);
@@ -82,7 +83,8 @@ static size_t recv_all(struct rx *rx, struct datagram *dgs, size_t max,
 
 		if (poll(&p, 1, 10) <= 0)
 			continue;
-		n = rx_recv(rx, dgs + got, max - got < batch ? max - got : batch);
+		n = rx_recv(rx, dgs + got,
+			    max - got < batch ? max - got : batch);
 		assert_true(n >= 0);
 		assert_true((size_t)n <= batch);
 		got += (size_t)n;
@@ -146,7 +148,9 @@ static void check_family(int af)
 		}
 		got += n;
 		if (n == 0)
-			poll(&(struct pollfd){ .fd = rx_fd(rx), .events = POLLIN }, 1, 10);
+			poll(&(struct pollfd){ .fd = rx_fd(rx),
+					       .events = POLLIN },
+			     1, 10);
 	}
 	for (int i = 0; i < 10; i++) {
 		assert_int_equal(dgs[i].exporter.len, af == AF_INET ? 4 : 16);
@@ -155,7 +159,8 @@ static void check_family(int af)
 
 			assert_memory_equal(dgs[i].exporter.b, lo, 4);
 		} else {
-			assert_memory_equal(dgs[i].exporter.b, &in6addr_loopback, 16);
+			assert_memory_equal(dgs[i].exporter.b,
+					    &in6addr_loopback, 16);
 		}
 		assert_int_equal(dgs[i].exporter_port, sport);
 		assert_int_equal(dgs[i].local_port, port_of(&ss));
@@ -339,8 +344,9 @@ static void test_address_in_use(void **state)
 	assert_int_equal(rx_socket_open(&cfg, &rx2, NULL, err, sizeof(err)),
 			 -EADDRINUSE);
 	assert_null(rx2);
-	assert_string_equal(err, "could not bind netflow://127.0.0.1:x: "
-				 "Address already in use");
+	assert_string_equal(err,
+			    "could not bind netflow://127.0.0.1:x: "
+			    "Address already in use");
 	cfg.exclusive = false;
 	assert_int_equal(rx_socket_open(&cfg, &rx2, NULL, err, sizeof(err)), 0);
 	assert_non_null(rx2);

@@ -32,7 +32,9 @@ static void idle_close(struct rx *rx)
 }
 
 static const struct rx_ops idle_ops = {
-	.name = "idle", .recv = idle_recv, .close = idle_close,
+	.name = "idle",
+	.recv = idle_recv,
+	.close = idle_close,
 };
 
 struct fixture {
@@ -46,8 +48,11 @@ struct fixture {
 static void feed(struct worker *w, const struct flow_addr *from,
 		 const uint8_t *b, size_t len)
 {
-	struct datagram dg = { .data = b, .len = len, .exporter = *from,
-			       .exporter_port = 40000, .local_port = 2055,
+	struct datagram dg = { .data = b,
+			       .len = len,
+			       .exporter = *from,
+			       .exporter_port = 40000,
+			       .local_port = 2055,
 			       .time_received_ns = 1700000001000000000ULL,
 			       .hint = DECODE_ANY };
 
@@ -69,9 +74,10 @@ static int setup(void **state)
 	decode_config_defaults(&dcfg);
 	unit_pub_init(&f->pub);
 	for (int i = 0; i < 2; i++)
-		assert_int_equal(worker_init(&f->w[i], (unsigned)i, &f->sh, &dcfg,
-					     OUT_FORMAT_JSON, OUT_SCHEMA_GOFLOW2,
-					     &f->pub.pub), 0);
+		assert_int_equal(worker_init(&f->w[i], (unsigned)i, &f->sh,
+					     &dcfg, OUT_FORMAT_JSON,
+					     OUT_SCHEMA_GOFLOW2, &f->pub.pub),
+				 0);
 	/* Worker 0: 198.18.1.1 two flows, 2001:2::1 one flow. Worker 1:
 	 * 198.18.1.1 three flows (merged with worker 0's), 198.18.1.2 an
 	 * unknown version. */
@@ -105,7 +111,8 @@ static int setup(void **state)
 	f->pub.extra.messages = 11;
 	f->pub.extra.delivered = 10;
 	f->pub.extra.delivery_errors = 1;
-	f->src = (struct stats_source){ .workers = f->w, .n_workers = 2,
+	f->src = (struct stats_source){ .workers = f->w,
+					.n_workers = 2,
 					.pub = &f->pub.pub };
 	*state = f;
 	return 0;
@@ -198,7 +205,8 @@ static void test_log_report(void **state)
 	struct fixture *f = *state;
 	char *text = capture_log(&f->src);
 
-	assert_string_equal(text,
+	assert_string_equal(
+		text,
 		"xdpflow: info: stats exporter=198.18.1.1 packets=2 flows=5 netflow_v5_packets=2\n"
 		"xdpflow: info: stats exporter=198.18.1.2 packets=1 error_unknown_version=1\n"
 		"xdpflow: info: stats exporter=2001:2::1 packets=1 flows=1 netflow_v5_packets=1\n"
@@ -222,7 +230,8 @@ static void test_prometheus(void **state)
 	stats_report_prometheus(&s, out);
 	stats_snapshot_free(&s);
 	assert_int_equal(fclose(out), 0);
-	assert_string_equal(text,
+	assert_string_equal(
+		text,
 		"# HELP xdpflow_decode_packets_total Decoder counter packets, per exporter.\n"
 		"# TYPE xdpflow_decode_packets_total counter\n"
 		"xdpflow_decode_packets_total{exporter=\"198.18.1.1\"} 2\n"
@@ -314,7 +323,8 @@ static void test_xdp_counters(void **state)
 	capture_begin();
 	stats_report_log(&s);
 	log = capture_end();
-	assert_string_equal(log,
+	assert_string_equal(
+		log,
 		"xdpflow: info: stats rx packets=0 not_allowed=0 ignored=0 bytes=0 drops=0 "
 		"truncated=0 fragments=0 reassembled=0 errors=0\n"
 		"xdpflow: info: stats publish flows=0 messages=0 delivery_errors=0 "
@@ -329,7 +339,8 @@ static void test_xdp_counters(void **state)
 	/* No exporter yet: no decode families, zero gauges. */
 	assert_int_equal(strncmp(text, "# HELP xdpflow_exporters ", 25), 0);
 	assert_non_null(strstr(text, "\nxdpflow_exporters 0\n"));
-	assert_non_null(strstr(text,
+	assert_non_null(strstr(
+		text,
 		"# HELP xdpflow_publish_write_errors_total Flows the publisher refused.\n"
 		"# TYPE xdpflow_publish_write_errors_total counter\n"
 		"xdpflow_publish_write_errors_total 0\n"
@@ -339,11 +350,15 @@ static void test_xdp_counters(void **state)
 		"# HELP xdpflow_xdp_redirected_total XDP program counter redirected, over every --xdp interface.\n"
 		"# TYPE xdpflow_xdp_redirected_total counter\n"
 		"xdpflow_xdp_redirected_total 90\n"));
-	assert_non_null(strstr(text, "\nxdpflow_xdp_dropped_not_allowed_total 2\n"));
+	assert_non_null(
+		strstr(text, "\nxdpflow_xdp_dropped_not_allowed_total 2\n"));
 	assert_non_null(strstr(text, "\nxdpflow_xdp_passed_not_udp_total 5\n"));
 	/* The last line. */
-	assert_int_equal(strcmp(text + len - strlen("xdpflow_xdp_passed_ext_limit_total 8\n"),
-				"xdpflow_xdp_passed_ext_limit_total 8\n"), 0);
+	assert_int_equal(
+		strcmp(text + len -
+			       strlen("xdpflow_xdp_passed_ext_limit_total 8\n"),
+		       "xdpflow_xdp_passed_ext_limit_total 8\n"),
+		0);
 	free(text);
 }
 
@@ -351,8 +366,10 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_snapshot, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_log_report, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_prometheus, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_log_report, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_prometheus, setup,
+						teardown),
 		cmocka_unit_test(test_xdp_counters),
 	};
 

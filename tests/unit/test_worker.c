@@ -87,7 +87,8 @@ static void fake_add(struct fake_rx *f, uint8_t last, unsigned n)
 	assert_true(f->n < FAKE_MAX);
 	dg->data = f->buf[f->n];
 	dg->len = unit_v5(f->buf[f->n], n, (uint32_t)f->n);
-	dg->exporter = (struct flow_addr){ .len = 4, .b = { 198, 18, 1, last } };
+	dg->exporter =
+		(struct flow_addr){ .len = 4, .b = { 198, 18, 1, last } };
 	dg->exporter_port = 40000;
 	dg->local_port = 2055;
 	dg->time_received_ns = 1700000001000000000ULL;
@@ -156,8 +157,10 @@ static void test_offline_source(void **state)
 	fake_add(rx, 1, 1);
 	assert_int_equal(allow_list_add(&f->allow, "198.18.1.1"), 0);
 	assert_int_equal(allow_list_add(&f->allow, "198.18.1.3/32"), 0);
-	assert_int_equal(worker_init(&f->w, 0, &f->sh, &f->dcfg, OUT_FORMAT_JSON,
-				     OUT_SCHEMA_GOFLOW2, &f->pub.pub), 0);
+	assert_int_equal(worker_init(&f->w, 0, &f->sh, &f->dcfg,
+				     OUT_FORMAT_JSON, OUT_SCHEMA_GOFLOW2,
+				     &f->pub.pub),
+			 0);
 	assert_int_equal(worker_add_rx(&f->w, &rx->rx), 0);
 	assert_int_equal(worker_start(&f->w), 0);
 	worker_join(&f->w);
@@ -188,7 +191,8 @@ static void test_too_many_sources(void **state)
 
 	assert_non_null(rx);
 	assert_int_equal(worker_init(&f->w, 1, &f->sh, &f->dcfg, OUT_FORMAT_PB,
-				     OUT_SCHEMA_GOFLOW2, &f->pub.pub), 0);
+				     OUT_SCHEMA_GOFLOW2, &f->pub.pub),
+			 0);
 	for (int i = 0; i <= WORKER_MAX_RX; i++) {
 		rx[i].rx.ops = &fake_ops;
 		rx[i].rx.fd = -1;
@@ -228,14 +232,17 @@ static void test_live_socket_and_stop(void **state)
 	if (rx_socket_open(&cfg, &rx, NULL, err, sizeof(err)))
 		fail_msg("rx_socket_open: %s", err);
 	f->sh.expire = true;
-	assert_int_equal(worker_init(&f->w, 2, &f->sh, &f->dcfg, OUT_FORMAT_JSON,
-				     OUT_SCHEMA_GOFLOW2, &f->pub.pub), 0);
+	assert_int_equal(worker_init(&f->w, 2, &f->sh, &f->dcfg,
+				     OUT_FORMAT_JSON, OUT_SCHEMA_GOFLOW2,
+				     &f->pub.pub),
+			 0);
 	assert_int_equal(worker_add_rx(&f->w, rx), 0);
 	assert_int_equal(worker_start(&f->w), 0);
 	s = socket(AF_INET, SOCK_DGRAM, 0);
 	assert_true(s >= 0);
 	for (int i = 0; i < 5; i++)
-		assert_int_equal(sendto(s, b, len, 0, (struct sockaddr *)&a, alen),
+		assert_int_equal(sendto(s, b, len, 0, (struct sockaddr *)&a,
+					alen),
 				 (ssize_t)len);
 	close(s);
 	for (int i = 0; i < 400 && unit_pub_writes(&f->pub) < 15; i++)
@@ -252,16 +259,20 @@ static void test_live_socket_and_stop(void **state)
 	assert_true(atomic_load(&f->w.finished));
 	assert_int_equal(read_eventfd(f->sh.done_fd), 1);
 	assert_int_equal(atomic_load(&f->w.not_allowed), 0);
-	assert_memory_equal(f->pub.msg[0].exporter.b, ((uint8_t[]){ 127, 0, 0, 1 }), 4);
+	assert_memory_equal(f->pub.msg[0].exporter.b,
+			    ((uint8_t[]){ 127, 0, 0, 1 }), 4);
 	worker_fini(&f->w);
 }
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_offline_source, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_too_many_sources, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_live_socket_and_stop, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_offline_source, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_too_many_sources, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_live_socket_and_stop,
+						setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

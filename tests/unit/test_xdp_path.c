@@ -29,7 +29,8 @@ static void test_collect_ports(void **state)
 	assert_int_equal(listen_uri_parse_list("netflow://:2055,sflow://:6343,"
 					       "flow://[::1]:2055,flow://:4739",
 					       lu, 8, &cfg.n_listen, err,
-					       sizeof(err)), 0);
+					       sizeof(err)),
+			 0);
 	assert_int_equal(cfg.n_listen, 4);
 	/* 2055 once, with the protocol of its first listener. */
 	assert_int_equal(xdp_path_collect_ports(&cfg, lp, xp), 3);
@@ -62,8 +63,10 @@ static void test_collect_ports_bounded(void **state)
 		lu[i].port = (uint16_t)(10000 + i);
 		lu[i].hint = DECODE_SFLOW;
 	}
-	assert_int_equal(xdp_path_collect_ports(&cfg, lp, xp), XDPFLOW_MAX_PORTS);
-	assert_int_equal(lp[XDPFLOW_MAX_PORTS - 1].port, 10000 + XDPFLOW_MAX_PORTS - 1);
+	assert_int_equal(xdp_path_collect_ports(&cfg, lp, xp),
+			 XDPFLOW_MAX_PORTS);
+	assert_int_equal(lp[XDPFLOW_MAX_PORTS - 1].port,
+			 10000 + XDPFLOW_MAX_PORTS - 1);
 	free(lu);
 }
 
@@ -117,7 +120,7 @@ static void test_drop_missing(void **state)
  * in the set, or when the set is "together" and more than one. */
 struct script {
 	const char *broken[4];
-	bool says_which;   /* report the failing index (else -1) */
+	bool says_which;     /* report the failing index (else -1) */
 	bool fails_together; /* any set of two or more fails, each alone works */
 	int calls, undos, started;
 	size_t last_n;
@@ -252,7 +255,8 @@ static void test_fallback_forced(void **state)
 	size_t n = 3;
 
 	(void)state;
-	assert_int_equal(xdp_path_fallback(&t, names, &n, true, 3), -EOPNOTSUPP);
+	assert_int_equal(xdp_path_fallback(&t, names, &n, true, 3),
+			 -EOPNOTSUPP);
 	assert_int_equal(n, 3);
 	assert_int_equal(s.calls, 1);
 }
@@ -275,7 +279,8 @@ static void test_fallback_bounded(void **state)
 static void test_start_early_exits(void **state)
 {
 	static struct allow_list al;
-	const char *ifaces[33], *missing[2] = { "xdpflow-nope0", "xdpflow-nope1" };
+	const char *ifaces[33],
+		*missing[2] = { "xdpflow-nope0", "xdpflow-nope1" };
 	struct xdp_path_config cfg = { .allow = &al, .obj_path = "/dev/null" };
 	struct xdp_path *x = (struct xdp_path *)&cfg;
 	struct rx **rx = (struct rx **)&cfg;

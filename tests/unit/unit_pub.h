@@ -30,9 +30,9 @@ struct unit_pub_msg {
 struct unit_pub {
 	struct publisher pub; /* first */
 	pthread_mutex_t lock;
-	int refuse;	       /* write returns this when nonzero */
-	size_t n;	       /* messages kept (at most UNIT_PUB_MAX) */
-	uint64_t writes;       /* accepted writes */
+	int refuse;	 /* write returns this when nonzero */
+	size_t n;	 /* messages kept (at most UNIT_PUB_MAX) */
+	uint64_t writes; /* accepted writes */
 	uint64_t flushes;
 	struct publish_stats extra; /* added to get_stats' answer */
 	struct unit_pub_msg msg[UNIT_PUB_MAX];

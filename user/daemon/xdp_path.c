@@ -205,8 +205,7 @@ struct real_try {
 	const struct xsk_rx_opts *ro;
 };
 
-static int real_start(void *ctx, const char *const *names, size_t n,
-		      long *bad)
+static int real_start(void *ctx, const char *const *names, size_t n, long *bad)
 {
 	struct real_try *t = ctx;
 
