@@ -8,6 +8,7 @@
  * The sockets go back to the caller, which gives them to its workers.
  */
 #include "daemon/xdp_path.h"
+#include "daemon/xdp_path_internal.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -59,10 +60,9 @@ static uint32_t proto_of(enum decode_hint h)
 				   : XDPFLOW_PROTO_ANY;
 }
 
-/* The listeners' distinct ports (the first listener of a port names its
- * protocol), for the ports map and for the sockets' decode hints. */
-static size_t collect_ports(const struct xdp_path_config *cfg,
-			    struct xdp_load_port *lp, struct xsk_rx_port *xp)
+/* For the ports map and for the sockets' decode hints. */
+size_t xdp_path_collect_ports(const struct xdp_path_config *cfg,
+			      struct xdp_load_port *lp, struct xsk_rx_port *xp)
 {
 	size_t n = 0;
 
@@ -198,24 +198,41 @@ static int try_start(struct attempt *a, const char *const *names, size_t n,
 	return 0;
 }
 
+/* The real loader and sockets behind struct xdp_path_try. */
+struct real_try {
+	struct attempt a;
+	const struct xdp_load_opts *lo;
+	const struct xsk_rx_opts *ro;
+};
+
+static int real_start(void *ctx, const char *const *names, size_t n, long *bad)
+{
+	struct real_try *t = ctx;
+
+	return try_start(&t->a, names, n, t->lo, t->ro, bad);
+}
+
+static void real_undo(void *ctx)
+{
+	attempt_undo(&((struct real_try *)ctx)->a);
+}
+
 /* Which of names fails on its own (each tried alone, bounded by n). */
-static long find_bad(const char *const *names, size_t n,
-		     const struct xdp_load_opts *lo,
-		     const struct xsk_rx_opts *ro)
+static long find_bad(const struct xdp_path_try *t, const char *const *names,
+		     size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
-		struct attempt a;
 		long bad;
 
-		if (try_start(&a, &names[i], 1, lo, ro, &bad))
+		if (t->start(t->ctx, &names[i], 1, &bad))
 			return (long)i;
-		attempt_undo(&a);
+		t->undo(t->ctx);
 	}
 	return -1;
 }
 
-static void translate_allow(const struct allow_list *al,
-			    struct xdp_load_prefix *out)
+void xdp_path_translate_allow(const struct allow_list *al,
+			      struct xdp_load_prefix *out)
 {
 	for (size_t i = 0; i < al->n; i++) {
 		out[i].len = al->p[i].len;
@@ -235,9 +252,7 @@ static int find_obj(const struct xdp_path_config *cfg, char *obj, size_t len)
 	return access(obj, R_OK) == 0 ? 0 : -errno;
 }
 
-/* Removes the interfaces that do not exist from names[0..*n), saying so
- * once, before any attach: the common mistake. -ENODEV when forced. */
-static int drop_missing(const char **names, size_t *n, bool forced)
+int xdp_path_drop_missing(const char **names, size_t *n, bool forced)
 {
 	for (size_t i = 0; i < *n;) {
 		if (if_nametoindex(names[i]) > 0) {
@@ -257,28 +272,19 @@ static int drop_missing(const char **names, size_t *n, bool forced)
 	return 0;
 }
 
-/*
- * Sets XDP and the sockets up on names[0..*n); unless forced, each failed
- * round leaves out the interface that failed (logged) and tries the rest,
- * at most max_rounds times. Returns 0 with *a set up on names[0..*n), 1
- * when nothing could use AF_XDP (logged; *n may be 0), or -errno when
- * forced (the loader or the socket said why).
- */
-static int attach_with_fallback(struct attempt *a, const char **names,
-				size_t *n, const struct xdp_load_opts *lo,
-				const struct xsk_rx_opts *ro, bool forced,
-				size_t max_rounds)
+int xdp_path_fallback(const struct xdp_path_try *t, const char **names,
+		      size_t *n, bool forced, size_t max_rounds)
 {
 	for (size_t round = 0; *n > 0 && round <= max_rounds; round++) {
 		long bad;
-		int err = try_start(a, names, *n, lo, ro, &bad);
+		int err = t->start(t->ctx, names, *n, &bad);
 
 		if (!err)
 			return 0;
 		if (forced)
 			return err;
 		if (bad < 0)
-			bad = find_bad(names, *n, lo, ro);
+			bad = find_bad(t, names, *n);
 		if (bad < 0) {
 			pr_warn("XDP: could not set up XDP (%s); receiving through the UDP sockets only",
 				strerror(-err));
@@ -302,6 +308,8 @@ int xdp_path_start(struct xdp_path **out, const struct xdp_path_config *cfg,
 	const char *names[OPT_IFACES];
 	char obj[PATH_MAX];
 	bool forced = xdp_path_forced(cfg);
+	struct real_try rt = { .lo = NULL };
+	struct xdp_path_try t = { real_start, real_undo, &rt };
 	struct attempt a;
 	struct xdp_path *x;
 	size_t n = cfg->n_ifaces, nports;
@@ -315,8 +323,8 @@ int xdp_path_start(struct xdp_path **out, const struct xdp_path_config *cfg,
 	if (n > OPT_IFACES)
 		return -EINVAL;
 	memcpy(names, cfg->ifaces, n * sizeof(names[0]));
-	nports = collect_ports(cfg, lports, xports);
-	translate_allow(cfg->allow, allow);
+	nports = xdp_path_collect_ports(cfg, lports, xports);
+	xdp_path_translate_allow(cfg->allow, allow);
 	err = find_obj(cfg, obj, sizeof(obj));
 	if (err && forced) {
 		pr_err("could not set up XDP on %s: cannot read the XDP object %s: %s",
@@ -328,7 +336,7 @@ int xdp_path_start(struct xdp_path **out, const struct xdp_path_config *cfg,
 			obj, strerror(-err));
 		return 0;
 	}
-	err = drop_missing(names, &n, forced);
+	err = xdp_path_drop_missing(names, &n, forced);
 	if (err)
 		return err;
 
@@ -349,10 +357,12 @@ int xdp_path_start(struct xdp_path **out, const struct xdp_path_config *cfg,
 	};
 
 	/* Each failed round removes one interface: at most n + 1 rounds. */
-	err = attach_with_fallback(&a, names, &n, &lo, &ro, forced,
-				   cfg->n_ifaces);
+	rt.lo = &lo;
+	rt.ro = &ro;
+	err = xdp_path_fallback(&t, names, &n, forced, cfg->n_ifaces);
 	if (err)
 		return err < 0 ? err : 0;
+	a = rt.a;
 
 	x = calloc(1, sizeof(*x));
 	if (!x) {

@@ -5,6 +5,7 @@
  * arrays for the caller's hooks and assigns at the offsets they return.
  */
 #include "insert/kconsumer.h"
+#include "insert/kconsumer_internal.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -55,11 +56,34 @@ static rd_kafka_topic_partition_list_t *make_list(struct kconsumer *k, const int
 	return l;
 }
 
+bool kconsumer_assign_offsets(const char *topic,
+			      const struct kconsumer_hooks *hooks,
+			      rd_kafka_topic_partition_list_t *list,
+			      int32_t *parts, int64_t *offs)
+{
+	size_t n = 0;
+	bool run;
+
+	for (int i = 0; i < list->cnt; i++) {
+		if (strcmp(list->elems[i].topic, topic) != 0)
+			continue;
+		parts[n] = list->elems[i].partition;
+		offs[n++] = -1;
+	}
+	run = hooks->on_assign(hooks->ctx, parts, offs, n);
+	for (int i = 0; i < list->cnt; i++) {
+		list->elems[i].offset = RD_KAFKA_OFFSET_INVALID;
+		for (size_t j = 0; j < n; j++)
+			if (parts[j] == list->elems[i].partition && offs[j] >= 0)
+				list->elems[i].offset = offs[j];
+	}
+	return run;
+}
+
 static void rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err,
 			 rd_kafka_topic_partition_list_t *list, void *opaque)
 {
 	struct kconsumer *k = opaque;
-	size_t n = 0;
 	bool run;
 
 	if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
@@ -68,19 +92,8 @@ static void rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err,
 			rd_kafka_assign(rk, NULL);
 			return;
 		}
-		for (int i = 0; i < list->cnt; i++) {
-			if (strcmp(list->elems[i].topic, k->topic) != 0)
-				continue;
-			k->parts[n] = list->elems[i].partition;
-			k->offs[n++] = -1;
-		}
-		run = k->hooks.on_assign(k->hooks.ctx, k->parts, k->offs, n);
-		for (int i = 0; i < list->cnt; i++) {
-			list->elems[i].offset = RD_KAFKA_OFFSET_INVALID;
-			for (size_t j = 0; j < n; j++)
-				if (k->parts[j] == list->elems[i].partition && k->offs[j] >= 0)
-					list->elems[i].offset = k->offs[j];
-		}
+		run = kconsumer_assign_offsets(k->topic, &k->hooks, list,
+					       k->parts, k->offs);
 		pr_info("kafka: assigned %d partition(s) of %s", list->cnt, k->topic);
 		rd_kafka_assign(rk, list);
 		if (!run)

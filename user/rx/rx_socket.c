@@ -30,7 +30,7 @@ struct rx_socket {
 	struct iovec *iov;
 	struct sockaddr_storage *from;
 	uint8_t *ctrl; /* batch * CTRL_LEN */
-	uint8_t *buf;  /* batch * SLOT_LEN */
+	uint8_t *buf;  /* batch * slot_len */
 };
 
 static void addr_from_sockaddr(const struct sockaddr_storage *ss,
@@ -187,6 +187,7 @@ int rx_socket_open(const struct rx_socket_config *cfg, struct rx **out,
 	const char *what;
 	int one = 1, zero = 0, rc;
 	size_t batch = cfg->batch ? cfg->batch : 1;
+	size_t slot = cfg->slot_len ? cfg->slot_len : SLOT_LEN;
 
 	if (!info)
 		info = &tmp;
@@ -215,7 +216,7 @@ int rx_socket_open(const struct rx_socket_config *cfg, struct rx **out,
 	s->from = calloc(batch, sizeof(*s->from));
 	s->ctrl = calloc(batch, CTRL_LEN);
 	/* Untouched pages of the slots are never made resident. */
-	s->buf = malloc(batch * SLOT_LEN);
+	s->buf = malloc(batch * slot);
 	s->rx.fd = socket(cfg->addr->sa_family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (!s->msgs || !s->iov || !s->from || !s->ctrl || !s->buf) {
 		rc = -ENOMEM;
@@ -228,8 +229,8 @@ int rx_socket_open(const struct rx_socket_config *cfg, struct rx **out,
 		goto err;
 	}
 	for (size_t i = 0; i < batch; i++) {
-		s->iov[i].iov_base = s->buf + i * SLOT_LEN;
-		s->iov[i].iov_len = SLOT_LEN;
+		s->iov[i].iov_base = s->buf + i * slot;
+		s->iov[i].iov_len = slot;
 		s->msgs[i].msg_hdr.msg_name = &s->from[i];
 		s->msgs[i].msg_hdr.msg_iov = &s->iov[i];
 		s->msgs[i].msg_hdr.msg_iovlen = 1;

@@ -25,6 +25,9 @@ struct rx_socket_config {
 	 * another process of the same user with SO_REUSEPORT (set it on a
 	 * listener's first socket; its siblings then join the group). */
 	bool exclusive;
+	/* Bytes per receive slot; 0 (the daemon) is 64 KiB, room for any
+	 * UDP payload. Tests set less to see truncation handled. */
+	size_t slot_len;
 };
 
 /* What became of the receive buffer request. */
@@ -35,7 +38,7 @@ struct rx_socket_info {
 
 /*
  * Opens a non-blocking UDP socket as cfg says, with receive slots for
- * cfg->batch datagrams of up to 64 KiB. Returns 0 and *out, or -errno with
+ * cfg->batch datagrams of up to cfg->slot_len (64 KiB) bytes. Returns 0 and *out, or -errno with
  * a one-line reason in err ("could not bind netflow://:2055: Address
  * already in use"). info may be NULL.
  */
