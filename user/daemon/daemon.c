@@ -126,7 +126,7 @@ static int start_xdp(struct daemon *d)
 	if (rc)
 		return rc;
 	for (k = 0; k < n_rx; k++) {
-		rc = worker_add_rx(&d->ws[k % d->nw], rx[k]);
+		rc = worker_add_rx(&d->ws[k % d->nw], rx[k], NULL);
 		if (rc) {
 			pr_err("could not give AF_XDP socket %zu to worker %zu: too many sockets per worker (raise --workers)",
 			       k, k % d->nw);

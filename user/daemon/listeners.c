@@ -39,7 +39,7 @@ int listeners_open(const struct options *o, struct worker *ws)
 				pr_err("%s", err);
 				return rc;
 			}
-			rc = worker_add_rx(&ws[k], rx);
+			rc = worker_add_rx(&ws[k], rx, name);
 			if (rc) {
 				rx_close(rx);
 				pr_err("could not add %s to worker %u: too many listeners",
@@ -74,7 +74,7 @@ int listeners_open_pcap(const struct options *o, struct worker *w)
 		pr_err("%s", err);
 		return rc;
 	}
-	rc = worker_add_rx(w, rx);
+	rc = worker_add_rx(w, rx, NULL);
 	if (rc) {
 		rx_close(rx);
 		pr_err("could not add the capture %s to worker %u", o->pcap,

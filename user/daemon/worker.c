@@ -3,7 +3,9 @@
 #include "daemon/worker.h"
 
 #include <errno.h>
+#include <inttypes.h>
 #include <poll.h>
+#include <stdio.h>
 #include <sched.h>
 #include <stdlib.h>
 #include <string.h>
@@ -39,12 +41,36 @@ int worker_init(struct worker *w, unsigned id, const struct worker_shared *sh,
 	return 0;
 }
 
-int worker_add_rx(struct worker *w, struct rx *rx)
+int worker_add_rx(struct worker *w, struct rx *rx, const char *name)
 {
 	if (w->n_rx >= WORKER_MAX_RX)
 		return -E2BIG;
+	snprintf(w->rx_name[w->n_rx], sizeof(w->rx_name[0]), "%s",
+		 name ? name : "");
 	w->rx[w->n_rx++] = rx;
 	return 0;
+}
+
+/* Syncs each source's kernel counters; logs when a socket starts dropping
+ * (the first drops, or the first after WORKER_DROP_QUIET_NS without). */
+static void check_drops(struct worker *w, uint64_t now)
+{
+	for (size_t i = 0; i < w->n_rx; i++) {
+		struct rx_stats st;
+		uint64_t last = w->rx_drop_last_ns[i];
+
+		rx_sync(w->rx[i]);
+		rx_get_stats(w->rx[i], &st);
+		if (st.drops == w->rx_drops_seen[i])
+			continue;
+		if (last == 0 || now - last >= WORKER_DROP_QUIET_NS)
+			pr_warn("%s: the kernel dropped %" PRIu64
+				" datagrams on worker %u's socket (receive buffer full: raise --rcvbuf or --workers)",
+				w->rx_name[i][0] ? w->rx_name[i] : "input",
+				st.drops - w->rx_drops_seen[i], w->id);
+		w->rx_drops_seen[i] = st.drops;
+		w->rx_drop_last_ns[i] = now;
+	}
 }
 
 void worker_lock(struct worker *w)
@@ -93,7 +119,7 @@ static void *worker_main(void *arg)
 	struct pollfd pfd[1 + WORKER_MAX_RX];
 	bool ready[WORKER_MAX_RX], ended[WORKER_MAX_RX] = { false };
 	size_t n_ended = 0, n_poll = 1;
-	uint64_t last_expire = clock_mono_ns();
+	uint64_t last_expire = clock_mono_ns(), last_check = last_expire;
 	bool offline = false;
 
 	pfd[0] = (struct pollfd){ .fd = sh->stop_fd, .events = POLLIN };
@@ -150,6 +176,10 @@ static void *worker_main(void *arg)
 			last_expire = clock_mono_ns();
 		}
 		worker_unlock(w);
+		if (!offline && clock_mono_ns() - last_check >= POLL_MS * 1000000ULL) {
+			last_check = clock_mono_ns();
+			check_drops(w, last_check);
+		}
 		/* Let a saver or stats reader in before taking the lock again. */
 		for (int i = 0; i < 1000 && atomic_load(&w->waiters); i++)
 			sched_yield();
