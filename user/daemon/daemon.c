@@ -172,7 +172,9 @@ int daemon_start(struct daemon *d, const struct options *o,
 	if (o->metrics) {
 		rc = metrics_http_start((const struct sockaddr *)&o->metrics_addr,
 					o->metrics_addrlen, o->metrics_any,
-					&d->src, &d->metrics, err, sizeof(err));
+					&d->src,
+					o->health_kafka_timeout * CLOCK_NS_PER_SEC,
+					&d->metrics, err, sizeof(err));
 		if (rc) {
 			pr_err("%s", err);
 			return rc;

@@ -186,7 +186,12 @@ static const struct cli_opt opts[] = {
 		    "and at exit)" },
 	{ "metrics", 0, "ADDR:PORT", NULL, set_metrics, 0, 0, 0,
 	  "serve Prometheus /metrics and /__health over HTTP (off by "
-	  "default)" },
+	  "default); /__health is 503 when no worker is receiving or Kafka "
+	  "has been unreachable too long" },
+	{ "health-kafka-timeout", 0, "SECONDS", "30", cli_set_uint,
+	  OFF(health_kafka_timeout), 1, 86400,
+	  "how long Kafka may be unreachable before /__health answers 503 "
+	  "(needs --metrics and -o kafka)" },
 	{ "xdp", 0, "IFACE", NULL, set_xdp, 0, 0, 0,
 	  "receive the listeners' ports on IFACE through XDP and AF_XDP "
 	  "sockets (one per RX queue), dropping exporters outside "
@@ -256,6 +261,14 @@ static int check_modes(const struct options *o, const struct cli_table *own,
 				 xdp_only[i]);
 			return -EINVAL;
 		}
+	}
+	if (cli_given(own, "health-kafka-timeout") &&
+	    (!o->metrics || o->out.output != OUT_KIND_KAFKA)) {
+		snprintf(err, errlen,
+			 "--health-kafka-timeout has no effect without %s",
+			 !o->metrics ? "--metrics (add --metrics ADDR:PORT)"
+				     : "-o kafka (health only watches Kafka)");
+		return -EINVAL;
 	}
 	return publish_opts_check(&o->out, err, errlen);
 }

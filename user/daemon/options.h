@@ -50,6 +50,7 @@ struct options {
 	struct sockaddr_storage metrics_addr;
 	socklen_t metrics_addrlen;
 	bool metrics_any; /* empty ADDR: every address, dual-stack */
+	unsigned health_kafka_timeout; /* seconds Kafka may be unreachable */
 	/* XDP/AF_XDP fast path (daemon/xdp_path.c) */
 	const char *xdp_ifaces[OPT_MAX_XDP]; /* --xdp, in order given */
 	size_t n_xdp;
@@ -79,7 +80,7 @@ int options_defaults(struct options *o);
  * range, stray argument, or an option with no effect in the mode chosen:
  * publish_opts_check's, --workers, --rcvbuf, --batch or --xdp with
  * --pcap, --xdp-mode, --xdp-zerocopy, --xdp-frames or --xdp-obj without
- * --xdp). Not reentrant (getopt_long).
+ * --xdp, --health-kafka-timeout without --metrics or without -o kafka). Not reentrant (getopt_long).
  */
 int options_parse(struct options *o, int argc, char **argv, char *err,
 		  size_t errlen);

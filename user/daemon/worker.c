@@ -26,6 +26,7 @@ int worker_init(struct worker *w, unsigned id, const struct worker_shared *sh,
 	w->sh = sh;
 	atomic_init(&w->waiters, 0);
 	atomic_init(&w->not_allowed, 0);
+	atomic_init(&w->alive_ns, 0);
 	atomic_init(&w->finished, false);
 	w->dgs = calloc(sh->batch ? sh->batch : 1, sizeof(*w->dgs));
 	if (!w->dgs)
@@ -132,6 +133,8 @@ static void *worker_main(void *arg)
 
 	while (!atomic_load_explicit(&sh->stop, memory_order_relaxed) &&
 	       n_ended < w->n_rx) {
+		atomic_store_explicit(&w->alive_ns, clock_mono_ns(),
+				      memory_order_relaxed);
 		/* Offline sources are always ready: no waiting, the stop flag
 		 * is checked on every turn instead. */
 		int rc = offline ? 0 : poll(pfd, n_poll, POLL_MS);

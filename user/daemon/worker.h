@@ -53,6 +53,8 @@ struct worker {
 	size_t n_rx;
 	struct datagram *dgs; /* sh->batch slots */
 	_Atomic uint64_t not_allowed;
+	_Atomic uint64_t alive_ns; /* CLOCK_MONOTONIC at each turn of its loop
+				    * (0: not started yet) */
 	atomic_bool finished;
 	int err; /* why the thread stopped early: 0 or -errno */
 	pthread_t thread;
