@@ -168,6 +168,11 @@ static const struct cli_opt opts[] = {
 	{ "allow-exporter", 0, "CIDR", NULL, set_allow, 0, 0, 0,
 	  "accept datagrams only from this prefix (IPv4 or IPv6, "
 	  "repeatable); others are dropped before decode and counted" },
+	{ "allow-exporter-file", 0, "PATH", NULL, cli_set_str, OFF(allow_file),
+	  0, 0,
+	  "more allowed prefixes, one per line ('#' comments), read at start "
+	  "and again on SIGHUP (with --xdp, updated in the XDP maps in "
+	  "place)" },
 	{ "pcap", 0, "FILE", NULL, cli_set_str, OFF(pcap), 0, 0,
 	  "decode a capture (pcap/pcapng) instead of listening: UDP to a "
 	  "listen URI's port, as fast as possible, then exit" },
@@ -309,6 +314,6 @@ void options_usage(FILE *f, const char *prog)
 	fprintf(f,
 		"\nSignals: SIGINT/SIGTERM stop (flush output, save templates, "
 		"print stats),\nSIGUSR1 prints the stats report, SIGHUP reopens "
-		"--file (log rotation).\nExit status: 0 ok, 1 runtime failure, "
+		"--file (log rotation) and\nreloads --allow-exporter-file.\nExit status: 0 ok, 1 runtime failure, "
 		"2 bad command line.\n");
 }

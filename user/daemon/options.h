@@ -38,7 +38,8 @@ struct options {
 	unsigned workers;
 	unsigned long rcvbuf;
 	size_t batch;
-	struct allow_list allow;
+	struct allow_list allow;  /* --allow-exporter */
+	const char *allow_file;	  /* --allow-exporter-file, NULL: none */
 	const char *pcap; /* NULL: live sockets */
 	struct publish_opts out; /* -o, --format, --kafka-*, -X (publish_opts.h) */
 	const char *templates_file; /* NULL: templates are not kept */

@@ -95,7 +95,8 @@ static void count(_Atomic uint64_t *c, uint64_t n)
 /* One batch from one source; returns what rx_recv returned. */
 static int drain_one(struct worker *w, struct rx *rx)
 {
-	const struct allow_list *allow = w->sh->allow;
+	const struct allow_list *allow =
+		atomic_load_explicit(&w->sh->allow, memory_order_acquire);
 	uint64_t refused = 0;
 	int n = rx_recv(rx, w->dgs, w->sh->batch);
 

@@ -33,7 +33,10 @@ struct worker_shared {
 	atomic_bool stop;
 	int stop_fd; /* eventfd: made readable once to wake every worker */
 	int done_fd; /* eventfd: each worker adds 1 when it has finished */
-	const struct allow_list *allow;
+	/* Swapped by the main thread on reload; read once per batch under
+	 * the worker's lock, so that taking every worker's lock once after a
+	 * swap is a grace period: the old list is then unused. */
+	_Atomic(const struct allow_list *) allow;
 	size_t batch; /* datagrams per receive call */
 	bool expire;  /* call decode_expire on wall-clock time (live input) */
 };
