@@ -11,6 +11,7 @@
 
 #include "common/clock.h"
 #include "daemon/health.h"
+#include "daemon/templates_json.h"
 
 struct metrics_http {
 	struct MHD_Daemon *d;
@@ -64,6 +65,21 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *conn,
 			     body, n > 0 && (size_t)n < sizeof(body) ? (size_t)n
 								     : strlen(body),
 			     MHD_RESPMEM_MUST_COPY);
+	}
+	if (strcmp(url, "/templates") == 0) {
+		char *body = NULL;
+		size_t len = 0;
+		FILE *f = open_memstream(&body, &len);
+
+		if (!f)
+			return MHD_NO;
+		templates_json_write(m->src->workers, m->src->n_workers, f);
+		if (fclose(f) != 0) {
+			free(body);
+			return MHD_NO;
+		}
+		return reply(conn, MHD_HTTP_OK, "application/json", body, len,
+			     MHD_RESPMEM_MUST_FREE);
 	}
 	if (strcmp(url, "/metrics") == 0) {
 		struct stats_snapshot s;

@@ -3,7 +3,8 @@
  * The optional HTTP endpoint (--metrics): Prometheus text at /metrics, built
  * from a stats snapshot per scrape, and /__health: 200 "ok", or 503 with
  * the reason when health_check (daemon/health.h) says the daemon is not
- * healthy. Served by libmicrohttpd's own thread.
+ * healthy, and /templates, the template cache as JSON (templates_json.h).
+ * Served by libmicrohttpd's own thread.
  */
 #ifndef XDPFLOW_DAEMON_METRICS_HTTP_H
 #define XDPFLOW_DAEMON_METRICS_HTTP_H
