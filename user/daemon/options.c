@@ -107,6 +107,18 @@ static int set_xdp_mode(void *target, const struct cli_opt *d,
 	return rc;
 }
 
+static int set_log_format(void *target, const struct cli_opt *d,
+			  const char *arg, char *err, size_t errlen)
+{
+	static const struct cli_choice c[] = { { "text", LOG_FMT_TEXT },
+					       { "json", LOG_FMT_JSON } };
+	int v, rc = cli_pick(d, arg, c, 2, "text or json", &v, err, errlen);
+
+	if (!rc)
+		((struct options *)target)->log_format = (enum log_format)v;
+	return rc;
+}
+
 static int set_xdp_zerocopy(void *target, const struct cli_opt *d,
 			    const char *arg, char *err, size_t errlen)
 {
@@ -216,6 +228,9 @@ static const struct cli_opt opts[] = {
 	  "the XDP object (default: bpf/xdpflow.bpf.o beside the binary, else ../lib/xdpflow/ from it)" },
 	{ "bpffs", 0, "DIR", XDPFLOW_BPFFS_DEFAULT, cli_set_str, OFF(bpffs), 0, 0,
 	  "where the XDP maps and programs are pinned (removed at exit)" },
+	{ "log-format", 0, "FORMAT", "text", set_log_format, 0, 0, 0,
+	  "log lines as text (xdpflow: LEVEL: [exporter ADDR: ]MSG) or json "
+	  "(one object per line: ts, level, msg, exporter)" },
 	{ "user", 0, "NAME", NULL, cli_set_str, OFF(user), 0, 0,
 	  "after setup, run as this user (and its group); every capability "
 	  "is dropped except, with --xdp, those that detaching at exit "

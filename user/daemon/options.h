@@ -47,6 +47,7 @@ struct options {
 	enum decode_biflow biflow; /* --biflow split|forward */
 	unsigned stats_interval; /* seconds, 0 = off */
 	enum log_level log_level;
+	enum log_format log_format; /* --log-format */
 	bool metrics; /* --metrics given */
 	struct sockaddr_storage metrics_addr;
 	socklen_t metrics_addrlen;
