@@ -167,7 +167,8 @@ static const struct cli_opt opts[] = {
 	{ "listen", 'l', "URI[,URI]", "netflow://:2055,sflow://:6343",
 	  set_listen, 0, 0, 0,
 	  "where to receive: netflow://ADDR:PORT (v5, v9, IPFIX), "
-	  "sflow://ADDR:PORT, flow://ADDR:PORT (any); ADDR empty (all, "
+	  "sflow://ADDR:PORT, flow://ADDR:PORT (any), tcp://ADDR:PORT (IPFIX "
+	  "over TCP); ADDR empty (all, "
 	  "dual-stack), IPv4 or [IPv6]; ?count=N sets the listener's "
 	  "sockets/workers; repeatable" },
 	{ "workers", 0, "N", "1", cli_set_uint, OFF(workers), 1, LISTEN_MAX_COUNT,
@@ -271,6 +272,13 @@ static int check_modes(const struct options *o, const struct cli_table *own,
 			snprintf(err, errlen,
 				 "--%s has no effect with --pcap (a capture is read, nothing is received)",
 				 live_only[i]);
+			return -EINVAL;
+		}
+	}
+	for (size_t i = 0; o->pcap && i < o->n_listen; i++) {
+		if (o->listen[i].tcp) {
+			snprintf(err, errlen,
+				 "a tcp:// listener has no effect with --pcap (a capture is read for UDP only)");
 			return -EINVAL;
 		}
 	}

@@ -70,6 +70,8 @@ size_t xdp_path_collect_ports(const struct xdp_path_config *cfg,
 		const struct listen_uri *u = &cfg->listen[i];
 		bool seen = false;
 
+		if (u->tcp) /* XDP steers UDP only */
+			continue;
 		for (size_t k = 0; k < n; k++)
 			seen |= lp[k].port == u->port;
 		if (seen)
