@@ -28,7 +28,8 @@ static void test_workers(void **state)
 	set(&ws[0], 0, false);
 	set(&ws[1], 0, false);
 	assert_false(health_check(&src, 0, NOW, why, sizeof(why)));
-	assert_string_equal(why, "no worker is receiving (2 stopped or stalled)");
+	assert_string_equal(why,
+			    "no worker is receiving (2 stopped or stalled)");
 
 	set(&ws[1], NOW - 1000000000ULL, false); /* one second ago */
 	assert_true(health_check(&src, 0, NOW, why, sizeof(why)));

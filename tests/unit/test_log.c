@@ -38,7 +38,8 @@ static void capture(void (*fn)(void))
 
 static void lines(void)
 {
-	pr_warn_exp("198.18.0.1", "error_template: template %u: %s", 256, "bad");
+	pr_warn_exp("198.18.0.1", "error_template: template %u: %s", 256,
+		    "bad");
 	pr_info("running\n");
 	pr_debug("not shown");
 	pr_err("quote \" backslash \\ tab \t bell \a high \xc3\xa9");
@@ -50,10 +51,11 @@ static void test_text(void **state)
 	log_set_level(LOG_LVL_INFO);
 	log_set_format(LOG_FMT_TEXT);
 	capture(lines);
-	assert_string_equal(out,
-			    "xdpflow: warning: exporter 198.18.0.1: error_template: template 256: bad\n"
-			    "xdpflow: info: running\n"
-			    "xdpflow: error: quote \" backslash \\ tab \t bell \a high \xc3\xa9\n");
+	assert_string_equal(
+		out,
+		"xdpflow: warning: exporter 198.18.0.1: error_template: template 256: bad\n"
+		"xdpflow: info: running\n"
+		"xdpflow: error: quote \" backslash \\ tab \t bell \a high \xc3\xa9\n");
 }
 
 /* Checks that line (up to its newline) is {"ts":"<RFC 3339 ms UTC>" then
@@ -67,11 +69,11 @@ static char *json_line(char *line, const char *rest)
 	*nl = '\0';
 	assert_int_equal(strncmp(line, "{\"ts\":\"", 7), 0);
 	for (int i = 0; i < 23; i++)
-		assert_true(i == 4 || i == 7 ? ts[i] == '-'
-			    : i == 10	     ? ts[i] == 'T'
+		assert_true(i == 4 || i == 7	 ? ts[i] == '-'
+			    : i == 10		 ? ts[i] == 'T'
 			    : i == 13 || i == 16 ? ts[i] == ':'
-			    : i == 19	     ? ts[i] == '.'
-					     : (ts[i] >= '0' && ts[i] <= '9'));
+			    : i == 19		 ? ts[i] == '.'
+				      : (ts[i] >= '0' && ts[i] <= '9'));
 	assert_int_equal(ts[23], 'Z');
 	assert_string_equal(ts + 24, rest);
 	return nl + 1;
@@ -86,13 +88,16 @@ static void test_json(void **state)
 	log_set_format(LOG_FMT_JSON);
 	capture(lines);
 	log_set_format(LOG_FMT_TEXT);
-	l = json_line(out, "\",\"level\":\"warning\",\"msg\":\"error_template: "
-			   "template 256: bad\",\"exporter\":\"198.18.0.1\"}");
-	l = json_line(l, "\",\"level\":\"info\",\"msg\":\"running\","
-			 "\"exporter\":null}");
-	l = json_line(l, "\",\"level\":\"error\",\"msg\":\"quote \\\" backslash "
-			 "\\\\ tab \\u0009 bell \\u0007 high \\u00c3\\u00a9\","
-			 "\"exporter\":null}");
+	l = json_line(out,
+		      "\",\"level\":\"warning\",\"msg\":\"error_template: "
+		      "template 256: bad\",\"exporter\":\"198.18.0.1\"}");
+	l = json_line(l,
+		      "\",\"level\":\"info\",\"msg\":\"running\","
+		      "\"exporter\":null}");
+	l = json_line(l,
+		      "\",\"level\":\"error\",\"msg\":\"quote \\\" backslash "
+		      "\\\\ tab \\u0009 bell \\u0007 high \\u00c3\\u00a9\","
+		      "\"exporter\":null}");
 	assert_string_equal(l, "");
 }
 

@@ -20,7 +20,8 @@ bool health_check(const struct stats_source *src, uint64_t kafka_timeout_ns,
 			receiving++;
 	}
 	if (receiving == 0) {
-		snprintf(why, whylen, "no worker is receiving (%zu stopped or stalled)",
+		snprintf(why, whylen,
+			 "no worker is receiving (%zu stopped or stalled)",
 			 src->n_workers);
 		return false;
 	}
@@ -29,7 +30,8 @@ bool health_check(const struct stats_source *src, uint64_t kafka_timeout_ns,
 	if (ps.unreachable_since_ns && now_ns > ps.unreachable_since_ns &&
 	    now_ns - ps.unreachable_since_ns > kafka_timeout_ns) {
 		snprintf(why, whylen, "kafka unreachable for %llu s",
-			 (unsigned long long)((now_ns - ps.unreachable_since_ns) /
+			 (unsigned long long)((now_ns -
+					       ps.unreachable_since_ns) /
 					      1000000000ULL));
 		return false;
 	}

@@ -26,11 +26,11 @@
 #define LISTENER_TAG UINT32_MAX
 
 struct conn {
-	int fd; /* -1: free slot */
+	int fd;	    /* -1: free slot */
 	bool ended; /* EOF, error or bad framing: close at next recv */
 	struct flow_addr peer;
 	uint16_t peer_port;
-	uint8_t *buf; /* BUF_LEN */
+	uint8_t *buf;	 /* BUF_LEN */
 	size_t len, off; /* bytes held; handed out up to off */
 };
 
@@ -44,7 +44,7 @@ struct rx_tcp {
 static void peer_addr(const struct sockaddr_storage *ss, struct flow_addr *a,
 		      uint16_t *port)
 {
-	static const uint8_t v4mapped[12] = { 0, 0, 0, 0, 0, 0,
+	static const uint8_t v4mapped[12] = { 0, 0, 0, 0, 0,	0,
 					      0, 0, 0, 0, 0xff, 0xff };
 
 	memset(a, 0, sizeof(*a));
@@ -94,7 +94,8 @@ static void accept_all(struct rx_tcp *t)
 			if (t->conn[k].fd < 0)
 				c = &t->conn[k];
 		if (!c || (!c->buf && !(c->buf = malloc(BUF_LEN)))) {
-			rx_count(&t->rx.cnt.errors, 1); /* too many, or no memory */
+			rx_count(&t->rx.cnt.errors,
+				 1); /* too many, or no memory */
 			close(fd);
 			continue;
 		}
@@ -244,9 +245,10 @@ int rx_tcp_open(const struct rx_tcp_config *cfg, struct rx **out, char *err,
 	t->rx.ops = &tcp_ops;
 	for (size_t k = 0; k < RX_TCP_MAX_CONN; k++)
 		t->conn[k].fd = -1;
-	t->local_port = ntohs(cfg->addr->sa_family == AF_INET6
-				      ? ((const struct sockaddr_in6 *)cfg->addr)->sin6_port
-				      : ((const struct sockaddr_in *)cfg->addr)->sin_port);
+	t->local_port = ntohs(
+		cfg->addr->sa_family == AF_INET6
+			? ((const struct sockaddr_in6 *)cfg->addr)->sin6_port
+			: ((const struct sockaddr_in *)cfg->addr)->sin_port);
 	t->rx.fd = epoll_create1(EPOLL_CLOEXEC);
 	t->lfd = socket(cfg->addr->sa_family,
 			SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
@@ -255,7 +257,8 @@ int rx_tcp_open(const struct rx_tcp_config *cfg, struct rx **out, char *err,
 		what = "create a socket for";
 		goto err;
 	}
-	if (setsockopt(t->lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) < 0 ||
+	if (setsockopt(t->lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) <
+		    0 ||
 	    (cfg->addr->sa_family == AF_INET6 &&
 	     setsockopt(t->lfd, IPPROTO_IPV6, IPV6_V6ONLY,
 			cfg->dual_stack ? &zero : &one, sizeof(one)) < 0)) {
