@@ -133,6 +133,18 @@ static void conn_read(struct rx_tcp *t, struct conn *c)
 	}
 }
 
+int rx_tcp_frame(const uint8_t *p, size_t len)
+{
+	uint16_t mlen;
+
+	if (len < 4)
+		return 0;
+	mlen = be16_at(p + 2);
+	if (be16_at(p) != 10 || mlen < IPFIX_HDR_LEN)
+		return -EPROTO;
+	return mlen <= len ? mlen : 0;
+}
+
 static int tcp_recv(struct rx *rx, struct datagram *dgs, size_t max)
 {
 	struct rx_tcp *t = (struct rx_tcp *)rx;
@@ -152,7 +164,7 @@ static int tcp_recv(struct rx *rx, struct datagram *dgs, size_t max)
 			c->off = 0;
 		}
 		/* Ended with nothing whole left: a partial message is lost. */
-		if (c->ended && (c->len < 4 || be16_at(c->buf + 2) > c->len)) {
+		if (c->ended && rx_tcp_frame(c->buf, c->len) <= 0) {
 			if (c->len)
 				rx_count(&rx->cnt.truncated, 1);
 			conn_close(t, c);
@@ -170,11 +182,11 @@ static int tcp_recv(struct rx *rx, struct datagram *dgs, size_t max)
 	for (size_t k = 0; k < RX_TCP_MAX_CONN && out < max; k++) {
 		struct conn *c = &t->conn[k];
 
-		while (c->fd >= 0 && out < max && c->len - c->off >= 4) {
+		while (c->fd >= 0 && out < max) {
 			const uint8_t *m = c->buf + c->off;
-			uint16_t mlen = be16_at(m + 2);
+			int mlen = rx_tcp_frame(m, c->len - c->off);
 
-			if (be16_at(m) != 10 || mlen < IPFIX_HDR_LEN) {
+			if (mlen < 0) {
 				/* Not an IPFIX stream: drop it. The peer sees
 				 * the end now; the fd (and the buffer this
 				 * batch may point into) goes at the next recv,
@@ -185,19 +197,19 @@ static int tcp_recv(struct rx *rx, struct datagram *dgs, size_t max)
 				c->len = c->off; /* nothing more from it */
 				break;
 			}
-			if (c->len - c->off < mlen)
+			if (mlen == 0)
 				break;
 			dgs[out] = (struct datagram){
 				.data = m,
-				.len = mlen,
+				.len = (size_t)mlen,
 				.exporter = c->peer,
 				.exporter_port = c->peer_port,
 				.local_port = t->local_port,
 				.time_received_ns = now,
 				.hint = DECODE_NETFLOW,
 			};
-			c->off += mlen;
-			bytes += mlen;
+			c->off += (size_t)mlen;
+			bytes += (size_t)mlen;
 			out++;
 		}
 	}

@@ -15,6 +15,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/socket.h>
 
 #include "rx/rx.h"
@@ -27,6 +28,15 @@ struct rx_tcp_config {
 	bool dual_stack;  /* AF_INET6 with IPV6_V6ONLY off */
 	const char *name; /* for messages, e.g. the listen URI */
 };
+
+/*
+ * The framing of an IPFIX stream: given the len bytes at p that start at a
+ * message boundary, returns the length of the first message when all of it
+ * is there (16..65535, never more than len), 0 when more bytes are needed,
+ * or -EPROTO when the stream is not IPFIX (version other than 10, a length
+ * below the 16-byte header).
+ */
+int rx_tcp_frame(const uint8_t *p, size_t len);
 
 /* Opens, binds and listens as cfg says. Returns 0 and *out, or -errno with
  * a one-line reason in err ("could not bind tcp://:4739: ..."). */
