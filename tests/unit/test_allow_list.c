@@ -4,7 +4,9 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 #include "daemon/allow_list.h"
 
@@ -166,6 +168,59 @@ static void test_full(void **state)
 	free(l);
 }
 
+/* Writes text to a fresh temporary file; returns its path (static). */
+static const char *tmp_file(const char *text)
+{
+	static char path[] = "/tmp/test_allow_list.XXXXXX";
+	int fd;
+
+	strcpy(path, "/tmp/test_allow_list.XXXXXX");
+	fd = mkstemp(path);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+	close(fd);
+	return path;
+}
+
+static void test_load_file(void **state)
+{
+	struct allow_list *l = new_list();
+	const char *p = tmp_file("# exporters\n198.18.1.0/24\n\n  2001:2::/48  "
+				 "# lab\n\t198.19.0.7\t\n#198.18.9.9\n");
+	char err[256] = "";
+
+	(void)state;
+	assert_int_equal(allow_list_load_file(l, p, err, sizeof(err)), 0);
+	unlink(p);
+	assert_int_equal(l->n, 3);
+	assert_true(match(l, "198.18.1.200"));
+	assert_true(match(l, "2001:2::5"));
+	assert_true(match(l, "198.19.0.7"));
+	assert_false(match(l, "198.18.9.9"));
+	assert_false(match(l, "198.19.0.8"));
+	free(l);
+}
+
+static void test_load_file_errors(void **state)
+{
+	struct allow_list *l = new_list();
+	char err[256] = "", want[512];
+	const char *p = tmp_file("198.18.1.0/24\n198.18.300.1\n");
+
+	(void)state;
+	assert_int_equal(allow_list_load_file(l, p, err, sizeof(err)), -EINVAL);
+	snprintf(want, sizeof(want),
+		 "%s:2: '198.18.300.1' is not an IPv4 or IPv6 prefix", p);
+	assert_string_equal(err, want);
+	unlink(p);
+	assert_int_equal(allow_list_load_file(l, "/nonexistent/allow", err,
+					      sizeof(err)),
+			 -ENOENT);
+	assert_string_equal(err, "could not read the allow-list /nonexistent/allow: "
+				 "No such file or directory");
+	free(l);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -176,6 +231,8 @@ int main(void)
 		cmocka_unit_test(test_host_bits_ignored),
 		cmocka_unit_test(test_odd_prefix_lengths),
 		cmocka_unit_test(test_bad_input),
+		cmocka_unit_test(test_load_file),
+		cmocka_unit_test(test_load_file_errors),
 		cmocka_unit_test(test_full),
 	};
 

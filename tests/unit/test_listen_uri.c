@@ -56,6 +56,28 @@ static void test_good_forms(void **state)
 	good("netflow://198.18.0.1:2055?count=64", DECODE_NETFLOW, AF_INET, 0,
 	     "198.18.0.1", 2055, 64);
 	good("netflow://[::]:2055", DECODE_NETFLOW, AF_INET6, 0, "::", 2055, 0);
+	good("tcp://:4739", DECODE_NETFLOW, AF_INET6, 1, "::", 4739, 0);
+	good("tcp://[::1]:4739", DECODE_NETFLOW, AF_INET6, 0, "::1", 4739, 0);
+	good("tcp://198.18.0.2:4739", DECODE_NETFLOW, AF_INET, 0, "198.18.0.2",
+	     4739, 0);
+}
+
+static void test_tcp(void **state)
+{
+	struct listen_uri u;
+	char err[256] = "";
+
+	(void)state;
+	assert_int_equal(listen_uri_parse("tcp://:4739", &u, err, sizeof(err)), 0);
+	assert_true(u.tcp);
+	assert_int_equal(listen_uri_parse("netflow://:4739", &u, err, sizeof(err)),
+			 0);
+	assert_false(u.tcp);
+	assert_int_equal(listen_uri_parse("tcp://:4739?count=2", &u, err,
+					  sizeof(err)),
+			 -EINVAL);
+	assert_string_equal(err, "bad listen URI 'tcp://:4739?count=2': count is "
+				 "for UDP listeners (tcp:// has one socket)");
 }
 
 static void test_bad_forms(void **state)
@@ -173,6 +195,7 @@ int main(void)
 		cmocka_unit_test(test_bad_forms),
 		cmocka_unit_test(test_error_names_input),
 		cmocka_unit_test(test_list),
+		cmocka_unit_test(test_tcp),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

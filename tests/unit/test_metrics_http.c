@@ -3,7 +3,8 @@
  * Unit tests for the metrics endpoint (daemon/metrics_http.c): the server
  * on a loopback port (IPv4 and IPv6), asked by a plain socket client:
  * /metrics answers 200 with the Prometheus content type and the exposition
- * lines of a worker's known counters, taken per scrape; /__health "ok";
+ * lines of a worker's known counters, taken per scrape; /__health 503
+ * while the worker has not run, "ok" once it goes round its loop;
  * unknown paths 404; other methods 405; HEAD no body; a taken port is a
  * one-line error.
  */
@@ -19,6 +20,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "common/clock.h"
 #include "daemon/metrics_http.h"
 
 struct fixture {
@@ -93,7 +95,8 @@ static int start(void **state, int af)
 					.pub = &f->pub.pub };
 	free_addr(f, af);
 	rc = metrics_http_start((struct sockaddr *)&f->addr, f->addrlen, false,
-				&f->src, &f->m, err, sizeof(err));
+				&f->src, 30 * CLOCK_NS_PER_SEC, &f->m, err,
+				sizeof(err));
 	if (rc)
 		fail_msg("metrics_http_start: %s", err);
 	*state = f;
@@ -232,6 +235,14 @@ static void test_health_and_errors(void **state)
 	struct fixture *f = *state;
 	char *r;
 
+	/* The fixture's worker thread never ran: nothing is receiving. */
+	r = ask(f, "GET /__health HTTP/1.0\r\n\r\n");
+	assert_int_equal(strncmp(r, "HTTP/1.1 503 ", 13), 0);
+	assert_string_equal(body_of(r),
+			    "unhealthy: no worker is receiving (1 stopped or stalled)\n");
+	free(r);
+	/* As a running worker marks each turn of its loop. */
+	atomic_store(&f->w.alive_ns, clock_mono_ns());
 	r = ask(f, "GET /__health HTTP/1.0\r\n\r\n");
 	assert_int_equal(strncmp(r, "HTTP/1.1 200 OK\r\n", 17), 0);
 	assert_string_equal(body_of(r), "ok\n");
@@ -257,7 +268,8 @@ static void test_port_taken(void **state)
 	struct metrics_http *m2 = NULL;
 	char err[256] = "", want[128];
 	int rc = metrics_http_start((struct sockaddr *)&f->addr, f->addrlen,
-				    false, &f->src, &m2, err, sizeof(err));
+				    false, &f->src, 30 * CLOCK_NS_PER_SEC, &m2,
+				    err, sizeof(err));
 
 	assert_int_equal(rc, -EADDRINUSE);
 	assert_null(m2);

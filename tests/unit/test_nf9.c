@@ -192,6 +192,61 @@ static void test_across_packets_and_other_domain(void **state)
 	assert_int_equal(st(f, DSTAT_SETS_HELD), 1);
 }
 
+struct seen_tmpls {
+	unsigned n;
+	struct decode_template t[4];
+	struct decode_field f[4][32];
+};
+
+static void keep_tmpl(const struct decode_template *t, void *arg)
+{
+	struct seen_tmpls *s = arg;
+
+	assert_true(s->n < 4 && t->nfields <= 32);
+	s->t[s->n] = *t;
+	memcpy(s->f[s->n], t->fields, t->nfields * sizeof(*t->fields));
+	s->t[s->n].fields = s->f[s->n];
+	s->n++;
+}
+
+/* decode_templates_foreach lists what was learnt, with its last-seen time
+ * moving on when the template is announced again. */
+static void test_templates_foreach(void **state)
+{
+	struct nf_fixture *f = *state;
+	struct seen_tmpls s = { 0 };
+
+	decode_templates_foreach(f->ctx, keep_tmpl, &s);
+	assert_int_equal(s.n, 0);
+	v9_hdr(&f->p, 77, 9);
+	tmpl_256(&f->p);
+	assert_int_equal(feed(f), 0);
+	decode_templates_foreach(f->ctx, keep_tmpl, &s);
+	assert_int_equal(s.n, 1);
+	assert_int_equal(s.t[0].exporter.len, 4);
+	assert_memory_equal(s.t[0].exporter.b, ((uint8_t[]){ 198, 18, 1, 1 }), 4);
+	assert_int_equal(s.t[0].version, 9);
+	assert_int_equal(s.t[0].domain, 9);
+	assert_int_equal(s.t[0].id, 256);
+	assert_false(s.t[0].options);
+	assert_int_equal(s.t[0].nfields, 20);
+	for (int i = 0; i < 20; i++) {
+		assert_int_equal(s.t[0].fields[i].pen, 0);
+		assert_int_equal(s.t[0].fields[i].ie, t256[i][0]);
+		assert_int_equal(s.t[0].fields[i].len, t256[i][1]);
+	}
+	assert_int_equal(s.t[0].seen_ns, BASE_NS + 5);
+
+	f->dg.time_received_ns += 1000;
+	v9_hdr(&f->p, 78, 9);
+	tmpl_256(&f->p);
+	assert_int_equal(feed(f), 0);
+	s.n = 0;
+	decode_templates_foreach(f->ctx, keep_tmpl, &s);
+	assert_int_equal(s.n, 1);
+	assert_int_equal(s.t[0].seen_ns, BASE_NS + 1005);
+}
+
 /* Uptime wrapped between flow start and export. */
 static void test_uptime_wrap(void **state)
 {
@@ -896,6 +951,7 @@ int main(void)
 #define T(x) cmocka_unit_test_setup_teardown(x, setup, teardown)
 		T(test_template_and_data_one_packet),
 		T(test_across_packets_and_other_domain),
+		T(test_templates_foreach),
 		T(test_uptime_wrap),
 		T(test_held_then_replayed),
 		T(test_missing_template_costs_only_its_set),

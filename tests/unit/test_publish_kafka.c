@@ -7,7 +7,9 @@
  * partition per key, order kept) and stats; KAFKA_KEY_NONE sends no key;
  * a lingering batch goes out from publisher_poll; a full local queue makes
  * writers wait and retry, losing nothing; bad -X properties and
- * missing brokers give one-line errors; idempotence is on by default.
+ * missing brokers give one-line errors; idempotence is on by default;
+ * the cluster is reported unreachable while its broker is down and
+ * reachable again once it is back up (librdkafka's statistics).
  */
 #include "unit.h"
 
@@ -16,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <librdkafka/rdkafka.h>
 #include <librdkafka/rdkafka_mock.h>
@@ -23,6 +26,7 @@
 #include "encode/encode.h"
 #include "flow.pb-c.h"
 #include "publish/publish.h"
+#include "publish/publish_internal.h"
 
 #define PARTITIONS 4
 #define EXPORTERS 3
@@ -467,6 +471,65 @@ static void test_config_errors(void **state)
 	expect_open_error(&cfg, "no Kafka brokers");
 }
 
+static void test_stats_any_up(void **state)
+{
+	(void)state;
+	assert_false(publish_kafka_stats_any_up("{}"));
+	assert_false(publish_kafka_stats_any_up(
+		"{\"brokers\":{\":0/internal\":{\"name\":\":0/internal\","
+		"\"nodeid\":-1,\"source\":\"internal\",\"state\":\"UP\"},"
+		"\"127.0.0.1:9/bootstrap\":{\"name\":\"x\",\"source\":"
+		"\"configured\",\"state\":\"CONNECT\"}}}"));
+	assert_true(publish_kafka_stats_any_up(
+		"{\"brokers\":{\":0/internal\":{\"source\":\"internal\","
+		"\"state\":\"UP\"},\"b:1/1\":{\"source\":\"learned\","
+		"\"state\":\"DOWN\"},\"b:2/2\":{\"source\":\"learned\","
+		"\"state\":\"UP\"}}}"));
+	/* "state" of the top level, before the brokers, does not count. */
+	assert_false(publish_kafka_stats_any_up(
+		"{\"source\":\"configured\",\"state\":\"UP\"}"));
+}
+
+/* Polls p until its unreachable_since_ns is (not) zero, up to 20 s. */
+static bool wait_reachable(struct publisher *p, bool reachable)
+{
+	uint64_t end = now_ms() + 20000;
+	struct publish_stats st;
+
+	do {
+		publisher_poll(p);
+		publisher_get_stats(p, &st);
+		if ((st.unreachable_since_ns == 0) == reachable)
+			return true;
+		usleep(50000);
+	} while (now_ms() < end);
+	return false;
+}
+
+static void test_reachability(void **state)
+{
+	struct mock *m = *state;
+	struct publisher *p = open_kafka_x(m, "t-batch1", 1, OUT_FORMAT_PB, KAFKA_KEY_NONE,
+					   "reconnect.backoff.max.ms=200");
+	uint8_t buf[ENCODE_MAX_LEN];
+	size_t n = make_flow(OUT_FORMAT_PB, 0, 0, buf);
+	struct publish_stats st;
+
+	assert_int_equal(publisher_write(p, &exporters[0], buf, n), 0);
+	assert_int_equal(publisher_flush(p, 10000), 0);
+	publisher_get_stats(p, &st);
+	assert_int_equal(st.unreachable_since_ns, 0);
+
+	assert_int_equal(rd_kafka_mock_broker_set_down(m->mc, 1), 0);
+	assert_true(wait_reachable(p, false));
+	publisher_get_stats(p, &st);
+	assert_true(st.unreachable_since_ns < (now_ms() + 1) * 1000000ULL);
+
+	assert_int_equal(rd_kafka_mock_broker_set_up(m->mc, 1), 0);
+	assert_true(wait_reachable(p, true)); /* with no traffic: statistics */
+	publisher_close(p);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -474,6 +537,8 @@ int main(void)
 		cmocka_unit_test(test_json_batch10), cmocka_unit_test(test_nokey),
 		cmocka_unit_test(test_linger),	    cmocka_unit_test(test_queue_full_retries),
 		cmocka_unit_test(test_config_errors),
+		cmocka_unit_test(test_stats_any_up),
+		cmocka_unit_test(test_reachability),
 	};
 
 	return cmocka_run_group_tests(tests, mock_setup, mock_teardown);

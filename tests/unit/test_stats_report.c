@@ -101,9 +101,11 @@ static int setup(void **state)
 	rx_count(&f->rx[2].cnt.fragments, 5);
 	rx_count(&f->rx[2].cnt.reassembled, 6);
 	rx_count(&f->rx[2].cnt.errors, 1);
-	assert_int_equal(worker_add_rx(&f->w[0], &f->rx[0]), 0);
-	assert_int_equal(worker_add_rx(&f->w[0], &f->rx[1]), 0);
-	assert_int_equal(worker_add_rx(&f->w[1], &f->rx[2]), 0);
+	/* Two listener sockets of worker 0, and an unnamed source (as a
+	 * capture or AF_XDP socket): no socket line for it. */
+	assert_int_equal(worker_add_rx(&f->w[0], &f->rx[0], "netflow://:2055"), 0);
+	assert_int_equal(worker_add_rx(&f->w[0], &f->rx[1], "sflow://:6343"), 0);
+	assert_int_equal(worker_add_rx(&f->w[1], &f->rx[2], NULL), 0);
 	atomic_store(&f->w[0].not_allowed, 7);
 	atomic_store(&f->w[1].not_allowed, 1);
 	atomic_store(&f->w[0].pipe.encode_errors, 2);
@@ -212,6 +214,8 @@ static void test_log_report(void **state)
 		"xdpflow: info: stats exporter=2001:2::1 packets=1 flows=1 netflow_v5_packets=1\n"
 		"xdpflow: info: stats rx packets=5 not_allowed=8 ignored=4 bytes=520 drops=1 "
 		"truncated=2 fragments=5 reassembled=6 errors=1\n"
+		"xdpflow: info: stats socket listener=netflow://:2055 worker=0 drops=1\n"
+		"xdpflow: info: stats socket listener=sflow://:6343 worker=0 drops=0\n"
 		"xdpflow: info: stats publish flows=6 messages=11 delivery_errors=1 "
 		"delivered=10 encode_errors=2 write_errors=3\n");
 	free(text);
@@ -264,6 +268,11 @@ static void test_prometheus(void **state)
 		"# HELP xdpflow_rx_drops_total Datagrams dropped by the kernel (socket queue full).\n"
 		"# TYPE xdpflow_rx_drops_total counter\n"
 		"xdpflow_rx_drops_total 1\n"
+		"# HELP xdpflow_socket_drops_total Datagrams the kernel dropped on a listener "
+		"socket (receive buffer full), per listener and worker.\n"
+		"# TYPE xdpflow_socket_drops_total counter\n"
+		"xdpflow_socket_drops_total{listener=\"netflow://:2055\",worker=\"0\"} 1\n"
+		"xdpflow_socket_drops_total{listener=\"sflow://:6343\",worker=\"0\"} 0\n"
 		"# HELP xdpflow_rx_not_allowed_total Datagrams from exporters outside the allow-list.\n"
 		"# TYPE xdpflow_rx_not_allowed_total counter\n"
 		"xdpflow_rx_not_allowed_total 8\n"

@@ -161,7 +161,7 @@ static void test_offline_source(void **state)
 				     OUT_FORMAT_JSON, OUT_SCHEMA_GOFLOW2,
 				     &f->pub.pub),
 			 0);
-	assert_int_equal(worker_add_rx(&f->w, &rx->rx), 0);
+	assert_int_equal(worker_add_rx(&f->w, &rx->rx, NULL), 0);
 	assert_int_equal(worker_start(&f->w), 0);
 	worker_join(&f->w);
 	assert_true(atomic_load(&f->w.finished));
@@ -196,7 +196,7 @@ static void test_too_many_sources(void **state)
 	for (int i = 0; i <= WORKER_MAX_RX; i++) {
 		rx[i].rx.ops = &fake_ops;
 		rx[i].rx.fd = -1;
-		assert_int_equal(worker_add_rx(&f->w, &rx[i].rx),
+		assert_int_equal(worker_add_rx(&f->w, &rx[i].rx, NULL),
 				 i < WORKER_MAX_RX ? 0 : -E2BIG);
 	}
 	worker_fini(&f->w);
@@ -236,7 +236,7 @@ static void test_live_socket_and_stop(void **state)
 				     OUT_FORMAT_JSON, OUT_SCHEMA_GOFLOW2,
 				     &f->pub.pub),
 			 0);
-	assert_int_equal(worker_add_rx(&f->w, rx), 0);
+	assert_int_equal(worker_add_rx(&f->w, rx, "netflow://127.0.0.1:0"), 0);
 	assert_int_equal(worker_start(&f->w), 0);
 	s = socket(AF_INET, SOCK_DGRAM, 0);
 	assert_true(s >= 0);

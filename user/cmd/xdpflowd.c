@@ -42,6 +42,7 @@ int main(int argc, char **argv)
 		return rc < 0 ? 2 : 0;
 	}
 	log_set_level(o->log_level);
+	log_set_format(o->log_format);
 
 	rc = daemon_start(&d, o, XDPFLOW_VERSION);
 	if (!rc)

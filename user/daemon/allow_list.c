@@ -1,9 +1,12 @@
 // SPDX-License-Identifier: Apache-2.0
-/* CIDR allow-list of exporters: parsing and a linear prefix match. */
+/* CIDR allow-list of exporters: parsing (arguments and files) and a
+ * linear prefix match. */
 #include "daemon/allow_list.h"
 
 #include <arpa/inet.h>
+#include <ctype.h>
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 
 void allow_list_init(struct allow_list *l)
@@ -64,6 +67,58 @@ int allow_list_add(struct allow_list *l, const char *cidr)
 		return -E2BIG;
 	l->p[l->n++] = p;
 	return 0;
+}
+
+int allow_list_load_file(struct allow_list *l, const char *path, char *err,
+			 size_t errlen)
+{
+	char line[256];
+	unsigned no = 0;
+	int rc = 0;
+	FILE *f = fopen(path, "re");
+
+	if (!f) {
+		rc = -errno;
+		snprintf(err, errlen, "could not read the allow-list %s: %s", path,
+			 strerror(-rc));
+		return rc;
+	}
+	while (!rc && fgets(line, sizeof(line), f)) {
+		char *s = line, *e;
+		size_t len = strlen(line);
+
+		no++;
+		if (len == sizeof(line) - 1 && line[len - 1] != '\n' && !feof(f)) {
+			snprintf(err, errlen, "%s:%u: line too long", path, no);
+			rc = -EINVAL;
+			break;
+		}
+		e = strchr(s, '#');
+		if (e)
+			*e = '\0';
+		while (isspace((unsigned char)*s))
+			s++;
+		e = s + strlen(s);
+		while (e > s && isspace((unsigned char)e[-1]))
+			*--e = '\0';
+		if (!*s)
+			continue;
+		rc = allow_list_add(l, s);
+		if (rc == -E2BIG)
+			snprintf(err, errlen, "%s:%u: more than %d prefixes", path,
+				 no, ALLOW_LIST_MAX);
+		else if (rc)
+			snprintf(err, errlen,
+				 "%s:%u: '%s' is not an IPv4 or IPv6 prefix", path,
+				 no, s);
+	}
+	if (!rc && ferror(f)) {
+		rc = -EIO;
+		snprintf(err, errlen, "could not read the allow-list %s: %s", path,
+			 strerror(EIO));
+	}
+	fclose(f);
+	return rc;
 }
 
 static bool prefix_match(const struct allow_prefix *p, const uint8_t *a)

@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * The exporter allow-list: IPv4 and IPv6 CIDR prefixes (--allow-exporter).
- * Datagrams whose source matches none are dropped before decode. An empty
- * list allows everything. Built once at start-up, then read-only, so workers
- * share it without locking.
+ * The exporter allow-list: IPv4 and IPv6 CIDR prefixes (--allow-exporter,
+ * and --allow-exporter-file, one prefix per line). Datagrams whose source
+ * matches none are dropped before decode. An empty list allows everything.
+ * A list is read-only once published to the workers; a reload (SIGHUP)
+ * builds a new one and swaps it in (daemon.c).
  */
 #ifndef XDPFLOW_DAEMON_ALLOW_LIST_H
 #define XDPFLOW_DAEMON_ALLOW_LIST_H
@@ -34,6 +35,17 @@ void allow_list_init(struct allow_list *l);
  * past the prefix are ignored. Returns 0, -EINVAL (malformed) or -E2BIG (the
  * list holds ALLOW_LIST_MAX already). */
 int allow_list_add(struct allow_list *l, const char *cidr);
+
+/*
+ * Adds the prefixes of the file at path: one per line, as allow_list_add
+ * takes them; '#' starts a comment; blank lines and surrounding blanks are
+ * ignored. Returns 0, or -errno (the file could not be read, -EINVAL: a
+ * malformed prefix or an over-long line, -E2BIG: too many prefixes) with a
+ * one-line reason naming path and line in err; l may then hold part of the
+ * file.
+ */
+int allow_list_load_file(struct allow_list *l, const char *path, char *err,
+			 size_t errlen);
 
 /* True when the list is empty or a prefix covers a. An IPv4-mapped IPv6
  * address (::ffff:a.b.c.d) matches as its IPv4 address. */

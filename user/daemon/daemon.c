@@ -76,6 +76,31 @@ static int open_publisher(struct daemon *d)
 	return 0;
 }
 
+/* The allow-list in use: --allow-exporter's prefixes, then the file's.
+ * Returns 0 and *out (malloc'd), or -errno after an error line. */
+static int build_allow(const struct options *o, struct allow_list **out)
+{
+	struct allow_list *l = malloc(sizeof(*l));
+	char err[512];
+	int rc;
+
+	if (!l) {
+		pr_err("could not allocate the allow-list: %s", strerror(ENOMEM));
+		return -ENOMEM;
+	}
+	*l = o->allow;
+	if (o->allow_file) {
+		rc = allow_list_load_file(l, o->allow_file, err, sizeof(err));
+		if (rc) {
+			pr_err("%s", err);
+			free(l);
+			return rc;
+		}
+	}
+	*out = l;
+	return 0;
+}
+
 /* The workers, each with its decode context and pipeline, no input yet. */
 static int init_workers(struct daemon *d)
 {
@@ -87,7 +112,7 @@ static int init_workers(struct daemon *d)
 	dcfg.max_templates = o->max_templates;
 	dcfg.biflow = o->biflow;
 	atomic_init(&d->sh.stop, false);
-	d->sh.allow = &o->allow;
+	atomic_init(&d->sh.allow, d->allow);
 	d->sh.batch = o->pcap ? 1 : o->batch;
 	d->sh.expire = !o->pcap; /* capture time is not wall-clock time */
 	d->ws = calloc(n, sizeof(*d->ws));
@@ -117,7 +142,7 @@ static int start_xdp(struct daemon *d)
 		.mode = o->xdp_mode, .zerocopy = o->xdp_zerocopy,
 		.bpffs_dir = o->bpffs, .obj_path = o->xdp_obj,
 		.frames = (uint32_t)o->xdp_frames, .listen = o->listen,
-		.n_listen = o->n_listen, .allow = &o->allow,
+		.n_listen = o->n_listen, .allow = d->allow,
 	};
 	struct rx **rx;
 	size_t n_rx, k;
@@ -126,7 +151,7 @@ static int start_xdp(struct daemon *d)
 	if (rc)
 		return rc;
 	for (k = 0; k < n_rx; k++) {
-		rc = worker_add_rx(&d->ws[k % d->nw], rx[k]);
+		rc = worker_add_rx(&d->ws[k % d->nw], rx[k], NULL);
 		if (rc) {
 			pr_err("could not give AF_XDP socket %zu to worker %zu: too many sockets per worker (raise --workers)",
 			       k, k % d->nw);
@@ -150,6 +175,8 @@ int daemon_start(struct daemon *d, const struct options *o,
 			      .sh = { .stop_fd = -1, .done_fd = -1 } };
 	rc = open_events(d);
 	if (!rc)
+		rc = build_allow(o, &d->allow);
+	if (!rc)
 		rc = open_publisher(d);
 	if (!rc)
 		rc = init_workers(d);
@@ -172,7 +199,9 @@ int daemon_start(struct daemon *d, const struct options *o,
 	if (o->metrics) {
 		rc = metrics_http_start((const struct sockaddr *)&o->metrics_addr,
 					o->metrics_addrlen, o->metrics_any,
-					&d->src, &d->metrics, err, sizeof(err));
+					&d->src,
+					o->health_kafka_timeout * CLOCK_NS_PER_SEC,
+					&d->metrics, err, sizeof(err));
 		if (rc) {
 			pr_err("%s", err);
 			return rc;
@@ -214,7 +243,7 @@ static void on_signal(void *arg)
 		if (s == SIGUSR1)
 			stats_report_now(&c->d->src);
 		else if (s == SIGHUP)
-			publisher_reopen(c->d->pub);
+			daemon_reload(c->d);
 		else
 			stop = true;
 	}
@@ -222,6 +251,36 @@ static void on_signal(void *arg)
 		pr_info("stopping");
 		c->l->stop = true;
 	}
+}
+
+void daemon_reload(struct daemon *d)
+{
+	struct allow_list *old = d->allow, *fresh;
+
+	publisher_reopen(d->pub);
+	if (d->o->allow_file) {
+		if (build_allow(d->o, &fresh)) {
+			pr_err("keeping the current allow-list (%zu prefixes)",
+			       old->n);
+		} else {
+			atomic_store_explicit(&d->sh.allow, fresh,
+					      memory_order_release);
+			/* Grace period: a worker reads the list under its
+			 * lock, so none uses the old one after this. */
+			for (unsigned i = 0; i < d->nw; i++) {
+				worker_lock(&d->ws[i]);
+				worker_unlock(&d->ws[i]);
+			}
+			d->allow = fresh;
+			free(old);
+			if (d->xdp)
+				xdp_path_set_allow(d->xdp, fresh);
+			pr_info("allow-list reloaded from %s: %zu prefixes%s",
+				d->o->allow_file, fresh->n,
+				fresh->n ? "" : " (every exporter allowed)");
+		}
+	}
+	/* Enrichment sources (issue 9, user/enrich) reload here too. */
 }
 
 /* Workers end on their own only at the end of a capture or on a fatal
@@ -329,6 +388,7 @@ int daemon_stop(struct daemon *d)
 	for (unsigned i = 0; i < d->nw; i++)
 		worker_fini(&d->ws[i]);
 	free(d->ws);
+	free(d->allow);
 	/* After the workers closed their AF_XDP sockets. */
 	if (d->xdp)
 		privs_regain();

@@ -10,7 +10,8 @@
  * the end of a capture, and daemon_stop stops the workers, flushes the
  * output, saves the templates, prints the final report and frees it all.
  * Signals: SIGINT/SIGTERM stop, SIGUSR1 prints the report, SIGHUP reopens
- * the output file.
+ * the output file and reloads the allow-list file (workers and XDP maps,
+ * in place).
  */
 #ifndef XDPFLOW_DAEMON_DAEMON_H
 #define XDPFLOW_DAEMON_DAEMON_H
@@ -31,6 +32,7 @@ struct daemon {
 	struct signals sig;
 	struct publisher *pub;
 	struct worker_shared sh;
+	struct allow_list *allow; /* the list in use: options + file */
 	struct worker *ws;
 	unsigned nw;	  /* workers set up (worker_init) */
 	unsigned started; /* worker threads started */
@@ -56,13 +58,22 @@ int daemon_start(struct daemon *d, const struct options *o,
 		 const char *version);
 
 /*
- * The event loop: SIGUSR1 reports, SIGHUP reopens the output, the timers
+ * The event loop: SIGUSR1 reports, SIGHUP reloads (daemon_reload), the timers
  * flush live output, save templates and report stats as configured; ends
  * on SIGINT/SIGTERM, when a worker ends (the capture is read, or a fatal
  * error), or at once when start did not get the workers running. Returns
  * 0, or -errno when it could not wait (logged).
  */
 int daemon_run(struct daemon *d);
+
+/*
+ * What SIGHUP does: reopens the output file (log rotation) and, with
+ * --allow-exporter-file, reads the allow-list again (the options' prefixes
+ * plus the file's) and swaps it in for the workers and the XDP program,
+ * with no detach; a list that does not load is logged and the current one
+ * kept. Main thread, while the workers run.
+ */
+void daemon_reload(struct daemon *d);
 
 /*
  * Ends the run: stops and joins the workers, flushes the output (bounded),

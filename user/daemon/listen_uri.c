@@ -99,13 +99,17 @@ int listen_uri_parse(const char *s, struct listen_uri *out, char *err,
 		if (strlen(schemes[i].name) == (size_t)(sep - s) &&
 		    strncmp(s, schemes[i].name, (size_t)(sep - s)) == 0)
 			break;
-	if (i == sizeof(schemes) / sizeof(schemes[0])) {
+	if (sep - s == 3 && strncmp(s, "tcp", 3) == 0) {
+		u.tcp = 1;
+		u.hint = DECODE_NETFLOW;
+	} else if (i == sizeof(schemes) / sizeof(schemes[0])) {
 		snprintf(err, errlen,
-			 "bad listen URI '%s': scheme must be netflow, sflow or flow",
+			 "bad listen URI '%s': scheme must be netflow, sflow, flow or tcp",
 			 s);
 		return -EINVAL;
+	} else {
+		u.hint = schemes[i].hint;
 	}
-	u.hint = schemes[i].hint;
 
 	host = sep + 3;
 	if (*host == '[') {
@@ -145,6 +149,12 @@ int listen_uri_parse(const char *s, struct listen_uri *out, char *err,
 	u.port = (uint16_t)portv;
 	if (*port_end == '?' && parse_query(port_end + 1, &u, s, err, errlen))
 		return -EINVAL;
+	if (u.tcp && u.count) {
+		snprintf(err, errlen,
+			 "bad listen URI '%s': count is for UDP listeners (tcp:// has one socket)",
+			 s);
+		return -EINVAL;
+	}
 
 	hlen = (size_t)(host_end - host);
 	if (hlen >= sizeof(hostbuf)) {
@@ -229,24 +239,23 @@ const char *listen_uri_str(const struct listen_uri *u, char *buf, size_t len)
 {
 	char host[INET6_ADDRSTRLEN] = "";
 	char count[24] = "";
+	const char *scheme = u->tcp ? "tcp" : listen_uri_scheme(u->hint);
 
 	if (u->count)
 		snprintf(count, sizeof(count), "?count=%u", u->count);
 	if (u->any) {
-		snprintf(buf, len, "%s://:%u%s", listen_uri_scheme(u->hint),
-			 u->port, count);
+		snprintf(buf, len, "%s://:%u%s", scheme, u->port, count);
 	} else if (u->addr.ss_family == AF_INET6) {
 		inet_ntop(AF_INET6,
 			  &((const struct sockaddr_in6 *)&u->addr)->sin6_addr,
 			  host, sizeof(host));
-		snprintf(buf, len, "%s://[%s]:%u%s", listen_uri_scheme(u->hint),
-			 host, u->port, count);
+		snprintf(buf, len, "%s://[%s]:%u%s", scheme, host, u->port,
+			 count);
 	} else {
 		inet_ntop(AF_INET,
 			  &((const struct sockaddr_in *)&u->addr)->sin_addr,
 			  host, sizeof(host));
-		snprintf(buf, len, "%s://%s:%u%s", listen_uri_scheme(u->hint),
-			 host, u->port, count);
+		snprintf(buf, len, "%s://%s:%u%s", scheme, host, u->port, count);
 	}
 	return buf;
 }

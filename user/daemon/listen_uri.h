@@ -4,7 +4,8 @@
  * SCHEME is netflow (v5, v9, IPFIX), sflow, or flow (any of them), ADDR is
  * empty (every address, dual-stack), an IPv4 literal or a bracketed IPv6
  * literal, and count is how many SO_REUSEPORT sockets (one per worker) the
- * listener gets. Parsing only: no sockets are touched here.
+ * listener gets. tcp://ADDR:PORT is IPFIX over TCP (RFC 7011 §10.4): one
+ * listening socket, no count. Parsing only: no sockets are touched here.
  */
 #ifndef XDPFLOW_DAEMON_LISTEN_URI_H
 #define XDPFLOW_DAEMON_LISTEN_URI_H
@@ -26,6 +27,7 @@ struct listen_uri {
 	int any;	/* ADDR was empty: [::] with IPV6_V6ONLY off */
 	uint16_t port;	/* host order */
 	unsigned count; /* sockets/workers; 0 = not given (use --workers) */
+	int tcp;	/* tcp://: IPFIX over TCP (hint DECODE_NETFLOW) */
 };
 
 /* Parses one URI (no commas). Returns 0, or -EINVAL with a one-line reason
@@ -39,7 +41,8 @@ int listen_uri_parse(const char *s, struct listen_uri *out, char *err,
 int listen_uri_parse_list(const char *s, struct listen_uri *arr, size_t cap,
 			  size_t *n, char *err, size_t errlen);
 
-/* The scheme name of a hint: "netflow", "sflow" or "flow". */
+/* The scheme name of a hint: "netflow", "sflow" or "flow" (tcp:// is
+ * told by listen_uri.tcp). */
 const char *listen_uri_scheme(enum decode_hint hint);
 
 /* Formats u back as a URI ("sflow://[::1]:6343?count=2") into buf; returns

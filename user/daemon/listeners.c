@@ -8,6 +8,36 @@
 #include "common/log.h"
 #include "rx/rx_pcap.h"
 #include "rx/rx_socket.h"
+#include "rx/rx_tcp.h"
+
+/* A tcp:// listener: one socket, served by the first worker. */
+static int open_tcp(const struct listen_uri *u, struct worker *w)
+{
+	char name[128], err[256];
+	struct rx_tcp_config cfg = {
+		.addr = (const struct sockaddr *)&u->addr,
+		.addrlen = u->addrlen,
+		.dual_stack = u->any,
+		.name = listen_uri_str(u, name, sizeof(name)),
+	};
+	struct rx *rx;
+	int rc = rx_tcp_open(&cfg, &rx, err, sizeof(err));
+
+	if (rc) {
+		pr_err("%s", err);
+		return rc;
+	}
+	rc = worker_add_rx(w, rx, NULL);
+	if (rc) {
+		rx_close(rx);
+		pr_err("could not add %s to worker %u: too many listeners", name,
+		       w->id);
+		return rc;
+	}
+	pr_info("listening on %s (IPFIX over TCP, up to %d connections)", name,
+		RX_TCP_MAX_CONN);
+	return 0;
+}
 
 int listeners_open(const struct options *o, struct worker *ws)
 {
@@ -17,6 +47,14 @@ int listeners_open(const struct options *o, struct worker *ws)
 	for (size_t l = 0; l < o->n_listen; l++) {
 		const struct listen_uri *u = &o->listen[l];
 		unsigned cnt = u->count ? u->count : o->workers;
+
+		if (u->tcp) {
+			int rc = open_tcp(u, &ws[0]);
+
+			if (rc)
+				return rc;
+			continue;
+		}
 		struct rx_socket_info info = { 0 };
 		struct rx_socket_config cfg = {
 			.addr = (const struct sockaddr *)&u->addr,
@@ -39,7 +77,7 @@ int listeners_open(const struct options *o, struct worker *ws)
 				pr_err("%s", err);
 				return rc;
 			}
-			rc = worker_add_rx(&ws[k], rx);
+			rc = worker_add_rx(&ws[k], rx, name);
 			if (rc) {
 				rx_close(rx);
 				pr_err("could not add %s to worker %u: too many listeners",
@@ -74,7 +112,7 @@ int listeners_open_pcap(const struct options *o, struct worker *w)
 		pr_err("%s", err);
 		return rc;
 	}
-	rc = worker_add_rx(w, rx);
+	rc = worker_add_rx(w, rx, NULL);
 	if (rc) {
 		rx_close(rx);
 		pr_err("could not add the capture %s to worker %u", o->pcap,

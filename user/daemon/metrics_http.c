@@ -9,9 +9,14 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/clock.h"
+#include "daemon/health.h"
+#include "daemon/templates_json.h"
+
 struct metrics_http {
 	struct MHD_Daemon *d;
 	const struct stats_source *src;
+	uint64_t kafka_timeout_ns;
 };
 
 static enum MHD_Result reply(struct MHD_Connection *conn, unsigned status,
@@ -47,9 +52,35 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *conn,
 		return reply(conn, MHD_HTTP_METHOD_NOT_ALLOWED, "text/plain",
 			     badmethod, sizeof(badmethod) - 1,
 			     MHD_RESPMEM_PERSISTENT);
-	if (strcmp(url, "/__health") == 0)
-		return reply(conn, MHD_HTTP_OK, "text/plain", ok,
-			     sizeof(ok) - 1, MHD_RESPMEM_PERSISTENT);
+	if (strcmp(url, "/__health") == 0) {
+		char why[160], body[192];
+		int n;
+
+		if (health_check(m->src, m->kafka_timeout_ns, clock_mono_ns(),
+				 why, sizeof(why)))
+			return reply(conn, MHD_HTTP_OK, "text/plain", ok,
+				     sizeof(ok) - 1, MHD_RESPMEM_PERSISTENT);
+		n = snprintf(body, sizeof(body), "unhealthy: %s\n", why);
+		return reply(conn, MHD_HTTP_SERVICE_UNAVAILABLE, "text/plain",
+			     body, n > 0 && (size_t)n < sizeof(body) ? (size_t)n
+								     : strlen(body),
+			     MHD_RESPMEM_MUST_COPY);
+	}
+	if (strcmp(url, "/templates") == 0) {
+		char *body = NULL;
+		size_t len = 0;
+		FILE *f = open_memstream(&body, &len);
+
+		if (!f)
+			return MHD_NO;
+		templates_json_write(m->src->workers, m->src->n_workers, f);
+		if (fclose(f) != 0) {
+			free(body);
+			return MHD_NO;
+		}
+		return reply(conn, MHD_HTTP_OK, "application/json", body, len,
+			     MHD_RESPMEM_MUST_FREE);
+	}
 	if (strcmp(url, "/metrics") == 0) {
 		struct stats_snapshot s;
 		char *body = NULL;
@@ -79,7 +110,8 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *conn,
 
 int metrics_http_start(const struct sockaddr *addr, socklen_t addrlen,
 		       bool dual_stack, const struct stats_source *src,
-		       struct metrics_http **out, char *err, size_t errlen)
+		       uint64_t kafka_timeout_ns, struct metrics_http **out,
+		       char *err, size_t errlen)
 {
 	struct metrics_http *m = calloc(1, sizeof(*m));
 	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_POLL;
@@ -105,6 +137,7 @@ int metrics_http_start(const struct sockaddr *addr, socklen_t addrlen,
 		return -ENOMEM;
 	}
 	m->src = src;
+	m->kafka_timeout_ns = kafka_timeout_ns;
 	errno = 0;
 	m->d = MHD_start_daemon(flags, port, NULL, NULL, handle, m,
 				MHD_OPTION_SOCK_ADDR, addr,

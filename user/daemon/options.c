@@ -107,6 +107,18 @@ static int set_xdp_mode(void *target, const struct cli_opt *d,
 	return rc;
 }
 
+static int set_log_format(void *target, const struct cli_opt *d,
+			  const char *arg, char *err, size_t errlen)
+{
+	static const struct cli_choice c[] = { { "text", LOG_FMT_TEXT },
+					       { "json", LOG_FMT_JSON } };
+	int v, rc = cli_pick(d, arg, c, 2, "text or json", &v, err, errlen);
+
+	if (!rc)
+		((struct options *)target)->log_format = (enum log_format)v;
+	return rc;
+}
+
 static int set_xdp_zerocopy(void *target, const struct cli_opt *d,
 			    const char *arg, char *err, size_t errlen)
 {
@@ -155,7 +167,8 @@ static const struct cli_opt opts[] = {
 	{ "listen", 'l', "URI[,URI]", "netflow://:2055,sflow://:6343",
 	  set_listen, 0, 0, 0,
 	  "where to receive: netflow://ADDR:PORT (v5, v9, IPFIX), "
-	  "sflow://ADDR:PORT, flow://ADDR:PORT (any); ADDR empty (all, "
+	  "sflow://ADDR:PORT, flow://ADDR:PORT (any), tcp://ADDR:PORT (IPFIX "
+	  "over TCP); ADDR empty (all, "
 	  "dual-stack), IPv4 or [IPv6]; ?count=N sets the listener's "
 	  "sockets/workers; repeatable" },
 	{ "workers", 0, "N", "1", cli_set_uint, OFF(workers), 1, LISTEN_MAX_COUNT,
@@ -168,6 +181,11 @@ static const struct cli_opt opts[] = {
 	{ "allow-exporter", 0, "CIDR", NULL, set_allow, 0, 0, 0,
 	  "accept datagrams only from this prefix (IPv4 or IPv6, "
 	  "repeatable); others are dropped before decode and counted" },
+	{ "allow-exporter-file", 0, "PATH", NULL, cli_set_str, OFF(allow_file),
+	  0, 0,
+	  "more allowed prefixes, one per line ('#' comments), read at start "
+	  "and again on SIGHUP (with --xdp, updated in the XDP maps in "
+	  "place)" },
 	{ "pcap", 0, "FILE", NULL, cli_set_str, OFF(pcap), 0, 0,
 	  "decode a capture (pcap/pcapng) instead of listening: UDP to a "
 	  "listen URI's port, as fast as possible, then exit" },
@@ -186,7 +204,12 @@ static const struct cli_opt opts[] = {
 		    "and at exit)" },
 	{ "metrics", 0, "ADDR:PORT", NULL, set_metrics, 0, 0, 0,
 	  "serve Prometheus /metrics and /__health over HTTP (off by "
-	  "default)" },
+	  "default); /__health is 503 when no worker is receiving or Kafka "
+	  "has been unreachable too long" },
+	{ "health-kafka-timeout", 0, "SECONDS", "30", cli_set_uint,
+	  OFF(health_kafka_timeout), 1, 86400,
+	  "how long Kafka may be unreachable before /__health answers 503 "
+	  "(needs --metrics and -o kafka)" },
 	{ "xdp", 0, "IFACE", NULL, set_xdp, 0, 0, 0,
 	  "receive the listeners' ports on IFACE through XDP and AF_XDP "
 	  "sockets (one per RX queue), dropping exporters outside "
@@ -206,6 +229,9 @@ static const struct cli_opt opts[] = {
 	  "the XDP object (default: bpf/xdpflow.bpf.o beside the binary, else ../lib/xdpflow/ from it)" },
 	{ "bpffs", 0, "DIR", XDPFLOW_BPFFS_DEFAULT, cli_set_str, OFF(bpffs), 0, 0,
 	  "where the XDP maps and programs are pinned (removed at exit)" },
+	{ "log-format", 0, "FORMAT", "text", set_log_format, 0, 0, 0,
+	  "log lines as text (xdpflow: LEVEL: [exporter ADDR: ]MSG) or json "
+	  "(one object per line: ts, level, msg, exporter)" },
 	{ "user", 0, "NAME", NULL, cli_set_str, OFF(user), 0, 0,
 	  "after setup, run as this user (and its group); every capability "
 	  "is dropped except, with --xdp, those that detaching at exit "
@@ -249,6 +275,13 @@ static int check_modes(const struct options *o, const struct cli_table *own,
 			return -EINVAL;
 		}
 	}
+	for (size_t i = 0; o->pcap && i < o->n_listen; i++) {
+		if (o->listen[i].tcp) {
+			snprintf(err, errlen,
+				 "a tcp:// listener has no effect with --pcap (a capture is read for UDP only)");
+			return -EINVAL;
+		}
+	}
 	for (size_t i = 0; !o->n_xdp && i < 4; i++) {
 		if (cli_given(own, xdp_only[i])) {
 			snprintf(err, errlen,
@@ -256,6 +289,14 @@ static int check_modes(const struct options *o, const struct cli_table *own,
 				 xdp_only[i]);
 			return -EINVAL;
 		}
+	}
+	if (cli_given(own, "health-kafka-timeout") &&
+	    (!o->metrics || o->out.output != OUT_KIND_KAFKA)) {
+		snprintf(err, errlen,
+			 "--health-kafka-timeout has no effect without %s",
+			 !o->metrics ? "--metrics (add --metrics ADDR:PORT)"
+				     : "-o kafka (health only watches Kafka)");
+		return -EINVAL;
 	}
 	return publish_opts_check(&o->out, err, errlen);
 }
@@ -296,6 +337,6 @@ void options_usage(FILE *f, const char *prog)
 	fprintf(f,
 		"\nSignals: SIGINT/SIGTERM stop (flush output, save templates, "
 		"print stats),\nSIGUSR1 prints the stats report, SIGHUP reopens "
-		"--file (log rotation).\nExit status: 0 ok, 1 runtime failure, "
+		"--file (log rotation) and\nreloads --allow-exporter-file.\nExit status: 0 ok, 1 runtime failure, "
 		"2 bad command line.\n");
 }

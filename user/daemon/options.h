@@ -38,7 +38,8 @@ struct options {
 	unsigned workers;
 	unsigned long rcvbuf;
 	size_t batch;
-	struct allow_list allow;
+	struct allow_list allow;  /* --allow-exporter */
+	const char *allow_file;	  /* --allow-exporter-file, NULL: none */
 	const char *pcap; /* NULL: live sockets */
 	struct publish_opts out; /* -o, --format, --kafka-*, -X (publish_opts.h) */
 	const char *templates_file; /* NULL: templates are not kept */
@@ -46,10 +47,12 @@ struct options {
 	enum decode_biflow biflow; /* --biflow split|forward */
 	unsigned stats_interval; /* seconds, 0 = off */
 	enum log_level log_level;
+	enum log_format log_format; /* --log-format */
 	bool metrics; /* --metrics given */
 	struct sockaddr_storage metrics_addr;
 	socklen_t metrics_addrlen;
 	bool metrics_any; /* empty ADDR: every address, dual-stack */
+	unsigned health_kafka_timeout; /* seconds Kafka may be unreachable */
 	/* XDP/AF_XDP fast path (daemon/xdp_path.c) */
 	const char *xdp_ifaces[OPT_MAX_XDP]; /* --xdp, in order given */
 	size_t n_xdp;
@@ -79,7 +82,7 @@ int options_defaults(struct options *o);
  * range, stray argument, or an option with no effect in the mode chosen:
  * publish_opts_check's, --workers, --rcvbuf, --batch or --xdp with
  * --pcap, --xdp-mode, --xdp-zerocopy, --xdp-frames or --xdp-obj without
- * --xdp). Not reentrant (getopt_long).
+ * --xdp, --health-kafka-timeout without --metrics or without -o kafka). Not reentrant (getopt_long).
  */
 int options_parse(struct options *o, int argc, char **argv, char *err,
 		  size_t errlen);

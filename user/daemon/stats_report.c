@@ -108,9 +108,17 @@ int stats_snapshot_take(const struct stats_source *src,
 			struct stats_snapshot *s)
 {
 	struct collect c = { .s = s };
+	size_t n_sock = 0;
 
 	memset(s, 0, sizeof(*s));
 	s->n_workers = src->n_workers;
+	for (size_t i = 0; i < src->n_workers; i++)
+		n_sock += src->workers[i].n_rx;
+	if (n_sock) {
+		s->sock = calloc(n_sock, sizeof(*s->sock));
+		if (!s->sock)
+			return -ENOMEM;
+	}
 	for (size_t i = 0; i < src->n_workers; i++) {
 		struct worker *w = &src->workers[i];
 
@@ -122,6 +130,10 @@ int stats_snapshot_take(const struct stats_source *src,
 
 			rx_get_stats(w->rx[r], &st);
 			rx_stats_add(&s->rx, &st);
+			if (w->rx_name[r][0])
+				s->sock[s->n_sock++] = (struct stats_socket){
+					w->rx_name[r], w->id, st.drops
+				};
 		}
 		s->not_allowed += atomic_load(&w->not_allowed);
 		s->encode_errors += atomic_load(&w->pipe.encode_errors);
@@ -144,6 +156,9 @@ void stats_snapshot_free(struct stats_snapshot *s)
 	free(s->exp);
 	s->exp = NULL;
 	s->n_exp = 0;
+	free(s->sock);
+	s->sock = NULL;
+	s->n_sock = 0;
 }
 
 void stats_report_log(const struct stats_snapshot *s)
@@ -171,6 +186,9 @@ void stats_report_log(const struct stats_snapshot *s)
 		s->rx.packets, s->not_allowed, s->rx.ignored, s->rx.bytes,
 		s->rx.drops, s->rx.truncated, s->rx.fragments,
 		s->rx.reassembled, s->rx.errors);
+	for (size_t i = 0; i < s->n_sock; i++)
+		pr_info("stats socket listener=%s worker=%u drops=%" PRIu64,
+			s->sock[i].listener, s->sock[i].worker, s->sock[i].drops);
 	pr_info("stats publish flows=%" PRIu64 " messages=%" PRIu64
 		" delivery_errors=%" PRIu64 " delivered=%" PRIu64
 		" encode_errors=%" PRIu64 " write_errors=%" PRIu64,
@@ -210,6 +228,19 @@ static void prom_counter(FILE *f, const char *name, const char *help,
 	fprintf(f, "# HELP xdpflow_%s %s\n# TYPE xdpflow_%s counter\n"
 		   "xdpflow_%s %" PRIu64 "\n",
 		name, help, name, name, v);
+}
+
+/* A label value with \\, " and newlines escaped. */
+static void prom_label(FILE *f, const char *v)
+{
+	for (; *v; v++) {
+		if (*v == '\\' || *v == '"')
+			fputc('\\', f);
+		if (*v == '\n')
+			fputs("\\n", f);
+		else
+			fputc(*v, f);
+	}
 }
 
 void stats_report_prometheus(const struct stats_snapshot *s, FILE *f)
@@ -255,6 +286,17 @@ void stats_report_prometheus(const struct stats_snapshot *s, FILE *f)
 	prom_counter(f, "rx_drops_total",
 		     "Datagrams dropped by the kernel (socket queue full).",
 		     s->rx.drops);
+	if (s->n_sock)
+		fprintf(f, "# HELP xdpflow_socket_drops_total Datagrams the "
+			   "kernel dropped on a listener socket (receive buffer "
+			   "full), per listener and worker.\n"
+			   "# TYPE xdpflow_socket_drops_total counter\n");
+	for (size_t i = 0; i < s->n_sock; i++) {
+		fputs("xdpflow_socket_drops_total{listener=\"", f);
+		prom_label(f, s->sock[i].listener);
+		fprintf(f, "\",worker=\"%u\"} %" PRIu64 "\n", s->sock[i].worker,
+			s->sock[i].drops);
+	}
 	prom_counter(f, "rx_not_allowed_total",
 		     "Datagrams from exporters outside the allow-list.",
 		     s->not_allowed);

@@ -12,6 +12,8 @@
  *       order; the shared overflow entry is exporter=other-exporters)
  *   xdpflow: info: stats rx packets=N not_allowed=N ignored=N bytes=N
  *       drops=N truncated=N fragments=N reassembled=N errors=N
+ *   xdpflow: info: stats socket listener=URI worker=N drops=N   (one per
+ *       listener socket: the kernel's drop count for it, receive queue full)
  *   xdpflow: info: stats publish flows=N messages=N delivery_errors=N
  *       delivered=N encode_errors=N write_errors=N
  *   xdpflow: info: stats xdp iface=IF[,IF...] packets=N redirected=N
@@ -45,11 +47,20 @@ struct stats_exporter {
 	uint64_t c[DSTAT__COUNT];
 };
 
+/* One listener socket's kernel drop count. */
+struct stats_socket {
+	const char *listener; /* borrowed from its worker (rx_name) */
+	unsigned worker;
+	uint64_t drops;
+};
+
 struct stats_snapshot {
 	struct stats_exporter *exp; /* sorted by address, overflow last */
 	size_t n_exp;
 	struct rx_stats rx;
 	uint64_t not_allowed;
+	struct stats_socket *sock; /* named sources (listener sockets) */
+	size_t n_sock;
 	struct publish_stats pub;
 	uint64_t encode_errors, write_errors;
 	size_t n_workers;

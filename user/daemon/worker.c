@@ -3,7 +3,9 @@
 #include "daemon/worker.h"
 
 #include <errno.h>
+#include <inttypes.h>
 #include <poll.h>
+#include <stdio.h>
 #include <sched.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,6 +26,7 @@ int worker_init(struct worker *w, unsigned id, const struct worker_shared *sh,
 	w->sh = sh;
 	atomic_init(&w->waiters, 0);
 	atomic_init(&w->not_allowed, 0);
+	atomic_init(&w->alive_ns, 0);
 	atomic_init(&w->finished, false);
 	w->dgs = calloc(sh->batch ? sh->batch : 1, sizeof(*w->dgs));
 	if (!w->dgs)
@@ -39,12 +42,36 @@ int worker_init(struct worker *w, unsigned id, const struct worker_shared *sh,
 	return 0;
 }
 
-int worker_add_rx(struct worker *w, struct rx *rx)
+int worker_add_rx(struct worker *w, struct rx *rx, const char *name)
 {
 	if (w->n_rx >= WORKER_MAX_RX)
 		return -E2BIG;
+	snprintf(w->rx_name[w->n_rx], sizeof(w->rx_name[0]), "%s",
+		 name ? name : "");
 	w->rx[w->n_rx++] = rx;
 	return 0;
+}
+
+/* Syncs each source's kernel counters; logs when a socket starts dropping
+ * (the first drops, or the first after WORKER_DROP_QUIET_NS without). */
+static void check_drops(struct worker *w, uint64_t now)
+{
+	for (size_t i = 0; i < w->n_rx; i++) {
+		struct rx_stats st;
+		uint64_t last = w->rx_drop_last_ns[i];
+
+		rx_sync(w->rx[i]);
+		rx_get_stats(w->rx[i], &st);
+		if (st.drops == w->rx_drops_seen[i])
+			continue;
+		if (last == 0 || now - last >= WORKER_DROP_QUIET_NS)
+			pr_warn("%s: the kernel dropped %" PRIu64
+				" datagrams on worker %u's socket (receive buffer full: raise --rcvbuf or --workers)",
+				w->rx_name[i][0] ? w->rx_name[i] : "input",
+				st.drops - w->rx_drops_seen[i], w->id);
+		w->rx_drops_seen[i] = st.drops;
+		w->rx_drop_last_ns[i] = now;
+	}
 }
 
 void worker_lock(struct worker *w)
@@ -68,7 +95,8 @@ static void count(_Atomic uint64_t *c, uint64_t n)
 /* One batch from one source; returns what rx_recv returned. */
 static int drain_one(struct worker *w, struct rx *rx)
 {
-	const struct allow_list *allow = w->sh->allow;
+	const struct allow_list *allow =
+		atomic_load_explicit(&w->sh->allow, memory_order_acquire);
 	uint64_t refused = 0;
 	int n = rx_recv(rx, w->dgs, w->sh->batch);
 
@@ -93,7 +121,7 @@ static void *worker_main(void *arg)
 	struct pollfd pfd[1 + WORKER_MAX_RX];
 	bool ready[WORKER_MAX_RX], ended[WORKER_MAX_RX] = { false };
 	size_t n_ended = 0, n_poll = 1;
-	uint64_t last_expire = clock_mono_ns();
+	uint64_t last_expire = clock_mono_ns(), last_check = last_expire;
 	bool offline = false;
 
 	pfd[0] = (struct pollfd){ .fd = sh->stop_fd, .events = POLLIN };
@@ -106,6 +134,8 @@ static void *worker_main(void *arg)
 
 	while (!atomic_load_explicit(&sh->stop, memory_order_relaxed) &&
 	       n_ended < w->n_rx) {
+		atomic_store_explicit(&w->alive_ns, clock_mono_ns(),
+				      memory_order_relaxed);
 		/* Offline sources are always ready: no waiting, the stop flag
 		 * is checked on every turn instead. */
 		int rc = offline ? 0 : poll(pfd, n_poll, POLL_MS);
@@ -150,6 +180,10 @@ static void *worker_main(void *arg)
 			last_expire = clock_mono_ns();
 		}
 		worker_unlock(w);
+		if (!offline && clock_mono_ns() - last_check >= POLL_MS * 1000000ULL) {
+			last_check = clock_mono_ns();
+			check_drops(w, last_check);
+		}
 		/* Let a saver or stats reader in before taking the lock again. */
 		for (int i = 0; i < 1000 && atomic_load(&w->waiters); i++)
 			sched_yield();

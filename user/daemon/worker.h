@@ -5,7 +5,9 @@
  * with poll, drains each ready source in batches, drops datagrams from
  * exporters outside the allow-list, and decodes the rest while holding its
  * own mutex, so other threads (template saver, stats) can lock it between
- * batches and read its context.
+ * batches and read its context. Once a second it brings its sources'
+ * kernel counters up to date and logs (once per onset) when a socket's
+ * receive queue starts dropping.
  */
 #ifndef XDPFLOW_DAEMON_WORKER_H
 #define XDPFLOW_DAEMON_WORKER_H
@@ -22,13 +24,19 @@
 #include "rx/rx.h"
 
 #define WORKER_MAX_RX 32
+#define WORKER_RX_NAME 128
+/* Drops after this long without any start a new onset (logged again). */
+#define WORKER_DROP_QUIET_NS (60ULL * 1000000000ULL)
 
 /* What all workers share, owned by the daemon (daemon/daemon.h). */
 struct worker_shared {
 	atomic_bool stop;
 	int stop_fd; /* eventfd: made readable once to wake every worker */
 	int done_fd; /* eventfd: each worker adds 1 when it has finished */
-	const struct allow_list *allow;
+	/* Swapped by the main thread on reload; read once per batch under
+	 * the worker's lock, so that taking every worker's lock once after a
+	 * swap is a grace period: the old list is then unused. */
+	_Atomic(const struct allow_list *) allow;
 	size_t batch; /* datagrams per receive call */
 	bool expire;  /* call decode_expire on wall-clock time (live input) */
 };
@@ -40,9 +48,16 @@ struct worker {
 	atomic_uint waiters;  /* threads waiting for lock: yield to them */
 	struct decode_ctx *dec;
 	struct rx *rx[WORKER_MAX_RX];
+	/* Per source: the listener it serves ("" when it has no name: the
+	 * capture, AF_XDP), and the drop onset tracking of the thread. */
+	char rx_name[WORKER_MAX_RX][WORKER_RX_NAME];
+	uint64_t rx_drops_seen[WORKER_MAX_RX];
+	uint64_t rx_drop_last_ns[WORKER_MAX_RX];
 	size_t n_rx;
 	struct datagram *dgs; /* sh->batch slots */
 	_Atomic uint64_t not_allowed;
+	_Atomic uint64_t alive_ns; /* CLOCK_MONOTONIC at each turn of its loop
+				    * (0: not started yet) */
 	atomic_bool finished;
 	int err; /* why the thread stopped early: 0 or -errno */
 	pthread_t thread;
@@ -56,8 +71,10 @@ int worker_init(struct worker *w, unsigned id, const struct worker_shared *sh,
 		const struct decode_config *dcfg, enum out_format format,
 		enum out_schema schema, struct publisher *pub);
 
-/* Gives rx to w (w closes it). Returns 0 or -E2BIG (rx is then not taken). */
-int worker_add_rx(struct worker *w, struct rx *rx);
+/* Gives rx to w (w closes it); name (the listener, may be NULL) labels its
+ * drop count in the stats and the log. Returns 0 or -E2BIG (rx is then not
+ * taken). */
+int worker_add_rx(struct worker *w, struct rx *rx, const char *name);
 
 /* Starts the thread. Returns 0 or -errno. */
 int worker_start(struct worker *w);

@@ -70,6 +70,8 @@ size_t xdp_path_collect_ports(const struct xdp_path_config *cfg,
 		const struct listen_uri *u = &cfg->listen[i];
 		bool seen = false;
 
+		if (u->tcp) /* XDP steers UDP only */
+			continue;
 		for (size_t k = 0; k < n; k++)
 			seen |= lp[k].port == u->port;
 		if (seen)
@@ -381,6 +383,21 @@ int xdp_path_start(struct xdp_path **out, const struct xdp_path_config *cfg,
 	*n_rx = a.n_rx;
 	*out = x;
 	return 0;
+}
+
+int xdp_path_set_allow(struct xdp_path *x, const struct allow_list *allow)
+{
+	struct xdp_load_prefix *p = calloc(allow->n ? allow->n : 1, sizeof(*p));
+	int err;
+
+	if (!p) {
+		pr_err("could not update the XDP allow-list: %s", strerror(ENOMEM));
+		return -ENOMEM;
+	}
+	xdp_path_translate_allow(allow, p);
+	err = xdp_load_set_allow(x->ld, p, allow->n);
+	free(p);
+	return err;
 }
 
 void xdp_path_stop(struct xdp_path *x)

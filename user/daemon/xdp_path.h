@@ -55,6 +55,11 @@ bool xdp_path_forced(const struct xdp_path_config *cfg);
 /* The interfaces in use, comma-separated ("xf0,xf1"). */
 const char *xdp_path_ifaces(const struct xdp_path *x);
 
+/* Replaces the program's allow-list in place (xdp_load_set_allow: no
+ * detach, no exporter of both lists dropped meanwhile). Main thread only;
+ * 0 or -errno after an error line. */
+int xdp_path_set_allow(struct xdp_path *x, const struct allow_list *allow);
+
 /* Sums the XDP program's per-CPU counters. Thread-safe; 0 or -errno. */
 int xdp_path_stats(const struct xdp_path *x, struct xdpflow_stats *sum);
 

@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "common/bytes.h"
 #include "decode/decode_internal.h"
@@ -82,6 +83,45 @@ int decode_templates_save(struct decode_ctx *const *ctxs, size_t n,
 	for (size_t i = 0; i < n; i++)
 		nfs[i] = ctxs[i]->nf;
 	return nf_persist_save(nfs, n, path);
+}
+
+struct foreach_arg {
+	void (*fn)(const struct decode_template *t, void *arg);
+	void *arg;
+};
+
+static void foreach_one(const struct nf_tmpl *t, void *arg)
+{
+	const struct foreach_arg *a = arg;
+	const struct nf_key *k = &t->node.key;
+	struct decode_field f[NF_MAX_FIELDS];
+	struct decode_template d = {
+		.exporter = { .len = k->alen },
+		.version = k->ver,
+		.domain = k->domain,
+		.id = k->tid,
+		.options = t->options,
+		.nscope = t->nscope,
+		.nfields = t->nfields,
+		.fields = f,
+		.seen_ns = t->seen_ns,
+	};
+
+	memcpy(d.exporter.b, k->addr, sizeof(d.exporter.b));
+	for (uint16_t i = 0; i < t->nfields && i < NF_MAX_FIELDS; i++)
+		f[i] = (struct decode_field){ t->fields[i].pen, t->fields[i].ie,
+					      t->fields[i].len };
+	a->fn(&d, a->arg);
+}
+
+void decode_templates_foreach(const struct decode_ctx *ctx,
+			      void (*fn)(const struct decode_template *t,
+					 void *arg),
+			      void *arg)
+{
+	struct foreach_arg a = { fn, arg };
+
+	nf_state_foreach_tmpl(ctx->nf, foreach_one, &a);
 }
 
 bool decode_templates_dirty(struct decode_ctx *ctx)

@@ -81,6 +81,35 @@ int decode_templates_load_buf(struct decode_ctx *ctx, const uint8_t *buf,
  * so the daemon saves only when there is something new. */
 bool decode_templates_dirty(struct decode_ctx *ctx);
 
+/* One NetFlow v9/IPFIX template as the context knows it, for inspection
+ * (the daemon's /templates). Valid only during the callback. */
+struct decode_field {
+	uint32_t pen; /* enterprise number, 0 if none */
+	uint16_t ie;  /* element id, enterprise bit cleared */
+	uint16_t len; /* 0xffff: IPFIX variable length */
+};
+
+struct decode_template {
+	struct flow_addr exporter;
+	uint8_t version;  /* 9 or 10 (IPFIX) */
+	uint32_t domain;  /* v9 source id / IPFIX observation domain */
+	uint16_t id;	  /* template id */
+	bool options;	  /* options template (scope fields first) */
+	uint16_t nscope;
+	uint16_t nfields;
+	const struct decode_field *fields;
+	uint64_t seen_ns; /* CLOCK_REALTIME when last announced; 0: loaded
+			   * from the templates file and not announced since */
+};
+
+/* Calls fn for every template ctx holds, least recently used first,
+ * without changing anything (no LRU touch). The caller keeps ctx from being
+ * used meanwhile, as for decode_templates_save. */
+void decode_templates_foreach(const struct decode_ctx *ctx,
+			      void (*fn)(const struct decode_template *t,
+					 void *arg),
+			      void *arg);
+
 /* The context's per-exporter counters (read-only use). */
 const struct dstats_table *decode_stats(const struct decode_ctx *ctx);
 

@@ -105,10 +105,10 @@ void dstats_error(struct exporter_stats *es, enum dstat reason,
 	va_end(ap);
 	flow_addr_str(&es->addr, addr, sizeof(addr));
 	if (suppressed)
-		pr_warn("exporter %s: %s: %s (%u similar messages suppressed)",
-			addr, dstat_name(reason), what, suppressed);
+		pr_warn_exp(addr, "%s: %s (%u similar messages suppressed)",
+			    dstat_name(reason), what, suppressed);
 	else
-		pr_warn("exporter %s: %s: %s", addr, dstat_name(reason), what);
+		pr_warn_exp(addr, "%s: %s", dstat_name(reason), what);
 }
 
 void dstats_foreach(const struct dstats_table *t,

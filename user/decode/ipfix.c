@@ -99,6 +99,7 @@ static int ipfix_tmpl_set(struct decode_ctx *ctx, struct exporter_stats *es,
 		rc = nf_compile_learn(ctx->nf, es, &k, options, nscope, fields, n);
 		if (rc < 0)
 			continue;
+		nf_state_tmpl_seen(ctx->nf, &k, msg->time_received_ns);
 		es->c[options ? DSTAT_OPTIONS_TEMPLATES : DSTAT_TEMPLATES]++;
 		flows += nf_fields_replay(ctx, es, &k, sink);
 	}

@@ -36,6 +36,7 @@ static int nf9_learn(struct decode_ctx *ctx, struct exporter_stats *es,
 	rc = nf_compile_learn(ctx->nf, es, &k, options, nscope, fields, nfields);
 	if (rc < 0)
 		return 0;
+	nf_state_tmpl_seen(ctx->nf, &k, msg->time_received_ns);
 	es->c[options ? DSTAT_OPTIONS_TEMPLATES : DSTAT_TEMPLATES]++;
 	return nf_fields_replay(ctx, es, &k, sink);
 }

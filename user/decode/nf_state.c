@@ -196,6 +196,16 @@ static void tmpl_remove(struct nf_state *nf, struct nf_tmpl *t)
 	free(t);
 }
 
+void nf_state_tmpl_seen(struct nf_state *nf, const struct nf_key *k,
+			uint64_t ns)
+{
+	struct nf_tmpl *t = (struct nf_tmpl *)map_find(&nf->tmpls, k,
+						       key_hash(k));
+
+	if (t)
+		t->seen_ns = ns;
+}
+
 int nf_state_tmpl_put(struct nf_state *nf, const struct nf_key *k,
 		      const struct nf_plan *plan, size_t *evicted)
 {

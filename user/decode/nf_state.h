@@ -69,6 +69,8 @@ struct nf_tmpl {
 	uint8_t varlen;	 /* has variable-length fields */
 	uint32_t min_len; /* record length (fixed) or its minimum (varlen) */
 	size_t bytes;	  /* allocation size, for the memory budget */
+	uint64_t seen_ns; /* when last announced (datagram receive time);
+			   * 0: loaded from a templates file, not seen since */
 	struct nf_field *fields; /* nfields entries (in the same allocation) */
 	struct nf_step *steps;	 /* fixed: nsteps used fields; varlen: one
 				    step per field (op 0 when unused) */
@@ -159,6 +161,10 @@ struct nf_tmpl *nf_state_tmpl_find(struct nf_state *nf, const struct nf_key *k);
  */
 int nf_state_tmpl_put(struct nf_state *nf, const struct nf_key *k,
 		      const struct nf_plan *plan, size_t *evicted);
+
+/* Records that template k (if known) was announced at ns. */
+void nf_state_tmpl_seen(struct nf_state *nf, const struct nf_key *k,
+			uint64_t ns);
 
 /* Forgets one template (tid != 0xffff) or all of an (exporter, version,
  * domain) with options == -1 (all), 0 (data templates), 1 (options).

@@ -40,6 +40,9 @@ struct publish_stats {
 	uint64_t messages;	  /* messages (Kafka) or writes (file) */
 	uint64_t delivered;	  /* Kafka: delivery reports with success */
 	uint64_t delivery_errors; /* Kafka: failed deliveries; file: write errors */
+	/* Kafka: since when (CLOCK_MONOTONIC ns) no broker has been
+	 * reachable; 0 while one is, or before any connection was tried. */
+	uint64_t unreachable_since_ns;
 };
 
 struct publisher;

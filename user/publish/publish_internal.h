@@ -7,6 +7,7 @@
 #ifndef XDPFLOW_PUBLISH_INTERNAL_H
 #define XDPFLOW_PUBLISH_INTERNAL_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "publish/publish.h"
@@ -30,5 +31,9 @@ struct publisher *publish_file_open(const struct publish_config *cfg, char *err,
 				    size_t errlen);
 struct publisher *publish_kafka_open(const struct publish_config *cfg, char *err,
 				     size_t errlen);
+
+/* Whether librdkafka's statistics JSON (STATISTICS.md) shows a broker other
+ * than the internal one in state UP. For publish_kafka.c and its tests. */
+bool publish_kafka_stats_any_up(const char *json);
 
 #endif

@@ -13,6 +13,10 @@
  * with a growing backoff for up to KAFKA_FULL_WAIT_MS before the batch is
  * counted lost, loudly. Delivery reports count delivered and failed
  * messages; failures are logged rate-limited with librdkafka's reason.
+ * Reachability (for /__health): all brokers down (librdkafka's error)
+ * marks the cluster unreachable; a successful delivery, or a statistics
+ * report (every second unless -X statistics.interval.ms says otherwise)
+ * with a broker UP, marks it reachable again.
  *
  * Messages are produced with RD_KAFKA_MSG_F_COPY: librdkafka then makes one
  * allocation holding both its message header and the payload, and our batch
@@ -74,6 +78,7 @@ struct kafka_pub {
 	uint64_t last_check_ns;
 
 	atomic_uint_fast64_t flows, messages, delivered, failed;
+	atomic_uint_fast64_t down_since; /* CLOCK_MONOTONIC ns, 0: reachable */
 
 	pthread_mutex_t log_mu; /* rl: delivery reports arrive on any poller */
 	struct ratelimit rl;
@@ -115,6 +120,7 @@ static void on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaqu
 	(void)rk;
 	if (!m->err) {
 		atomic_fetch_add_explicit(&k->delivered, 1, memory_order_relaxed);
+		atomic_store_explicit(&k->down_since, 0, memory_order_relaxed);
 		return;
 	}
 	atomic_fetch_add_explicit(&k->failed, 1, memory_order_relaxed);
@@ -134,7 +140,46 @@ static void on_error(rd_kafka_t *rk, int err, const char *reason, void *opaque)
 			  fatal);
 		return;
 	}
+	if (err == RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN) {
+		uint_fast64_t zero = 0;
+
+		atomic_compare_exchange_strong(&k->down_since, &zero,
+					       clock_mono_ns());
+	}
 	log_limited(k, LOG_LVL_WARN, "%s: %s", rd_kafka_err2name(err), reason);
+}
+
+/* The statistics report (STATISTICS.md): a broker other than the internal
+ * one in state UP means the cluster is reachable again. */
+static int on_stats(rd_kafka_t *rk, char *json, size_t len, void *opaque)
+{
+	struct kafka_pub *k = opaque;
+
+	(void)rk, (void)len;
+	if (publish_kafka_stats_any_up(json))
+		atomic_store_explicit(&k->down_since, 0, memory_order_relaxed);
+	return 0; /* librdkafka frees json */
+}
+
+bool publish_kafka_stats_any_up(const char *json)
+{
+	static const char src_key[] = "\"source\":\"",
+			  state_key[] = "\"state\":\"";
+	const char *p = strstr(json, "\"brokers\":{");
+
+	while (p && (p = strstr(p, src_key))) {
+		const char *src = p + sizeof(src_key) - 1, *st;
+
+		st = strstr(src, state_key);
+		if (!st)
+			break;
+		st += sizeof(state_key) - 1;
+		if (strncmp(src, "internal\"", 9) != 0 &&
+		    strncmp(st, "UP\"", 3) == 0)
+			return true;
+		p = st;
+	}
+	return false;
 }
 
 static void on_log(const rd_kafka_t *rk, int level, const char *fac, const char *buf)
@@ -390,6 +435,8 @@ static void kafka_get_stats(struct publisher *p, struct publish_stats *st)
 	st->messages = atomic_load_explicit(&k->messages, memory_order_relaxed);
 	st->delivered = atomic_load_explicit(&k->delivered, memory_order_relaxed);
 	st->delivery_errors = atomic_load_explicit(&k->failed, memory_order_relaxed);
+	st->unreachable_since_ns =
+		atomic_load_explicit(&k->down_since, memory_order_relaxed);
 }
 
 static void kafka_free(struct kafka_pub *k)
@@ -487,6 +534,17 @@ static int conf_build(rd_kafka_conf_t *conf, const struct publish_config *cfg, c
 	return 0;
 }
 
+/* Whether name has a nonzero value (statistics are off by default, so a
+ * nonzero -X statistics.interval.ms is kept and 0 is not honoured). */
+static bool conf_is_set(rd_kafka_conf_t *conf, const char *name)
+{
+	char v[32];
+	size_t vlen = sizeof(v);
+
+	return rd_kafka_conf_get(conf, name, v, &vlen) == RD_KAFKA_CONF_OK &&
+	       strcmp(v, "0") != 0;
+}
+
 /* librdkafka's message.max.bytes as configured, less framing room. */
 static size_t conf_msg_max(rd_kafka_conf_t *conf)
 {
@@ -537,6 +595,14 @@ struct publisher *publish_kafka_open(const struct publish_config *cfg, char *err
 	if (conf_build(conf, cfg, err, errlen))
 		goto err_free;
 	k->msg_max = conf_msg_max(conf);
+	if (!conf_is_set(conf, "statistics.interval.ms") &&
+	    rd_kafka_conf_set(conf, "statistics.interval.ms", "1000", errstr,
+			      sizeof(errstr)) != RD_KAFKA_CONF_OK) {
+		snprintf(err, errlen, "could not set statistics.interval.ms: %s",
+			 errstr);
+		goto err_free;
+	}
+	rd_kafka_conf_set_stats_cb(conf, on_stats);
 	rd_kafka_conf_set_dr_msg_cb(conf, on_delivery);
 	rd_kafka_conf_set_error_cb(conf, on_error);
 	rd_kafka_conf_set_log_cb(conf, on_log);

@@ -43,6 +43,8 @@ struct rx_ops {
 	/* Gives back the datagrams of the last recv. */
 	void (*release)(struct rx *rx, struct datagram *dgs, size_t n);
 	void (*close)(struct rx *rx);
+	/* Optional: brings counters the kernel keeps up to date (drops). */
+	void (*sync)(struct rx *rx);
 };
 
 /* The common head of every implementation's object. */
@@ -73,6 +75,14 @@ static inline void rx_release(struct rx *rx, struct datagram *dgs, size_t n)
 static inline int rx_fd(const struct rx *rx)
 {
 	return rx->fd;
+}
+
+/* Brings the counters the kernel keeps for rx up to date (the socket's
+ * drop count), for when no datagram arrives to carry them. Owner only. */
+static inline void rx_sync(struct rx *rx)
+{
+	if (rx->ops->sync)
+		rx->ops->sync(rx);
 }
 
 /* Frees rx and everything it holds. NULL-safe. */

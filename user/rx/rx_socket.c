@@ -3,7 +3,9 @@
  * Receive over a UDP socket: SO_REUSEPORT bind, a forced large receive
  * buffer, recvmmsg batches into slots allocated once at open, source
  * addresses as struct flow_addr (IPv4-mapped IPv6 folded to IPv4), one
- * CLOCK_REALTIME reading per batch, kernel drops from SO_RXQ_OVFL.
+ * CLOCK_REALTIME reading per batch, kernel drops from SO_RXQ_OVFL (with
+ * each datagram) and SO_MEMINFO (rx_sync, when nothing arrives): both are
+ * the socket's running sk_drops count.
  */
 #include "rx/rx_socket.h"
 
@@ -14,6 +16,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
+#include <linux/sock_diag.h>
 
 #include "common/clock.h"
 
@@ -62,6 +65,18 @@ static void addr_from_sockaddr(const struct sockaddr_storage *ss,
 	}
 }
 
+/* Counts the drops up to the kernel's running count ovfl (values older
+ * than the last seen, from datagrams queued earlier, are ignored). */
+static void drops_to(struct rx_socket *s, uint32_t ovfl)
+{
+	uint32_t d = ovfl - s->last_ovfl;
+
+	if (d == 0 || d > UINT32_MAX / 2)
+		return;
+	rx_count(&s->rx.cnt.drops, d);
+	s->last_ovfl = ovfl;
+}
+
 static void note_drops(struct rx_socket *s, struct msghdr *mh)
 {
 	for (struct cmsghdr *c = CMSG_FIRSTHDR(mh); c; c = CMSG_NXTHDR(mh, c)) {
@@ -71,8 +86,7 @@ static void note_drops(struct rx_socket *s, struct msghdr *mh)
 		    c->cmsg_len < CMSG_LEN(sizeof(ovfl)))
 			continue;
 		memcpy(&ovfl, CMSG_DATA(c), sizeof(ovfl));
-		rx_count(&s->rx.cnt.drops, (uint32_t)(ovfl - s->last_ovfl));
-		s->last_ovfl = ovfl;
+		drops_to(s, ovfl);
 	}
 }
 
@@ -137,11 +151,22 @@ static void sock_close(struct rx *rx)
 	free(s);
 }
 
+static void sock_sync(struct rx *rx)
+{
+	uint32_t mem[SK_MEMINFO_VARS];
+	socklen_t len = sizeof(mem);
+
+	if (getsockopt(rx->fd, SOL_SOCKET, SO_MEMINFO, mem, &len) == 0 &&
+	    len > SK_MEMINFO_DROPS * sizeof(mem[0]))
+		drops_to((struct rx_socket *)rx, mem[SK_MEMINFO_DROPS]);
+}
+
 static const struct rx_ops sock_ops = {
 	.name = "socket",
 	.recv = sock_recv,
 	.release = NULL, /* slots are reused by the next recvmmsg */
 	.close = sock_close,
+	.sync = sock_sync,
 };
 
 static int set_rcvbuf(int fd, int bytes, struct rx_socket_info *info)

@@ -525,10 +525,98 @@ static bool port_wanted(const void *key, const void *arg)
 	return false;
 }
 
+/* The LPM key of p (struct xdpflow_lpm4 is the first 8 bytes of the same
+ * shape). */
+static struct xdpflow_lpm6 prefix_key(const struct xdp_load_prefix *p)
+{
+	struct xdpflow_lpm6 k = { .prefixlen = p->bits };
+
+	for (unsigned b = 0; b < p->len; b++) {
+		unsigned keep = p->bits > b * 8 ? p->bits - b * 8 : 0;
+
+		k.addr[b] = keep >= 8 ? p->b[b]
+				      : (uint8_t)(p->b[b] & (0xFF00 >> keep));
+	}
+	return k;
+}
+
+/* Inserts (or keeps) every prefix of o in ifc's allow maps. */
+static int add_prefixes(const struct iface *ifc, const struct xdp_load_opts *o)
+{
+	uint32_t one = 1;
+
+	for (size_t i = 0; i < o->n_allow; i++) {
+		const struct xdp_load_prefix *p = &o->allow[i];
+		struct xdpflow_lpm6 k = prefix_key(p);
+		int fd = p->len == 4 ? ifc->fds[M_ALLOW4] : ifc->fds[M_ALLOW6];
+
+		if (bpf_map_update_elem(fd, &k, &one, 0))
+			return -errno;
+	}
+	return 0;
+}
+
+/* clear_map's keep for the allow maps: the key is one of o's prefixes. */
+static bool prefix4_wanted(const void *key, const void *arg)
+{
+	const struct xdp_load_opts *o = arg;
+
+	for (size_t i = 0; i < o->n_allow; i++) {
+		struct xdpflow_lpm6 k = prefix_key(&o->allow[i]);
+
+		if (o->allow[i].len == 4 &&
+		    memcmp(&k, key, sizeof(struct xdpflow_lpm4)) == 0)
+			return true;
+	}
+	return false;
+}
+
+static bool prefix6_wanted(const void *key, const void *arg)
+{
+	const struct xdp_load_opts *o = arg;
+
+	for (size_t i = 0; i < o->n_allow; i++) {
+		struct xdpflow_lpm6 k = prefix_key(&o->allow[i]);
+
+		if (o->allow[i].len == 16 && memcmp(&k, key, sizeof(k)) == 0)
+			return true;
+	}
+	return false;
+}
+
+/* Rewrites ifc's allow-list in place for a running program: the new
+ * prefixes go in first, the list is switched on (or off when empty), and
+ * only then are the prefixes no longer wanted removed, so an exporter
+ * allowed before and after is never dropped, and nothing is let through
+ * that neither list allows. */
+static int swap_allow(const struct iface *ifc, const struct xdp_load_opts *o)
+{
+	struct xdpflow_config cfg = { 0 };
+	uint32_t zero = 0;
+	int err;
+
+	if (bpf_map_lookup_elem(ifc->fds[M_CONFIG], &zero, &cfg))
+		return -errno;
+	err = add_prefixes(ifc, o);
+	if (err)
+		return err;
+	if (o->n_allow)
+		cfg.flags |= XDPFLOW_CFG_ALLOW_LIST;
+	else
+		cfg.flags &= ~XDPFLOW_CFG_ALLOW_LIST;
+	if (bpf_map_update_elem(ifc->fds[M_CONFIG], &zero, &cfg, 0))
+		return -errno;
+	clear_map(ifc->fds[M_ALLOW4], sizeof(struct xdpflow_lpm4),
+		  prefix4_wanted, o);
+	clear_map(ifc->fds[M_ALLOW6], sizeof(struct xdpflow_lpm6),
+		  prefix6_wanted, o);
+	return 0;
+}
+
 static int fill_maps(const struct iface *ifc, const struct xdp_load_opts *o)
 {
 	struct xdpflow_config cfg = { 0 };
-	uint32_t zero = 0, one = 1;
+	uint32_t zero = 0;
 	int err = 0;
 
 	/* Allow-list off while it is rewritten: fail open, never drop an
@@ -544,21 +632,7 @@ static int fill_maps(const struct iface *ifc, const struct xdp_load_opts *o)
 	}
 	clear_map(ifc->fds[M_ALLOW4], sizeof(struct xdpflow_lpm4), NULL, NULL);
 	clear_map(ifc->fds[M_ALLOW6], sizeof(struct xdpflow_lpm6), NULL, NULL);
-	for (size_t i = 0; i < o->n_allow && !err; i++) {
-		const struct xdp_load_prefix *p = &o->allow[i];
-		struct xdpflow_lpm6 k = { .prefixlen = p->bits };
-		int fd = p->len == 4 ? ifc->fds[M_ALLOW4] : ifc->fds[M_ALLOW6];
-
-		for (unsigned b = 0; b < p->len; b++) {
-			unsigned keep = p->bits > b * 8 ? p->bits - b * 8 : 0;
-
-			k.addr[b] = keep >= 8 ? p->b[b]
-					      : (uint8_t)(p->b[b] & (0xFF00 >> keep));
-		}
-		/* struct xdpflow_lpm4 is the first 8 bytes of the same shape */
-		if (bpf_map_update_elem(fd, &k, &one, 0))
-			err = -errno;
-	}
+	err = add_prefixes(ifc, o);
 	if (err) {
 		pr_err("could not fill the XDP maps of %s: %s", ifc->name,
 		       strerror(-err));
@@ -705,6 +779,29 @@ int xdp_load_setup(struct xdp_load **out, const char *const *ifaces, size_t n,
 fail:
 	xdp_load_teardown(x);
 	return err;
+}
+
+int xdp_load_set_allow(struct xdp_load *x, const struct xdp_load_prefix *allow,
+		       size_t n_allow)
+{
+	struct xdp_load_opts o = { .allow = allow, .n_allow = n_allow };
+
+	if (n_allow > XDPFLOW_MAX_ALLOW || (n_allow && !allow))
+		return -EINVAL;
+	for (size_t i = 0; i < n_allow; i++)
+		if ((allow[i].len != 4 && allow[i].len != 16) ||
+		    allow[i].bits > allow[i].len * 8)
+			return -EINVAL;
+	for (size_t i = 0; i < x->n; i++) {
+		int err = swap_allow(&x->ifs[i], &o);
+
+		if (err) {
+			pr_err("could not update the XDP allow-list of %s: %s",
+			       x->ifs[i].name, strerror(-err));
+			return err;
+		}
+	}
+	return 0;
 }
 
 size_t xdp_load_count(const struct xdp_load *x)

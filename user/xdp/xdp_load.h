@@ -84,6 +84,16 @@ int xdp_load_xsks_fd(const struct xdp_load *x, size_t i);
 enum xdp_load_mode xdp_load_mode_of(const struct xdp_load *x, size_t i);
 enum xdp_load_how xdp_load_how_of(const struct xdp_load *x, size_t i);
 
+/*
+ * Replaces the allow-list of the running program on every interface, in
+ * place (no detach): new prefixes are inserted before the list is switched
+ * and the old ones removed after, so no exporter that both lists allow is
+ * dropped meanwhile. n_allow 0 allows every exporter. Returns 0, or -errno
+ * after an error line (the maps may then hold both lists' prefixes).
+ */
+int xdp_load_set_allow(struct xdp_load *x, const struct xdp_load_prefix *allow,
+		       size_t n_allow);
+
 /* Sums the per-CPU counters of every distinct stats map in use into *sum.
  * Returns 0 or -errno. */
 int xdp_load_stats(const struct xdp_load *x, struct xdpflow_stats *sum);
