@@ -459,6 +459,53 @@ static void t_ip_link_reuse(void **state)
 	assert_int_equal(system("rm -rf /sys/fs/bpf/xdp/globals/xdpflow_*"), 0);
 }
 
+/* need_wakeup: an empty receive makes no syscall while the kernel does not
+ * ask for one (the fill ring is full); with busy polling every empty
+ * receive kicks (one recvfrom, counted). The kernel takes the busy-poll
+ * socket options from root. */
+static void t_wakeups_and_busy_poll(void **state)
+{
+	struct xdp_load_opts o = load_opts();
+	const char *ifs[] = { "xf0" };
+	struct xsk_rx_opts ro = { .zerocopy = XSK_RX_ZC_AUTO, .ports = xports,
+				  .n_ports = 2 };
+	struct datagram dgs[8];
+	struct xsk_rx_stats st;
+	struct xsk_rx *rx = NULL;
+
+	(void)state;
+	if (!env.ready)
+		skip();
+	assert_int_equal(xdp_load_setup(&env.x, ifs, 1, &o), 0);
+	assert_int_equal(xsk_rx_open(&rx, "xf0", 0, xdp_load_xsks_fd(env.x, 0),
+				     &ro),
+			 0);
+	assert_string_equal(xsk_rx_ifname(rx), "xf0");
+	assert_int_equal(xsk_rx_queue(rx), 0);
+	for (int i = 0; i < 3; i++)
+		assert_int_equal(xsk_rx_recv(rx, dgs, 8), 0);
+	xsk_rx_get_stats(rx, &st);
+	assert_int_equal(st.wakeups, 0);
+	xsk_rx_close(rx);
+
+	ro.busy_poll_us = 50;
+	ro.busy_poll_budget = 16;
+	/* The kernel frees the closed socket's queue binding a little later
+	 * (deferred work): -EBUSY until then; bounded retries. */
+	for (int i = 0, err = -EBUSY; err; i++) {
+		assert_true(i < 100 && err == -EBUSY);
+		if (i)
+			usleep(20000);
+		err = xsk_rx_open(&rx, "xf0", 0, xdp_load_xsks_fd(env.x, 0),
+				  &ro);
+	}
+	for (int i = 0; i < 3; i++)
+		assert_int_equal(xsk_rx_recv(rx, dgs, 8), 0);
+	xsk_rx_get_stats(rx, &st);
+	assert_int_equal(st.wakeups, 3);
+	xsk_rx_close(rx);
+}
+
 static void t_bad_iface(void **state)
 {
 	struct xdp_load *x = NULL;
@@ -569,6 +616,8 @@ int main(void)
 		cmocka_unit_test_teardown(t_skb_mode, test_teardown),
 		cmocka_unit_test_teardown(t_crash_restart, test_teardown),
 		cmocka_unit_test_teardown(t_ip_link_reuse, test_teardown),
+		cmocka_unit_test_teardown(t_wakeups_and_busy_poll,
+					  test_teardown),
 		cmocka_unit_test_teardown(t_bad_iface, test_teardown),
 	};
 

@@ -150,11 +150,13 @@ class Topo:
     """Collector namespace C (veth `cif`, 198.18.0.2/24, 2001:2::2/64) and
     exporter namespace E (veth `eif`, 198.18.0.1 and 198.18.0.3 /24,
     2001:2::1 and ::3 /64), plus VLAN 100 sub-interfaces (198.18.10.0/24)
-    and a bpffs mounted for this topology. close() removes it all."""
+    and a bpffs mounted for this topology. close() removes it all. With
+    queues > 1 both ends of the veth have that many RX and TX queues."""
 
     _seq = 0
 
-    def __init__(self):
+    def __init__(self, queues: int = 1):
+        self.queues = queues
         Topo._seq += 1
         # owner pid (5 base-36 digits) + sequence: veth names stay within
         # 15 characters with the VLAN suffix, and sweep() can tell a
@@ -171,8 +173,10 @@ class Topo:
         sh("ip", "netns", "add", self.c)
         sh("ip", "netns", "add", self.e)
         self.up = True
-        sh("ip", "link", "add", self.cif, "netns", self.c, "type", "veth",
-           "peer", "name", self.eif, "netns", self.e)
+        nq = ([] if self.queues == 1 else
+              ["numrxqueues", self.queues, "numtxqueues", self.queues])
+        sh("ip", "link", "add", self.cif, "netns", self.c, *nq, "type",
+           "veth", "peer", "name", self.eif, "netns", self.e, *nq)
         for ns, dev, addrs in (
                 (self.c, self.cif, [f"{C4}/24", f"{C6}/64"]),
                 (self.e, self.eif, [f"{E4}/24", f"{BAD4}/24", f"{E6}/64",
@@ -236,18 +240,29 @@ class Topo:
 
     # ---- traffic ----------------------------------------------------------
 
+    def steer_tx_by_cpu(self) -> None:
+        """XPS on the exporter's veth: CPU k transmits on TX queue k, which
+        on veth is the peer's RX queue k (veth has no RSS: the receiving
+        queue is the sender's skb queue mapping). Needs one CPU per queue."""
+        assert os.cpu_count() >= self.queues, \
+            f"{self.queues} queues need as many CPUs"
+        for k in range(self.queues):
+            sh("sh", "-c", f"echo {1 << k:x} > "
+               f"/sys/class/net/{self.eif}/queues/tx-{k}/xps_cpus", ns=self.e)
+
     def send(self, payloads, src: str, dst: str, port: int,
              pace: float = 0.0005, tmp: Path | None = None,
-             sport: int = 0) -> None:
+             sport: int = 0, cpu: int | None = None) -> None:
         """Sends each payload (bytes) as one UDP datagram from src (port
         sport, 0: any) to dst:port inside the exporter namespace, in order,
-        one every `pace` seconds."""
+        one every `pace` seconds; from a process pinned to `cpu` if given."""
         path = Path(tmp or "/tmp") / f"{self.e}-payloads.json"
         path.write_text(json.dumps({"payloads": [p.hex() for p in payloads],
                                     "pace": pace, "sport": sport}))
+        pin = [] if cpu is None else ["taskset", "-c", cpu]
         try:
-            sh(sys.executable, Path(__file__).resolve(), "send", src, dst,
-               port, path, ns=self.e, timeout=60 + pace * len(payloads))
+            sh(*pin, sys.executable, Path(__file__).resolve(), "send", src,
+               dst, port, path, ns=self.e, timeout=60 + pace * len(payloads))
         finally:
             path.unlink(missing_ok=True)
 
@@ -404,6 +419,16 @@ def wait_for(pred, timeout: float, what: str, step: float = 0.05):
 
 
 _XDP_RE = re.compile(r"\bstats xdp iface=(\S+)(.*)$")
+
+
+def parse_af_xdp_queues(stderr: str) -> dict:
+    """The daemon's per-socket lines at exit (`af_xdp IFACE queue N:
+    packets=... wakeups=...`) as {queue: {name: value}}."""
+    out = {}
+    for m in re.finditer(r"af_xdp (\S+) queue (\d+): (.*)$", stderr, re.M):
+        out[int(m.group(2))] = {k: int(v) for k, v in
+                                re.findall(r"([a-z_]+)=(\d+)", m.group(3))}
+    return out
 
 
 def parse_xdp_stats(stderr: str) -> dict:

@@ -234,6 +234,7 @@ static void test_usage_lists_every_option(void **state)
 		"--kafka-topic", "--kafka-key", "--kafka-batch", "-X,",
 		"--templates-file", "--max-templates", "--metrics",
 		"--log-level", "--schema", "--batch", "--stats-interval",
+		"--xdp-busy-poll USECS", "--xdp-busy-poll-budget N",
 		"-h, --help", "-V, --version", "-l, --listen",
 		"-o, --output", "netflow://:2055,sflow://:6343",
 	};
@@ -275,6 +276,11 @@ static void test_no_effect(void **state)
 		{ { "--xdp-zerocopy", "on" }, "--xdp-zerocopy" },
 		{ { "--xdp-frames", "64" }, "--xdp-frames" },
 		{ { "--xdp-obj", "x.o" }, "--xdp-obj" },
+		{ { "--xdp-busy-poll", "50" },
+		  "--xdp-busy-poll has no effect without --xdp (add --xdp IFACE)" },
+		{ { "--xdp-busy-poll-budget", "64" }, "--xdp-busy-poll-budget" },
+		{ { "--xdp", "eth0", "--xdp-busy-poll-budget", "64" },
+		  "--xdp-busy-poll-budget has no effect without busy polling (add --xdp-busy-poll USECS)" },
 	};
 	struct options *o = *state;
 	char err[256];
@@ -309,6 +315,64 @@ static void test_no_effect(void **state)
 			 OPTIONS_HELP);
 }
 
+/* Busy polling of the AF_XDP sockets: off by default, ranges, values. */
+static void test_xdp_busy_poll(void **state)
+{
+	static const struct bad_case bad[] = {
+		{ "--xdp-busy-poll", "-1", "xdp-busy-poll" },
+		{ "--xdp-busy-poll", "1000001", "0..1000000" },
+		{ "--xdp-busy-poll", "50us", "xdp-busy-poll" },
+		{ "--xdp-busy-poll", "", "xdp-busy-poll" },
+		{ "--xdp-busy-poll-budget", "65536", "0..65535" },
+		{ "--xdp-busy-poll-budget", "x", "xdp-busy-poll-budget" },
+	};
+	struct options *o = *state;
+	char err[256];
+
+	assert_int_equal(parse(o, err, sizeof(err), "--xdp", "eth0", NULL),
+			 OPTIONS_RUN);
+	assert_int_equal(o->xdp_busy_poll, 0);
+	assert_int_equal(o->xdp_busy_poll_budget, 0);
+
+	assert_int_equal(parse(o, err, sizeof(err), "--xdp", "eth0",
+			       "--xdp-busy-poll", "50", NULL),
+			 OPTIONS_RUN);
+	assert_int_equal(o->xdp_busy_poll, 50);
+	assert_int_equal(o->xdp_busy_poll_budget, 0);
+
+	assert_int_equal(parse(o, err, sizeof(err), "--xdp", "eth0",
+			       "--xdp-busy-poll", "1000000",
+			       "--xdp-busy-poll-budget", "65535", NULL),
+			 OPTIONS_RUN);
+	assert_int_equal(o->xdp_busy_poll, 1000000);
+	assert_int_equal(o->xdp_busy_poll_budget, 65535);
+
+	/* A budget with busy polling given as off does nothing either. */
+	assert_int_equal(parse(o, err, sizeof(err), "--xdp", "eth0",
+			       "--xdp-busy-poll", "0", "--xdp-busy-poll-budget",
+			       "64", NULL),
+			 -EINVAL);
+	assert_non_null(strstr(err, "add --xdp-busy-poll USECS"));
+
+	/* The next parse starts from the defaults again. */
+	assert_int_equal(parse(o, err, sizeof(err), "--xdp", "eth0", NULL),
+			 OPTIONS_RUN);
+	assert_int_equal(o->xdp_busy_poll, 0);
+	assert_int_equal(o->xdp_busy_poll_budget, 0);
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		int rc = parse(o, err, sizeof(err), "--xdp", "eth0", bad[i].a,
+			       bad[i].b, NULL);
+
+		if (rc != -EINVAL)
+			fail_msg("accepted %s %s", bad[i].a, bad[i].b);
+		if (!strstr(err, bad[i].needle))
+			fail_msg("message for %s %s lacks '%s': %s", bad[i].a,
+				 bad[i].b, bad[i].needle, err);
+		assert_null(strchr(err, '\n'));
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -320,6 +384,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_bad_forms, setup, teardown),
 		cmocka_unit_test(test_usage_lists_every_option),
 		cmocka_unit_test_setup_teardown(test_no_effect, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_xdp_busy_poll, setup,
+						teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -320,6 +320,11 @@ static void test_start_early_exits(void **state)
 	assert_true(xdp_path_forced(&cfg));
 	assert_int_equal(xdp_path_start(&x, &cfg, &rx, &n_rx), -ENOENT);
 	cfg.zerocopy = XSK_RX_ZC_OFF;
+	/* Busy polling asked for is forced too. */
+	cfg.busy_poll_us = 50;
+	assert_true(xdp_path_forced(&cfg));
+	assert_int_equal(xdp_path_start(&x, &cfg, &rx, &n_rx), -ENOENT);
+	cfg.busy_poll_us = 0;
 	assert_false(xdp_path_forced(&cfg));
 	assert_int_equal(xdp_path_start(&x, &cfg, &rx, &n_rx), 0);
 	assert_null(x);

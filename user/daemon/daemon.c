@@ -141,7 +141,9 @@ static int start_xdp(struct daemon *d)
 		.ifaces = o->xdp_ifaces, .n_ifaces = o->n_xdp,
 		.mode = o->xdp_mode, .zerocopy = o->xdp_zerocopy,
 		.bpffs_dir = o->bpffs, .obj_path = o->xdp_obj,
-		.frames = (uint32_t)o->xdp_frames, .listen = o->listen,
+		.frames = (uint32_t)o->xdp_frames,
+		.busy_poll_us = o->xdp_busy_poll,
+		.busy_poll_budget = o->xdp_busy_poll_budget, .listen = o->listen,
 		.n_listen = o->n_listen, .allow = d->allow,
 	};
 	struct rx **rx;

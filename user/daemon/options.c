@@ -177,7 +177,8 @@ static const struct cli_opt opts[] = {
 	  "socket receive buffer (SO_RCVBUFFORCE, else SO_RCVBUF); suffixes "
 	  "K, M, G; 0 keeps the system default" },
 	{ "batch", 0, "N", "64", set_batch, 0, 1, 1024,
-	  "datagrams per recvmmsg call" },
+	  "datagrams per recvmmsg call, and per AF_XDP ring read with "
+	  "--xdp" },
 	{ "allow-exporter", 0, "CIDR", NULL, set_allow, 0, 0, 0,
 	  "accept datagrams only from this prefix (IPv4 or IPv6, "
 	  "repeatable); others are dropped before decode and counted" },
@@ -225,6 +226,15 @@ static const struct cli_opt opts[] = {
 	  "or off (copy mode)" },
 	{ "xdp-frames", 0, "N", "4096", set_xdp_frames, 0, 64, 1UL << 20,
 	  "UMEM frames (2 KiB each) per AF_XDP socket, a power of 2" },
+	{ "xdp-busy-poll", 0, "USECS", "0", cli_set_uint, OFF(xdp_busy_poll), 0,
+	  1000000,
+	  "busy-poll the AF_XDP sockets (SO_BUSY_POLL for USECS "
+	  "microseconds, with SO_PREFER_BUSY_POLL): the receive loop drives "
+	  "the driver's NAPI itself; 0: off; an error if the kernel refuses" },
+	{ "xdp-busy-poll-budget", 0, "N", "0", cli_set_uint,
+	  OFF(xdp_busy_poll_budget), 0, 65535,
+	  "packets per busy-poll round (SO_BUSY_POLL_BUDGET; 0: the "
+	  "kernel's, 8); needs --xdp-busy-poll" },
 	{ "xdp-obj", 0, "PATH", NULL, cli_set_str, OFF(xdp_obj), 0, 0,
 	  "the XDP object (default: bpf/xdpflow.bpf.o beside the binary, else ../lib/xdpflow/ from it)" },
 	{ "bpffs", 0, "DIR", XDPFLOW_BPFFS_DEFAULT, cli_set_str, OFF(bpffs), 0, 0,
@@ -264,8 +274,11 @@ static int check_modes(const struct options *o, const struct cli_table *own,
 {
 	static const char *const live_only[] = { "workers", "rcvbuf", "batch",
 						 "xdp" };
-	static const char *const xdp_only[] = { "xdp-mode", "xdp-zerocopy",
-						"xdp-frames", "xdp-obj" };
+	static const char *const xdp_only[] = {
+		"xdp-mode", "xdp-zerocopy",  "xdp-frames",
+		"xdp-obj",  "xdp-busy-poll", "xdp-busy-poll-budget"
+	};
+	const size_t n_xdp_only = sizeof(xdp_only) / sizeof(xdp_only[0]);
 
 	for (size_t i = 0; o->pcap && i < 4; i++) {
 		if (cli_given(own, live_only[i])) {
@@ -282,7 +295,7 @@ static int check_modes(const struct options *o, const struct cli_table *own,
 			return -EINVAL;
 		}
 	}
-	for (size_t i = 0; !o->n_xdp && i < 4; i++) {
+	for (size_t i = 0; !o->n_xdp && i < n_xdp_only; i++) {
 		if (cli_given(own, xdp_only[i])) {
 			snprintf(err, errlen,
 				 "--%s has no effect without --xdp (add --xdp IFACE)",
@@ -296,6 +309,11 @@ static int check_modes(const struct options *o, const struct cli_table *own,
 			 "--health-kafka-timeout has no effect without %s",
 			 !o->metrics ? "--metrics (add --metrics ADDR:PORT)"
 				     : "-o kafka (health only watches Kafka)");
+		return -EINVAL;
+	}
+	if (cli_given(own, "xdp-busy-poll-budget") && !o->xdp_busy_poll) {
+		snprintf(err, errlen,
+			 "--xdp-busy-poll-budget has no effect without busy polling (add --xdp-busy-poll USECS)");
 		return -EINVAL;
 	}
 	return publish_opts_check(&o->out, err, errlen);

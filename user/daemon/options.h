@@ -61,6 +61,8 @@ struct options {
 	const char *bpffs;   /* pin directory */
 	const char *xdp_obj; /* NULL: bpf/xdpflow.bpf.o beside the binary */
 	unsigned long xdp_frames; /* UMEM frames per socket, a power of 2 */
+	unsigned xdp_busy_poll;	       /* SO_BUSY_POLL microseconds, 0: off */
+	unsigned xdp_busy_poll_budget; /* SO_BUSY_POLL_BUDGET, 0: kernel's */
 	const char *user;    /* NULL: stay root (capabilities dropped) */
 	uint64_t given;	     /* own rows given on the command line */
 };
@@ -81,8 +83,10 @@ int options_defaults(struct options *o);
  * reason in err (unknown option, missing or malformed value, integer out of
  * range, stray argument, or an option with no effect in the mode chosen:
  * publish_opts_check's, --workers, --rcvbuf, --batch or --xdp with
- * --pcap, --xdp-mode, --xdp-zerocopy, --xdp-frames or --xdp-obj without
- * --xdp, --health-kafka-timeout without --metrics or without -o kafka). Not reentrant (getopt_long).
+ * --pcap, --xdp-mode, --xdp-zerocopy, --xdp-frames, --xdp-obj or
+ * --xdp-busy-poll without --xdp, --xdp-busy-poll-budget without
+ * --xdp-busy-poll, --health-kafka-timeout without --metrics or without
+ * -o kafka). Not reentrant (getopt_long).
  */
 int options_parse(struct options *o, int argc, char **argv, char *err,
 		  size_t errlen);

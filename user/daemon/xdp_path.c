@@ -40,7 +40,8 @@ struct attempt {
 
 bool xdp_path_forced(const struct xdp_path_config *cfg)
 {
-	return cfg->mode != XDP_LOAD_AUTO || cfg->zerocopy == XSK_RX_ZC_ON;
+	return cfg->mode != XDP_LOAD_AUTO || cfg->zerocopy == XSK_RX_ZC_ON ||
+	       cfg->busy_poll_us;
 }
 
 const char *xdp_path_ifaces(const struct xdp_path *x)
@@ -354,6 +355,8 @@ int xdp_path_start(struct xdp_path **out, const struct xdp_path_config *cfg,
 	struct xsk_rx_opts ro = {
 		.frames = cfg->frames,
 		.zerocopy = cfg->zerocopy,
+		.busy_poll_us = cfg->busy_poll_us,
+		.busy_poll_budget = cfg->busy_poll_budget,
 		.ports = xports,
 		.n_ports = nports,
 	};

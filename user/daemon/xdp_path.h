@@ -7,7 +7,8 @@
  * to its workers, which decode them like the UDP sockets' datagrams. When AF_XDP cannot
  * work on an interface and no mode was forced, that interface is left to
  * the UDP sockets (logged once) and the rest keep XDP; with a forced mode
- * (--xdp-mode native/skb, --xdp-zerocopy on) any failure is an error.
+ * (--xdp-mode native/skb, --xdp-zerocopy on, --xdp-busy-poll) any failure
+ * is an error.
  */
 #ifndef XDPFLOW_DAEMON_XDP_PATH_H
 #define XDPFLOW_DAEMON_XDP_PATH_H
@@ -29,6 +30,8 @@ struct xdp_path_config {
 	const char *bpffs_dir;
 	const char *obj_path; /* NULL: bpf/xdpflow.bpf.o beside the binary */
 	uint32_t frames;      /* UMEM frames per socket */
+	uint32_t busy_poll_us;	   /* SO_BUSY_POLL per socket, 0: off */
+	uint32_t busy_poll_budget; /* SO_BUSY_POLL_BUDGET, 0: the kernel's */
 	const struct listen_uri *listen;
 	size_t n_listen;
 	const struct allow_list *allow;
@@ -49,7 +52,8 @@ struct xdp_path;
 int xdp_path_start(struct xdp_path **out, const struct xdp_path_config *cfg,
 		   struct rx ***rx, size_t *n_rx);
 
-/* Whether the operator forced a mode (then failures are fatal). */
+/* Whether the operator forced a mode (then failures are fatal): a forced
+ * --xdp-mode, --xdp-zerocopy on, or busy polling asked for. */
 bool xdp_path_forced(const struct xdp_path_config *cfg);
 
 /* The interfaces in use, comma-separated ("xf0,xf1"). */

@@ -4,11 +4,14 @@
  * onto xsk_rx_recv and xsk_rx_release. Packets and bytes are counted per
  * batch; the socket's error and kernel drop counters (a getsockopt) are
  * copied after a short batch (the end of a burst) and at least every
- * STATS_NS under load.
+ * STATS_NS under load. At close, one log line gives the socket's own
+ * counters (per interface and RX queue: which queues delivered, and how
+ * many wakeup syscalls the loop made).
  */
 #include "rx/rx_xsk.h"
 
 #include <errno.h>
+#include <inttypes.h>
 #include <stdlib.h>
 
 #include "common/clock.h"
@@ -66,7 +69,16 @@ static void xsk_release(struct rx *rx, struct datagram *dgs, size_t n)
 static void xsk_close(struct rx *rx)
 {
 	struct rx_xsk *r = (struct rx_xsk *)rx;
+	struct xsk_rx_stats st;
 
+	xsk_rx_get_stats(r->xsk, &st);
+	pr_info("af_xdp %s queue %" PRIu32 ": packets=%" PRIu64
+		" bytes=%" PRIu64 " bad_frames=%" PRIu64
+		" kernel_dropped=%" PRIu64 " rx_ring_full=%" PRIu64
+		" fill_ring_empty=%" PRIu64 " wakeups=%" PRIu64,
+		xsk_rx_ifname(r->xsk), xsk_rx_queue(r->xsk), st.packets,
+		st.bytes, st.bad_frames, st.kernel_dropped, st.rx_ring_full,
+		st.fill_ring_empty, st.wakeups);
 	xsk_rx_close(r->xsk);
 	free(r);
 }

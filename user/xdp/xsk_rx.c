@@ -5,6 +5,14 @@
  * count, so returning frames can always reserve room. A frame is either in
  * the fill ring, in the kernel / RX ring, or handed out (listed in
  * `pending` until release).
+ *
+ * Syscalls: the sockets are bound with XDP_USE_NEED_WAKEUP, so receiving
+ * makes none while the kernel keeps the fill ring going by itself (softirq
+ * or driver NAPI): a batch is a ring peek, a release a ring submit. Only
+ * when the kernel sets the fill ring's need_wakeup flag (it stopped for
+ * want of frames) does kick() make one recvfrom, counted in `wakeups`.
+ * With busy polling on, the application drives NAPI itself, so an empty
+ * peek always kicks (as the kernel's AF_XDP documentation prescribes).
  */
 #include "xdp/xsk_rx.h"
 
@@ -32,6 +40,13 @@
 #define DEFAULT_FRAME_SIZE 2048
 #define MAX_FRAMES (1U << 20)
 
+#ifndef SO_PREFER_BUSY_POLL
+#define SO_PREFER_BUSY_POLL 69
+#endif
+#ifndef SO_BUSY_POLL_BUDGET
+#define SO_BUSY_POLL_BUDGET 70
+#endif
+
 struct xsk_rx {
 	struct xsk_ring_cons rx;
 	struct xsk_ring_prod fq;
@@ -46,6 +61,7 @@ struct xsk_rx {
 	int xsks_map_fd;
 	uint32_t queue;
 	bool zc;
+	bool busy_poll;
 	char ifname[IF_NAMESIZE];
 	struct xsk_rx_port ports[XDPFLOW_MAX_PORTS];
 	size_t n_ports;
@@ -77,9 +93,45 @@ int xsk_rx_queue_count(const char *ifname)
 	return n;
 }
 
+/* Wakes the kernel's receive side up (or busy-polls it): one syscall. */
 static void kick(struct xsk_rx *rx)
 {
+	rx->st.wakeups++;
 	recvfrom(xsk_socket__fd(rx->xsk), NULL, 0, MSG_DONTWAIT, NULL, NULL);
+}
+
+/* Applies the busy-poll options to fd; 0, or -errno after one error line
+ * naming the option the kernel refused. */
+static int set_busy_poll(const struct xsk_rx *rx, int fd,
+			 const struct xsk_rx_opts *o)
+{
+	const struct {
+		int opt;
+		int val;
+		const char *name;
+	} s[] = {
+		{ SO_BUSY_POLL, (int)o->busy_poll_us,
+		  "SO_BUSY_POLL (--xdp-busy-poll)" },
+		{ SO_PREFER_BUSY_POLL, 1,
+		  "SO_PREFER_BUSY_POLL (--xdp-busy-poll)" },
+		{ SO_BUSY_POLL_BUDGET, (int)o->busy_poll_budget,
+		  "SO_BUSY_POLL_BUDGET (--xdp-busy-poll-budget)" },
+	};
+
+	for (size_t i = 0; i < sizeof(s) / sizeof(s[0]); i++) {
+		if (s[i].opt == SO_BUSY_POLL_BUDGET && !o->busy_poll_budget)
+			continue;
+		if (setsockopt(fd, SOL_SOCKET, s[i].opt, &s[i].val,
+			       sizeof(s[i].val)) < 0) {
+			int err = -errno;
+
+			pr_err("could not set %s to %d on the AF_XDP socket of %s queue %u: %s",
+			       s[i].name, s[i].val, rx->ifname, rx->queue,
+			       strerror(-err));
+			return err;
+		}
+	}
+	return 0;
 }
 
 static bool is_zerocopy(int fd)
@@ -166,6 +218,12 @@ int xsk_rx_open(struct xsk_rx **out, const char *ifname, uint32_t queue,
 		goto fail;
 	}
 	rx->zc = is_zerocopy(xsk_socket__fd(rx->xsk));
+	if (o->busy_poll_us) {
+		err = set_busy_poll(rx, xsk_socket__fd(rx->xsk), o);
+		if (err)
+			goto fail;
+		rx->busy_poll = true;
+	}
 
 	if (xsk_ring_prod__reserve(&rx->fq, rx->frames, &idx) != rx->frames) {
 		err = -ENOSPC;
@@ -197,6 +255,16 @@ int xsk_rx_fd(const struct xsk_rx *rx)
 	return xsk_socket__fd(rx->xsk);
 }
 
+const char *xsk_rx_ifname(const struct xsk_rx *rx)
+{
+	return rx->ifname;
+}
+
+uint32_t xsk_rx_queue(const struct xsk_rx *rx)
+{
+	return rx->queue;
+}
+
 bool xsk_rx_zerocopy(const struct xsk_rx *rx)
 {
 	return rx->zc;
@@ -222,7 +290,7 @@ int xsk_rx_recv(struct xsk_rx *rx, struct datagram *out, size_t max)
 		max = rx->frames;
 	n = xsk_ring_cons__peek(&rx->rx, (uint32_t)max, &idx);
 	if (n == 0) {
-		if (xsk_ring_prod__needs_wakeup(&rx->fq))
+		if (rx->busy_poll || xsk_ring_prod__needs_wakeup(&rx->fq))
 			kick(rx);
 		return 0;
 	}

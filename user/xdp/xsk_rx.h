@@ -37,6 +37,10 @@ struct xsk_rx_opts {
 	enum xsk_rx_zerocopy zerocopy;
 	const struct xsk_rx_port *ports; /* hint lookup; DECODE_ANY if absent */
 	size_t n_ports;
+	/* Busy polling: SO_BUSY_POLL microseconds with SO_PREFER_BUSY_POLL
+	 * (0: off, the default) and SO_BUSY_POLL_BUDGET (0: the kernel's). */
+	uint32_t busy_poll_us;
+	uint32_t busy_poll_budget;
 };
 
 struct xsk_rx_stats {
@@ -46,6 +50,7 @@ struct xsk_rx_stats {
 	uint64_t kernel_dropped;  /* XDP_STATISTICS rx_dropped */
 	uint64_t rx_ring_full;	  /* XDP_STATISTICS rx_ring_full */
 	uint64_t fill_ring_empty; /* XDP_STATISTICS rx_fill_ring_empty_descs */
+	uint64_t wakeups;	  /* recvfrom syscalls that woke the kernel */
 };
 
 struct xsk_rx;
@@ -56,7 +61,8 @@ int xsk_rx_queue_count(const char *ifname);
 /*
  * Creates the socket for ifname's RX queue `queue`, fills its fill ring and
  * registers it in the XSKMAP xsks_map_fd. Returns 0 and *out, or -errno
- * with an error logged (-EOPNOTSUPP: zero-copy forced but unavailable).
+ * with an error logged (-EOPNOTSUPP: zero-copy forced but unavailable; a
+ * busy-poll option the kernel refuses is named in the error line).
  * Locks frames * frame_size bytes of memory (needs CAP_IPC_LOCK beyond
  * RLIMIT_MEMLOCK).
  */
@@ -65,6 +71,10 @@ int xsk_rx_open(struct xsk_rx **out, const char *ifname, uint32_t queue,
 
 /* The socket's fd, to poll for POLLIN. */
 int xsk_rx_fd(const struct xsk_rx *rx);
+
+/* The interface and RX queue the socket is bound to. */
+const char *xsk_rx_ifname(const struct xsk_rx *rx);
+uint32_t xsk_rx_queue(const struct xsk_rx *rx);
 
 /* True when the socket runs in zero-copy mode. */
 bool xsk_rx_zerocopy(const struct xsk_rx *rx);
