@@ -61,11 +61,4 @@ struct ratelimit {
  * the previous window, *suppressed receives how many (else 0). */
 bool ratelimit_ok(struct ratelimit *rl, uint64_t now_ns, uint32_t *suppressed);
 
-/* CLOCK_MONOTONIC in ns: clock_mono_ns (common/clock.h), the clock of
- * ratelimit_ok, under its former name for the code that still uses it. */
-static inline uint64_t log_now_ns(void)
-{
-	return clock_mono_ns();
-}
-
 #endif

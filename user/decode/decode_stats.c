@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 /* Per-exporter decode counters and rate-limited error logging. */
 #include "decode/decode_stats.h"
+#include "common/clock.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -98,7 +99,7 @@ void dstats_error(struct exporter_stats *es, enum dstat reason,
 	va_list ap;
 
 	es->c[reason]++;
-	if (!ratelimit_ok(&es->rl, log_now_ns(), &suppressed))
+	if (!ratelimit_ok(&es->rl, clock_mono_ns(), &suppressed))
 		return;
 	va_start(ap, fmt);
 	vsnprintf(what, sizeof(what), fmt, ap);
