@@ -132,9 +132,9 @@ bad:
 		re, MAX_BOUND);
 }
 
-static int parse_row(struct csv *c, const int *cols, int ncols,
-		     struct enrich_exporter_rules *r)
+static int parse_row(void *ctx, struct csv *c, const int *cols, int ncols)
 {
+	struct enrich_exporter_rules *r = ctx;
 	struct rule ru = { 0 };
 	int err = 0;
 
@@ -207,53 +207,52 @@ static int parse_row(struct csv *c, const int *cols, int ncols,
 	return err;
 }
 
-int enrich_exporter_rules_parse(const char *buf, size_t len, const char *name,
-				struct enrich_exporter_rules **out, char *err,
-				size_t errlen)
+static const struct csv_rows rows = {
+	.names = col_names,
+	.n_names = N_COLS,
+	.row = parse_row,
+};
+
+/* An empty rule set, or NULL. */
+static struct enrich_exporter_rules *rules_new(void)
 {
 	struct enrich_exporter_rules *r = calloc(1, sizeof(*r));
-	struct csv *c = malloc(sizeof(*c));
-	int cols[N_COLS], ncols = -1, ret = -ENOMEM;
 
-	if (!r || !c || !(r->strs = str_arena_new()))
-		goto out;
-	csv_init(c, buf, len, name, N_COLS, err, errlen);
-	while ((ret = csv_next(c)) == 1) {
-		if (ncols >= 0) {
-			ret = parse_row(c, cols, ncols, r);
-		} else {
-			ret = csv_header(c, col_names, N_COLS, cols);
-			ncols = c->n;
-		}
-		if (ret)
-			break;
+	if (r && !(r->strs = str_arena_new())) {
+		enrich_exporter_rules_free(r);
+		return NULL;
 	}
-	if (!ret && ncols < 0)
-		ret = csv_fail(c, "no header line");
-out:
-	if (ret == -ENOMEM)
-		snprintf(err, errlen, "%s: out of memory", name);
+	return r;
+}
+
+/* Hands r out if the load (ret) succeeded, frees it otherwise. */
+static int hand_out(struct enrich_exporter_rules *r, int ret,
+		    struct enrich_exporter_rules **out)
+{
 	if (ret)
 		enrich_exporter_rules_free(r);
 	else
 		*out = r;
-	free(c);
 	return ret;
+}
+
+int enrich_exporter_rules_parse(const char *buf, size_t len, const char *name,
+				struct enrich_exporter_rules **out, char *err,
+				size_t errlen)
+{
+	struct enrich_exporter_rules *r = rules_new();
+
+	return hand_out(r, csv_load(&rows, r, buf, len, name, err, errlen),
+			out);
 }
 
 int enrich_exporter_rules_load(const char *path,
 			       struct enrich_exporter_rules **out, char *err,
 			       size_t errlen)
 {
-	char *buf;
-	size_t len;
-	int ret = csv_read_file(path, &buf, &len, err, errlen);
+	struct enrich_exporter_rules *r = rules_new();
 
-	if (ret)
-		return ret;
-	ret = enrich_exporter_rules_parse(buf, len, path, out, err, errlen);
-	free(buf);
-	return ret;
+	return hand_out(r, csv_load_file(&rows, r, path, err, errlen), out);
 }
 
 /* a (4 or 16 bytes; IPv4-mapped counts as IPv4) is in the rule's prefix. */
