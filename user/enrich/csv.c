@@ -310,6 +310,8 @@ int csv_load(const struct csv_rows *rows, void *ctx, const char *buf,
 out:
 	if (ret == -ENOMEM)
 		snprintf(err, errlen, "%s: out of memory", name);
+	if (ret && ctx && rows->free)
+		rows->free(ctx);
 	free(c);
 	return ret;
 }
@@ -321,8 +323,11 @@ int csv_load_file(const struct csv_rows *rows, void *ctx, const char *path,
 	size_t len;
 	int ret = csv_read_file(path, &buf, &len, err, errlen);
 
-	if (ret)
+	if (ret) {
+		if (ctx && rows->free)
+			rows->free(ctx);
 		return ret;
+	}
 	ret = csv_load(rows, ctx, buf, len, path, err, errlen);
 	free(buf);
 	return ret;

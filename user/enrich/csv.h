@@ -78,12 +78,14 @@ struct csv_rows {
 	/* Optional: called after the last row; c->line may be set before
 	 * csv_fail to point a message at another line. */
 	int (*end)(void *ctx, struct csv *c);
+	/* Optional: frees ctx when the load fails. */
+	void (*free)(void *ctx);
 };
 
 /* Reads buf[0..len) (file `name`, for messages): the header (mapped with
  * csv_header, then rows->header), then each data row to rows->row, then
- * rows->end. A NULL ctx (the caller failed to allocate it) gives -ENOMEM.
- * 0, -EINVAL ("name:line: reason" in err, "no header line" for a file
+ * rows->end. A NULL ctx (the caller failed to allocate it) gives -ENOMEM;
+ * on any other failure rows->free(ctx) is called. 0, -EINVAL ("name:line: reason" in err, "no header line" for a file
  * without one) or -errno (-ENOMEM: "name: out of memory" in err). */
 int csv_load(const struct csv_rows *rows, void *ctx, const char *buf,
 	     size_t len, const char *name, char *err, size_t errlen);

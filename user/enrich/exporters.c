@@ -207,10 +207,16 @@ static int parse_row(void *ctx, struct csv *c, const int *cols, int ncols)
 	return err;
 }
 
+static void free_ctx(void *ctx)
+{
+	enrich_exporter_rules_free(ctx);
+}
+
 static const struct csv_rows rows = {
 	.names = col_names,
 	.n_names = N_COLS,
 	.row = parse_row,
+	.free = free_ctx,
 };
 
 /* An empty rule set, or NULL. */
@@ -225,25 +231,16 @@ static struct enrich_exporter_rules *rules_new(void)
 	return r;
 }
 
-/* Hands r out if the load (ret) succeeded, frees it otherwise. */
-static int hand_out(struct enrich_exporter_rules *r, int ret,
-		    struct enrich_exporter_rules **out)
-{
-	if (ret)
-		enrich_exporter_rules_free(r);
-	else
-		*out = r;
-	return ret;
-}
-
 int enrich_exporter_rules_parse(const char *buf, size_t len, const char *name,
 				struct enrich_exporter_rules **out, char *err,
 				size_t errlen)
 {
 	struct enrich_exporter_rules *r = rules_new();
+	int ret = csv_load(&rows, r, buf, len, name, err, errlen);
 
-	return hand_out(r, csv_load(&rows, r, buf, len, name, err, errlen),
-			out);
+	if (!ret)
+		*out = r;
+	return ret;
 }
 
 int enrich_exporter_rules_load(const char *path,
@@ -251,8 +248,11 @@ int enrich_exporter_rules_load(const char *path,
 			       size_t errlen)
 {
 	struct enrich_exporter_rules *r = rules_new();
+	int ret = csv_load_file(&rows, r, path, err, errlen);
 
-	return hand_out(r, csv_load_file(&rows, r, path, err, errlen), out);
+	if (!ret)
+		*out = r;
+	return ret;
 }
 
 /* a (4 or 16 bytes; IPv4-mapped counts as IPv4) is in the rule's prefix. */

@@ -140,11 +140,17 @@ static int check_header(void *ctx, struct csv *c, const int *cols, int ncols)
 	return 0;
 }
 
+static void free_ctx(void *ctx)
+{
+	enrich_ifaces_free(ctx);
+}
+
 static const struct csv_rows rows = {
 	.names = col_names,
 	.n_names = N_COLS,
 	.header = check_header,
 	.row = parse_row,
+	.free = free_ctx,
 };
 
 /* An empty table, or NULL. */
@@ -159,32 +165,26 @@ static struct enrich_ifaces *ifaces_new(void)
 	return t;
 }
 
-/* Hands t out if the load (ret) succeeded, frees it otherwise. */
-static int hand_out(struct enrich_ifaces *t, int ret,
-		    struct enrich_ifaces **out)
-{
-	if (ret)
-		enrich_ifaces_free(t);
-	else
-		*out = t;
-	return ret;
-}
-
 int enrich_ifaces_parse(const char *buf, size_t len, const char *name,
 			struct enrich_ifaces **out, char *err, size_t errlen)
 {
 	struct enrich_ifaces *t = ifaces_new();
+	int ret = csv_load(&rows, t, buf, len, name, err, errlen);
 
-	return hand_out(t, csv_load(&rows, t, buf, len, name, err, errlen),
-			out);
+	if (!ret)
+		*out = t;
+	return ret;
 }
 
 int enrich_ifaces_load(const char *path, struct enrich_ifaces **out, char *err,
 		       size_t errlen)
 {
 	struct enrich_ifaces *t = ifaces_new();
+	int ret = csv_load_file(&rows, t, path, err, errlen);
 
-	return hand_out(t, csv_load_file(&rows, t, path, err, errlen), out);
+	if (!ret)
+		*out = t;
+	return ret;
 }
 
 const struct enrich_iface *

@@ -207,13 +207,15 @@ void enrich_networks_free(struct enrich_networks *n)
 	free(n);
 }
 
-/* Builds the table once all rows are in. */
+/* Builds the table once all rows are in (and frees the builder). */
 static int build(void *ctx, struct csv *c)
 {
 	struct loader *ld = ctx;
 	struct prefix_table_dup dup;
 	int ret = prefix_table_build(ld->b, merge, ld->n, &ld->n->table, &dup);
 
+	prefix_table_builder_free(ld->b);
+	ld->b = NULL;
 	if (ret == -EEXIST) {
 		c->line = dup.dup_tag;
 		ret = csv_fail(c, "duplicate prefix (first on line %u)",
@@ -222,12 +224,22 @@ static int build(void *ctx, struct csv *c)
 	return ret;
 }
 
+/* Frees what a failed load built. */
+static void free_loader(void *ctx)
+{
+	struct loader *ld = ctx;
+
+	enrich_networks_free(ld->n);
+	prefix_table_builder_free(ld->b);
+}
+
 static const struct csv_rows rows = {
 	.names = col_names,
 	.n_names = N_COLS,
 	.header = check_header,
 	.row = parse_row,
 	.end = build,
+	.free = free_loader,
 };
 
 /* Starts a load: empty networks (with the unused record 0) and builder.
@@ -246,35 +258,27 @@ static struct loader *loader_init(struct loader *ld)
 	return NULL;
 }
 
-/* Ends a load: hands the networks out if it (ret) succeeded. */
-static int hand_out(struct loader *ld, int ret, struct enrich_networks **out)
-{
-	if (ld) {
-		if (ret)
-			enrich_networks_free(ld->n);
-		else
-			*out = ld->n;
-		prefix_table_builder_free(ld->b);
-	}
-	return ret;
-}
-
 int enrich_networks_parse(const char *buf, size_t len, const char *name,
 			  struct enrich_networks **out, char *err,
 			  size_t errlen)
 {
 	struct loader ld_, *ld = loader_init(&ld_);
+	int ret = csv_load(&rows, ld, buf, len, name, err, errlen);
 
-	return hand_out(ld, csv_load(&rows, ld, buf, len, name, err, errlen),
-			out);
+	if (!ret)
+		*out = ld->n;
+	return ret;
 }
 
 int enrich_networks_load(const char *path, struct enrich_networks **out,
 			 char *err, size_t errlen)
 {
 	struct loader ld_, *ld = loader_init(&ld_);
+	int ret = csv_load_file(&rows, ld, path, err, errlen);
 
-	return hand_out(ld, csv_load_file(&rows, ld, path, err, errlen), out);
+	if (!ret)
+		*out = ld->n;
+	return ret;
 }
 
 const struct enrich_net *enrich_networks_lookup(const struct enrich_networks *n,
