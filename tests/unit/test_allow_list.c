@@ -2,7 +2,6 @@
 /* Unit tests for the exporter allow-list: IPv4, IPv6, edges, bad input. */
 #include "unit.h"
 
-#include <arpa/inet.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,22 +9,9 @@
 
 #include "daemon/allow_list.h"
 
-static struct flow_addr addr(const char *s)
-{
-	struct flow_addr a = { 0 };
-
-	if (inet_pton(AF_INET, s, a.b) == 1)
-		a.len = 4;
-	else if (inet_pton(AF_INET6, s, a.b) == 1)
-		a.len = 16;
-	else
-		fail_msg("bad test address %s", s);
-	return a;
-}
-
 static bool match(const struct allow_list *l, const char *s)
 {
-	struct flow_addr a = addr(s);
+	struct flow_addr a = unit_addr(s);
 
 	return allow_list_match(l, &a);
 }

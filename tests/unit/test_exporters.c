@@ -4,26 +4,12 @@
  * errors with file:line, and the table of classified exporters. */
 #include "unit.h"
 
-#include <arpa/inet.h>
 #include <errno.h>
 #include <stdlib.h>
 
 #include "enrich/exporters.h"
 
 static char err[256];
-
-static struct flow_addr addr(const char *s)
-{
-	struct flow_addr a = { 0 };
-
-	if (inet_pton(AF_INET, s, a.b) == 1)
-		a.len = 4;
-	else if (inet_pton(AF_INET6, s, a.b) == 1)
-		a.len = 16;
-	else
-		fail_msg("bad test address %s", s);
-	return a;
-}
 
 static const char rules_text[] =
 	"# match columns first, then what a match sets\n"
@@ -48,17 +34,9 @@ static struct enrich_exporter_rules *rules(void)
 static void classify(const struct enrich_exporter_rules *r, const char *ip,
 		     const char *name, struct enrich_exporter *out)
 {
-	struct flow_addr a = addr(ip);
+	struct flow_addr a = unit_addr(ip);
 
 	enrich_exporter_classify(r, &a, name, out);
-}
-
-static void assert_str(const char *got, const char *want)
-{
-	if (!want)
-		assert_null(got);
-	else
-		assert_string_equal(got, want);
 }
 
 static void test_classify(void **state)
@@ -69,38 +47,38 @@ static void test_classify(void **state)
 	(void)state;
 	/* Name from the first prefix rule, then the regex sees it. */
 	classify(r, "198.18.0.9", NULL, &c);
-	assert_str(c.name, "edge-par1");
-	assert_str(c.group, "edges");
-	assert_str(c.role, "border");
-	assert_str(c.site, "par1"); /* earlier rule wins over the /15 */
-	assert_str(c.region, "eu");
-	assert_str(c.tenant, "acme");
+	unit_assert_str(c.name, "edge-par1");
+	unit_assert_str(c.group, "edges");
+	unit_assert_str(c.role, "border");
+	unit_assert_str(c.site, "par1"); /* earlier rule wins over the /15 */
+	unit_assert_str(c.region, "eu");
+	unit_assert_str(c.tenant, "acme");
 	/* The caller's name wins over the rules' and drives the regexes. */
 	classify(r, "198.18.0.9", "core-lon12", &c);
-	assert_str(c.name, "core-lon12");
-	assert_str(c.group, "cores");
-	assert_str(c.role, "core");
-	assert_str(c.site, "par1");
+	unit_assert_str(c.name, "core-lon12");
+	unit_assert_str(c.group, "cores");
+	unit_assert_str(c.role, "core");
+	unit_assert_str(c.site, "par1");
 	classify(r, "198.18.1.1", "core-lon12x", &c); /* anchored regex */
-	assert_str(c.group, "lab");
-	assert_str(c.role, "unknown");
-	assert_str(c.site, "lon1");
+	unit_assert_str(c.group, "lab");
+	unit_assert_str(c.role, "unknown");
+	unit_assert_str(c.site, "lon1");
 	/* No name: regex rules never match. */
 	classify(r, "198.19.5.5", NULL, &c);
-	assert_str(c.name, NULL);
-	assert_str(c.group, "lab");
+	unit_assert_str(c.name, NULL);
+	unit_assert_str(c.group, "lab");
 	classify(r, "::ffff:198.18.0.1", NULL, &c); /* IPv4-mapped */
-	assert_str(c.name, "edge-par1");
+	unit_assert_str(c.name, "edge-par1");
 	classify(r, "2001:2::1", NULL, &c);
-	assert_str(c.name, "v6-router");
-	assert_str(c.site, "ams1");
-	assert_str(c.group, NULL);
+	unit_assert_str(c.name, "v6-router");
+	unit_assert_str(c.site, "ams1");
+	unit_assert_str(c.group, NULL);
 	classify(r, "10.0.0.1", "edge-x", &c); /* a regex alone matches */
-	assert_str(c.group, "edges");
-	assert_str(c.site, NULL);
+	unit_assert_str(c.group, "edges");
+	unit_assert_str(c.site, NULL);
 	classify(NULL, "10.0.0.1", "lonely", &c); /* no rules */
-	assert_str(c.name, "lonely");
-	assert_str(c.group, NULL);
+	unit_assert_str(c.name, "lonely");
+	unit_assert_str(c.group, NULL);
 	enrich_exporter_rules_free(r);
 }
 
@@ -144,7 +122,7 @@ static void test_errors(void **state)
 			"name_regex,group\n"
 			"\"^r[{]x\\{y{1,64}$\",a\n";
 		struct enrich_exporter c;
-		struct flow_addr a = addr("10.0.0.1");
+		struct flow_addr a = unit_addr("10.0.0.1");
 
 		/* Braces in brackets or escaped are literals, not bounds. */
 		assert_int_equal(enrich_exporter_rules_parse(ok, sizeof(ok) - 1,
@@ -163,8 +141,10 @@ static void test_table(void **state)
 {
 	struct enrich_exporter_rules *r = rules();
 	struct enrich_exporters *x = enrich_exporters_new();
-	struct flow_addr a = addr("198.18.0.1"), b = addr("2001:2::1");
-	struct flow_addr m = addr("::ffff:198.18.0.1"), c = addr("192.0.2.1");
+	struct flow_addr a = unit_addr("198.18.0.1"),
+			 b = unit_addr("2001:2::1");
+	struct flow_addr m = unit_addr("::ffff:198.18.0.1"),
+			 c = unit_addr("192.0.2.1");
 	struct flow_addr none = { 0 };
 	char name[] = "core-par1";
 	const struct enrich_exporter *e;
@@ -179,12 +159,12 @@ static void test_table(void **state)
 	memset(name, 'z', sizeof(name) - 1); /* strings were copied */
 	e = enrich_exporters_lookup(x, &m);
 	assert_non_null(e);
-	assert_str(e->name, "edge-par1");
-	assert_str(e->group, "edges");
+	unit_assert_str(e->name, "edge-par1");
+	unit_assert_str(e->group, "edges");
 	e = enrich_exporters_lookup(x, &b);
-	assert_str(e->name, "core-par1");
-	assert_str(e->group, "cores");
-	assert_str(e->site, "ams1");
+	unit_assert_str(e->name, "core-par1");
+	unit_assert_str(e->group, "cores");
+	unit_assert_str(e->site, "ams1");
 	assert_null(enrich_exporters_lookup(x, &c));
 	assert_null(enrich_exporters_lookup(x, &none));
 	enrich_exporters_free(x);

@@ -3,7 +3,6 @@
  * exporter lookups of enrich_flow. */
 #include "unit.h"
 
-#include <arpa/inet.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,19 +12,6 @@
 #include "enrich/iface_file.h"
 
 static char err[256];
-
-static struct flow_addr addr(const char *s)
-{
-	struct flow_addr a = { 0 };
-
-	if (inet_pton(AF_INET, s, a.b) == 1)
-		a.len = 4;
-	else if (inet_pton(AF_INET6, s, a.b) == 1)
-		a.len = 16;
-	else
-		fail_msg("bad test address %s", s);
-	return a;
-}
 
 static struct enrich_ifaces *parse_ok(const char *text)
 {
@@ -51,7 +37,7 @@ static void parse_bad(const char *text, const char *msg)
 static const struct enrich_iface *look(const struct enrich_ifaces *t,
 				       const char *exp, uint32_t idx)
 {
-	struct flow_addr a = addr(exp);
+	struct flow_addr a = unit_addr(exp);
 
 	return enrich_ifaces_lookup(t, &a, idx);
 }
@@ -128,8 +114,9 @@ static void count_exporter(void *ctx, const struct flow_addr *a)
 static void test_each_exporter(void **state)
 {
 	struct enrich_ifaces *t = parse_ok(text);
-	struct flow_addr seen[3] = { 0 }, a1 = addr("198.18.0.1"),
-			 a2 = addr("198.18.0.2"), a3 = addr("2001:2::1");
+	struct flow_addr seen[3] = { 0 }, a1 = unit_addr("198.18.0.1"),
+			 a2 = unit_addr("198.18.0.2"),
+			 a3 = unit_addr("2001:2::1");
 
 	(void)state;
 	assert_int_equal(enrich_ifaces_each_exporter(t, count_exporter, seen),
@@ -150,7 +137,8 @@ static void test_in_context(void **state)
 	struct enrich *e = enrich_new();
 	struct enrich_exporter_rules *r = NULL;
 	struct enrich_exporters *x = enrich_exporters_new();
-	struct flow_addr exp = addr("198.18.0.1"), other = addr("198.18.9.9");
+	struct flow_addr exp = unit_addr("198.18.0.1"),
+			 other = unit_addr("198.18.9.9");
 	struct flow_addr none = { 0 };
 	const struct enrich_tables *t;
 	struct enrich_result res;

@@ -5,7 +5,6 @@
  * mmdblookup (Debian mmdb-bin); corrupt and missing files. */
 #include "unit.h"
 
-#include <arpa/inet.h>
 #include <errno.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -140,19 +139,6 @@ static bool mmdblookup(const char *db, const char *ip, const char *dpath,
 	return found;
 }
 
-static struct flow_addr addr(const char *s)
-{
-	struct flow_addr a = { 0 };
-
-	if (inet_pton(AF_INET, s, a.b) == 1)
-		a.len = 4;
-	else if (inet_pton(AF_INET6, s, a.b) == 1)
-		a.len = 16;
-	else
-		fail_msg("bad test address %s", s);
-	return a;
-}
-
 static struct enrich_geo_db *load(const char *kind)
 {
 	char path[300];
@@ -169,7 +155,7 @@ static void cross_check(const char *kind, const struct enrich_geo_db *g,
 			const char *ip)
 {
 	char path[300], want[256];
-	struct flow_addr a = addr(ip);
+	struct flow_addr a = unit_addr(ip);
 	const struct enrich_geo *r = enrich_geo_db_lookup(g, &a);
 	bool ipinfo = strcmp(kind, "ipinfo") == 0;
 	bool country = strcmp(kind, "country") == 0;
@@ -251,20 +237,20 @@ static void test_asn_layout(void **state)
 	check_kind("asn");
 	/* And the values themselves, not only agreement with mmdblookup. */
 	g = load("asn");
-	a = addr("198.18.200.1");
+	a = unit_addr("198.18.200.1");
 	r = enrich_geo_db_lookup(g, &a);
 	assert_int_equal(r->asn, 64502);
 	assert_string_equal(r->as_name, "Nested");
 	assert_null(r->country);
-	a = addr("::ffff:198.18.1.1"); /* IPv4-mapped */
+	a = unit_addr("::ffff:198.18.1.1"); /* IPv4-mapped */
 	assert_int_equal(enrich_geo_db_lookup(g, &a)->asn, 64500);
-	a = addr("2001:2:0:8000::5");
+	a = unit_addr("2001:2:0:8000::5");
 	assert_int_equal(enrich_geo_db_lookup(g, &a)->asn, 64504);
-	a = addr("2001:2::5");
+	a = unit_addr("2001:2::5");
 	assert_int_equal(enrich_geo_db_lookup(g, &a)->asn, 64501);
-	a = addr("2002:c612:0101::"); /* the 6to4 alias is not a network */
+	a = unit_addr("2002:c612:0101::"); /* the 6to4 alias is not a network */
 	assert_null(enrich_geo_db_lookup(g, &a));
-	a = addr("11.0.0.1");
+	a = unit_addr("11.0.0.1");
 	assert_null(enrich_geo_db_lookup(g, &a));
 	/* 5 networks, nesting split into disjoint ones by the writer. */
 	assert_true(enrich_geo_db_count(g) >= 5);
@@ -279,12 +265,12 @@ static void test_country_layout(void **state)
 	(void)state;
 	check_kind("country");
 	g = load("country");
-	a = addr("198.19.0.1");
+	a = unit_addr("198.19.0.1");
 	assert_string_equal(enrich_geo_db_lookup(g, &a)->country, "FR");
-	a = addr("2001:2::1");
+	a = unit_addr("2001:2::1");
 	assert_string_equal(enrich_geo_db_lookup(g, &a)->country, "DE");
 	/* A record without any field we use is skipped. */
-	a = addr("192.0.2.1");
+	a = unit_addr("192.0.2.1");
 	assert_null(enrich_geo_db_lookup(g, &a));
 	enrich_geo_db_free(g);
 }
@@ -298,7 +284,7 @@ static void test_ipinfo_layout(void **state)
 	(void)state;
 	check_kind("ipinfo");
 	g = load("ipinfo");
-	a = addr("198.18.0.9");
+	a = unit_addr("198.18.0.9");
 	r = enrich_geo_db_lookup(g, &a);
 	assert_int_equal(r->asn, 64510);
 	assert_string_equal(r->as_name, "IPinfo AS");
@@ -314,13 +300,13 @@ static void test_ipv4_only_db(void **state)
 	(void)state;
 	check_kind("v4");
 	g = load("v4");
-	a = addr("198.18.0.9");
+	a = unit_addr("198.18.0.9");
 	assert_int_equal(enrich_geo_db_lookup(g, &a)->asn, 64520);
-	a = addr("127.0.0.1");
+	a = unit_addr("127.0.0.1");
 	assert_int_equal(enrich_geo_db_lookup(g, &a)->asn, 64521);
-	a = addr("::ffff:198.18.0.9");
+	a = unit_addr("::ffff:198.18.0.9");
 	assert_int_equal(enrich_geo_db_lookup(g, &a)->asn, 64520);
-	a = addr("2001:2::1");
+	a = unit_addr("2001:2::1");
 	assert_null(enrich_geo_db_lookup(g, &a));
 	enrich_geo_db_free(g);
 }
@@ -430,8 +416,9 @@ static void test_corrupt(void **state)
 static void test_in_context(void **state)
 {
 	struct enrich *e = enrich_new();
-	struct flow_addr s = addr("198.18.200.1"), d = addr("2001:2::7");
-	struct flow_addr x = addr("11.0.0.1"), none = { 0 };
+	struct flow_addr s = unit_addr("198.18.200.1"),
+			 d = unit_addr("2001:2::7");
+	struct flow_addr x = unit_addr("11.0.0.1"), none = { 0 };
 	const struct enrich_tables *t;
 	struct enrich_result r;
 	int slot = enrich_reader_add(e);
@@ -454,8 +441,8 @@ static void test_in_context(void **state)
 		struct enrich_result *out = calloc(N * N, sizeof(*out));
 
 		for (size_t i = 0; i < N * N; i++) {
-			recs[i].src_addr = addr(probes[i / N]);
-			recs[i].dst_addr = addr(probes[i % N]);
+			recs[i].src_addr = unit_addr(probes[i / N]);
+			recs[i].dst_addr = unit_addr(probes[i % N]);
 		}
 		enrich_flow_recs(t, recs, N * N, out);
 		for (size_t i = 0; i < N * N; i++) {

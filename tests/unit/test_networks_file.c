@@ -3,7 +3,6 @@
  * inheritance, both families, and every error with its file:line. */
 #include "unit.h"
 
-#include <arpa/inet.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,19 +11,6 @@
 #include "enrich/networks_file.h"
 
 static char err[256];
-
-static struct flow_addr addr(const char *s)
-{
-	struct flow_addr a = { 0 };
-
-	if (inet_pton(AF_INET, s, a.b) == 1)
-		a.len = 4;
-	else if (inet_pton(AF_INET6, s, a.b) == 1)
-		a.len = 16;
-	else
-		fail_msg("bad test address %s", s);
-	return a;
-}
 
 static struct enrich_networks *parse_ok(const char *text)
 {
@@ -54,17 +40,9 @@ static void parse_bad(const char *text, const char *msg)
 static const struct enrich_net *look(const struct enrich_networks *n,
 				     const char *s)
 {
-	struct flow_addr a = addr(s);
+	struct flow_addr a = unit_addr(s);
 
 	return enrich_networks_lookup(n, &a);
-}
-
-static void assert_str(const char *got, const char *want)
-{
-	if (!want)
-		assert_null(got);
-	else
-		assert_string_equal(got, want);
 }
 
 static void test_inheritance(void **state)
@@ -87,37 +65,37 @@ static void test_inheritance(void **state)
 	assert_true(enrich_networks_bytes(n) > 0);
 	r = look(n, "10.200.1.1");
 	assert_non_null(r);
-	assert_str(r->name, "corp");
-	assert_str(r->role, NULL);
-	assert_str(r->site, "par1");
-	assert_str(r->region, "eu-west");
-	assert_str(r->tenant, NULL);
+	unit_assert_str(r->name, "corp");
+	unit_assert_str(r->role, NULL);
+	unit_assert_str(r->site, "par1");
+	unit_assert_str(r->region, "eu-west");
+	unit_assert_str(r->tenant, NULL);
 	assert_int_equal(r->asn, 64500);
-	assert_str(r->country, "FR");
+	unit_assert_str(r->country, "FR");
 	r = look(n, "10.1.9.9");
-	assert_str(r->name, "corp");
-	assert_str(r->role, "servers");
-	assert_str(r->site, "lon1");
-	assert_str(r->region, "eu-west");
+	unit_assert_str(r->name, "corp");
+	unit_assert_str(r->role, "servers");
+	unit_assert_str(r->site, "lon1");
+	unit_assert_str(r->region, "eu-west");
 	/* The /24 names only a tenant: it keeps the site of the /16. */
 	r = look(n, "10.1.2.4");
-	assert_str(r->site, "lon1");
-	assert_str(r->tenant, "acme");
-	assert_str(r->role, "servers");
+	unit_assert_str(r->site, "lon1");
+	unit_assert_str(r->tenant, "acme");
+	unit_assert_str(r->role, "servers");
 	assert_int_equal(r->asn, 64500);
 	r = look(n, "10.1.2.3");
-	assert_str(r->name, "vip");
-	assert_str(r->site, "lon1");
-	assert_str(r->tenant, "acme");
+	unit_assert_str(r->name, "vip");
+	unit_assert_str(r->site, "lon1");
+	unit_assert_str(r->tenant, "acme");
 	assert_int_equal(r->asn, 64501);
-	assert_str(r->country, "GB");
+	unit_assert_str(r->country, "GB");
 	r = look(n, "::ffff:10.1.2.3"); /* IPv4-mapped: the IPv4 table */
 	assert_non_null(r);
-	assert_str(r->name, "vip");
+	unit_assert_str(r->name, "vip");
 	r = look(n, "2001:db8:1:2::1");
-	assert_str(r->name, "v6corp");
-	assert_str(r->site, "ams1");
-	assert_str(r->country, "NL");
+	unit_assert_str(r->name, "v6corp");
+	unit_assert_str(r->site, "ams1");
+	unit_assert_str(r->country, "NL");
 	assert_null(look(n, "11.0.0.1"));
 	assert_null(look(n, "2001:db9::1"));
 	enrich_networks_free(n);
@@ -135,13 +113,13 @@ static void test_columns_any_order_and_quotes(void **state)
 		"  spaced out  ,198.18.1.1\r\n"
 		"\"\",2001:2::/48"); /* no final newline */
 	r = look(n, "198.18.7.7");
-	assert_str(r->tenant, "Smith, Jones & \"Co\"");
+	unit_assert_str(r->tenant, "Smith, Jones & \"Co\"");
 	r = look(n, "198.18.1.1"); /* a bare address is a host route */
-	assert_str(r->tenant, "spaced out");
-	assert_str(look(n, "198.18.1.2")->tenant, "Smith, Jones & \"Co\"");
+	unit_assert_str(r->tenant, "spaced out");
+	unit_assert_str(look(n, "198.18.1.2")->tenant, "Smith, Jones & \"Co\"");
 	r = look(n, "2001:2::1");
 	assert_non_null(r);
-	assert_str(r->tenant, NULL);
+	unit_assert_str(r->tenant, NULL);
 	enrich_networks_free(n);
 }
 
@@ -156,12 +134,12 @@ static void test_boundaries(void **state)
 		"::/0,v6-default\n"
 		"192.0.2.1/32,host4\n"
 		"2001:db8::1/128,host6\n");
-	assert_str(look(n, "1.1.1.1")->name, "v4-default");
-	assert_str(look(n, "192.0.2.1")->name, "host4");
-	assert_str(look(n, "192.0.2.0")->name, "v4-default");
-	assert_str(look(n, "2001:db8::1")->name, "host6");
-	assert_str(look(n, "2001:db8::2")->name, "v6-default");
-	assert_str(look(n, "::ffff:8.8.8.8")->name, "v4-default");
+	unit_assert_str(look(n, "1.1.1.1")->name, "v4-default");
+	unit_assert_str(look(n, "192.0.2.1")->name, "host4");
+	unit_assert_str(look(n, "192.0.2.0")->name, "v4-default");
+	unit_assert_str(look(n, "2001:db8::1")->name, "host6");
+	unit_assert_str(look(n, "2001:db8::2")->name, "v6-default");
+	unit_assert_str(look(n, "::ffff:8.8.8.8")->name, "v4-default");
 	enrich_networks_free(n);
 
 	/* Only a header: an empty table. */
@@ -278,7 +256,7 @@ static void test_load_file(void **state)
 	assert_int_equal(write(fd, text, sizeof(text) - 1), sizeof(text) - 1);
 	close(fd);
 	assert_int_equal(enrich_networks_load(path, &n, err, sizeof(err)), 0);
-	assert_str(look(n, "198.19.255.255")->site, "lab");
+	unit_assert_str(look(n, "198.19.255.255")->site, "lab");
 	enrich_networks_free(n);
 	unlink(path);
 	n = NULL;

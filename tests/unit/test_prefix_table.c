@@ -4,37 +4,23 @@
  * checked against a linear scan. */
 #include "unit.h"
 
-#include <arpa/inet.h>
 #include <errno.h>
 #include <stdbool.h>
 #include <stdlib.h>
 
 #include "enrich/prefix_table.h"
 
-static struct flow_addr addr(const char *s)
-{
-	struct flow_addr a = { 0 };
-
-	if (inet_pton(AF_INET, s, a.b) == 1)
-		a.len = 4;
-	else if (inet_pton(AF_INET6, s, a.b) == 1)
-		a.len = 16;
-	else
-		fail_msg("bad test address %s", s);
-	return a;
-}
-
 static void add(struct prefix_table_builder *b, const char *pfx, unsigned len,
 		uint32_t value)
 {
-	struct flow_addr a = addr(pfx);
+	struct flow_addr a = unit_addr(pfx);
 
 	assert_int_equal(prefix_table_builder_add(b, &a, len, value, value), 0);
 }
 
 static uint32_t look(const struct prefix_table *t, const char *s)
 {
-	struct flow_addr a = addr(s);
+	struct flow_addr a = unit_addr(s);
 
 	return prefix_table_lookup(t, &a);
 }
@@ -114,8 +100,9 @@ static void test_v4_boundaries(void **state)
 	{
 		uint8_t q[3][16];
 		uint32_t out[3];
-		struct flow_addr a = addr("::ffff:10.1.2.3"), b2 = addr("::1"),
-				 c = addr("::ffff:255.255.255.255");
+		struct flow_addr a = unit_addr("::ffff:10.1.2.3"),
+				 b2 = unit_addr("::1"),
+				 c = unit_addr("::ffff:255.255.255.255");
 
 		memcpy(q[0], a.b, 16);
 		memcpy(q[1], b2.b, 16);
@@ -177,7 +164,7 @@ static void test_mapped_prefix_goes_to_v4(void **state)
 	struct prefix_table_builder *b = prefix_table_builder_new();
 	struct prefix_table *t;
 	struct prefix_table_dup dup = { 0 };
-	struct flow_addr a = addr("10.0.0.0");
+	struct flow_addr a = unit_addr("10.0.0.0");
 
 	(void)state;
 	add(b, "::ffff:10.0.0.0", 104, 1);
@@ -205,7 +192,8 @@ static void test_mapped_prefix_goes_to_v4(void **state)
 static void test_bad_input(void **state)
 {
 	struct prefix_table_builder *b = prefix_table_builder_new();
-	struct flow_addr v4 = addr("10.0.0.0"), v6 = addr("2001:db8::");
+	struct flow_addr v4 = unit_addr("10.0.0.0"),
+			 v6 = unit_addr("2001:db8::");
 	struct flow_addr none = { 0 };
 
 	(void)state;
@@ -226,7 +214,8 @@ static void test_duplicates(void **state)
 	struct prefix_table_builder *b = prefix_table_builder_new();
 	struct prefix_table *t = NULL;
 	struct prefix_table_dup dup = { 0 };
-	struct flow_addr a = addr("2001:db8::"), c = addr("2001:db8::1");
+	struct flow_addr a = unit_addr("2001:db8::"),
+			 c = unit_addr("2001:db8::1");
 
 	(void)state;
 	assert_int_equal(prefix_table_builder_add(b, &a, 32, 1, 10), 0);

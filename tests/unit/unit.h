@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* Common includes for cmocka unit tests and a flow collector sink. */
+/* Common includes for cmocka unit tests, a flow collector sink and small
+ * helpers (test addresses, optional strings). */
 #ifndef XDPFLOW_TESTS_UNIT_H
 #define XDPFLOW_TESTS_UNIT_H
 
+#include <arpa/inet.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -35,6 +37,30 @@ static inline void unit_sink_init(struct unit_sink *u)
 {
 	memset(u, 0, sizeof(*u));
 	u->sink.emit = unit_sink_emit;
+}
+
+/* The flow_addr of a literal IPv4 (4 bytes) or IPv6 (16 bytes) address;
+ * anything else fails the test. */
+static inline struct flow_addr unit_addr(const char *s)
+{
+	struct flow_addr a = { 0 };
+
+	if (inet_pton(AF_INET, s, a.b) == 1)
+		a.len = 4;
+	else if (inet_pton(AF_INET6, s, a.b) == 1)
+		a.len = 16;
+	else
+		fail_msg("bad test address %s", s);
+	return a;
+}
+
+/* got equals want, or both are NULL. */
+static inline void unit_assert_str(const char *got, const char *want)
+{
+	if (!want)
+		assert_null(got);
+	else
+		assert_string_equal(got, want);
 }
 
 #endif

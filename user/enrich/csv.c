@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 /*
  * CSV reader for the enrichment files (dialect in csv.h): one row at a
- * time into fixed-size fields, no allocation.
+ * time into fixed-size fields, no allocation; and the load loop the file
+ * parsers share (header, rows, end, out-of-memory message).
  */
 #include "enrich/csv.h"
 
@@ -278,5 +279,56 @@ fail:
 	if (fd >= 0)
 		close(fd);
 	free(b);
+	return ret;
+}
+
+int csv_load(const struct csv_rows *rows, void *ctx, const char *buf,
+	     size_t len, const char *name, char *err, size_t errlen)
+{
+	struct csv *c = ctx ? malloc(sizeof(*c)) : NULL;
+	int cols[CSV_MAX_FIELDS], ncols = -1, ret = -ENOMEM;
+
+	if (!c)
+		goto out;
+	csv_init(c, buf, len, name, rows->n_names, err, errlen);
+	while ((ret = csv_next(c)) == 1) {
+		if (ncols >= 0) {
+			ret = rows->row(ctx, c, cols, ncols);
+		} else {
+			ret = csv_header(c, rows->names, rows->n_names, cols);
+			ncols = c->n;
+			if (!ret && rows->header)
+				ret = rows->header(ctx, c, cols, ncols);
+		}
+		if (ret)
+			break;
+	}
+	if (!ret && ncols < 0)
+		ret = csv_fail(c, "no header line");
+	if (!ret && rows->end)
+		ret = rows->end(ctx, c);
+out:
+	if (ret == -ENOMEM)
+		snprintf(err, errlen, "%s: out of memory", name);
+	if (ret && ctx && rows->free)
+		rows->free(ctx);
+	free(c);
+	return ret;
+}
+
+int csv_load_file(const struct csv_rows *rows, void *ctx, const char *path,
+		  char *err, size_t errlen)
+{
+	char *buf;
+	size_t len;
+	int ret = csv_read_file(path, &buf, &len, err, errlen);
+
+	if (ret) {
+		if (ctx && rows->free)
+			rows->free(ctx);
+		return ret;
+	}
+	ret = csv_load(rows, ctx, buf, len, path, err, errlen);
+	free(buf);
 	return ret;
 }

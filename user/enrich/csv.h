@@ -64,4 +64,34 @@ int csv_u64(struct csv *c, const char *s, const char *what, uint64_t *v);
 int csv_read_file(const char *path, char **buf, size_t *len, char *err,
 		  size_t errlen);
 
+/* What one kind of file does with its rows, for csv_load. In the
+ * callbacks, cols[k] is the column-name index of field k of a row and
+ * ncols the header's field count; they return 0, -EINVAL (message set
+ * with csv_fail) or another -errno. */
+struct csv_rows {
+	const char *const *names; /* the known column names */
+	int n_names;		  /* at most CSV_MAX_FIELDS */
+	/* Optional: checks the header (e.g. required columns). */
+	int (*header)(void *ctx, struct csv *c, const int *cols, int ncols);
+	/* Takes one data row. */
+	int (*row)(void *ctx, struct csv *c, const int *cols, int ncols);
+	/* Optional: called after the last row; c->line may be set before
+	 * csv_fail to point a message at another line. */
+	int (*end)(void *ctx, struct csv *c);
+	/* Optional: frees ctx when the load fails. */
+	void (*free)(void *ctx);
+};
+
+/* Reads buf[0..len) (file `name`, for messages): the header (mapped with
+ * csv_header, then rows->header), then each data row to rows->row, then
+ * rows->end. A NULL ctx (the caller failed to allocate it) gives -ENOMEM;
+ * on any other failure rows->free(ctx) is called. 0, -EINVAL ("name:line: reason" in err, "no header line" for a file
+ * without one) or -errno (-ENOMEM: "name: out of memory" in err). */
+int csv_load(const struct csv_rows *rows, void *ctx, const char *buf,
+	     size_t len, const char *name, char *err, size_t errlen);
+
+/* csv_load on the contents of the file at path (csv_read_file's errors). */
+int csv_load_file(const struct csv_rows *rows, void *ctx, const char *path,
+		  char *err, size_t errlen);
+
 #endif

@@ -132,9 +132,9 @@ bad:
 		re, MAX_BOUND);
 }
 
-static int parse_row(struct csv *c, const int *cols, int ncols,
-		     struct enrich_exporter_rules *r)
+static int parse_row(void *ctx, struct csv *c, const int *cols, int ncols)
 {
+	struct enrich_exporter_rules *r = ctx;
 	struct rule ru = { 0 };
 	int err = 0;
 
@@ -207,37 +207,39 @@ static int parse_row(struct csv *c, const int *cols, int ncols,
 	return err;
 }
 
+static void free_ctx(void *ctx)
+{
+	enrich_exporter_rules_free(ctx);
+}
+
+static const struct csv_rows rows = {
+	.names = col_names,
+	.n_names = N_COLS,
+	.row = parse_row,
+	.free = free_ctx,
+};
+
+/* An empty rule set, or NULL. */
+static struct enrich_exporter_rules *rules_new(void)
+{
+	struct enrich_exporter_rules *r = calloc(1, sizeof(*r));
+
+	if (r && !(r->strs = str_arena_new())) {
+		enrich_exporter_rules_free(r);
+		return NULL;
+	}
+	return r;
+}
+
 int enrich_exporter_rules_parse(const char *buf, size_t len, const char *name,
 				struct enrich_exporter_rules **out, char *err,
 				size_t errlen)
 {
-	struct enrich_exporter_rules *r = calloc(1, sizeof(*r));
-	struct csv *c = malloc(sizeof(*c));
-	int cols[N_COLS], ncols = -1, ret = -ENOMEM;
+	struct enrich_exporter_rules *r = rules_new();
+	int ret = csv_load(&rows, r, buf, len, name, err, errlen);
 
-	if (!r || !c || !(r->strs = str_arena_new()))
-		goto out;
-	csv_init(c, buf, len, name, N_COLS, err, errlen);
-	while ((ret = csv_next(c)) == 1) {
-		if (ncols >= 0) {
-			ret = parse_row(c, cols, ncols, r);
-		} else {
-			ret = csv_header(c, col_names, N_COLS, cols);
-			ncols = c->n;
-		}
-		if (ret)
-			break;
-	}
-	if (!ret && ncols < 0)
-		ret = csv_fail(c, "no header line");
-out:
-	if (ret == -ENOMEM)
-		snprintf(err, errlen, "%s: out of memory", name);
-	if (ret)
-		enrich_exporter_rules_free(r);
-	else
+	if (!ret)
 		*out = r;
-	free(c);
 	return ret;
 }
 
@@ -245,14 +247,11 @@ int enrich_exporter_rules_load(const char *path,
 			       struct enrich_exporter_rules **out, char *err,
 			       size_t errlen)
 {
-	char *buf;
-	size_t len;
-	int ret = csv_read_file(path, &buf, &len, err, errlen);
+	struct enrich_exporter_rules *r = rules_new();
+	int ret = csv_load_file(&rows, r, path, err, errlen);
 
-	if (ret)
-		return ret;
-	ret = enrich_exporter_rules_parse(buf, len, path, out, err, errlen);
-	free(buf);
+	if (!ret)
+		*out = r;
 	return ret;
 }
 

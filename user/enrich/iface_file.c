@@ -44,9 +44,9 @@ void enrich_ifaces_free(struct enrich_ifaces *t)
 	free(t);
 }
 
-static int parse_row(struct csv *c, const int *cols, int ncols,
-		     struct enrich_ifaces *t)
+static int parse_row(void *ctx, struct csv *c, const int *cols, int ncols)
 {
+	struct enrich_ifaces *t = ctx;
 	struct rec r = { .line = c->line };
 	bool has_ifindex = false;
 	uint32_t ifindex = 0, old = 0;
@@ -127,59 +127,63 @@ static int parse_row(struct csv *c, const int *cols, int ncols,
 	return 0;
 }
 
+static int check_header(void *ctx, struct csv *c, const int *cols, int ncols)
+{
+	bool has[N_COLS] = { false };
+
+	(void)ctx;
+	for (int k = 0; k < ncols; k++)
+		has[cols[k]] = true;
+	if (!has[COL_EXPORTER] || !has[COL_IFINDEX])
+		return csv_fail(
+			c, "the header needs 'exporter' and 'ifindex' columns");
+	return 0;
+}
+
+static void free_ctx(void *ctx)
+{
+	enrich_ifaces_free(ctx);
+}
+
+static const struct csv_rows rows = {
+	.names = col_names,
+	.n_names = N_COLS,
+	.header = check_header,
+	.row = parse_row,
+	.free = free_ctx,
+};
+
+/* An empty table, or NULL. */
+static struct enrich_ifaces *ifaces_new(void)
+{
+	struct enrich_ifaces *t = calloc(1, sizeof(*t));
+
+	if (t && (!(t->map = addr_map_new()) || !(t->strs = str_arena_new()))) {
+		enrich_ifaces_free(t);
+		return NULL;
+	}
+	return t;
+}
+
 int enrich_ifaces_parse(const char *buf, size_t len, const char *name,
 			struct enrich_ifaces **out, char *err, size_t errlen)
 {
-	struct enrich_ifaces *t = calloc(1, sizeof(*t));
-	struct csv *c = malloc(sizeof(*c));
-	int cols[N_COLS], ncols = -1, ret = -ENOMEM;
+	struct enrich_ifaces *t = ifaces_new();
+	int ret = csv_load(&rows, t, buf, len, name, err, errlen);
 
-	if (!t || !c || !(t->map = addr_map_new()) ||
-	    !(t->strs = str_arena_new()))
-		goto out;
-	csv_init(c, buf, len, name, N_COLS, err, errlen);
-	while ((ret = csv_next(c)) == 1) {
-		if (ncols >= 0) {
-			ret = parse_row(c, cols, ncols, t);
-		} else {
-			bool has[N_COLS] = { false };
-
-			ret = csv_header(c, col_names, N_COLS, cols);
-			ncols = c->n;
-			for (int k = 0; !ret && k < ncols; k++)
-				has[cols[k]] = true;
-			if (!ret && (!has[COL_EXPORTER] || !has[COL_IFINDEX]))
-				ret = csv_fail(
-					c,
-					"the header needs 'exporter' and 'ifindex' columns");
-		}
-		if (ret)
-			break;
-	}
-	if (!ret && ncols < 0)
-		ret = csv_fail(c, "no header line");
-out:
-	if (ret == -ENOMEM)
-		snprintf(err, errlen, "%s: out of memory", name);
-	if (ret)
-		enrich_ifaces_free(t);
-	else
+	if (!ret)
 		*out = t;
-	free(c);
 	return ret;
 }
 
 int enrich_ifaces_load(const char *path, struct enrich_ifaces **out, char *err,
 		       size_t errlen)
 {
-	char *buf;
-	size_t len;
-	int ret = csv_read_file(path, &buf, &len, err, errlen);
+	struct enrich_ifaces *t = ifaces_new();
+	int ret = csv_load_file(&rows, t, path, err, errlen);
 
-	if (ret)
-		return ret;
-	ret = enrich_ifaces_parse(buf, len, path, out, err, errlen);
-	free(buf);
+	if (!ret)
+		*out = t;
 	return ret;
 }
 

@@ -42,30 +42,25 @@ struct enrich_networks {
 	size_t n_prefixes;
 };
 
-/* The header's column index for each field, and the CSV reader. */
-struct parser {
-	struct csv csv;
-	int cols[N_COLS];
-	int ncols;
+/* What a load builds: the networks and the prefix table builder. */
+struct loader {
+	struct enrich_networks *n;
+	struct prefix_table_builder *b;
 };
 
-#define fail(p, ...) csv_fail(&(p)->csv, __VA_ARGS__)
-
-static int parse_header(struct parser *p)
+static int check_header(void *ctx, struct csv *c, const int *cols, int ncols)
 {
 	bool has_prefix = false;
-	int err = csv_header(&p->csv, col_names, N_COLS, p->cols);
 
-	if (err)
-		return err;
-	for (int k = 0; k < p->csv.n; k++)
-		has_prefix |= p->cols[k] == COL_PREFIX;
+	(void)ctx;
+	for (int k = 0; k < ncols; k++)
+		has_prefix |= cols[k] == COL_PREFIX;
 	if (!has_prefix)
-		return fail(p, "no 'prefix' column in the header");
+		return csv_fail(c, "no 'prefix' column in the header");
 	return 0;
 }
 
-static int parse_asn(struct parser *p, const char *s, uint32_t *asn)
+static int parse_asn(struct csv *c, const char *s, uint32_t *asn)
 {
 	unsigned long long v = 0;
 	const char *d = s;
@@ -73,16 +68,17 @@ static int parse_asn(struct parser *p, const char *s, uint32_t *asn)
 	if (strncasecmp(d, "AS", 2) == 0)
 		d += 2;
 	if (!*d)
-		return fail(p, "'%s' is not an AS number", s);
+		return csv_fail(c, "'%s' is not an AS number", s);
 	for (; *d; d++) {
 		if (*d < '0' || *d > '9')
-			return fail(p, "'%s' is not an AS number", s);
+			return csv_fail(c, "'%s' is not an AS number", s);
 		v = v * 10 + (unsigned)(*d - '0');
 		if (v > UINT32_MAX)
-			return fail(p, "AS number '%s' above 4294967295", s);
+			return csv_fail(c, "AS number '%s' above 4294967295",
+					s);
 	}
 	if (v == 0)
-		return fail(p, "AS number 0 is reserved");
+		return csv_fail(c, "AS number 0 is reserved");
 	*asn = (uint32_t)v;
 	return 0;
 }
@@ -103,31 +99,32 @@ static int add_rec(struct enrich_networks *n, struct enrich_net **rec)
 	return 0;
 }
 
-static int parse_row(struct parser *p, struct enrich_networks *n,
-		     struct prefix_table_builder *b)
+static int parse_row(void *ctx, struct csv *c, const int *cols, int ncols)
 {
-	int nf = p->csv.n, ncols = p->ncols;
+	struct loader *ld = ctx;
+	struct enrich_networks *n = ld->n;
+	int nf = c->n;
 	struct enrich_net *rec;
 	struct flow_addr a;
 	unsigned len = 0;
 	int err;
 
 	if (nf != ncols)
-		return fail(p, "%d fields, the header has %d", nf, ncols);
+		return csv_fail(c, "%d fields, the header has %d", nf, ncols);
 	if (n->n_recs >= PREFIX_TABLE_MAX_VALUE / 2)
-		return fail(p, "too many rows");
+		return csv_fail(c, "too many rows");
 	err = add_rec(n, &rec);
 	if (err)
 		return err;
 	for (int k = 0; k < nf; k++) {
-		const char *f = p->csv.field[k], **dst = NULL;
-		size_t flen = p->csv.len[k];
+		const char *f = c->field[k], **dst = NULL;
+		size_t flen = c->len[k];
 
-		if (flen == 0 && p->cols[k] != COL_PREFIX)
+		if (flen == 0 && cols[k] != COL_PREFIX)
 			continue;
-		switch (p->cols[k]) {
+		switch (cols[k]) {
 		case COL_PREFIX:
-			err = csv_prefix(&p->csv, f, &a, &len);
+			err = csv_prefix(c, f, &a, &len);
 			break;
 		case COL_NAME:
 			dst = &rec->name;
@@ -145,7 +142,7 @@ static int parse_row(struct parser *p, struct enrich_networks *n,
 			dst = &rec->tenant;
 			break;
 		case COL_ASN:
-			err = parse_asn(p, f, &rec->asn);
+			err = parse_asn(c, f, &rec->asn);
 			break;
 		case COL_COUNTRY: {
 			char cc[3];
@@ -153,9 +150,9 @@ static int parse_row(struct parser *p, struct enrich_networks *n,
 			if (flen != 2 ||
 			    !((f[0] | 0x20) >= 'a' && (f[0] | 0x20) <= 'z') ||
 			    !((f[1] | 0x20) >= 'a' && (f[1] | 0x20) <= 'z'))
-				return fail(p,
-					    "country '%s' is not two letters",
-					    f);
+				return csv_fail(c,
+						"country '%s' is not two letters",
+						f);
 			cc[0] = (char)(f[0] & ~0x20);
 			cc[1] = (char)(f[1] & ~0x20);
 			cc[2] = '\0';
@@ -176,8 +173,8 @@ static int parse_row(struct parser *p, struct enrich_networks *n,
 		}
 	}
 	n->n_prefixes++;
-	return prefix_table_builder_add(b, &a, len, (uint32_t)(n->n_recs - 1),
-					p->csv.line);
+	return prefix_table_builder_add(ld->b, &a, len,
+					(uint32_t)(n->n_recs - 1), c->line);
 }
 
 /* The merged record: own attributes, the parent's where own has none. */
@@ -210,73 +207,77 @@ void enrich_networks_free(struct enrich_networks *n)
 	free(n);
 }
 
-static int parse_lines(struct parser *p, struct enrich_networks *n,
-		       struct prefix_table_builder *b)
+/* Builds the table once all rows are in (and frees the builder). */
+static int build(void *ctx, struct csv *c)
 {
-	bool header = false;
-	int ret;
+	struct loader *ld = ctx;
+	struct prefix_table_dup dup;
+	int ret = prefix_table_build(ld->b, merge, ld->n, &ld->n->table, &dup);
 
-	while ((ret = csv_next(&p->csv)) == 1) {
-		ret = header ? parse_row(p, n, b) : parse_header(p);
-		if (ret)
-			return ret;
-		if (!header)
-			p->ncols = p->csv.n;
-		header = true;
+	prefix_table_builder_free(ld->b);
+	ld->b = NULL;
+	if (ret == -EEXIST) {
+		c->line = dup.dup_tag;
+		ret = csv_fail(c, "duplicate prefix (first on line %u)",
+			       dup.first_tag);
 	}
-	if (ret)
-		return ret;
-	if (!header)
-		return fail(p, "no header line");
-	return 0;
+	return ret;
+}
+
+/* Frees what a failed load built. */
+static void free_loader(void *ctx)
+{
+	struct loader *ld = ctx;
+
+	enrich_networks_free(ld->n);
+	prefix_table_builder_free(ld->b);
+}
+
+static const struct csv_rows rows = {
+	.names = col_names,
+	.n_names = N_COLS,
+	.header = check_header,
+	.row = parse_row,
+	.end = build,
+	.free = free_loader,
+};
+
+/* Starts a load: empty networks (with the unused record 0) and builder.
+ * Returns ld, or NULL (nothing left allocated). */
+static struct loader *loader_init(struct loader *ld)
+{
+	struct enrich_net *rec0;
+
+	ld->n = calloc(1, sizeof(*ld->n));
+	ld->b = prefix_table_builder_new();
+	if (ld->n && ld->b && (ld->n->strs = str_arena_new()) &&
+	    !add_rec(ld->n, &rec0))
+		return ld;
+	enrich_networks_free(ld->n);
+	prefix_table_builder_free(ld->b);
+	return NULL;
 }
 
 int enrich_networks_parse(const char *buf, size_t len, const char *name,
 			  struct enrich_networks **out, char *err,
 			  size_t errlen)
 {
-	struct parser *p = calloc(1, sizeof(*p));
-	struct enrich_networks *n = calloc(1, sizeof(*n));
-	struct prefix_table_builder *b = prefix_table_builder_new();
-	struct enrich_net *rec0;
-	struct prefix_table_dup dup;
-	int ret = -ENOMEM;
+	struct loader ld_, *ld = loader_init(&ld_);
+	int ret = csv_load(&rows, ld, buf, len, name, err, errlen);
 
-	if (!p || !n || !b || !(n->strs = str_arena_new()) || add_rec(n, &rec0))
-		goto out;
-	csv_init(&p->csv, buf, len, name, N_COLS, err, errlen);
-	ret = parse_lines(p, n, b);
-	if (ret)
-		goto out;
-	ret = prefix_table_build(b, merge, n, &n->table, &dup);
-	if (ret == -EEXIST) {
-		p->csv.line = dup.dup_tag;
-		ret = fail(p, "duplicate prefix (first on line %u)",
-			   dup.first_tag);
-	}
-out:
-	if (ret == -ENOMEM)
-		snprintf(err, errlen, "%s: out of memory", name);
-	if (ret)
-		enrich_networks_free(n);
-	else
-		*out = n;
-	prefix_table_builder_free(b);
-	free(p);
+	if (!ret)
+		*out = ld->n;
 	return ret;
 }
 
 int enrich_networks_load(const char *path, struct enrich_networks **out,
 			 char *err, size_t errlen)
 {
-	char *buf;
-	size_t len;
-	int ret = csv_read_file(path, &buf, &len, err, errlen);
+	struct loader ld_, *ld = loader_init(&ld_);
+	int ret = csv_load_file(&rows, ld, path, err, errlen);
 
-	if (ret)
-		return ret;
-	ret = enrich_networks_parse(buf, len, path, out, err, errlen);
-	free(buf);
+	if (!ret)
+		*out = ld->n;
 	return ret;
 }
 
