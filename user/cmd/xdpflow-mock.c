@@ -66,6 +66,7 @@ struct run {
 	 * offset from it (taken each tick), so a flow costs no clock read
 	 * of its own. */
 	uint64_t mono_ns, wall_offset_ns;
+	bool fatal; /* the output failed for good: stop generating */
 };
 
 static void print_stats(const struct run *r, uint64_t now)
@@ -84,14 +85,19 @@ static void print_stats(const struct run *r, uint64_t now)
 }
 
 /* Delivery reports, a live flush of what was written since the last
- * tick, the stats line when due or asked for. */
+ * tick (and whether the output failed for good), the stats line when due
+ * or asked for. */
 static void housekeep(struct run *r, uint64_t now)
 {
 	r->mono_ns = now;
 	if (now - r->last_tick_ns >= TICK_NS) {
 		r->wall_offset_ns = clock_ns(CLOCK_REALTIME) -
 				    clock_ns(CLOCK_MONOTONIC);
+		struct publish_stats ps;
+
 		publisher_poll(r->pub);
+		publisher_get_stats(r->pub, &ps);
+		r->fatal = ps.fatal;
 		if (r->flows != r->last_flush_flows) {
 			publisher_flush(r->pub, 0);
 			r->last_flush_flows = r->flows;
@@ -199,7 +205,7 @@ int main(int argc, char **argv)
 	r.wall_offset_ns = clock_ns(CLOCK_REALTIME) - clock_ns(CLOCK_MONOTONIC);
 	r.start_ns = r.last_tick_ns = r.last_stats_ns = r.mono_ns =
 		clock_ns(CLOCK_MONOTONIC);
-	for (uint64_t i = 0; !stop_flag && (!o->count || i < o->count); i++) {
+	for (uint64_t i = 0; !stop_flag && !r.fatal && (!o->count || i < o->count); i++) {
 		ssize_t n;
 
 		mock_gen_next(&gen, r.mono_ns + r.wall_offset_ns, &rec);
@@ -231,6 +237,8 @@ int main(int argc, char **argv)
 	}
 	if (stop_flag)
 		pr_info("stopping");
+	if (r.fatal)
+		pr_err("stopping: the Kafka output failed for good (see above)");
 
 	rc = publisher_flush(r.pub, FINAL_FLUSH_MS);
 	if (rc)
@@ -239,7 +247,7 @@ int main(int argc, char **argv)
 	print_stats(&r, clock_ns(CLOCK_MONOTONIC));
 	publisher_get_stats(r.pub, &ps);
 	exit_code = rc || r.encode_errors || r.write_errors ||
-				    ps.delivery_errors
+				    ps.delivery_errors || ps.fatal
 			    ? 1
 			    : 0;
 	if (exit_code)

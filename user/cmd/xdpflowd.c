@@ -364,6 +364,11 @@ int main(int argc, char **argv)
 		/* Live output: flush whatever was written since last tick. */
 		publisher_poll(pub);
 		publisher_get_stats(pub, &ps);
+		if (ps.fatal) {
+			pr_err("stopping: the Kafka output failed for good (see above)");
+			failed = true;
+			break;
+		}
 		if (ps.flows != last_flows) {
 			publisher_flush(pub, 0);
 			last_flows = ps.flows;

@@ -12,7 +12,9 @@
  * -X says otherwise. A full local queue makes the writer poll and retry
  * with a growing backoff for up to KAFKA_FULL_WAIT_MS before the batch is
  * counted lost, loudly. Delivery reports count delivered and failed
- * messages; failures are logged rate-limited with librdkafka's reason.
+ * messages; failures are logged rate-limited with librdkafka's reason, as
+ * are librdkafka's errors (authentication, TLS, brokers down), which it
+ * retries. A fatal error is logged once and reported by get_stats.
  *
  * Messages are produced with RD_KAFKA_MSG_F_COPY: librdkafka then makes one
  * allocation holding both its message header and the payload, and our batch
@@ -73,6 +75,7 @@ struct kafka_pub {
 	uint64_t last_check_ns;
 
 	atomic_uint_fast64_t flows, messages, delivered, failed;
+	atomic_bool fatal; /* librdkafka raised RD_KAFKA_RESP_ERR__FATAL */
 
 	pthread_mutex_t log_mu; /* rl: delivery reports arrive on any poller */
 	struct ratelimit rl;
@@ -131,6 +134,7 @@ static void on_error(rd_kafka_t *rk, int err, const char *reason, void *opaque)
 		rd_kafka_fatal_error(rk, fatal, sizeof(fatal));
 		log_print(LOG_LVL_ERR, "kafka: fatal error, no more flows can be produced: %s",
 			  fatal);
+		atomic_store(&k->fatal, true);
 		return;
 	}
 	log_limited(k, LOG_LVL_WARN, "%s: %s", rd_kafka_err2name(err), reason);
@@ -389,6 +393,7 @@ static void kafka_get_stats(struct publisher *p, struct publish_stats *st)
 	st->messages = atomic_load_explicit(&k->messages, memory_order_relaxed);
 	st->delivered = atomic_load_explicit(&k->delivered, memory_order_relaxed);
 	st->delivery_errors = atomic_load_explicit(&k->failed, memory_order_relaxed);
+	st->fatal = atomic_load(&k->fatal);
 }
 
 static void kafka_free(struct kafka_pub *k)
