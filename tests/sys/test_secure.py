@@ -1,6 +1,7 @@
 # SPDX-License-Identifier: Apache-2.0
 """Secured transports (issue 10), on a private stack of their own
-(build/secure, Kafka on 39092-39095, PostgreSQL on 45432) so a shared stack
+(build/secure; Kafka on 39092-39095 and PostgreSQL on 45432 unless
+XF_SECURE_KAFKA_PORT / XF_SECURE_PG_PORT say otherwise) so a shared stack
 started before these listeners existed does not matter:
 
 - xdpflowd and xdpflow-mock publish over TLS and over SASL_SSL, configured
@@ -35,7 +36,9 @@ import xflow
 from stack import (Inserter, count_rows, delimited, encode_flow, make_flow, pg_connect,
                    private_stack, produce, producer, wait_for)
 
-KAFKA_PORT, PG_PORT = 39092, 45432
+# Their own ports (the controller, TLS and SASL_SSL take the next three).
+KAFKA_PORT = int(os.environ.get("XF_SECURE_KAFKA_PORT", "39092"))
+PG_PORT = int(os.environ.get("XF_SECURE_PG_PORT", "45432"))
 
 
 def rdkafka_version():
