@@ -14,8 +14,13 @@
 # keystore) and with SASL/SCRAM-SHA-512 over TLS, whose user `start`
 # creates (or resets) once the broker answers. It then also prints
 # KAFKA_TLS_BROKERS, KAFKA_SASL_BROKERS, KAFKA_CA (the CA file clients trust),
-# KAFKA_SASL_USER and KAFKA_SASL_PASSWORD. A broker started before these
-# listeners existed keeps running without them until it is restarted.
+# KAFKA_SASL_USER and KAFKA_SASL_PASSWORD. ACLs (StandardAuthorizer) allow
+# everything to the plaintext listener and that user (super users) and to
+# anyone without ACLs, but deny a second PLAIN user, KAFKA_NOIDEM_USER (same
+# password), any write: the cluster refuses its idempotent producer an id,
+# a fatal error for librdkafka, which the tests need. A broker started
+# before these listeners existed keeps running without them until it is
+# restarted.
 #
 # Environment: XF_STACK_DIR (default build/stack), XF_KAFKA_PORT (19092;
 # the controller listens on the next port, TLS on the one after, SASL_SSL
@@ -39,6 +44,7 @@ BROKERS=127.0.0.1:$PORT
 TLS=$STACK/tls
 SASL_USER=xdpflow
 SASL_PASSWORD=xdpflow-scram
+NOIDEM_USER=xdpflow-noidem
 PIDFILE=$DIR/kafka.pid
 CONF=$DIR/server.properties
 
@@ -92,7 +98,10 @@ ssl.keystore.location=$TLS/server-keystore.pem
 ssl.client.auth=none
 sasl.enabled.mechanisms=SCRAM-SHA-512,PLAIN
 listener.name.sasl_ssl.scram-sha-512.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required;
-listener.name.sasl_ssl.plain.sasl.jaas.config=org.apache.kafka.common.security.plain.PlainLoginModule required user_$SASL_USER="$SASL_PASSWORD";
+listener.name.sasl_ssl.plain.sasl.jaas.config=org.apache.kafka.common.security.plain.PlainLoginModule required user_$SASL_USER="$SASL_PASSWORD" user_$NOIDEM_USER="$SASL_PASSWORD";
+authorizer.class.name=org.apache.kafka.metadata.authorizer.StandardAuthorizer
+super.users=User:ANONYMOUS;User:$SASL_USER
+allow.everyone.if.no.acl.found=true
 log.dirs=$DIR/data
 num.partitions=$PARTS
 auto.create.topics.enable=true
@@ -160,6 +169,17 @@ add_scram_user() {
 		{ say "could not create the SCRAM user: see $DIR/logs/tools.log"; return 1; }
 }
 
+# $NOIDEM_USER may not write to any topic, so the cluster refuses its
+# idempotent producer an id: a fatal error for librdkafka (tests).
+add_noidem_acl() {
+	acl() {
+		kjava org.apache.kafka.tools.AclCommand --bootstrap-server "$BROKERS" --add \
+			--deny-principal "User:$NOIDEM_USER" "$@" >>"$DIR/logs/tools.log" 2>&1
+	}
+	acl --operation Write --topic '*' && acl --operation IdempotentWrite --cluster ||
+		{ say "could not add the ACLs of $NOIDEM_USER: see $DIR/logs/tools.log"; return 1; }
+}
+
 print_settings() {
 	echo "KAFKA_BROKERS=$BROKERS"
 	has_secure || return 0
@@ -168,6 +188,7 @@ print_settings() {
 	echo "KAFKA_CA=$TLS/ca.pem"
 	echo "KAFKA_SASL_USER=$SASL_USER"
 	echo "KAFKA_SASL_PASSWORD=$SASL_PASSWORD"
+	echo "KAFKA_NOIDEM_USER=$NOIDEM_USER"
 }
 
 create_topic() {
@@ -230,7 +251,7 @@ start() {
 		-cp "$LIBS/*" kafka.Kafka "$CONF" </dev/null >"$DIR/logs/stdout.log" 2>&1 &
 	pid=$!
 	echo "$pid" >"$PIDFILE"
-	if ! wait_ready "$pid" || ! create_topic || ! add_scram_user; then
+	if ! wait_ready "$pid" || ! create_topic || ! add_scram_user || ! add_noidem_acl; then
 		say "start failed; stopping"
 		stop
 		return 1

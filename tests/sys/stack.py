@@ -178,6 +178,7 @@ class Stack:
         self.kafka_ca = env.get("KAFKA_CA")
         self.sasl_user = env.get("KAFKA_SASL_USER")
         self.sasl_password = env.get("KAFKA_SASL_PASSWORD")
+        self.noidem_user = env.get("KAFKA_NOIDEM_USER")  # may not write (PLAIN)
         self.pg_tls_uri = env.get("PG_TLS_URI")
         self.pg_ca = env.get("PG_CA")
 
