@@ -14,6 +14,9 @@ started before these listeners existed does not matter:
   server's certificate) are a clear error within a bounded time, never a
   silent hang: the one-shot programs exit non-zero, the daemons log the
   reason at once, keep it rate-limited and still stop on SIGTERM;
+- a fatal producer error (the cluster refusing the idempotent producer of
+  a user its ACLs forbid to write) stops xdpflowd and the mocker with
+  status 1 at once;
 - the broker's SCRAM-SHA-512 user works (checked with confluent_kafka's own
   librdkafka). Our programs use SCRAM only when the system librdkafka is
   2.6.1 or later: older ones send a SCRAM proof Kafka 4 rejects
@@ -302,8 +305,8 @@ def test_mock_fails_clearly(sec, other_ca, case):
 
 @pytest.mark.parametrize("case", sorted(BAD))
 def test_xdpflowd_fails_clearly(sec, other_ca, tmp_path, case):
-    """The daemon logs the reason within seconds, repeats it rate-limited
-    while it retries, and still stops on SIGTERM."""
+    """The daemon logs the reason within seconds, does not repeat it at
+    each of librdkafka's retries, and still stops on SIGTERM."""
     c, needle = bad_conf(sec, other_ca, case)
     port = xflow.free_udp_port()
     d = xflow.Daemon(["-l", f"netflow://127.0.0.1:{port}", "-o", "kafka", "--format", "pb",
@@ -316,7 +319,9 @@ def test_xdpflowd_fails_clearly(sec, other_ca, tmp_path, case):
         wait_for(lambda: needle in d.stderr(), 15 * xflow.timeout_scale(), needle)
         time.sleep(8)
         lines = [ln for ln in d.stderr().splitlines() if needle in ln]
-        assert len(lines) <= 12, "not rate-limited:\n" + "\n".join(lines[-20:])
+        # Once per librdkafka error code (it gives TLS failures as _SSL and
+        # _TRANSPORT in turn) and 30 s, whatever its retries.
+        assert len(lines) <= 3, "repeated:\n" + "\n".join(lines[-20:])
         assert d.alive()
         r = d.stop(timeout=30)
     finally:
@@ -359,3 +364,29 @@ def test_insert_postgres_untrusted_ca(sec, other_ca, tmp_path):
         rc = ins.stop(timeout=30)
     assert rc == 0, ins.output()[-2000:]
     assert count_rows(uri.replace(other_ca, sec.pg_ca)) <= 0
+
+
+def test_fatal_producer_error_stops(sec, tmp_path):
+    c = conf(sec, "sasl_ssl", mech="PLAIN")
+    c["sasl.username"] = sec.noidem_user
+    topic = new_topic(sec)
+    port = xflow.free_udp_port()
+    d = xflow.Daemon(["-l", f"netflow://127.0.0.1:{port}", "-o", "kafka", "--format", "pb",
+                      "--kafka-topic", topic, *kafka_args(c)], tmp_path)
+    try:
+        d.start()
+        try:
+            d.proc.wait(timeout=30 * xflow.timeout_scale())
+        except subprocess.TimeoutExpired:
+            raise AssertionError("xdpflowd kept running after a fatal Kafka error:\n"
+                                 + d.stderr()[-2000:]) from None
+    finally:
+        xflow.stop_daemons([d])
+    assert d.proc.returncode == 1, d.stderr()[-2000:]
+    assert "Cluster authorization failed" in d.stderr(), d.stderr()[-2000:]
+    assert "stopping: the Kafka output failed for good" in d.stderr()
+    # An endless mocker (-n 0) stops too.
+    r = mock(["-n", "0", "-r", "1000", "-o", "kafka", "--format", "pb", "--kafka-topic", topic,
+              *kafka_args(c)], timeout=60)
+    assert r.returncode == 1, r.stderr[-2000:]
+    assert "stopping: the Kafka output failed for good" in r.stderr, r.stderr[-2000:]
