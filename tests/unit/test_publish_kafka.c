@@ -487,20 +487,23 @@ static void test_fatal_reported(void **state)
 	assert_non_null(fm.rk);
 	fm.mc = rd_kafka_mock_cluster_new(fm.rk, 1);
 	assert_non_null(fm.mc);
-	snprintf(fm.brokers, sizeof(fm.brokers), "%s", rd_kafka_mock_cluster_bootstraps(fm.mc));
+	snprintf(fm.brokers, sizeof(fm.brokers), "%s",
+		 rd_kafka_mock_cluster_bootstraps(fm.mc));
 	assert_int_equal(rd_kafka_mock_topic_create(fm.mc, "t-fatal", 1, 1), 0);
 	/* 22: InitProducerId (RD_KAFKAP_InitProducerId, not in the public
 	 * headers). */
-	rd_kafka_mock_push_request_errors(fm.mc, 22, 1,
-					  RD_KAFKA_RESP_ERR_CLUSTER_AUTHORIZATION_FAILED);
-	p = open_kafka_x(&fm, "t-fatal", 1, OUT_FORMAT_PB, KAFKA_KEY_EXPORTER, "log_level=0");
+	rd_kafka_mock_push_request_errors(
+		fm.mc, 22, 1, RD_KAFKA_RESP_ERR_CLUSTER_AUTHORIZATION_FAILED);
+	p = open_kafka_x(&fm, "t-fatal", 1, OUT_FORMAT_PB, KAFKA_KEY_EXPORTER,
+			 "log_level=0");
 	produce_flows(p, OUT_FORMAT_PB, 2);
 	deadline = now_ms() + 10000;
 	do {
 		publisher_poll(p);
 		publisher_get_stats(p, &st);
 		if (!st.fatal)
-			nanosleep(&(struct timespec){ .tv_nsec = 10000000 }, NULL);
+			nanosleep(&(struct timespec){ .tv_nsec = 10000000 },
+				  NULL);
 	} while (!st.fatal && now_ms() < deadline);
 	assert_true(st.fatal);
 	assert_int_equal(st.delivered, 0);
@@ -512,10 +515,14 @@ static void test_fatal_reported(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_pb_batch1),   cmocka_unit_test(test_pb_batch64),
-		cmocka_unit_test(test_json_batch10), cmocka_unit_test(test_nokey),
-		cmocka_unit_test(test_linger),	    cmocka_unit_test(test_queue_full_retries),
-		cmocka_unit_test(test_config_errors), cmocka_unit_test(test_fatal_reported),
+		cmocka_unit_test(test_pb_batch1),
+		cmocka_unit_test(test_pb_batch64),
+		cmocka_unit_test(test_json_batch10),
+		cmocka_unit_test(test_nokey),
+		cmocka_unit_test(test_linger),
+		cmocka_unit_test(test_queue_full_retries),
+		cmocka_unit_test(test_config_errors),
+		cmocka_unit_test(test_fatal_reported),
 	};
 
 	return cmocka_run_group_tests(tests, mock_setup, mock_teardown);

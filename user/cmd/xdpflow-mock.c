@@ -205,7 +205,8 @@ int main(int argc, char **argv)
 	r.wall_offset_ns = clock_ns(CLOCK_REALTIME) - clock_ns(CLOCK_MONOTONIC);
 	r.start_ns = r.last_tick_ns = r.last_stats_ns = r.mono_ns =
 		clock_ns(CLOCK_MONOTONIC);
-	for (uint64_t i = 0; !stop_flag && !r.fatal && (!o->count || i < o->count); i++) {
+	for (uint64_t i = 0;
+	     !stop_flag && !r.fatal && (!o->count || i < o->count); i++) {
 		ssize_t n;
 
 		mock_gen_next(&gen, r.mono_ns + r.wall_offset_ns, &rec);

@@ -172,7 +172,8 @@ static void on_error(rd_kafka_t *rk, int err, const char *reason, void *opaque)
 	struct kafka_pub *k = opaque;
 	char fatal[256];
 	unsigned repeats;
-	bool bad_conf = err == RD_KAFKA_RESP_ERR__AUTHENTICATION || err == RD_KAFKA_RESP_ERR__SSL;
+	bool bad_conf = err == RD_KAFKA_RESP_ERR__AUTHENTICATION ||
+			err == RD_KAFKA_RESP_ERR__SSL;
 
 	if (err == RD_KAFKA_RESP_ERR__FATAL) {
 		rd_kafka_fatal_error(rk, fatal, sizeof(fatal));
