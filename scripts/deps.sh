@@ -22,7 +22,7 @@ TOOLS=(
 	protoc-c=protobuf-c-compiler protoc=protobuf-compiler bpftool=bpftool
 	clang-format=clang-format python3=python3-venv git=git
 	java=openjdk-17-jre-headless mvn=maven psql=postgresql-client
-	kcat=kcat curl=curl softflowd=softflowd pmacctd=pmacct
+	kcat=kcat curl=curl openssl=openssl softflowd=softflowd pmacctd=pmacct
 	tshark=tshark dumpcap=wireshark-common ping=iputils-ping
 	ip=iproute2 ss=iproute2 taskset=util-linux setsid=util-linux runuser=util-linux
 	which=debianutils docker-compose=docker-compose perf=linux-perf
@@ -42,7 +42,7 @@ PKGS=(
 	libpcap-dev libcmocka-dev libmicrohttpd-dev libcap-dev libclang-rt-14-dev
 	softflowd pmacct tshark nfdump tcpreplay netsniff-ng iproute2 iputils-ping
 	python3-venv postgresql postgresql-client docker-compose linux-perf valgrind hyperfine
-	libpq-dev maven openjdk-17-jre-headless kcat curl
+	libpq-dev maven openjdk-17-jre-headless kcat curl openssl
 	debhelper lintian mandoc
 	libmaxminddb-dev mmdb-bin libmaxmind-db-writer-perl
 )

@@ -9,8 +9,22 @@
 # it stops what it started. `stop` stops it (TERM, then KILL after a bounded
 # wait); `status` exits 0 when it is up. Prints KAFKA_BROKERS=host:port.
 #
+# Besides the plaintext listener, the broker listens with TLS (a server
+# certificate signed by the stack's test CA, scripts/stack/tls.sh, in a PEM
+# keystore) and with SASL/SCRAM-SHA-512 over TLS, whose user `start`
+# creates (or resets) once the broker answers. It then also prints
+# KAFKA_TLS_BROKERS, KAFKA_SASL_BROKERS, KAFKA_CA (the CA file clients trust),
+# KAFKA_SASL_USER and KAFKA_SASL_PASSWORD. ACLs (StandardAuthorizer) allow
+# everything to the plaintext listener and that user (super users) and to
+# anyone without ACLs, but deny a second PLAIN user, KAFKA_NOIDEM_USER (same
+# password), any write: the cluster refuses its idempotent producer an id,
+# a fatal error for librdkafka, which the tests need. A broker started
+# before these listeners existed keeps running without them until it is
+# restarted.
+#
 # Environment: XF_STACK_DIR (default build/stack), XF_KAFKA_PORT (19092;
-# the controller listens on the next port), XF_KAFKA_HEAP (512m),
+# the controller listens on the next port, TLS on the one after, SASL_SSL
+# on the fourth), XF_KAFKA_HEAP (512m),
 # XF_KAFKA_PARTITIONS (topic flows, default 4), XF_KAFKA_TIMEOUT (60 s).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -24,7 +38,13 @@ CPORT=$((PORT + 1))
 HEAP=${XF_KAFKA_HEAP:-512m}
 PARTS=${XF_KAFKA_PARTITIONS:-4}
 TIMEOUT=${XF_KAFKA_TIMEOUT:-60}
+TLS_PORT=$((PORT + 2))
+SASL_PORT=$((PORT + 3))
 BROKERS=127.0.0.1:$PORT
+TLS=$STACK/tls
+SASL_USER=xdpflow
+SASL_PASSWORD=xdpflow-scram
+NOIDEM_USER=xdpflow-noidem
 PIDFILE=$DIR/kafka.pid
 CONF=$DIR/server.properties
 
@@ -68,11 +88,20 @@ write_config() {
 process.roles=broker,controller
 node.id=1
 controller.quorum.voters=1@127.0.0.1:$CPORT
-listeners=PLAINTEXT://127.0.0.1:$PORT,CONTROLLER://127.0.0.1:$CPORT
-advertised.listeners=PLAINTEXT://127.0.0.1:$PORT
+listeners=PLAINTEXT://127.0.0.1:$PORT,CONTROLLER://127.0.0.1:$CPORT,SSL://127.0.0.1:$TLS_PORT,SASL_SSL://127.0.0.1:$SASL_PORT
+advertised.listeners=PLAINTEXT://127.0.0.1:$PORT,SSL://127.0.0.1:$TLS_PORT,SASL_SSL://127.0.0.1:$SASL_PORT
 controller.listener.names=CONTROLLER
 inter.broker.listener.name=PLAINTEXT
-listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT
+listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT,SSL:SSL,SASL_SSL:SASL_SSL
+ssl.keystore.type=PEM
+ssl.keystore.location=$TLS/server-keystore.pem
+ssl.client.auth=none
+sasl.enabled.mechanisms=SCRAM-SHA-512,PLAIN
+listener.name.sasl_ssl.scram-sha-512.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required;
+listener.name.sasl_ssl.plain.sasl.jaas.config=org.apache.kafka.common.security.plain.PlainLoginModule required user_$SASL_USER="$SASL_PASSWORD" user_$NOIDEM_USER="$SASL_PASSWORD";
+authorizer.class.name=org.apache.kafka.metadata.authorizer.StandardAuthorizer
+super.users=User:ANONYMOUS;User:$SASL_USER
+allow.everyone.if.no.acl.found=true
 log.dirs=$DIR/data
 num.partitions=$PARTS
 auto.create.topics.enable=true
@@ -122,6 +151,46 @@ format_storage() {
 		{ say "could not format storage: see $DIR/logs/format.log"; return 1; }
 }
 
+# The PEM keystore: the server's key, then its certificate.
+make_keystore() {
+	scripts/stack/tls.sh make "$TLS" || return 1
+	cat "$TLS/server.key" "$TLS/server.pem" >"$TLS/server-keystore.pem.tmp"
+	chmod 600 "$TLS/server-keystore.pem.tmp"
+	mv "$TLS/server-keystore.pem.tmp" "$TLS/server-keystore.pem"
+}
+
+has_secure() { grep -q '^listeners=.*SASL_SSL://' "$CONF" 2>/dev/null; }
+
+# The SCRAM user, created or given its password again (idempotent).
+add_scram_user() {
+	kjava kafka.admin.ConfigCommand --bootstrap-server "$BROKERS" --alter \
+		--add-config "SCRAM-SHA-512=[iterations=4096,password=$SASL_PASSWORD]" \
+		--entity-type users --entity-name "$SASL_USER" >>"$DIR/logs/tools.log" 2>&1 ||
+		{ say "could not create the SCRAM user: see $DIR/logs/tools.log"; return 1; }
+}
+
+# $NOIDEM_USER may not write to any topic, so the cluster refuses its
+# idempotent producer an id: a fatal error for librdkafka (tests).
+add_noidem_acl() {
+	acl() {
+		kjava org.apache.kafka.tools.AclCommand --bootstrap-server "$BROKERS" --add \
+			--deny-principal "User:$NOIDEM_USER" "$@" >>"$DIR/logs/tools.log" 2>&1
+	}
+	acl --operation Write --topic '*' && acl --operation IdempotentWrite --cluster ||
+		{ say "could not add the ACLs of $NOIDEM_USER: see $DIR/logs/tools.log"; return 1; }
+}
+
+print_settings() {
+	echo "KAFKA_BROKERS=$BROKERS"
+	has_secure || return 0
+	echo "KAFKA_TLS_BROKERS=127.0.0.1:$TLS_PORT"
+	echo "KAFKA_SASL_BROKERS=127.0.0.1:$SASL_PORT"
+	echo "KAFKA_CA=$TLS/ca.pem"
+	echo "KAFKA_SASL_USER=$SASL_USER"
+	echo "KAFKA_SASL_PASSWORD=$SASL_PASSWORD"
+	echo "KAFKA_NOIDEM_USER=$NOIDEM_USER"
+}
+
 create_topic() {
 	kjava org.apache.kafka.tools.TopicCommand --bootstrap-server "$BROKERS" --create \
 		--if-not-exists --topic flows --partitions "$PARTS" --replication-factor 1 \
@@ -164,15 +233,16 @@ start() {
 	mkdir -p "$STACK"
 	if pid=$(running_pid); then
 		create_topic || true
-		echo "KAFKA_BROKERS=$BROKERS"
+		print_settings
 		return 0
 	fi
-	if port_busy "$PORT" || port_busy "$CPORT"; then
-		say "port $PORT or $CPORT on 127.0.0.1 is taken by another process (set XF_KAFKA_PORT)"
+	if port_busy "$PORT" || port_busy "$CPORT" || port_busy "$TLS_PORT" || port_busy "$SASL_PORT"; then
+		say "a port of $PORT-$SASL_PORT on 127.0.0.1 is taken by another process (set XF_KAFKA_PORT)"
 		return 1
 	fi
 	command -v java >/dev/null || { say "java not found (run scripts/deps.sh)"; return 1; }
 	fetch_jars
+	make_keystore
 	write_config
 	format_storage
 	# setsid: the broker outlives this script but not a `stop`.
@@ -181,13 +251,13 @@ start() {
 		-cp "$LIBS/*" kafka.Kafka "$CONF" </dev/null >"$DIR/logs/stdout.log" 2>&1 &
 	pid=$!
 	echo "$pid" >"$PIDFILE"
-	if ! wait_ready "$pid" || ! create_topic; then
+	if ! wait_ready "$pid" || ! create_topic || ! add_scram_user || ! add_noidem_acl; then
 		say "start failed; stopping"
 		stop
 		return 1
 	fi
-	say "up on $BROKERS (pid $pid)"
-	echo "KAFKA_BROKERS=$BROKERS"
+	say "up on $BROKERS, TLS on 127.0.0.1:$TLS_PORT, SASL_SSL on 127.0.0.1:$SASL_PORT (pid $pid)"
+	print_settings
 }
 
 case "${1:-}" in

@@ -9,6 +9,14 @@
 # failure it stops what it started. `stop` stops it (fast, then immediate);
 # `status` exits 0 when it is up. Prints PGURI=postgresql://...
 #
+# The server also takes TLS (ssl=on, a certificate for localhost signed by
+# the stack's test CA, scripts/stack/tls.sh), and the role `xdpflow_tls`
+# (password `xdpflow-tls`, CREATEDB) may log in over TLS only (hostssl,
+# scram-sha-256). `start` then also prints PG_TLS_URI (that role, host
+# localhost, no query: clients add ?sslmode=verify-full&sslrootcert=$PG_CA)
+# and PG_CA. The settings are applied at each start, so an older cluster
+# gets them when it is restarted.
+#
 # Environment: XF_STACK_DIR (default build/stack), XF_PG_PORT (25432),
 # XF_PG_TIMEOUT (60 s).
 set -euo pipefail
@@ -37,6 +45,8 @@ LOG=$DIR/postgres.log
 PORT=${XF_PG_PORT:-25432}
 TIMEOUT=${XF_PG_TIMEOUT:-60}
 PGURI="postgresql://xdpflow:xdpflow@127.0.0.1:$PORT/xdpflow"
+TLS=$STACK/tls
+PG_TLS_URI="postgresql://xdpflow_tls:xdpflow-tls@localhost:$PORT/xdpflow"
 
 say() { echo "postgres: $*" >&2; }
 
@@ -95,6 +105,38 @@ log_statement = none
 EOF
 }
 
+# TLS: the server's certificate and key in the data folder (the key must be
+# the server user's, mode 0600), tls.conf included from postgresql.conf, and
+# the hostssl-only rules for xdpflow_tls first in pg_hba.conf. Idempotent.
+tls_config() {
+	scripts/stack/tls.sh make "$TLS" || return 1
+	install -m 600 "$TLS/server.pem" "$DATA/server.crt"
+	install -m 600 "$TLS/server.key" "$DATA/server.key"
+	[ "$(id -u)" -eq 0 ] && chown postgres: "$DATA/server.crt" "$DATA/server.key"
+	printf '%s\n' "# Written by scripts/stack/postgres.sh" "ssl = on" \
+		"ssl_cert_file = 'server.crt'" "ssl_key_file = 'server.key'" >"$DATA/tls.conf"
+	[ "$(id -u)" -eq 0 ] && chown postgres: "$DATA/tls.conf"
+	grep -q "^include_if_exists = 'tls.conf'" "$DATA/postgresql.conf" ||
+		echo "include_if_exists = 'tls.conf'" >>"$DATA/postgresql.conf"
+	if ! grep -q '^hostssl all xdpflow_tls ' "$DATA/pg_hba.conf"; then
+		{
+			echo "# Added by scripts/stack/postgres.sh: xdpflow_tls over TLS only"
+			echo "hostssl all xdpflow_tls 127.0.0.1/32 scram-sha-256"
+			echo "host all xdpflow_tls 127.0.0.1/32 reject"
+			cat "$DATA/pg_hba.conf"
+		} >"$DATA/pg_hba.conf.new"
+		[ "$(id -u)" -eq 0 ] && chown postgres: "$DATA/pg_hba.conf.new"
+		mv "$DATA/pg_hba.conf.new" "$DATA/pg_hba.conf"
+	fi
+}
+
+print_settings() {
+	echo "PGURI=$PGURI"
+	[ "$(psql_su -d postgres -Atc 'SHOW ssl' 2>/dev/null)" = on ] || return 0
+	echo "PG_TLS_URI=$PG_TLS_URI"
+	echo "PG_CA=$TLS/ca.pem"
+}
+
 stop() {
 	[ -n "$BIN" ] || return 0
 	[ -f "$DATA/postmaster.pid" ] || return 0
@@ -105,7 +147,7 @@ stop() {
 start() {
 	[ -n "$BIN" ] || { say "PostgreSQL server not installed (run scripts/deps.sh)"; return 1; }
 	if is_up; then
-		echo "PGURI=$PGURI"
+		print_settings
 		return 0
 	fi
 	if (exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null; then
@@ -113,6 +155,7 @@ start() {
 		return 1
 	fi
 	init_cluster
+	tls_config
 	mkdir -p "$SOCK"
 	[ "$(id -u)" -eq 0 ] && chown postgres: "$SOCK"
 	if ! pg_ctl start -w -t "$TIMEOUT" -l "$LOG" -o "-p $PORT" >/dev/null 2>&1; then
@@ -125,14 +168,16 @@ SELECT 'CREATE ROLE xdpflow LOGIN CREATEDB PASSWORD ''xdpflow'''
 WHERE NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'xdpflow') \gexec
 SELECT 'CREATE DATABASE xdpflow OWNER xdpflow'
 WHERE NOT EXISTS (SELECT 1 FROM pg_database WHERE datname = 'xdpflow') \gexec
+SELECT 'CREATE ROLE xdpflow_tls LOGIN CREATEDB PASSWORD ''xdpflow-tls'''
+WHERE NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'xdpflow_tls') \gexec
 EOF
 	then
 		say "could not create role/database xdpflow; stopping"
 		stop
 		return 1
 	fi
-	say "up on 127.0.0.1:$PORT (socket $SOCK)"
-	echo "PGURI=$PGURI"
+	say "up on 127.0.0.1:$PORT, TLS too (socket $SOCK)"
+	print_settings
 }
 
 case "${1:-}" in

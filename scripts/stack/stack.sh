@@ -19,7 +19,7 @@ up)
 		scripts/stack/postgres.sh stop || true
 		exit 1
 	fi
-	printf '%s\n%s\n' "$(grep '^KAFKA_BROKERS=' <<<"$k")" "$(grep '^PGURI=' <<<"$p")" >"$ENV_FILE.tmp"
+	printf '%s\n%s\n' "$(grep '^KAFKA_[A-Z_]*=' <<<"$k")" "$(grep '^PG[A-Z_]*=' <<<"$p")" >"$ENV_FILE.tmp"
 	mv "$ENV_FILE.tmp" "$ENV_FILE"
 	echo "stack: up; settings in $ENV_FILE"
 	cat "$ENV_FILE"

@@ -156,9 +156,9 @@ def _run(cmd, timeout):
     return subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=timeout)
 
 
-def read_env():
+def read_env(path=STACK_ENV):
     env = {}
-    with open(STACK_ENV) as f:
+    with open(path) as f:
         for line in f:
             k, _, v = line.strip().partition("=")
             if k:
@@ -170,6 +170,17 @@ class Stack:
     def __init__(self, env):
         self.brokers = env["KAFKA_BROKERS"]
         self.pguri = env["PGURI"]
+        # Secured transports (None on a stack started before they existed):
+        # TLS and SASL_SSL listeners, the CA that signed the server's
+        # certificate, the SASL user; PostgreSQL's TLS-only role and its CA.
+        self.tls_brokers = env.get("KAFKA_TLS_BROKERS")
+        self.sasl_brokers = env.get("KAFKA_SASL_BROKERS")
+        self.kafka_ca = env.get("KAFKA_CA")
+        self.sasl_user = env.get("KAFKA_SASL_USER")
+        self.sasl_password = env.get("KAFKA_SASL_PASSWORD")
+        self.noidem_user = env.get("KAFKA_NOIDEM_USER")  # may not write (PLAIN)
+        self.pg_tls_uri = env.get("PG_TLS_URI")
+        self.pg_ca = env.get("PG_CA")
 
     def pg_uri(self, db):
         return self.pguri.rsplit("/", 1)[0] + "/" + db
@@ -197,6 +208,31 @@ def stack_up():
         _run(["scripts/stack/stack.sh", "down"], 120)
         raise RuntimeError("stack up failed:\n" + r.stdout + r.stderr)
     return Stack(read_env()), was_up
+
+
+@contextlib.contextmanager
+def private_stack(name, kafka_port, pg_port):
+    """A stack of its own (build/NAME/stack, its own ports), for tests that
+    must not depend on how the shared one was started; stopped at the end
+    unless it was already up. Not shared: one user at a time."""
+    folder = os.path.join(ROOT, "build", name)
+    env = dict(os.environ, XF_STACK_DIR=os.path.join(folder, "stack"),
+               XF_KAFKA_PORT=str(kafka_port), XF_PG_PORT=str(pg_port))
+    env_file = os.path.join(folder, "stack.env")
+
+    def run(*args, timeout):
+        return subprocess.run(["scripts/stack/stack.sh", *args], cwd=ROOT, env=env,
+                              capture_output=True, text=True, timeout=timeout)
+    was_up = run("status", timeout=60).returncode == 0 and os.path.exists(env_file)
+    r = run("up", timeout=300)
+    if r.returncode != 0:
+        run("down", timeout=120)
+        raise RuntimeError("private stack up failed:\n" + r.stdout + r.stderr)
+    try:
+        yield Stack(read_env(env_file))
+    finally:
+        if not was_up:
+            run("down", timeout=120)
 
 
 # Several pytest sessions (or a benchmark) may share the stack at once: each

@@ -28,7 +28,8 @@ RUN_TIMEOUT = 300
 
 
 def free_port_pair() -> int:
-    """A TCP port p on 127.0.0.1 with p + 1 free too (Kafka's controller)."""
+    """A TCP port p on 127.0.0.1 with p + 1 to p + 3 free too (Kafka's
+    controller, TLS and SASL_SSL listeners)."""
     for _ in range(100):
         s = socket.socket()
         s.bind(("127.0.0.1", 0))
@@ -37,7 +38,7 @@ def free_port_pair() -> int:
         if p > 65000:
             continue
         ok = True
-        for q in (p, p + 1):
+        for q in range(p, p + 4):
             t = socket.socket()
             try:
                 t.bind(("127.0.0.1", q))

@@ -9,7 +9,8 @@
  * writers wait and retry, losing nothing; bad -X properties and
  * missing brokers give one-line errors; idempotence is on by default;
  * the cluster is reported unreachable while its broker is down and
- * reachable again once it is back up (librdkafka's statistics).
+ * reachable again once it is back up (librdkafka's statistics); a fatal
+ * producer error is reported by the stats.
  */
 #include "unit.h"
 
@@ -530,15 +531,63 @@ static void test_reachability(void **state)
 	publisher_close(p);
 }
 
+/* A fatal error (here the cluster refusing the idempotent producer its
+ * PID, as an ACL without IdempotentWrite does) shows in the stats, so the
+ * programs can stop; nothing is delivered. A cluster of its own, so the
+ * pushed error cannot reach another test's producer. */
+static void test_fatal_reported(void **state)
+{
+	struct mock fm = { 0 };
+	rd_kafka_conf_t *conf = rd_kafka_conf_new();
+	struct publish_stats st;
+	struct publisher *p;
+	char errstr[256];
+	uint64_t deadline;
+
+	(void)state;
+	rd_kafka_conf_set(conf, "log_level", "3", errstr, sizeof(errstr));
+	fm.rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, errstr, sizeof(errstr));
+	assert_non_null(fm.rk);
+	fm.mc = rd_kafka_mock_cluster_new(fm.rk, 1);
+	assert_non_null(fm.mc);
+	snprintf(fm.brokers, sizeof(fm.brokers), "%s",
+		 rd_kafka_mock_cluster_bootstraps(fm.mc));
+	assert_int_equal(rd_kafka_mock_topic_create(fm.mc, "t-fatal", 1, 1), 0);
+	/* 22: InitProducerId (RD_KAFKAP_InitProducerId, not in the public
+	 * headers). */
+	rd_kafka_mock_push_request_errors(
+		fm.mc, 22, 1, RD_KAFKA_RESP_ERR_CLUSTER_AUTHORIZATION_FAILED);
+	p = open_kafka_x(&fm, "t-fatal", 1, OUT_FORMAT_PB, KAFKA_KEY_EXPORTER,
+			 "log_level=0");
+	produce_flows(p, OUT_FORMAT_PB, 2);
+	deadline = now_ms() + 10000;
+	do {
+		publisher_poll(p);
+		publisher_get_stats(p, &st);
+		if (!st.fatal)
+			nanosleep(&(struct timespec){ .tv_nsec = 10000000 },
+				  NULL);
+	} while (!st.fatal && now_ms() < deadline);
+	assert_true(st.fatal);
+	assert_int_equal(st.delivered, 0);
+	publisher_close(p);
+	rd_kafka_mock_cluster_destroy(fm.mc);
+	rd_kafka_destroy(fm.rk);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_pb_batch1),   cmocka_unit_test(test_pb_batch64),
-		cmocka_unit_test(test_json_batch10), cmocka_unit_test(test_nokey),
-		cmocka_unit_test(test_linger),	    cmocka_unit_test(test_queue_full_retries),
+		cmocka_unit_test(test_pb_batch1),
+		cmocka_unit_test(test_pb_batch64),
+		cmocka_unit_test(test_json_batch10),
+		cmocka_unit_test(test_nokey),
+		cmocka_unit_test(test_linger),
+		cmocka_unit_test(test_queue_full_retries),
 		cmocka_unit_test(test_config_errors),
 		cmocka_unit_test(test_stats_any_up),
 		cmocka_unit_test(test_reachability),
+		cmocka_unit_test(test_fatal_reported),
 	};
 
 	return cmocka_run_group_tests(tests, mock_setup, mock_teardown);

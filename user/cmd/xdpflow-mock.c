@@ -46,6 +46,7 @@ struct run {
 	 * offset from it (taken each tick), so a flow costs no clock read
 	 * of its own. */
 	uint64_t mono_ns, wall_offset_ns;
+	bool fatal; /* the output failed for good: stop generating */
 };
 
 static void print_stats(const struct run *r, uint64_t now)
@@ -64,7 +65,8 @@ static void print_stats(const struct run *r, uint64_t now)
 }
 
 /* Signals, delivery reports, a live flush of what was written since the
- * last tick, the stats line when due or asked for. */
+ * last tick (and whether the output failed for good), the stats line when
+ * due or asked for. */
 static void housekeep(struct run *r, uint64_t now)
 {
 	bool stats = false;
@@ -78,9 +80,12 @@ static void housekeep(struct run *r, uint64_t now)
 	}
 	r->mono_ns = now;
 	if (now - r->last_tick_ns >= TICK_NS) {
-		r->wall_offset_ns = clock_realtime_ns() -
-				    clock_mono_ns();
+		struct publish_stats ps;
+
+		r->wall_offset_ns = clock_realtime_ns() - clock_mono_ns();
 		publisher_poll(r->pub);
+		publisher_get_stats(r->pub, &ps);
+		r->fatal = ps.fatal;
 		if (r->flows != r->last_flush_flows) {
 			publisher_flush(r->pub, 0);
 			r->last_flush_flows = r->flows;
@@ -159,7 +164,8 @@ static void mock_run(struct run *r, struct mock_gen *gen)
 	r->wall_offset_ns = clock_realtime_ns() - clock_mono_ns();
 	r->start_ns = r->last_tick_ns = r->last_stats_ns = r->mono_ns =
 		clock_mono_ns();
-	for (uint64_t i = 0; !r->stop && (!o->count || i < o->count); i++) {
+	for (uint64_t i = 0; !r->stop && !r->fatal && (!o->count || i < o->count);
+	     i++) {
 		ssize_t n;
 
 		mock_gen_next(gen, r->mono_ns + r->wall_offset_ns, &rec);
@@ -200,6 +206,8 @@ static int mock_stop(struct run *r)
 	struct publish_stats ps;
 	int rc = 0, flush_rc;
 
+	if (r->fatal)
+		pr_err("stopping: the Kafka output failed for good (see above)");
 	if (r->pub) {
 		flush_rc = publisher_flush(r->pub, FINAL_FLUSH_MS);
 		if (flush_rc)
@@ -208,7 +216,7 @@ static int mock_stop(struct run *r)
 		print_stats(r, clock_mono_ns());
 		publisher_get_stats(r->pub, &ps);
 		if (flush_rc || r->encode_errors || r->write_errors ||
-		    ps.delivery_errors) {
+		    ps.delivery_errors || ps.fatal) {
 			pr_err("flows were lost: %" PRIu64 " encode errors, %" PRIu64
 			       " refused writes, %" PRIu64 " failed deliveries%s",
 			       r->encode_errors, r->write_errors,

@@ -296,14 +296,22 @@ static void on_worker_done(void *arg)
 		c->l->stop = true;
 }
 
-/* Live output: flush whatever was written since the last tick. */
+/* Live output: flush whatever was written since the last tick; a Kafka
+ * output that failed for good ends the run with an error. */
 static void flush_tick(void *arg)
 {
-	struct daemon *d = ((struct loop_ctx *)arg)->d;
+	struct loop_ctx *c = arg;
+	struct daemon *d = c->d;
 	struct publish_stats ps;
 
 	publisher_poll(d->pub);
 	publisher_get_stats(d->pub, &ps);
+	if (ps.fatal) {
+		pr_err("stopping: the Kafka output failed for good (see above)");
+		d->failed = true;
+		c->l->stop = true;
+		return;
+	}
 	if (ps.flows != d->flushed_flows) {
 		publisher_flush(d->pub, 0);
 		d->flushed_flows = ps.flows;

@@ -7,6 +7,7 @@
 #include "publish/publish.h"
 
 #include <stdio.h>
+#include <string.h>
 
 #include "publish/publish_internal.h"
 
@@ -49,6 +50,7 @@ void publisher_poll(struct publisher *p)
 
 void publisher_get_stats(struct publisher *p, struct publish_stats *st)
 {
+	memset(st, 0, sizeof(*st));
 	p->ops->get_stats(p, st);
 }
 

@@ -6,6 +6,7 @@
 #ifndef XDPFLOW_PUBLISH_H
 #define XDPFLOW_PUBLISH_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -43,6 +44,10 @@ struct publish_stats {
 	/* Kafka: since when (CLOCK_MONOTONIC ns) no broker has been
 	 * reachable; 0 while one is, or before any connection was tried. */
 	uint64_t unreachable_since_ns;
+	/* Kafka: the producer hit a fatal error (e.g. the cluster refused the
+	 * idempotent producer); nothing written from now on can be delivered,
+	 * so the caller should stop with an error. */
+	bool fatal;
 };
 
 struct publisher;
@@ -63,6 +68,7 @@ int publisher_flush(struct publisher *p, int timeout_ms);
 /* Serves Kafka delivery reports; call it from time to time. */
 void publisher_poll(struct publisher *p);
 
+/* The counters so far, and whether the output failed for good. */
 void publisher_get_stats(struct publisher *p, struct publish_stats *st);
 
 /* Reopens the output file by its path, for log rotation (SIGHUP), after

@@ -17,6 +17,10 @@
  * marks the cluster unreachable; a successful delivery, or a statistics
  * report (every second unless -X statistics.interval.ms says otherwise)
  * with a broker UP, marks it reachable again.
+ * librdkafka's errors (authentication, TLS, brokers down), which it
+ * retries, are logged once per error code and KAFKA_ERR_REPEAT_NS with the
+ * count of repeats; authentication and TLS ones as errors. A fatal error is
+ * logged once and reported by get_stats.
  *
  * Messages are produced with RD_KAFKA_MSG_F_COPY: librdkafka then makes one
  * allocation holding both its message header and the payload, and our batch
@@ -52,6 +56,10 @@
 #define KAFKA_MSG_CAP (900 * 1024)
 /* Writes between two looks at the clock for lingering batches. */
 #define KAFKA_LINGER_CHECK_EVERY 64
+/* librdkafka reports a retried error (brokers down, authentication, TLS)
+ * again at each retry: each error code is logged at most this often. */
+#define KAFKA_ERR_REPEAT_NS (30ULL * 1000000000ULL)
+#define KAFKA_ERR_SLOTS 8
 
 struct batch {
 	struct flow_addr key; /* len 0: no key */
@@ -79,9 +87,15 @@ struct kafka_pub {
 
 	atomic_uint_fast64_t flows, messages, delivered, failed;
 	atomic_uint_fast64_t down_since; /* CLOCK_MONOTONIC ns, 0: reachable */
+	atomic_bool fatal; /* librdkafka raised RD_KAFKA_RESP_ERR__FATAL */
 
-	pthread_mutex_t log_mu; /* rl: delivery reports arrive on any poller */
+	pthread_mutex_t log_mu; /* rl, errs: reports arrive on any poller */
 	struct ratelimit rl;
+	struct err_seen {
+		int err;
+		uint64_t last_ns; /* when last logged; 0: slot free */
+		unsigned repeats; /* since then, not logged */
+	} errs[KAFKA_ERR_SLOTS];
 };
 
 static struct kafka_pub *to_kafka(struct publisher *p)
@@ -129,15 +143,50 @@ static void on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaqu
 		    rd_kafka_err2str(m->err));
 }
 
+/* Whether err is due to be logged (not logged for KAFKA_ERR_REPEAT_NS);
+ * if so, *repeats gets how often it came meanwhile. */
+static bool err_due(struct kafka_pub *k, int err, unsigned *repeats)
+{
+	uint64_t now = clock_mono_ns();
+	struct err_seen *s = NULL, *oldest = &k->errs[0];
+	bool due;
+
+	pthread_mutex_lock(&k->log_mu);
+	for (size_t i = 0; i < KAFKA_ERR_SLOTS && !s; i++) {
+		if (k->errs[i].last_ns && k->errs[i].err == err)
+			s = &k->errs[i];
+		else if (k->errs[i].last_ns < oldest->last_ns)
+			oldest = &k->errs[i];
+	}
+	if (!s) {
+		s = oldest;
+		*s = (struct err_seen){ .err = err };
+	}
+	due = !s->last_ns || now - s->last_ns >= KAFKA_ERR_REPEAT_NS;
+	*repeats = s->repeats;
+	if (due) {
+		s->last_ns = now;
+		s->repeats = 0;
+	} else {
+		s->repeats++;
+	}
+	pthread_mutex_unlock(&k->log_mu);
+	return due;
+}
+
 static void on_error(rd_kafka_t *rk, int err, const char *reason, void *opaque)
 {
 	struct kafka_pub *k = opaque;
 	char fatal[256];
+	unsigned repeats;
+	bool bad_conf = err == RD_KAFKA_RESP_ERR__AUTHENTICATION ||
+			err == RD_KAFKA_RESP_ERR__SSL;
 
 	if (err == RD_KAFKA_RESP_ERR__FATAL) {
 		rd_kafka_fatal_error(rk, fatal, sizeof(fatal));
 		log_print(LOG_LVL_ERR, "kafka: fatal error, no more flows can be produced: %s",
 			  fatal);
+		atomic_store(&k->fatal, true);
 		return;
 	}
 	if (err == RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN) {
@@ -146,7 +195,15 @@ static void on_error(rd_kafka_t *rk, int err, const char *reason, void *opaque)
 		atomic_compare_exchange_strong(&k->down_since, &zero,
 					       clock_mono_ns());
 	}
-	log_limited(k, LOG_LVL_WARN, "%s: %s", rd_kafka_err2name(err), reason);
+	if (!err_due(k, err, &repeats))
+		return;
+	if (repeats)
+		log_limited(k, bad_conf ? LOG_LVL_ERR : LOG_LVL_WARN,
+			    "%s: %s (and %u times more since it was last logged)",
+			    rd_kafka_err2name(err), reason, repeats);
+	else
+		log_limited(k, bad_conf ? LOG_LVL_ERR : LOG_LVL_WARN, "%s: %s",
+			    rd_kafka_err2name(err), reason);
 }
 
 /* The statistics report (STATISTICS.md): a broker other than the internal
@@ -189,6 +246,10 @@ static void on_log(const rd_kafka_t *rk, int level, const char *fac, const char 
 									     : LOG_LVL_DEBUG;
 
 	(void)rk;
+	/* A broker connection failure: on_error reports it too, repeats
+	 * limited, so here it is only for debugging. */
+	if (!strcmp(fac, "FAIL"))
+		lvl = LOG_LVL_DEBUG;
 	log_print(lvl, "kafka: %s: %s", fac, buf);
 }
 
@@ -437,6 +498,7 @@ static void kafka_get_stats(struct publisher *p, struct publish_stats *st)
 	st->delivery_errors = atomic_load_explicit(&k->failed, memory_order_relaxed);
 	st->unreachable_since_ns =
 		atomic_load_explicit(&k->down_since, memory_order_relaxed);
+	st->fatal = atomic_load(&k->fatal);
 }
 
 static void kafka_free(struct kafka_pub *k)
