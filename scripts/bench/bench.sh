@@ -2,8 +2,10 @@
 # SPDX-License-Identifier: Apache-2.0
 # `make bench`: xdpflow's benchmarks, each reported as medians and as ratios
 # measured side by side in this one run (the machine is shared and noisy, so
-# no single absolute time means much). 1: decode + protobuf encode in
-# process on one core (build/bench/bench_decode). 2: the whole process,
+# no single absolute time means much). 1: decode + encode in process on one
+# core (build/bench/bench_decode), the fast protobuf encoder beside
+# protobuf-c's and JSON. 8 ("enrich"): prefix lookups/s and RSS of the
+# enrichment table (build/bench/bench_enrich). 2: the whole process,
 # xdpflowd against GoFlow2 v2.2.6, both fed the same synthetic NetFlow v9,
 # IPFIX and sFlow packets over loopback by build/bench/udp_replay at a rate
 # both take without loss, in alternating rounds; each one's CPU time comes
@@ -12,7 +14,9 @@
 # memory (VmRSS/VmHWM) idle and under a flood of distinct IPFIX templates,
 # GoFlow2's beside it. Prints a summary table and writes it to
 # $O/bench/results.txt. Every wait and every sender is bounded in time.
-# Knobs (environment): BENCH_PARTS ("decode process memory"), BENCH_ROUNDS,
+# Knobs (environment): BENCH_PARTS ("decode enrich process memory"),
+# BENCH_ROUNDS, BENCH_ENRICH_PREFIXES (1000000), BENCH_ENRICH_V6,
+# BENCH_ENRICH_ROUNDS (3; 7 for the full run),
 # BENCH_PACKETS, BENCH_RATE, BENCH_WORKLOADS, BENCH_DECODE_RUNS,
 # BENCH_DECODE_MS, BENCH_DECODE_ENCODERS ("fast,protobuf-c,json": the first
 # one is judged against the targets), BENCH_FLOOD_TEMPLATES, BENCH_FLOOD_RATE,
@@ -25,7 +29,7 @@ cd "$(dirname "$0")/../.."
 
 O=${O:-build}
 B=$O/bench
-PARTS=${BENCH_PARTS:-decode process memory}
+PARTS=${BENCH_PARTS:-decode enrich process memory}
 ROUNDS=${BENCH_ROUNDS:-3}
 # GoFlow2 cannot raise its socket buffer (it keeps the 208 KiB default) and
 # needs about 0.5 of a core for 75k NetFlow flows/s here, so it starts losing
@@ -272,6 +276,47 @@ profile() { # proto: perf record of the full path, top symbols and libraries
 		--sort dso,sym 2>/dev/null | awk '/^ +[0-9.]+%/ && n++ < 8 {$3 = ""; print}')
 }
 
+#--- 8. enrichment: prefix lookups ----------------------------------------------
+# tests/bench/bench_enrich on a routing-table-shaped table; issue 9's targets
+# are for a 1M-prefix table: >= 30M lookups/s per core for IPv4, >= 15M for
+# IPv6. bench_enrich prints medians of its rounds, one at a time and in
+# batches of 64 (a worker's batch of flows), and the process RSS. 1M + 1M
+# prefixes with 3 rounds take about 7 s; BENCH_ENRICH_ROUNDS=7 for the full
+# run, BENCH_ENRICH_PREFIXES / BENCH_ENRICH_V6 to change the table.
+ENRICH_N=${BENCH_ENRICH_PREFIXES:-1000000}
+ENRICH_N6=${BENCH_ENRICH_V6:-$ENRICH_N}
+ENRICH_ROUNDS=${BENCH_ENRICH_ROUNDS:-3}
+
+part_enrich() {
+	local out fam line one batch target met
+	log "enrich: prefix lookups on $ENRICH_N IPv4 + $ENRICH_N6 IPv6 prefixes ($ENRICH_ROUNDS rounds)"
+	if ! out=$("$B/bench_enrich" -n "$ENRICH_N" -6 "$ENRICH_N6" -r "$ENRICH_ROUNDS" -c "$(($(nproc) - 1))" 2>&1 |
+		tee "$LOGS/bench_enrich.txt"); then
+		row '8. Enrichment prefix lookups: FAILED (%s)' "$(tail -1 <<<"$out")"
+		return
+	fi
+	row '8. Enrichment prefix lookups (tests/bench/bench_enrich), one core: %s IPv4 + %s IPv6 prefixes, median of %s rounds' \
+		"$ENRICH_N" "$ENRICH_N6" "$ENRICH_ROUNDS"
+	row '   %-6s %14s %14s %-12s %s' family 'one-at-a-time' 'batch of 64' target met
+	for fam in ipv4 ipv6; do
+		line=$(grep "^$fam:" <<<"$out")
+		one=$(sed -nE 's/.*: ([0-9.]+) M lookups\/s one at a time.*/\1/p' <<<"$line")
+		batch=$(sed -nE 's/.*, ([0-9.]+) M\/s in batches.*/\1/p' <<<"$line")
+		target=$([ "$fam" = ipv4 ] && echo 30 || echo 15)
+		if [ -z "$one" ] || [ -z "$batch" ]; then
+			met=n/a
+		elif [ "$([ "$fam" = ipv4 ] && echo "$ENRICH_N" || echo "$ENRICH_N6")" -lt 1000000 ]; then
+			met='n/a (table under 1M)'
+		else
+			met=$(awk -v a="$one" -v b="$batch" -v t="$target" 'BEGIN {
+				printf "%s one at a time, %s batched", a >= t ? "yes" : "no", b >= t ? "yes" : "no" }')
+		fi
+		row '   %-6s %12s M/s %10s M/s %-12s %s' "$fam" "${one:-n/a}" "${batch:-n/a}" ">=${target}M/s" "$met"
+	done
+	row '   %s' "$(grep '^table:' <<<"$out")"
+	row '   (table built in %s)' "$(grep '^prefixes:' <<<"$out" | sed 's/.*, build //')"
+}
+
 #--- 2. whole process, xdpflowd vs GoFlow2 --------------------------------------
 declare -A R_RATE R_LOSS R_CPU R_FLOWS
 
@@ -446,7 +491,7 @@ part_insert() {
 }
 
 #--- main -------------------------------------------------------------------------
-if ! make --no-print-directory O="$O" "$B/bench_decode" "$B/udp_replay" >&2; then
+if ! make --no-print-directory O="$O" "$B/bench_decode" "$B/bench_enrich" "$B/udp_replay" >&2; then
 	log "could not build the benchmark programs"
 	exit 1
 fi
@@ -455,6 +500,7 @@ load0=$(cut -d' ' -f1-3 /proc/loadavg)
 for part in $PARTS; do
 	case $part in
 	decode) part_decode ;;
+	enrich) part_enrich ;;
 	process) part_process ;;
 	memory) part_memory ;;
 	*) log "unknown part $part" ;;
