@@ -85,10 +85,10 @@ struct {
 
 /* What the headers said, for the decision after the UDP header. */
 struct pkt {
-	void *pos;	 /* next header to parse */
-	void *end;	 /* ctx->data_end */
-	__u16 l3;	 /* ETH_P_IP or ETH_P_IPV6, host order */
-	__u8 l4;	 /* IP protocol / last IPv6 next header */
+	void *pos; /* next header to parse */
+	void *end; /* ctx->data_end */
+	__u16 l3;  /* ETH_P_IP or ETH_P_IPV6, host order */
+	__u8 l4;   /* IP protocol / last IPv6 next header */
 	struct iphdr *ip4;
 	struct ipv6hdr *ip6;
 };
@@ -180,8 +180,9 @@ static __always_inline enum verdict parse_ip6(struct pkt *p)
 		oh = p->pos;
 		if ((void *)(oh + 1) > p->end)
 			return V_TRUNCATED;
-		p->pos = (void *)oh + (nh == NEXTHDR_AUTH ? ((__u32)oh->hdrlen + 2) * 4
-							  : ((__u32)oh->hdrlen + 1) * 8);
+		p->pos = (void *)oh + (nh == NEXTHDR_AUTH
+					       ? ((__u32)oh->hdrlen + 2) * 4
+					       : ((__u32)oh->hdrlen + 1) * 8);
 		nh = oh->nexthdr;
 	}
 	if (nh == NEXTHDR_FRAGMENT)

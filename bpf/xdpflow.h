@@ -53,7 +53,8 @@ struct xdpflow_port_val {
 };
 
 /* Configuration, entry 0 of the config array. */
-#define XDPFLOW_CFG_ALLOW_LIST (1U << 0) /* allow-list in use: an exporter
+#define XDPFLOW_CFG_ALLOW_LIST                                                 \
+	(1U << 0) /* allow-list in use: an exporter
 					  * must match allow4/allow6, else
 					  * its packets are dropped */
 

@@ -32,9 +32,9 @@
 #include "benchutil.h"
 #include "pktgen.h"
 
-#define N_PKTS 64		 /* distinct data packets per protocol */
+#define N_PKTS 64 /* distinct data packets per protocol */
 #define MAX_ROUNDS 101
-#define OUT_CAP (256u << 10)	 /* the pipeline's buffer size */
+#define OUT_CAP (256u << 10) /* the pipeline's buffer size */
 #define STASH_MAX (N_PKTS * PG_RECORDS)
 
 enum proto { P_NF9, P_IPFIX, P_SFLOW, P__N };
@@ -98,9 +98,9 @@ struct opts {
 	unsigned protos; /* bit mask of enum proto */
 	unsigned encs;	 /* bit mask of enum enc */
 	int first_enc;
-	int only_mode;	 /* -1: all; else one mode (for perf record) */
-	double seconds;	 /* --seconds: one long run per protocol, for perf */
-	bool show;	 /* --show: print each protocol's first flow as JSON */
+	int only_mode;	/* -1: all; else one mode (for perf record) */
+	double seconds; /* --seconds: one long run per protocol, for perf */
+	bool show;	/* --show: print each protocol's first flow as JSON */
 };
 
 static void full_emit(struct flow_sink *s, const struct flow_rec *rec)
@@ -169,10 +169,12 @@ static int workload_init(struct workload *w, enum proto pr)
 	for (uint32_t i = 0; i < N_PKTS; i++) {
 		switch (pr) {
 		case P_NF9:
-			w->len[i] = pg_nf9_data(w->pkt[i], PG_MAX_PKT, i + 1, 7);
+			w->len[i] =
+				pg_nf9_data(w->pkt[i], PG_MAX_PKT, i + 1, 7);
 			break;
 		case P_IPFIX:
-			w->len[i] = pg_ipfix_data(w->pkt[i], PG_MAX_PKT, i + 1, 7);
+			w->len[i] =
+				pg_ipfix_data(w->pkt[i], PG_MAX_PKT, i + 1, 7);
 			break;
 		default:
 			w->len[i] = pg_sflow(w->pkt[i], PG_MAX_PKT, i + 1);
@@ -206,8 +208,8 @@ static int workload_init(struct workload *w, enum proto pr)
 		decode_datagram(w->ctx, &dg, &st.sink);
 	}
 	w->n_stash = st.n;
-	if (st.n != (size_t)N_PKTS * (pr == P_SFLOW ? PG_SFLOW_SAMPLES
-						    : PG_RECORDS)) {
+	if (st.n !=
+	    (size_t)N_PKTS * (pr == P_SFLOW ? PG_SFLOW_SAMPLES : PG_RECORDS)) {
 		fprintf(stderr,
 			"bench_decode: %s: %zu flows decoded from %d packets, "
 			"expected %d each\n",
@@ -219,8 +221,8 @@ static int workload_init(struct workload *w, enum proto pr)
 }
 
 /* One timed run of at least ms milliseconds (CPU time). */
-static struct sample run_once(struct workload *w, enum proto pr,
-			      enum enc e, enum mode m, double ms, uint8_t *out,
+static struct sample run_once(struct workload *w, enum proto pr, enum enc e,
+			      enum mode m, double ms, uint8_t *out,
 			      uint64_t *sink_guard)
 {
 	struct full_sink fs = { { full_emit }, enc_fns[e], out, 0, 0, 0, 0 };

@@ -50,7 +50,8 @@ struct opts {
 
 /* Builds the frame into f; returns its length. */
 static size_t build_frame(uint8_t *f, const struct opts *o,
-			  const uint8_t *src_mac, const uint8_t *pl, size_t pl_len)
+			  const uint8_t *src_mac, const uint8_t *pl,
+			  size_t pl_len)
 {
 	uint8_t *ip = f + 14, *udp = ip + 20;
 	uint16_t tl = (uint16_t)(20 + 8 + pl_len), ul = (uint16_t)(8 + pl_len);
@@ -160,7 +161,9 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 	double v;
 	int c;
 
-	*o = (struct opts){ .sport = 40000, .batch = 32, .max_seconds = 30,
+	*o = (struct opts){ .sport = 40000,
+			    .batch = 32,
+			    .max_seconds = 30,
 			    .cpu = -1 };
 	while ((c = getopt_long(argc, argv, "i:m:s:d:p:P:c:r:b:T:C:h", lo,
 				NULL)) != -1) {
@@ -267,7 +270,7 @@ static int open_tx(const char *iface, uint8_t *mac)
 	}
 	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", iface);
 	if (ioctl(fd, SIOCGIFINDEX, &ifr) || (sll.sll_ifindex = ifr.ifr_ifindex,
-					       ioctl(fd, SIOCGIFHWADDR, &ifr))) {
+					      ioctl(fd, SIOCGIFHWADDR, &ifr))) {
 		fprintf(stderr, "pace_tx: could not find %s: %s\n", iface,
 			strerror(errno));
 		close(fd);
@@ -309,8 +312,8 @@ int main(int argc, char **argv)
 	flen = build_frame(frame, &o, src_mac, payload, pl_len);
 	iov = (struct iovec){ frame, flen };
 	for (unsigned k = 0; k < o.batch; k++)
-		msg[k].msg_hdr = (struct msghdr){ .msg_iov = &iov,
-						  .msg_iovlen = 1 };
+		msg[k].msg_hdr =
+			(struct msghdr){ .msg_iov = &iov, .msg_iovlen = 1 };
 
 	t0 = bu_now_ns();
 	deadline = t0 + (uint64_t)(o.max_seconds * 1e9);
@@ -328,11 +331,13 @@ int main(int argc, char **argv)
 		if (due > o.count)
 			due = o.count;
 		if (due <= done) {
-			uint64_t next = t0 + (uint64_t)((double)done * 1e9 / o.rate);
+			uint64_t next =
+				t0 + (uint64_t)((double)done * 1e9 / o.rate);
 
 			/* sleep when the next frame is far, spin when near */
 			if (next > now + 60000) {
-				struct timespec ts = { 0, (long)(next - now - 50000) };
+				struct timespec ts = { 0, (long)(next - now -
+								 50000) };
 
 				nanosleep(&ts, NULL);
 			}
@@ -340,7 +345,8 @@ int main(int argc, char **argv)
 		}
 		/* how late the oldest due frame is going out */
 		{
-			uint64_t sched = t0 + (uint64_t)((double)done * 1e9 / o.rate);
+			uint64_t sched =
+				t0 + (uint64_t)((double)done * 1e9 / o.rate);
 
 			if (now > sched && now - sched > max_lag)
 				max_lag = now - sched;
@@ -372,7 +378,8 @@ int main(int argc, char **argv)
 	       "asked_pps=%.0f max_lag_us=%llu%s\n",
 	       (unsigned long long)sent, (unsigned long long)refused,
 	       (double)(now - t0) / 1e9,
-	       now > t0 ? (double)(sent + refused) * 1e9 / (double)(now - t0) : 0,
+	       now > t0 ? (double)(sent + refused) * 1e9 / (double)(now - t0)
+			: 0,
 	       o.rate, (unsigned long long)(max_lag / 1000),
 	       timed_out ? " (stopped at --max-seconds)" : "");
 	return 0;

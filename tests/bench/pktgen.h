@@ -18,13 +18,13 @@
 #include <stdint.h>
 #include <string.h>
 
-#define PG_RECORDS 25	    /* data records per NetFlow v9 / IPFIX packet */
-#define PG_SFLOW_SAMPLES 7  /* flow samples per sFlow datagram */
+#define PG_RECORDS 25	     /* data records per NetFlow v9 / IPFIX packet */
+#define PG_SFLOW_SAMPLES 7   /* flow samples per sFlow datagram */
 #define PG_SFLOW_HDR_LEN 128 /* sampled header bytes (hsflowd's default) */
 #define PG_TEMPLATE_ID 256
-#define PG_FLOOD_FIELDS 8    /* fields per template in the template flood */
-#define PG_FLOOD_PER_MSG 30  /* templates per flood message */
-#define PG_MAX_PKT 4096	     /* no generated packet is longer */
+#define PG_FLOOD_FIELDS 8   /* fields per template in the template flood */
+#define PG_FLOOD_PER_MSG 30 /* templates per flood message */
+#define PG_MAX_PKT 4096	    /* no generated packet is longer */
 
 /* A bounded byte writer: once cap would be passed, ok turns false and
  * nothing more is written. */
@@ -143,8 +143,8 @@ static const struct pg_field pg_flood_fields[PG_FLOOD_FIELDS] = {
 	{ 4, 1 }, { 1, 8 },  { 2, 8 }, { 153, 8 },
 };
 
-static inline void pg_template_fields(struct pg_w *w,
-				      const struct pg_field *f, size_t n)
+static inline void pg_template_fields(struct pg_w *w, const struct pg_field *f,
+				      size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
 		pg_be16(w, f[i].id);
@@ -196,7 +196,7 @@ static inline size_t pg_nf9_data(uint8_t *buf, size_t cap, uint32_t seq,
 	for (int i = 0; i < PG_RECORDS; i++) {
 		uint32_t r = pg_rand(&rs);
 
-		pg_be32(&w, 0xc6120000u | (r & 0xffff));	 /* 198.18.x.x */
+		pg_be32(&w, 0xc6120000u | (r & 0xffff)); /* 198.18.x.x */
 		pg_be32(&w, 0xc6130000u | (pg_rand(&rs) & 0xffff)); /* 198.19 */
 		pg_be32(&w, 0xc6120001u);
 		pg_be16(&w, (uint16_t)(1024 + (r % 60000)));

@@ -27,12 +27,12 @@
 #include "benchutil.h"
 #include "pktgen.h"
 
-#define MAX_PKTS (4u << 20)	 /* datagrams kept in memory */
-#define MAX_TOTAL (1ULL << 31)	 /* and their bytes */
+#define MAX_PKTS (4u << 20)    /* datagrams kept in memory */
+#define MAX_TOTAL (1ULL << 31) /* and their bytes */
 #define MAX_SRC_PORTS 1024
 #define MAX_BATCH 1024
 #define MAX_UDP 65507
-#define SRC_PORT_BASE 40000	 /* --write-pcap: source port of socket 0 */
+#define SRC_PORT_BASE 40000 /* --write-pcap: source port of socket 0 */
 
 struct pkt {
 	uint8_t *data;
@@ -72,8 +72,9 @@ static int set_add(struct pktset *s, const uint8_t *p, size_t len,
 	uint8_t *copy;
 
 	if (len > MAX_UDP || s->n >= MAX_PKTS || s->bytes + len > MAX_TOTAL) {
-		fprintf(stderr, "udp_replay: input too large (%zu datagrams, "
-				"%llu bytes kept at most)\n",
+		fprintf(stderr,
+			"udp_replay: input too large (%zu datagrams, "
+			"%llu bytes kept at most)\n",
 			(size_t)MAX_PKTS, (unsigned long long)MAX_TOTAL);
 		return -1;
 	}
@@ -117,8 +118,8 @@ static const uint8_t *frame_udp(int dlt, const uint8_t *p, size_t caplen,
 			return NULL;
 		etype = (unsigned)p[12] << 8 | p[13];
 		off = 14;
-		for (int tags = 0; tags < 2 && (etype == 0x8100 || etype == 0x88a8);
-		     tags++) {
+		for (int tags = 0;
+		     tags < 2 && (etype == 0x8100 || etype == 0x88a8); tags++) {
 			if (caplen < off + 4)
 				return NULL;
 			etype = (unsigned)p[off + 2] << 8 | p[off + 3];
@@ -173,8 +174,8 @@ static const uint8_t *frame_udp(int dlt, const uint8_t *p, size_t caplen,
 		proto = ip[6];
 		off = 40;
 		/* hop-by-hop, routing, destination options: bounded walk */
-		for (int i = 0; i < 4 && (proto == 0 || proto == 43 || proto == 60);
-		     i++) {
+		for (int i = 0;
+		     i < 4 && (proto == 0 || proto == 43 || proto == 60); i++) {
 			if (ip_len < off + 8)
 				return NULL;
 			proto = ip[off];
@@ -209,14 +210,15 @@ static int load_pcap(struct pktset *s, const char *path, int port_filter)
 	size_t skipped = 0;
 
 	if (!pc) {
-		fprintf(stderr, "udp_replay: could not open %s: %s\n", path, err);
+		fprintf(stderr, "udp_replay: could not open %s: %s\n", path,
+			err);
 		return -1;
 	}
 	dlt = pcap_datalink(pc);
 	while ((rc = pcap_next_ex(pc, &h, &data)) == 1) {
 		size_t len;
-		const uint8_t *pl = frame_udp(dlt, data, h->caplen, port_filter,
-					      &len);
+		const uint8_t *pl =
+			frame_udp(dlt, data, h->caplen, port_filter, &len);
 
 		if (!pl) {
 			skipped++;
@@ -232,7 +234,8 @@ static int load_pcap(struct pktset *s, const char *path, int port_filter)
 			pcap_geterr(pc));
 	pcap_close(pc);
 	if (skipped)
-		fprintf(stderr, "udp_replay: %zu frames of %s skipped (not UDP%s)\n",
+		fprintf(stderr,
+			"udp_replay: %zu frames of %s skipped (not UDP%s)\n",
 			skipped, path, port_filter ? " to the port" : "");
 	return rc == -1 ? -1 : 0;
 }
@@ -251,8 +254,8 @@ static int load_file(struct pktset *s, const char *path)
 	n = fread(buf, 1, sizeof(buf), f);
 	fclose(f);
 	if (n > MAX_UDP) {
-		fprintf(stderr, "udp_replay: %s is longer than a UDP datagram\n",
-			path);
+		fprintf(stderr,
+			"udp_replay: %s is longer than a UDP datagram\n", path);
 		return -1;
 	}
 	return set_add(s, buf, n, 0, 0);
@@ -294,12 +297,14 @@ static int gen_workload(struct pktset *s, const struct opts *o)
 static int gen_flood(struct pktset *s, const struct opts *o)
 {
 	uint64_t keys = (uint64_t)o->src_ports * o->domains;
-	uint64_t per_key = (o->gen_count + keys - 1) / keys, left = o->gen_count;
+	uint64_t per_key = (o->gen_count + keys - 1) / keys,
+		 left = o->gen_count;
 	uint8_t buf[PG_MAX_PKT];
 
 	if (per_key > 65535 - 256 + 1) {
-		fprintf(stderr, "udp_replay: %llu templates need more source "
-				"ports or domains (at most 65280 ids each)\n",
+		fprintf(stderr,
+			"udp_replay: %llu templates need more source "
+			"ports or domains (at most 65280 ids each)\n",
 			(unsigned long long)o->gen_count);
 		return -1;
 	}
@@ -317,7 +322,8 @@ static int gen_flood(struct pktset *s, const struct opts *o)
 				len = pg_ipfix_flood(buf, sizeof(buf), 0,
 						     1000 + d,
 						     (uint16_t)(256 + t), n);
-				if (!len || set_add(s, buf, len, 0, (uint16_t)p))
+				if (!len ||
+				    set_add(s, buf, len, 0, (uint16_t)p))
 					return -1;
 				t += n;
 				left -= n;
@@ -326,8 +332,7 @@ static int gen_flood(struct pktset *s, const struct opts *o)
 }
 
 /* "A.B.C.D:PORT" or "[V6]:PORT". */
-static int parse_addr(const char *s, struct sockaddr_storage *ss,
-		      socklen_t *sl)
+static int parse_addr(const char *s, struct sockaddr_storage *ss, socklen_t *sl)
 {
 	char host[INET6_ADDRSTRLEN + 2];
 	const char *colon = strrchr(s, ':');
@@ -394,9 +399,11 @@ static int send_all(const struct pktset *s, const struct opts *o,
 		total = o->count;
 	for (unsigned k = 0; k < o->src_ports; k++) {
 		fds[k] = socket(dst->ss_family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-		if (fds[k] < 0 || connect(fds[k], (const struct sockaddr *)dst, dl)) {
-			fprintf(stderr, "udp_replay: could not open a socket to "
-					"%s: %s\n",
+		if (fds[k] < 0 ||
+		    connect(fds[k], (const struct sockaddr *)dst, dl)) {
+			fprintf(stderr,
+				"udp_replay: could not open a socket to "
+				"%s: %s\n",
 				o->to, strerror(errno));
 			for (unsigned j = 0; j <= k; j++)
 				if (fds[j] >= 0)
@@ -434,7 +441,8 @@ static int send_all(const struct pktset *s, const struct opts *o,
 			if ((double)allowed > may - (double)i)
 				allowed = (uint64_t)(may - (double)i) + 1;
 		}
-		while (n < o->batch && n < allowed && nth(s, i + n)->src == src) {
+		while (n < o->batch && n < allowed &&
+		       nth(s, i + n)->src == src) {
 			const struct pkt *p = nth(s, i + n);
 
 			iov[n].iov_base = p->data;
@@ -481,8 +489,9 @@ static int write_pcap(const struct pktset *s, const struct opts *o,
 	pcap_t *pd = pcap_open_dead(DLT_EN10MB, 65535);
 	pcap_dumper_t *dump;
 	bool v6 = dst->ss_family == AF_INET6;
-	uint16_t dport = v6 ? ntohs(((const struct sockaddr_in6 *)dst)->sin6_port)
-			    : ntohs(((const struct sockaddr_in *)dst)->sin_port);
+	uint16_t dport =
+		v6 ? ntohs(((const struct sockaddr_in6 *)dst)->sin6_port)
+		   : ntohs(((const struct sockaddr_in *)dst)->sin_port);
 
 	if (!pd)
 		return -1;
@@ -515,7 +524,8 @@ static int write_pcap(const struct pktset *s, const struct opts *o,
 			ip[7] = 64;
 			ip[23] = 1; /* ::1 */
 			memcpy(ip + 24,
-			       &((const struct sockaddr_in6 *)dst)->sin6_addr, 16);
+			       &((const struct sockaddr_in6 *)dst)->sin6_addr,
+			       16);
 		} else {
 			uint16_t tl = (uint16_t)(20 + ulen), c;
 
@@ -614,8 +624,11 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 	uint64_t v;
 	int c;
 
-	*o = (struct opts){ .domains = 256, .src_ports = 1, .loops = 1,
-			    .max_seconds = 60, .batch = 32 };
+	*o = (struct opts){ .domains = 256,
+			    .src_ports = 1,
+			    .loops = 1,
+			    .max_seconds = 60,
+			    .batch = 32 };
 	while ((c = getopt_long(argc, argv, "t:p:g:s:n:c:r:T:b:w:h", lo,
 				NULL)) != -1) {
 		switch (c) {
@@ -688,8 +701,9 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 	o->files = argv + optind;
 	o->n_files = argc - optind;
 	if (!!o->pcap_in + !!o->gen + (o->n_files > 0) != 1) {
-		fprintf(stderr, "udp_replay: give exactly one input: --pcap, "
-				"--gen or payload files\n");
+		fprintf(stderr,
+			"udp_replay: give exactly one input: --pcap, "
+			"--gen or payload files\n");
 		return -1;
 	}
 	if (!o->to && !o->write_pcap) {
@@ -702,8 +716,8 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 				       : 64;
 	return 0;
 bad:
-	fprintf(stderr, "udp_replay: bad value for %s: %s\n",
-		argv[optind - 1], optarg);
+	fprintf(stderr, "udp_replay: bad value for %s: %s\n", argv[optind - 1],
+		optarg);
 	return -1;
 }
 
@@ -719,8 +733,9 @@ int main(int argc, char **argv)
 	if (parse_opts(argc, argv, &o))
 		return 2;
 	if (parse_addr(o.to ? o.to : "127.0.0.1:2055", &dst, &dl)) {
-		fprintf(stderr, "udp_replay: bad address %s (want A.B.C.D:PORT "
-				"or [V6]:PORT)\n",
+		fprintf(stderr,
+			"udp_replay: bad address %s (want A.B.C.D:PORT "
+			"or [V6]:PORT)\n",
 			o.to);
 		return 2;
 	}
@@ -729,7 +744,7 @@ int main(int argc, char **argv)
 			goto out;
 	} else if (o.gen) {
 		if (strcmp(o.gen, "ipfix-templates") ? gen_workload(&set, &o)
-						      : gen_flood(&set, &o))
+						     : gen_flood(&set, &o))
 			goto out;
 	} else {
 		for (int i = 0; i < o.n_files; i++)
@@ -745,10 +760,10 @@ int main(int argc, char **argv)
 		goto out;
 	printf("udp_replay: %s packets=%llu bytes=%llu flows=%llu errors=%llu "
 	       "seconds=%.3f pps=%.0f%s\n",
-	       o.write_pcap ? "wrote" : "sent",
-	       (unsigned long long)st.packets, (unsigned long long)st.bytes,
-	       (unsigned long long)st.flows, (unsigned long long)st.errors,
-	       st.seconds, st.seconds > 0 ? (double)st.packets / st.seconds : 0,
+	       o.write_pcap ? "wrote" : "sent", (unsigned long long)st.packets,
+	       (unsigned long long)st.bytes, (unsigned long long)st.flows,
+	       (unsigned long long)st.errors, st.seconds,
+	       st.seconds > 0 ? (double)st.packets / st.seconds : 0,
 	       st.timed_out ? " (stopped at --max-seconds)" : "");
 	rc = 0;
 out:

@@ -58,24 +58,24 @@ static struct fixture fx;
 static const uint8_t SRC4_OK[4] = { 198, 18, 0, 1 };
 static const uint8_t SRC4_BAD[4] = { 198, 19, 7, 7 };
 static const uint8_t SRC6_OK[16] = { 0x20, 0x01, 0x00, 0x02, 0, 0, 0, 0,
-				     0, 0, 0, 0, 0, 0, 0, 1 };
+				     0,	   0,	 0,    0,    0, 0, 0, 1 };
 static const uint8_t SRC6_BAD[16] = { 0x20, 0x01, 0x00, 0x02, 0, 1, 0, 0,
-				      0, 0, 0, 0, 0, 0, 0, 1 };
+				      0,    0,	  0,	0,    0, 0, 0, 1 };
 
 /* ---- packet builder ---------------------------------------------------- */
 
 struct spec {
-	int vlans;	     /* 0..3 tags */
-	uint16_t tpid;	     /* outer tag type, 0x8100 or 0x88a8 */
-	uint16_t etype;	     /* 0: from family */
-	int family;	     /* 4 or 6 */
-	int ip4_opt_words;   /* IPv4 options, 32-bit words */
-	uint8_t ip4_ihl;     /* 0: computed; else forced (malformed) */
-	uint16_t ip4_frag;   /* raw flags/fragment offset field */
-	const uint8_t *ext;  /* IPv6 extension header types, in order */
+	int vlans;	    /* 0..3 tags */
+	uint16_t tpid;	    /* outer tag type, 0x8100 or 0x88a8 */
+	uint16_t etype;	    /* 0: from family */
+	int family;	    /* 4 or 6 */
+	int ip4_opt_words;  /* IPv4 options, 32-bit words */
+	uint8_t ip4_ihl;    /* 0: computed; else forced (malformed) */
+	uint16_t ip4_frag;  /* raw flags/fragment offset field */
+	const uint8_t *ext; /* IPv6 extension header types, in order */
 	int n_ext;
-	uint8_t l4;	     /* IP protocol */
-	const uint8_t *src;  /* 4 or 16 bytes */
+	uint8_t l4;	    /* IP protocol */
+	const uint8_t *src; /* 4 or 16 bytes */
 	uint16_t dport;
 };
 
@@ -91,7 +91,7 @@ static size_t build(uint8_t *buf, const struct spec *s, size_t *hdr_len)
 {
 	static const uint8_t dst4[4] = { 198, 18, 0, 2 };
 	static const uint8_t dst6[16] = { 0x20, 0x01, 0x00, 0x02, 0, 0, 0, 0,
-					  0, 0, 0, 0, 0, 0, 0, 2 };
+					  0,	0,    0,    0,	  0, 0, 0, 2 };
 	size_t o = 0, l4_len;
 	uint16_t etype = s->etype ? s->etype : s->family == 6 ? 0x86DD : 0x0800;
 
@@ -220,7 +220,8 @@ static void set_socket(bool on)
 	int fd = xsk_socket__fd(fx.xsk);
 
 	if (on)
-		assert_int_equal(bpf_map_update_elem(fx.xsks_fd, &q, &fd, 0), 0);
+		assert_int_equal(bpf_map_update_elem(fx.xsks_fd, &q, &fd, 0),
+				 0);
 	else if (bpf_map_delete_elem(fx.xsks_fd, &q) != 0)
 		assert_int_equal(errno, ENOENT);
 }
@@ -229,10 +230,12 @@ static void set_socket(bool on)
 
 static int xsk_open_lo(void)
 {
-	struct xsk_umem_config uc = { .fill_size = 64, .comp_size = 64,
+	struct xsk_umem_config uc = { .fill_size = 64,
+				      .comp_size = 64,
 				      .frame_size = 4096 };
 	struct xsk_socket_config sc = {
-		.rx_size = 64, .tx_size = 64,
+		.rx_size = 64,
+		.tx_size = 64,
 		.libxdp_flags = XSK_LIBXDP_FLAGS__INHIBIT_PROG_LOAD,
 		.bind_flags = XDP_COPY,
 	};
@@ -351,7 +354,9 @@ static void begin(void **state)
 
 static void t_ipv4_collector(void **state)
 {
-	struct spec s = { .family = 4, .l4 = 17, .src = SRC4_BAD,
+	struct spec s = { .family = 4,
+			  .l4 = 17,
+			  .src = SRC4_BAD,
 			  .dport = COLLECTOR_PORT };
 
 	begin(state);
@@ -369,7 +374,9 @@ static void t_ipv4_collector(void **state)
 
 static void t_ipv6_collector(void **state)
 {
-	struct spec s = { .family = 6, .l4 = 17, .src = SRC6_OK,
+	struct spec s = { .family = 6,
+			  .l4 = 17,
+			  .src = SRC6_OK,
 			  .dport = COLLECTOR_PORT };
 
 	begin(state);
@@ -384,7 +391,9 @@ static void t_ipv6_collector(void **state)
 static void t_allow_list_family(void **state)
 {
 	/* An IPv4-only list in use still refuses IPv6 exporters not on it. */
-	struct spec s = { .family = 6, .l4 = 17, .src = SRC6_BAD,
+	struct spec s = { .family = 6,
+			  .l4 = 17,
+			  .src = SRC6_BAD,
 			  .dport = COLLECTOR_PORT };
 
 	begin(state);
@@ -395,8 +404,11 @@ static void t_allow_list_family(void **state)
 
 static void t_vlan(void **state)
 {
-	struct spec s = { .family = 4, .l4 = 17, .src = SRC4_OK,
-			  .dport = COLLECTOR_PORT, .vlans = 1 };
+	struct spec s = { .family = 4,
+			  .l4 = 17,
+			  .src = SRC4_OK,
+			  .dport = COLLECTOR_PORT,
+			  .vlans = 1 };
 
 	begin(state);
 	set_socket(true);
@@ -416,8 +428,11 @@ static void t_vlan(void **state)
 
 static void t_ipv4_options(void **state)
 {
-	struct spec s = { .family = 4, .l4 = 17, .src = SRC4_OK,
-			  .dport = COLLECTOR_PORT, .ip4_opt_words = 3 };
+	struct spec s = { .family = 4,
+			  .l4 = 17,
+			  .src = SRC4_OK,
+			  .dport = COLLECTOR_PORT,
+			  .ip4_opt_words = 3 };
 
 	begin(state);
 	set_socket(true);
@@ -435,8 +450,12 @@ static void t_ipv6_ext(void **state)
 	static const uint8_t many[] = { 0, 60, 60, 60, 60, 60, 60 };
 	static const uint8_t frag[] = { 0, 44 };
 	static const uint8_t esp[] = { 60, 50 };
-	struct spec s = { .family = 6, .l4 = 17, .src = SRC6_OK,
-			  .dport = COLLECTOR_PORT, .ext = ok, .n_ext = 5 };
+	struct spec s = { .family = 6,
+			  .l4 = 17,
+			  .src = SRC6_OK,
+			  .dport = COLLECTOR_PORT,
+			  .ext = ok,
+			  .n_ext = 5 };
 
 	begin(state);
 	set_socket(true);
@@ -458,8 +477,11 @@ static void t_ipv6_ext(void **state)
 static void t_fragments(void **state)
 {
 	static const uint8_t frag[] = { 44 };
-	struct spec s = { .family = 4, .l4 = 17, .src = SRC4_OK,
-			  .dport = COLLECTOR_PORT, .ip4_frag = 0x2000 };
+	struct spec s = { .family = 4,
+			  .l4 = 17,
+			  .src = SRC4_OK,
+			  .dport = COLLECTOR_PORT,
+			  .ip4_frag = 0x2000 };
 
 	begin(state);
 	set_socket(true);
@@ -471,14 +493,20 @@ static void t_fragments(void **state)
 	expect_spec(&s, XDP_PASS_, "pass_fragment");
 	s.ip4_frag = 0x4000; /* DF only: not a fragment */
 	expect_spec(&s, XDP_DROP_, "drop_not_allowed");
-	s = (struct spec){ .family = 6, .l4 = 17, .src = SRC6_OK,
-			   .dport = COLLECTOR_PORT, .ext = frag, .n_ext = 1 };
+	s = (struct spec){ .family = 6,
+			   .l4 = 17,
+			   .src = SRC6_OK,
+			   .dport = COLLECTOR_PORT,
+			   .ext = frag,
+			   .n_ext = 1 };
 	expect_spec(&s, XDP_PASS_, "pass_fragment");
 }
 
 static void t_other_traffic(void **state)
 {
-	struct spec s = { .family = 4, .l4 = 17, .src = SRC4_BAD,
+	struct spec s = { .family = 4,
+			  .l4 = 17,
+			  .src = SRC4_BAD,
 			  .dport = OTHER_PORT };
 	uint8_t arp[60] = { 0 };
 
@@ -491,7 +519,9 @@ static void t_other_traffic(void **state)
 	expect_spec(&s, XDP_PASS_, "pass_other_port");
 	s.l4 = 58; /* ICMPv6 */
 	expect_spec(&s, XDP_PASS_, "pass_not_udp");
-	s = (struct spec){ .family = 4, .l4 = 6, .src = SRC4_BAD,
+	s = (struct spec){ .family = 4,
+			   .l4 = 6,
+			   .src = SRC4_BAD,
 			   .dport = COLLECTOR_PORT };
 	expect_spec(&s, XDP_PASS_, "pass_not_udp"); /* TCP */
 	s.l4 = 1;
@@ -511,10 +541,20 @@ static void t_truncated(void **state)
 {
 	static const uint8_t ext[] = { 0, 43 };
 	struct spec specs[] = {
-		{ .family = 4, .l4 = 17, .src = SRC4_OK, .dport = COLLECTOR_PORT,
-		  .vlans = 2, .tpid = 0x88A8, .ip4_opt_words = 2 },
-		{ .family = 6, .l4 = 17, .src = SRC6_OK, .dport = COLLECTOR_PORT,
-		  .vlans = 1, .ext = ext, .n_ext = 2 },
+		{ .family = 4,
+		  .l4 = 17,
+		  .src = SRC4_OK,
+		  .dport = COLLECTOR_PORT,
+		  .vlans = 2,
+		  .tpid = 0x88A8,
+		  .ip4_opt_words = 2 },
+		{ .family = 6,
+		  .l4 = 17,
+		  .src = SRC6_OK,
+		  .dport = COLLECTOR_PORT,
+		  .vlans = 1,
+		  .ext = ext,
+		  .n_ext = 2 },
 	};
 
 	begin(state);
@@ -534,8 +574,7 @@ static void t_truncated(void **state)
 
 static void t_ports_map(void **state)
 {
-	struct spec s = { .family = 4, .l4 = 17, .src = SRC4_OK,
-			  .dport = 6343 };
+	struct spec s = { .family = 4, .l4 = 17, .src = SRC4_OK, .dport = 6343 };
 	struct xdpflow_port_val pv = { XDPFLOW_PROTO_SFLOW };
 	uint16_t port = 6343;
 

@@ -51,8 +51,8 @@
 static struct {
 	bool ready;
 	pid_t child;
-	int cmd_w, ack_r; /* pipes to/from the exporter */
-	int listen_fd;	  /* TCP 198.18.0.2:7777, for the exporter's check */
+	int cmd_w, ack_r;   /* pipes to/from the exporter */
+	int listen_fd;	    /* TCP 198.18.0.2:7777, for the exporter's check */
 	struct xdp_load *x; /* the handle of the running test */
 } env;
 
@@ -122,7 +122,8 @@ static int ping_once(void)
 	req[2] = (uint8_t)(sum >> 8);
 	req[3] = (uint8_t)sum;
 	inet_pton(AF_INET, "198.18.0.2", &d.sin_addr);
-	if (sendto(fd, req, sizeof(req), 0, (void *)&d, sizeof(d)) != sizeof(req))
+	if (sendto(fd, req, sizeof(req), 0, (void *)&d, sizeof(d)) !=
+	    sizeof(req))
 		goto out;
 	for (int i = 0; i < 20 && ok != 0; i++) {
 		struct pollfd p = { .fd = fd, .events = POLLIN };
@@ -132,7 +133,8 @@ static int ping_once(void)
 			continue;
 		n = recv(fd, buf, sizeof(buf), 0);
 		/* IPv4 header (20) then ICMP echo reply (type 0) with our id */
-		if (n >= 28 && buf[20] == 0 && buf[24] == 0x12 && buf[25] == 0x34)
+		if (n >= 28 && buf[20] == 0 && buf[24] == 0x12 &&
+		    buf[25] == 0x34)
 			ok = 0;
 	}
 out:
@@ -143,7 +145,8 @@ out:
 /* A TCP connection to 198.18.0.2:7777 completes within 2 s. */
 static int tcp_once(void)
 {
-	struct sockaddr_in d = { .sin_family = AF_INET, .sin_port = htons(7777) };
+	struct sockaddr_in d = { .sin_family = AF_INET,
+				 .sin_port = htons(7777) };
 	struct pollfd p;
 	int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0), err = 0;
 	socklen_t len = sizeof(err);
@@ -170,7 +173,8 @@ static int exporter_burst(void)
 	err |= send_n(AF_INET, "198.18.0.1", "198.18.0.2", 2055, "v4", N_V4);
 	err |= send_n(AF_INET6, "2001:2::1", "2001:2::2", 6343, "v6", N_V6);
 	err |= send_n(AF_INET, "198.18.0.3", "198.18.0.2", 2055, "bad", N_BAD);
-	err |= send_n(AF_INET, "198.18.0.1", "198.18.0.2", 9999, "other", N_OTHER);
+	err |= send_n(AF_INET, "198.18.0.1", "198.18.0.2", 9999, "other",
+		      N_OTHER);
 	if (ping_once() != 0)
 		err |= 2;
 	if (tcp_once() != 0)
@@ -190,14 +194,17 @@ static void exporter_main(int cmd_r, int ack_w, int ready_w)
 		struct pollfd p = { .fd = cmd_r, .events = POLLIN };
 		char res;
 
-		if (poll(&p, 1, 60000) != 1 || read(cmd_r, &c, 1) != 1 || c == 'q')
+		if (poll(&p, 1, 60000) != 1 || read(cmd_r, &c, 1) != 1 ||
+		    c == 'q')
 			_exit(0);
 		if (c == 'c')
 			res = system("ip link set lo up && "
 				     "ip addr add 198.18.0.1/24 dev xf1 && "
 				     "ip addr add 198.18.0.3/24 dev xf1 && "
 				     "ip -6 addr add 2001:2::1/64 dev xf1 nodad && "
-				     "ip link set xf1 up") == 0 ? 0 : 1;
+				     "ip link set xf1 up") == 0
+				      ? 0
+				      : 1;
 		else
 			res = (char)exporter_burst();
 		if (write(ack_w, &res, 1) != 1)
@@ -233,12 +240,19 @@ static struct xdp_load_opts load_opts(void)
 {
 	static struct xdp_load_prefix allow[2] = {
 		{ .len = 4, .bits = 32, .b = { 198, 18, 0, 1 } },
-		{ .len = 16, .bits = 128,
-		  .b = { 0x20, 0x01, 0, 0x02, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1 } },
+		{ .len = 16,
+		  .bits = 128,
+		  .b = { 0x20, 0x01, 0, 0x02, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+			 1 } },
 	};
 	struct xdp_load_opts o = {
-		.obj_path = OBJ, .bpffs_dir = PIN_DIR, .mode = XDP_LOAD_AUTO,
-		.ports = ports, .n_ports = 2, .allow = allow, .n_allow = 2,
+		.obj_path = OBJ,
+		.bpffs_dir = PIN_DIR,
+		.mode = XDP_LOAD_AUTO,
+		.ports = ports,
+		.n_ports = 2,
+		.allow = allow,
+		.n_allow = 2,
 	};
 	return o;
 }
@@ -267,8 +281,10 @@ static void burst_and_check(struct xdp_load *x)
 	struct xdpflow_stats before, after;
 	struct datagram dgs[64];
 	int nq = xsk_rx_queue_count("xf0"), got4 = 0, got6 = 0;
-	struct xsk_rx_opts ro = { .frames = 8192, .zerocopy = XSK_RX_ZC_AUTO,
-				  .ports = xports, .n_ports = 2 };
+	struct xsk_rx_opts ro = { .frames = 8192,
+				  .zerocopy = XSK_RX_ZC_AUTO,
+				  .ports = xports,
+				  .n_ports = 2 };
 	struct timespec t0, t;
 
 	assert_true(nq >= 1 && nq <= 8);
@@ -276,7 +292,8 @@ static void burst_and_check(struct xdp_load *x)
 		/* 8192 frames x 2048 B = 16 MiB: above RLIMIT_MEMLOCK (8 MiB),
 		 * so this also checks that CAP_IPC_LOCK lets the UMEM register */
 		assert_int_equal(xsk_rx_open(&rx[q], "xf0", (uint32_t)q,
-					     xdp_load_xsks_fd(x, 0), &ro), 0);
+					     xdp_load_xsks_fd(x, 0), &ro),
+				 0);
 	assert_int_equal(xdp_load_stats(x, &before), 0);
 	assert_int_equal(exporter('b'), 0);
 
@@ -285,7 +302,8 @@ static void burst_and_check(struct xdp_load *x)
 		struct pollfd p[8];
 
 		for (int q = 0; q < nq; q++)
-			p[q] = (struct pollfd){ .fd = xsk_rx_fd(rx[q]), .events = POLLIN };
+			p[q] = (struct pollfd){ .fd = xsk_rx_fd(rx[q]),
+						.events = POLLIN };
 		poll(p, (nfds_t)nq, 100);
 		for (int q = 0; q < nq; q++) {
 			int n = xsk_rx_recv(rx[q], dgs, 64);
@@ -296,11 +314,14 @@ static void burst_and_check(struct xdp_load *x)
 
 				assert_true(d->len >= 4 && d->len < 16);
 				assert_int_equal(d->exporter_port, 40000);
-				assert_true(d->time_received_ns > 1700000000ULL * 1000000000ULL);
+				assert_true(d->time_received_ns >
+					    1700000000ULL * 1000000000ULL);
 				if (d->exporter.len == 4) {
-					assert_memory_equal(d->exporter.b, src4, 4);
+					assert_memory_equal(d->exporter.b, src4,
+							    4);
 					assert_int_equal(d->local_port, 2055);
-					assert_int_equal(d->hint, DECODE_NETFLOW);
+					assert_int_equal(d->hint,
+							 DECODE_NETFLOW);
 					assert_memory_equal(d->data, "v4-", 3);
 					got4++;
 				} else {
@@ -322,8 +343,10 @@ static void burst_and_check(struct xdp_load *x)
 	assert_int_equal(got6, N_V6);
 	assert_int_equal(xdp_load_stats(x, &after), 0);
 	assert_int_equal(after.redirected - before.redirected, N_V4 + N_V6);
-	assert_int_equal(after.drop_not_allowed - before.drop_not_allowed, N_BAD);
-	assert_int_equal(after.pass_other_port - before.pass_other_port, N_OTHER);
+	assert_int_equal(after.drop_not_allowed - before.drop_not_allowed,
+			 N_BAD);
+	assert_int_equal(after.pass_other_port - before.pass_other_port,
+			 N_OTHER);
 	assert_int_equal(after.pass_no_socket - before.pass_no_socket, 0);
 	assert_int_equal(after.pass_fragment - before.pass_fragment, 0);
 	for (int q = 0; q < nq; q++) {
@@ -376,7 +399,8 @@ static void t_skb_mode(void **state)
 	assert_int_equal(xdp_load_mode_of(x, 0), XDP_LOAD_SKB);
 	assert_int_equal(xdp_load_how_of(x, 0), XDP_LOAD_HOW_SINGLE);
 	assert_int_equal(bpf_xdp_query_id((int)if_nametoindex("xf0"),
-					  XDP_FLAGS_SKB_MODE, &id), 0);
+					  XDP_FLAGS_SKB_MODE, &id),
+			 0);
 	assert_int_not_equal(id, 0);
 	burst_and_check(x);
 	env.x = NULL;
@@ -404,7 +428,8 @@ static void t_crash_restart(void **state)
 	if (pid == 0) {
 		struct xdp_load *y;
 
-		_exit(xdp_load_setup(&y, ifs, 1, &o) == 0 ? 0 : 1); /* "crash" */
+		_exit(xdp_load_setup(&y, ifs, 1, &o) == 0 ? 0
+							  : 1); /* "crash" */
 	}
 	assert_int_equal(waitpid(pid, &status, 0), pid);
 	assert_int_equal(WEXITSTATUS(status), 0);
@@ -436,7 +461,8 @@ static void t_ip_link_reuse(void **state)
 	(void)state;
 	if (!env.ready)
 		skip();
-	assert_int_equal(system("ip link set dev xf0 xdp obj " OBJ " sec xdp"), 0);
+	assert_int_equal(system("ip link set dev xf0 xdp obj " OBJ " sec xdp"),
+			 0);
 	id = attached_id();
 	assert_int_not_equal(id, 0);
 	/* ip pins under <bpffs>/xdp/globals: a symlink to tc/globals when ip
@@ -467,7 +493,8 @@ static void t_wakeups_and_busy_poll(void **state)
 {
 	struct xdp_load_opts o = load_opts();
 	const char *ifs[] = { "xf0" };
-	struct xsk_rx_opts ro = { .zerocopy = XSK_RX_ZC_AUTO, .ports = xports,
+	struct xsk_rx_opts ro = { .zerocopy = XSK_RX_ZC_AUTO,
+				  .ports = xports,
 				  .n_ports = 2 };
 	struct datagram dgs[8];
 	struct xsk_rx_stats st;
@@ -534,7 +561,11 @@ static int test_teardown(void **state)
 		bpf_xdp_detach(ifindex, XDP_FLAGS_DRV_MODE, NULL);
 		bpf_xdp_detach(ifindex, XDP_FLAGS_SKB_MODE, NULL);
 	}
-	return system("rm -rf " PIN_DIR " /sys/fs/bpf/xdp/globals/xdpflow_* /sys/fs/bpf/tc/globals/xdpflow_*") == 0 ? 0 : -1;
+	return system("rm -rf " PIN_DIR
+		      " /sys/fs/bpf/xdp/globals/xdpflow_* /sys/fs/bpf/tc/globals/xdpflow_*") ==
+			       0
+		       ? 0
+		       : -1;
 }
 
 /* ---- setup ----------------------------------------------------------------- */
@@ -555,9 +586,11 @@ static int group_setup(void **state)
 			strerror(errno));
 		return -1;
 	}
-	if (system("ip link set lo up && ip link add xf0 type veth peer name xf1") != 0)
+	if (system("ip link set lo up && ip link add xf0 type veth peer name xf1") !=
+	    0)
 		return -1;
-	if (pipe2(cmd, O_CLOEXEC) || pipe2(ack, O_CLOEXEC) || pipe2(ready, O_CLOEXEC))
+	if (pipe2(cmd, O_CLOEXEC) || pipe2(ack, O_CLOEXEC) ||
+	    pipe2(ready, O_CLOEXEC))
 		return -1;
 	env.child = fork();
 	if (env.child < 0)
@@ -583,8 +616,10 @@ static int group_setup(void **state)
 
 		inet_pton(AF_INET, "198.18.0.2", &a.sin_addr);
 		env.listen_fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-		setsockopt(env.listen_fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-		if (env.listen_fd < 0 || bind(env.listen_fd, (void *)&a, sizeof(a)) ||
+		setsockopt(env.listen_fd, SOL_SOCKET, SO_REUSEADDR, &one,
+			   sizeof(one));
+		if (env.listen_fd < 0 ||
+		    bind(env.listen_fd, (void *)&a, sizeof(a)) ||
 		    listen(env.listen_fd, 64))
 			return -1;
 	}
@@ -601,7 +636,8 @@ static int group_teardown(void **state)
 
 		if (write(env.cmd_w, &q, 1) != 1)
 			kill(env.child, SIGKILL);
-		for (int i = 0; i < 50 && waitpid(env.child, &status, WNOHANG) == 0; i++)
+		for (int i = 0;
+		     i < 50 && waitpid(env.child, &status, WNOHANG) == 0; i++)
 			usleep(100000);
 		kill(env.child, SIGKILL);
 		waitpid(env.child, &status, WNOHANG);
@@ -612,7 +648,8 @@ static int group_teardown(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_teardown(t_attach_receive_teardown, test_teardown),
+		cmocka_unit_test_teardown(t_attach_receive_teardown,
+					  test_teardown),
 		cmocka_unit_test_teardown(t_skb_mode, test_teardown),
 		cmocka_unit_test_teardown(t_crash_restart, test_teardown),
 		cmocka_unit_test_teardown(t_ip_link_reuse, test_teardown),

@@ -27,7 +27,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	int n;
 
 	if (!ready) {
-		if (pbdec_init(&dec, 64 * 1024) || copybin_init(&cb, 4096, 4 << 20))
+		if (pbdec_init(&dec, 64 * 1024) ||
+		    copybin_init(&cb, 4096, 4 << 20))
 			abort();
 		ready = 1;
 	}

@@ -134,8 +134,8 @@ static inline size_t nfb_ipv4(uint8_t *p, const uint8_t src[4],
 
 /* A 40-byte IPv6 header (payload length plen, flow label fl) into p. */
 static inline size_t nfb_ipv6(uint8_t *p, const uint8_t src[16],
-			      const uint8_t dst[16], uint8_t hops,
-			      uint8_t next, uint16_t plen, uint32_t fl)
+			      const uint8_t dst[16], uint8_t hops, uint8_t next,
+			      uint16_t plen, uint32_t fl)
 {
 	memset(p, 0, 40);
 	p[0] = 0x60;
@@ -199,8 +199,9 @@ static inline size_t nfb_frame_vlan_udp(uint8_t p[128])
 /* Asserts r is the flow of nfb_frame_vlan_udp's frame. */
 static inline void nfb_check_vlan_udp(const struct flow_rec *r)
 {
-	static const uint32_t layers[] = { FLOW_LAYER_ETHERNET, FLOW_LAYER_DOT1Q,
-					   FLOW_LAYER_IPV4, FLOW_LAYER_UDP };
+	static const uint32_t layers[] = { FLOW_LAYER_ETHERNET,
+					   FLOW_LAYER_DOT1Q, FLOW_LAYER_IPV4,
+					   FLOW_LAYER_UDP };
 	static const uint32_t sizes[] = { 14, 4, 20, 8 };
 
 	assert_int_equal(r->src_mac, 0xb402165592f4ULL);

@@ -127,11 +127,27 @@ static void test_odd_prefix_lengths(void **state)
 static void test_bad_input(void **state)
 {
 	static const char *const bad[] = {
-		"", "/", "/8", "1.2.3.4/", "1.2.3.4/33", "1.2.3.4/-1",
-		"1.2.3.4/+8", "1.2.3.4/ 8", "1.2.3.4/8/8", "1.2.3.4/8x",
-		"1.2.3/24", "1.2.3.4.5", "256.0.0.0/8", "::/129", "::1/1000",
-		"2001:2::/48 ", " 2001:2::/48", "2001:::1", "host.example",
-		"[::1]/128", "1.2.3.4/0008",
+		"",
+		"/",
+		"/8",
+		"1.2.3.4/",
+		"1.2.3.4/33",
+		"1.2.3.4/-1",
+		"1.2.3.4/+8",
+		"1.2.3.4/ 8",
+		"1.2.3.4/8/8",
+		"1.2.3.4/8x",
+		"1.2.3/24",
+		"1.2.3.4.5",
+		"256.0.0.0/8",
+		"::/129",
+		"::1/1000",
+		"2001:2::/48 ",
+		" 2001:2::/48",
+		"2001:::1",
+		"host.example",
+		"[::1]/128",
+		"1.2.3.4/0008",
 	};
 	struct allow_list *l = new_list();
 
@@ -171,8 +187,9 @@ static const char *tmp_file(const char *text)
 static void test_load_file(void **state)
 {
 	struct allow_list *l = new_list();
-	const char *p = tmp_file("# exporters\n198.18.1.0/24\n\n  2001:2::/48  "
-				 "# lab\n\t198.19.0.7\t\n#198.18.9.9\n");
+	const char *p = tmp_file(
+		"# exporters\n198.18.1.0/24\n\n  2001:2::/48  "
+		"# lab\n\t198.19.0.7\t\n#198.18.9.9\n");
 	char err[256] = "";
 
 	(void)state;
@@ -202,8 +219,9 @@ static void test_load_file_errors(void **state)
 	assert_int_equal(allow_list_load_file(l, "/nonexistent/allow", err,
 					      sizeof(err)),
 			 -ENOENT);
-	assert_string_equal(err, "could not read the allow-list /nonexistent/allow: "
-				 "No such file or directory");
+	assert_string_equal(err,
+			    "could not read the allow-list /nonexistent/allow: "
+			    "No such file or directory");
 	free(l);
 }
 

@@ -168,9 +168,9 @@ static void test_every_form(void **state)
 	struct fx *f = *state;
 
 	assert_int_equal(parse(f, "-u", "64", "--ulong=0", "--bytes", "64KiB",
-			       "--big", "18446744073709551615", "-sx",
-			       "--any", "", "--word", "one", "--flag", "--flag",
-			       "-Y", "k=v", "--second", "9", NULL),
+			       "--big", "18446744073709551615", "-sx", "--any",
+			       "", "--word", "one", "--flag", "--flag", "-Y",
+			       "k=v", "--second", "9", NULL),
 			 CLI_RUN);
 	assert_string_equal(f->err, "");
 	assert_int_equal(f->t.u, 64);
@@ -221,8 +221,9 @@ static void test_now(void **state)
 	};
 	struct fx *f = *state;
 	const struct cli_table tab = { now_rows, 2, &f->t };
-	char *ok[] = { "p", "-u", "2", "-h", "--bogus", "stray", "-u", "0",
-		       NULL };
+	char *ok[] = {
+		"p", "-u", "2", "-h", "--bogus", "stray", "-u", "0", NULL
+	};
 	char *bad_first[] = { "p", "-u", "0", "-h", NULL };
 
 	assert_int_equal(cli_parse(&tab, 1, 8, ok, f->err, sizeof(f->err)),
@@ -244,7 +245,8 @@ static void test_bad_forms(void **state)
 	static const struct bad_case bad[] = {
 		/* The parse loop's own errors. */
 		{ "--bogus", NULL, "unknown option '--bogus' (see --help)" },
-		{ "--bogus=1", NULL, "unknown option '--bogus=1' (see --help)" },
+		{ "--bogus=1", NULL,
+		  "unknown option '--bogus=1' (see --help)" },
 		{ "-q", NULL, "unknown option '-q'" },
 		{ "-uq", NULL, "bad value 'q' for --uint: not a number" },
 		{ "-hq", NULL, "unknown option '-q'" },
@@ -256,8 +258,10 @@ static void test_bad_forms(void **state)
 		{ "-L", NULL, "option '-L' needs a value" },
 		{ "stray", NULL, "unexpected argument 'stray' (see --help)" },
 		/* Integers. */
-		{ "--uint", "0", "bad value '0' for --uint: out of range 1..64" },
-		{ "--uint", "65", "bad value '65' for --uint: out of range 1..64" },
+		{ "--uint", "0",
+		  "bad value '0' for --uint: out of range 1..64" },
+		{ "--uint", "65",
+		  "bad value '65' for --uint: out of range 1..64" },
 		{ "--uint", "", "bad value '' for --uint: not a number" },
 		{ "--uint", "-1", "bad value '-1' for --uint: not a number" },
 		{ "--uint", "+4", "bad value '+4' for --uint: not a number" },
@@ -265,7 +269,8 @@ static void test_bad_forms(void **state)
 		{ "--uint", "4 ", "bad value '4 ' for --uint: not a number" },
 		{ "--uint", "4x", "bad value '4x' for --uint: not a number" },
 		{ "--uint", "1.5", "bad value '1.5' for --uint: not a number" },
-		{ "--uint", "0x10", "bad value '0x10' for --uint: not a number" },
+		{ "--uint", "0x10",
+		  "bad value '0x10' for --uint: not a number" },
 		{ "--uint", "4K", "bad value '4K' for --uint: not a number" },
 		{ "--uint", "99999999999999999999",
 		  "bad value '99999999999999999999' for --uint: out of range "
@@ -276,36 +281,45 @@ static void test_bad_forms(void **state)
 		{ "--ulong", "16777217",
 		  "bad value '16777217' for --ulong: out of range 0..16777216" },
 		/* Byte sizes. */
-		{ "--bytes", "2G", "bad value '2G' for --bytes: out of range "
-				   "0..1073741824" },
-		{ "--bytes", "1025M", "bad value '1025M' for --bytes: out of "
-				      "range 0..1073741824" },
-		{ "--bytes", "1T", "bad value '1T' for --bytes: not a number "
-				   "(suffixes K, M, G)" },
+		{ "--bytes", "2G",
+		  "bad value '2G' for --bytes: out of range "
+		  "0..1073741824" },
+		{ "--bytes", "1025M",
+		  "bad value '1025M' for --bytes: out of "
+		  "range 0..1073741824" },
+		{ "--bytes", "1T",
+		  "bad value '1T' for --bytes: not a number "
+		  "(suffixes K, M, G)" },
 		{ "--bytes", "M", "bad value 'M' for --bytes: not a number" },
-		{ "--bytes", "1KB", "bad value '1KB' for --bytes: not a number" },
-		{ "--bytes", "1Ki", "bad value '1Ki' for --bytes: not a number" },
-		{ "--bytes", "1KiBx", "bad value '1KiBx' for --bytes: not a "
-				      "number" },
+		{ "--bytes", "1KB",
+		  "bad value '1KB' for --bytes: not a number" },
+		{ "--bytes", "1Ki",
+		  "bad value '1Ki' for --bytes: not a number" },
+		{ "--bytes", "1KiBx",
+		  "bad value '1KiBx' for --bytes: not a "
+		  "number" },
 		{ "--bytes", "18446744073709551615K",
 		  "bad value '18446744073709551615K' for --bytes: out of range "
 		  "0..1073741824" },
 		/* Words, strings, a letter-only row, the second table. */
-		{ "--word", "three", "bad value 'three' for --word: expected "
-				     "one or two" },
-		{ "--word", "", "bad value '' for --word: expected one or two" },
+		{ "--word", "three",
+		  "bad value 'three' for --word: expected "
+		  "one or two" },
+		{ "--word", "",
+		  "bad value '' for --word: expected one or two" },
 		{ "--str", "", "bad value '' for --str: empty" },
 		{ "-s", "", "bad value '' for --str: empty" },
 		{ "-Y", "", "bad value '' for -Y: empty" },
-		{ "--second", "10", "bad value '10' for --second: out of range "
-				    "0..9" },
+		{ "--second", "10",
+		  "bad value '10' for --second: out of range "
+		  "0..9" },
 		{ "-L", "x", "bad value 'x' for --letter: not a number" },
 	};
 	struct fx *f = *state;
 
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		int rc = bad[i].b ? parse(f, bad[i].a, bad[i].b, NULL)
-			      : parse(f, bad[i].a, NULL);
+				  : parse(f, bad[i].a, NULL);
 		if (rc != -EINVAL)
 			fail_msg("accepted %s %s", bad[i].a,
 				 bad[i].b ? bad[i].b : "");
@@ -349,8 +363,7 @@ static void test_parsers_direct(void **state)
 	int w = 0;
 
 	(void)state;
-	assert_int_equal(cli_parse_uint(&d, "10", &v, small, sizeof(small)),
-			 0);
+	assert_int_equal(cli_parse_uint(&d, "10", &v, small, sizeof(small)), 0);
 	assert_int_equal(v, 10);
 	assert_int_equal(cli_parse_uint(&d, "21", &v, small, sizeof(small)),
 			 -EINVAL);
@@ -359,8 +372,7 @@ static void test_parsers_direct(void **state)
 	assert_int_equal(strlen(small), sizeof(small) - 1);
 	assert_int_equal(cli_parse_bytes(&d, "0K", &v, small, sizeof(small)),
 			 -EINVAL);
-	assert_int_equal(cli_pick(&x, "a", c, 1, "a", &w, small,
-				  sizeof(small)),
+	assert_int_equal(cli_pick(&x, "a", c, 1, "a", &w, small, sizeof(small)),
 			 0);
 	assert_int_equal(w, 5);
 	assert_int_equal(cli_bad(&x, "v", "why", small, 0), -EINVAL);
@@ -425,8 +437,8 @@ static void test_too_many_options(void **state)
 	char *argv[] = { "p", NULL };
 
 	for (size_t i = 0; i < CLI_MAX_OPTS + 1; i++)
-		many[i] = (struct cli_opt){ "x", 0, NULL, NULL, set_flag, 0,
-					    0, 0, "" };
+		many[i] = (struct cli_opt){ "x", 0, NULL, NULL, set_flag,
+					    0,	 0, 0,	  "" };
 	/* Exactly CLI_MAX_OPTS rows fit. */
 	assert_int_equal(cli_getopt(tab, 1, lo, so), 0);
 	assert_int_equal(cli_parse(tab, 1, 1, argv, f->err, sizeof(f->err)),
@@ -439,9 +451,9 @@ static void test_too_many_options(void **state)
 
 static void test_std_table(void **state)
 {
-	static const char *const words[] = { "err", "error", "warn", "warning",
-					     "info", "debug" };
-	static const enum log_level lv[] = { LOG_LVL_ERR, LOG_LVL_ERR,
+	static const char *const words[] = { "err",	"error", "warn",
+					     "warning", "info",	 "debug" };
+	static const enum log_level lv[] = { LOG_LVL_ERR,  LOG_LVL_ERR,
 					     LOG_LVL_WARN, LOG_LVL_WARN,
 					     LOG_LVL_INFO, LOG_LVL_DEBUG };
 	struct fx *f = *state;
@@ -462,8 +474,9 @@ static void test_std_table(void **state)
 	argv[2] = "trace";
 	assert_int_equal(cli_parse(&t, 1, 3, argv, f->err, sizeof(f->err)),
 			 -EINVAL);
-	assert_string_equal(f->err, "bad value 'trace' for --log-level: "
-				    "expected err, warn, info or debug");
+	assert_string_equal(f->err,
+			    "bad value 'trace' for --log-level: "
+			    "expected err, warn, info or debug");
 	argv[1] = "-V";
 	assert_int_equal(cli_parse(&t, 1, 2, argv, f->err, sizeof(f->err)),
 			 CLI_VERSION);
@@ -540,12 +553,12 @@ int main(void)
 {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 	const struct CMUnitTest tests[] = {
-		T(test_defaults),	   T(test_bad_default),
-		T(test_every_form),	   T(test_help_version),
-		T(test_now),		   T(test_bad_forms),
-		T(test_boundaries),	   T(test_parsers_direct),
-		T(test_getopt_arrays),	   T(test_too_many_options),
-		T(test_std_table),	   T(test_usage_rows),
+		T(test_defaults),      T(test_bad_default),
+		T(test_every_form),    T(test_help_version),
+		T(test_now),	       T(test_bad_forms),
+		T(test_boundaries),    T(test_parsers_direct),
+		T(test_getopt_arrays), T(test_too_many_options),
+		T(test_std_table),     T(test_usage_rows),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -101,7 +101,9 @@ static uint8_t rnd_count(uint64_t *s, unsigned max)
 	}
 }
 
-/* Every member of struct flow_rec, scalars by width. */
+/* Every member of struct flow_rec, scalars by width. (clang-format 14
+ * reflows these X-lists differently on each pass: kept as written.) */
+// clang-format off
 #define U32_MEMBERS(X)                                                        \
 	X(type) X(sequence_num) X(etype) X(proto) X(src_port) X(dst_port)     \
 	X(in_if) X(out_if) X(src_vlan) X(dst_vlan) X(vlan_id) X(ip_tos)       \
@@ -115,6 +117,7 @@ static uint8_t rnd_count(uint64_t *s, unsigned max)
 	X(time_flow_end_ns) X(bytes) X(packets) X(src_mac) X(dst_mac)
 #define ADDR_MEMBERS(X)                                                       \
 	X(sampler_address) X(src_addr) X(dst_addr) X(next_hop) X(bgp_next_hop)
+// clang-format on
 
 /* Record shapes: every field set (nothing zero, addresses valid, arrays
  * non-empty), mixed, and sparse (most fields zero, as in a NetFlow v5
@@ -154,8 +157,8 @@ static void rnd_rec(uint64_t *s, struct flow_rec *r, enum shape shape)
 		rnd_addr(s, &r->mpls_ip[i]);
 	}
 	for (unsigned i = 0; i < FLOW_MAX_LAYERS; i++) {
-		r->layer_stack[i] = (uint32_t)(rnd(s) % 2 ? rnd(s) % 14
-							  : rnd_val(s, 32));
+		r->layer_stack[i] =
+			(uint32_t)(rnd(s) % 2 ? rnd(s) % 14 : rnd_val(s, 32));
 		r->layer_size[i] = (uint32_t)rnd_val(s, 32);
 	}
 
@@ -217,8 +220,9 @@ static size_t assert_same(const struct schema *sc, const struct flow_rec *r)
 			sc->name, na, nb);
 		for (ssize_t i = 0; i < na && i < nb; i++)
 			if (a[i] != b[i]) {
-				fprintf(stderr, "first difference at byte %zd: "
-						"%02x != %02x\n",
+				fprintf(stderr,
+					"first difference at byte %zd: "
+					"%02x != %02x\n",
 					i, a[i], b[i]);
 				break;
 			}
@@ -297,8 +301,8 @@ static void test_edge_records(void **state)
 		assert_same_caps(sc, &r);
 
 		/* Each field alone, at 1 and at its maximum. */
-		for (size_t off = 0; off < offsetof(struct flow_rec, n_communities);
-		     off += 4) {
+		for (size_t off = 0;
+		     off < offsetof(struct flow_rec, n_communities); off += 4) {
 			memset(&r, 0, sizeof(r));
 			memset((uint8_t *)&r + off, 0xff, 4);
 			assert_same(sc, &r);
@@ -350,8 +354,8 @@ static void assert_fields(const ProtobufCMessageDescriptor *d,
 static void test_field_coverage(void **state)
 {
 	(void)state;
-	assert_fields(&flowpb__flow_message__descriptor, encode_pbgen_flow_fields,
-		      encode_pbgen_flow_n_fields);
+	assert_fields(&flowpb__flow_message__descriptor,
+		      encode_pbgen_flow_fields, encode_pbgen_flow_n_fields);
 	assert_fields(&flowprotob__flow_message__descriptor,
 		      encode_pbgen_legacy_fields, encode_pbgen_legacy_n_fields);
 }

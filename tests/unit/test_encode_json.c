@@ -15,8 +15,14 @@
 
 #include "encode/encode.h"
 
-#define A4(w, x, y, z) { .len = 4, .b = { w, x, y, z } }
-#define A6(...) { .len = 16, .b = { __VA_ARGS__ } }
+#define A4(w, x, y, z)                                                         \
+	{                                                                      \
+		.len = 4, .b = { w, x, y, z }                                  \
+	}
+#define A6(...)                                                                \
+	{                                                                      \
+		.len = 16, .b = { __VA_ARGS__ }                                \
+	}
 
 static void rec_nf9_v4(struct flow_rec *r)
 {
@@ -55,23 +61,29 @@ static const char exp_nf9_v4[] =
 
 static void rec_sflow_v6(struct flow_rec *r)
 {
-	static const uint32_t layers[] = { FLOW_LAYER_ETHERNET, FLOW_LAYER_DOT1Q,
-					   FLOW_LAYER_MPLS, FLOW_LAYER_IPV6,
-					   FLOW_LAYER_IPV6_ROUTING, FLOW_LAYER_UDP };
+	static const uint32_t layers[] = {
+		FLOW_LAYER_ETHERNET, FLOW_LAYER_DOT1Q,	      FLOW_LAYER_MPLS,
+		FLOW_LAYER_IPV6,     FLOW_LAYER_IPV6_ROUTING, FLOW_LAYER_UDP
+	};
 	static const uint32_t sizes[] = { 14, 4, 8, 40, 40, 8 };
-	static const uint8_t seg1[16] = { 0x20, 0x01, 0, 2, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x11 };
-	static const uint8_t seg2[16] = { 0x20, 0x01, 0, 2, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x12 };
+	static const uint8_t seg1[16] = { 0x20, 0x01, 0, 2, 0, 1, 0, 0,
+					  0,	0,    0, 0, 0, 0, 0, 0x11 };
+	static const uint8_t seg2[16] = { 0x20, 0x01, 0, 2, 0, 1, 0, 0,
+					  0,	0,    0, 0, 0, 0, 0, 0x12 };
 
 	memset(r, 0, sizeof(*r));
 	r->type = FLOW_TYPE_SFLOW_5;
 	r->time_received_ns = 1700000001000000000ULL;
 	r->sequence_num = 7;
 	r->sampling_rate = 1024;
-	r->sampler_address = (struct flow_addr)A6(0x20, 0x01, 0, 2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1);
+	r->sampler_address = (struct flow_addr)A6(0x20, 0x01, 0, 2, 0, 0, 0, 0,
+						  0, 0, 0, 0, 0, 0, 0, 1);
 	r->bytes = 1514;
 	r->packets = 1;
-	r->src_addr = (struct flow_addr)A6(0x20, 0x01, 0, 2, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0x10);
-	r->dst_addr = (struct flow_addr)A6(0x20, 0x01, 0, 2, 0, 0, 0xab, 0xcd, 0x12, 0x34, 0, 0, 0, 0, 0, 1);
+	r->src_addr = (struct flow_addr)A6(0x20, 0x01, 0, 2, 0, 0, 0, 1, 0, 0,
+					   0, 0, 0, 0, 0, 0x10);
+	r->dst_addr = (struct flow_addr)A6(0x20, 0x01, 0, 2, 0, 0, 0xab, 0xcd,
+					   0x12, 0x34, 0, 0, 0, 0, 0, 1);
 	r->etype = 0x86dd;
 	r->proto = 17;
 	r->src_port = 53;
@@ -88,11 +100,13 @@ static void rec_sflow_v6(struct flow_rec *r)
 	r->ipv6_flow_label = 0x12345;
 	r->src_as = 64512;
 	r->dst_as = 4200000000u;
-	r->next_hop = (struct flow_addr)A6(0xfe, 0x80, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1);
+	r->next_hop = (struct flow_addr)A6(0xfe, 0x80, 0, 0, 0, 0, 0, 0, 0, 0,
+					   0, 0, 0, 0, 0, 1);
 	r->next_hop_as = 64513;
 	r->src_net = 48;
 	r->dst_net = 64;
-	r->bgp_next_hop = (struct flow_addr)A6(0x20, 0x01, 0, 2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xfe);
+	r->bgp_next_hop = (struct flow_addr)A6(0x20, 0x01, 0, 2, 0, 0, 0, 0, 0,
+					       0, 0, 0, 0, 0, 0, 0xfe);
 	r->n_communities = 2;
 	r->bgp_communities[0] = 4259840100u;
 	r->bgp_communities[1] = 65535;
@@ -135,12 +149,16 @@ static void rec_edges(struct flow_rec *r)
 	r->type = FLOW_TYPE_IPFIX;
 	r->etype = 0x806;
 	r->proto = 200;
-	r->src_addr = (struct flow_addr)A6(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 198, 18, 0, 5);
-	r->dst_addr = (struct flow_addr)A6(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1);
+	r->src_addr = (struct flow_addr)A6(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff,
+					   0xff, 198, 18, 0, 5);
+	r->dst_addr = (struct flow_addr)A6(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+					   0, 0, 0, 1);
 	r->src_net = 120;
 	r->dst_net = 129;
-	r->next_hop = (struct flow_addr)A6(0x20, 0x01, 0, 2, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 1);
-	r->bgp_next_hop = (struct flow_addr)A6(0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 1, 0, 0, 0, 1, 0, 1);
+	r->next_hop = (struct flow_addr)A6(0x20, 0x01, 0, 2, 0, 0, 0, 0, 0, 1,
+					   0, 0, 0, 0, 0, 1);
+	r->bgp_next_hop = (struct flow_addr)A6(0x20, 0x01, 0x0d, 0xb8, 0, 0, 0,
+					       0, 0, 1, 0, 0, 0, 1, 0, 1);
 	r->sampler_address.len = 16;
 	r->n_layers = 10;
 	memcpy(r->layer_stack, layers, sizeof(layers));
@@ -210,9 +228,11 @@ static void test_more_renderings(void **state)
 	static const struct {
 		uint32_t proto;
 		const char *name;
-	} protos[] = { { 253, "experimental" }, { 255, "reserved" }, { 146, "unassigned" },
-		       { 58, "IPv6-ICMP" },	 { 1, "ICMP" },	       { 124, "ISIS over IPv4" },
-		       { 145, "NSH" },		 { 256, "unknown" },   { 107, "A/N" } };
+	} protos[] = { { 253, "experimental" }, { 255, "reserved" },
+		       { 146, "unassigned" },	{ 58, "IPv6-ICMP" },
+		       { 1, "ICMP" },		{ 124, "ISIS over IPv4" },
+		       { 145, "NSH" },		{ 256, "unknown" },
+		       { 107, "A/N" } };
 	uint8_t buf[ENCODE_MAX_LEN];
 	char want[64];
 	struct flow_rec r;
@@ -230,23 +250,31 @@ static void test_more_renderings(void **state)
 		n = encode_json(&r, buf, sizeof(buf));
 		assert_true(n > 0);
 		buf[n] = 0;
-		snprintf(want, sizeof(want), "\"proto\":\"%s\",", protos[i].name);
+		snprintf(want, sizeof(want), "\"proto\":\"%s\",",
+			 protos[i].name);
 		assert_non_null(strstr((char *)buf, want));
 		assert_non_null(strstr((char *)buf, "{\"type\":\"5\","));
 		assert_non_null(strstr((char *)buf, "\"etype\":\"\","));
-		assert_non_null(strstr((char *)buf, "\"src_net\":\"invalid Prefix\",\"dst_net\":\"::/0\","));
-		assert_non_null(strstr((char *)buf, "\"dst_addr\":\"2001::\","));
+		assert_non_null(strstr(
+			(char *)buf,
+			"\"src_net\":\"invalid Prefix\",\"dst_net\":\"::/0\","));
+		assert_non_null(
+			strstr((char *)buf, "\"dst_addr\":\"2001::\","));
 	}
 	/* A mapped address masked below 96 bits is no longer mapped. */
 	memset(&r, 0, sizeof(r));
-	r.src_addr = (struct flow_addr)A6(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 198, 18, 0, 5);
+	r.src_addr = (struct flow_addr)A6(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff,
+					  0xff, 198, 18, 0, 5);
 	r.src_net = 88;
-	r.dst_addr = (struct flow_addr)A6(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 198, 18, 0, 5);
+	r.dst_addr = (struct flow_addr)A6(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff,
+					  0xff, 198, 18, 0, 5);
 	r.dst_net = 128;
 	n = encode_json(&r, buf, sizeof(buf));
 	assert_true(n > 0);
 	buf[n] = 0;
-	assert_non_null(strstr((char *)buf, "\"src_net\":\"::ff00:0:0/88\",\"dst_net\":\"::ffff:198.18.0.5/128\","));
+	assert_non_null(strstr(
+		(char *)buf,
+		"\"src_net\":\"::ff00:0:0/88\",\"dst_net\":\"::ffff:198.18.0.5/128\","));
 }
 
 static void fill_max(struct flow_rec *r)
@@ -327,7 +355,8 @@ static void ref_ip6(char *out, const uint8_t *b, int bits)
 	int zs = -1, zl = 1, n = 0;
 
 	if (!memcmp(b, mapped, 12)) {
-		n = sprintf(out, "::ffff:%u.%u.%u.%u", b[12], b[13], b[14], b[15]);
+		n = sprintf(out, "::ffff:%u.%u.%u.%u", b[12], b[13], b[14],
+			    b[15]);
 	} else {
 		for (int i = 0; i < 8; i++)
 			g[i] = (unsigned)b[2 * i] << 8 | b[2 * i + 1];
@@ -396,8 +425,11 @@ static void test_ipv6_text(void **state)
 			x ^= x >> 7;
 			x ^= x << 17;
 			/* groups of 1 to 4 hex digits */
-			r.src_addr.b[2 * i] = zero >> i & 1 ? 0 : (uint8_t)(x >> (8 * (x % 3)));
-			r.src_addr.b[2 * i + 1] = zero >> i & 1 ? 0 : (uint8_t)(x >> 8 | 1);
+			r.src_addr.b[2 * i] =
+				zero >> i & 1 ? 0
+					      : (uint8_t)(x >> (8 * (x % 3)));
+			r.src_addr.b[2 * i + 1] =
+				zero >> i & 1 ? 0 : (uint8_t)(x >> 8 | 1);
 		}
 		if (it % 64 == 63) { /* IPv4-mapped */
 			memset(r.src_addr.b, 0, 10);
@@ -415,9 +447,10 @@ static void test_ipv6_text(void **state)
 		for (int i = 0; i < 16; i++) {
 			int keep = bits - 8 * i;
 
-			masked[i] = keep >= 8 ? r.src_addr.b[i]
+			masked[i] = keep >= 8	? r.src_addr.b[i]
 				    : keep <= 0 ? 0
-						: (uint8_t)(r.src_addr.b[i] & (0xff00u >> keep));
+						: (uint8_t)(r.src_addr.b[i] &
+							    (0xff00u >> keep));
 		}
 		ref_ip6(want, masked, bits);
 		json_str((char *)line, "src_net", got, sizeof(got));
@@ -464,7 +497,9 @@ static void test_numbers_text(void **state)
 			pow *= 10;
 		memset(&r, 0, sizeof(r));
 		/* about `digits` digits, with their 9s and 10^k edges */
-		r.bytes = it % 3 == 0 ? pow : it % 3 == 1 ? pow - 1 : pow + x % (pow | 1);
+		r.bytes = it % 3 == 0	? pow
+			  : it % 3 == 1 ? pow - 1
+					: pow + x % (pow | 1);
 		if (digits == 20)
 			r.bytes = x | 1ULL << 63;
 		r.src_port = (uint32_t)r.bytes;
@@ -476,14 +511,15 @@ static void test_numbers_text(void **state)
 		n = encode_json(&r, line, ENCODE_MAX_LEN);
 		assert_true(n > 0);
 		line[n] = 0;
-		snprintf(want, sizeof(want), "%llu", (unsigned long long)r.bytes);
+		snprintf(want, sizeof(want), "%llu",
+			 (unsigned long long)r.bytes);
 		json_num((char *)line, "bytes", got, sizeof(got));
 		assert_string_equal(got, want);
 		snprintf(want, sizeof(want), "%u", r.src_port);
 		json_num((char *)line, "src_port", got, sizeof(got));
 		assert_string_equal(got, want);
-		snprintf(want, sizeof(want), "%u.%u.%u.%u", r.src_addr.b[0], r.src_addr.b[1],
-			 r.src_addr.b[2], r.src_addr.b[3]);
+		snprintf(want, sizeof(want), "%u.%u.%u.%u", r.src_addr.b[0],
+			 r.src_addr.b[1], r.src_addr.b[2], r.src_addr.b[3]);
 		json_str((char *)line, "src_addr", got, sizeof(got));
 		assert_string_equal(got, want);
 	}
@@ -513,9 +549,12 @@ static void test_speed(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_ipv4_netflow), cmocka_unit_test(test_ipv6_sflow),
-		cmocka_unit_test(test_zero),	     cmocka_unit_test(test_edges),
-		cmocka_unit_test(test_more_renderings), cmocka_unit_test(test_sizes),
+		cmocka_unit_test(test_ipv4_netflow),
+		cmocka_unit_test(test_ipv6_sflow),
+		cmocka_unit_test(test_zero),
+		cmocka_unit_test(test_edges),
+		cmocka_unit_test(test_more_renderings),
+		cmocka_unit_test(test_sizes),
 		cmocka_unit_test(test_ipv6_text),
 		cmocka_unit_test(test_numbers_text),
 		cmocka_unit_test(test_speed),

@@ -23,18 +23,28 @@ static void fill(struct flow_rec *r, unsigned seed)
 	r->time_received_ns = 1700000000123456789ULL + seed * 1000000007ULL;
 	r->sequence_num = 4000000001u + seed;
 	r->sampling_rate = seed % 3 ? 1024 : (1ULL << 40);
-	r->sampler_address = (struct flow_addr){ .len = 4, .b = { 198, 18, 0, (uint8_t)seed } };
+	r->sampler_address =
+		(struct flow_addr){ .len = 4,
+				    .b = { 198, 18, 0, (uint8_t)seed } };
 	r->time_flow_start_ns = 1699999990000000001ULL + seed;
 	r->time_flow_end_ns = 1699999999999999999ULL + seed;
 	r->bytes = 0xffffffffffffffffULL - seed;
 	r->packets = 123456789012ULL + seed;
 	if (seed % 2) {
-		r->src_addr = (struct flow_addr){ .len = 16, .b = { 0x20, 0x01, 0, 2, [15] = (uint8_t)seed } };
-		r->dst_addr = (struct flow_addr){ .len = 16, .b = { 0x20, 0x01, 0, 2, 0, 1, [15] = 1 } };
+		r->src_addr = (struct flow_addr){
+			.len = 16,
+			.b = { 0x20, 0x01, 0, 2, [15] = (uint8_t)seed }
+		};
+		r->dst_addr = (struct flow_addr){ .len = 16,
+						  .b = { 0x20, 0x01, 0, 2, 0,
+							 1, [15] = 1 } };
 		r->etype = 0x86dd;
 	} else {
-		r->src_addr = (struct flow_addr){ .len = 4, .b = { 198, 18, 1, (uint8_t)seed } };
-		r->dst_addr = (struct flow_addr){ .len = 4, .b = { 198, 19, 255, 254 } };
+		r->src_addr = (struct flow_addr){ .len = 4,
+						  .b = { 198, 18, 1,
+							 (uint8_t)seed } };
+		r->dst_addr = (struct flow_addr){ .len = 4,
+						  .b = { 198, 19, 255, 254 } };
 		r->etype = 0x0800;
 	}
 	r->proto = seed % 2 ? 17 : 6;
@@ -97,8 +107,10 @@ static void test_both_schemas_same_flows(void **state)
 		Flowprotob__FlowMessage *m3;
 
 		fill(&r, seed);
-		na = encode_flow_schema(OUT_FORMAT_PB, OUT_SCHEMA_GOFLOW2, &r, a, sizeof(a));
-		nb = encode_flow_schema(OUT_FORMAT_PB, OUT_SCHEMA_GOFLOW_V3, &r, b, sizeof(b));
+		na = encode_flow_schema(OUT_FORMAT_PB, OUT_SCHEMA_GOFLOW2, &r,
+					a, sizeof(a));
+		nb = encode_flow_schema(OUT_FORMAT_PB, OUT_SCHEMA_GOFLOW_V3, &r,
+					b, sizeof(b));
 		ba = body_of(a, na, &la);
 		bb = body_of(b, nb, &lb);
 		m2 = flowpb__flow_message__unpack(NULL, la, ba);
@@ -107,10 +119,14 @@ static void test_both_schemas_same_flows(void **state)
 		assert_non_null(m3);
 
 		assert_int_equal(m3->type, m2->type);
-		assert_int_equal(m3->timereceived, m2->time_received_ns / 1000000000ULL);
-		assert_int_equal(m3->timereceived, r.time_received_ns / 1000000000ULL);
-		assert_int_equal(m3->timeflowstart, m2->time_flow_start_ns / 1000000000ULL);
-		assert_int_equal(m3->timeflowend, m2->time_flow_end_ns / 1000000000ULL);
+		assert_int_equal(m3->timereceived,
+				 m2->time_received_ns / 1000000000ULL);
+		assert_int_equal(m3->timereceived,
+				 r.time_received_ns / 1000000000ULL);
+		assert_int_equal(m3->timeflowstart,
+				 m2->time_flow_start_ns / 1000000000ULL);
+		assert_int_equal(m3->timeflowend,
+				 m2->time_flow_end_ns / 1000000000ULL);
 		assert_int_equal(m3->sequencenum, m2->sequence_num);
 		assert_int_equal(m3->samplingrate, m2->sampling_rate);
 		bin_eq(m3->sampleraddress, m2->sampler_address);
@@ -146,7 +162,8 @@ static void test_both_schemas_same_flows(void **state)
 }
 
 /* Finds field number fnum's varint value at the top level of a message. */
-static int wire_varint(const uint8_t *p, size_t len, unsigned fnum, uint64_t *out)
+static int wire_varint(const uint8_t *p, size_t len, unsigned fnum,
+		       uint64_t *out)
 {
 	size_t off = 0;
 
@@ -176,7 +193,8 @@ static int wire_varint(const uint8_t *p, size_t len, unsigned fnum, uint64_t *ou
 			} while (p[off++] & 0x80 && off < len);
 			off += v;
 		} else {
-			fail_msg("unexpected wire type %u", (unsigned)(key & 7));
+			fail_msg("unexpected wire type %u",
+				 (unsigned)(key & 7));
 		}
 	}
 	return -1;
@@ -244,9 +262,9 @@ static void test_untrusted_values(void **state)
 
 	(void)state;
 	fill(&r, 3);
-	r.src_addr.len = 7;   /* neither 4 nor 16: absent */
+	r.src_addr.len = 7; /* neither 4 nor 16: absent */
 	r.dst_addr.len = 255;
-	r.type = 77;	      /* not a FlowType */
+	r.type = 77; /* not a FlowType */
 	n = encode_pb_legacy(&r, b, sizeof(b));
 	body = body_of(b, n, &len);
 	m = flowprotob__flow_message__unpack(NULL, len, body);
@@ -284,7 +302,9 @@ static void test_short_buffers(void **state)
 		free(p);
 	}
 	memset(b, 0, sizeof(b));
-	assert_int_equal(encode_flow_schema(OUT_FORMAT_PB, OUT_SCHEMA_GOFLOW_V3, &r, b, sizeof(b)), n);
+	assert_int_equal(encode_flow_schema(OUT_FORMAT_PB, OUT_SCHEMA_GOFLOW_V3,
+					    &r, b, sizeof(b)),
+			 n);
 	assert_memory_equal(b, full, (size_t)n);
 }
 
@@ -308,11 +328,13 @@ static void test_schema_parse_and_dispatch(void **state)
 
 	fill(&r, 1);
 	/* JSON is the same under both schemas; pb GOFLOW2 is encode_pb. */
-	na = encode_flow_schema(OUT_FORMAT_JSON, OUT_SCHEMA_GOFLOW_V3, &r, a, sizeof(a));
+	na = encode_flow_schema(OUT_FORMAT_JSON, OUT_SCHEMA_GOFLOW_V3, &r, a,
+				sizeof(a));
 	nb = encode_json(&r, b, sizeof(b));
 	assert_int_equal(na, nb);
 	assert_memory_equal(a, b, (size_t)na);
-	na = encode_flow_schema(OUT_FORMAT_PB, OUT_SCHEMA_GOFLOW2, &r, a, sizeof(a));
+	na = encode_flow_schema(OUT_FORMAT_PB, OUT_SCHEMA_GOFLOW2, &r, a,
+				sizeof(a));
 	nb = encode_pb(&r, b, sizeof(b));
 	assert_int_equal(na, nb);
 	assert_memory_equal(a, b, (size_t)na);

@@ -21,13 +21,19 @@ static void fill_full(struct flow_rec *r)
 	r->time_received_ns = 1700000000123456789ULL;
 	r->sequence_num = 4000000001u;
 	r->sampling_rate = 1ULL << 40;
-	r->sampler_address = (struct flow_addr){ .len = 4, .b = { 198, 18, 0, 1 } };
+	r->sampler_address =
+		(struct flow_addr){ .len = 4, .b = { 198, 18, 0, 1 } };
 	r->time_flow_start_ns = 1699999990000000001ULL;
 	r->time_flow_end_ns = 1699999999000000002ULL;
 	r->bytes = 0xffffffffffffffffULL;
 	r->packets = 123456789012ULL;
-	r->src_addr = (struct flow_addr){ .len = 16, .b = { 0x20, 0x01, 0, 2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x10 } };
-	r->dst_addr = (struct flow_addr){ .len = 16, .b = { 0x20, 0x01, 0, 2, 0, 0, 0xab, 0xcd, 1, 2, 3, 4, 5, 6, 7, 8 } };
+	r->src_addr = (struct flow_addr){ .len = 16,
+					  .b = { 0x20, 0x01, 0, 2, 0, 0, 0, 0,
+						 0, 0, 0, 0, 0, 0, 0, 0x10 } };
+	r->dst_addr =
+		(struct flow_addr){ .len = 16,
+				    .b = { 0x20, 0x01, 0, 2, 0, 0, 0xab, 0xcd,
+					   1, 2, 3, 4, 5, 6, 7, 8 } };
 	r->etype = 0x86dd;
 	r->proto = 6;
 	r->src_port = 443;
@@ -51,11 +57,13 @@ static void fill_full(struct flow_rec *r)
 	r->fragment_offset = 185;
 	r->src_as = 64512;
 	r->dst_as = 4200000000u;
-	r->next_hop = (struct flow_addr){ .len = 16, .b = { 0xfe, 0x80, [15] = 1 } };
+	r->next_hop =
+		(struct flow_addr){ .len = 16, .b = { 0xfe, 0x80, [15] = 1 } };
 	r->next_hop_as = 64513;
 	r->src_net = 48;
 	r->dst_net = 64;
-	r->bgp_next_hop = (struct flow_addr){ .len = 4, .b = { 198, 19, 0, 254 } };
+	r->bgp_next_hop =
+		(struct flow_addr){ .len = 4, .b = { 198, 19, 0, 254 } };
 	r->observation_domain_id = 77;
 	r->observation_point_id = 78;
 	r->ipv6_routing_header_seg_left = 2;
@@ -76,11 +84,15 @@ static void fill_full(struct flow_rec *r)
 	}
 	r->n_mpls_ip = 2;
 	r->mpls_ip[0] = (struct flow_addr){ .len = 4, .b = { 198, 18, 9, 9 } };
-	r->mpls_ip[1] = (struct flow_addr){ .len = 16, .b = { 0x20, 0x01, 0, 2, [15] = 9 } };
+	r->mpls_ip[1] =
+		(struct flow_addr){ .len = 16,
+				    .b = { 0x20, 0x01, 0, 2, [15] = 9 } };
 	r->n_layers = 5;
 	{
-		static const uint32_t st[] = { FLOW_LAYER_ETHERNET, FLOW_LAYER_DOT1Q, FLOW_LAYER_IPV6,
-					       FLOW_LAYER_IPV6_ROUTING, FLOW_LAYER_TCP };
+		static const uint32_t st[] = {
+			FLOW_LAYER_ETHERNET, FLOW_LAYER_DOT1Q, FLOW_LAYER_IPV6,
+			FLOW_LAYER_IPV6_ROUTING, FLOW_LAYER_TCP
+		};
 		static const uint32_t sz[] = { 14, 4, 40, 56, 20 };
 
 		memcpy(r->layer_stack, st, sizeof(st));
@@ -176,7 +188,8 @@ static void test_round_trip(void **state)
 	assert_bin(m->bgp_next_hop, &r.bgp_next_hop);
 	assert_int_equal(m->observation_domain_id, r.observation_domain_id);
 	assert_int_equal(m->observation_point_id, r.observation_point_id);
-	assert_int_equal(m->ipv6_routing_header_seg_left, r.ipv6_routing_header_seg_left);
+	assert_int_equal(m->ipv6_routing_header_seg_left,
+			 r.ipv6_routing_header_seg_left);
 	assert_int_equal(m->sampler_id, r.sampler_id);
 	assert_int_equal(m->sampler_port, r.sampler_port);
 
@@ -204,7 +217,8 @@ static void test_round_trip(void **state)
 	assert_int_equal(m->n_ipv6_routing_header_addresses, r.n_srv6);
 	for (size_t i = 0; i < r.n_srv6; i++) {
 		assert_int_equal(m->ipv6_routing_header_addresses[i].len, 16);
-		assert_memory_equal(m->ipv6_routing_header_addresses[i].data, r.srv6_addr[i], 16);
+		assert_memory_equal(m->ipv6_routing_header_addresses[i].data,
+				    r.srv6_addr[i], 16);
 	}
 	flowpb__flow_message__free_unpacked(m, NULL);
 
@@ -212,7 +226,9 @@ static void test_round_trip(void **state)
 	{
 		uint8_t again[ENCODE_MAX_LEN];
 
-		assert_int_equal(encode_flow(OUT_FORMAT_PB, &r, again, sizeof(again)), n);
+		assert_int_equal(encode_flow(OUT_FORMAT_PB, &r, again,
+					     sizeof(again)),
+				 n);
 		assert_memory_equal(again, buf, (size_t)n);
 	}
 }
@@ -248,7 +264,8 @@ static void test_wire_bytes(void **state)
 	r.sampler_id = 5;
 	n = encode_pb(&r, buf, sizeof(buf));
 	{
-		static const uint8_t exp[] = { 8, 0x08, 0x03, 0xd0, 0x06, 0x03, 0xc0, 0x3e, 0x05 };
+		static const uint8_t exp[] = { 8,    0x08, 0x03, 0xd0, 0x06,
+					       0x03, 0xc0, 0x3e, 0x05 };
 
 		assert_int_equal(n, sizeof(exp));
 		assert_memory_equal(buf, exp, sizeof(exp));
@@ -259,13 +276,16 @@ static void test_wire_bytes(void **state)
 	 * tag (102 << 3 | 2) = 818 = b2 06. */
 	memset(&r, 0, sizeof(r));
 	r.src_addr = (struct flow_addr){ .len = 4, .b = { 198, 18, 0, 1 } };
-	r.dst_addr = (struct flow_addr){ .len = 7, .b = { 1, 2, 3, 4, 5, 6, 7 } };
+	r.dst_addr =
+		(struct flow_addr){ .len = 7, .b = { 1, 2, 3, 4, 5, 6, 7 } };
 	r.n_as_path = 2;
 	r.as_path[0] = 1;
 	r.as_path[1] = 300;
 	n = encode_pb(&r, buf, sizeof(buf));
 	{
-		static const uint8_t exp[] = { 12, 0x32, 4, 198, 18, 0, 1, 0xb2, 0x06, 3, 0x01, 0xac, 0x02 };
+		static const uint8_t exp[] = { 12,   0x32, 4,	 198,  18,
+					       0,    1,	   0xb2, 0x06, 3,
+					       0x01, 0xac, 0x02 };
 
 		assert_int_equal(n, sizeof(exp));
 		assert_memory_equal(buf, exp, sizeof(exp));
@@ -281,7 +301,11 @@ static void test_prefix_boundary(void **state)
 	static const struct {
 		uint64_t packets;
 		size_t body;
-	} cases[] = { { 0, 124 }, { 1, 126 }, { 128, 127 }, { 1 << 14, 128 }, { 1 << 21, 129 } };
+	} cases[] = { { 0, 124 },
+		      { 1, 126 },
+		      { 128, 127 },
+		      { 1 << 14, 128 },
+		      { 1 << 21, 129 } };
 	uint8_t buf[512];
 	struct flow_rec r;
 	size_t pre;
@@ -343,16 +367,42 @@ static void rnd_addr(uint64_t *s, struct flow_addr *a)
 
 static void rnd_rec(uint64_t *s, struct flow_rec *r)
 {
-	uint32_t *u32[] = { &r->sequence_num, &r->etype, &r->proto, &r->src_port, &r->dst_port,
-			    &r->in_if, &r->out_if, &r->src_vlan, &r->dst_vlan, &r->vlan_id,
-			    &r->ip_tos, &r->forwarding_status, &r->ip_ttl, &r->ip_flags,
-			    &r->tcp_flags, &r->icmp_type, &r->icmp_code, &r->ipv6_flow_label,
-			    &r->fragment_id, &r->fragment_offset, &r->src_as, &r->dst_as,
-			    &r->next_hop_as, &r->src_net, &r->dst_net, &r->observation_domain_id,
-			    &r->observation_point_id, &r->ipv6_routing_header_seg_left,
-			    &r->sampler_id, &r->sampler_port, &r->type };
-	uint64_t *u64[] = { &r->time_received_ns, &r->sampling_rate, &r->time_flow_start_ns,
-			    &r->time_flow_end_ns, &r->bytes, &r->packets, &r->src_mac, &r->dst_mac };
+	uint32_t *u32[] = { &r->sequence_num,
+			    &r->etype,
+			    &r->proto,
+			    &r->src_port,
+			    &r->dst_port,
+			    &r->in_if,
+			    &r->out_if,
+			    &r->src_vlan,
+			    &r->dst_vlan,
+			    &r->vlan_id,
+			    &r->ip_tos,
+			    &r->forwarding_status,
+			    &r->ip_ttl,
+			    &r->ip_flags,
+			    &r->tcp_flags,
+			    &r->icmp_type,
+			    &r->icmp_code,
+			    &r->ipv6_flow_label,
+			    &r->fragment_id,
+			    &r->fragment_offset,
+			    &r->src_as,
+			    &r->dst_as,
+			    &r->next_hop_as,
+			    &r->src_net,
+			    &r->dst_net,
+			    &r->observation_domain_id,
+			    &r->observation_point_id,
+			    &r->ipv6_routing_header_seg_left,
+			    &r->sampler_id,
+			    &r->sampler_port,
+			    &r->type };
+	uint64_t *u64[] = {
+		&r->time_received_ns, &r->sampling_rate, &r->time_flow_start_ns,
+		&r->time_flow_end_ns, &r->bytes,	 &r->packets,
+		&r->src_mac,	      &r->dst_mac
+	};
 
 	memset(r, 0, sizeof(*r));
 	for (size_t i = 0; i < sizeof(u32) / sizeof(u32[0]); i++)
@@ -382,7 +432,8 @@ static void rnd_rec(uint64_t *s, struct flow_rec *r)
 	}
 	for (unsigned i = 0; i < FLOW_MAX_LAYERS; i++) {
 		/* Mostly valid layers, sometimes enums above INT32_MAX. */
-		r->layer_stack[i] = (uint32_t)(rnd(s) % 4 ? rnd(s) % 14 : rnd_val(s));
+		r->layer_stack[i] =
+			(uint32_t)(rnd(s) % 4 ? rnd(s) % 14 : rnd_val(s));
 		r->layer_size[i] = (uint32_t)rnd_val(s);
 	}
 	for (unsigned i = 0; i < FLOW_MAX_SRV6; i++)
@@ -441,7 +492,9 @@ static void test_random_records(void **state)
 		ssize_t na = encode_pb(&r, a, sizeof(a));
 
 		assert_repacks(a, na);
-		print_message("pb worst case: %zd bytes (random records: up to %zu)\n", na, longest);
+		print_message(
+			"pb worst case: %zd bytes (random records: up to %zu)\n",
+			na, longest);
 		assert_true(na < 2048);
 	}
 }
@@ -555,7 +608,8 @@ static void typical_v4(struct flow_rec *r)
 	r->time_received_ns = 1700000000123456789ULL;
 	r->sequence_num = 42;
 	r->sampling_rate = 100;
-	r->sampler_address = (struct flow_addr){ .len = 4, .b = { 198, 18, 0, 1 } };
+	r->sampler_address =
+		(struct flow_addr){ .len = 4, .b = { 198, 18, 0, 1 } };
 	r->time_flow_start_ns = 1699999990000000000ULL;
 	r->time_flow_end_ns = 1699999999000000000ULL;
 	r->bytes = 1500;
@@ -599,18 +653,22 @@ static void test_speed(void **state)
 		t1 = now_ns();
 		assert_true(sum > iters);
 		print_message("encode_pb %s: %.1f ns/flow (%u flows, %.0f bytes)\n",
-			      k ? "full record" : "typical IPv4", (double)(t1 - t0) / iters,
-			      iters, (double)sum / iters);
+			      k ? "full record" : "typical IPv4",
+			      (double)(t1 - t0) / iters, iters,
+			      (double)sum / iters);
 	}
 }
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_round_trip),    cmocka_unit_test(test_wire_bytes),
-		cmocka_unit_test(test_prefix_boundary), cmocka_unit_test(test_random_records),
+		cmocka_unit_test(test_round_trip),
+		cmocka_unit_test(test_wire_bytes),
+		cmocka_unit_test(test_prefix_boundary),
+		cmocka_unit_test(test_random_records),
 		cmocka_unit_test(test_enospc),
-		cmocka_unit_test(test_clamped_counts), cmocka_unit_test(test_mpls_labels_without_ttl),
+		cmocka_unit_test(test_clamped_counts),
+		cmocka_unit_test(test_mpls_labels_without_ttl),
 		cmocka_unit_test(test_format_parse),
 		cmocka_unit_test(test_speed),
 	};

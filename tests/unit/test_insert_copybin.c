@@ -60,7 +60,8 @@ static void test_columns(void **state)
 		n += *s == ',';
 	assert_int_equal(n, COPYBIN_NCOLS);
 	assert_int_equal(col("time_received"), 0);
-	assert_int_equal(col("ipv6_routing_header_seg_left"), COPYBIN_NCOLS - 1);
+	assert_int_equal(col("ipv6_routing_header_seg_left"),
+			 COPYBIN_NCOLS - 1);
 }
 
 static void test_header_trailer(void **state)
@@ -83,7 +84,8 @@ static void test_pg_time(void **state)
 {
 	(void)state;
 	assert_int_equal(copybin_pg_time(946684800ULL * 1000000000ULL), 0);
-	assert_int_equal(copybin_pg_time(946684800ULL * 1000000000ULL + 1500), 1);
+	assert_int_equal(copybin_pg_time(946684800ULL * 1000000000ULL + 1500),
+			 1);
 	assert_true(copybin_pg_time(0) == -946684800LL * 1000000LL);
 }
 
@@ -94,7 +96,8 @@ static void test_row(void **state)
 	static const uint8_t bad[3] = { 1, 2, 3 };
 	uint32_t path[2] = { 65000, 4200000000u };
 	Flowpb__FlowMessage__LayerStack layers[2] = { 0, 2 };
-	ProtobufCBinaryData mpls_ip[2] = { { 4, (uint8_t *)v4 }, { 3, (uint8_t *)bad } };
+	ProtobufCBinaryData mpls_ip[2] = { { 4, (uint8_t *)v4 },
+					   { 3, (uint8_t *)bad } };
 	Flowpb__FlowMessage m = FLOWPB__FLOW_MESSAGE__INIT;
 	struct field f[COPYBIN_NCOLS];
 	struct copybin b;
@@ -102,7 +105,8 @@ static void test_row(void **state)
 
 	(void)state;
 	m.type = FLOWPB__FLOW_MESSAGE__FLOW_TYPE__IPFIX;
-	m.time_received_ns = 946684800ULL * 1000000000ULL + 2000000; /* 2 ms past the PG epoch */
+	m.time_received_ns = 946684800ULL * 1000000000ULL +
+			     2000000; /* 2 ms past the PG epoch */
 	m.sequence_num = 4000000000u;
 	m.sampling_rate = 5000000000ULL;
 	m.src_addr.data = (uint8_t *)v4;
@@ -130,7 +134,8 @@ static void test_row(void **state)
 	assert_int_equal(f[col("time_flow_start")].len, -1); /* 0: NULL */
 	assert_int_equal(f[col("type")].len, 4);
 	assert_int_equal(be32_at(f[col("type")].p), 4);
-	assert_int_equal(f[col("sequence_num")].len, 8); /* bigint keeps uint32 */
+	assert_int_equal(f[col("sequence_num")].len,
+			 8); /* bigint keeps uint32 */
 	assert_true(be64_at(f[col("sequence_num")].p) == 4000000000u);
 	assert_true(be64_at(f[col("sampling_rate")].p) == 5000000000ULL);
 	assert_true(be64_at(f[col("in_if")].p) == 3000000000u);
@@ -139,11 +144,13 @@ static void test_row(void **state)
 	assert_true(be64_at(f[col("bytes")].p) == 0);
 
 	assert_int_equal(f[col("src_addr")].len, 8);
-	assert_memory_equal(f[col("src_addr")].p, "\x02\x20\x00\x04\xc6\x12\x00\x01", 8);
+	assert_memory_equal(f[col("src_addr")].p,
+			    "\x02\x20\x00\x04\xc6\x12\x00\x01", 8);
 	assert_int_equal(f[col("dst_addr")].len, 20);
 	assert_memory_equal(f[col("dst_addr")].p, "\x03\x80\x00\x10", 4);
 	assert_memory_equal(f[col("dst_addr")].p + 4, v6, 16);
-	assert_int_equal(f[col("next_hop")].len, -1); /* 3 bytes: not an address */
+	assert_int_equal(f[col("next_hop")].len,
+			 -1); /* 3 bytes: not an address */
 	assert_int_equal(f[col("sampler_address")].len, -1);
 
 	assert_int_equal(f[col("src_mac")].len, 6);

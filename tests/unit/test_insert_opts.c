@@ -76,11 +76,11 @@ static void test_every_option(void **state)
 
 	strcpy(f->pg, "postgresql://u:secret@h/db");
 	assert_int_equal(parse(f, "--kafka-brokers", "k:1", "--kafka-topic=t",
-			       "--kafka-group", "g", "-X", "a=b", "-X", "c=",
-			       "--postgres", f->pg, "--batch-rows", "10000000",
-			       "--batch-ms", "1", "--retention-days", "100000",
-			       "--pg-writers", "16", "--log-level", "warn",
-			       NULL),
+			       "--kafka-group", "g", "-X", "a=b", "-X",
+			       "c=", "--postgres", f->pg, "--batch-rows",
+			       "10000000", "--batch-ms", "1",
+			       "--retention-days", "100000", "--pg-writers",
+			       "16", "--log-level", "warn", NULL),
 			 INSERT_OPTS_RUN);
 	assert_string_equal(f->err, "");
 	assert_string_equal(c->brokers, "k:1");
@@ -92,7 +92,8 @@ static void test_every_option(void **state)
 	assert_string_equal(c->conninfo, "postgresql://u:secret@h/db");
 	/* argv's copy is wiped, so `ps` never shows the password. */
 	assert_null(strstr(f->pg, "secret"));
-	assert_int_equal(strspn(f->pg, "x"), strlen("postgresql://u:secret@h/db"));
+	assert_int_equal(strspn(f->pg, "x"),
+			 strlen("postgresql://u:secret@h/db"));
 	assert_int_equal(c->batch_rows, 10000000);
 	assert_int_equal(c->batch_ms, 1);
 	assert_int_equal(c->retention_days, 100000);
@@ -100,8 +101,8 @@ static void test_every_option(void **state)
 	assert_int_equal(f->o.log_level, LOG_LVL_WARN);
 	/* xdpflowd's words, err included. */
 	for (size_t i = 0; i < 6; i++) {
-		static const char *const w[] = { "err",  "error", "warn",
-						 "warning", "info", "debug" };
+		static const char *const w[] = { "err",	    "error", "warn",
+						 "warning", "info",  "debug" };
 		static const enum log_level lv[] = {
 			LOG_LVL_ERR,  LOG_LVL_ERR,  LOG_LVL_WARN,
 			LOG_LVL_WARN, LOG_LVL_INFO, LOG_LVL_DEBUG,
@@ -258,9 +259,8 @@ int main(void)
 {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 	const struct CMUnitTest tests[] = {
-		T(test_defaults),	  T(test_every_option),
-		T(test_help_version),	  T(test_bad_forms),
-		T(test_too_many_props),	  T(test_usage),
+		T(test_defaults),  T(test_every_option),   T(test_help_version),
+		T(test_bad_forms), T(test_too_many_props), T(test_usage),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -141,16 +141,23 @@ static void test_bad_input(void **state)
 {
 	struct pbdec *d = *state;
 	static const uint8_t garbage[] = { 0xff, 0xfe, 0xfd, 0x00, 0x01 };
-	static const uint8_t long_varint[] = { 0x08, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80,
-					       0x80, 0x80, 0x80, 0x80, 0x01 };
+	static const uint8_t long_varint[] = { 0x08, 0x80, 0x80, 0x80,
+					       0x80, 0x80, 0x80, 0x80,
+					       0x80, 0x80, 0x80, 0x01 };
 	static const uint8_t past_end[] = { 0x32, 0x05, 0x01, 0x02 };
 	static const uint8_t group[] = { 0x0b, 0x01 };
 	static const uint8_t field0[] = { 0x00, 0x01 };
-	static const uint8_t bad_addr[] = { 0x32, 0x03, 1, 2, 3 };     /* src_addr of 3 bytes */
-	static const uint8_t wrong_type[] = { 0x20 | 2, 0x01, 0x00 }; /* sequence_num as bytes */
-	const uint8_t *cases[] = { garbage, long_varint, past_end, group, field0, bad_addr, wrong_type };
-	size_t lens[] = { sizeof(garbage), sizeof(long_varint), sizeof(past_end), sizeof(group),
-			  sizeof(field0), sizeof(bad_addr), sizeof(wrong_type) };
+	static const uint8_t bad_addr[] = { 0x32, 0x03, 1, 2,
+					    3 }; /* src_addr of 3 bytes */
+	static const uint8_t wrong_type[] = {
+		0x20 | 2, 0x01, 0x00
+	}; /* sequence_num as bytes */
+	const uint8_t *cases[] = { garbage, long_varint, past_end,  group,
+				   field0,  bad_addr,	 wrong_type };
+	size_t lens[] = { sizeof(garbage),   sizeof(long_varint),
+			  sizeof(past_end),  sizeof(group),
+			  sizeof(field0),    sizeof(bad_addr),
+			  sizeof(wrong_type) };
 	const char *why = NULL;
 	struct seen s = { 0 };
 
@@ -158,7 +165,9 @@ static void test_bad_input(void **state)
 	assert_non_null(why);
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		why = NULL;
-		assert_int_equal(pbdec_decode(d, cases[i], lens[i], collect, &s, &why), -EBADMSG);
+		assert_int_equal(pbdec_decode(d, cases[i], lens[i], collect, &s,
+					      &why),
+				 -EBADMSG);
 		assert_non_null(why);
 	}
 	assert_int_equal(s.n, 0);
@@ -226,7 +235,8 @@ static void test_too_large_for_arena(void **state)
 	assert_non_null(buf);
 	assert_int_equal(pbdec_init(&small, 4096), 0);
 	len = pack_flow(buf, 1, 4000); /* 4000 AS path entries */
-	assert_int_equal(pbdec_classify(&small, buf, len, &fr, &n, &why), -EBADMSG);
+	assert_int_equal(pbdec_classify(&small, buf, len, &fr, &n, &why),
+			 -EBADMSG);
 	/* The default arena takes it. */
 	assert_int_equal(pbdec_classify(*state, buf, len, &fr, &n, &why), 0);
 	pbdec_fini(&small);
@@ -243,7 +253,8 @@ static void test_cancel(void **state)
 
 	for (uint32_t i = 0; i < 5; i++)
 		len += put_delimited(buf + len, i);
-	assert_int_equal(pbdec_decode(d, buf, len, collect, &s, &why), -ECANCELED);
+	assert_int_equal(pbdec_decode(d, buf, len, collect, &s, &why),
+			 -ECANCELED);
 	assert_int_equal(s.n, 2);
 	assert_non_null(why);
 }
@@ -252,11 +263,16 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_bare, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_delimited, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_bad_input, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_truncations, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_unknown_field_lenient, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_too_large_for_arena, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_delimited, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_bad_input, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_truncations, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_unknown_field_lenient,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_too_large_for_arena, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(test_cancel, setup, teardown),
 	};
 

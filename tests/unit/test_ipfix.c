@@ -34,7 +34,8 @@ static int setup(void **state)
 	cfg.max_templates = 64;
 	cfg.max_exporters = 16;
 	return nfb_setup(state, &cfg,
-			 (const uint8_t *)"\x20\x01\x00\x02\0\0\0\0\0\0\0\0\0\0\0\x01",
+			 (const uint8_t
+				  *)"\x20\x01\x00\x02\0\0\0\0\0\0\0\0\0\0\0\x01",
 			 16, 4739, BASE_NS + 7);
 }
 
@@ -77,7 +78,7 @@ static void tmpl_300(struct pb *p)
 	field(p, 11, 2);
 	field(p, 4, 1);
 	field(p, 1, 8);
-	field(p, 2, 4);	  /* reduced-size packets */
+	field(p, 2, 4); /* reduced-size packets */
 	efield(p, 1, 8, 29305);
 	efield(p, 2, 8, 29305);
 	efield(p, 80, 4, 35632);

@@ -46,8 +46,8 @@ static void test_good_forms(void **state)
 	(void)state;
 	good("netflow://:2055", DECODE_NETFLOW, AF_INET6, 1, "::", 2055, 0);
 	good("sflow://:6343", DECODE_SFLOW, AF_INET6, 1, "::", 6343, 0);
-	good("flow://127.0.0.1:9995", DECODE_ANY, AF_INET, 0, "127.0.0.1",
-	     9995, 0);
+	good("flow://127.0.0.1:9995", DECODE_ANY, AF_INET, 0, "127.0.0.1", 9995,
+	     0);
 	good("netflow://0.0.0.0:1", DECODE_NETFLOW, AF_INET, 0, "0.0.0.0", 1,
 	     0);
 	good("sflow://[::1]:65535", DECODE_SFLOW, AF_INET6, 0, "::1", 65535, 0);
@@ -68,16 +68,19 @@ static void test_tcp(void **state)
 	char err[256] = "";
 
 	(void)state;
-	assert_int_equal(listen_uri_parse("tcp://:4739", &u, err, sizeof(err)), 0);
+	assert_int_equal(listen_uri_parse("tcp://:4739", &u, err, sizeof(err)),
+			 0);
 	assert_true(u.tcp);
-	assert_int_equal(listen_uri_parse("netflow://:4739", &u, err, sizeof(err)),
+	assert_int_equal(listen_uri_parse("netflow://:4739", &u, err,
+					  sizeof(err)),
 			 0);
 	assert_false(u.tcp);
 	assert_int_equal(listen_uri_parse("tcp://:4739?count=2", &u, err,
 					  sizeof(err)),
 			 -EINVAL);
-	assert_string_equal(err, "bad listen URI 'tcp://:4739?count=2': count is "
-				 "for UDP listeners (tcp:// has one socket)");
+	assert_string_equal(err,
+			    "bad listen URI 'tcp://:4739?count=2': count is "
+			    "for UDP listeners (tcp:// has one socket)");
 }
 
 static void test_bad_forms(void **state)
@@ -138,7 +141,8 @@ static void test_error_names_input(void **state)
 	char err[256];
 
 	(void)state;
-	assert_int_equal(listen_uri_parse("ipfix://:4739", &u, err, sizeof(err)),
+	assert_int_equal(listen_uri_parse("ipfix://:4739", &u, err,
+					  sizeof(err)),
 			 -EINVAL);
 	assert_non_null(strstr(err, "ipfix://:4739"));
 	assert_non_null(strstr(err, "scheme"));

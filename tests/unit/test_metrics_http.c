@@ -238,8 +238,9 @@ static void test_health_and_errors(void **state)
 	/* The fixture's worker thread never ran: nothing is receiving. */
 	r = ask(f, "GET /__health HTTP/1.0\r\n\r\n");
 	assert_int_equal(strncmp(r, "HTTP/1.1 503 ", 13), 0);
-	assert_string_equal(body_of(r),
-			    "unhealthy: no worker is receiving (1 stopped or stalled)\n");
+	assert_string_equal(
+		body_of(r),
+		"unhealthy: no worker is receiving (1 stopped or stalled)\n");
 	free(r);
 	/* As a running worker marks each turn of its loop. */
 	atomic_store(&f->w.alive_ns, clock_mono_ns());

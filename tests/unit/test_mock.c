@@ -11,10 +11,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "publish/publish_opts.h"
 #include "encode/encode.h"
 #include "mock/mock_gen.h"
 #include "mock/mock_opts.h"
+#include "publish/publish_opts.h"
 
 #define NOW 1700000000123456789ULL
 #define N_FLOWS 200000
@@ -127,7 +127,8 @@ static void test_fields_in_range(void **state)
 			assert_int_equal(r->etype, 0x86dd);
 			assert_true(r->proto == 6 || r->proto == 17 ||
 				    r->proto == 58);
-			host_flows[(r->src_addr.b[14] << 8) | r->src_addr.b[15]]++;
+			host_flows[(r->src_addr.b[14] << 8) |
+				   r->src_addr.b[15]]++;
 		} else {
 			assert_true(in_v4_range(&r->src_addr));
 			assert_true(in_v4_range(&r->dst_addr));
@@ -137,7 +138,8 @@ static void test_fields_in_range(void **state)
 		}
 		per_proto[r->proto]++;
 		if (r->proto == 6 || r->proto == 17) {
-			assert_true(r->src_port >= 1024 && r->src_port <= 65535);
+			assert_true(r->src_port >= 1024 &&
+				    r->src_port <= 65535);
 			assert_true(r->dst_port >= 1 && r->dst_port <= 65535);
 			service += r->dst_port == 443 || r->dst_port == 80 ||
 				   r->dst_port == 53 || r->dst_port == 22;
@@ -152,7 +154,8 @@ static void test_fields_in_range(void **state)
 		assert_true(r->bytes <= 1499);
 		assert_true(r->packets <= 99);
 		max_bytes = r->bytes > max_bytes ? r->bytes : max_bytes;
-		max_packets = r->packets > max_packets ? r->packets : max_packets;
+		max_packets = r->packets > max_packets ? r->packets
+						       : max_packets;
 		assert_true(r->src_as >= 65000 && r->src_as <= 65002);
 		assert_true(r->dst_as >= 65000 && r->dst_as <= 65002);
 		as_seen[r->src_as - 65000]++;
@@ -169,7 +172,8 @@ static void test_fields_in_range(void **state)
 	for (int k = 0; k < 3; k++)
 		assert_true(as_seen[k] > N_FLOWS / 4);
 	/* v5 (a quarter) never carries IPv6; half of the rest does. */
-	assert_true(v6 > N_FLOWS * 3 / 8 * 9 / 10 && v6 < N_FLOWS * 3 / 8 * 11 / 10);
+	assert_true(v6 > N_FLOWS * 3 / 8 * 9 / 10 &&
+		    v6 < N_FLOWS * 3 / 8 * 11 / 10);
 	assert_true(per_proto[6] > N_FLOWS * 65 / 100);
 	assert_true(per_proto[17] > N_FLOWS * 20 / 100);
 	assert_true(per_proto[1] + per_proto[58] > N_FLOWS * 3 / 100);
@@ -294,16 +298,17 @@ static void test_options(void **state)
 	assert_int_equal(o->out.kafka_key, KAFKA_KEY_EXPORTER);
 	assert_int_equal(o->out.kafka_batch, 1);
 
-	assert_int_equal(
-		parse(o, err, sizeof(err), "--rate", "0", "-n", "1000000",
-		      "--seed=18446744073709551615", "--exporters", "64",
-		      "--ipv6-percent", "0", "--sampling-rate", "100",
-		      "--stats-interval", "1", "--log-level", "warn", "-o",
-		      "kafka", "--format", "pb", "--schema", "goflow-v3",
-		      "--kafka-brokers", "k1:1,k2:2", "--kafka-topic", "t",
-		      "--kafka-key", "none", "--kafka-batch", "64", "-X",
-		      "linger.ms=5", "--property", "acks=1", NULL),
-		MOCK_OPTS_RUN);
+	assert_int_equal(parse(o, err, sizeof(err), "--rate", "0", "-n",
+			       "1000000", "--seed=18446744073709551615",
+			       "--exporters", "64", "--ipv6-percent", "0",
+			       "--sampling-rate", "100", "--stats-interval",
+			       "1", "--log-level", "warn", "-o", "kafka",
+			       "--format", "pb", "--schema", "goflow-v3",
+			       "--kafka-brokers", "k1:1,k2:2", "--kafka-topic",
+			       "t", "--kafka-key", "none", "--kafka-batch",
+			       "64", "-X", "linger.ms=5", "--property",
+			       "acks=1", NULL),
+			 MOCK_OPTS_RUN);
 	assert_string_equal(err, "");
 	assert_int_equal(o->rate, 0);
 	assert_int_equal(o->count, 1000000);
@@ -403,11 +408,12 @@ static void test_bad_options(void **state)
 static void test_usage(void **state)
 {
 	static const char *const names[] = {
-		"-r, --rate", "-n, --count", "-s, --seed", "--exporters",
-		"--ipv6-percent", "--sampling-rate", "--stats-interval",
-		"--log-level", "-h, --help", "-V, --version", "-o, --output",
-		"--format", "--schema", "--file", "--kafka-brokers",
-		"--kafka-topic", "--kafka-key", "--kafka-batch",
+		"-r, --rate",	    "-n, --count",    "-s, --seed",
+		"--exporters",	    "--ipv6-percent", "--sampling-rate",
+		"--stats-interval", "--log-level",    "-h, --help",
+		"-V, --version",    "-o, --output",   "--format",
+		"--schema",	    "--file",	      "--kafka-brokers",
+		"--kafka-topic",    "--kafka-key",    "--kafka-batch",
 		"-X, --property",
 	};
 	char *buf = NULL;
@@ -472,11 +478,8 @@ static void test_publish_opts_table(void **state)
 	assert_int_equal(oo_set(&oo, 'o', "kafka", err, sizeof(err)), 0);
 	assert_int_equal(oo.output, OUT_KIND_KAFKA);
 	for (int i = 0; i < PUBLISH_OPTS_MAX_PROPS; i++)
-		assert_int_equal(oo_set(&oo, 'X', "a=b", err,
-						 sizeof(err)),
-				 0);
-	assert_int_equal(oo_set(&oo, 'X', "a=b", err, sizeof(err)),
-			 -EINVAL);
+		assert_int_equal(oo_set(&oo, 'X', "a=b", err, sizeof(err)), 0);
+	assert_int_equal(oo_set(&oo, 'X', "a=b", err, sizeof(err)), -EINVAL);
 	assert_non_null(strstr(err, "too many"));
 }
 
@@ -492,7 +495,8 @@ static void test_no_effect(void **state)
 		  "--kafka-brokers has no effect without -o kafka (add -o kafka)" },
 		{ { "--kafka-batch", "64" }, "add -o kafka" },
 		{ { "-X", "acks=1" }, "-X has no effect without -o kafka" },
-		{ { "-o", "kafka", "--file", "f" }, "--file has no effect with -o kafka" },
+		{ { "-o", "kafka", "--file", "f" },
+		  "--file has no effect with -o kafka" },
 		{ { "--schema", "goflow-v3" }, "add --format pb" },
 	};
 	struct mock_opts *o = calloc(1, sizeof(*o));

@@ -38,7 +38,7 @@ static size_t build_v5(uint8_t *b, unsigned n, uint32_t uptime, uint32_t first,
 	for (unsigned i = 0; i < n; i++) {
 		uint8_t *r = b + 24 + 48 * i;
 
-		put32(r, 0xc6120001 + i);  /* 198.18.0.1 */
+		put32(r, 0xc6120001 + i); /* 198.18.0.1 */
 		put32(r + 4, 0xc6130002); /* 198.19.0.2 */
 		put32(r + 8, 0xc6120003);
 		put16(r + 12, 7);
@@ -173,7 +173,8 @@ static void test_stamp_after_uptime(void **state)
 	f->dg.data = b;
 	f->dg.len = build_v5(b, 1, 5000, 4000, 5010);
 	assert_int_equal(decode_datagram(f->ctx, &f->dg, &f->us.sink), 1);
-	assert_int_equal(f->us.flows[0].time_flow_end_ns, base + 10ULL * 1000000);
+	assert_int_equal(f->us.flows[0].time_flow_end_ns,
+			 base + 10ULL * 1000000);
 }
 
 static void test_count_mismatch(void **state)
@@ -244,7 +245,8 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_fields, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_uptime_wrap, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_uptime_wrap, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(test_stamp_after_uptime, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_count_mismatch, setup,

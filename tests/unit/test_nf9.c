@@ -31,10 +31,10 @@ static void v9_hdr(struct pb *p, uint32_t seq, uint32_t srcid)
 
 /* Template 256: a 20-field IPv4 flow template. Record length 64. */
 static const uint16_t t256[][2] = {
-	{ 8, 4 },  { 12, 4 }, { 15, 4 }, { 7, 2 },  { 11, 2 }, { 4, 1 },
-	{ 6, 1 },  { 5, 1 },  { 1, 4 },  { 2, 4 },  { 10, 2 }, { 14, 2 },
-	{ 22, 4 }, { 21, 4 }, { 16, 4 }, { 17, 4 }, { 9, 1 },  { 13, 1 },
-	{ 56, 6 }, { 58, 2 },
+	{ 8, 4 },  { 12, 4 }, { 15, 4 }, { 7, 2 },  { 11, 2 },
+	{ 4, 1 },  { 6, 1 },  { 5, 1 },	 { 1, 4 },  { 2, 4 },
+	{ 10, 2 }, { 14, 2 }, { 22, 4 }, { 21, 4 }, { 16, 4 },
+	{ 17, 4 }, { 9, 1 },  { 13, 1 }, { 56, 6 }, { 58, 2 },
 };
 #define T256_LEN 59
 
@@ -155,8 +155,10 @@ static void test_template_and_data_one_packet(void **state)
 	for (uint8_t i = 0; i < 3; i++)
 		check_rec(&f->us.flows[i], i);
 	assert_int_equal(f->us.flows[0].time_received_ns, BASE_NS + 5);
-	assert_int_equal(f->us.flows[0].time_flow_start_ns, BASE_NS - 500000000ULL);
-	assert_int_equal(f->us.flows[0].time_flow_end_ns, BASE_NS - 100000000ULL);
+	assert_int_equal(f->us.flows[0].time_flow_start_ns,
+			 BASE_NS - 500000000ULL);
+	assert_int_equal(f->us.flows[0].time_flow_end_ns,
+			 BASE_NS - 100000000ULL);
 	assert_int_equal(st(f, DSTAT_TEMPLATES), 1);
 	assert_int_equal(st(f, DSTAT_NF9_PACKETS), 1);
 	assert_int_equal(st(f, DSTAT_FLOWS), 3);
@@ -224,7 +226,8 @@ static void test_templates_foreach(void **state)
 	decode_templates_foreach(f->ctx, keep_tmpl, &s);
 	assert_int_equal(s.n, 1);
 	assert_int_equal(s.t[0].exporter.len, 4);
-	assert_memory_equal(s.t[0].exporter.b, ((uint8_t[]){ 198, 18, 1, 1 }), 4);
+	assert_memory_equal(s.t[0].exporter.b, ((uint8_t[]){ 198, 18, 1, 1 }),
+			    4);
 	assert_int_equal(s.t[0].version, 9);
 	assert_int_equal(s.t[0].domain, 9);
 	assert_int_equal(s.t[0].id, 256);
@@ -660,7 +663,7 @@ static void test_counter_rule(void **state)
 	pb_bytes(&f->p, "\xc6\x12\x00\x01", 4);
 	pb_u32(&f->p, 152); /* IN_BYTES */
 	pb_u32(&f->p, 3);
-	pb_u32(&f->p, 0);   /* OUT_BYTES */
+	pb_u32(&f->p, 0); /* OUT_BYTES */
 	pb_u32(&f->p, 0);
 	pb_bytes(&f->p, "\xc6\x12\x00\x02", 4);
 	pb_u32(&f->p, 0);
@@ -778,7 +781,8 @@ static void test_asa_biflow(void **state)
 	assert_int_equal(r->dst_as, 64500);
 	assert_int_equal(r->src_net, 16);
 	assert_int_equal(r->dst_net, 24);
-	assert_int_equal(r->time_flow_start_ns, f->us.flows[0].time_flow_start_ns);
+	assert_int_equal(r->time_flow_start_ns,
+			 f->us.flows[0].time_flow_start_ns);
 	assert_int_equal(r->sequence_num, f->us.flows[0].sequence_num);
 	r = &f->us.flows[2];
 	assert_int_equal(r->packets, 1);
@@ -802,7 +806,8 @@ static void test_asa_biflow(void **state)
 	assert_int_equal(nfb_feed(f, fwd), 2);
 	assert_int_equal(f->us.flows[0].bytes, 81);
 	assert_int_equal(f->us.flows[1].packets, 1);
-	assert_int_equal(nfb_stat(fwd, &f->dg.exporter, DSTAT_REVERSE_FLOWS), 0);
+	assert_int_equal(nfb_stat(fwd, &f->dg.exporter, DSTAT_REVERSE_FLOWS),
+			 0);
 	decode_ctx_free(fwd);
 }
 
@@ -858,7 +863,8 @@ static void test_held_set_expiry_counted(void **state)
 	data_256(&f->p, 1);
 	assert_int_equal(feed(f), 0);
 	assert_int_equal(st(f, DSTAT_SETS_HELD), 1);
-	decode_expire(f->ctx, f->dg.time_received_ns + f->cfg.held_max_age_ns + 1);
+	decode_expire(f->ctx,
+		      f->dg.time_received_ns + f->cfg.held_max_age_ns + 1);
 	assert_int_equal(st(f, DSTAT_ERR_HELD_EXPIRED), 1);
 	v9_hdr(&f->p, 2, 9);
 	data_256(&f->p, 1);

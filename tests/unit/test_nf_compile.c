@@ -11,7 +11,10 @@
 #include "decode/nf_compile.h"
 #include "decode/nf_state.h"
 
-#define F(ie_, len_) { .pen = 0, .ie = (ie_), .len = (len_) }
+#define F(ie_, len_)                                                           \
+	{                                                                      \
+		.pen = 0, .ie = (ie_), .len = (len_)                           \
+	}
 
 static void test_op(void **state)
 {
@@ -89,14 +92,18 @@ static void test_op(void **state)
 	assert_int_equal(nf_compile_op(10, false, &f, &arg, &bad), OP_NONE);
 	/* Sampled packet sections take any length, in both versions. */
 	f = (struct nf_field)F(315, 128);
-	assert_int_equal(nf_compile_op(10, false, &f, &arg, &bad), OP_L2_SECTION);
+	assert_int_equal(nf_compile_op(10, false, &f, &arg, &bad),
+			 OP_L2_SECTION);
 	assert_false(bad);
 	f = (struct nf_field)F(104, 200);
-	assert_int_equal(nf_compile_op(9, false, &f, &arg, &bad), OP_L2_SECTION);
+	assert_int_equal(nf_compile_op(9, false, &f, &arg, &bad),
+			 OP_L2_SECTION);
 	f = (struct nf_field)F(313, NF_VARLEN);
-	assert_int_equal(nf_compile_op(10, false, &f, &arg, &bad), OP_IP_SECTION);
+	assert_int_equal(nf_compile_op(10, false, &f, &arg, &bad),
+			 OP_IP_SECTION);
 	f = (struct nf_field)F(312, 2);
-	assert_int_equal(nf_compile_op(9, false, &f, &arg, &bad), OP_FRAME_SIZE);
+	assert_int_equal(nf_compile_op(9, false, &f, &arg, &bad),
+			 OP_FRAME_SIZE);
 }
 
 static void test_check(void **state)

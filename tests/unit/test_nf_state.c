@@ -103,7 +103,9 @@ static void test_store_templates(void **state)
 	const struct nf_state_bounds b = { .max_templates = 2 };
 	const struct nf_field f[] = { { 0, 8, 4 }, { 0, 2, 4 } };
 	struct nf_state *nf = nf_state_new(&b);
-	struct nf_plan plan = { .nfields = 2, .nsteps = 1, .min_len = 8,
+	struct nf_plan plan = { .nfields = 2,
+				.nsteps = 1,
+				.min_len = 8,
 				.fields = f };
 	struct nf_key k1, k2, k3;
 	struct nf_tmpl *t;
@@ -166,9 +168,12 @@ static void test_store_held(void **state)
 	assert_non_null(nf);
 	store_msg(&m1, 1, BASE_NS);
 	store_msg(&m2, 2, BASE_NS + 50);
-	assert_int_equal(nf_state_hold(nf, &m1, 300, (const uint8_t *)"abc", 3), 0);
-	assert_int_equal(nf_state_hold(nf, &m2, 300, (const uint8_t *)"de", 2), 0);
-	assert_int_equal(nf_state_hold(nf, &m1, 301, (const uint8_t *)"fgh", 3), 0);
+	assert_int_equal(nf_state_hold(nf, &m1, 300, (const uint8_t *)"abc", 3),
+			 0);
+	assert_int_equal(nf_state_hold(nf, &m2, 300, (const uint8_t *)"de", 2),
+			 0);
+	assert_int_equal(nf_state_hold(nf, &m1, 301, (const uint8_t *)"fgh", 3),
+			 0);
 	assert_int_equal(nf_state_held_count(nf), 3);
 	/* Past the bounds the caller pops; too long a set never fits. */
 	assert_int_equal(nf_state_hold(nf, &m1, 302, (const uint8_t *)"i", 1),
@@ -204,7 +209,8 @@ static void test_store_held(void **state)
 	/* Take keeps FIFO order among the sets it hands out. */
 	for (int i = 0; i < 3; i++)
 		assert_int_equal(nf_state_hold(nf, &m2, 400,
-					       (const uint8_t *)"xy", 2), 0);
+					       (const uint8_t *)"xy", 2),
+				 0);
 	nf_state_key(&k, &m2, 400, 0);
 	for (h = nf_state_held_take(nf, &k); h; h = next) {
 		next = h->next;
@@ -223,7 +229,8 @@ static void test_store_held(void **state)
 	nf_state_free(nf);
 	nf = nf_state_new(&b);
 	assert_non_null(nf);
-	assert_int_equal(nf_state_hold(nf, &m1, 300, (const uint8_t *)"a", 1), 0);
+	assert_int_equal(nf_state_hold(nf, &m1, 300, (const uint8_t *)"a", 1),
+			 0);
 	nf_state_free(nf);
 }
 
@@ -240,7 +247,8 @@ static int setup(void **state)
 	cfg.held_max_age_ns = 1000000000ULL;
 	nfb_setup(state, &cfg, (uint8_t[]){ 198, 18, 1, 1 }, 4, 4739, BASE_NS);
 	f = *state;
-	snprintf(f->path, sizeof(f->path), "/tmp/xf-nf-state-%d.bin", (int)getpid());
+	snprintf(f->path, sizeof(f->path), "/tmp/xf-nf-state-%d.bin",
+		 (int)getpid());
 	return 0;
 }
 
@@ -260,7 +268,8 @@ static int feed(struct nf_fixture *f)
 	return feed_ctx(f, f->ctx);
 }
 
-static uint64_t st_ctx(struct nf_fixture *f, struct decode_ctx *ctx, enum dstat s)
+static uint64_t st_ctx(struct nf_fixture *f, struct decode_ctx *ctx,
+		       enum dstat s)
 {
 	return nfb_stat(ctx, &f->dg.exporter, s);
 }
@@ -319,7 +328,8 @@ static void test_held_bounds_and_expiry(void **state)
 	tmpl(&f->p, 301, 3);
 	assert_int_equal(feed(f), 1);
 	assert_int_equal(f->us.flows[0].packets, 301);
-	assert_int_equal(f->us.flows[0].time_received_ns, BASE_NS + 100000000ULL);
+	assert_int_equal(f->us.flows[0].time_received_ns,
+			 BASE_NS + 100000000ULL);
 	assert_int_equal(st(f, DSTAT_SETS_REPLAYED), 1);
 	/* Expiry: 302 (t=0.2 s) and 303 (0.3 s) age out past 1 s. */
 	decode_expire(f->ctx, BASE_NS + 1250000000ULL);

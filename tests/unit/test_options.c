@@ -76,16 +76,17 @@ static void test_every_option(void **state)
 	struct options *o = *state;
 	char err[256];
 
-	assert_int_equal(
-		parse(o, err, sizeof(err), "-l", "netflow://127.0.0.1:2055",
-		      "--listen=sflow://[::1]:6343?count=3,flow://:9995",
-		      "--workers", "4", "--rcvbuf", "8M", "--allow-exporter",
-		      "198.18.0.0/15", "--allow-exporter=2001:2::/48", "-o",
-		      "kafka", "--format", "pb", "--kafka-topic", "t1",
-		      "--kafka-key", "none", "--kafka-batch", "64", "-X",
-		      "compression.codec=lz4", "--kafka-brokers",
-		      "k1:9092,k2:9092", NULL),
-		OPTIONS_RUN);
+	assert_int_equal(parse(o, err, sizeof(err), "-l",
+			       "netflow://127.0.0.1:2055",
+			       "--listen=sflow://[::1]:6343?count=3,flow://:9995",
+			       "--workers", "4", "--rcvbuf", "8M",
+			       "--allow-exporter", "198.18.0.0/15",
+			       "--allow-exporter=2001:2::/48", "-o", "kafka",
+			       "--format", "pb", "--kafka-topic", "t1",
+			       "--kafka-key", "none", "--kafka-batch", "64",
+			       "-X", "compression.codec=lz4", "--kafka-brokers",
+			       "k1:9092,k2:9092", NULL),
+			 OPTIONS_RUN);
 	assert_string_equal(err, "");
 	/* -l replaces the defaults and accumulates. */
 	assert_int_equal(o->n_listen, 3);
@@ -104,13 +105,14 @@ static void test_every_option(void **state)
 	assert_string_equal(o->out.props[0], "compression.codec=lz4");
 	assert_string_equal(o->out.kafka_brokers, "k1:9092,k2:9092");
 
-	assert_int_equal(
-		parse(o, err, sizeof(err), "--pcap", "x.pcap", "--file",
-		      "/tmp/out", "--format", "bin", "--templates-file",
-		      "/tmp/t", "--max-templates", "100", "--log-level", "debug",
-		      "--metrics", "127.0.0.1:9100", "--stats-interval", "10",
-		      "--schema", "goflow-v3", "--biflow", "forward", NULL),
-		OPTIONS_RUN);
+	assert_int_equal(parse(o, err, sizeof(err), "--pcap", "x.pcap",
+			       "--file", "/tmp/out", "--format", "bin",
+			       "--templates-file", "/tmp/t", "--max-templates",
+			       "100", "--log-level", "debug", "--metrics",
+			       "127.0.0.1:9100", "--stats-interval", "10",
+			       "--schema", "goflow-v3", "--biflow", "forward",
+			       NULL),
+			 OPTIONS_RUN);
 	assert_string_equal(o->pcap, "x.pcap");
 	assert_string_equal(o->out.file, "/tmp/out");
 	assert_int_equal(o->out.format, OUT_FORMAT_PB);
@@ -159,7 +161,7 @@ static void test_help_version(void **state)
 }
 
 struct bad_case {
-	const char *a, *b; /* b may be NULL */
+	const char *a, *b;  /* b may be NULL */
 	const char *needle; /* must appear in the message */
 };
 
@@ -229,14 +231,33 @@ static void test_bad_forms(void **state)
 static void test_usage_lists_every_option(void **state)
 {
 	static const char *const names[] = {
-		"--listen", "--workers", "--rcvbuf", "--allow-exporter",
-		"--pcap", "--output", "--format", "--file", "--kafka-brokers",
-		"--kafka-topic", "--kafka-key", "--kafka-batch", "-X,",
-		"--templates-file", "--max-templates", "--metrics",
-		"--log-level", "--schema", "--batch", "--stats-interval",
-		"--xdp-busy-poll USECS", "--xdp-busy-poll-budget N",
-		"-h, --help", "-V, --version", "-l, --listen",
-		"-o, --output", "netflow://:2055,sflow://:6343",
+		"--listen",
+		"--workers",
+		"--rcvbuf",
+		"--allow-exporter",
+		"--pcap",
+		"--output",
+		"--format",
+		"--file",
+		"--kafka-brokers",
+		"--kafka-topic",
+		"--kafka-key",
+		"--kafka-batch",
+		"-X,",
+		"--templates-file",
+		"--max-templates",
+		"--metrics",
+		"--log-level",
+		"--schema",
+		"--batch",
+		"--stats-interval",
+		"--xdp-busy-poll USECS",
+		"--xdp-busy-poll-budget N",
+		"-h, --help",
+		"-V, --version",
+		"-l, --listen",
+		"-o, --output",
+		"netflow://:2055,sflow://:6343",
 	};
 	char *buf = NULL;
 	size_t len = 0;
@@ -265,20 +286,25 @@ static void test_no_effect(void **state)
 		{ { "--kafka-key", "none" }, "--kafka-key" },
 		{ { "--kafka-batch", "64", "-o", "file" }, "add -o kafka" },
 		{ { "-X", "acks=1" }, "-X has no effect without -o kafka" },
-		{ { "-o", "kafka", "--file", "f" }, "--file has no effect with -o kafka" },
+		{ { "-o", "kafka", "--file", "f" },
+		  "--file has no effect with -o kafka" },
 		{ { "--schema", "goflow-v3" }, "add --format pb" },
 		{ { "--format", "json", "--schema", "goflow2" }, "--schema" },
-		{ { "--pcap", "x", "--workers", "2" }, "--workers has no effect with --pcap" },
+		{ { "--pcap", "x", "--workers", "2" },
+		  "--workers has no effect with --pcap" },
 		{ { "--pcap", "x", "--rcvbuf", "1M" }, "--rcvbuf" },
 		{ { "--pcap", "x", "--batch", "8" }, "--batch" },
-		{ { "--pcap", "x", "--xdp", "eth0" }, "--xdp has no effect with --pcap" },
-		{ { "--xdp-mode", "skb" }, "--xdp-mode has no effect without --xdp (add --xdp IFACE)" },
+		{ { "--pcap", "x", "--xdp", "eth0" },
+		  "--xdp has no effect with --pcap" },
+		{ { "--xdp-mode", "skb" },
+		  "--xdp-mode has no effect without --xdp (add --xdp IFACE)" },
 		{ { "--xdp-zerocopy", "on" }, "--xdp-zerocopy" },
 		{ { "--xdp-frames", "64" }, "--xdp-frames" },
 		{ { "--xdp-obj", "x.o" }, "--xdp-obj" },
 		{ { "--xdp-busy-poll", "50" },
 		  "--xdp-busy-poll has no effect without --xdp (add --xdp IFACE)" },
-		{ { "--xdp-busy-poll-budget", "64" }, "--xdp-busy-poll-budget" },
+		{ { "--xdp-busy-poll-budget", "64" },
+		  "--xdp-busy-poll-budget" },
 		{ { "--xdp", "eth0", "--xdp-busy-poll-budget", "64" },
 		  "--xdp-busy-poll-budget has no effect without busy polling (add --xdp-busy-poll USECS)" },
 	};
@@ -381,9 +407,11 @@ int main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(test_help_version, setup,
 						teardown),
-		cmocka_unit_test_setup_teardown(test_bad_forms, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_bad_forms, setup,
+						teardown),
 		cmocka_unit_test(test_usage_lists_every_option),
-		cmocka_unit_test_setup_teardown(test_no_effect, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_no_effect, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(test_xdp_busy_poll, setup,
 						teardown),
 	};

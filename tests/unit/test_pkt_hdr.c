@@ -593,7 +593,8 @@ static void test_layer_cap(void **state)
 		put16(&p, 0x6558);
 	}
 	parse(&p, PKT_HDR_ETHERNET, &rec, FLOW_MAX_LAYERS);
-	assert_int_equal(rec.layer_stack[FLOW_MAX_LAYERS - 1], FLOW_LAYER_ETHERNET);
+	assert_int_equal(rec.layer_stack[FLOW_MAX_LAYERS - 1],
+			 FLOW_LAYER_ETHERNET);
 	assert_int_equal(rec.proto, 47);
 }
 

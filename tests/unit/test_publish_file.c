@@ -74,7 +74,8 @@ static char *slurp(const char *path, size_t *len)
 
 static struct publisher *open_file(const char *path)
 {
-	struct publish_config cfg = { .kind = OUT_KIND_FILE, .format = OUT_FORMAT_JSON,
+	struct publish_config cfg = { .kind = OUT_KIND_FILE,
+				      .format = OUT_FORMAT_JSON,
 				      .file_path = path };
 	char err[256] = "";
 	struct publisher *p = publisher_open(&cfg, err, sizeof(err));
@@ -103,7 +104,8 @@ static void test_threads_whole_lines(void **state)
 	p = open_file(path);
 	for (unsigned i = 0; i < THREADS; i++) {
 		w[i] = (struct worker){ p, i };
-		assert_int_equal(pthread_create(&t[i], NULL, worker_run, &w[i]), 0);
+		assert_int_equal(pthread_create(&t[i], NULL, worker_run, &w[i]),
+				 0);
 	}
 	for (unsigned i = 0; i < THREADS; i++) {
 		void *rv;
@@ -121,12 +123,14 @@ static void test_threads_whole_lines(void **state)
 
 	data = slurp(path, &len);
 	assert_int_equal(data[len - 1], '\n');
-	for (line = strtok_r(data, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+	for (line = strtok_r(data, "\n", &save); line;
+	     line = strtok_r(NULL, "\n", &save)) {
 		unsigned id, seq, fill;
 		char want[2100];
 		size_t n;
 
-		assert_int_equal(sscanf(line, "%u %u %u ", &id, &seq, &fill), 3);
+		assert_int_equal(sscanf(line, "%u %u %u ", &id, &seq, &fill),
+				 3);
 		assert_true(id < THREADS);
 		assert_int_equal(seq, next[id]); /* per thread, in order */
 		next[id]++;
@@ -159,18 +163,24 @@ static void test_buffered_until_flush(void **state)
 	assert_true(fd >= 0);
 	close(fd);
 	p = open_file(path);
-	assert_int_equal(publisher_write(p, NULL, (const uint8_t *)msg, sizeof(msg) - 1), 0);
+	assert_int_equal(publisher_write(p, NULL, (const uint8_t *)msg,
+					 sizeof(msg) - 1),
+			 0);
 	assert_int_equal(file_size(path), 0);
 	assert_int_equal(publisher_flush(p, 0), 0);
 	assert_int_equal(file_size(path), sizeof(msg) - 1);
 	assert_int_equal(publisher_flush(p, 0), 0); /* nothing new: no-op */
 	assert_int_equal(file_size(path), sizeof(msg) - 1);
 	/* Appends, like GoFlow2: a second publisher adds to the file. */
-	assert_int_equal(publisher_write(p, NULL, (const uint8_t *)msg, sizeof(msg) - 1), 0);
+	assert_int_equal(publisher_write(p, NULL, (const uint8_t *)msg,
+					 sizeof(msg) - 1),
+			 0);
 	publisher_close(p); /* close flushes */
 	assert_int_equal(file_size(path), 2 * (sizeof(msg) - 1));
 	p = open_file(path);
-	assert_int_equal(publisher_write(p, NULL, (const uint8_t *)msg, sizeof(msg) - 1), 0);
+	assert_int_equal(publisher_write(p, NULL, (const uint8_t *)msg,
+					 sizeof(msg) - 1),
+			 0);
 	publisher_close(p);
 	assert_int_equal(file_size(path), 3 * (sizeof(msg) - 1));
 	unlink(path);
@@ -231,7 +241,8 @@ static void test_full_buffer_and_limits(void **state)
 	p = open_file(path);
 	assert_int_equal(publisher_write(p, NULL, big, sizeof(big)), -EMSGSIZE);
 	while (total <= 256 * 1024) {
-		assert_int_equal(publisher_write(p, NULL, big, ENCODE_MAX_LEN), 0);
+		assert_int_equal(publisher_write(p, NULL, big, ENCODE_MAX_LEN),
+				 0);
 		total += ENCODE_MAX_LEN;
 	}
 	/* The write that did not fit pushed the full buffer out. */
@@ -243,8 +254,10 @@ static void test_full_buffer_and_limits(void **state)
 
 static void test_open_errors(void **state)
 {
-	struct publish_config cfg = { .kind = OUT_KIND_FILE, .format = OUT_FORMAT_PB,
-				      .file_path = "/nonexistent-dir/flows.bin" };
+	struct publish_config cfg = { .kind = OUT_KIND_FILE,
+				      .format = OUT_FORMAT_PB,
+				      .file_path =
+					      "/nonexistent-dir/flows.bin" };
 	char err[256] = "";
 
 	(void)state;
@@ -275,7 +288,8 @@ static void test_reopen(void **state)
 	p = open_file(path);
 	assert_int_equal(publisher_write(p, NULL, (const uint8_t *)a, 6), 0);
 	assert_int_equal(rename(path, rotated), 0);
-	assert_int_equal(publisher_reopen(p), 0); /* writes "first" to the old file */
+	assert_int_equal(publisher_reopen(p),
+			 0); /* writes "first" to the old file */
 	assert_int_equal(publisher_write(p, NULL, (const uint8_t *)b, 7), 0);
 	publisher_close(p);
 	data = slurp(rotated, &len);

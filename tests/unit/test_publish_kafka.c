@@ -57,8 +57,10 @@ static int mock_setup(void **state)
 	static struct mock m;
 	rd_kafka_conf_t *conf = rd_kafka_conf_new();
 	char errstr[256];
-	static const char *const topics[] = { "t-batch1", "t-batch64", "t-json", "t-nokey",
-					      "t-linger", "t-full" };
+	static const char *const topics[] = {
+		"t-batch1", "t-batch64", "t-json",
+		"t-nokey",  "t-linger",	 "t-full"
+	};
 
 	rd_kafka_conf_set(conf, "log_level", "3", errstr, sizeof(errstr));
 	m.rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, errstr, sizeof(errstr));
@@ -67,7 +69,8 @@ static int mock_setup(void **state)
 	m.mc = rd_kafka_mock_cluster_new(m.rk, 1);
 	if (!m.mc)
 		return -1;
-	snprintf(m.brokers, sizeof(m.brokers), "%s", rd_kafka_mock_cluster_bootstraps(m.mc));
+	snprintf(m.brokers, sizeof(m.brokers), "%s",
+		 rd_kafka_mock_cluster_bootstraps(m.mc));
 	for (size_t i = 0; i < sizeof(topics) / sizeof(topics[0]); i++)
 		if (rd_kafka_mock_topic_create(m.mc, topics[i], PARTITIONS, 1))
 			return -1;
@@ -84,13 +87,19 @@ static int mock_teardown(void **state)
 	return 0;
 }
 
-static struct publisher *open_kafka_x(struct mock *m, const char *topic, unsigned batch,
-				      enum out_format fmt, enum kafka_key key, const char *xprop)
+static struct publisher *open_kafka_x(struct mock *m, const char *topic,
+				      unsigned batch, enum out_format fmt,
+				      enum kafka_key key, const char *xprop)
 {
 	const char *props[] = { "log_level=3", xprop };
-	struct publish_config cfg = { .kind = OUT_KIND_KAFKA, .format = fmt,
-				      .brokers = m->brokers, .topic = topic, .key = key,
-				      .batch = batch, .props = props, .n_props = xprop ? 2 : 1 };
+	struct publish_config cfg = { .kind = OUT_KIND_KAFKA,
+				      .format = fmt,
+				      .brokers = m->brokers,
+				      .topic = topic,
+				      .key = key,
+				      .batch = batch,
+				      .props = props,
+				      .n_props = xprop ? 2 : 1 };
 	char err[512] = "";
 	struct publisher *p = publisher_open(&cfg, err, sizeof(err));
 
@@ -100,14 +109,16 @@ static struct publisher *open_kafka_x(struct mock *m, const char *topic, unsigne
 	return p;
 }
 
-static struct publisher *open_kafka(struct mock *m, const char *topic, unsigned batch,
-				    enum out_format fmt, enum kafka_key key)
+static struct publisher *open_kafka(struct mock *m, const char *topic,
+				    unsigned batch, enum out_format fmt,
+				    enum kafka_key key)
 {
 	return open_kafka_x(m, topic, batch, fmt, key, NULL);
 }
 
 /* Flow i of exporter e: sequence_num carries i, sampler_address e. */
-static size_t make_flow(enum out_format fmt, unsigned e, unsigned i, uint8_t *buf)
+static size_t make_flow(enum out_format fmt, unsigned e, unsigned i,
+			uint8_t *buf)
 {
 	struct flow_rec r;
 	ssize_t n;
@@ -118,14 +129,17 @@ static size_t make_flow(enum out_format fmt, unsigned e, unsigned i, uint8_t *bu
 	r.sequence_num = i;
 	r.bytes = 1000 + i;
 	r.packets = 1;
-	r.src_addr = (struct flow_addr){ .len = 4, .b = { 198, 18, 1, (uint8_t)i } };
-	r.dst_addr = (struct flow_addr){ .len = 4, .b = { 198, 18, 2, (uint8_t)e } };
+	r.src_addr =
+		(struct flow_addr){ .len = 4, .b = { 198, 18, 1, (uint8_t)i } };
+	r.dst_addr =
+		(struct flow_addr){ .len = 4, .b = { 198, 18, 2, (uint8_t)e } };
 	n = encode_flow(fmt, &r, buf, ENCODE_MAX_LEN);
 	assert_true(n > 0);
 	return (size_t)n;
 }
 
-static void produce_flows(struct publisher *p, enum out_format fmt, unsigned per_exporter)
+static void produce_flows(struct publisher *p, enum out_format fmt,
+			  unsigned per_exporter)
 {
 	uint8_t buf[ENCODE_MAX_LEN];
 
@@ -134,7 +148,9 @@ static void produce_flows(struct publisher *p, enum out_format fmt, unsigned per
 		for (unsigned e = 0; e < EXPORTERS; e++) {
 			size_t n = make_flow(fmt, e, i, buf);
 
-			assert_int_equal(publisher_write(p, &exporters[e], buf, n), 0);
+			assert_int_equal(publisher_write(p, &exporters[e], buf,
+							 n),
+					 0);
 		}
 }
 
@@ -149,7 +165,8 @@ struct seen {
 static int exporter_of(const void *key, size_t len)
 {
 	for (int e = 0; e < EXPORTERS; e++)
-		if (exporters[e].len == len && !memcmp(exporters[e].b, key, len))
+		if (exporters[e].len == len &&
+		    !memcmp(exporters[e].b, key, len))
 			return e;
 	return -1;
 }
@@ -195,13 +212,14 @@ static void flow_ids_json(const char *line, int *e, unsigned *seq)
 	assert_true(n < sizeof(addr));
 	memcpy(addr, a, n);
 	addr[n] = 0;
-	*e = !strcmp(addr, "198.18.0.1") ? 0 : !strcmp(addr, "2001:2::7") ? 1
-				: !strcmp(addr, "198.19.0.200")	   ? 2
-								   : -1;
+	*e = !strcmp(addr, "198.18.0.1")     ? 0
+	     : !strcmp(addr, "2001:2::7")    ? 1
+	     : !strcmp(addr, "198.19.0.200") ? 2
+					     : -1;
 }
 
-static void check_flow(struct seen *sn, const rd_kafka_message_t *msg, int e, unsigned seq,
-		       bool keyed)
+static void check_flow(struct seen *sn, const rd_kafka_message_t *msg, int e,
+		       unsigned seq, bool keyed)
 {
 	assert_true(e >= 0);
 	if (keyed) {
@@ -216,8 +234,8 @@ static void check_flow(struct seen *sn, const rd_kafka_message_t *msg, int e, un
 	sn->flows++;
 }
 
-static void check_message(struct seen *sn, const rd_kafka_message_t *msg, enum out_format fmt,
-			  bool keyed)
+static void check_message(struct seen *sn, const rd_kafka_message_t *msg,
+			  enum out_format fmt, bool keyed)
 {
 	const uint8_t *p = msg->payload;
 	size_t left = msg->len;
@@ -247,7 +265,8 @@ static void check_message(struct seen *sn, const rd_kafka_message_t *msg, enum o
 		/* Newline-joined: no trailing newline, no empty lines. */
 		assert_true(left > 0 && p[left - 1] == '}');
 		assert_null(strstr(text, "\n\n"));
-		for (char *l = strtok_r(text, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
+		for (char *l = strtok_r(text, "\n", &save); l;
+		     l = strtok_r(NULL, "\n", &save)) {
 			assert_int_equal(l[0], '{');
 			flow_ids_json(l, &e, &seq);
 			check_flow(sn, msg, e, seq, keyed);
@@ -262,11 +281,12 @@ static void check_message(struct seen *sn, const rd_kafka_message_t *msg, enum o
 
 /* Reads the whole topic (all partitions from the start) until `flows`
  * flows arrived or 4 s passed. */
-static void consume(struct mock *m, const char *topic, enum out_format fmt, bool keyed,
-		    unsigned flows, struct seen *sn)
+static void consume(struct mock *m, const char *topic, enum out_format fmt,
+		    bool keyed, unsigned flows, struct seen *sn)
 {
 	rd_kafka_conf_t *conf = rd_kafka_conf_new();
-	rd_kafka_topic_partition_list_t *parts = rd_kafka_topic_partition_list_new(PARTITIONS);
+	rd_kafka_topic_partition_list_t *parts =
+		rd_kafka_topic_partition_list_new(PARTITIONS);
 	char errstr[256];
 	rd_kafka_t *c;
 	uint64_t deadline = now_ms() + 4000;
@@ -274,18 +294,31 @@ static void consume(struct mock *m, const char *topic, enum out_format fmt, bool
 	memset(sn, 0, sizeof(*sn));
 	for (int e = 0; e < EXPORTERS; e++)
 		sn->partition[e] = -1;
-	assert_int_equal(rd_kafka_conf_set(conf, "bootstrap.servers", m->brokers, errstr, sizeof(errstr)), 0);
-	assert_int_equal(rd_kafka_conf_set(conf, "group.id", "xdpflow-test", errstr, sizeof(errstr)), 0);
-	assert_int_equal(rd_kafka_conf_set(conf, "enable.auto.commit", "false", errstr, sizeof(errstr)), 0);
-	assert_int_equal(rd_kafka_conf_set(conf, "log_level", "3", errstr, sizeof(errstr)), 0);
+	assert_int_equal(rd_kafka_conf_set(conf, "bootstrap.servers",
+					   m->brokers, errstr, sizeof(errstr)),
+			 0);
+	assert_int_equal(rd_kafka_conf_set(conf, "group.id", "xdpflow-test",
+					   errstr, sizeof(errstr)),
+			 0);
+	assert_int_equal(rd_kafka_conf_set(conf, "enable.auto.commit", "false",
+					   errstr, sizeof(errstr)),
+			 0);
+	assert_int_equal(rd_kafka_conf_set(conf, "log_level", "3", errstr,
+					   sizeof(errstr)),
+			 0);
 	/* Short waits keep the test fast against the in-process broker. */
-	assert_int_equal(rd_kafka_conf_set(conf, "fetch.wait.max.ms", "10", errstr, sizeof(errstr)), 0);
-	assert_int_equal(rd_kafka_conf_set(conf, "fetch.error.backoff.ms", "10", errstr, sizeof(errstr)), 0);
+	assert_int_equal(rd_kafka_conf_set(conf, "fetch.wait.max.ms", "10",
+					   errstr, sizeof(errstr)),
+			 0);
+	assert_int_equal(rd_kafka_conf_set(conf, "fetch.error.backoff.ms", "10",
+					   errstr, sizeof(errstr)),
+			 0);
 	c = rd_kafka_new(RD_KAFKA_CONSUMER, conf, errstr, sizeof(errstr));
 	assert_non_null(c);
 	rd_kafka_poll_set_consumer(c);
 	for (int i = 0; i < PARTITIONS; i++)
-		rd_kafka_topic_partition_list_add(parts, topic, i)->offset = RD_KAFKA_OFFSET_BEGINNING;
+		rd_kafka_topic_partition_list_add(parts, topic, i)->offset =
+			RD_KAFKA_OFFSET_BEGINNING;
 	assert_int_equal(rd_kafka_assign(c, parts), 0);
 	rd_kafka_topic_partition_list_destroy(parts);
 	while (sn->flows < flows && now_ms() < deadline) {
@@ -302,7 +335,8 @@ static void consume(struct mock *m, const char *topic, enum out_format fmt, bool
 		rd_kafka_message_t *msg = rd_kafka_consumer_poll(c, 200);
 
 		if (msg) {
-			assert_int_not_equal(msg->err, RD_KAFKA_RESP_ERR_NO_ERROR);
+			assert_int_not_equal(msg->err,
+					     RD_KAFKA_RESP_ERR_NO_ERROR);
 			rd_kafka_message_destroy(msg);
 		}
 	}
@@ -310,8 +344,9 @@ static void consume(struct mock *m, const char *topic, enum out_format fmt, bool
 	rd_kafka_destroy(c);
 }
 
-static void run_case(struct mock *m, const char *topic, unsigned batch, enum out_format fmt,
-		     enum kafka_key key, unsigned per_exporter, unsigned exp_msgs)
+static void run_case(struct mock *m, const char *topic, unsigned batch,
+		     enum out_format fmt, enum kafka_key key,
+		     unsigned per_exporter, unsigned exp_msgs)
 {
 	struct publisher *p = open_kafka(m, topic, batch, fmt, key);
 	unsigned total = per_exporter * EXPORTERS;
@@ -339,19 +374,22 @@ static void run_case(struct mock *m, const char *topic, unsigned batch, enum out
 
 static void test_pb_batch1(void **state)
 {
-	run_case(*state, "t-batch1", 1, OUT_FORMAT_PB, KAFKA_KEY_EXPORTER, 50, 150);
+	run_case(*state, "t-batch1", 1, OUT_FORMAT_PB, KAFKA_KEY_EXPORTER, 50,
+		 150);
 }
 
 static void test_pb_batch64(void **state)
 {
 	/* 100 flows per exporter: 64 + 36, two messages each. */
-	run_case(*state, "t-batch64", 64, OUT_FORMAT_PB, KAFKA_KEY_EXPORTER, 100, 6);
+	run_case(*state, "t-batch64", 64, OUT_FORMAT_PB, KAFKA_KEY_EXPORTER,
+		 100, 6);
 }
 
 static void test_json_batch10(void **state)
 {
 	/* 25 flows per exporter: 10 + 10 + 5. */
-	run_case(*state, "t-json", 10, OUT_FORMAT_JSON, KAFKA_KEY_EXPORTER, 25, 9);
+	run_case(*state, "t-json", 10, OUT_FORMAT_JSON, KAFKA_KEY_EXPORTER, 25,
+		 9);
 }
 
 static void test_nokey(void **state)
@@ -364,7 +402,8 @@ static void test_nokey(void **state)
 static void test_linger(void **state)
 {
 	struct mock *m = *state;
-	struct publisher *p = open_kafka(m, "t-linger", 64, OUT_FORMAT_PB, KAFKA_KEY_EXPORTER);
+	struct publisher *p = open_kafka(m, "t-linger", 64, OUT_FORMAT_PB,
+					 KAFKA_KEY_EXPORTER);
 	uint8_t buf[ENCODE_MAX_LEN];
 	struct publish_stats st;
 	uint64_t t0 = now_ms(), t_sent = 0;
@@ -391,7 +430,8 @@ static void test_linger(void **state)
 	}
 	assert_int_equal(st.messages, 1);
 	assert_true(t_sent - t0 >= 45 && t_sent - t0 < 1000);
-	print_message("lingering batch sent after %llu ms\n", (unsigned long long)(t_sent - t0));
+	print_message("lingering batch sent after %llu ms\n",
+		      (unsigned long long)(t_sent - t0));
 	publisher_close(p); /* close waits for delivery */
 	consume(m, "t-linger", OUT_FORMAT_PB, true, 5, &sn);
 	assert_int_equal(sn.flows, 5);
@@ -403,7 +443,8 @@ static void test_linger(void **state)
 static void test_queue_full_retries(void **state)
 {
 	struct mock *m = *state;
-	struct publisher *p = open_kafka_x(m, "t-full", 1, OUT_FORMAT_PB, KAFKA_KEY_EXPORTER,
+	struct publisher *p = open_kafka_x(m, "t-full", 1, OUT_FORMAT_PB,
+					   KAFKA_KEY_EXPORTER,
 					   "queue.buffering.max.messages=4");
 	struct publish_stats st;
 	struct seen sn;
@@ -422,7 +463,8 @@ static void test_queue_full_retries(void **state)
 		assert_int_equal(sn.next[e], 40);
 }
 
-static void expect_open_error(const struct publish_config *cfg, const char *needle)
+static void expect_open_error(const struct publish_config *cfg,
+			      const char *needle)
 {
 	char err[512] = "";
 
@@ -441,9 +483,12 @@ static void test_config_errors(void **state)
 	const char *bad_value[] = { "linger.ms=banana" };
 	const char *no_eq[] = { "linger.ms" };
 	const char *acks1[] = { "acks=1" };
-	const char *acks1_noidem[] = { "enable.idempotence=false", "acks=1", "log_level=3" };
-	struct publish_config cfg = { .kind = OUT_KIND_KAFKA, .format = OUT_FORMAT_PB,
-				      .brokers = m->brokers, .batch = 1 };
+	const char *acks1_noidem[] = { "enable.idempotence=false", "acks=1",
+				       "log_level=3" };
+	struct publish_config cfg = { .kind = OUT_KIND_KAFKA,
+				      .format = OUT_FORMAT_PB,
+				      .brokers = m->brokers,
+				      .batch = 1 };
 	char err[512];
 	struct publisher *p;
 
@@ -510,7 +555,8 @@ static bool wait_reachable(struct publisher *p, bool reachable)
 static void test_reachability(void **state)
 {
 	struct mock *m = *state;
-	struct publisher *p = open_kafka_x(m, "t-batch1", 1, OUT_FORMAT_PB, KAFKA_KEY_NONE,
+	struct publisher *p = open_kafka_x(m, "t-batch1", 1, OUT_FORMAT_PB,
+					   KAFKA_KEY_NONE,
 					   "reconnect.backoff.max.ms=200");
 	uint8_t buf[ENCODE_MAX_LEN];
 	size_t n = make_flow(OUT_FORMAT_PB, 0, 0, buf);

@@ -87,7 +87,8 @@ static void test_timers(void **state)
 static void test_watch_stops(void **state)
 {
 	struct ctx c;
-	struct run_timer t[] = { { "fast", 5 * CLOCK_NS_PER_MS, fire_fast, 0 } };
+	struct run_timer t[] = { { "fast", 5 * CLOCK_NS_PER_MS, fire_fast,
+				   0 } };
 	struct run_watch w[1];
 	struct run_loop l = { t, 1, w, 1, &c, false };
 	uint64_t one = 1;

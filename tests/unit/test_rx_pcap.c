@@ -33,7 +33,10 @@ static void put(struct frame *f, const void *p, size_t n)
 	f->n += n;
 }
 
-static void put8(struct frame *f, uint8_t v) { put(f, &v, 1); }
+static void put8(struct frame *f, uint8_t v)
+{
+	put(f, &v, 1);
+}
 static void put16(struct frame *f, uint16_t v)
 {
 	uint8_t b[2] = { (uint8_t)(v >> 8), (uint8_t)v };
@@ -121,8 +124,12 @@ struct capture {
 
 static void cap_open(struct capture *c, uint32_t linktype, bool nsec)
 {
-	uint32_t hdr[6] = { nsec ? 0xa1b23c4d : 0xa1b2c3d4, 0x00040002, 0, 0,
-			    65535, linktype };
+	uint32_t hdr[6] = { nsec ? 0xa1b23c4d : 0xa1b2c3d4,
+			    0x00040002,
+			    0,
+			    0,
+			    65535,
+			    linktype };
 
 	snprintf(c->path, sizeof(c->path), "/tmp/test_rx_pcap.XXXXXX");
 	int fd = mkstemp(c->path);
@@ -401,8 +408,8 @@ static void test_open_errors(void **state)
 	char err[256];
 
 	(void)state;
-	assert_int_equal(rx_pcap_open("/nonexistent/x.pcap", &port, 1, &rx,
-				      err, sizeof(err)),
+	assert_int_equal(rx_pcap_open("/nonexistent/x.pcap", &port, 1, &rx, err,
+				      sizeof(err)),
 			 -ENOENT);
 	assert_non_null(strstr(err, "/nonexistent/x.pcap"));
 

@@ -70,9 +70,9 @@ static void dg_header(struct dgb *d, bool v6, uint32_t seq, uint32_t nsamples)
 		put(d, agent6, 16);
 	else
 		put(d, agent4, 4);
-	put32(d, 3);	    /* sub-agent */
-	put32(d, seq);	    /* sequence */
-	put32(d, 3600000);  /* uptime */
+	put32(d, 3);	   /* sub-agent */
+	put32(d, seq);	   /* sequence */
+	put32(d, 3600000); /* uptime */
 	put32(d, nsamples);
 }
 
@@ -823,7 +823,8 @@ static void test_corpus_telegraf(void **state)
 		uint64_t bytes;
 	} want[] = {
 		{ "192.168.227.2", "192.168.101.2", 49469, 2055, 17, 96, 1286 },
-		{ "142.250.200.99", "192.168.100.104", 443, 52851, 17, 101, 563 },
+		{ "142.250.200.99", "192.168.100.104", 443, 52851, 17, 101,
+		  563 },
 		{ "fe80::f3a8:9738:cab4:2286", "ff02::16", 0, 0, 0, 97, 114 },
 		{ "192.168.153.106", "142.250.185.14", 64969, 443, 17, 60, 77 },
 		{ "142.250.185.14", "192.168.153.106", 443, 64969, 17, 6, 719 },
@@ -860,9 +861,10 @@ static void test_corpus_telegraf(void **state)
 		assert_int_equal(f->sampling_rate, 200);
 	}
 
-	n = read_corpus("../shared/corpus/telegraf/sflow_issue_15375/"
-			"sflow_drop_1036.bin",
-			buf, sizeof(buf));
+	n = read_corpus(
+		"../shared/corpus/telegraf/sflow_issue_15375/"
+		"sflow_drop_1036.bin",
+		buf, sizeof(buf));
 	if (n) {
 		run_bytes(r, buf, n);
 		assert_int_equal(r->rc, 0);

@@ -27,7 +27,8 @@ static void test_read_in_order(void **state)
 	assert_int_equal(signals_wait(&s, 20 * CLOCK_NS_PER_MS), 0);
 	assert_true(clock_mono_ns() - t0 >= 15 * CLOCK_NS_PER_MS);
 
-	assert_int_equal(raise(SIGHUP), 0); /* would end the process if not blocked */
+	assert_int_equal(raise(SIGHUP),
+			 0); /* would end the process if not blocked */
 	assert_int_equal(raise(SIGUSR1), 0);
 	t0 = clock_mono_ns();
 	assert_int_equal(signals_wait(&s, 5 * CLOCK_NS_PER_SEC), 1);

@@ -103,8 +103,10 @@ static int setup(void **state)
 	rx_count(&f->rx[2].cnt.errors, 1);
 	/* Two listener sockets of worker 0, and an unnamed source (as a
 	 * capture or AF_XDP socket): no socket line for it. */
-	assert_int_equal(worker_add_rx(&f->w[0], &f->rx[0], "netflow://:2055"), 0);
-	assert_int_equal(worker_add_rx(&f->w[0], &f->rx[1], "sflow://:6343"), 0);
+	assert_int_equal(worker_add_rx(&f->w[0], &f->rx[0], "netflow://:2055"),
+			 0);
+	assert_int_equal(worker_add_rx(&f->w[0], &f->rx[1], "sflow://:6343"),
+			 0);
 	assert_int_equal(worker_add_rx(&f->w[1], &f->rx[2], NULL), 0);
 	atomic_store(&f->w[0].not_allowed, 7);
 	atomic_store(&f->w[1].not_allowed, 1);

@@ -15,13 +15,13 @@
 struct spec {
 	int vlans;
 	int family;
-	int ip4_opts;	    /* 32-bit words */
-	uint16_t frag;	    /* IPv4 flags/offset field */
-	int n_ext;	    /* IPv6 destination-options headers */
-	bool ext_frag;	    /* IPv6 fragment header */
+	int ip4_opts;  /* 32-bit words */
+	uint16_t frag; /* IPv4 flags/offset field */
+	int n_ext;     /* IPv6 destination-options headers */
+	bool ext_frag; /* IPv6 fragment header */
 	uint8_t proto;
-	int pad;	    /* Ethernet padding after the IP packet */
-	int udp_len_delta;  /* added to the UDP length field */
+	int pad;	   /* Ethernet padding after the IP packet */
+	int udp_len_delta; /* added to the UDP length field */
 };
 
 static void put16(uint8_t *p, uint16_t v)

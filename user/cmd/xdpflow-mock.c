@@ -29,11 +29,11 @@
 #include "publish/publish_opts.h"
 #include "version.h"
 
-#define TICK_NS 200000000ULL	   /* live flush and housekeeping cadence */
-#define MAX_SLEEP_NS 100000000ULL  /* a sleep is cut in slices this long */
-#define AHEAD_NS 200000ULL	   /* sleep once this far ahead of --rate */
-#define HOUSEKEEP_EVERY 256	   /* flows between looks at the clock */
-#define FINAL_FLUSH_MS 10000	   /* bounded wait for output at exit */
+#define TICK_NS 200000000ULL	  /* live flush and housekeeping cadence */
+#define MAX_SLEEP_NS 100000000ULL /* a sleep is cut in slices this long */
+#define AHEAD_NS 200000ULL	  /* sleep once this far ahead of --rate */
+#define HOUSEKEEP_EVERY 256	  /* flows between looks at the clock */
+#define FINAL_FLUSH_MS 10000	  /* bounded wait for output at exit */
 
 struct run {
 	const struct mock_opts *o;
@@ -92,9 +92,9 @@ static void housekeep(struct run *r, uint64_t now)
 		}
 		r->last_tick_ns = now;
 	}
-	if (stats ||
-	    (r->o->stats_interval &&
-	     now - r->last_stats_ns >= r->o->stats_interval * CLOCK_NS_PER_SEC)) {
+	if (stats || (r->o->stats_interval &&
+		      now - r->last_stats_ns >=
+			      r->o->stats_interval * CLOCK_NS_PER_SEC)) {
 		print_stats(r, now);
 		r->last_stats_ns = now;
 	}
@@ -139,12 +139,14 @@ static int mock_start(struct run *r, struct mock_opts *o, struct mock_gen *gen)
 		return -EIO;
 	}
 	mock_gen_init(gen, &o->gen);
-	pr_info("xdpflow-mock %s: seed %" PRIu64 ", %s flows at %s, output %s %s (%s)",
+	pr_info("xdpflow-mock %s: seed %" PRIu64
+		", %s flows at %s, output %s %s (%s)",
 		XDPFLOW_VERSION, o->gen.seed,
 		o->count ? "a count of" : "endless",
 		o->rate ? "a set rate" : "full speed",
 		o->out.output == OUT_KIND_KAFKA ? "kafka topic" : "file",
-		o->out.output == OUT_KIND_KAFKA ? o->out.kafka_topic : o->out.file,
+		o->out.output == OUT_KIND_KAFKA ? o->out.kafka_topic
+						: o->out.file,
 		o->out.format == OUT_FORMAT_PB ? "pb" : "json");
 	if (o->count || o->rate)
 		pr_info("count %" PRIu64 " (0: endless), rate %" PRIu64
@@ -164,8 +166,8 @@ static void mock_run(struct run *r, struct mock_gen *gen)
 	r->wall_offset_ns = clock_realtime_ns() - clock_mono_ns();
 	r->start_ns = r->last_tick_ns = r->last_stats_ns = r->mono_ns =
 		clock_mono_ns();
-	for (uint64_t i = 0; !r->stop && !r->fatal && (!o->count || i < o->count);
-	     i++) {
+	for (uint64_t i = 0;
+	     !r->stop && !r->fatal && (!o->count || i < o->count); i++) {
 		ssize_t n;
 
 		mock_gen_next(gen, r->mono_ns + r->wall_offset_ns, &rec);
@@ -217,8 +219,10 @@ static int mock_stop(struct run *r)
 		publisher_get_stats(r->pub, &ps);
 		if (flush_rc || r->encode_errors || r->write_errors ||
 		    ps.delivery_errors || ps.fatal) {
-			pr_err("flows were lost: %" PRIu64 " encode errors, %" PRIu64
-			       " refused writes, %" PRIu64 " failed deliveries%s",
+			pr_err("flows were lost: %" PRIu64
+			       " encode errors, %" PRIu64
+			       " refused writes, %" PRIu64
+			       " failed deliveries%s",
 			       r->encode_errors, r->write_errors,
 			       ps.delivery_errors,
 			       flush_rc ? ", output not all delivered at exit"

@@ -50,12 +50,22 @@ static int parse_num(const struct cli_opt *d, const char *arg, bool suffix,
 	}
 	if (suffix && *p) {
 		switch (*p) {
-		case 'k': case 'K': mult = 1ULL << 10; break;
-		case 'm': case 'M': mult = 1ULL << 20; break;
-		case 'g': case 'G': mult = 1ULL << 30; break;
+		case 'k':
+		case 'K':
+			mult = 1ULL << 10;
+			break;
+		case 'm':
+		case 'M':
+			mult = 1ULL << 20;
+			break;
+		case 'g':
+		case 'G':
+			mult = 1ULL << 30;
+			break;
 		default:
-			return cli_bad(d, arg, "not a number (suffixes K, M, G)",
-				       err, errlen);
+			return cli_bad(d, arg,
+				       "not a number (suffixes K, M, G)", err,
+				       errlen);
 		}
 		p++;
 		if (*p == 'i' && p[1] == 'B')
@@ -193,8 +203,8 @@ int cli_add_prop(const struct cli_opt *d, const char *arg, const char **props,
 	return 0;
 }
 
-static int set_log_level(void *target, const struct cli_opt *d,
-			 const char *arg, char *err, size_t errlen)
+static int set_log_level(void *target, const struct cli_opt *d, const char *arg,
+			 char *err, size_t errlen)
 {
 	static const struct cli_choice c[] = {
 		{ "err", LOG_LVL_ERR },	  { "error", LOG_LVL_ERR },
@@ -225,8 +235,7 @@ struct cli_table cli_std_table(enum log_level *lvl)
 				   lvl };
 }
 
-int cli_defaults(const struct cli_table *t, size_t nt, char *err,
-		 size_t errlen)
+int cli_defaults(const struct cli_table *t, size_t nt, char *err, size_t errlen)
 {
 	int rc = 0;
 
@@ -237,8 +246,10 @@ int cli_defaults(const struct cli_table *t, size_t nt, char *err,
 
 			/* Keep going: one bad row must not leave the rest of
 			 * the struct without its defaults. */
-			if (d->def && d->set(t[k].target, d, d->def, why,
-					     sizeof(why)) < 0 && !rc) {
+			if (d->def &&
+			    d->set(t[k].target, d, d->def, why, sizeof(why)) <
+				    0 &&
+			    !rc) {
 				snprintf(err, errlen, "%s", why);
 				rc = -EINVAL;
 			}
@@ -339,7 +350,8 @@ int cli_parse(const struct cli_table *t, size_t nt, int argc, char **argv,
 					 optopt);
 			else
 				snprintf(err, errlen,
-					 "unknown option '%s' (see --help)", opt);
+					 "unknown option '%s' (see --help)",
+					 opt);
 			return -EINVAL;
 		}
 		if (c == ':') {
@@ -406,8 +418,8 @@ void cli_usage_row(FILE *f, const struct cli_opt *d,
 			     lay->letter_room ? "      " : "  ", d->name, sp,
 			     arg);
 	else
-		n = snprintf(head, sizeof(head), "  -%c%s%s", d->short_name,
-			     sp, arg);
+		n = snprintf(head, sizeof(head), "  -%c%s%s", d->short_name, sp,
+			     arg);
 	if (d->def)
 		snprintf(text, sizeof(text), "%s (%s %s)", d->help,
 			 lay->def_word, d->def);

@@ -39,10 +39,10 @@ typedef int (*cli_set_fn)(void *target, const struct cli_opt *d,
 			  const char *arg, char *err, size_t errlen);
 
 struct cli_opt {
-	const char *name;  /* long name without "--"; NULL: the letter only */
-	char short_name;   /* 0: long only */
-	const char *arg;   /* the value's name in --help; NULL: a flag */
-	const char *def;   /* default, applied through set; NULL: none */
+	const char *name; /* long name without "--"; NULL: the letter only */
+	char short_name;  /* 0: long only */
+	const char *arg;  /* the value's name in --help; NULL: a flag */
+	const char *def;  /* default, applied through set; NULL: none */
 	cli_set_fn set;
 	size_t off;	   /* the field, for the generic setters below */
 	uint64_t min, max; /* the range, for the integer setters */

@@ -40,7 +40,8 @@ static void json_str(char *out, size_t len, size_t *n, const char *s)
 			out[(*n)++] = '\\';
 			out[(*n)++] = (char)c;
 		} else if (c < 0x20 || c >= 0x7f) {
-			*n += (size_t)snprintf(out + *n, len - *n, "\\u%04x", c);
+			*n += (size_t)snprintf(out + *n, len - *n, "\\u%04x",
+					       c);
 		} else {
 			out[(*n)++] = (char)c;
 		}
@@ -48,7 +49,8 @@ static void json_str(char *out, size_t len, size_t *n, const char *s)
 	out[*n] = '\0';
 }
 
-static void print_json(enum log_level lvl, const char *exporter, const char *msg)
+static void print_json(enum log_level lvl, const char *exporter,
+		       const char *msg)
 {
 	char line[3 * 1024 + 256], day[24];
 	uint64_t now = clock_realtime_ns();
@@ -59,8 +61,9 @@ static void print_json(enum log_level lvl, const char *exporter, const char *msg
 	gmtime_r(&secs, &tm);
 	strftime(day, sizeof(day), "%Y-%m-%dT%H:%M:%S", &tm);
 	n = (size_t)snprintf(line, sizeof(line),
-			     "{\"ts\":\"%s.%03uZ\",\"level\":\"%s\",\"msg\":\"", day,
-			     (unsigned)(now / CLOCK_NS_PER_MS % 1000), tag[lvl]);
+			     "{\"ts\":\"%s.%03uZ\",\"level\":\"%s\",\"msg\":\"",
+			     day, (unsigned)(now / CLOCK_NS_PER_MS % 1000),
+			     tag[lvl]);
 	json_str(line, sizeof(line) - 64, &n, msg);
 	if (exporter) {
 		n += (size_t)snprintf(line + n, sizeof(line) - n,

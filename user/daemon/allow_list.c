@@ -79,8 +79,8 @@ int allow_list_load_file(struct allow_list *l, const char *path, char *err,
 
 	if (!f) {
 		rc = -errno;
-		snprintf(err, errlen, "could not read the allow-list %s: %s", path,
-			 strerror(-rc));
+		snprintf(err, errlen, "could not read the allow-list %s: %s",
+			 path, strerror(-rc));
 		return rc;
 	}
 	while (!rc && fgets(line, sizeof(line), f)) {
@@ -88,7 +88,8 @@ int allow_list_load_file(struct allow_list *l, const char *path, char *err,
 		size_t len = strlen(line);
 
 		no++;
-		if (len == sizeof(line) - 1 && line[len - 1] != '\n' && !feof(f)) {
+		if (len == sizeof(line) - 1 && line[len - 1] != '\n' &&
+		    !feof(f)) {
 			snprintf(err, errlen, "%s:%u: line too long", path, no);
 			rc = -EINVAL;
 			break;
@@ -105,17 +106,17 @@ int allow_list_load_file(struct allow_list *l, const char *path, char *err,
 			continue;
 		rc = allow_list_add(l, s);
 		if (rc == -E2BIG)
-			snprintf(err, errlen, "%s:%u: more than %d prefixes", path,
-				 no, ALLOW_LIST_MAX);
+			snprintf(err, errlen, "%s:%u: more than %d prefixes",
+				 path, no, ALLOW_LIST_MAX);
 		else if (rc)
 			snprintf(err, errlen,
-				 "%s:%u: '%s' is not an IPv4 or IPv6 prefix", path,
-				 no, s);
+				 "%s:%u: '%s' is not an IPv4 or IPv6 prefix",
+				 path, no, s);
 	}
 	if (!rc && ferror(f)) {
 		rc = -EIO;
-		snprintf(err, errlen, "could not read the allow-list %s: %s", path,
-			 strerror(EIO));
+		snprintf(err, errlen, "could not read the allow-list %s: %s",
+			 path, strerror(EIO));
 	}
 	fclose(f);
 	return rc;
@@ -134,7 +135,7 @@ static bool prefix_match(const struct allow_prefix *p, const uint8_t *a)
 
 bool allow_list_match(const struct allow_list *l, const struct flow_addr *a)
 {
-	static const uint8_t v4mapped[12] = { 0, 0, 0, 0, 0, 0,
+	static const uint8_t v4mapped[12] = { 0, 0, 0, 0, 0,	0,
 					      0, 0, 0, 0, 0xff, 0xff };
 	const uint8_t *b = a->b;
 	uint8_t len = a->len;

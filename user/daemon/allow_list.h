@@ -18,8 +18,8 @@
 #define ALLOW_LIST_MAX 1024
 
 struct allow_prefix {
-	uint8_t len;  /* 4 or 16 */
-	uint8_t bits; /* prefix length */
+	uint8_t len;   /* 4 or 16 */
+	uint8_t bits;  /* prefix length */
 	uint8_t b[16]; /* host bits cleared */
 };
 

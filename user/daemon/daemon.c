@@ -32,7 +32,8 @@ static unsigned workers_needed(const struct options *o)
 	if (o->pcap)
 		return 1;
 	for (size_t i = 0; i < o->n_listen; i++) {
-		unsigned c = o->listen[i].count ? o->listen[i].count : o->workers;
+		unsigned c = o->listen[i].count ? o->listen[i].count
+						: o->workers;
 
 		if (c > n)
 			n = c;
@@ -85,7 +86,8 @@ static int build_allow(const struct options *o, struct allow_list **out)
 	int rc;
 
 	if (!l) {
-		pr_err("could not allocate the allow-list: %s", strerror(ENOMEM));
+		pr_err("could not allocate the allow-list: %s",
+		       strerror(ENOMEM));
 		return -ENOMEM;
 	}
 	*l = o->allow;
@@ -117,7 +119,8 @@ static int init_workers(struct daemon *d)
 	d->sh.expire = !o->pcap; /* capture time is not wall-clock time */
 	d->ws = calloc(n, sizeof(*d->ws));
 	if (!d->ws) {
-		pr_err("could not allocate %u workers: %s", n, strerror(ENOMEM));
+		pr_err("could not allocate %u workers: %s", n,
+		       strerror(ENOMEM));
 		return -ENOMEM;
 	}
 	for (; d->nw < n; d->nw++) {
@@ -138,13 +141,18 @@ static int start_xdp(struct daemon *d)
 {
 	const struct options *o = d->o;
 	struct xdp_path_config xc = {
-		.ifaces = o->xdp_ifaces, .n_ifaces = o->n_xdp,
-		.mode = o->xdp_mode, .zerocopy = o->xdp_zerocopy,
-		.bpffs_dir = o->bpffs, .obj_path = o->xdp_obj,
+		.ifaces = o->xdp_ifaces,
+		.n_ifaces = o->n_xdp,
+		.mode = o->xdp_mode,
+		.zerocopy = o->xdp_zerocopy,
+		.bpffs_dir = o->bpffs,
+		.obj_path = o->xdp_obj,
 		.frames = (uint32_t)o->xdp_frames,
 		.busy_poll_us = o->xdp_busy_poll,
-		.busy_poll_budget = o->xdp_busy_poll_budget, .listen = o->listen,
-		.n_listen = o->n_listen, .allow = d->allow,
+		.busy_poll_budget = o->xdp_busy_poll_budget,
+		.listen = o->listen,
+		.n_listen = o->n_listen,
+		.allow = d->allow,
 	};
 	struct rx **rx;
 	size_t n_rx, k;
@@ -166,14 +174,14 @@ static int start_xdp(struct daemon *d)
 	return rc;
 }
 
-int daemon_start(struct daemon *d, const struct options *o,
-		 const char *version)
+int daemon_start(struct daemon *d, const struct options *o, const char *version)
 {
 	const bool live = !o->pcap;
 	char err[512];
 	int rc;
 
-	*d = (struct daemon){ .o = o, .sig = { .fd = -1 },
+	*d = (struct daemon){ .o = o,
+			      .sig = { .fd = -1 },
 			      .sh = { .stop_fd = -1, .done_fd = -1 } };
 	rc = open_events(d);
 	if (!rc)
@@ -196,13 +204,17 @@ int daemon_start(struct daemon *d, const struct options *o,
 	if (rc)
 		return rc;
 
-	d->src = (struct stats_source){ .workers = d->ws, .n_workers = d->nw,
-					.pub = d->pub, .xdp = d->xdp };
+	d->src = (struct stats_source){ .workers = d->ws,
+					.n_workers = d->nw,
+					.pub = d->pub,
+					.xdp = d->xdp };
 	if (o->metrics) {
-		rc = metrics_http_start((const struct sockaddr *)&o->metrics_addr,
+		rc = metrics_http_start((const struct sockaddr *)&o
+						->metrics_addr,
 					o->metrics_addrlen, o->metrics_any,
 					&d->src,
-					o->health_kafka_timeout * CLOCK_NS_PER_SEC,
+					o->health_kafka_timeout *
+						CLOCK_NS_PER_SEC,
 					&d->metrics, err, sizeof(err));
 		if (rc) {
 			pr_err("%s", err);
@@ -220,10 +232,11 @@ int daemon_start(struct daemon *d, const struct options *o,
 			break;
 		}
 	}
-	pr_info("xdpflowd %s running: %u worker%s, output %s %s (%s)",
-		version, d->nw, d->nw == 1 ? "" : "s",
+	pr_info("xdpflowd %s running: %u worker%s, output %s %s (%s)", version,
+		d->nw, d->nw == 1 ? "" : "s",
 		o->out.output == OUT_KIND_KAFKA ? "kafka topic" : "file",
-		o->out.output == OUT_KIND_KAFKA ? o->out.kafka_topic : o->out.file,
+		o->out.output == OUT_KIND_KAFKA ? o->out.kafka_topic
+						: o->out.file,
 		o->out.format == OUT_FORMAT_PB ? "pb" : "json");
 	return 0;
 }
@@ -339,15 +352,16 @@ int daemon_run(struct daemon *d)
 		{ "templates",
 		  o->templates_file ? TEMPLATES_SAVE_MS * CLOCK_NS_PER_MS : 0,
 		  templates_tick, 0 },
-		{ "stats", o->stats_interval * CLOCK_NS_PER_SEC, stats_tick, 0 },
+		{ "stats", o->stats_interval * CLOCK_NS_PER_SEC, stats_tick,
+		  0 },
 	};
 	const struct run_watch watches[] = {
 		{ d->sig.fd, on_signal },
 		{ d->sh.done_fd, on_worker_done },
 	};
-	struct run_loop l = { timers, sizeof(timers) / sizeof(timers[0]),
+	struct run_loop l = { timers,  sizeof(timers) / sizeof(timers[0]),
 			      watches, sizeof(watches) / sizeof(watches[0]),
-			      NULL, false };
+			      NULL,    false };
 	struct loop_ctx c = { d, &l };
 	int rc;
 

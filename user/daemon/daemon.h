@@ -34,8 +34,8 @@ struct daemon {
 	struct worker_shared sh;
 	struct allow_list *allow; /* the list in use: options + file */
 	struct worker *ws;
-	unsigned nw;	  /* workers set up (worker_init) */
-	unsigned started; /* worker threads started */
+	unsigned nw;	      /* workers set up (worker_init) */
+	unsigned started;     /* worker threads started */
 	struct xdp_path *xdp; /* NULL: no XDP fast path */
 	struct metrics_http *metrics;
 	struct stats_source src;

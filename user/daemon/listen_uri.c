@@ -58,7 +58,8 @@ static int parse_query(const char *q, struct listen_uri *u, const char *s,
 			return -EINVAL;
 		}
 		if (len > 6 && strncmp(q, "count=", 6) == 0) {
-			if (parse_dec(q + 6, len - 6, 1, LISTEN_MAX_COUNT, &v)) {
+			if (parse_dec(q + 6, len - 6, 1, LISTEN_MAX_COUNT,
+				      &v)) {
 				snprintf(err, errlen,
 					 "bad listen URI '%s': count must be 1..%d",
 					 s, LISTEN_MAX_COUNT);
@@ -115,8 +116,8 @@ int listen_uri_parse(const char *s, struct listen_uri *out, char *err,
 	if (*host == '[') {
 		host_end = strchr(host, ']');
 		if (!host_end) {
-			snprintf(err, errlen, "bad listen URI '%s': missing ']'",
-				 s);
+			snprintf(err, errlen,
+				 "bad listen URI '%s': missing ']'", s);
 			return -EINVAL;
 		}
 		port = host_end + 1;
@@ -131,13 +132,15 @@ int listen_uri_parse(const char *s, struct listen_uri *out, char *err,
 		port = host_end;
 	}
 	if (*port != ':') {
-		snprintf(err, errlen, "bad listen URI '%s': missing ':PORT'", s);
+		snprintf(err, errlen, "bad listen URI '%s': missing ':PORT'",
+			 s);
 		return -EINVAL;
 	}
 	port++;
 	port_end = port + strcspn(port, "?/");
 	if (*port_end == '/') {
-		snprintf(err, errlen, "bad listen URI '%s': unexpected path", s);
+		snprintf(err, errlen, "bad listen URI '%s': unexpected path",
+			 s);
 		return -EINVAL;
 	}
 	if (parse_dec(port, (size_t)(port_end - port), 1, 65535, &portv)) {
@@ -216,14 +219,15 @@ int listen_uri_parse_list(const char *s, struct listen_uri *arr, size_t cap,
 			return -EINVAL;
 		}
 		if (len >= sizeof(one)) {
-			snprintf(err, errlen, "listen URI '%.40s...' too long", s);
+			snprintf(err, errlen, "listen URI '%.40s...' too long",
+				 s);
 			return -EINVAL;
 		}
 		memcpy(one, s, len);
 		one[len] = '\0';
 		if (*n >= cap) {
-			snprintf(err, errlen, "too many listen URIs (at most %zu)",
-				 cap);
+			snprintf(err, errlen,
+				 "too many listen URIs (at most %zu)", cap);
 			return -E2BIG;
 		}
 		if (listen_uri_parse(one, &arr[*n], err, errlen))
@@ -255,7 +259,8 @@ const char *listen_uri_str(const struct listen_uri *u, char *buf, size_t len)
 		inet_ntop(AF_INET,
 			  &((const struct sockaddr_in *)&u->addr)->sin_addr,
 			  host, sizeof(host));
-		snprintf(buf, len, "%s://%s:%u%s", scheme, host, u->port, count);
+		snprintf(buf, len, "%s://%s:%u%s", scheme, host, u->port,
+			 count);
 	}
 	return buf;
 }

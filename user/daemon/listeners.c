@@ -30,8 +30,8 @@ static int open_tcp(const struct listen_uri *u, struct worker *w)
 	rc = worker_add_rx(w, rx, NULL);
 	if (rc) {
 		rx_close(rx);
-		pr_err("could not add %s to worker %u: too many listeners", name,
-		       w->id);
+		pr_err("could not add %s to worker %u: too many listeners",
+		       name, w->id);
 		return rc;
 	}
 	pr_info("listening on %s (IPFIX over TCP, up to %d connections)", name,

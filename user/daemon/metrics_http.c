@@ -62,8 +62,9 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *conn,
 				     sizeof(ok) - 1, MHD_RESPMEM_PERSISTENT);
 		n = snprintf(body, sizeof(body), "unhealthy: %s\n", why);
 		return reply(conn, MHD_HTTP_SERVICE_UNAVAILABLE, "text/plain",
-			     body, n > 0 && (size_t)n < sizeof(body) ? (size_t)n
-								     : strlen(body),
+			     body,
+			     n > 0 && (size_t)n < sizeof(body) ? (size_t)n
+							       : strlen(body),
 			     MHD_RESPMEM_MUST_COPY);
 	}
 	if (strcmp(url, "/templates") == 0) {

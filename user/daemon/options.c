@@ -35,7 +35,9 @@ static int set_listen(void *target, const struct cli_opt *d, const char *arg,
 		o->listen_given = true;
 	}
 	return listen_uri_parse_list(arg, o->listen, OPT_MAX_LISTEN,
-				     &o->n_listen, err, errlen) ? -EINVAL : 0;
+				     &o->n_listen, err, errlen)
+		       ? -EINVAL
+		       : 0;
 }
 
 static int set_allow(void *target, const struct cli_opt *d, const char *arg,
@@ -93,8 +95,8 @@ static int set_xdp(void *target, const struct cli_opt *d, const char *arg,
 	return 0;
 }
 
-static int set_xdp_mode(void *target, const struct cli_opt *d,
-			const char *arg, char *err, size_t errlen)
+static int set_xdp_mode(void *target, const struct cli_opt *d, const char *arg,
+			char *err, size_t errlen)
 {
 	static const struct cli_choice c[] = { { "auto", XDP_LOAD_AUTO },
 					       { "native", XDP_LOAD_NATIVE },
@@ -171,7 +173,8 @@ static const struct cli_opt opts[] = {
 	  "over TCP); ADDR empty (all, "
 	  "dual-stack), IPv4 or [IPv6]; ?count=N sets the listener's "
 	  "sockets/workers; repeatable" },
-	{ "workers", 0, "N", "1", cli_set_uint, OFF(workers), 1, LISTEN_MAX_COUNT,
+	{ "workers", 0, "N", "1", cli_set_uint, OFF(workers), 1,
+	  LISTEN_MAX_COUNT,
 	  "receive threads, each with one SO_REUSEPORT socket per listener" },
 	{ "rcvbuf", 0, "BYTES", "32M", cli_set_bytes, OFF(rcvbuf), 0, 1UL << 30,
 	  "socket receive buffer (SO_RCVBUFFORCE, else SO_RCVBUF); suffixes "
@@ -190,19 +193,21 @@ static const struct cli_opt opts[] = {
 	{ "pcap", 0, "FILE", NULL, cli_set_str, OFF(pcap), 0, 0,
 	  "decode a capture (pcap/pcapng) instead of listening: UDP to a "
 	  "listen URI's port, as fast as possible, then exit" },
-	{ "templates-file", 0, "PATH", NULL, cli_set_str, OFF(templates_file), 0,
-	  0, "load NetFlow v9/IPFIX templates at start, save them when they "
-	     "change (every few seconds) and at exit" },
-	{ "max-templates", 0, "N", "65536", cli_set_ulong, OFF(max_templates), 1,
-	  1UL << 24, "templates kept per worker (LRU over all exporters)" },
+	{ "templates-file", 0, "PATH", NULL, cli_set_str, OFF(templates_file),
+	  0, 0,
+	  "load NetFlow v9/IPFIX templates at start, save them when they "
+	  "change (every few seconds) and at exit" },
+	{ "max-templates", 0, "N", "65536", cli_set_ulong, OFF(max_templates),
+	  1, 1UL << 24, "templates kept per worker (LRU over all exporters)" },
 	{ "biflow", 0, "MODE", "split", set_biflow, 0, 0, 0,
 	  "NetFlow v9/IPFIX records counting both directions (ASA "
 	  "initiator/responder, RFC 5103 reverse elements): split (a second "
 	  "flow dst -> src for the reverse counters) or forward (the forward "
 	  "flow only, as GoFlow2)" },
-	{ "stats-interval", 0, "SECONDS", "0", cli_set_uint, OFF(stats_interval),
-	  0, 86400, "print the stats report this often (0: only on SIGUSR1 "
-		    "and at exit)" },
+	{ "stats-interval", 0, "SECONDS", "0", cli_set_uint,
+	  OFF(stats_interval), 0, 86400,
+	  "print the stats report this often (0: only on SIGUSR1 "
+	  "and at exit)" },
 	{ "metrics", 0, "ADDR:PORT", NULL, set_metrics, 0, 0, 0,
 	  "serve Prometheus /metrics and /__health over HTTP (off by "
 	  "default); /__health is 503 when no worker is receiving or Kafka "
@@ -237,8 +242,8 @@ static const struct cli_opt opts[] = {
 	  "kernel's, 8); needs --xdp-busy-poll" },
 	{ "xdp-obj", 0, "PATH", NULL, cli_set_str, OFF(xdp_obj), 0, 0,
 	  "the XDP object (default: bpf/xdpflow.bpf.o beside the binary, else ../lib/xdpflow/ from it)" },
-	{ "bpffs", 0, "DIR", XDPFLOW_BPFFS_DEFAULT, cli_set_str, OFF(bpffs), 0, 0,
-	  "where the XDP maps and programs are pinned (removed at exit)" },
+	{ "bpffs", 0, "DIR", XDPFLOW_BPFFS_DEFAULT, cli_set_str, OFF(bpffs), 0,
+	  0, "where the XDP maps and programs are pinned (removed at exit)" },
 	{ "log-format", 0, "FORMAT", "text", set_log_format, 0, 0, 0,
 	  "log lines as text (xdpflow: LEVEL: [exporter ADDR: ]MSG) or json "
 	  "(one object per line: ts, level, msg, exporter)" },
@@ -351,7 +356,7 @@ void options_usage(FILE *f, const char *prog)
 		"or Kafka.\n\n",
 		prog);
 	publish_opts_usage(f, opts, N_OPTS,
-			  "Output (the same for xdpflow-mock):");
+			   "Output (the same for xdpflow-mock):");
 	fprintf(f,
 		"\nSignals: SIGINT/SIGTERM stop (flush output, save templates, "
 		"print stats),\nSIGUSR1 prints the stats report, SIGHUP reopens "

@@ -18,12 +18,12 @@
 
 #include "common/cli.h"
 #include "common/log.h"
-#include "decode/decode.h"
 #include "daemon/allow_list.h"
 #include "daemon/listen_uri.h"
-#include "publish/publish_opts.h"
+#include "decode/decode.h"
 #include "encode/encode.h"
 #include "publish/publish.h"
+#include "publish/publish_opts.h"
 #include "xdp/xdp_load.h"
 #include "xdp/xsk_rx.h"
 
@@ -38,17 +38,18 @@ struct options {
 	unsigned workers;
 	unsigned long rcvbuf;
 	size_t batch;
-	struct allow_list allow;  /* --allow-exporter */
-	const char *allow_file;	  /* --allow-exporter-file, NULL: none */
-	const char *pcap; /* NULL: live sockets */
-	struct publish_opts out; /* -o, --format, --kafka-*, -X (publish_opts.h) */
+	struct allow_list allow; /* --allow-exporter */
+	const char *allow_file;	 /* --allow-exporter-file, NULL: none */
+	const char *pcap;	 /* NULL: live sockets */
+	struct publish_opts
+		out; /* -o, --format, --kafka-*, -X (publish_opts.h) */
 	const char *templates_file; /* NULL: templates are not kept */
 	unsigned long max_templates;
 	enum decode_biflow biflow; /* --biflow split|forward */
-	unsigned stats_interval; /* seconds, 0 = off */
+	unsigned stats_interval;   /* seconds, 0 = off */
 	enum log_level log_level;
 	enum log_format log_format; /* --log-format */
-	bool metrics; /* --metrics given */
+	bool metrics;		    /* --metrics given */
 	struct sockaddr_storage metrics_addr;
 	socklen_t metrics_addrlen;
 	bool metrics_any; /* empty ADDR: every address, dual-stack */
@@ -61,15 +62,15 @@ struct options {
 	const char *bpffs;   /* pin directory */
 	const char *xdp_obj; /* NULL: bpf/xdpflow.bpf.o beside the binary */
 	unsigned long xdp_frames; /* UMEM frames per socket, a power of 2 */
-	unsigned xdp_busy_poll;	       /* SO_BUSY_POLL microseconds, 0: off */
+	unsigned xdp_busy_poll;	  /* SO_BUSY_POLL microseconds, 0: off */
 	unsigned xdp_busy_poll_budget; /* SO_BUSY_POLL_BUDGET, 0: kernel's */
-	const char *user;    /* NULL: stay root (capabilities dropped) */
-	uint64_t given;	     /* own rows given on the command line */
+	const char *user; /* NULL: stay root (capabilities dropped) */
+	uint64_t given;	  /* own rows given on the command line */
 };
 
 enum options_action {
 	OPTIONS_RUN = CLI_RUN,
-	OPTIONS_HELP = CLI_HELP,	  /* print options_usage, exit 0 */
+	OPTIONS_HELP = CLI_HELP,       /* print options_usage, exit 0 */
 	OPTIONS_VERSION = CLI_VERSION, /* print the version, exit 0 */
 };
 

@@ -18,7 +18,7 @@ struct pipeline {
 	struct flow_sink sink; /* first: decode calls sink.emit */
 	enum out_format format;
 	enum out_schema schema;
-	struct publisher *pub; /* borrowed */
+	struct publisher *pub;		/* borrowed */
 	_Atomic uint64_t flows;		/* handed to the publisher */
 	_Atomic uint64_t encode_errors; /* flows that did not encode */
 	_Atomic uint64_t write_errors;	/* publisher_write refusals */

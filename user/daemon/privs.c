@@ -10,8 +10,8 @@
 #include <grp.h>
 #include <pwd.h>
 #include <string.h>
-#include <sys/prctl.h>
 #include <sys/capability.h>
+#include <sys/prctl.h>
 #include <unistd.h>
 
 #include "common/log.h"
@@ -86,11 +86,11 @@ int privs_drop(const char *user, bool keep_for_xdp)
 	for (cap_value_t v = 0; v <= CAP_LAST_CAP; v++)
 		if (!kept(v, n_keep) && CAP_IS_SUPPORTED(v))
 			cap_drop_bound(v); /* EPERM without CAP_SETPCAP */
-	c = cap_init(); /* every set empty */
+	c = cap_init();			   /* every set empty */
 	if (!c)
 		return -errno;
-	if (n_keep && cap_set_flag(c, CAP_PERMITTED, (int)n_keep, detach_caps,
-				   CAP_SET)) {
+	if (n_keep &&
+	    cap_set_flag(c, CAP_PERMITTED, (int)n_keep, detach_caps, CAP_SET)) {
 		err = -errno;
 		cap_free(c);
 		pr_err("could not drop capabilities: %s", strerror(-err));

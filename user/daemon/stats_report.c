@@ -173,7 +173,8 @@ void stats_report_log(const struct stats_snapshot *s)
 				     addr);
 		for (int k = 0; k < DSTAT__COUNT && n < sizeof(line); k++)
 			if (e->c[k])
-				n += (size_t)snprintf(line + n, sizeof(line) - n,
+				n += (size_t)snprintf(line + n,
+						      sizeof(line) - n,
 						      " %s=%" PRIu64,
 						      dstat_name((enum dstat)k),
 						      e->c[k]);
@@ -188,7 +189,8 @@ void stats_report_log(const struct stats_snapshot *s)
 		s->rx.reassembled, s->rx.errors);
 	for (size_t i = 0; i < s->n_sock; i++)
 		pr_info("stats socket listener=%s worker=%u drops=%" PRIu64,
-			s->sock[i].listener, s->sock[i].worker, s->sock[i].drops);
+			s->sock[i].listener, s->sock[i].worker,
+			s->sock[i].drops);
 	pr_info("stats publish flows=%" PRIu64 " messages=%" PRIu64
 		" delivery_errors=%" PRIu64 " delivered=%" PRIu64
 		" encode_errors=%" PRIu64 " write_errors=%" PRIu64,
@@ -196,11 +198,14 @@ void stats_report_log(const struct stats_snapshot *s)
 		s->pub.delivered, s->encode_errors, s->write_errors);
 	if (s->xdp_ifaces) {
 		char line[1024], name[64];
-		size_t n = (size_t)snprintf(line, sizeof(line), "stats xdp iface=%s",
+		size_t n = (size_t)snprintf(line, sizeof(line),
+					    "stats xdp iface=%s",
 					    s->xdp_ifaces);
 
-		for (size_t i = 0; i < sizeof(xdp_fields) / sizeof(xdp_fields[0]) &&
-				   n < sizeof(line); i++)
+		for (size_t i = 0;
+		     i < sizeof(xdp_fields) / sizeof(xdp_fields[0]) &&
+		     n < sizeof(line);
+		     i++)
 			n += (size_t)snprintf(line + n, sizeof(line) - n,
 					      " %s=%" PRIu64,
 					      xdp_name(xdp_fields[i].name, name,
@@ -225,8 +230,9 @@ void stats_report_now(const struct stats_source *src)
 static void prom_counter(FILE *f, const char *name, const char *help,
 			 uint64_t v)
 {
-	fprintf(f, "# HELP xdpflow_%s %s\n# TYPE xdpflow_%s counter\n"
-		   "xdpflow_%s %" PRIu64 "\n",
+	fprintf(f,
+		"# HELP xdpflow_%s %s\n# TYPE xdpflow_%s counter\n"
+		"xdpflow_%s %" PRIu64 "\n",
 		name, help, name, name, v);
 }
 
@@ -273,11 +279,13 @@ void stats_report_prometheus(const struct stats_snapshot *s, FILE *f)
 				name, addr, e->c[k]);
 		}
 	}
-	fprintf(f, "# HELP xdpflow_exporters Exporters with decode counters.\n"
-		   "# TYPE xdpflow_exporters gauge\nxdpflow_exporters %zu\n",
+	fprintf(f,
+		"# HELP xdpflow_exporters Exporters with decode counters.\n"
+		"# TYPE xdpflow_exporters gauge\nxdpflow_exporters %zu\n",
 		s->n_exp);
-	fprintf(f, "# HELP xdpflow_workers Receive worker threads.\n"
-		   "# TYPE xdpflow_workers gauge\nxdpflow_workers %zu\n",
+	fprintf(f,
+		"# HELP xdpflow_workers Receive worker threads.\n"
+		"# TYPE xdpflow_workers gauge\nxdpflow_workers %zu\n",
 		s->n_workers);
 	prom_counter(f, "rx_packets_total", "Datagrams received.",
 		     s->rx.packets);
@@ -287,10 +295,11 @@ void stats_report_prometheus(const struct stats_snapshot *s, FILE *f)
 		     "Datagrams dropped by the kernel (socket queue full).",
 		     s->rx.drops);
 	if (s->n_sock)
-		fprintf(f, "# HELP xdpflow_socket_drops_total Datagrams the "
-			   "kernel dropped on a listener socket (receive buffer "
-			   "full), per listener and worker.\n"
-			   "# TYPE xdpflow_socket_drops_total counter\n");
+		fprintf(f,
+			"# HELP xdpflow_socket_drops_total Datagrams the "
+			"kernel dropped on a listener socket (receive buffer "
+			"full), per listener and worker.\n"
+			"# TYPE xdpflow_socket_drops_total counter\n");
 	for (size_t i = 0; i < s->n_sock; i++) {
 		fputs("xdpflow_socket_drops_total{listener=\"", f);
 		prom_label(f, s->sock[i].listener);
@@ -316,8 +325,8 @@ void stats_report_prometheus(const struct stats_snapshot *s, FILE *f)
 	prom_counter(f, "publish_messages_total",
 		     "Messages (Kafka) or writes (file) produced.",
 		     s->pub.messages);
-	prom_counter(f, "publish_delivered_total",
-		     "Kafka messages delivered.", s->pub.delivered);
+	prom_counter(f, "publish_delivered_total", "Kafka messages delivered.",
+		     s->pub.delivered);
 	prom_counter(f, "publish_delivery_errors_total",
 		     "Failed deliveries or write errors.",
 		     s->pub.delivery_errors);
@@ -325,8 +334,9 @@ void stats_report_prometheus(const struct stats_snapshot *s, FILE *f)
 		     s->encode_errors);
 	prom_counter(f, "publish_write_errors_total",
 		     "Flows the publisher refused.", s->write_errors);
-	for (size_t i = 0; s->xdp_ifaces &&
-			   i < sizeof(xdp_fields) / sizeof(xdp_fields[0]); i++) {
+	for (size_t i = 0;
+	     s->xdp_ifaces && i < sizeof(xdp_fields) / sizeof(xdp_fields[0]);
+	     i++) {
 		char name[64], metric[96], help[160];
 
 		xdp_name(xdp_fields[i].name, name, sizeof(name));

@@ -38,7 +38,7 @@
 struct stats_source {
 	struct worker *workers;
 	size_t n_workers;
-	struct publisher *pub; /* may be NULL */
+	struct publisher *pub;	    /* may be NULL */
 	const struct xdp_path *xdp; /* NULL: no XDP fast path */
 };
 

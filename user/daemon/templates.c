@@ -17,14 +17,15 @@ void templates_load(const char *path, struct worker *ws, size_t n)
 		if (rc) {
 			pr_warn("could not load templates from %s: %s; starting without them",
 				path,
-				rc == -EINVAL ? "file is corrupt" : strerror(-rc));
+				rc == -EINVAL ? "file is corrupt"
+					      : strerror(-rc));
 			return;
 		}
 	}
 }
 
-void templates_save(const char *path, struct worker *ws, size_t n,
-		    bool force, bool *pending)
+void templates_save(const char *path, struct worker *ws, size_t n, bool force,
+		    bool *pending)
 {
 	struct decode_ctx *ctxs[LISTEN_MAX_COUNT];
 	bool dirty = force || *pending;

@@ -26,7 +26,7 @@ void templates_load(const char *path, struct worker *ws, size_t n);
  * force; all workers are locked for the write. A failure is logged and
  * left in *pending for the next call. n is at most LISTEN_MAX_COUNT.
  */
-void templates_save(const char *path, struct worker *ws, size_t n,
-		    bool force, bool *pending);
+void templates_save(const char *path, struct worker *ws, size_t n, bool force,
+		    bool *pending);
 
 #endif

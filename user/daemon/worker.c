@@ -5,8 +5,8 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <poll.h>
-#include <stdio.h>
 #include <sched.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -88,7 +88,8 @@ void worker_unlock(struct worker *w)
 
 static void count(_Atomic uint64_t *c, uint64_t n)
 {
-	atomic_store_explicit(c, atomic_load_explicit(c, memory_order_relaxed) + n,
+	atomic_store_explicit(c,
+			      atomic_load_explicit(c, memory_order_relaxed) + n,
 			      memory_order_relaxed);
 }
 
@@ -142,8 +143,8 @@ static void *worker_main(void *arg)
 
 		if (rc < 0 && errno != EINTR) {
 			w->err = -errno;
-			pr_err("worker %u could not poll its sockets: %s", w->id,
-			       strerror(errno));
+			pr_err("worker %u could not poll its sockets: %s",
+			       w->id, strerror(errno));
 			break;
 		}
 		if (rc > 0 && pfd[0].revents)
@@ -175,12 +176,14 @@ static void *worker_main(void *arg)
 			if (!more)
 				break;
 		}
-		if (sh->expire && clock_mono_ns() - last_expire >= POLL_MS * 1000000ULL) {
+		if (sh->expire &&
+		    clock_mono_ns() - last_expire >= POLL_MS * 1000000ULL) {
 			decode_expire(w->dec, clock_realtime_ns());
 			last_expire = clock_mono_ns();
 		}
 		worker_unlock(w);
-		if (!offline && clock_mono_ns() - last_check >= POLL_MS * 1000000ULL) {
+		if (!offline &&
+		    clock_mono_ns() - last_check >= POLL_MS * 1000000ULL) {
 			last_check = clock_mono_ns();
 			check_drops(w, last_check);
 		}
@@ -197,8 +200,8 @@ static void *worker_main(void *arg)
 		uint64_t one = 1;
 
 		if (write(sh->done_fd, &one, sizeof(one)) < 0)
-			pr_debug("worker %u: could not signal its end: %s", w->id,
-				 strerror(errno));
+			pr_debug("worker %u: could not signal its end: %s",
+				 w->id, strerror(errno));
 	}
 	return NULL;
 }

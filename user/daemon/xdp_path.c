@@ -139,8 +139,7 @@ static int attempt_push(struct attempt *a, struct rx *rx)
 }
 
 /* Opens the sockets of interface i of a->ld, one per RX queue. */
-static int open_iface(struct attempt *a, size_t i,
-		      const struct xsk_rx_opts *ro)
+static int open_iface(struct attempt *a, size_t i, const struct xsk_rx_opts *ro)
 {
 	const char *name = xdp_load_ifname(a->ld, i);
 	int nq = xsk_rx_queue_count(name), err, zc = 0;
@@ -173,7 +172,9 @@ static int open_iface(struct attempt *a, size_t i,
 	pr_info("XDP: %d AF_XDP socket%s on %s (XDP %s mode, %s)", nq,
 		nq == 1 ? "" : "s", name,
 		xdp_load_mode_name(xdp_load_mode_of(a->ld, i)),
-		zc == nq ? "zero-copy" : zc ? "partly zero-copy" : "copy mode");
+		zc == nq ? "zero-copy"
+		: zc	 ? "partly zero-copy"
+			 : "copy mode");
 	return 0;
 }
 
@@ -269,7 +270,8 @@ int xdp_path_drop_missing(const char **names, size_t *n, bool forced)
 		}
 		pr_warn("XDP: AF_XDP cannot work on %s (no such interface); its packets go through the UDP sockets",
 			names[i]);
-		memmove(&names[i], &names[i + 1], (*n - i - 1) * sizeof(*names));
+		memmove(&names[i], &names[i + 1],
+			(*n - i - 1) * sizeof(*names));
 		(*n)--;
 	}
 	return 0;
@@ -394,7 +396,8 @@ int xdp_path_set_allow(struct xdp_path *x, const struct allow_list *allow)
 	int err;
 
 	if (!p) {
-		pr_err("could not update the XDP allow-list: %s", strerror(ENOMEM));
+		pr_err("could not update the XDP allow-list: %s",
+		       strerror(ENOMEM));
 		return -ENOMEM;
 	}
 	xdp_path_translate_allow(allow, p);

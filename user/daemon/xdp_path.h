@@ -28,9 +28,9 @@ struct xdp_path_config {
 	enum xdp_load_mode mode;
 	enum xsk_rx_zerocopy zerocopy;
 	const char *bpffs_dir;
-	const char *obj_path; /* NULL: bpf/xdpflow.bpf.o beside the binary */
-	uint32_t frames;      /* UMEM frames per socket */
-	uint32_t busy_poll_us;	   /* SO_BUSY_POLL per socket, 0: off */
+	const char *obj_path;  /* NULL: bpf/xdpflow.bpf.o beside the binary */
+	uint32_t frames;       /* UMEM frames per socket */
+	uint32_t busy_poll_us; /* SO_BUSY_POLL per socket, 0: off */
 	uint32_t busy_poll_budget; /* SO_BUSY_POLL_BUDGET, 0: the kernel's */
 	const struct listen_uri *listen;
 	size_t n_listen;

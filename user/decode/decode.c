@@ -173,7 +173,7 @@ int decode_datagram(struct decode_ctx *ctx, const struct datagram *dg,
 	}
 	dstats_error(es, DSTAT_ERR_VERSION, "version 0x%08x on a%s listener",
 		     version,
-		     dg->hint == DECODE_SFLOW    ? "n sflow"
+		     dg->hint == DECODE_SFLOW	  ? "n sflow"
 		     : dg->hint == DECODE_NETFLOW ? " netflow"
 						  : " flow");
 	return -EPROTONOSUPPORT;

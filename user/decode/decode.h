@@ -23,11 +23,11 @@ enum decode_biflow {
 };
 
 struct decode_config {
-	size_t max_templates;	    /* LRU bound over all exporters */
-	size_t max_held_sets;	    /* data sets waiting for their template */
-	size_t max_held_bytes;	    /* and the bytes they may hold in all */
-	uint64_t held_max_age_ns;   /* held sets older than this are dropped */
-	size_t max_exporters;	    /* per-exporter statistics entries */
+	size_t max_templates;	  /* LRU bound over all exporters */
+	size_t max_held_sets;	  /* data sets waiting for their template */
+	size_t max_held_bytes;	  /* and the bytes they may hold in all */
+	uint64_t held_max_age_ns; /* held sets older than this are dropped */
+	size_t max_exporters;	  /* per-exporter statistics entries */
 	enum decode_biflow biflow;
 };
 
@@ -91,10 +91,10 @@ struct decode_field {
 
 struct decode_template {
 	struct flow_addr exporter;
-	uint8_t version;  /* 9 or 10 (IPFIX) */
-	uint32_t domain;  /* v9 source id / IPFIX observation domain */
-	uint16_t id;	  /* template id */
-	bool options;	  /* options template (scope fields first) */
+	uint8_t version; /* 9 or 10 (IPFIX) */
+	uint32_t domain; /* v9 source id / IPFIX observation domain */
+	uint16_t id;	 /* template id */
+	bool options;	 /* options template (scope fields first) */
 	uint16_t nscope;
 	uint16_t nfields;
 	const struct decode_field *fields;

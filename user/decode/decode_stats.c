@@ -91,8 +91,8 @@ const char *flow_addr_str(const struct flow_addr *a, char *buf, size_t len)
 	return buf;
 }
 
-void dstats_error(struct exporter_stats *es, enum dstat reason,
-		  const char *fmt, ...)
+void dstats_error(struct exporter_stats *es, enum dstat reason, const char *fmt,
+		  ...)
 {
 	char addr[64], what[256];
 	uint32_t suppressed;

@@ -92,11 +92,13 @@ static int ipfix_tmpl_set(struct decode_ctx *ctx, struct exporter_stats *es,
 		}
 		if (c.bad) {
 			dstats_error(es, DSTAT_ERR_TEMPLATE,
-				     "template %u: fields run past the set", tid);
+				     "template %u: fields run past the set",
+				     tid);
 			break;
 		}
 		nf_state_key(&k, msg, tid, 0);
-		rc = nf_compile_learn(ctx->nf, es, &k, options, nscope, fields, n);
+		rc = nf_compile_learn(ctx->nf, es, &k, options, nscope, fields,
+				      n);
 		if (rc < 0)
 			continue;
 		nf_state_tmpl_seen(ctx->nf, &k, msg->time_received_ns);
@@ -142,6 +144,6 @@ int ipfix_decode(struct decode_ctx *ctx, const struct datagram *dg,
 		.domain = be32_at(h + 12),
 	};
 	return nf_fields_walk(ctx, es, &msg, h + IPFIX_HDR_LEN,
-			      dg->len - IPFIX_HDR_LEN, len - IPFIX_HDR_LEN, 2, 3,
-			      ipfix_tmpl_set, sink);
+			      dg->len - IPFIX_HDR_LEN, len - IPFIX_HDR_LEN, 2,
+			      3, ipfix_tmpl_set, sink);
 }

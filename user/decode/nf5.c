@@ -90,8 +90,10 @@ int nf5_decode(struct decode_ctx *ctx, const struct datagram *dg,
 		rec.out_if = be16_at(r + 14);
 		rec.packets = be32_at(r + 16);
 		rec.bytes = be32_at(r + 20);
-		rec.time_flow_start_ns = nf5_stamp_ns(base_ns, uptime, be32_at(r + 24));
-		rec.time_flow_end_ns = nf5_stamp_ns(base_ns, uptime, be32_at(r + 28));
+		rec.time_flow_start_ns =
+			nf5_stamp_ns(base_ns, uptime, be32_at(r + 24));
+		rec.time_flow_end_ns =
+			nf5_stamp_ns(base_ns, uptime, be32_at(r + 28));
 		rec.src_port = be16_at(r + 32);
 		rec.dst_port = be16_at(r + 34);
 		/* r[36] pad1 */

@@ -33,7 +33,8 @@ static int nf9_learn(struct decode_ctx *ctx, struct exporter_stats *es,
 	int rc;
 
 	nf_state_key(&k, msg, tid, 0);
-	rc = nf_compile_learn(ctx->nf, es, &k, options, nscope, fields, nfields);
+	rc = nf_compile_learn(ctx->nf, es, &k, options, nscope, fields,
+			      nfields);
 	if (rc < 0)
 		return 0;
 	nf_state_tmpl_seen(ctx->nf, &k, msg->time_received_ns);
@@ -57,7 +58,8 @@ static int nf9_tmpl_set(struct decode_ctx *ctx, struct exporter_stats *es,
 		if (options) {
 			uint16_t slen = cur_be16(&c), olen = cur_be16(&c);
 
-			if (tid < 256 && !tid && !slen && !olen && nf9_padding(&c))
+			if (tid < 256 && !tid && !slen && !olen &&
+			    nf9_padding(&c))
 				break;
 			if (slen % 4 || olen % 4) {
 				dstats_error(es, DSTAT_ERR_TEMPLATE,
@@ -102,7 +104,8 @@ int nf9_decode(struct decode_ctx *ctx, const struct datagram *dg,
 
 	if (dg->len < NF9_HDR_LEN) {
 		dstats_error(es, DSTAT_ERR_TRUNCATED,
-			     "netflow v9 header needs 20 bytes, got %zu", dg->len);
+			     "netflow v9 header needs 20 bytes, got %zu",
+			     dg->len);
 		return -EINVAL;
 	}
 	es->c[DSTAT_NF9_PACKETS]++;
@@ -119,6 +122,6 @@ int nf9_decode(struct decode_ctx *ctx, const struct datagram *dg,
 	/* The header's count (records incl. templates) is unreliable in the
 	 * wild; flowsets are walked to the end of the datagram instead. */
 	return nf_fields_walk(ctx, es, &msg, h + NF9_HDR_LEN,
-			      dg->len - NF9_HDR_LEN, dg->len - NF9_HDR_LEN, 0, 1,
-			      nf9_tmpl_set, sink);
+			      dg->len - NF9_HDR_LEN, dg->len - NF9_HDR_LEN, 0,
+			      1, nf9_tmpl_set, sink);
 }

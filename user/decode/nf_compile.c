@@ -21,85 +21,193 @@ static uint8_t op_of(uint8_t ver, uint16_t ie, uint8_t *arg, int *cls)
 	*cls = LEN_INT;
 	*arg = 0;
 	switch (ie) {
-	case 1: *arg = CTR_DELTA; return OP_COUNTER;
-	case 23: *arg = CTR_POST; return OP_COUNTER;
-	case 85: *arg = CTR_TOTAL; return OP_COUNTER;
-	case 231: *arg = CTR_PEER; return OP_COUNTER;
-	case 2: *arg = CTR_PKTS | CTR_DELTA; return OP_COUNTER;
-	case 24: *arg = CTR_PKTS | CTR_POST; return OP_COUNTER;
-	case 86: *arg = CTR_PKTS | CTR_TOTAL; return OP_COUNTER;
-	case 298: *arg = CTR_PKTS | CTR_PEER; return OP_COUNTER;
-	case 232: *arg = CTR_REV | CTR_PEER; return OP_COUNTER;
-	case 299: *arg = CTR_REV | CTR_PKTS | CTR_PEER; return OP_COUNTER;
-	case 4: return OP_PROTO;
-	case 5: return OP_TOS;
-	case 6: return OP_TCP_FLAGS;
-	case 7: return OP_SRC_PORT;
-	case 11: return OP_DST_PORT;
-	case 8: *cls = LEN_V4; return OP_SRC4;
-	case 12: *cls = LEN_V4; return OP_DST4;
-	case 27: *cls = LEN_V6; return OP_SRC6;
-	case 28: *cls = LEN_V6; return OP_DST6;
-	case 9: case 29: return OP_SRC_MASK;
-	case 13: case 30: return OP_DST_MASK;
-	case 10: return OP_IN_IF;
-	case 14: return OP_OUT_IF;
-	case 252: return OP_IN_PHYS;
-	case 253: return OP_OUT_PHYS;
-	case 15: *cls = LEN_V4; return OP_NEXT_HOP;
-	case 62: *cls = LEN_V6; return OP_NEXT_HOP;
-	case 18: *cls = LEN_V4; return OP_BGP_NEXT_HOP;
-	case 63: *cls = LEN_V6; return OP_BGP_NEXT_HOP;
-	case 16: return OP_SRC_AS;
-	case 17: return OP_DST_AS;
-	case 31: return OP_FLOW_LABEL;
-	case 32: case 139: return OP_ICMP_TC;
-	case 176: case 178: return OP_ICMP_TYPE;
-	case 177: case 179: return OP_ICMP_CODE;
-	case 52: case 192: return OP_TTL;
-	case 53: return OP_TTL_ALT;
-	case 54: return OP_FRAG_ID;
-	case 88: return OP_FRAG_OFF;
-	case 197: return OP_FRAG_FLAGS;
-	case 56: case 81: return OP_SRC_MAC;
-	case 80: case 57: return OP_DST_MAC;
-	case 58: return OP_SRC_VLAN;
-	case 59: return OP_DST_VLAN;
-	case 243: return OP_DOT1Q_VLAN;
-	case 60: return OP_IP_VERSION;
-	case 256: return OP_ETHERTYPE;
-	case 47: *cls = LEN_V4; return OP_MPLS_IP;
-	case 140: *cls = LEN_V6; return OP_MPLS_IP;
-	case 89: return OP_FWD_STATUS;
-	case 138: return OP_OBS_POINT;
-	case 149: return OP_OBS_DOMAIN;
-	case 48: case 302: return OP_SAMPLER_ID;
-	case 34: return OP_SAMPLING_34;
-	case 50: return OP_SAMPLING_50;
-	case 305: return OP_PKT_INTERVAL;
-	case 306: return OP_PKT_SPACE;
-	case 309: return OP_SAMP_SIZE;
-	case 310: return OP_SAMP_POP;
-	case 311: return OP_SAMP_PROB;
-	case 21: return OP_LAST_SW;
-	case 22: return OP_FIRST_SW;
-	case 160: return ver == 10 ? OP_SYSINIT : OP_NONE;
-	case 312: return OP_FRAME_SIZE;
+	case 1:
+		*arg = CTR_DELTA;
+		return OP_COUNTER;
+	case 23:
+		*arg = CTR_POST;
+		return OP_COUNTER;
+	case 85:
+		*arg = CTR_TOTAL;
+		return OP_COUNTER;
+	case 231:
+		*arg = CTR_PEER;
+		return OP_COUNTER;
+	case 2:
+		*arg = CTR_PKTS | CTR_DELTA;
+		return OP_COUNTER;
+	case 24:
+		*arg = CTR_PKTS | CTR_POST;
+		return OP_COUNTER;
+	case 86:
+		*arg = CTR_PKTS | CTR_TOTAL;
+		return OP_COUNTER;
+	case 298:
+		*arg = CTR_PKTS | CTR_PEER;
+		return OP_COUNTER;
+	case 232:
+		*arg = CTR_REV | CTR_PEER;
+		return OP_COUNTER;
+	case 299:
+		*arg = CTR_REV | CTR_PKTS | CTR_PEER;
+		return OP_COUNTER;
+	case 4:
+		return OP_PROTO;
+	case 5:
+		return OP_TOS;
+	case 6:
+		return OP_TCP_FLAGS;
+	case 7:
+		return OP_SRC_PORT;
+	case 11:
+		return OP_DST_PORT;
+	case 8:
+		*cls = LEN_V4;
+		return OP_SRC4;
+	case 12:
+		*cls = LEN_V4;
+		return OP_DST4;
+	case 27:
+		*cls = LEN_V6;
+		return OP_SRC6;
+	case 28:
+		*cls = LEN_V6;
+		return OP_DST6;
+	case 9:
+	case 29:
+		return OP_SRC_MASK;
+	case 13:
+	case 30:
+		return OP_DST_MASK;
+	case 10:
+		return OP_IN_IF;
+	case 14:
+		return OP_OUT_IF;
+	case 252:
+		return OP_IN_PHYS;
+	case 253:
+		return OP_OUT_PHYS;
+	case 15:
+		*cls = LEN_V4;
+		return OP_NEXT_HOP;
+	case 62:
+		*cls = LEN_V6;
+		return OP_NEXT_HOP;
+	case 18:
+		*cls = LEN_V4;
+		return OP_BGP_NEXT_HOP;
+	case 63:
+		*cls = LEN_V6;
+		return OP_BGP_NEXT_HOP;
+	case 16:
+		return OP_SRC_AS;
+	case 17:
+		return OP_DST_AS;
+	case 31:
+		return OP_FLOW_LABEL;
+	case 32:
+	case 139:
+		return OP_ICMP_TC;
+	case 176:
+	case 178:
+		return OP_ICMP_TYPE;
+	case 177:
+	case 179:
+		return OP_ICMP_CODE;
+	case 52:
+	case 192:
+		return OP_TTL;
+	case 53:
+		return OP_TTL_ALT;
+	case 54:
+		return OP_FRAG_ID;
+	case 88:
+		return OP_FRAG_OFF;
+	case 197:
+		return OP_FRAG_FLAGS;
+	case 56:
+	case 81:
+		return OP_SRC_MAC;
+	case 80:
+	case 57:
+		return OP_DST_MAC;
+	case 58:
+		return OP_SRC_VLAN;
+	case 59:
+		return OP_DST_VLAN;
+	case 243:
+		return OP_DOT1Q_VLAN;
+	case 60:
+		return OP_IP_VERSION;
+	case 256:
+		return OP_ETHERTYPE;
+	case 47:
+		*cls = LEN_V4;
+		return OP_MPLS_IP;
+	case 140:
+		*cls = LEN_V6;
+		return OP_MPLS_IP;
+	case 89:
+		return OP_FWD_STATUS;
+	case 138:
+		return OP_OBS_POINT;
+	case 149:
+		return OP_OBS_DOMAIN;
+	case 48:
+	case 302:
+		return OP_SAMPLER_ID;
+	case 34:
+		return OP_SAMPLING_34;
+	case 50:
+		return OP_SAMPLING_50;
+	case 305:
+		return OP_PKT_INTERVAL;
+	case 306:
+		return OP_PKT_SPACE;
+	case 309:
+		return OP_SAMP_SIZE;
+	case 310:
+		return OP_SAMP_POP;
+	case 311:
+		return OP_SAMP_PROB;
+	case 21:
+		return OP_LAST_SW;
+	case 22:
+		return OP_FIRST_SW;
+	case 160:
+		return ver == 10 ? OP_SYSINIT : OP_NONE;
+	case 312:
+		return OP_FRAME_SIZE;
 	/* Sampled packet sections: v9 exporters use the IPFIX elements too. */
-	case 104: case 315: *cls = LEN_BYTES; return OP_L2_SECTION;
-	case 313: *cls = LEN_BYTES; return OP_IP_SECTION;
+	case 104:
+	case 315:
+		*cls = LEN_BYTES;
+		return OP_L2_SECTION;
+	case 313:
+		*cls = LEN_BYTES;
+		return OP_IP_SECTION;
 	}
 	/* Absolute times are IPFIX elements, but v9 exporters (nprobe,
 	 * softflowd) use them too: decode them in both. */
 	switch (ie) {
-	case 150: return OP_START_S;
-	case 151: return OP_END_S;
-	case 152: return OP_START_MS;
-	case 153: return OP_END_MS;
-	case 154: case 156: return OP_START_NTP;
-	case 155: case 157: return OP_END_NTP;
-	case 158: return OP_START_DUS;
-	case 159: return OP_END_DUS;
+	case 150:
+		return OP_START_S;
+	case 151:
+		return OP_END_S;
+	case 152:
+		return OP_START_MS;
+	case 153:
+		return OP_END_MS;
+	case 154:
+	case 156:
+		return OP_START_NTP;
+	case 155:
+	case 157:
+		return OP_END_NTP;
+	case 158:
+		return OP_START_DUS;
+	case 159:
+		return OP_END_DUS;
 	}
 	if (ie >= 70 && ie < 70 + FLOW_MAX_MPLS) {
 		*arg = (uint8_t)(ie - 70);
@@ -201,18 +309,20 @@ uint16_t nf_compile(struct nf_plan *plan, uint8_t ver, bool options,
 	for (uint16_t i = 0; i < nfields; i++) {
 		bool bad = false;
 		uint8_t arg;
-		uint8_t op = nf_compile_op(ver, i < nscope, &fields[i], &arg,
-					   &bad);
+		uint8_t op =
+			nf_compile_op(ver, i < nscope, &fields[i], &arg, &bad);
 		bool vl = fields[i].len == NF_VARLEN;
 
 		if (bad && !nbad++)
 			*badie = fields[i].ie;
 		if (varlen) {
-			plan->steps[i] = (struct nf_step){ op, arg, fields[i].len, 0 };
+			plan->steps[i] =
+				(struct nf_step){ op, arg, fields[i].len, 0 };
 			nsteps++;
 		} else if (op) {
-			plan->steps[nsteps++] = (struct nf_step){ op, arg, fields[i].len,
-								  (uint16_t)off };
+			plan->steps[nsteps++] =
+				(struct nf_step){ op, arg, fields[i].len,
+						  (uint16_t)off };
 		}
 		off += vl ? 1 : fields[i].len;
 	}
@@ -246,8 +356,8 @@ int nf_compile_learn(struct nf_state *nf, struct exporter_stats *es,
 	int rc;
 
 	if (nf_compile_check(k->ver, nscope, fields, nfields, &why)) {
-		dstats_error(es, DSTAT_ERR_TEMPLATE, "template %u: %s",
-			     k->tid, why);
+		dstats_error(es, DSTAT_ERR_TEMPLATE, "template %u: %s", k->tid,
+			     why);
 		return -EINVAL;
 	}
 	if (t && tmpl_same(t, options, nscope, fields, nfields))

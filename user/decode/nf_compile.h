@@ -20,71 +20,71 @@
  * applies them). OP_NONE: the field is skipped. */
 enum nf_op {
 	OP_NONE = 0,
-	OP_COUNTER,	/* 1, 2, 23, 24, 85, 86, 231, 232, 298, 299 and
+	OP_COUNTER,	 /* 1, 2, 23, 24, 85, 86, 231, 232, 298, 299 and
 			 * PEN 29305's reverse ones; arg = CTR_* */
-	OP_PROTO,	/* 4 */
-	OP_TOS,		/* 5 */
-	OP_TCP_FLAGS,	/* 6 */
-	OP_SRC_PORT,	/* 7 */
-	OP_DST_PORT,	/* 11 */
-	OP_SRC4,	/* 8 */
-	OP_DST4,	/* 12 */
-	OP_SRC6,	/* 27 */
-	OP_DST6,	/* 28 */
-	OP_SRC_MASK,	/* 9, 29 */
-	OP_DST_MASK,	/* 13, 30 */
-	OP_IN_IF,	/* 10 */
-	OP_OUT_IF,	/* 14 */
-	OP_IN_PHYS,	/* 252 */
-	OP_OUT_PHYS,	/* 253 */
-	OP_NEXT_HOP,	/* 15, 62 */
+	OP_PROTO,	 /* 4 */
+	OP_TOS,		 /* 5 */
+	OP_TCP_FLAGS,	 /* 6 */
+	OP_SRC_PORT,	 /* 7 */
+	OP_DST_PORT,	 /* 11 */
+	OP_SRC4,	 /* 8 */
+	OP_DST4,	 /* 12 */
+	OP_SRC6,	 /* 27 */
+	OP_DST6,	 /* 28 */
+	OP_SRC_MASK,	 /* 9, 29 */
+	OP_DST_MASK,	 /* 13, 30 */
+	OP_IN_IF,	 /* 10 */
+	OP_OUT_IF,	 /* 14 */
+	OP_IN_PHYS,	 /* 252 */
+	OP_OUT_PHYS,	 /* 253 */
+	OP_NEXT_HOP,	 /* 15, 62 */
 	OP_BGP_NEXT_HOP, /* 18, 63 */
-	OP_SRC_AS,	/* 16 */
-	OP_DST_AS,	/* 17 */
-	OP_FLOW_LABEL,	/* 31 */
-	OP_ICMP_TC,	/* 32, 139 */
-	OP_ICMP_TYPE,	/* 176, 178 */
-	OP_ICMP_CODE,	/* 177, 179 */
-	OP_TTL,		/* 52, 192 */
-	OP_TTL_ALT,	/* 53 maximumTTL */
-	OP_FRAG_ID,	/* 54 */
-	OP_FRAG_OFF,	/* 88 */
-	OP_FRAG_FLAGS,	/* 197 */
-	OP_SRC_MAC,	/* 56, 81 */
-	OP_DST_MAC,	/* 80, 57 */
-	OP_SRC_VLAN,	/* 58 */
-	OP_DST_VLAN,	/* 59 */
-	OP_DOT1Q_VLAN,	/* 243 */
-	OP_IP_VERSION,	/* 60 */
-	OP_ETHERTYPE,	/* 256 */
-	OP_MPLS_LABEL,	/* 70-77, arg = stack index */
-	OP_MPLS_IP,	/* 47, 140 */
-	OP_FWD_STATUS,	/* 89 */
-	OP_OBS_POINT,	/* 138 */
-	OP_OBS_DOMAIN,	/* 149 */
-	OP_SAMPLER_ID,	/* 48, 302 */
-	OP_SAMPLING_34, /* 34 samplingInterval */
-	OP_SAMPLING_50, /* 50 samplerRandomInterval */
+	OP_SRC_AS,	 /* 16 */
+	OP_DST_AS,	 /* 17 */
+	OP_FLOW_LABEL,	 /* 31 */
+	OP_ICMP_TC,	 /* 32, 139 */
+	OP_ICMP_TYPE,	 /* 176, 178 */
+	OP_ICMP_CODE,	 /* 177, 179 */
+	OP_TTL,		 /* 52, 192 */
+	OP_TTL_ALT,	 /* 53 maximumTTL */
+	OP_FRAG_ID,	 /* 54 */
+	OP_FRAG_OFF,	 /* 88 */
+	OP_FRAG_FLAGS,	 /* 197 */
+	OP_SRC_MAC,	 /* 56, 81 */
+	OP_DST_MAC,	 /* 80, 57 */
+	OP_SRC_VLAN,	 /* 58 */
+	OP_DST_VLAN,	 /* 59 */
+	OP_DOT1Q_VLAN,	 /* 243 */
+	OP_IP_VERSION,	 /* 60 */
+	OP_ETHERTYPE,	 /* 256 */
+	OP_MPLS_LABEL,	 /* 70-77, arg = stack index */
+	OP_MPLS_IP,	 /* 47, 140 */
+	OP_FWD_STATUS,	 /* 89 */
+	OP_OBS_POINT,	 /* 138 */
+	OP_OBS_DOMAIN,	 /* 149 */
+	OP_SAMPLER_ID,	 /* 48, 302 */
+	OP_SAMPLING_34,	 /* 34 samplingInterval */
+	OP_SAMPLING_50,	 /* 50 samplerRandomInterval */
 	OP_PKT_INTERVAL, /* 305 */
-	OP_PKT_SPACE,	/* 306 */
-	OP_SAMP_SIZE,	/* 309 samplingSize */
-	OP_SAMP_POP,	/* 310 samplingPopulation */
-	OP_SAMP_PROB,	/* 311 samplingProbability (float64/float32) */
-	OP_SCOPE_IF,	/* v9 options scope type 2, interface */
-	OP_FIRST_SW,	/* 22 */
-	OP_LAST_SW,	/* 21 */
-	OP_SYSINIT,	/* 160 */
-	OP_START_S,	/* 150 */
-	OP_END_S,	/* 151 */
-	OP_START_MS,	/* 152 */
-	OP_END_MS,	/* 153 */
-	OP_START_NTP,	/* 154, 156 */
-	OP_END_NTP,	/* 155, 157 */
-	OP_START_DUS,	/* 158 */
-	OP_END_DUS,	/* 159 */
-	OP_FRAME_SIZE,	/* 312 dataLinkFrameSize */
-	OP_L2_SECTION,	/* 315 dataLinkFrameSection, 104 (v9) */
-	OP_IP_SECTION,	/* 313 ipHeaderPacketSection */
+	OP_PKT_SPACE,	 /* 306 */
+	OP_SAMP_SIZE,	 /* 309 samplingSize */
+	OP_SAMP_POP,	 /* 310 samplingPopulation */
+	OP_SAMP_PROB,	 /* 311 samplingProbability (float64/float32) */
+	OP_SCOPE_IF,	 /* v9 options scope type 2, interface */
+	OP_FIRST_SW,	 /* 22 */
+	OP_LAST_SW,	 /* 21 */
+	OP_SYSINIT,	 /* 160 */
+	OP_START_S,	 /* 150 */
+	OP_END_S,	 /* 151 */
+	OP_START_MS,	 /* 152 */
+	OP_END_MS,	 /* 153 */
+	OP_START_NTP,	 /* 154, 156 */
+	OP_END_NTP,	 /* 155, 157 */
+	OP_START_DUS,	 /* 158 */
+	OP_END_DUS,	 /* 159 */
+	OP_FRAME_SIZE,	 /* 312 dataLinkFrameSize */
+	OP_L2_SECTION,	 /* 315 dataLinkFrameSection, 104 (v9) */
+	OP_IP_SECTION,	 /* 313 ipHeaderPacketSection */
 };
 
 /* Counter elements: the arg of OP_COUNTER, an index into the record's

@@ -65,10 +65,14 @@ struct nf_aux {
 static inline uint64_t rd(const uint8_t *v, size_t l)
 {
 	switch (l) {
-	case 1: return v[0];
-	case 2: return be16_at(v);
-	case 4: return be32_at(v);
-	case 8: return be64_at(v);
+	case 1:
+		return v[0];
+	case 2:
+		return be16_at(v);
+	case 4:
+		return be32_at(v);
+	case 8:
+		return be64_at(v);
 	}
 	return beN_at(v, l);
 }
@@ -82,8 +86,8 @@ static bool all_zero(const uint8_t *v, size_t l)
 }
 
 /* GoFlow2's addrReplaceCheck: a later non-zero address replaces. */
-static void set_addr(struct flow_rec *r, struct flow_addr *a,
-		     const uint8_t *v, size_t l)
+static void set_addr(struct flow_rec *r, struct flow_addr *a, const uint8_t *v,
+		     size_t l)
 {
 	if (a->len && all_zero(v, l))
 		return;
@@ -109,16 +113,17 @@ static uint64_t sub_clamp(uint64_t a, uint64_t b)
 
 /* Applies one element of length l (1..65535) to the record. */
 static inline __attribute__((always_inline)) void
-apply(struct flow_rec *r, struct nf_aux *x, uint8_t op,
-		  uint8_t arg, const uint8_t *v, size_t l, uint64_t base_ns)
+apply(struct flow_rec *r, struct nf_aux *x, uint8_t op, uint8_t arg,
+      const uint8_t *v, size_t l, uint64_t base_ns)
 {
 	uint64_t n;
 
 	if (op >= OP_SRC4 && op <= OP_DST6) {
 		if ((op <= OP_DST4 && l != 4) || (op >= OP_SRC6 && l != 16))
 			return;
-		set_addr(r, (op == OP_SRC4 || op == OP_SRC6) ? &r->src_addr
-							     : &r->dst_addr,
+		set_addr(r,
+			 (op == OP_SRC4 || op == OP_SRC6) ? &r->src_addr
+							  : &r->dst_addr,
 			 v, l);
 		return;
 	}
@@ -157,36 +162,92 @@ apply(struct flow_rec *r, struct nf_aux *x, uint8_t op,
 		x->ctr_have |= (uint16_t)(1u << arg);
 		x->ctr[arg] = n;
 		break;
-	case OP_PROTO: r->proto = (uint8_t)n; break;
-	case OP_TOS: r->ip_tos = (uint8_t)n; break;
-	case OP_TCP_FLAGS: r->tcp_flags = (uint32_t)n; break;
-	case OP_SRC_PORT: r->src_port = (uint16_t)n; break;
-	case OP_DST_PORT: r->dst_port = (uint16_t)n; break;
-	case OP_SRC_MASK: r->src_net = (uint32_t)n; break;
-	case OP_DST_MASK: r->dst_net = (uint32_t)n; break;
-	case OP_IN_IF: r->in_if = (uint32_t)n; break;
-	case OP_OUT_IF: r->out_if = (uint32_t)n; break;
-	case OP_IN_PHYS: if (!r->in_if) r->in_if = (uint32_t)n; break;
-	case OP_OUT_PHYS: if (!r->out_if) r->out_if = (uint32_t)n; break;
-	case OP_SRC_AS: r->src_as = (uint32_t)n; break;
-	case OP_DST_AS: r->dst_as = (uint32_t)n; break;
-	case OP_FLOW_LABEL: r->ipv6_flow_label = (uint32_t)n; break;
+	case OP_PROTO:
+		r->proto = (uint8_t)n;
+		break;
+	case OP_TOS:
+		r->ip_tos = (uint8_t)n;
+		break;
+	case OP_TCP_FLAGS:
+		r->tcp_flags = (uint32_t)n;
+		break;
+	case OP_SRC_PORT:
+		r->src_port = (uint16_t)n;
+		break;
+	case OP_DST_PORT:
+		r->dst_port = (uint16_t)n;
+		break;
+	case OP_SRC_MASK:
+		r->src_net = (uint32_t)n;
+		break;
+	case OP_DST_MASK:
+		r->dst_net = (uint32_t)n;
+		break;
+	case OP_IN_IF:
+		r->in_if = (uint32_t)n;
+		break;
+	case OP_OUT_IF:
+		r->out_if = (uint32_t)n;
+		break;
+	case OP_IN_PHYS:
+		if (!r->in_if)
+			r->in_if = (uint32_t)n;
+		break;
+	case OP_OUT_PHYS:
+		if (!r->out_if)
+			r->out_if = (uint32_t)n;
+		break;
+	case OP_SRC_AS:
+		r->src_as = (uint32_t)n;
+		break;
+	case OP_DST_AS:
+		r->dst_as = (uint32_t)n;
+		break;
+	case OP_FLOW_LABEL:
+		r->ipv6_flow_label = (uint32_t)n;
+		break;
 	case OP_ICMP_TC:
 		r->icmp_type = (uint32_t)(n >> 8) & 0xff;
 		r->icmp_code = (uint32_t)n & 0xff;
 		break;
-	case OP_ICMP_TYPE: r->icmp_type = (uint32_t)n; break;
-	case OP_ICMP_CODE: r->icmp_code = (uint32_t)n; break;
-	case OP_TTL: r->ip_ttl = (uint32_t)n; break;
-	case OP_TTL_ALT: if (!r->ip_ttl) r->ip_ttl = (uint32_t)n; break;
-	case OP_FRAG_ID: r->fragment_id = (uint32_t)n; break;
-	case OP_FRAG_OFF: r->fragment_offset = (uint32_t)n; break;
-	case OP_FRAG_FLAGS: r->ip_flags = (uint32_t)n >> 5; break;
-	case OP_SRC_MAC: r->src_mac = n; break;
-	case OP_DST_MAC: r->dst_mac = n; break;
-	case OP_SRC_VLAN: r->src_vlan = r->vlan_id = (uint32_t)n; break;
-	case OP_DST_VLAN: r->dst_vlan = (uint32_t)n; break;
-	case OP_DOT1Q_VLAN: if (!r->vlan_id) r->vlan_id = (uint32_t)n; break;
+	case OP_ICMP_TYPE:
+		r->icmp_type = (uint32_t)n;
+		break;
+	case OP_ICMP_CODE:
+		r->icmp_code = (uint32_t)n;
+		break;
+	case OP_TTL:
+		r->ip_ttl = (uint32_t)n;
+		break;
+	case OP_TTL_ALT:
+		if (!r->ip_ttl)
+			r->ip_ttl = (uint32_t)n;
+		break;
+	case OP_FRAG_ID:
+		r->fragment_id = (uint32_t)n;
+		break;
+	case OP_FRAG_OFF:
+		r->fragment_offset = (uint32_t)n;
+		break;
+	case OP_FRAG_FLAGS:
+		r->ip_flags = (uint32_t)n >> 5;
+		break;
+	case OP_SRC_MAC:
+		r->src_mac = n;
+		break;
+	case OP_DST_MAC:
+		r->dst_mac = n;
+		break;
+	case OP_SRC_VLAN:
+		r->src_vlan = r->vlan_id = (uint32_t)n;
+		break;
+	case OP_DST_VLAN:
+		r->dst_vlan = (uint32_t)n;
+		break;
+	case OP_DOT1Q_VLAN:
+		if (!r->vlan_id)
+			r->vlan_id = (uint32_t)n;
+		break;
 	case OP_IP_VERSION:
 		if (n == 4)
 			r->etype = 0x0800;
@@ -204,19 +265,43 @@ apply(struct flow_rec *r, struct nf_aux *x, uint8_t op,
 		}
 		r->mpls_label[arg] = (uint32_t)n >> 4;
 		break;
-	case OP_FWD_STATUS: r->forwarding_status = (uint32_t)n; break;
-	case OP_OBS_POINT: r->observation_point_id = (uint32_t)n; break;
-	case OP_OBS_DOMAIN: r->observation_domain_id = (uint32_t)n; break;
+	case OP_FWD_STATUS:
+		r->forwarding_status = (uint32_t)n;
+		break;
+	case OP_OBS_POINT:
+		r->observation_point_id = (uint32_t)n;
+		break;
+	case OP_OBS_DOMAIN:
+		r->observation_domain_id = (uint32_t)n;
+		break;
 	case OP_SAMPLER_ID:
 		x->flags |= AUX_SAMPLER;
 		x->sampler_id = r->sampler_id = (uint32_t)n;
 		break;
-	case OP_SAMPLING_34: x->flags |= AUX_S34; x->s34 = n; break;
-	case OP_SAMPLING_50: x->flags |= AUX_S50; x->s50 = n; break;
-	case OP_PKT_INTERVAL: x->flags |= AUX_S305; x->s305 = n; break;
-	case OP_PKT_SPACE: x->flags |= AUX_S306; x->s306 = n; break;
-	case OP_SAMP_SIZE: x->flags |= AUX_S309; x->s309 = n; break;
-	case OP_SAMP_POP: x->flags |= AUX_S310; x->s310 = n; break;
+	case OP_SAMPLING_34:
+		x->flags |= AUX_S34;
+		x->s34 = n;
+		break;
+	case OP_SAMPLING_50:
+		x->flags |= AUX_S50;
+		x->s50 = n;
+		break;
+	case OP_PKT_INTERVAL:
+		x->flags |= AUX_S305;
+		x->s305 = n;
+		break;
+	case OP_PKT_SPACE:
+		x->flags |= AUX_S306;
+		x->s306 = n;
+		break;
+	case OP_SAMP_SIZE:
+		x->flags |= AUX_S309;
+		x->s309 = n;
+		break;
+	case OP_SAMP_POP:
+		x->flags |= AUX_S310;
+		x->s310 = n;
+		break;
 	case OP_SAMP_PROB:
 		if (l == 8) {
 			double d;
@@ -238,9 +323,18 @@ apply(struct flow_rec *r, struct nf_aux *x, uint8_t op,
 		x->flags |= AUX_SCOPE_IF;
 		x->scope_if = (uint32_t)n;
 		break;
-	case OP_FIRST_SW: x->flags |= AUX_FIRST; x->first = (uint32_t)n; break;
-	case OP_LAST_SW: x->flags |= AUX_LAST; x->last = (uint32_t)n; break;
-	case OP_SYSINIT: x->flags |= AUX_SYSINIT; x->sysinit_ms = n; break;
+	case OP_FIRST_SW:
+		x->flags |= AUX_FIRST;
+		x->first = (uint32_t)n;
+		break;
+	case OP_LAST_SW:
+		x->flags |= AUX_LAST;
+		x->last = (uint32_t)n;
+		break;
+	case OP_SYSINIT:
+		x->flags |= AUX_SYSINIT;
+		x->sysinit_ms = n;
+		break;
 	case OP_START_S:
 		x->flags |= AUX_ABS_START;
 		r->time_flow_start_ns = n * 1000000000ULL;
@@ -283,8 +377,8 @@ apply(struct flow_rec *r, struct nf_aux *x, uint8_t op,
 /* The sampling rate a record carries itself, GoFlow2's order: 305, 50, 34. */
 static uint64_t aux_rate(const struct nf_aux *x)
 {
-	if (!(x->flags & (AUX_S305 | AUX_S50 | AUX_S34 | AUX_S309 | AUX_S310 |
-			  AUX_S311)))
+	if (!(x->flags &
+	      (AUX_S305 | AUX_S50 | AUX_S34 | AUX_S309 | AUX_S310 | AUX_S311)))
 		return 0; /* most records */
 	if (x->flags & AUX_S305) {
 		if ((x->flags & AUX_S306) && x->s305)
@@ -312,7 +406,8 @@ static uint64_t aux_rate(const struct nf_aux *x)
 /* Uptime stamp to wall clock: signed 32-bit difference (uptime wraps). */
 static uint64_t uptime_ns(uint64_t base_ns, uint32_t uptime, uint32_t stamp)
 {
-	int64_t ns = (int64_t)base_ns - (int64_t)(int32_t)(uptime - stamp) * 1000000;
+	int64_t ns =
+		(int64_t)base_ns - (int64_t)(int32_t)(uptime - stamp) * 1000000;
 
 	return ns < 0 ? 0 : (uint64_t)ns;
 }
@@ -389,8 +484,8 @@ pick_counter(const struct nf_aux *x, unsigned base)
 	return 0;
 }
 
-static inline __attribute__((always_inline)) void
-counters(struct flow_rec *r, struct nf_aux *x)
+static inline __attribute__((always_inline)) void counters(struct flow_rec *r,
+							   struct nf_aux *x)
 {
 	/* Most records: octetDeltaCount and packetDeltaCount only. */
 	if (x->ctr_have == (1u << CTR_DELTA | 1u << (CTR_PKTS | CTR_DELTA))) {
@@ -410,8 +505,8 @@ counters(struct flow_rec *r, struct nf_aux *x)
 
 /* A record that carries a sampled packet (or only its size) stands for
  * one packet of that size when it has no counters of its own. */
-static __attribute__((noinline)) void
-sampled_packet(struct flow_rec *r, const struct nf_aux *x)
+static __attribute__((noinline)) void sampled_packet(struct flow_rec *r,
+						     const struct nf_aux *x)
 {
 	uint64_t len = 0;
 
@@ -425,8 +520,7 @@ sampled_packet(struct flow_rec *r, const struct nf_aux *x)
 		r->packets = 1;
 }
 
-static void finish(struct set_ctx *sc, struct flow_rec *r,
-		   struct nf_aux *x)
+static void finish(struct set_ctx *sc, struct flow_rec *r, struct nf_aux *x)
 {
 	const struct nf_msg *m = sc->msg;
 
@@ -445,13 +539,13 @@ static void finish(struct set_ctx *sc, struct flow_rec *r,
 		}
 		if (ok && (x->flags & AUX_FIRST) && !(x->flags & AUX_ABS_START))
 			r->time_flow_start_ns =
-				m->ver == 9 ? uptime_ns(sc->base_ns, m->uptime_ms,
-							x->first)
+				m->ver == 9 ? uptime_ns(sc->base_ns,
+							m->uptime_ms, x->first)
 					    : (init + x->first) * 1000000ULL;
 		if (ok && (x->flags & AUX_LAST) && !(x->flags & AUX_ABS_END))
 			r->time_flow_end_ns =
-				m->ver == 9 ? uptime_ns(sc->base_ns, m->uptime_ms,
-							x->last)
+				m->ver == 9 ? uptime_ns(sc->base_ns,
+							m->uptime_ms, x->last)
 					    : (init + x->last) * 1000000ULL;
 	}
 	if (!r->etype && (x->flags & AUX_ETHERTYPE))
@@ -530,11 +624,11 @@ static void options_record(struct set_ctx *sc, const struct nf_aux *x)
 	sc->if_valid = false;
 }
 
-#define SWAP(a, b)                      \
-	do {                            \
-		__typeof__(a) t_ = (a); \
-		(a) = (b);              \
-		(b) = t_;               \
+#define SWAP(a, b)                                                             \
+	do {                                                                   \
+		__typeof__(a) t_ = (a);                                        \
+		(a) = (b);                                                     \
+		(b) = t_;                                                      \
 	} while (0)
 
 /* The reverse direction of a biflow record (ASA's responder counters,
@@ -580,9 +674,10 @@ static const uint8_t *take_field(struct cur *c, uint16_t flen, bool varlen,
  * the number of flows emitted. The hot path: aligned to a cache line, as
  * its record loop ran 10% slower at some placements (bench_decode).
  */
-static __attribute__((aligned(64))) int decode_set(struct decode_ctx *ctx, struct exporter_stats *es,
-		      const struct nf_msg *msg, const struct nf_tmpl *t,
-		      const uint8_t *p, size_t len, struct flow_sink *sink)
+static __attribute__((aligned(64))) int
+decode_set(struct decode_ctx *ctx, struct exporter_stats *es,
+	   const struct nf_msg *msg, const struct nf_tmpl *t, const uint8_t *p,
+	   size_t len, struct flow_sink *sink)
 {
 	struct set_ctx sc = { .nf = ctx->nf, .msg = msg };
 	const size_t prefix = offsetof(struct flow_rec, bgp_communities);
@@ -629,9 +724,11 @@ static __attribute__((aligned(64))) int decode_set(struct decode_ctx *ctx, struc
 			for (uint16_t i = 0; i < t->nfields; i++) {
 				const struct nf_step *s = &t->steps[i];
 				size_t l;
-				const uint8_t *v = take_field(
-					&c, t->fields[i].len,
-					t->fields[i].len == NF_VARLEN, &l);
+				const uint8_t *v =
+					take_field(&c, t->fields[i].len,
+						   t->fields[i].len ==
+							   NF_VARLEN,
+						   &l);
 
 				if (!v)
 					break;
@@ -676,8 +773,8 @@ static __attribute__((aligned(64))) int decode_set(struct decode_ctx *ctx, struc
 }
 
 /* Counts a held set dropped without decoding, against its own exporter. */
-static void held_drop(struct decode_ctx *ctx, struct nf_held *h,
-		      enum dstat why, const char *what)
+static void held_drop(struct decode_ctx *ctx, struct nf_held *h, enum dstat why,
+		      const char *what)
 {
 	struct exporter_stats *es = dstats_get(&ctx->stats, &h->msg.exporter);
 
@@ -758,9 +855,9 @@ static int data_set(struct decode_ctx *ctx, struct exporter_stats *es,
 	nf_state_key(&k, msg, tid, 0);
 	t = nf_state_tmpl_find(ctx->nf, &k);
 	if (pass == 2)
-		return t && t->options ?
-			       decode_set(ctx, es, msg, t, p, len, sink) :
-			       0;
+		return t && t->options
+			       ? decode_set(ctx, es, msg, t, p, len, sink)
+			       : 0;
 	if (!t) {
 		hold(ctx, es, msg, tid, p, len);
 		return 0;
@@ -770,8 +867,8 @@ static int data_set(struct decode_ctx *ctx, struct exporter_stats *es,
 
 int nf_fields_walk(struct decode_ctx *ctx, struct exporter_stats *es,
 		   const struct nf_msg *msg, const uint8_t *p, size_t len,
-		   size_t msg_len, uint16_t tmpl_id, uint16_t opt_id, nf_tmpl_set_fn tmpl_fn,
-		   struct flow_sink *sink)
+		   size_t msg_len, uint16_t tmpl_id, uint16_t opt_id,
+		   nf_tmpl_set_fn tmpl_fn, struct flow_sink *sink)
 {
 	int flows = 0;
 
@@ -791,13 +888,17 @@ int nf_fields_walk(struct decode_ctx *ctx, struct exporter_stats *es,
 				/* Zeros after the last set (PAN-OS fills the
 				 * rest of the packet): padding. */
 				if (pass == 1)
-					es->c[DSTAT_PADDING_BYTES] += c.left + 4;
+					es->c[DSTAT_PADDING_BYTES] +=
+						c.left + 4;
 				stopped = true;
 				break;
 			}
 			if (slen < 4 || slen - 4u > c.left) {
 				if (pass == 1)
-					dstats_error(es, slen < 4 ? DSTAT_ERR_SET : DSTAT_ERR_LENGTH,
+					dstats_error(es,
+						     slen < 4
+							     ? DSTAT_ERR_SET
+							     : DSTAT_ERR_LENGTH,
 						     "set %u length %u with %zu bytes left",
 						     id, slen, c.left + 4);
 				stopped = true;
@@ -810,8 +911,9 @@ int nf_fields_walk(struct decode_ctx *ctx, struct exporter_stats *es,
 					     id, len - c.left - msg_len);
 			if (pass > 1) {
 				if (id >= 256)
-					flows += data_set(ctx, es, msg, id, body,
-							  slen - 4u, sink, pass);
+					flows += data_set(ctx, es, msg, id,
+							  body, slen - 4u, sink,
+							  pass);
 			} else if (id == tmpl_id || id == opt_id) {
 				flows += tmpl_fn(ctx, es, msg, id, body,
 						 slen - 4u, sink);
@@ -830,10 +932,12 @@ int nf_fields_walk(struct decode_ctx *ctx, struct exporter_stats *es,
 		}
 		if (len - c.left >= msg_len)
 			dstats_error(es, DSTAT_ERR_LENGTH,
-				     "%zu bytes after the message length", c.left);
+				     "%zu bytes after the message length",
+				     c.left);
 		else
 			dstats_error(es, DSTAT_ERR_TRUNCATED,
-				     "%zu stray bytes after the last set", c.left);
+				     "%zu stray bytes after the last set",
+				     c.left);
 	}
 	return flows;
 }

@@ -51,7 +51,7 @@ typedef int (*nf_tmpl_set_fn)(struct decode_ctx *ctx, struct exporter_stats *es,
  */
 int nf_fields_walk(struct decode_ctx *ctx, struct exporter_stats *es,
 		   const struct nf_msg *msg, const uint8_t *p, size_t len,
-		   size_t msg_len, uint16_t tmpl_id, uint16_t opt_id, nf_tmpl_set_fn tmpl_fn,
-		   struct flow_sink *sink);
+		   size_t msg_len, uint16_t tmpl_id, uint16_t opt_id,
+		   nf_tmpl_set_fn tmpl_fn, struct flow_sink *sink);
 
 #endif

@@ -146,7 +146,8 @@ static int write_all(const char *path, const uint8_t *p, size_t n)
 	return rc;
 }
 
-int nf_persist_save(const struct nf_state *const *nfs, size_t n, const char *path)
+int nf_persist_save(const struct nf_state *const *nfs, size_t n,
+		    const char *path)
 {
 	struct nfp_buf b = { 0 };
 	char tmp[4096];
@@ -233,10 +234,11 @@ static int parse(struct nf_state *nf, struct exporter_stats *es, struct cur c,
 			if (fields[f].ie & 0x8000)
 				return -EINVAL;
 		}
-		if (c.bad || nf_compile_check(k.ver, nscope, fields, nfields, &why))
+		if (c.bad ||
+		    nf_compile_check(k.ver, nscope, fields, nfields, &why))
 			return -EINVAL;
 		if (apply && nf_compile_learn(nf, es, &k, options, nscope,
-					     fields, nfields) < 0)
+					      fields, nfields) < 0)
 			return -ENOMEM;
 	}
 	for (uint32_t i = 0; i < nsamp; i++) {

@@ -12,10 +12,10 @@
 
 #include "common/bytes.h"
 
-#define FILL(f)                 \
-	do {                    \
-		if (!r->f)      \
-			r->f = s->f; \
+#define FILL(f)                                                                \
+	do {                                                                   \
+		if (!r->f)                                                     \
+			r->f = s->f;                                           \
 	} while (0)
 
 static void merge(struct flow_rec *r, const struct flow_rec *s)

@@ -199,8 +199,8 @@ static void tmpl_remove(struct nf_state *nf, struct nf_tmpl *t)
 void nf_state_tmpl_seen(struct nf_state *nf, const struct nf_key *k,
 			uint64_t ns)
 {
-	struct nf_tmpl *t = (struct nf_tmpl *)map_find(&nf->tmpls, k,
-						       key_hash(k));
+	struct nf_tmpl *t =
+		(struct nf_tmpl *)map_find(&nf->tmpls, k, key_hash(k));
 
 	if (t)
 		t->seen_ns = ns;
@@ -285,7 +285,8 @@ struct nf_sampler *nf_state_sampler(struct nf_state *nf, const struct nf_key *k,
 				    bool create)
 {
 	uint64_t h = key_hash(k);
-	struct nf_sampler *s = (struct nf_sampler *)map_find(&nf->samplers, k, h);
+	struct nf_sampler *s =
+		(struct nf_sampler *)map_find(&nf->samplers, k, h);
 
 	if (s || !create)
 		return s;

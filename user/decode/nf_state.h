@@ -17,8 +17,9 @@
 
 #include "common/flow.h"
 
-#define NF_MAX_FIELDS 256	/* fields per template (scope included) */
-#define NF_VARLEN 0xffff	/* variable-length field in a template (IPFIX,
+#define NF_MAX_FIELDS 256 /* fields per template (scope included) */
+#define NF_VARLEN                                                              \
+	0xffff /* variable-length field in a template (IPFIX,
 				 * and NetFlow v9 from some vendors) */
 
 /* The tid of a sampler entry that is an interface's (v9 options scoped by
@@ -65,8 +66,8 @@ struct nf_tmpl {
 	uint16_t nfields; /* scope fields first */
 	uint16_t nscope;
 	uint16_t nsteps;
-	uint8_t options; /* options template: records are not flows */
-	uint8_t varlen;	 /* has variable-length fields */
+	uint8_t options;  /* options template: records are not flows */
+	uint8_t varlen;	  /* has variable-length fields */
 	uint32_t min_len; /* record length (fixed) or its minimum (varlen) */
 	size_t bytes;	  /* allocation size, for the memory budget */
 	uint64_t seen_ns; /* when last announced (datagram receive time);
@@ -92,10 +93,10 @@ struct nf_plan {
 /* A sampler's learnt state. */
 struct nf_sampler {
 	struct nf_node node;
-	uint64_t rate;	      /* 0: unknown */
-	uint64_t sysinit_ms;  /* IPFIX systemInitTimeMilliseconds, 0: unknown */
-	bool explicit_rate;   /* rate set by a record naming this sampler */
-	bool if_rates;	      /* a domain's entry: some of its interfaces
+	uint64_t rate;	     /* 0: unknown */
+	uint64_t sysinit_ms; /* IPFIX systemInitTimeMilliseconds, 0: unknown */
+	bool explicit_rate;  /* rate set by a record naming this sampler */
+	bool if_rates;	     /* a domain's entry: some of its interfaces
 			       * have rates of their own (NF_SAMPLER_IF) */
 };
 
@@ -124,7 +125,7 @@ struct nf_held {
 	struct nf_key key;    /* the template it waits for */
 	struct nf_msg msg;    /* its own message's header */
 	size_t len;
-	uint8_t data[];	      /* the set body (header excluded) */
+	uint8_t data[]; /* the set body (header excluded) */
 };
 
 /* The store's bounds (from struct decode_config). */

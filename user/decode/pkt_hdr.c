@@ -44,11 +44,11 @@ enum st {
 /* GoFlow2's LayerIndex: a header whose index is not above the current one
  * starts an encapsulated packet, unless it is transparent (EncapSkip). */
 static const uint8_t st_level[ST__COUNT] = {
-	[ST_NONE] = 100,     [ST_ETH] = 20,	  [ST_DOT1Q] = 25,
-	[ST_MPLS] = 25,	     [ST_IPV4] = 30,	  [ST_IPV6] = 30,
-	[ST_IPV6_OPT] = 35,  [ST_IPV6_RT] = 35,	  [ST_IPV6_FRAG] = 35,
-	[ST_TCP] = 40,	     [ST_UDP] = 40,	  [ST_GRE] = 40,
-	[ST_ICMP] = 70,	     [ST_ICMPV6] = 70,
+	[ST_NONE] = 100,    [ST_ETH] = 20,     [ST_DOT1Q] = 25,
+	[ST_MPLS] = 25,	    [ST_IPV4] = 30,    [ST_IPV6] = 30,
+	[ST_IPV6_OPT] = 35, [ST_IPV6_RT] = 35, [ST_IPV6_FRAG] = 35,
+	[ST_TCP] = 40,	    [ST_UDP] = 40,     [ST_GRE] = 40,
+	[ST_ICMP] = 70,	    [ST_ICMPV6] = 70,
 };
 
 static const bool st_transparent[ST__COUNT] = {

@@ -228,8 +228,8 @@ static bool rec_gateway(struct cur *r, struct flow_rec *rec)
 }
 
 /* Returns false when the record is malformed (its contents are ignored). */
-static bool flow_record(const struct sf_dgram *d, uint32_t type,
-			struct cur *r, struct flow_rec *rec)
+static bool flow_record(const struct sf_dgram *d, uint32_t type, struct cur *r,
+			struct flow_rec *rec)
 {
 	if (type >> 12) {
 		d->es->c[DSTAT_SFLOW_UNKNOWN_RECORDS]++;
@@ -338,8 +338,8 @@ int sflow_decode(struct decode_ctx *ctx, const struct datagram *dg,
 	cur_skip(&c, 4); /* version, checked by the caller */
 	atype = cur_be32(&c);
 	if (!c.bad && atype > 2) {
-		dstats_error(es, DSTAT_ERR_SFLOW_HEADER, "agent address type %u",
-			     atype);
+		dstats_error(es, DSTAT_ERR_SFLOW_HEADER,
+			     "agent address type %u", atype);
 		return -EINVAL;
 	}
 	d.agent.len = atype == 1 ? 4 : atype == 2 ? 16 : 0;

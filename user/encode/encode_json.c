@@ -22,14 +22,18 @@
  * array full: keys ~1.4 KB, scalars ~0.6 KB, arrays ~2.3 KB. Checked by
  * the unit test with a maximal record. */
 #define JSON_WORST 4608
-_Static_assert(JSON_WORST <= ENCODE_MAX_LEN, "JSON line must fit ENCODE_MAX_LEN");
+_Static_assert(JSON_WORST <= ENCODE_MAX_LEN,
+	       "JSON line must fit ENCODE_MAX_LEN");
 
 struct name {
 	const char *s;
 	unsigned len;
 };
 
-#define N(x) { x, sizeof(x) - 1 }
+#define N(x)                                                                   \
+	{                                                                      \
+		x, sizeof(x) - 1                                               \
+	}
 
 /* GoFlow2's protocol-number names (IANA keywords), 0..145. */
 static const struct name proto_names[] = {
@@ -182,31 +186,41 @@ static const struct name proto_names[] = {
 };
 
 static const struct name type_names[] = {
-	N("FLOWUNKNOWN"), N("SFLOW_5"), N("NETFLOW_V5"), N("NETFLOW_V9"),
-	N("IPFIX"),
+	N("FLOWUNKNOWN"), N("SFLOW_5"), N("NETFLOW_V5"),
+	N("NETFLOW_V9"),  N("IPFIX"),
 };
 
 static const struct name layer_names[] = {
-	N("Ethernet"),	  N("IPv4"),	 N("IPv6"),
-	N("TCP"),	  N("UDP"),	 N("MPLS"),
-	N("Dot1Q"),	  N("ICMP"),	 N("ICMPv6"),
-	N("GRE"),	  N("IPv6HeaderRouting"), N("IPv6HeaderFragment"),
-	N("Geneve"),	  N("Teredo"),
+	N("Ethernet"),
+	N("IPv4"),
+	N("IPv6"),
+	N("TCP"),
+	N("UDP"),
+	N("MPLS"),
+	N("Dot1Q"),
+	N("ICMP"),
+	N("ICMPv6"),
+	N("GRE"),
+	N("IPv6HeaderRouting"),
+	N("IPv6HeaderFragment"),
+	N("Geneve"),
+	N("Teredo"),
 };
 
 /* "00".."ff" as 16-bit words whose first byte in memory is the first
  * digit (the words are stored with memcpy, so the table is built in the
  * machine's byte order). */
 #if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-#define HP(x) (uint16_t)(HC((x) >> 4) | HC((x) & 15) << 8)
+#define HP(x) (uint16_t)(HC((x) >> 4) | HC((x)&15) << 8)
 #else
-#define HP(x) (uint16_t)(HC((x) >> 4) << 8 | HC((x) & 15))
+#define HP(x) (uint16_t)(HC((x) >> 4) << 8 | HC((x)&15))
 #endif
 #define HC(n) ((n) < 10 ? '0' + (n) : 'a' - 10 + (n))
 #define HP4(x) HP(x), HP((x) + 1), HP((x) + 2), HP((x) + 3)
 #define HP16(x) HP4(x), HP4((x) + 4), HP4((x) + 8), HP4((x) + 12)
 #define HP64(x) HP16(x), HP16((x) + 16), HP16((x) + 32), HP16((x) + 48)
-static const uint16_t hex_pairs[256] = { HP64(0), HP64(64), HP64(128), HP64(192) };
+static const uint16_t hex_pairs[256] = { HP64(0), HP64(64), HP64(128),
+					 HP64(192) };
 
 static const char digit_pairs[201] =
 	"00010203040506070809"
@@ -319,13 +333,24 @@ static char *put_u64(char *p, uint64_t v)
 /* 0..255 in decimal: the digits, padded to 4 bytes, and the count in the
  * last byte, so an octet is one 4-byte store (the bytes past the returned
  * end are scratch that the rest of the line overwrites). */
-#define D3(n) { (char)((n) >= 100 ? '0' + (n) / 100 : (n) >= 10 ? '0' + (n) / 10 : '0' + (n)), \
-		(char)((n) >= 100 ? '0' + (n) / 10 % 10 : (n) >= 10 ? '0' + (n) % 10 : 0), \
-		(char)((n) >= 100 ? '0' + (n) % 10 : 0), (char)((n) >= 100 ? 3 : (n) >= 10 ? 2 : 1) }
+#define D3(n)                                                                  \
+	{                                                                      \
+		(char)((n) >= 100  ? '0' + (n) / 100                           \
+		       : (n) >= 10 ? '0' + (n) / 10                            \
+				   : '0' + (n)),                               \
+			(char)((n) >= 100  ? '0' + (n) / 10 % 10               \
+			       : (n) >= 10 ? '0' + (n) % 10                    \
+					   : 0),                               \
+			(char)((n) >= 100 ? '0' + (n) % 10 : 0),               \
+			(char)((n) >= 100  ? 3                                 \
+			       : (n) >= 10 ? 2                                 \
+					   : 1)                                \
+	}
 #define D3_4(n) D3(n), D3((n) + 1), D3((n) + 2), D3((n) + 3)
 #define D3_16(n) D3_4(n), D3_4((n) + 4), D3_4((n) + 8), D3_4((n) + 12)
 #define D3_64(n) D3_16(n), D3_16((n) + 16), D3_16((n) + 32), D3_16((n) + 48)
-static const char dec_u8[256][4] = { D3_64(0), D3_64(64), D3_64(128), D3_64(192) };
+static const char dec_u8[256][4] = { D3_64(0), D3_64(64), D3_64(128),
+				     D3_64(192) };
 
 static inline char *put_u8(char *p, unsigned v)
 {
@@ -350,9 +375,11 @@ static char *put_ip4(char *p, const uint8_t *b)
  * line overwrites (an address is always followed by more of the line). */
 static inline char *put_hex16(char *p, uint32_t v)
 {
-	unsigned n = (35u - (unsigned)__builtin_clz(v | 1)) / 4u; /* 0: 1 digit */
+	unsigned n =
+		(35u - (unsigned)__builtin_clz(v | 1)) / 4u; /* 0: 1 digit */
 #if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-	uint32_t w = (uint32_t)hex_pairs[v >> 8] | (uint32_t)hex_pairs[v & 0xff] << 16;
+	uint32_t w = (uint32_t)hex_pairs[v >> 8] | (uint32_t)hex_pairs[v & 0xff]
+							   << 16;
 
 	w >>= 8 * (4 - n); /* the leading digits are the low bytes */
 #else
@@ -370,7 +397,8 @@ static inline unsigned zero_groups(uint64_t x)
 	const uint64_t low15 = 0x7fff7fff7fff7fffULL;
 	uint64_t t = ~(((x & low15) + low15) | x) & ~low15;
 
-	return (unsigned)(t >> 63 | (t >> 46 & 2) | (t >> 29 & 4) | (t >> 12 & 8));
+	return (unsigned)(t >> 63 | (t >> 46 & 2) | (t >> 29 & 4) |
+			  (t >> 12 & 8));
 }
 
 static inline uint64_t load_be64(const uint8_t *b)
@@ -474,7 +502,9 @@ static char *put_prefix_q(char *p, const struct flow_addr *a, uint32_t bits)
 
 		p = put_ip4_word(p, load_be32(a->b) & mask);
 	} else {
-		uint64_t mhi = bits >= 64 ? ~0ULL : bits ? ~0ULL << (64 - bits) : 0;
+		uint64_t mhi = bits >= 64 ? ~0ULL
+			       : bits	  ? ~0ULL << (64 - bits)
+					  : 0;
 		uint64_t mlo = bits <= 64 ? 0 : ~0ULL << (128 - bits);
 
 		p = put_ip6_words(p, load_be64(a->b) & mhi,
@@ -521,7 +551,8 @@ static char *put_layer_q(char *p, uint32_t v)
 		LIT(p, "\"Custom\"");
 		return p;
 	}
-	return put_enum_q(p, layer_names, sizeof(layer_names) / sizeof(layer_names[0]), v);
+	return put_enum_q(p, layer_names,
+			  sizeof(layer_names) / sizeof(layer_names[0]), v);
 }
 
 static char *put_etype_q(char *p, uint32_t v)
@@ -582,7 +613,8 @@ static char *json_line(char *p, const struct flow_rec *r)
 	size_t n;
 
 	LIT(p, "{\"type\":");
-	p = put_enum_q(p, type_names, sizeof(type_names) / sizeof(type_names[0]), r->type);
+	p = put_enum_q(p, type_names,
+		       sizeof(type_names) / sizeof(type_names[0]), r->type);
 	LIT(p, ",\"time_received_ns\":");
 	p = put_u64(p, r->time_received_ns);
 	LIT(p, ",\"sequence_num\":");
@@ -660,7 +692,8 @@ static char *json_line(char *p, const struct flow_rec *r)
 	LIT(p, ",\"bgp_next_hop\":");
 	p = put_addr_q(p, r->bgp_next_hop.b, r->bgp_next_hop.len);
 	LIT(p, ",\"bgp_communities\":");
-	p = put_u32_array(p, r->bgp_communities, clamp(r->n_communities, FLOW_MAX_COMMUNITIES));
+	p = put_u32_array(p, r->bgp_communities,
+			  clamp(r->n_communities, FLOW_MAX_COMMUNITIES));
 	LIT(p, ",\"as_path\":");
 	p = put_u32_array(p, r->as_path, clamp(r->n_as_path, FLOW_MAX_AS_PATH));
 	LIT(p, ",\"mpls_ttl\":");

@@ -20,7 +20,8 @@
 
 _Static_assert(ENCODE_PBGEN_LEGACY_WORST <= PB_FRAME_BODY_MAX,
 	       "legacy body must fit pb_frame");
-_Static_assert(ENCODE_PBGEN_LEGACY_WORST + PB_FRAME_PREFIX_MAX <= ENCODE_MAX_LEN,
+_Static_assert(ENCODE_PBGEN_LEGACY_WORST + PB_FRAME_PREFIX_MAX <=
+		       ENCODE_MAX_LEN,
 	       "legacy pb must fit ENCODE_MAX_LEN");
 
 int encode_schema_parse(const char *s, enum out_schema *schema)
@@ -39,8 +40,7 @@ int encode_schema_parse(const char *s, enum out_schema *schema)
 }
 
 ssize_t encode_flow_schema(enum out_format fmt, enum out_schema schema,
-			   const struct flow_rec *rec, uint8_t *buf,
-			   size_t cap)
+			   const struct flow_rec *rec, uint8_t *buf, size_t cap)
 {
 	if (fmt == OUT_FORMAT_PB && schema == OUT_SCHEMA_GOFLOW_V3)
 		return encode_pb_legacy(rec, buf, cap);

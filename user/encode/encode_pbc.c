@@ -26,7 +26,8 @@ _Static_assert(sizeof(Flowpb__FlowMessage__LayerStack) == sizeof(uint32_t),
  * three 16-byte addresses: well under 512 bytes. */
 #define PBC_FLOW_WORST 2048
 #define PBC_LEGACY_WORST 512
-_Static_assert(PBC_FLOW_WORST <= PB_FRAME_BODY_MAX, "pb body must fit pb_frame");
+_Static_assert(PBC_FLOW_WORST <= PB_FRAME_BODY_MAX,
+	       "pb body must fit pb_frame");
 _Static_assert(PBC_LEGACY_WORST <= PB_FRAME_BODY_MAX,
 	       "legacy body must fit pb_frame");
 
@@ -131,17 +132,16 @@ ssize_t encode_pbc_flow(const struct flow_rec *rec, uint8_t *buf, size_t cap)
 	return pb_frame_write(pbc_body, &m.base, PBC_FLOW_WORST, buf, cap);
 }
 
-ssize_t encode_pbc_legacy(const struct flow_rec *rec, uint8_t *buf,
-			  size_t cap)
+ssize_t encode_pbc_legacy(const struct flow_rec *rec, uint8_t *buf, size_t cap)
 {
 	static const Flowprotob__FlowMessage init =
 		FLOWPROTOB__FLOW_MESSAGE__INIT;
 	Flowprotob__FlowMessage m = init;
 
 	/* Types outside the enum are unknown to flow-pipeline too. */
-	m.type = rec->type <= FLOW_TYPE_IPFIX ?
-			 (Flowprotob__FlowMessage__FlowType)rec->type :
-			 FLOWPROTOB__FLOW_MESSAGE__FLOW_TYPE__FLOWUNKNOWN;
+	m.type = rec->type <= FLOW_TYPE_IPFIX
+			 ? (Flowprotob__FlowMessage__FlowType)rec->type
+			 : FLOWPROTOB__FLOW_MESSAGE__FLOW_TYPE__FLOWUNKNOWN;
 	m.timereceived = rec->time_received_ns / NS_PER_S;
 	m.sequencenum = rec->sequence_num;
 	m.samplingrate = rec->sampling_rate;

@@ -22,7 +22,6 @@ ssize_t encode_pbc_flow(const struct flow_rec *rec, uint8_t *buf, size_t cap);
 
 /* As encode_pb_legacy: varint length prefix + flowprotob.FlowMessage.
  * Returns the bytes written or -ENOSPC. */
-ssize_t encode_pbc_legacy(const struct flow_rec *rec, uint8_t *buf,
-			  size_t cap);
+ssize_t encode_pbc_legacy(const struct flow_rec *rec, uint8_t *buf, size_t cap);
 
 #endif

@@ -51,8 +51,9 @@ static inline ssize_t pb_frame_write(pb_frame_body_fn body, const void *src,
 
 	if (cap >= worst + PB_FRAME_PREFIX_MAX) {
 		end = body(src, buf + PB_FRAME_PREFIX_MAX);
-		return (ssize_t)pb_frame_close(
-			buf, (size_t)(end - buf - PB_FRAME_PREFIX_MAX));
+		return (ssize_t)pb_frame_close(buf,
+					       (size_t)(end - buf -
+							PB_FRAME_PREFIX_MAX));
 	}
 	end = body(src, tmp + PB_FRAME_PREFIX_MAX);
 	n = pb_frame_close(tmp, (size_t)(end - tmp - PB_FRAME_PREFIX_MAX));

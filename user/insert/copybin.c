@@ -122,7 +122,8 @@ static inline uint8_t *put_mac(uint8_t *p, uint64_t mac)
 }
 
 /* Array header: the caller writes the length word after the elements. */
-static inline uint8_t *put_array_head(uint8_t *p, uint32_t oid, size_t n, int has_null)
+static inline uint8_t *put_array_head(uint8_t *p, uint32_t oid, size_t n,
+				      int has_null)
 {
 	p = put32(p, 1);		/* dimensions */
 	p = put32(p, has_null ? 1 : 0); /* flags */
@@ -145,7 +146,8 @@ static uint8_t *put_u32_array(uint8_t *p, const uint32_t *v, size_t n, int wide)
 	return p;
 }
 
-static uint8_t *put_layer_array(uint8_t *p, const Flowpb__FlowMessage__LayerStack *v, size_t n)
+static uint8_t *
+put_layer_array(uint8_t *p, const Flowpb__FlowMessage__LayerStack *v, size_t n)
 {
 	uint8_t *lenp = p;
 
@@ -158,7 +160,8 @@ static uint8_t *put_layer_array(uint8_t *p, const Flowpb__FlowMessage__LayerStac
 	return p;
 }
 
-static uint8_t *put_inet_array(uint8_t *p, const ProtobufCBinaryData *v, size_t n)
+static uint8_t *put_inet_array(uint8_t *p, const ProtobufCBinaryData *v,
+			       size_t n)
 {
 	uint8_t *lenp = p;
 	int has_null = 0;
@@ -180,7 +183,9 @@ static size_t row_bound(const Flowpb__FlowMessage *m)
 	size_t n = 2 + COPYBIN_NCOLS * (4 + 8) + 5 * 20 + 2 * 6;
 
 	n += 24 + (m->n_bgp_communities + m->n_as_path) * 12;
-	n += 24 + (m->n_mpls_label + m->n_mpls_ttl + m->n_layer_stack + m->n_layer_size) * 8;
+	n += 24 + (m->n_mpls_label + m->n_mpls_ttl + m->n_layer_stack +
+		   m->n_layer_size) *
+			  8;
 	n += 24 + (m->n_mpls_ip + m->n_ipv6_routing_header_addresses) * 24;
 	return n + 7 * 24;
 }
@@ -227,7 +232,8 @@ void copybin_fini(struct copybin *b)
 
 int copybin_header(struct copybin *b)
 {
-	static const uint8_t sig[11] = { 'P', 'G', 'C', 'O', 'P', 'Y', '\n', 0xff, '\r', '\n', 0 };
+	static const uint8_t sig[11] = { 'P',  'G',  'C',  'O',	 'P', 'Y',
+					 '\n', 0xff, '\r', '\n', 0 };
 	uint8_t *p;
 
 	if (reserve(b, COPYBIN_HEADER_LEN))

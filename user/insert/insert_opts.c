@@ -19,8 +19,8 @@ static int set_prop(void *target, const struct cli_opt *d, const char *arg,
 			    INSERT_OPTS_MAX_PROPS, err, errlen);
 }
 
-static int set_postgres(void *target, const struct cli_opt *d,
-			const char *arg, char *err, size_t errlen)
+static int set_postgres(void *target, const struct cli_opt *d, const char *arg,
+			char *err, size_t errlen)
 {
 	struct insert_opts *o = target;
 
@@ -44,8 +44,8 @@ static int set_postgres(void *target, const struct cli_opt *d,
 static const struct cli_opt opts[] = {
 	{ "kafka-brokers", 0, "LIST", "127.0.0.1:9092", cli_set_any_str,
 	  OFF(cfg.brokers), 0, 0, "bootstrap brokers" },
-	{ "kafka-topic", 0, "NAME", "flows", cli_set_any_str, OFF(cfg.topic),
-	  0, 0, "topic" },
+	{ "kafka-topic", 0, "NAME", "flows", cli_set_any_str, OFF(cfg.topic), 0,
+	  0, "topic" },
 	{ "kafka-group", 0, "NAME", "xdpflow-insert", cli_set_any_str,
 	  OFF(cfg.group), 0, 0, "consumer group" },
 	{ NULL, 'X', "NAME=VALUE", NULL, set_prop, 0, 0, 0,
@@ -57,9 +57,8 @@ static const struct cli_opt opts[] = {
 	  10000000, "commit every N rows" },
 	{ "batch-ms", 0, "MS", "1000", cli_set_uint, OFF(cfg.batch_ms), 1,
 	  3600000, "commit a batch at most MS old" },
-	{ "retention-days", 0, "N", NULL, cli_set_uint,
-	  OFF(cfg.retention_days), 0, 100000,
-	  "drop daily partitions older than N days (0: keep)" },
+	{ "retention-days", 0, "N", NULL, cli_set_uint, OFF(cfg.retention_days),
+	  0, 100000, "drop daily partitions older than N days (0: keep)" },
 	{ "pg-writers", 0, "N", "4", cli_set_uint, OFF(cfg.writers), 1, 16,
 	  "PostgreSQL connections writing in parallel, Kafka partitions "
 	  "spread over them" },
@@ -81,8 +80,8 @@ void insert_opts_release(struct insert_opts *o)
 	o->cfg.conninfo = "";
 }
 
-int insert_opts_parse(struct insert_opts *o, int argc, char **argv,
-		      char *err, size_t errlen)
+int insert_opts_parse(struct insert_opts *o, int argc, char **argv, char *err,
+		      size_t errlen)
 {
 	const struct cli_table t[2] = { { opts, N_OPTS, o },
 					cli_std_table(&o->log_level) };

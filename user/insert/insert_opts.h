@@ -46,8 +46,8 @@ enum insert_opts_action {
  * Not reentrant (getopt_long). Call insert_opts_release after, whatever
  * the result.
  */
-int insert_opts_parse(struct insert_opts *o, int argc, char **argv,
-		      char *err, size_t errlen);
+int insert_opts_parse(struct insert_opts *o, int argc, char **argv, char *err,
+		      size_t errlen);
 
 /* Wipes and frees the --postgres copy; o->cfg.conninfo becomes "". */
 void insert_opts_release(struct insert_opts *o);

@@ -26,9 +26,10 @@
 #include "insert/pbdec.h"
 #include "insert/pgstore.h"
 
-#define CHUNK_BYTES (1u << 20)	   /* stream rows to the server past this */
-#define ROWBUF_MAX (256u << 20)	   /* rows of one message cannot exceed it */
-#define DEAD_BYTES_MAX (16u << 20) /* flush a batch holding this many dead bytes */
+#define CHUNK_BYTES (1u << 20)	/* stream rows to the server past this */
+#define ROWBUF_MAX (256u << 20) /* rows of one message cannot exceed it */
+#define DEAD_BYTES_MAX                                                         \
+	(16u << 20) /* flush a batch holding this many dead bytes */
 #define BACKOFF_MIN_MS 200
 #define BACKOFF_MAX_MS 5000
 #define MAINT_EVERY_MS (3600u * 1000u)
@@ -166,9 +167,11 @@ static void go_down(struct inserter *in, const char *why)
 {
 	uint32_t supp;
 
-	if (in->state == ST_UP || ratelimit_ok(&in->rl_pg, clock_mono_ns(), &supp))
-		pr_warn("postgres: %s; pausing consumption, retrying in %" PRIu64 " ms", why,
-			in->backoff_ms);
+	if (in->state == ST_UP ||
+	    ratelimit_ok(&in->rl_pg, clock_mono_ns(), &supp))
+		pr_warn("postgres: %s; pausing consumption, retrying in %" PRIu64
+			" ms",
+			why, in->backoff_ms);
 	if (in->state == ST_UP)
 		in->st->pg_failures++;
 	batch_reset(in);
@@ -176,7 +179,9 @@ static void go_down(struct inserter *in, const char *why)
 		pgstore_disconnect(in->w[i].pg);
 	in->state = ST_DOWN;
 	in->retry_at = now_ms() + in->backoff_ms;
-	in->backoff_ms = in->backoff_ms * 2 > BACKOFF_MAX_MS ? BACKOFF_MAX_MS : in->backoff_ms * 2;
+	in->backoff_ms = in->backoff_ms * 2 > BACKOFF_MAX_MS
+				 ? BACKOFF_MAX_MS
+				 : in->backoff_ms * 2;
 	kconsumer_pause(in->kc);
 }
 
@@ -203,12 +208,14 @@ static int resync(struct inserter *in)
 		if (n < 0 || (size_t)n > in->a_cap)
 			return -1;
 	}
-	if (pgstore_load_offsets(in->w[0].pg, in->cfg->topic, in->a_parts, in->a_offs, (size_t)n)) {
+	if (pgstore_load_offsets(in->w[0].pg, in->cfg->topic, in->a_parts,
+				 in->a_offs, (size_t)n)) {
 		go_down(in, pgstore_error(in->w[0].pg));
 		return -1;
 	}
 	batch_reset(in);
-	if (n > 0 && kconsumer_reassign(in->kc, in->a_parts, in->a_offs, (size_t)n))
+	if (n > 0 &&
+	    kconsumer_reassign(in->kc, in->a_parts, in->a_offs, (size_t)n))
 		return -1;
 	in->need_resync = false;
 	return 0;
@@ -230,12 +237,13 @@ static void try_up(struct inserter *in)
 	in->next_maint = now_ms() + MAINT_EVERY_MS;
 	if (resync(in)) {
 		if (in->state == ST_UP)
-			in->need_resync = true; /* Kafka-side trouble: retry next turn */
+			in->need_resync =
+				true; /* Kafka-side trouble: retry next turn */
 		return;
 	}
 	in->backoff_ms = BACKOFF_MIN_MS;
-	pr_info("postgres: connected (%u writer%s), schema ready; consuming %s", in->nw,
-		in->nw > 1 ? "s" : "", in->cfg->topic);
+	pr_info("postgres: connected (%u writer%s), schema ready; consuming %s",
+		in->nw, in->nw > 1 ? "s" : "", in->cfg->topic);
 }
 
 static int cmp_i32(const void *a, const void *b)
@@ -268,8 +276,8 @@ static int writer_commit(struct inserter *in, struct writer *w)
 	for (size_t i = 0; i < w->n_dead; i++) {
 		struct dead *d = &w->dead[i];
 
-		if (pgstore_batch_dead_letter(w->pg, in->cfg->topic, d->part, d->off, d->why,
-					      d->data, d->len))
+		if (pgstore_batch_dead_letter(w->pg, in->cfg->topic, d->part,
+					      d->off, d->why, d->data, d->len))
 			return -1;
 	}
 	qsort(w->b_parts, w->b_nparts, sizeof(*w->b_parts), cmp_i32);
@@ -277,8 +285,8 @@ static int writer_commit(struct inserter *in, struct writer *w)
 		w->b_first[i] = in->ps[w->b_parts[i]].first;
 		w->b_next[i] = in->ps[w->b_parts[i]].next;
 	}
-	rc = pgstore_batch_commit(w->pg, in->cfg->topic, w->b_parts, w->b_first, w->b_next,
-				  w->b_nparts);
+	rc = pgstore_batch_commit(w->pg, in->cfg->topic, w->b_parts, w->b_first,
+				  w->b_next, w->b_nparts);
 	if (rc)
 		return rc;
 	in->st->rows += w->b_rows;
@@ -327,8 +335,9 @@ static int flush(struct inserter *in)
 		go_down(in, pgstore_error(bad->pg));
 		return -1;
 	}
-	pr_debug("postgres: committed %zu rows from %zu messages in %" PRIu64 " ms", in->b_rows,
-		 in->b_msgs, now_ms() - t0);
+	pr_debug("postgres: committed %zu rows from %zu messages in %" PRIu64
+		 " ms",
+		 in->b_rows, in->b_msgs, now_ms() - t0);
 	batch_reset(in);
 	if (refused) {
 		in->need_resync = true;
@@ -344,8 +353,8 @@ static int row_cb(void *ctx, const Flowpb__FlowMessage *m)
 	return copybin_row(&w->cb, m) ? -1 : 0;
 }
 
-static void add_dead(struct inserter *in, struct writer *w, int32_t part, int64_t off,
-		     const char *why, const void *data, size_t len)
+static void add_dead(struct inserter *in, struct writer *w, int32_t part,
+		     int64_t off, const char *why, const void *data, size_t len)
 {
 	uint32_t supp;
 	struct dead *d;
@@ -354,8 +363,10 @@ static void add_dead(struct inserter *in, struct writer *w, int32_t part, int64_
 		char more[64] = "";
 
 		if (supp)
-			snprintf(more, sizeof(more), " (%" PRIu32 " more suppressed)", supp);
-		pr_warn("insert: %s [%" PRId32 "] offset %" PRId64 " (%zu bytes) to dead_letter: %s%s",
+			snprintf(more, sizeof(more),
+				 " (%" PRIu32 " more suppressed)", supp);
+		pr_warn("insert: %s [%" PRId32 "] offset %" PRId64
+			" (%zu bytes) to dead_letter: %s%s",
 			in->cfg->topic, part, off, len, why, more);
 	}
 	if (w->n_dead == w->dead_cap) {
@@ -402,7 +413,9 @@ static void handle(struct inserter *in, const rd_kafka_message_t *msg)
 	int n;
 
 	if (part < 0 || grow_partitions(in, (size_t)part + 1)) {
-		pr_err("insert: cannot track partition %" PRId32 "; skipping its message", part);
+		pr_err("insert: cannot track partition %" PRId32
+		       "; skipping its message",
+		       part);
 		return;
 	}
 	ps = &in->ps[part];
@@ -417,10 +430,12 @@ static void handle(struct inserter *in, const rd_kafka_message_t *msg)
 			return;
 	}
 	mark = w->cb.len;
-	n = pbdec_decode(&in->dec, msg->payload, msg->payload ? msg->len : 0, row_cb, w, &why);
+	n = pbdec_decode(&in->dec, msg->payload, msg->payload ? msg->len : 0,
+			 row_cb, w, &why);
 	if (n < 0) {
 		w->cb.len = mark;
-		add_dead(in, w, part, off, why, msg->payload, msg->payload ? msg->len : 0);
+		add_dead(in, w, part, off, why, msg->payload,
+			 msg->payload ? msg->len : 0);
 		if (in->state != ST_UP)
 			return;
 	} else {
@@ -439,7 +454,8 @@ static void handle(struct inserter *in, const rd_kafka_message_t *msg)
 		go_down(in, pgstore_error(w->pg));
 }
 
-static bool on_assign(void *ctx, const int32_t *parts, int64_t *offsets, size_t n)
+static bool on_assign(void *ctx, const int32_t *parts, int64_t *offsets,
+		      size_t n)
 {
 	struct inserter *in = ctx;
 
@@ -448,13 +464,17 @@ static bool on_assign(void *ctx, const int32_t *parts, int64_t *offsets, size_t 
 			return false;
 	if (in->state != ST_UP)
 		return false; /* resync assigns them once PostgreSQL is back */
-	if (pgstore_load_offsets(in->w[0].pg, in->cfg->topic, parts, offsets, n)) {
+	if (pgstore_load_offsets(in->w[0].pg, in->cfg->topic, parts, offsets,
+				 n)) {
 		go_down(in, pgstore_error(in->w[0].pg));
 		return false;
 	}
 	for (size_t i = 0; i < n; i++)
-		pr_debug("kafka: partition %" PRId32 " starts at %s%" PRId64, parts[i],
-			 offsets[i] < 0 ? "the group's offset, stored " : "offset ", offsets[i]);
+		pr_debug("kafka: partition %" PRId32 " starts at %s%" PRId64,
+			 parts[i],
+			 offsets[i] < 0 ? "the group's offset, stored "
+					: "offset ",
+			 offsets[i]);
 	return true;
 }
 
@@ -480,8 +500,9 @@ static void kafka_event(struct inserter *in, const rd_kafka_message_t *msg)
 static bool batch_due(const struct inserter *in, uint64_t now)
 {
 	return in->b_msgs &&
-	       (in->b_rows >= in->cfg->batch_rows || in->b_msgs >= in->cfg->batch_rows ||
-		now >= in->b_deadline || in->dead_bytes >= DEAD_BYTES_MAX);
+	       (in->b_rows >= in->cfg->batch_rows ||
+		in->b_msgs >= in->cfg->batch_rows || now >= in->b_deadline ||
+		in->dead_bytes >= DEAD_BYTES_MAX);
 }
 
 /* Whether fd is readable; an fd that cannot be polled counts as yes. */
@@ -511,13 +532,17 @@ static void loop(struct inserter *in, int stop_fd)
 			try_up(in);
 		if (in->state == ST_UP && in->need_resync)
 			resync(in);
-		if (in->state == ST_UP && in->b_msgs == 0 && now >= in->next_maint) {
+		if (in->state == ST_UP && in->b_msgs == 0 &&
+		    now >= in->next_maint) {
 			in->next_maint = now + MAINT_EVERY_MS;
-			if (pgstore_maintain(in->w[0].pg, in->cfg->retention_days))
+			if (pgstore_maintain(in->w[0].pg,
+					     in->cfg->retention_days))
 				go_down(in, pgstore_error(in->w[0].pg));
 		}
 		if (in->state == ST_UP && in->b_msgs)
-			timeout = in->b_deadline > now ? (int)(in->b_deadline - now) : 0;
+			timeout = in->b_deadline > now
+					  ? (int)(in->b_deadline - now)
+					  : 0;
 		if (timeout > POLL_MS)
 			timeout = POLL_MS;
 		msg = kconsumer_poll(in->kc, timeout);
@@ -544,11 +569,17 @@ int inserter_run(const struct inserter_config *cfg, int stop_fd,
 		.props = cfg->props,
 		.n_props = cfg->n_props,
 	};
-	struct inserter in = { .cfg = cfg, .st = st, .backoff_ms = BACKOFF_MIN_MS };
-	struct kconsumer_hooks hooks = { .on_assign = on_assign, .on_revoke = on_revoke, .ctx = &in };
+	struct inserter in = { .cfg = cfg,
+			       .st = st,
+			       .backoff_ms = BACKOFF_MIN_MS };
+	struct kconsumer_hooks hooks = { .on_assign = on_assign,
+					 .on_revoke = on_revoke,
+					 .ctx = &in };
 	int rc = -1;
 
-	in.nw = cfg->writers < 1 ? 1 : cfg->writers > MAX_WRITERS ? MAX_WRITERS : cfg->writers;
+	in.nw = cfg->writers < 1	     ? 1
+		: cfg->writers > MAX_WRITERS ? MAX_WRITERS
+					     : cfg->writers;
 	if (pbdec_init(&in.dec, 0))
 		goto oom;
 	for (unsigned i = 0; i < in.nw; i++) {
@@ -564,8 +595,8 @@ int inserter_run(const struct inserter_config *cfg, int stop_fd,
 		goto out;
 	}
 	pr_info("insert: %s topic %s group %s -> postgres (%u writer%s), batches of %u rows / %u ms",
-		cfg->brokers, cfg->topic, cfg->group, in.nw, in.nw > 1 ? "s" : "", cfg->batch_rows,
-		cfg->batch_ms);
+		cfg->brokers, cfg->topic, cfg->group, in.nw,
+		in.nw > 1 ? "s" : "", cfg->batch_rows, cfg->batch_ms);
 	in.state = ST_DOWN;
 	in.retry_at = now_ms();
 	loop(&in, stop_fd);
@@ -577,7 +608,8 @@ oom:
 	snprintf(err, errlen, "out of memory");
 	rc = -ENOMEM;
 out:
-	kconsumer_close(in.kc); /* the revoke hook may flush: writers still open */
+	kconsumer_close(
+		in.kc); /* the revoke hook may flush: writers still open */
 	if (in.ps)
 		batch_reset(&in);
 	for (unsigned i = 0; i < in.nw; i++) {

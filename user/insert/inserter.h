@@ -24,11 +24,11 @@ struct inserter_config {
 	const char *group;
 	const char *const *props; /* -X name=value */
 	size_t n_props;
-	const char *conninfo; /* libpq conninfo or URI; "" for PG* only */
-	unsigned batch_rows;  /* flush at this many rows (or messages) */
-	unsigned batch_ms;    /* flush a batch this old */
+	const char *conninfo;	 /* libpq conninfo or URI; "" for PG* only */
+	unsigned batch_rows;	 /* flush at this many rows (or messages) */
+	unsigned batch_ms;	 /* flush a batch this old */
 	unsigned retention_days; /* 0: keep all partitions */
-	unsigned writers;     /* PostgreSQL connections, partition % writers */
+	unsigned writers; /* PostgreSQL connections, partition % writers */
 };
 
 struct inserter_stats {

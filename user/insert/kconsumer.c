@@ -43,15 +43,20 @@ static int grow(struct kconsumer *k, size_t n)
 	return 0;
 }
 
-static rd_kafka_topic_partition_list_t *make_list(struct kconsumer *k, const int32_t *parts,
+static rd_kafka_topic_partition_list_t *make_list(struct kconsumer *k,
+						  const int32_t *parts,
 						  const int64_t *offs, size_t n)
 {
-	rd_kafka_topic_partition_list_t *l = rd_kafka_topic_partition_list_new((int)n);
+	rd_kafka_topic_partition_list_t *l =
+		rd_kafka_topic_partition_list_new((int)n);
 
 	for (size_t i = 0; i < n; i++) {
-		rd_kafka_topic_partition_t *tp = rd_kafka_topic_partition_list_add(l, k->topic, parts[i]);
+		rd_kafka_topic_partition_t *tp =
+			rd_kafka_topic_partition_list_add(l, k->topic,
+							  parts[i]);
 
-		tp->offset = (offs && offs[i] >= 0) ? offs[i] : RD_KAFKA_OFFSET_INVALID;
+		tp->offset = (offs && offs[i] >= 0) ? offs[i]
+						    : RD_KAFKA_OFFSET_INVALID;
 	}
 	return l;
 }
@@ -74,7 +79,8 @@ bool kconsumer_assign_offsets(const char *topic,
 	for (int i = 0; i < list->cnt; i++) {
 		list->elems[i].offset = RD_KAFKA_OFFSET_INVALID;
 		for (size_t j = 0; j < n; j++)
-			if (parts[j] == list->elems[i].partition && offs[j] >= 0)
+			if (parts[j] == list->elems[i].partition &&
+			    offs[j] >= 0)
 				list->elems[i].offset = offs[j];
 	}
 	return run;
@@ -94,7 +100,8 @@ static void rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err,
 		}
 		run = kconsumer_assign_offsets(k->topic, &k->hooks, list,
 					       k->parts, k->offs);
-		pr_info("kafka: assigned %d partition(s) of %s", list->cnt, k->topic);
+		pr_info("kafka: assigned %d partition(s) of %s", list->cnt,
+			k->topic);
 		rd_kafka_assign(rk, list);
 		if (!run)
 			rd_kafka_pause_partitions(rk, list);
@@ -102,17 +109,20 @@ static void rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err,
 			rd_kafka_resume_partitions(rk, list);
 	} else {
 		if (err != RD_KAFKA_RESP_ERR__REVOKE_PARTITIONS)
-			pr_warn("kafka: rebalance error: %s", rd_kafka_err2str(err));
+			pr_warn("kafka: rebalance error: %s",
+				rd_kafka_err2str(err));
 		k->hooks.on_revoke(k->hooks.ctx);
 		rd_kafka_assign(rk, NULL);
 	}
 }
 
-static int set(rd_kafka_conf_t *conf, const char *name, const char *val, char *err, size_t errlen)
+static int set(rd_kafka_conf_t *conf, const char *name, const char *val,
+	       char *err, size_t errlen)
 {
 	char e[256];
 
-	if (rd_kafka_conf_set(conf, name, val, e, sizeof(e)) != RD_KAFKA_CONF_OK) {
+	if (rd_kafka_conf_set(conf, name, val, e, sizeof(e)) !=
+	    RD_KAFKA_CONF_OK) {
 		snprintf(err, errlen, "invalid Kafka property %s: %s", name, e);
 		return -1;
 	}
@@ -152,8 +162,11 @@ struct kconsumer *kconsumer_open(const struct kconsumer_config *cfg,
 		char name[256];
 		const char *eq = strchr(cfg->props[i], '=');
 
-		if (!eq || eq == cfg->props[i] || (size_t)(eq - cfg->props[i]) >= sizeof(name)) {
-			snprintf(err, errlen, "invalid Kafka property '%s' (want name=value)", cfg->props[i]);
+		if (!eq || eq == cfg->props[i] ||
+		    (size_t)(eq - cfg->props[i]) >= sizeof(name)) {
+			snprintf(err, errlen,
+				 "invalid Kafka property '%s' (want name=value)",
+				 cfg->props[i]);
 			goto fail;
 		}
 		memcpy(name, cfg->props[i], (size_t)(eq - cfg->props[i]));
@@ -161,9 +174,12 @@ struct kconsumer *kconsumer_open(const struct kconsumer_config *cfg,
 		if (set(conf, name, eq + 1, err, errlen))
 			goto fail;
 	}
-	if (rd_kafka_conf_get(conf, "partition.assignment.strategy", strat, &sl) == RD_KAFKA_CONF_OK &&
+	if (rd_kafka_conf_get(conf, "partition.assignment.strategy", strat,
+			      &sl) == RD_KAFKA_CONF_OK &&
 	    strstr(strat, "cooperative")) {
-		snprintf(err, errlen, "partition.assignment.strategy %s is not supported (eager strategies only)", strat);
+		snprintf(err, errlen,
+			 "partition.assignment.strategy %s is not supported (eager strategies only)",
+			 strat);
 		goto fail;
 	}
 	rd_kafka_conf_set_rebalance_cb(conf, rebalance_cb);
@@ -174,11 +190,13 @@ struct kconsumer *kconsumer_open(const struct kconsumer_config *cfg,
 	conf = NULL; /* owned by rk now */
 	rd_kafka_poll_set_consumer(k->rk);
 	sub = rd_kafka_topic_partition_list_new(1);
-	rd_kafka_topic_partition_list_add(sub, cfg->topic, RD_KAFKA_PARTITION_UA);
+	rd_kafka_topic_partition_list_add(sub, cfg->topic,
+					  RD_KAFKA_PARTITION_UA);
 	e = rd_kafka_subscribe(k->rk, sub);
 	rd_kafka_topic_partition_list_destroy(sub);
 	if (e) {
-		snprintf(err, errlen, "could not subscribe to %s: %s", cfg->topic, rd_kafka_err2str(e));
+		snprintf(err, errlen, "could not subscribe to %s: %s",
+			 cfg->topic, rd_kafka_err2str(e));
 		goto fail;
 	}
 	return k;
@@ -241,7 +259,8 @@ int kconsumer_reassign(struct kconsumer *k, const int32_t *parts,
 		rd_kafka_resume_partitions(k->rk, l);
 	rd_kafka_topic_partition_list_destroy(l);
 	if (e) {
-		pr_warn("kafka: could not re-assign partitions: %s", rd_kafka_err2str(e));
+		pr_warn("kafka: could not re-assign partitions: %s",
+			rd_kafka_err2str(e));
 		return -1;
 	}
 	return 0;

@@ -31,7 +31,8 @@ struct kconsumer_hooks {
 	 * offsets[i] (-1: the group's committed offset, else
 	 * auto.offset.reset). Return true to start fetching them, false to
 	 * assign them paused (the caller resumes later, by kconsumer_reassign). */
-	bool (*on_assign)(void *ctx, const int32_t *parts, int64_t *offsets, size_t n);
+	bool (*on_assign)(void *ctx, const int32_t *parts, int64_t *offsets,
+			  size_t n);
 	/* The whole assignment is about to be revoked. */
 	void (*on_revoke)(void *ctx);
 	void *ctx;

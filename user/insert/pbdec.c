@@ -18,25 +18,28 @@ enum fkind {
 	FK_VARINT,   /* scalar varint */
 	FK_TYPE,     /* the FlowType enum (field 1) */
 	FK_ADDR,     /* bytes holding an IP address */
-	FK_REP,      /* repeated varint, packed or not */
+	FK_REP,	     /* repeated varint, packed or not */
 	FK_REP_ADDR, /* repeated bytes holding IP addresses */
 };
 
 /* Kinds of fields 0..127, indexed by number; 1000 and 1001 are varints. */
 static const uint8_t kind_lo[128] = {
-	[1] = FK_TYPE,
-	[3] = FK_VARINT, [4] = FK_VARINT, [9] = FK_VARINT, [10] = FK_VARINT,
-	[13] = FK_VARINT, [14] = FK_VARINT, [15] = FK_VARINT, [16] = FK_VARINT,
-	[17] = FK_VARINT, [18] = FK_VARINT, [19] = FK_VARINT, [20] = FK_VARINT,
-	[21] = FK_VARINT, [22] = FK_VARINT, [23] = FK_VARINT, [24] = FK_VARINT,
-	[25] = FK_VARINT, [26] = FK_VARINT, [27] = FK_VARINT, [28] = FK_VARINT,
-	[29] = FK_VARINT, [30] = FK_VARINT, [31] = FK_VARINT, [32] = FK_VARINT,
-	[33] = FK_VARINT, [34] = FK_VARINT, [35] = FK_VARINT, [36] = FK_VARINT,
-	[37] = FK_VARINT, [38] = FK_VARINT, [70] = FK_VARINT, [71] = FK_VARINT,
-	[106] = FK_VARINT, [110] = FK_VARINT, [111] = FK_VARINT, [112] = FK_VARINT,
-	[6] = FK_ADDR, [7] = FK_ADDR, [11] = FK_ADDR, [12] = FK_ADDR, [100] = FK_ADDR,
-	[80] = FK_REP, [81] = FK_REP, [101] = FK_REP, [102] = FK_REP, [103] = FK_REP,
-	[104] = FK_REP,
+	[1] = FK_TYPE,	    [3] = FK_VARINT,	 [4] = FK_VARINT,
+	[9] = FK_VARINT,    [10] = FK_VARINT,	 [13] = FK_VARINT,
+	[14] = FK_VARINT,   [15] = FK_VARINT,	 [16] = FK_VARINT,
+	[17] = FK_VARINT,   [18] = FK_VARINT,	 [19] = FK_VARINT,
+	[20] = FK_VARINT,   [21] = FK_VARINT,	 [22] = FK_VARINT,
+	[23] = FK_VARINT,   [24] = FK_VARINT,	 [25] = FK_VARINT,
+	[26] = FK_VARINT,   [27] = FK_VARINT,	 [28] = FK_VARINT,
+	[29] = FK_VARINT,   [30] = FK_VARINT,	 [31] = FK_VARINT,
+	[32] = FK_VARINT,   [33] = FK_VARINT,	 [34] = FK_VARINT,
+	[35] = FK_VARINT,   [36] = FK_VARINT,	 [37] = FK_VARINT,
+	[38] = FK_VARINT,   [70] = FK_VARINT,	 [71] = FK_VARINT,
+	[106] = FK_VARINT,  [110] = FK_VARINT,	 [111] = FK_VARINT,
+	[112] = FK_VARINT,  [6] = FK_ADDR,	 [7] = FK_ADDR,
+	[11] = FK_ADDR,	    [12] = FK_ADDR,	 [100] = FK_ADDR,
+	[80] = FK_REP,	    [81] = FK_REP,	 [101] = FK_REP,
+	[102] = FK_REP,	    [103] = FK_REP,	 [104] = FK_REP,
 	[82] = FK_REP_ADDR, [105] = FK_REP_ADDR,
 };
 
@@ -100,7 +103,8 @@ static bool check_msg(const uint8_t *p, size_t len, bool strict, size_t *mem)
 		enum fkind k;
 		struct cur sub;
 
-		if (!get_varint(&c, &key) || (key >> 3) == 0 || (key >> 3) > 536870911u)
+		if (!get_varint(&c, &key) || (key >> 3) == 0 ||
+		    (key >> 3) > 536870911u)
 			return false;
 		k = field_kind(key >> 3);
 		if (k == FK_UNKNOWN && strict)
@@ -131,7 +135,8 @@ static bool check_msg(const uint8_t *p, size_t len, bool strict, size_t *mem)
 				}
 				break;
 			}
-			if ((k == FK_ADDR || k == FK_REP_ADDR) && n != 0 && n != 4 && n != 16)
+			if ((k == FK_ADDR || k == FK_REP_ADDR) && n != 0 &&
+			    n != 4 && n != 16)
 				return false;
 			est += (size_t)n + COST_ITEM;
 			break;

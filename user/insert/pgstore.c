@@ -46,7 +46,8 @@ static void conn_err(struct pgstore *s, const char *what)
 }
 
 /* Runs sql expecting `want`; 0 or -1. */
-static int exec_ok(struct pgstore *s, const char *sql, ExecStatusType want, const char *what)
+static int exec_ok(struct pgstore *s, const char *sql, ExecStatusType want,
+		   const char *what)
 {
 	PGresult *r;
 	int rc = 0;
@@ -57,7 +58,8 @@ static int exec_ok(struct pgstore *s, const char *sql, ExecStatusType want, cons
 	}
 	r = PQexec(s->conn, sql);
 	if (PQresultStatus(r) != want) {
-		set_err(s, what, r ? PQresultErrorMessage(r) : PQerrorMessage(s->conn));
+		set_err(s, what,
+			r ? PQresultErrorMessage(r) : PQerrorMessage(s->conn));
 		rc = -1;
 	}
 	PQclear(r);
@@ -114,17 +116,19 @@ const char *pgstore_error(const struct pgstore *s)
  * running inserters. */
 static int schema_present(struct pgstore *s)
 {
-	PGresult *r = PQexec(s->conn,
-			     "SELECT to_regclass('flows') IS NOT NULL"
-			     " AND to_regclass('flows_default') IS NOT NULL"
-			     " AND to_regclass('kafka_offsets') IS NOT NULL"
-			     " AND to_regclass('dead_letter') IS NOT NULL"
-			     " AND to_regprocedure('flows_maintain(integer,integer)') IS NOT NULL"
-			     " AND to_regprocedure('kafka_offsets_advance(text,integer[],bigint[],bigint[])') IS NOT NULL");
+	PGresult *r = PQexec(
+		s->conn,
+		"SELECT to_regclass('flows') IS NOT NULL"
+		" AND to_regclass('flows_default') IS NOT NULL"
+		" AND to_regclass('kafka_offsets') IS NOT NULL"
+		" AND to_regclass('dead_letter') IS NOT NULL"
+		" AND to_regprocedure('flows_maintain(integer,integer)') IS NOT NULL"
+		" AND to_regprocedure('kafka_offsets_advance(text,integer[],bigint[],bigint[])') IS NOT NULL");
 	int rc;
 
 	if (PQresultStatus(r) != PGRES_TUPLES_OK || PQntuples(r) != 1) {
-		set_err(s, "could not check the schema", PQresultErrorMessage(r));
+		set_err(s, "could not check the schema",
+			PQresultErrorMessage(r));
 		PQclear(r);
 		return -1;
 	}
@@ -136,9 +140,15 @@ static int schema_present(struct pgstore *s)
 int pgstore_connect(struct pgstore *s)
 {
 	/* Defaults first: conninfo (expanded from "dbname") overrides them. */
-	const char *keys[] = { "connect_timeout", "keepalives_idle", "keepalives_interval",
-			       "keepalives_count", "fallback_application_name", "dbname", NULL };
-	const char *vals[] = { "10", "10", "5", "3", "xdpflow-insert", s->conninfo, NULL };
+	const char *keys[] = { "connect_timeout",
+			       "keepalives_idle",
+			       "keepalives_interval",
+			       "keepalives_count",
+			       "fallback_application_name",
+			       "dbname",
+			       NULL };
+	const char *vals[] = { "10",	    "10", "5", "3", "xdpflow-insert",
+			       s->conninfo, NULL };
 
 	pgstore_disconnect(s);
 	s->conn = PQconnectdbParams(keys, vals, 1);
@@ -155,8 +165,10 @@ int pgstore_connect(struct pgstore *s)
 	 * but it forgets their stored offsets with them (same transactions), so
 	 * the inserter reads those messages again: no loss, no duplicate, and no
 	 * commit waits for a WAL flush. */
-	if (exec_ok(s, "SET client_min_messages = warning", PGRES_COMMAND_OK, "could not set up the session") ||
-	    exec_ok(s, "SET synchronous_commit = off", PGRES_COMMAND_OK, "could not set up the session")) {
+	if (exec_ok(s, "SET client_min_messages = warning", PGRES_COMMAND_OK,
+		    "could not set up the session") ||
+	    exec_ok(s, "SET synchronous_commit = off", PGRES_COMMAND_OK,
+		    "could not set up the session")) {
 		pgstore_disconnect(s);
 		return -1;
 	}
@@ -172,11 +184,15 @@ int pgstore_connect(struct pgstore *s)
 	/* The schema is idempotent; the lock keeps concurrent inserters from
 	 * racing on CREATE ... IF NOT EXISTS. */
 	pr_info("postgres: applying the xdpflow schema");
-	if (exec_ok(s, "BEGIN", PGRES_COMMAND_OK, "could not apply the schema") ||
-	    exec_ok(s, "SELECT pg_advisory_xact_lock(hashtext('xdpflow.schema'))", PGRES_TUPLES_OK,
+	if (exec_ok(s, "BEGIN", PGRES_COMMAND_OK,
 		    "could not apply the schema") ||
-	    exec_ok(s, pgstore_schema_sql, PGRES_COMMAND_OK, "could not apply the schema") ||
-	    exec_ok(s, "COMMIT", PGRES_COMMAND_OK, "could not apply the schema")) {
+	    exec_ok(s,
+		    "SELECT pg_advisory_xact_lock(hashtext('xdpflow.schema'))",
+		    PGRES_TUPLES_OK, "could not apply the schema") ||
+	    exec_ok(s, pgstore_schema_sql, PGRES_COMMAND_OK,
+		    "could not apply the schema") ||
+	    exec_ok(s, "COMMIT", PGRES_COMMAND_OK,
+		    "could not apply the schema")) {
 		pgstore_disconnect(s);
 		return -1;
 	}
@@ -187,8 +203,10 @@ int pgstore_maintain(struct pgstore *s, unsigned retention_days)
 {
 	char sql[96];
 
-	snprintf(sql, sizeof(sql), "SELECT flows_maintain(%u, 2)", retention_days);
-	return exec_ok(s, sql, PGRES_TUPLES_OK, "could not maintain the flows partitions");
+	snprintf(sql, sizeof(sql), "SELECT flows_maintain(%u, 2)",
+		 retention_days);
+	return exec_ok(s, sql, PGRES_TUPLES_OK,
+		       "could not maintain the flows partitions");
 }
 
 int pgstore_load_offsets(struct pgstore *s, const char *topic,
@@ -203,10 +221,13 @@ int pgstore_load_offsets(struct pgstore *s, const char *topic,
 		set_err(s, "could not load the Kafka offsets", "not connected");
 		return -1;
 	}
-	r = PQexecParams(s->conn, "SELECT partition, next_offset FROM kafka_offsets WHERE topic = $1",
-			 1, NULL, params, NULL, NULL, 0);
+	r = PQexecParams(
+		s->conn,
+		"SELECT partition, next_offset FROM kafka_offsets WHERE topic = $1",
+		1, NULL, params, NULL, NULL, 0);
 	if (PQresultStatus(r) != PGRES_TUPLES_OK) {
-		set_err(s, "could not load the Kafka offsets", PQresultErrorMessage(r));
+		set_err(s, "could not load the Kafka offsets",
+			PQresultErrorMessage(r));
 		PQclear(r);
 		return -1;
 	}
@@ -225,7 +246,8 @@ int pgstore_load_offsets(struct pgstore *s, const char *topic,
 int pgstore_batch_begin(struct pgstore *s)
 {
 	if (exec_ok(s, "BEGIN", PGRES_COMMAND_OK, "could not start a batch") ||
-	    exec_ok(s, s->copy_sql, PGRES_COPY_IN, "could not start COPY into flows"))
+	    exec_ok(s, s->copy_sql, PGRES_COPY_IN,
+		    "could not start COPY into flows"))
 		return -1;
 	return 0;
 }
@@ -237,7 +259,8 @@ int pgstore_batch_put(struct pgstore *s, const uint8_t *data, size_t len)
 	while (len) {
 		size_t n = len < chunk ? len : chunk;
 
-		if (!s->conn || PQputCopyData(s->conn, (const char *)data, (int)n) != 1) {
+		if (!s->conn ||
+		    PQputCopyData(s->conn, (const char *)data, (int)n) != 1) {
 			conn_err(s, "could not send rows to PostgreSQL");
 			return -1;
 		}
@@ -258,7 +281,8 @@ int pgstore_batch_end_copy(struct pgstore *s)
 	}
 	while ((r = PQgetResult(s->conn)) != NULL) {
 		if (PQresultStatus(r) != PGRES_COMMAND_OK && rc == 0) {
-			set_err(s, "COPY into flows failed", PQresultErrorMessage(r));
+			set_err(s, "COPY into flows failed",
+				PQresultErrorMessage(r));
 			rc = -1;
 		}
 		PQclear(r);
@@ -272,7 +296,8 @@ int pgstore_batch_end_copy(struct pgstore *s)
 
 int pgstore_batch_dead_letter(struct pgstore *s, const char *topic,
 			      int32_t partition, int64_t offset,
-			      const char *reason, const uint8_t *data, size_t len)
+			      const char *reason, const uint8_t *data,
+			      size_t len)
 {
 	char part[16], off[24];
 	const char *vals[5] = { topic, part, off, reason, (const char *)data };
@@ -294,7 +319,8 @@ int pgstore_batch_dead_letter(struct pgstore *s, const char *topic,
 			 "VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING",
 			 5, NULL, vals, lens, fmts, 0);
 	if (PQresultStatus(r) != PGRES_COMMAND_OK) {
-		set_err(s, "could not store a dead letter", PQresultErrorMessage(r));
+		set_err(s, "could not store a dead letter",
+			PQresultErrorMessage(r));
 		rc = -1;
 	}
 	PQclear(r);
@@ -319,7 +345,8 @@ static int append_array(struct pgstore *s, size_t *at, const int32_t *v32,
 	p = s->arr + *at;
 	*p++ = '{';
 	for (size_t i = 0; i < n; i++)
-		p += sprintf(p, "%s%" PRId64, i ? "," : "", v32 ? (int64_t)v32[i] : v64[i]);
+		p += sprintf(p, "%s%" PRId64, i ? "," : "",
+			     v32 ? (int64_t)v32[i] : v64[i]);
 	*p++ = '}';
 	*p++ = '\0';
 	*at = (size_t)(p - s->arr);
@@ -351,10 +378,13 @@ int pgstore_batch_commit(struct pgstore *s, const char *topic,
 	vals[1] = s->arr + o_parts;
 	vals[2] = s->arr + o_first;
 	vals[3] = s->arr + o_next;
-	r = PQexecParams(s->conn, "SELECT kafka_offsets_advance($1, $2::integer[], $3::bigint[], $4::bigint[])",
-			 4, NULL, vals, NULL, NULL, 0);
+	r = PQexecParams(
+		s->conn,
+		"SELECT kafka_offsets_advance($1, $2::integer[], $3::bigint[], $4::bigint[])",
+		4, NULL, vals, NULL, NULL, 0);
 	if (PQresultStatus(r) != PGRES_TUPLES_OK || PQntuples(r) != 1) {
-		set_err(s, "could not store the Kafka offsets", PQresultErrorMessage(r));
+		set_err(s, "could not store the Kafka offsets",
+			PQresultErrorMessage(r));
 		PQclear(r);
 		return -1;
 	}
@@ -364,9 +394,13 @@ int pgstore_batch_commit(struct pgstore *s, const char *topic,
 		snprintf(s->err, sizeof(s->err),
 			 "%ld partition(s) of %s already stored past this batch by another writer",
 			 conflicts, topic);
-		return exec_ok(s, "ROLLBACK", PGRES_COMMAND_OK, "could not roll back") ? -1 : 1;
+		return exec_ok(s, "ROLLBACK", PGRES_COMMAND_OK,
+			       "could not roll back")
+			       ? -1
+			       : 1;
 	}
-	return exec_ok(s, "COMMIT", PGRES_COMMAND_OK, "could not commit a batch");
+	return exec_ok(s, "COMMIT", PGRES_COMMAND_OK,
+		       "could not commit a batch");
 oom:
 	set_err(s, "could not commit a batch", "out of memory");
 	return -1;

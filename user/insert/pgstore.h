@@ -61,7 +61,8 @@ int pgstore_batch_end_copy(struct pgstore *s);
 /* Inside the batch, after the COPY: keeps one undecodable message. */
 int pgstore_batch_dead_letter(struct pgstore *s, const char *topic,
 			      int32_t partition, int64_t offset,
-			      const char *reason, const uint8_t *data, size_t len);
+			      const char *reason, const uint8_t *data,
+			      size_t len);
 
 /* Inside the batch, after the COPY: advances the offsets of n partitions
  * (sorted ascending) from first[i] to next[i] and commits. Returns 0 when

@@ -122,10 +122,15 @@ void mock_gen_next(struct mock_gen *g, uint64_t now_ns, struct flow_rec *rec)
 		  below((uint32_t)(r0 >> 32), 100) < g->cfg.ipv6_percent;
 	uint32_t pr = below((uint32_t)(r1 >> 32), 100);
 	uint32_t proto = pr < 70 ? 6 : pr < 95 ? 17 : v6 ? 58 : 1;
-	uint64_t dur_ns = type == FLOW_TYPE_SFLOW_5 ? 0
-			  : (uint64_t)below((uint32_t)r2, 60000) * 1000000ULL;
-	uint64_t lag_ns = type == FLOW_TYPE_SFLOW_5 ? 0
-			  : (uint64_t)below((uint32_t)(r2 >> 32), 1000) * 1000000ULL;
+	uint64_t dur_ns =
+		type == FLOW_TYPE_SFLOW_5
+			? 0
+			: (uint64_t)below((uint32_t)r2, 60000) * 1000000ULL;
+	uint64_t lag_ns =
+		type == FLOW_TYPE_SFLOW_5
+			? 0
+			: (uint64_t)below((uint32_t)(r2 >> 32), 1000) *
+				  1000000ULL;
 	uint32_t rb = (uint32_t)r1;
 
 	rec->type = type;
@@ -142,25 +147,29 @@ void mock_gen_next(struct mock_gen *g, uint64_t now_ns, struct flow_rec *rec)
 	rec->proto = proto;
 	/* Hosts 256 and up, clear of the exporters' numbers. */
 	set_addr(&rec->src_addr, v6, 256 + skewed_host((uint32_t)(r0 >> 8)));
-	set_addr(&rec->dst_addr, v6, 256 + skewed_host((uint32_t)(r1 >> 40) |
-						       ((uint32_t)r2 & 0xff000000u) >> 8));
+	set_addr(&rec->dst_addr, v6,
+		 256 + skewed_host((uint32_t)(r1 >> 40) |
+				   ((uint32_t)r2 & 0xff000000u) >> 8));
 	rec->bytes = below(rb, 1500);
 	rec->packets = below(rb * 2654435761u, 100);
 	if (proto == 6 || proto == 17) {
 		uint32_t rp = (uint32_t)(r2 >> 16);
 
 		rec->src_port = 1024 + below(rp, 64512);
-		rec->dst_port = (rp & 0xf) < 10 ? services[skewed_host(rp >> 4) >> 8]
-						 : 1024 + below(rp * 2246822519u, 64512);
+		rec->dst_port = (rp & 0xf) < 10
+					? services[skewed_host(rp >> 4) >> 8]
+					: 1024 + below(rp * 2246822519u, 64512);
 		rec->icmp_type = 0;
 		rec->icmp_code = 0;
 	} else {
 		rec->src_port = 0;
 		rec->dst_port = 0;
-		rec->icmp_type = (r2 >> 20) & 1 ? (v6 ? 128 : 8) : (v6 ? 129 : 0);
+		rec->icmp_type = (r2 >> 20) & 1 ? (v6 ? 128 : 8)
+						: (v6 ? 129 : 0);
 		rec->icmp_code = 0;
 	}
-	rec->tcp_flags = proto == 6 ? (uint32_t)(0x10 | ((r2 >> 40) & 0x0b)) : 0;
+	rec->tcp_flags = proto == 6 ? (uint32_t)(0x10 | ((r2 >> 40) & 0x0b))
+				    : 0;
 	rec->ip_tos = ((r2 >> 44) & 7) == 0 ? 0xb8 : 0;
 	rec->ip_ttl = 32 + below((uint32_t)(r2 >> 24) * 40503u, 224);
 	rec->ipv6_flow_label = v6 ? (uint32_t)(r0 >> 44) & 0xfffff : 0;

@@ -17,12 +17,12 @@
 
 #include "common/cli.h"
 #include "common/log.h"
-#include "publish/publish_opts.h"
 #include "mock/mock_gen.h"
+#include "publish/publish_opts.h"
 
 struct mock_opts {
-	uint64_t rate;	/* flows per second, 0: as fast as possible */
-	uint64_t count; /* flows to send, 0: until stopped */
+	uint64_t rate;	 /* flows per second, 0: as fast as possible */
+	uint64_t count;	 /* flows to send, 0: until stopped */
 	bool seed_given; /* --seed; else the seed comes from the clock */
 	struct mock_gen_config gen;
 	unsigned stats_interval; /* seconds, 0: only on SIGUSR1 and at exit */

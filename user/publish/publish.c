@@ -19,7 +19,8 @@ struct publisher *publisher_open(const struct publish_config *cfg, char *err,
 		return NULL;
 	}
 	if (cfg->format != OUT_FORMAT_PB && cfg->format != OUT_FORMAT_JSON) {
-		snprintf(err, errlen, "unknown output format %d", (int)cfg->format);
+		snprintf(err, errlen, "unknown output format %d",
+			 (int)cfg->format);
 		return NULL;
 	}
 	switch (cfg->kind) {

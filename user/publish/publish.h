@@ -28,9 +28,9 @@ struct publish_config {
 	enum out_format format;
 	const char *file_path; /* "-" is stdout */
 	const char *brokers;
-	const char *topic;     /* default "flows" */
+	const char *topic; /* default "flows" */
 	enum kafka_key key;
-	unsigned batch;	       /* flows per Kafka message, >= 1 */
+	unsigned batch; /* flows per Kafka message, >= 1 */
 	/* librdkafka properties as "name=value" strings (-X). */
 	const char *const *props;
 	size_t n_props;

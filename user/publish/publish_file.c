@@ -63,7 +63,8 @@ static bool fd_pipe_like(int fd)
 {
 	struct stat st;
 
-	return !fstat(fd, &st) && (S_ISFIFO(st.st_mode) || S_ISSOCK(st.st_mode));
+	return !fstat(fd, &st) &&
+	       (S_ISFIFO(st.st_mode) || S_ISSOCK(st.st_mode));
 }
 
 /* write() with SIGPIPE held back for this thread only: a pending SIGPIPE
@@ -98,7 +99,8 @@ static int write_all(struct file_pub *f, const uint8_t *b, size_t n)
 	int waited_ms = 0;
 
 	while (n) {
-		ssize_t r = f->pipe_like ? write_nosigpipe(f->fd, b, n) : write(f->fd, b, n);
+		ssize_t r = f->pipe_like ? write_nosigpipe(f->fd, b, n)
+					 : write(f->fd, b, n);
 
 		if (r > 0) {
 			b += r;
@@ -107,7 +109,8 @@ static int write_all(struct file_pub *f, const uint8_t *b, size_t n)
 		}
 		if (r < 0 && errno == EINTR)
 			continue;
-		if (r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK) && waited_ms < FILE_STALL_MS) {
+		if (r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK) &&
+		    waited_ms < FILE_STALL_MS) {
 			struct pollfd pfd = { .fd = f->fd, .events = POLLOUT };
 
 			poll(&pfd, 1, 100);
@@ -125,12 +128,14 @@ static void report_error(struct file_pub *f, int err, size_t nflows)
 
 	f->errors++;
 	if (ratelimit_ok(&f->rl, clock_mono_ns(), &suppressed))
-		pr_err("could not write %zu flows to %s: %s%s", nflows, f->path, strerror(-err),
+		pr_err("could not write %zu flows to %s: %s%s", nflows, f->path,
+		       strerror(-err),
 		       suppressed ? " (more errors suppressed)" : "");
 }
 
 /* Writes the full buffer `buf` (n bytes, nflows flows). wmu held. */
-static int write_out(struct file_pub *f, const uint8_t *buf, size_t n, size_t nflows)
+static int write_out(struct file_pub *f, const uint8_t *buf, size_t n,
+		     size_t nflows)
 {
 	int rc;
 
@@ -146,7 +151,8 @@ static int write_out(struct file_pub *f, const uint8_t *buf, size_t n, size_t nf
 	if (rc == -EPIPE) {
 		pthread_mutex_lock(&f->mu);
 		if (!f->broken)
-			pr_warn("%s: reader went away, no more flows will be written", f->path);
+			pr_warn("%s: reader went away, no more flows will be written",
+				f->path);
 		f->broken = true;
 		pthread_mutex_unlock(&f->mu);
 	}
@@ -266,8 +272,8 @@ static int file_reopen(struct publisher *p)
 		f->fd = fd;
 		f->pipe_like = fd_pipe_like(fd);
 	} else {
-		pr_err("could not reopen %s: %s (still writing to the old file)", f->path,
-		       strerror(-fd));
+		pr_err("could not reopen %s: %s (still writing to the old file)",
+		       f->path, strerror(-fd));
 	}
 	pthread_mutex_unlock(&f->wmu);
 	return fd < 0 ? fd : 0;
@@ -300,7 +306,8 @@ static const struct publisher_ops file_ops = {
 struct publisher *publish_file_open(const struct publish_config *cfg, char *err,
 				    size_t errlen)
 {
-	const char *path = cfg->file_path && *cfg->file_path ? cfg->file_path : "-";
+	const char *path = cfg->file_path && *cfg->file_path ? cfg->file_path
+							     : "-";
 	struct file_pub *f;
 
 	if (strlen(path) >= sizeof(f->path)) {
@@ -308,18 +315,22 @@ struct publisher *publish_file_open(const struct publish_config *cfg, char *err,
 		return NULL;
 	}
 	f = calloc(1, sizeof(*f));
-	if (!f || !(f->cur = malloc(FILE_BUF_SIZE)) || !(f->spare = malloc(FILE_BUF_SIZE))) {
-		snprintf(err, errlen, "could not allocate the output buffer for %s", path);
+	if (!f || !(f->cur = malloc(FILE_BUF_SIZE)) ||
+	    !(f->spare = malloc(FILE_BUF_SIZE))) {
+		snprintf(err, errlen,
+			 "could not allocate the output buffer for %s", path);
 		goto err_free;
 	}
-	snprintf(f->path, sizeof(f->path), "%s", strcmp(path, "-") ? path : "stdout");
+	snprintf(f->path, sizeof(f->path), "%s",
+		 strcmp(path, "-") ? path : "stdout");
 	if (!strcmp(path, "-")) {
 		f->fd = STDOUT_FILENO;
 		f->is_stdout = true;
 	} else {
 		f->fd = open_path(path);
 		if (f->fd < 0) {
-			snprintf(err, errlen, "could not open %s: %s", path, strerror(-f->fd));
+			snprintf(err, errlen, "could not open %s: %s", path,
+				 strerror(-f->fd));
 			goto err_free;
 		}
 	}

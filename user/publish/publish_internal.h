@@ -29,8 +29,8 @@ struct publisher {
 /* Same contract as publisher_open, for cfg->kind OUT_KIND_FILE / _KAFKA. */
 struct publisher *publish_file_open(const struct publish_config *cfg, char *err,
 				    size_t errlen);
-struct publisher *publish_kafka_open(const struct publish_config *cfg, char *err,
-				     size_t errlen);
+struct publisher *publish_kafka_open(const struct publish_config *cfg,
+				     char *err, size_t errlen);
 
 /* Whether librdkafka's statistics JSON (STATISTICS.md) shows a broker other
  * than the internal one in state UP. For publish_kafka.c and its tests. */

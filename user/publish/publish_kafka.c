@@ -103,10 +103,12 @@ static struct kafka_pub *to_kafka(struct publisher *p)
 	return (struct kafka_pub *)p;
 }
 
-static void log_limited(struct kafka_pub *k, enum log_level lvl, const char *fmt, ...)
+static void log_limited(struct kafka_pub *k, enum log_level lvl,
+			const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
-static void log_limited(struct kafka_pub *k, enum log_level lvl, const char *fmt, ...)
+static void log_limited(struct kafka_pub *k, enum log_level lvl,
+			const char *fmt, ...)
 {
 	uint32_t suppressed;
 	char line[512];
@@ -122,25 +124,29 @@ static void log_limited(struct kafka_pub *k, enum log_level lvl, const char *fmt
 	vsnprintf(line, sizeof(line), fmt, ap);
 	va_end(ap);
 	if (suppressed)
-		log_print(lvl, "kafka: %s (%u similar messages suppressed)", line, suppressed);
+		log_print(lvl, "kafka: %s (%u similar messages suppressed)",
+			  line, suppressed);
 	else
 		log_print(lvl, "kafka: %s", line);
 }
 
-static void on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque)
+static void on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *m,
+			void *opaque)
 {
 	struct kafka_pub *k = opaque;
 
 	(void)rk;
 	if (!m->err) {
-		atomic_fetch_add_explicit(&k->delivered, 1, memory_order_relaxed);
+		atomic_fetch_add_explicit(&k->delivered, 1,
+					  memory_order_relaxed);
 		atomic_store_explicit(&k->down_since, 0, memory_order_relaxed);
 		return;
 	}
 	atomic_fetch_add_explicit(&k->failed, 1, memory_order_relaxed);
-	log_limited(k, LOG_LVL_ERR, "could not deliver a message of %u flows to topic %s: %s",
-		    (unsigned)(uintptr_t)m->_private, rd_kafka_topic_name(m->rkt),
-		    rd_kafka_err2str(m->err));
+	log_limited(k, LOG_LVL_ERR,
+		    "could not deliver a message of %u flows to topic %s: %s",
+		    (unsigned)(uintptr_t)m->_private,
+		    rd_kafka_topic_name(m->rkt), rd_kafka_err2str(m->err));
 }
 
 /* Whether err is due to be logged (not logged for KAFKA_ERR_REPEAT_NS);
@@ -184,7 +190,8 @@ static void on_error(rd_kafka_t *rk, int err, const char *reason, void *opaque)
 
 	if (err == RD_KAFKA_RESP_ERR__FATAL) {
 		rd_kafka_fatal_error(rk, fatal, sizeof(fatal));
-		log_print(LOG_LVL_ERR, "kafka: fatal error, no more flows can be produced: %s",
+		log_print(LOG_LVL_ERR,
+			  "kafka: fatal error, no more flows can be produced: %s",
 			  fatal);
 		atomic_store(&k->fatal, true);
 		return;
@@ -239,11 +246,13 @@ bool publish_kafka_stats_any_up(const char *json)
 	return false;
 }
 
-static void on_log(const rd_kafka_t *rk, int level, const char *fac, const char *buf)
+static void on_log(const rd_kafka_t *rk, int level, const char *fac,
+		   const char *buf)
 {
-	enum log_level lvl = level <= LOG_ERR ? LOG_LVL_ERR : level == LOG_WARNING ? LOG_LVL_WARN
-			     : level <= LOG_INFO			     ? LOG_LVL_INFO
-									     : LOG_LVL_DEBUG;
+	enum log_level lvl = level <= LOG_ERR	    ? LOG_LVL_ERR
+			     : level == LOG_WARNING ? LOG_LVL_WARN
+			     : level <= LOG_INFO    ? LOG_LVL_INFO
+						    : LOG_LVL_DEBUG;
 
 	(void)rk;
 	/* A broker connection failure: on_error reports it too, repeats
@@ -260,8 +269,8 @@ static size_t key_len(const struct flow_addr *a)
 
 /* One Kafka message, retried while the local queue is full. Never called
  * with a length over msg_max. 0, or -errno with the loss counted. */
-static int produce(struct kafka_pub *k, const struct flow_addr *key, const uint8_t *buf,
-		   size_t len, unsigned nflows)
+static int produce(struct kafka_pub *k, const struct flow_addr *key,
+		   const uint8_t *buf, size_t len, unsigned nflows)
 {
 	size_t klen = k->key_mode == KAFKA_KEY_EXPORTER ? key_len(key) : 0;
 	int waited = 0, backoff = 1;
@@ -274,24 +283,32 @@ static int produce(struct kafka_pub *k, const struct flow_addr *key, const uint8
 		e = rd_kafka_producev(k->rk, RD_KAFKA_V_RKT(k->rkt),
 				      RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
 				      RD_KAFKA_V_VALUE((void *)buf, len),
-				      RD_KAFKA_V_KEY(klen ? key->b : NULL, klen),
-				      RD_KAFKA_V_OPAQUE((void *)(uintptr_t)nflows), RD_KAFKA_V_END);
+				      RD_KAFKA_V_KEY(klen ? key->b : NULL,
+						     klen),
+				      RD_KAFKA_V_OPAQUE(
+					      (void *)(uintptr_t)nflows),
+				      RD_KAFKA_V_END);
 		if (!e) {
-			atomic_fetch_add_explicit(&k->messages, 1, memory_order_relaxed);
+			atomic_fetch_add_explicit(&k->messages, 1,
+						  memory_order_relaxed);
 			/* Serve delivery reports as we go (cheap, non-blocking). */
 			rd_kafka_poll(k->rk, 0);
 			return 0;
 		}
-		if (e != RD_KAFKA_RESP_ERR__QUEUE_FULL || waited >= KAFKA_FULL_WAIT_MS)
+		if (e != RD_KAFKA_RESP_ERR__QUEUE_FULL ||
+		    waited >= KAFKA_FULL_WAIT_MS)
 			break;
 		rd_kafka_poll(k->rk, backoff);
 		waited += backoff;
 		backoff = backoff < 64 ? backoff * 2 : 100;
 	}
 	atomic_fetch_add_explicit(&k->failed, 1, memory_order_relaxed);
-	log_limited(k, LOG_LVL_ERR, "LOST %u flows: could not queue a message for topic %s: %s%s",
+	log_limited(k, LOG_LVL_ERR,
+		    "LOST %u flows: could not queue a message for topic %s: %s%s",
 		    nflows, rd_kafka_topic_name(k->rkt), rd_kafka_err2str(e),
-		    e == RD_KAFKA_RESP_ERR__QUEUE_FULL ? " (queue stayed full for 5 s)" : "");
+		    e == RD_KAFKA_RESP_ERR__QUEUE_FULL
+			    ? " (queue stayed full for 5 s)"
+			    : "");
 	return e == RD_KAFKA_RESP_ERR__QUEUE_FULL ? -ENOBUFS : -EIO;
 }
 
@@ -323,7 +340,8 @@ static bool key_eq(const struct flow_addr *a, const struct flow_addr *b)
 	return a->len == b->len && !memcmp(a->b, b->b, a->len);
 }
 
-static struct batch *slot_find(struct batch *slots, size_t cap, const struct flow_addr *key)
+static struct batch *slot_find(struct batch *slots, size_t cap,
+			       const struct flow_addr *key)
 {
 	size_t i = key_hash(key) & (cap - 1);
 
@@ -452,7 +470,8 @@ static int kafka_write(struct publisher *p, const struct flow_addr *exporter,
 	if (++k->writes_since_check >= KAFKA_LINGER_CHECK_EVERY && k->n_open) {
 		uint64_t now = clock_mono_ns();
 
-		if (now - k->last_check_ns >= (uint64_t)KAFKA_LINGER_MS * 1000000u / 2)
+		if (now - k->last_check_ns >=
+		    (uint64_t)KAFKA_LINGER_MS * 1000000u / 2)
 			send_lingering(k, now);
 	}
 	pthread_mutex_unlock(&k->mu);
@@ -472,7 +491,8 @@ static int kafka_flush(struct publisher *p, int timeout_ms)
 	struct kafka_pub *k = to_kafka(p);
 
 	send_all(k);
-	if (rd_kafka_flush(k->rk, timeout_ms < 0 ? 0 : timeout_ms) == RD_KAFKA_RESP_ERR__TIMED_OUT)
+	if (rd_kafka_flush(k->rk, timeout_ms < 0 ? 0 : timeout_ms) ==
+	    RD_KAFKA_RESP_ERR__TIMED_OUT)
 		return -ETIMEDOUT;
 	return 0;
 }
@@ -494,8 +514,10 @@ static void kafka_get_stats(struct publisher *p, struct publish_stats *st)
 
 	st->flows = atomic_load_explicit(&k->flows, memory_order_relaxed);
 	st->messages = atomic_load_explicit(&k->messages, memory_order_relaxed);
-	st->delivered = atomic_load_explicit(&k->delivered, memory_order_relaxed);
-	st->delivery_errors = atomic_load_explicit(&k->failed, memory_order_relaxed);
+	st->delivered =
+		atomic_load_explicit(&k->delivered, memory_order_relaxed);
+	st->delivery_errors =
+		atomic_load_explicit(&k->failed, memory_order_relaxed);
 	st->unreachable_since_ns =
 		atomic_load_explicit(&k->down_since, memory_order_relaxed);
 	st->fatal = atomic_load(&k->fatal);
@@ -524,10 +546,11 @@ static void kafka_close(struct publisher *p)
 	rd_kafka_flush(k->rk, KAFKA_CLOSE_WAIT_MS);
 	left = rd_kafka_outq_len(k->rk);
 	if (left > 0) {
-		pr_err("kafka: %d messages not delivered within %d ms at exit, dropping them", left,
-		       KAFKA_CLOSE_WAIT_MS);
+		pr_err("kafka: %d messages not delivered within %d ms at exit, dropping them",
+		       left, KAFKA_CLOSE_WAIT_MS);
 		/* Their delivery reports (purged) count them as failed. */
-		rd_kafka_purge(k->rk, RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT);
+		rd_kafka_purge(k->rk, RD_KAFKA_PURGE_F_QUEUE |
+					      RD_KAFKA_PURGE_F_INFLIGHT);
 		rd_kafka_poll(k->rk, 0);
 	}
 	kafka_free(k);
@@ -544,7 +567,8 @@ static const struct publisher_ops kafka_ops = {
 
 static bool is_broker_prop(const char *name, size_t len)
 {
-	static const char *const names[] = { "bootstrap.servers", "metadata.broker.list",
+	static const char *const names[] = { "bootstrap.servers",
+					     "metadata.broker.list",
 					     "test.mock.num.brokers" };
 
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
@@ -555,20 +579,25 @@ static bool is_broker_prop(const char *name, size_t len)
 
 /* Our defaults, then -X in order (so -X overrides them). 0, or -EINVAL with
  * a one-line reason in err. */
-static int conf_build(rd_kafka_conf_t *conf, const struct publish_config *cfg, char *err,
-		      size_t errlen)
+static int conf_build(rd_kafka_conf_t *conf, const struct publish_config *cfg,
+		      char *err, size_t errlen)
 {
 	char errstr[512], name[256];
 	bool have_brokers = cfg->brokers && *cfg->brokers;
 
 	if (have_brokers &&
-	    rd_kafka_conf_set(conf, "bootstrap.servers", cfg->brokers, errstr, sizeof(errstr))) {
-		snprintf(err, errlen, "bad Kafka brokers '%s': %s", cfg->brokers, errstr);
+	    rd_kafka_conf_set(conf, "bootstrap.servers", cfg->brokers, errstr,
+			      sizeof(errstr))) {
+		snprintf(err, errlen, "bad Kafka brokers '%s': %s",
+			 cfg->brokers, errstr);
 		return -EINVAL;
 	}
-	if (rd_kafka_conf_set(conf, "enable.idempotence", "true", errstr, sizeof(errstr)) ||
-	    rd_kafka_conf_set(conf, "client.id", "xdpflow", errstr, sizeof(errstr))) {
-		snprintf(err, errlen, "could not configure the Kafka producer: %s", errstr);
+	if (rd_kafka_conf_set(conf, "enable.idempotence", "true", errstr,
+			      sizeof(errstr)) ||
+	    rd_kafka_conf_set(conf, "client.id", "xdpflow", errstr,
+			      sizeof(errstr))) {
+		snprintf(err, errlen,
+			 "could not configure the Kafka producer: %s", errstr);
 		return -EINVAL;
 	}
 	for (size_t i = 0; i < cfg->n_props; i++) {
@@ -577,20 +606,24 @@ static int conf_build(rd_kafka_conf_t *conf, const struct publish_config *cfg, c
 		size_t nlen = eq ? (size_t)(eq - prop) : 0;
 
 		if (!eq || !nlen || nlen >= sizeof(name)) {
-			snprintf(err, errlen, "bad Kafka property '%s': expected name=value", prop);
+			snprintf(err, errlen,
+				 "bad Kafka property '%s': expected name=value",
+				 prop);
 			return -EINVAL;
 		}
 		memcpy(name, prop, nlen);
 		name[nlen] = 0;
-		if (rd_kafka_conf_set(conf, name, eq + 1, errstr, sizeof(errstr)) !=
-		    RD_KAFKA_CONF_OK) {
-			snprintf(err, errlen, "bad Kafka property '%s': %s", prop, errstr);
+		if (rd_kafka_conf_set(conf, name, eq + 1, errstr,
+				      sizeof(errstr)) != RD_KAFKA_CONF_OK) {
+			snprintf(err, errlen, "bad Kafka property '%s': %s",
+				 prop, errstr);
 			return -EINVAL;
 		}
 		have_brokers |= is_broker_prop(prop, nlen);
 	}
 	if (!have_brokers) {
-		snprintf(err, errlen, "no Kafka brokers given (--kafka-brokers)");
+		snprintf(err, errlen,
+			 "no Kafka brokers given (--kafka-brokers)");
 		return -EINVAL;
 	}
 	return 0;
@@ -614,7 +647,8 @@ static size_t conf_msg_max(rd_kafka_conf_t *conf)
 	size_t vlen = sizeof(v);
 	long max = 1000000;
 
-	if (rd_kafka_conf_get(conf, "message.max.bytes", v, &vlen) == RD_KAFKA_CONF_OK)
+	if (rd_kafka_conf_get(conf, "message.max.bytes", v, &vlen) ==
+	    RD_KAFKA_CONF_OK)
 		max = strtol(v, NULL, 10);
 	max -= KAFKA_MSG_OVERHEAD;
 	if (max > KAFKA_MSG_CAP)
@@ -624,8 +658,8 @@ static size_t conf_msg_max(rd_kafka_conf_t *conf)
 	return (size_t)max;
 }
 
-struct publisher *publish_kafka_open(const struct publish_config *cfg, char *err,
-				     size_t errlen)
+struct publisher *publish_kafka_open(const struct publish_config *cfg,
+				     char *err, size_t errlen)
 {
 	const char *topic = cfg->topic && *cfg->topic ? cfg->topic : "flows";
 	rd_kafka_conf_t *conf = NULL;
@@ -633,12 +667,14 @@ struct publisher *publish_kafka_open(const struct publish_config *cfg, char *err
 	char errstr[512];
 
 	if (cfg->key != KAFKA_KEY_EXPORTER && cfg->key != KAFKA_KEY_NONE) {
-		snprintf(err, errlen, "unknown Kafka key mode %d", (int)cfg->key);
+		snprintf(err, errlen, "unknown Kafka key mode %d",
+			 (int)cfg->key);
 		return NULL;
 	}
 	k = calloc(1, sizeof(*k));
 	if (!k) {
-		snprintf(err, errlen, "out of memory opening the Kafka producer");
+		snprintf(err, errlen,
+			 "out of memory opening the Kafka producer");
 		return NULL;
 	}
 	pthread_mutex_init(&k->mu, NULL);
@@ -651,7 +687,8 @@ struct publisher *publish_kafka_open(const struct publish_config *cfg, char *err
 	k->slots = calloc(k->cap, sizeof(*k->slots));
 	conf = rd_kafka_conf_new();
 	if (!k->slots || !conf) {
-		snprintf(err, errlen, "out of memory opening the Kafka producer");
+		snprintf(err, errlen,
+			 "out of memory opening the Kafka producer");
 		goto err_free;
 	}
 	if (conf_build(conf, cfg, err, errlen))
@@ -660,8 +697,8 @@ struct publisher *publish_kafka_open(const struct publish_config *cfg, char *err
 	if (!conf_is_set(conf, "statistics.interval.ms") &&
 	    rd_kafka_conf_set(conf, "statistics.interval.ms", "1000", errstr,
 			      sizeof(errstr)) != RD_KAFKA_CONF_OK) {
-		snprintf(err, errlen, "could not set statistics.interval.ms: %s",
-			 errstr);
+		snprintf(err, errlen,
+			 "could not set statistics.interval.ms: %s", errstr);
 		goto err_free;
 	}
 	rd_kafka_conf_set_stats_cb(conf, on_stats);
@@ -671,14 +708,15 @@ struct publisher *publish_kafka_open(const struct publish_config *cfg, char *err
 	rd_kafka_conf_set_opaque(conf, k);
 	k->rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, errstr, sizeof(errstr));
 	if (!k->rk) {
-		snprintf(err, errlen, "could not create the Kafka producer: %s", errstr);
+		snprintf(err, errlen, "could not create the Kafka producer: %s",
+			 errstr);
 		goto err_free;
 	}
 	conf = NULL; /* owned by rk now */
 	k->rkt = rd_kafka_topic_new(k->rk, topic, NULL);
 	if (!k->rkt) {
-		snprintf(err, errlen, "could not use Kafka topic '%s': %s", topic,
-			 rd_kafka_err2str(rd_kafka_last_error()));
+		snprintf(err, errlen, "could not use Kafka topic '%s': %s",
+			 topic, rd_kafka_err2str(rd_kafka_last_error()));
 		goto err_free;
 	}
 	return &k->base;

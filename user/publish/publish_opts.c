@@ -46,16 +46,15 @@ static int set_schema(void *target, const struct cli_opt *d, const char *arg,
 	return 0;
 }
 
-static int set_kafka_key(void *target, const struct cli_opt *d,
-			 const char *arg, char *err, size_t errlen)
+static int set_kafka_key(void *target, const struct cli_opt *d, const char *arg,
+			 char *err, size_t errlen)
 {
 	static const struct cli_choice c[] = {
 		{ "exporter", KAFKA_KEY_EXPORTER },
 		{ "none", KAFKA_KEY_NONE },
 	};
 	struct publish_opts *oo = target;
-	int v, rc = cli_pick(d, arg, c, 2, "exporter or none", &v, err,
-			     errlen);
+	int v, rc = cli_pick(d, arg, c, 2, "exporter or none", &v, err, errlen);
 
 	if (!rc)
 		oo->kafka_key = (enum kafka_key)v;
@@ -102,8 +101,7 @@ struct cli_table publish_opts_table(struct publish_opts *oo)
 	return (struct cli_table){ table, PUBLISH_OPTS_N, oo, &oo->given };
 }
 
-int publish_opts_check(const struct publish_opts *oo, char *err,
-		       size_t errlen)
+int publish_opts_check(const struct publish_opts *oo, char *err, size_t errlen)
 {
 	static const struct {
 		const char *row, *shown;
@@ -173,7 +171,7 @@ int publish_opts_bind(struct cli_table t[3], const struct cli_opt *own,
 }
 
 void publish_opts_usage(FILE *f, const struct cli_opt *own, size_t n,
-		       const char *title)
+			const char *title)
 {
 	const struct cli_table std = cli_std_table(NULL);
 

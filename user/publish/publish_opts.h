@@ -53,8 +53,7 @@ struct cli_table publish_opts_table(struct publish_opts *oo);
  * with --format json. Call after a parse that returned CLI_RUN. Returns 0,
  * or -EINVAL with a one-line reason and the fix in err.
  */
-int publish_opts_check(const struct publish_opts *oo, char *err,
-		       size_t errlen);
+int publish_opts_check(const struct publish_opts *oo, char *err, size_t errlen);
 
 /* Copies oo into cfg (every field of cfg is set; cfg borrows oo's strings
  * and props, so oo must outlive the publisher's opening). */
@@ -76,6 +75,6 @@ int publish_opts_bind(struct cli_table t[3], const struct cli_opt *own,
 /* Writes the option rows of such a program's --help: its own n rows and
  * the standard ones, then a blank line, title and the output rows. */
 void publish_opts_usage(FILE *f, const struct cli_opt *own, size_t n,
-		       const char *title);
+			const char *title);
 
 #endif

@@ -25,7 +25,7 @@ struct rx_stats {
 	uint64_t ignored;   /* pcap: frames that are not UDP to our ports */
 	uint64_t fragments; /* pcap: IP fragments skipped or unreassembled */
 	uint64_t reassembled; /* pcap: datagrams rebuilt from IPv4 fragments */
-	uint64_t errors;    /* receive errors */
+	uint64_t errors;      /* receive errors */
 };
 
 /* The same counters as the owner updates them. */
@@ -95,20 +95,27 @@ static inline void rx_close(struct rx *rx)
 /* A snapshot of rx's counters; safe from any thread. */
 static inline void rx_get_stats(const struct rx *rx, struct rx_stats *st)
 {
-	st->packets = atomic_load_explicit(&rx->cnt.packets, memory_order_relaxed);
+	st->packets =
+		atomic_load_explicit(&rx->cnt.packets, memory_order_relaxed);
 	st->bytes = atomic_load_explicit(&rx->cnt.bytes, memory_order_relaxed);
 	st->drops = atomic_load_explicit(&rx->cnt.drops, memory_order_relaxed);
-	st->truncated = atomic_load_explicit(&rx->cnt.truncated, memory_order_relaxed);
-	st->ignored = atomic_load_explicit(&rx->cnt.ignored, memory_order_relaxed);
-	st->fragments = atomic_load_explicit(&rx->cnt.fragments, memory_order_relaxed);
-	st->reassembled = atomic_load_explicit(&rx->cnt.reassembled, memory_order_relaxed);
-	st->errors = atomic_load_explicit(&rx->cnt.errors, memory_order_relaxed);
+	st->truncated =
+		atomic_load_explicit(&rx->cnt.truncated, memory_order_relaxed);
+	st->ignored =
+		atomic_load_explicit(&rx->cnt.ignored, memory_order_relaxed);
+	st->fragments =
+		atomic_load_explicit(&rx->cnt.fragments, memory_order_relaxed);
+	st->reassembled = atomic_load_explicit(&rx->cnt.reassembled,
+					       memory_order_relaxed);
+	st->errors =
+		atomic_load_explicit(&rx->cnt.errors, memory_order_relaxed);
 }
 
 /* Owner-side increment (relaxed: counters only). */
 static inline void rx_count(_Atomic uint64_t *c, uint64_t n)
 {
-	atomic_store_explicit(c, atomic_load_explicit(c, memory_order_relaxed) + n,
+	atomic_store_explicit(c,
+			      atomic_load_explicit(c, memory_order_relaxed) + n,
 			      memory_order_relaxed);
 }
 

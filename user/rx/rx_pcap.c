@@ -39,9 +39,9 @@ struct frag_slot {
 	bool last_seen;
 	uint8_t src[4], dst[4];
 	uint16_t id;
-	uint32_t total;	      /* payload length, known once last_seen */
+	uint32_t total; /* payload length, known once last_seen */
 	uint32_t n_frags;
-	uint64_t first_ns;    /* capture time of the first fragment */
+	uint64_t first_ns; /* capture time of the first fragment */
 	uint8_t have[FRAG_MAX_LEN / 8 / 8]; /* one bit per 8-byte block */
 	uint8_t data[FRAG_MAX_LEN];
 };
@@ -184,8 +184,8 @@ static enum parse_res frag_add(struct rx_pcap *s, const uint8_t *iph,
 	return r;
 }
 
-static enum parse_res parse_ipv4(struct rx_pcap *s, struct cur c,
-				 uint64_t now, struct udp_view *v)
+static enum parse_res parse_ipv4(struct rx_pcap *s, struct cur c, uint64_t now,
+				 struct udp_view *v)
 {
 	const uint8_t *iph = c.p;
 	size_t ihl, tot;
@@ -276,8 +276,9 @@ static enum parse_res parse_ether_payload(struct rx_pcap *s, uint16_t etype,
 					  struct cur c, uint64_t now,
 					  struct udp_view *v)
 {
-	for (int i = 0; i < 4 && (etype == 0x8100 || etype == 0x88a8 ||
-				  etype == 0x9100); i++) {
+	for (int i = 0;
+	     i < 4 && (etype == 0x8100 || etype == 0x88a8 || etype == 0x9100);
+	     i++) {
 		cur_skip(&c, 2);
 		etype = cur_be16(&c);
 		if (c.bad)
@@ -410,8 +411,8 @@ static const struct rx_ops pcap_ops = {
 	.close = pcap_rx_close,
 };
 
-int rx_pcap_open(const char *path, const struct rx_pcap_port *ports,
-		 size_t n, struct rx **out, char *err, size_t errlen)
+int rx_pcap_open(const char *path, const struct rx_pcap_port *ports, size_t n,
+		 struct rx **out, char *err, size_t errlen)
 {
 	char perr[PCAP_ERRBUF_SIZE] = "";
 	struct rx_pcap *s;
@@ -437,8 +438,10 @@ int rx_pcap_open(const char *path, const struct rx_pcap_port *ports,
 	for (size_t i = 0; i < n && s->n_ports < MAX_PORTS; i++)
 		if (!find_port(s, ports[i].port))
 			s->ports[s->n_ports++] = ports[i];
-	s->pcap = pcap_open_offline_with_tstamp_precision(
-		path, PCAP_TSTAMP_PRECISION_NANO, perr);
+	s->pcap =
+		pcap_open_offline_with_tstamp_precision(path,
+							PCAP_TSTAMP_PRECISION_NANO,
+							perr);
 	if (!s->pcap) {
 		snprintf(err, errlen, "could not read capture %s: %s", path,
 			 perr);

@@ -28,7 +28,7 @@ struct rx_pcap_port {
  * one-line reason in err. The rx's fd is -1: input is always ready, and
  * rx_recv hands out one datagram at a time until -ENODATA at the end.
  */
-int rx_pcap_open(const char *path, const struct rx_pcap_port *ports,
-		 size_t n, struct rx **out, char *err, size_t errlen);
+int rx_pcap_open(const char *path, const struct rx_pcap_port *ports, size_t n,
+		 struct rx **out, char *err, size_t errlen);
 
 #endif

@@ -10,13 +10,13 @@
 #include "rx/rx_socket.h"
 
 #include <errno.h>
+#include <linux/sock_diag.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
-#include <linux/sock_diag.h>
 
 #include "common/clock.h"
 
@@ -39,7 +39,7 @@ struct rx_socket {
 static void addr_from_sockaddr(const struct sockaddr_storage *ss,
 			       struct flow_addr *a, uint16_t *port)
 {
-	static const uint8_t v4mapped[12] = { 0, 0, 0, 0, 0, 0,
+	static const uint8_t v4mapped[12] = { 0, 0, 0, 0, 0,	0,
 					      0, 0, 0, 0, 0xff, 0xff };
 
 	if (ss->ss_family == AF_INET) {
@@ -82,7 +82,8 @@ static void note_drops(struct rx_socket *s, struct msghdr *mh)
 	for (struct cmsghdr *c = CMSG_FIRSTHDR(mh); c; c = CMSG_NXTHDR(mh, c)) {
 		uint32_t ovfl;
 
-		if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SO_RXQ_OVFL ||
+		if (c->cmsg_level != SOL_SOCKET ||
+		    c->cmsg_type != SO_RXQ_OVFL ||
 		    c->cmsg_len < CMSG_LEN(sizeof(ovfl)))
 			continue;
 		memcpy(&ovfl, CMSG_DATA(c), sizeof(ovfl));
@@ -197,7 +198,8 @@ static int probe_free(const struct rx_socket_config *cfg)
 	if (fd < 0)
 		return -errno;
 	if (cfg->addr->sa_family == AF_INET6 && cfg->dual_stack)
-		(void)setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &off, sizeof(off));
+		(void)setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &off,
+				 sizeof(off));
 	if (bind(fd, cfg->addr, cfg->addrlen) < 0)
 		rc = -errno;
 	close(fd);
@@ -219,8 +221,8 @@ int rx_socket_open(const struct rx_socket_config *cfg, struct rx **out,
 	if (cfg->exclusive) {
 		rc = probe_free(cfg);
 		if (rc) {
-			snprintf(err, errlen, "could not bind %s: %s", cfg->name,
-				 strerror(-rc));
+			snprintf(err, errlen, "could not bind %s: %s",
+				 cfg->name, strerror(-rc));
 			return rc;
 		}
 	}
@@ -233,16 +235,18 @@ int rx_socket_open(const struct rx_socket_config *cfg, struct rx **out,
 	s->rx.ops = &sock_ops;
 	s->batch = batch;
 	s->hint = cfg->hint;
-	s->local_port = ntohs(cfg->addr->sa_family == AF_INET6
-				      ? ((const struct sockaddr_in6 *)cfg->addr)->sin6_port
-				      : ((const struct sockaddr_in *)cfg->addr)->sin_port);
+	s->local_port = ntohs(
+		cfg->addr->sa_family == AF_INET6
+			? ((const struct sockaddr_in6 *)cfg->addr)->sin6_port
+			: ((const struct sockaddr_in *)cfg->addr)->sin_port);
 	s->msgs = calloc(batch, sizeof(*s->msgs));
 	s->iov = calloc(batch, sizeof(*s->iov));
 	s->from = calloc(batch, sizeof(*s->from));
 	s->ctrl = calloc(batch, CTRL_LEN);
 	/* Untouched pages of the slots are never made resident. */
 	s->buf = malloc(batch * slot);
-	s->rx.fd = socket(cfg->addr->sa_family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	s->rx.fd = socket(cfg->addr->sa_family,
+			  SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (!s->msgs || !s->iov || !s->from || !s->ctrl || !s->buf) {
 		rc = -ENOMEM;
 		what = "allocate receive slots for";
@@ -261,7 +265,8 @@ int rx_socket_open(const struct rx_socket_config *cfg, struct rx **out,
 		s->msgs[i].msg_hdr.msg_iovlen = 1;
 		s->msgs[i].msg_hdr.msg_control = s->ctrl + i * CTRL_LEN;
 	}
-	if (setsockopt(s->rx.fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one)) < 0) {
+	if (setsockopt(s->rx.fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one)) <
+	    0) {
 		rc = -errno;
 		what = "set SO_REUSEPORT on";
 		goto err;

@@ -16,11 +16,11 @@
 struct rx_socket_config {
 	const struct sockaddr *addr; /* AF_INET or AF_INET6, port set */
 	socklen_t addrlen;
-	bool dual_stack;      /* AF_INET6 with IPV6_V6ONLY off */
+	bool dual_stack;       /* AF_INET6 with IPV6_V6ONLY off */
 	enum decode_hint hint; /* stamped on every datagram */
-	int rcvbuf;	      /* bytes; 0 leaves the system default */
-	size_t batch;	      /* datagrams per recvmmsg, >= 1 */
-	const char *name;     /* for messages, e.g. the listen URI */
+	int rcvbuf;	       /* bytes; 0 leaves the system default */
+	size_t batch;	       /* datagrams per recvmmsg, >= 1 */
+	const char *name;      /* for messages, e.g. the listen URI */
 	/* Fail with -EADDRINUSE when anyone else holds the address, even
 	 * another process of the same user with SO_REUSEPORT (set it on a
 	 * listener's first socket; its siblings then join the group). */

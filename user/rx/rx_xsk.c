@@ -53,7 +53,8 @@ static int xsk_recv(struct rx *rx, struct datagram *dgs, size_t max)
 	/* A short batch ends a burst: the counters then stay current while
 	 * the socket is idle (full batches refresh on the clock only). */
 	now = clock_mono_ns();
-	if ((size_t)(n > 0 ? n : 0) < max || now - r->last_stats_ns >= STATS_NS) {
+	if ((size_t)(n > 0 ? n : 0) < max ||
+	    now - r->last_stats_ns >= STATS_NS) {
 		refresh(r);
 		r->last_stats_ns = now;
 	}

@@ -91,7 +91,9 @@ static int print_libxdp(enum libxdp_print_level level, const char *fmt,
 
 const char *xdp_load_mode_name(enum xdp_load_mode m)
 {
-	return m == XDP_LOAD_NATIVE ? "native" : m == XDP_LOAD_SKB ? "skb" : "auto";
+	return m == XDP_LOAD_NATIVE ? "native"
+	       : m == XDP_LOAD_SKB  ? "skb"
+				    : "auto";
 }
 
 static uint32_t mode_flag(enum xdp_load_mode m)
@@ -208,8 +210,9 @@ static uint32_t attached_xdpflow(int ifindex, uint32_t *other,
 	*other = 0;
 	if (libxdp_get_error(mp) || !mp)
 		return 0;
-	*mode = xdp_multiprog__attach_mode(mp) == XDP_MODE_SKB ? XDP_LOAD_SKB
-							       : XDP_LOAD_NATIVE;
+	*mode = xdp_multiprog__attach_mode(mp) == XDP_MODE_SKB
+			? XDP_LOAD_SKB
+			: XDP_LOAD_NATIVE;
 	if (xdp_multiprog__is_legacy(mp)) {
 		p = xdp_multiprog__main_prog(mp);
 		if (p && strcmp(xdp_program__name(p), XDPFLOW_PROG_NAME) == 0)
@@ -219,7 +222,8 @@ static uint32_t attached_xdpflow(int ifindex, uint32_t *other,
 	} else {
 		for (p = xdp_multiprog__next_prog(NULL, mp); p;
 		     p = xdp_multiprog__next_prog(p, mp))
-			if (strcmp(xdp_program__name(p), XDPFLOW_PROG_NAME) == 0)
+			if (strcmp(xdp_program__name(p), XDPFLOW_PROG_NAME) ==
+			    0)
 				id = xdp_program__id(p);
 	}
 	xdp_multiprog__close(mp);
@@ -243,8 +247,10 @@ static void detach_id(int ifindex, uint32_t id)
 		for (p = xdp_multiprog__next_prog(NULL, mp); p;
 		     p = xdp_multiprog__next_prog(p, mp))
 			if (xdp_program__id(p) == id)
-				err = xdp_program__detach(
-					p, ifindex, xdp_multiprog__attach_mode(mp), 0);
+				err = xdp_program__detach(p, ifindex,
+							  xdp_multiprog__attach_mode(
+								  mp),
+							  0);
 	}
 	if (err)
 		pr_warn("could not detach stale XDP program %u from ifindex %d: %s",
@@ -268,7 +274,8 @@ static void clean_stale(const char *dir)
 		int fd, ifindex;
 		uint32_t id;
 
-		if (strncmp(de->d_name, PROG_PIN_PREFIX, strlen(PROG_PIN_PREFIX)))
+		if (strncmp(de->d_name, PROG_PIN_PREFIX,
+			    strlen(PROG_PIN_PREFIX)))
 			continue;
 		if (path_in(path, sizeof(path), dir, de->d_name))
 			continue;
@@ -383,7 +390,8 @@ static int reuse_attached(struct iface *ifc, uint32_t id)
 static int fds_from_obj(struct iface *ifc, struct bpf_object *obj, int prog_fd)
 {
 	for (int m = 0; m < M__N; m++) {
-		struct bpf_map *map = bpf_object__find_map_by_name(obj, map_names[m]);
+		struct bpf_map *map =
+			bpf_object__find_map_by_name(obj, map_names[m]);
 
 		if (!map || (ifc->fds[m] = dup(bpf_map__fd(map))) < 0)
 			return -ENOENT;
@@ -627,7 +635,8 @@ static int fill_maps(const struct iface *ifc, const struct xdp_load_opts *o)
 	for (size_t i = 0; i < o->n_ports && !err; i++) {
 		struct xdpflow_port_val v = { o->ports[i].proto };
 
-		if (bpf_map_update_elem(ifc->fds[M_PORTS], &o->ports[i].port, &v, 0))
+		if (bpf_map_update_elem(ifc->fds[M_PORTS], &o->ports[i].port,
+					&v, 0))
 			err = -errno;
 	}
 	clear_map(ifc->fds[M_ALLOW4], sizeof(struct xdpflow_lpm4), NULL, NULL);
@@ -733,7 +742,8 @@ int xdp_load_setup(struct xdp_load **out, const char *const *ifaces, size_t n,
 	/* Programs attached by hand first: their maps become the shared ones. */
 	for (size_t i = 0; i < n; i++) {
 		struct iface *ifc = &x->ifs[i];
-		uint32_t other, id = attached_xdpflow(ifc->ifindex, &other, &ifc->mode);
+		uint32_t other,
+			id = attached_xdpflow(ifc->ifindex, &other, &ifc->mode);
 
 		if (other) {
 			err = -EBUSY;
@@ -885,7 +895,8 @@ void xdp_load_teardown(struct xdp_load *x)
 			LIBBPF_OPTS(bpf_xdp_attach_opts, ao,
 				    .old_prog_fd = ifc->prog_fd);
 			err = bpf_xdp_detach(ifc->ifindex,
-					     mode_flag(ifc->mode) | XDP_FLAGS_REPLACE,
+					     mode_flag(ifc->mode) |
+						     XDP_FLAGS_REPLACE,
 					     &ao);
 		}
 		if (err)

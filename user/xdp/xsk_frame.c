@@ -69,8 +69,9 @@ static int parse_ip6(struct cur *c, struct datagram *dg)
 			if (i == MAX_IPV6_EXT)
 				return -1;
 			e = cur_take(c, 2);
-			if (!e || !cur_skip(c, nh == 51 ? ((size_t)e[1] + 2) * 4 - 2
-							: ((size_t)e[1] + 1) * 8 - 2))
+			if (!e ||
+			    !cur_skip(c, nh == 51 ? ((size_t)e[1] + 2) * 4 - 2
+						  : ((size_t)e[1] + 1) * 8 - 2))
 				return -1;
 			nh = e[0];
 			break;
@@ -91,7 +92,9 @@ int xsk_frame_parse(const uint8_t *frame, size_t len, struct datagram *dg)
 	if (!cur_skip(&c, 12))
 		return -EINVAL;
 	etype = cur_be16(&c);
-	for (int i = 0; i < MAX_VLAN && (etype == ETH_P_8021Q_ || etype == ETH_P_8021AD_); i++) {
+	for (int i = 0;
+	     i < MAX_VLAN && (etype == ETH_P_8021Q_ || etype == ETH_P_8021AD_);
+	     i++) {
 		cur_skip(&c, 2);
 		etype = cur_be16(&c);
 	}

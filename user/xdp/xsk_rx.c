@@ -82,10 +82,12 @@ int xsk_rx_queue_count(const char *ifname)
 	memcpy(ifr.ifr_name, ifname, strlen(ifname) + 1);
 	ifr.ifr_data = (void *)&ch;
 	if (ioctl(fd, SIOCETHTOOL, &ifr) == 0) {
-		uint32_t q = ch.rx_count > ch.combined_count ? ch.rx_count
-							     : ch.combined_count;
+		uint32_t q = ch.rx_count > ch.combined_count
+				     ? ch.rx_count
+				     : ch.combined_count;
 		if (q > 0)
-			n = q > XDPFLOW_MAX_QUEUES ? XDPFLOW_MAX_QUEUES : (int)q;
+			n = q > XDPFLOW_MAX_QUEUES ? XDPFLOW_MAX_QUEUES
+						   : (int)q;
 	} else if (errno == ENODEV) {
 		n = -ENODEV;
 	} /* EOPNOTSUPP: a single-queue device */
@@ -296,7 +298,8 @@ int xsk_rx_recv(struct xsk_rx *rx, struct datagram *out, size_t max)
 	}
 	now = clock_realtime_ns();
 	for (uint32_t i = 0; i < n; i++) {
-		const struct xdp_desc *d = xsk_ring_cons__rx_desc(&rx->rx, idx + i);
+		const struct xdp_desc *d =
+			xsk_ring_cons__rx_desc(&rx->rx, idx + i);
 		uint64_t addr = xsk_umem__add_offset_to_addr(d->addr);
 		struct datagram *dg = &out[k];
 
