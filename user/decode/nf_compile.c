@@ -160,6 +160,8 @@ static uint8_t op_of(uint8_t ver, uint16_t ie, uint8_t *arg, int *cls)
 		return OP_SAMPLING_34;
 	case 50:
 		return OP_SAMPLING_50;
+	case 304:
+		return OP_SEL_ALGO;
 	case 305:
 		return OP_PKT_INTERVAL;
 	case 306:
