@@ -227,8 +227,9 @@ uint8_t nf_compile_op(uint8_t ver, bool scope, const struct nf_field *f,
 	*bad = false;
 	*arg = 0;
 	/* Enterprise elements are skipped, as GoFlow2 does, except RFC 5103's
-	 * reverse counters (PEN 29305) for the reverse flow of a biflow. v9
-	 * scope fields are scope types (system, interface...), not elements. */
+	 * reverse counters and TCP flags (PEN 29305) for the reverse flow of a
+	 * biflow. v9 scope fields are scope types (system, interface...), not
+	 * elements. */
 	if ((f->pen && f->pen != NF_PEN_RFC5103) || (ver == 9 && scope)) {
 		/* The interface a v9 options record speaks for (sampling
 		 * per interface). */
@@ -238,9 +239,12 @@ uint8_t nf_compile_op(uint8_t ver, bool scope, const struct nf_field *f,
 	}
 	op = op_of(ver, f->ie, arg, &cls);
 	if (f->pen) {
-		if (op != OP_COUNTER || (*arg & (CTR_REV | 3)) >= CTR_PEER)
+		if (op == OP_TCP_FLAGS)
+			op = OP_REV_FLAGS; /* the reverse flow's */
+		else if (op != OP_COUNTER || (*arg & (CTR_REV | 3)) >= CTR_PEER)
 			return OP_NONE;
-		*arg |= CTR_REV;
+		else
+			*arg |= CTR_REV;
 	}
 	if (op == OP_NONE || f->len == NF_VARLEN)
 		return op;

@@ -43,6 +43,7 @@ enum {
 	AUX_S311 = 1 << 17,
 	AUX_SCOPE_IF = 1 << 18,
 	AUX_S304 = 1 << 19,
+	AUX_REV_TCP = 1 << 20,
 };
 
 /* selectorAlgorithm (304) values, IANA's PSAMP registry (RFC 5477). */
@@ -64,6 +65,7 @@ struct nf_aux {
 	uint16_t ctr_have; /* bit i: ctr[i] (enum nf_ctr) was in the record */
 	uint64_t ctr[16];
 	uint64_t rev_bytes, rev_packets; /* the reverse direction's */
+	uint32_t rev_tcp_flags;
 	uint64_t frame_size;
 	const uint8_t *sec; /* the sampled packet section, in the record */
 	size_t sec_len;
@@ -178,6 +180,10 @@ apply(struct flow_rec *r, struct nf_aux *x, uint8_t op, uint8_t arg,
 		break;
 	case OP_TCP_FLAGS:
 		r->tcp_flags = (uint32_t)n;
+		break;
+	case OP_REV_FLAGS:
+		x->flags |= AUX_REV_TCP;
+		x->rev_tcp_flags = (uint32_t)n;
 		break;
 	case OP_SRC_PORT:
 		r->src_port = (uint16_t)n;
@@ -656,8 +662,10 @@ static void options_record(struct set_ctx *sc, const struct nf_aux *x)
 	} while (0)
 
 /* The reverse direction of a biflow record (ASA's responder counters,
- * RFC 5103's reverse elements): dst -> src, with the reverse counters and
- * the same times and exporter fields. */
+ * RFC 5103's reverse elements): dst -> src (VLANs too: per direction),
+ * with the reverse counters, the reverse TCP flags (reverseTcpControlBits,
+ * else 0: the forward flags are not the reverse's) and the same times and
+ * exporter fields. */
 static __attribute__((noinline, cold)) void
 emit_reverse(struct flow_sink *sink, const struct flow_rec *fwd,
 	     const struct nf_aux *x)
@@ -670,6 +678,8 @@ emit_reverse(struct flow_sink *sink, const struct flow_rec *fwd,
 	SWAP(r.src_mac, r.dst_mac);
 	SWAP(r.src_as, r.dst_as);
 	SWAP(r.src_net, r.dst_net);
+	SWAP(r.src_vlan, r.dst_vlan);
+	r.tcp_flags = (x->flags & AUX_REV_TCP) ? x->rev_tcp_flags : 0;
 	r.bytes = x->rev_bytes;
 	r.packets = x->rev_packets;
 	sink->emit(sink, &r);
