@@ -139,12 +139,12 @@ $(LIB): $(LIB_OBJS)
 
 $(O)/%: $(O)/obj/user/cmd/%.o $(LIB)
 	$(call msg,LD,$@)
-	$(Q)$(CC) $(SANFLAGS) $< $(LIB) $(LDLIBS) -o $@
+	$(Q)$(CC) $(SANFLAGS) $(LDFLAGS) $< $(LIB) $(LDLIBS) -o $@
 
 $(O)/tests/%: tests/unit/%.c tests/unit/unit.h $(LIB)
 	$(call msg,CC,$<)
 	$(Q)mkdir -p $(dir $@)
-	$(Q)$(CC) $(ALL_CFLAGS) -Itests/unit -MF $@.d $< $(LIB) $(LDLIBS) -lcmocka -o $@
+	$(Q)$(CC) $(ALL_CFLAGS) -Itests/unit -MF $@.d $(LDFLAGS) $< $(LIB) $(LDLIBS) -lcmocka -o $@
 
 $(O)/bpf/%.bpf.o: bpf/%.bpf.c
 	$(call msg,BPF,$<)
@@ -154,7 +154,7 @@ $(O)/bpf/%.bpf.o: bpf/%.bpf.c
 $(O)/tests/bpf/%: tests/bpf/%.c tests/unit/unit.h $(LIB) $(BPF_OBJS)
 	$(call msg,CC,$<)
 	$(Q)mkdir -p $(dir $@)
-	$(Q)$(CC) $(ALL_CFLAGS) -Itests/unit -DXDPFLOW_BPF_DIR='"$(abspath $(O))/bpf"' -MF $@.d $< $(LIB) $(LDLIBS) -lcmocka -o $@
+	$(Q)$(CC) $(ALL_CFLAGS) -Itests/unit -DXDPFLOW_BPF_DIR='"$(abspath $(O))/bpf"' -MF $@.d $(LDFLAGS) $< $(LIB) $(LDLIBS) -lcmocka -o $@
 
 vmlinux: ## regenerate vmlinux/vmlinux.h from the running kernel's BTF
 	$(Q)bpftool btf dump file /sys/kernel/btf/vmlinux format c > vmlinux/vmlinux.h.tmp
@@ -163,7 +163,7 @@ vmlinux: ## regenerate vmlinux/vmlinux.h from the running kernel's BTF
 $(O)/bench/%: tests/bench/%.c $(LIB)
 	$(call msg,CC,$<)
 	$(Q)mkdir -p $(dir $@)
-	$(Q)$(CC) $(ALL_CFLAGS) -O2 -MF $@.d $< $(LIB) $(LDLIBS) -o $@
+	$(Q)$(CC) $(ALL_CFLAGS) -O2 -MF $@.d $(LDFLAGS) $< $(LIB) $(LDLIBS) -o $@
 
 # libFuzzer targets: always clang with ASan+UBSan (the library too, so
 # `make fuzz` builds them in O/asan with SAN=1).
@@ -172,7 +172,7 @@ FUZZ_SANFLAGS := -fsanitize=address,undefined,fuzzer -fno-sanitize-recover=all -
 $(O)/fuzz/%: tests/fuzz/%.c $(LIB)
 	$(call msg,CC,$<)
 	$(Q)mkdir -p $(dir $@)
-	$(Q)$(FUZZ_CC) $(filter-out $(SANFLAGS),$(ALL_CFLAGS)) $(FUZZ_SANFLAGS) -MF $@.d $< $(LIB) $(LDLIBS) -o $@
+	$(Q)$(FUZZ_CC) $(filter-out $(SANFLAGS),$(ALL_CFLAGS)) $(FUZZ_SANFLAGS) -MF $@.d $(LDFLAGS) $< $(LIB) $(LDLIBS) -o $@
 
 unit-bins: $(UNIT_BINS) $(BPF_TEST_BINS) ## build the unit and XDP test binaries, without running them
 fuzz-bins: $(FUZZ_BINS) ## build the libFuzzer targets (use with O=build/asan SAN=1)

@@ -12,8 +12,11 @@ MTU) is decoded through the socket; IPv6 exporters; VLAN-tagged traffic;
 reuse of a program attached with `ip link`; bpftool sees named counters;
 nothing stays attached or pinned after a clean stop or after kill -9 and a
 restart; a forced mode that cannot work is an error; --user drops to an
-unprivileged user; a two-queue veth with two workers delivers through both
-queues' AF_XDP sockets the flows socket mode gives; busy polling delivers. Needs root and XDP: fails loudly otherwise, never skips.
+unprivileged user; without cap_sys_admin (needed to drop privileges and
+detach) the daemon refuses before attaching; a two-queue veth with two
+workers delivers through both queues' AF_XDP sockets the flows socket mode
+gives; busy polling delivers. Needs root and XDP: fails loudly otherwise,
+never skips.
 Every namespace, link and bpffs is removed even when a test fails."""
 
 import collections
@@ -645,6 +648,29 @@ def test_user_and_capabilities(topo, nsd, tmp_path):
     assert "xdpflow_xdp_dropped_not_allowed_total" in m
     stop_clean(d, topo)
     assert len(flows_of(d)) == 9
+
+
+def test_missing_detach_capability_is_an_error(topo, tmp_path):
+    """Without cap_sys_admin (root in a container that drops it, say) the
+    program could be attached but neither dropping privileges nor the
+    detach at exit would work: the daemon refuses before attaching, in
+    one error line, and leaves nothing attached or pinned."""
+    setpriv = shutil.which("setpriv")
+    assert setpriv, "setpriv (util-linux) is missing"
+    r = subprocess.run(
+        ["ip", "netns", "exec", topo.c, setpriv, "--inh-caps=-sys_admin",
+         "--bounding-set=-sys_admin", "--", str(xflow.binary()),
+         "-l", f"netflow://:{NF_PORT}", "--format", "json",
+         "--file", str(tmp_path / "out.json"), "--bpffs", str(topo.pins),
+         "--xdp", topo.cif] + ALLOW,
+        stdin=subprocess.DEVNULL, capture_output=True, text=True,
+        timeout=30 * xflow.timeout_scale())
+    errors = [ln for ln in r.stderr.splitlines() if ": error: " in ln]
+    assert r.returncode == 1, r.stderr
+    assert len(errors) == 1 and "cap_sys_admin" in errors[0] and \
+        "--xdp" in errors[0], r.stderr
+    assert topo.xdp_prog_id() == 0
+    assert topo.pins_left() == []
 
 
 # ---- the AF_XDP loop: several RX queues, busy polling ---------------------

@@ -714,6 +714,67 @@ static void test_rfc5103_biflow_totals(void **state)
 	assert_int_equal(st(f, DSTAT_REVERSE_FLOWS), 1);
 }
 
+/* A biflow's reverse flow swaps the VLANs (per direction, as addresses
+ * and ports) and carries reverseTcpControlBits (6 under PEN 29305); a
+ * record without it gives the reverse flow no TCP flags, not the forward
+ * ones. */
+static void biflow_vlan_flags(struct nf_fixture *f, bool rev_flags)
+{
+	ipfix_hdr(&f->p, 10, 1);
+	pb_set_begin(&f->p, 2);
+	pb_u16(&f->p, rev_flags ? 320 : 321);
+	pb_u16(&f->p, rev_flags ? 10 : 9);
+	field(&f->p, 8, 4);
+	field(&f->p, 12, 4);
+	field(&f->p, 6, 1);
+	field(&f->p, 58, 2);
+	field(&f->p, 59, 2);
+	field(&f->p, 1, 8);
+	field(&f->p, 2, 8);
+	efield(&f->p, 1, 8, 29305);
+	efield(&f->p, 2, 8, 29305);
+	if (rev_flags)
+		efield(&f->p, 6, 1, 29305);
+	pb_set_end(&f->p, 4);
+	pb_set_begin(&f->p, rev_flags ? 320 : 321);
+	pb_bytes(&f->p, "\xc6\x12\x00\x01\xc6\x13\x00\x02", 8);
+	pb_u8(&f->p, 0x1b); /* FIN PSH ACK SYN */
+	pb_u16(&f->p, 10);
+	pb_u16(&f->p, 20);
+	pb_u64(&f->p, 81);
+	pb_u64(&f->p, 1);
+	pb_u64(&f->p, 14000);
+	pb_u64(&f->p, 12);
+	if (rev_flags)
+		pb_u8(&f->p, 0x12); /* SYN ACK */
+	pb_set_end(&f->p, 4);
+}
+
+static void test_biflow_reverse_vlan_tcp_flags(void **state)
+{
+	struct nf_fixture *f = *state;
+	const struct flow_rec *r;
+
+	for (int rev_flags = 1; rev_flags >= 0; rev_flags--) {
+		f->us.n = 0;
+		biflow_vlan_flags(f, rev_flags);
+		assert_int_equal(feed(f), 2);
+		assert_int_equal(errors(f), 0);
+		r = &f->us.flows[0];
+		assert_int_equal(r->tcp_flags, 0x1b);
+		assert_int_equal(r->src_vlan, 10);
+		assert_int_equal(r->dst_vlan, 20);
+		assert_int_equal(r->bytes, 81);
+		r = &f->us.flows[1];
+		assert_int_equal(r->src_addr.b[3], 2);
+		assert_int_equal(r->src_vlan, 20);
+		assert_int_equal(r->dst_vlan, 10);
+		assert_int_equal(r->tcp_flags, rev_flags ? 0x12 : 0);
+		assert_int_equal(r->bytes, 14000);
+		assert_int_equal(r->packets, 12);
+	}
+}
+
 /* Cisco ACI: 4 bytes of filler after the last whole (12-byte) record of
  * a data set; zeros after the last set inside the message length. Both
  * padding (padding_bytes), not error_bad_set. A set running past the
@@ -809,6 +870,84 @@ static void test_random_n_of_n_sampling(void **state)
 	assert_int_equal(f->us.flows[2].sampling_rate, 3);
 }
 
+/* selectorAlgorithm (304) picks which PSAMP elements give the rate: an
+ * options template carrying all of 305/306, 309/310 and 311 yields
+ * (interval + space) / interval for systematic count-based (1),
+ * population / size for random n-out-of-N (3) and 1 / probability for
+ * uniform probabilistic (4); systematic time-based (2) has no packet
+ * rate. Without 304, 305/306 win as before. */
+static void psamp_algo_record(struct pb *p, uint32_t sel, int algo, double prob)
+{
+	uint64_t pbits;
+
+	memcpy(&pbits, &prob, sizeof(pbits));
+	pb_u32(p, sel);
+	if (algo >= 0)
+		pb_u16(p, (uint16_t)algo);
+	pb_u32(p, 1);  /* 305 interval */
+	pb_u32(p, 4);  /* 306 space: 1 in 5 */
+	pb_u32(p, 1);  /* 309 size */
+	pb_u32(p, 50); /* 310 population: 1 in 50 */
+	pb_u64(p, pbits);
+}
+
+static void psamp_tmpl(struct pb *p, uint16_t tid, bool algo)
+{
+	pb_u16(p, tid);
+	pb_u16(p, algo ? 7 : 6);
+	pb_u16(p, 1);
+	field(p, 302, 4);
+	if (algo)
+		field(p, 304, 2);
+	field(p, 305, 4);
+	field(p, 306, 4);
+	field(p, 309, 4);
+	field(p, 310, 4);
+	field(p, 311, 8);
+}
+
+static void test_selector_algorithm(void **state)
+{
+	struct nf_fixture *f = *state;
+	static const struct {
+		uint32_t domain, sel;
+		int algo; /* -1: no 304 in the record */
+		uint64_t rate;
+	} c[] = {
+		{ 4, 20, 1, 5 },  { 4, 21, 3, 50 }, { 4, 22, 4, 4 },
+		{ 4, 24, -1, 5 }, { 5, 23, 2, 0 },  { 6, 25, 7, 0 },
+	};
+
+	for (size_t i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
+		uint16_t otid = c[i].algo >= 0 ? 710 : 711;
+
+		f->us.n = 0;
+		ipfix_hdr(&f->p, (uint32_t)i + 1, c[i].domain);
+		pb_set_begin(&f->p, 3);
+		psamp_tmpl(&f->p, otid, c[i].algo >= 0);
+		pb_set_end(&f->p, 4);
+		pb_set_begin(&f->p, 2);
+		pb_u16(&f->p, 712);
+		pb_u16(&f->p, 3);
+		field(&f->p, 8, 4);
+		field(&f->p, 1, 4);
+		field(&f->p, 302, 4);
+		pb_set_end(&f->p, 4);
+		pb_set_begin(&f->p, otid);
+		psamp_algo_record(&f->p, c[i].sel, c[i].algo, 0.25);
+		pb_set_end(&f->p, 4);
+		pb_set_begin(&f->p, 712);
+		pb_bytes(&f->p, "\xc6\x12\x00\x01", 4);
+		pb_u32(&f->p, 1000);
+		pb_u32(&f->p, c[i].sel);
+		pb_set_end(&f->p, 4);
+		assert_int_equal(feed(f), 1);
+		assert_int_equal(errors(f), 0);
+		assert_int_equal(f->us.flows[0].sampler_id, c[i].sel);
+		assert_int_equal(f->us.flows[0].sampling_rate, c[i].rate);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -825,8 +964,10 @@ int main(void)
 		T(test_frame_section_ipv6_tcp),
 		T(test_frame_section_mpls_and_ip),
 		T(test_rfc5103_biflow_totals),
+		T(test_biflow_reverse_vlan_tcp_flags),
 		T(test_padding_not_error),
 		T(test_random_n_of_n_sampling),
+		T(test_selector_algorithm),
 #undef T
 	};
 

@@ -156,8 +156,12 @@ static int start_xdp(struct daemon *d)
 	};
 	struct rx **rx;
 	size_t n_rx, k;
-	int rc = xdp_path_start(&d->xdp, &xc, &rx, &n_rx);
+	/* What dropping privileges and the detach at exit need, checked
+	 * before attaching: nothing may stay attached if they fail. */
+	int rc = privs_check(o->user, true);
 
+	if (!rc)
+		rc = xdp_path_start(&d->xdp, &xc, &rx, &n_rx);
 	if (rc)
 		return rc;
 	for (k = 0; k < n_rx; k++) {

@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <grp.h>
 #include <pwd.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/capability.h>
 #include <sys/prctl.h>
@@ -74,9 +75,57 @@ static int raise_permitted(void)
 	return err;
 }
 
+/* How many of detach_caps privs_drop keeps. */
+static size_t n_kept(const char *user, bool keep_for_xdp)
+{
+	return keep_for_xdp ? (user ? N_DETACH : N_DETACH - 2) : 0;
+}
+
+int privs_check(const char *user, bool keep_for_xdp)
+{
+	size_t n_keep = n_kept(user, keep_for_xdp);
+	char missing[128] = "";
+	size_t len = 0;
+	cap_t c;
+
+	if (!n_keep)
+		return 0;
+	c = cap_get_proc();
+	if (!c) {
+		int err = -errno;
+
+		pr_err("could not read the process capabilities: %s",
+		       strerror(-err));
+		return err;
+	}
+	for (size_t i = 0; i < n_keep; i++) {
+		cap_flag_value_t f = CAP_CLEAR;
+		char *name;
+
+		if (cap_get_flag(c, detach_caps[i], CAP_PERMITTED, &f) == 0 &&
+		    f == CAP_SET)
+			continue;
+		name = cap_to_name(detach_caps[i]);
+		if (len < sizeof(missing))
+			len += (size_t)snprintf(missing + len,
+						sizeof(missing) - len, "%s%s",
+						len ? ", " : "",
+						name ? name : "?");
+		cap_free(name);
+	}
+	cap_free(c);
+	if (!len)
+		return 0;
+	pr_err("--xdp needs %s to detach the XDP program at exit%s: missing %s",
+	       user ? "cap_net_admin, cap_sys_admin, cap_dac_override and cap_fowner"
+		    : "cap_net_admin and cap_sys_admin",
+	       user ? " after --user" : "", missing);
+	return -EPERM;
+}
+
 int privs_drop(const char *user, bool keep_for_xdp)
 {
-	size_t n_keep = keep_for_xdp ? (user ? N_DETACH : N_DETACH - 2) : 0;
+	size_t n_keep = n_kept(user, keep_for_xdp);
 	cap_t c;
 	int err;
 

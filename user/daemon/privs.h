@@ -26,6 +26,14 @@
  */
 int privs_drop(const char *user, bool keep_for_xdp);
 
+/*
+ * Checks, before anything is attached, that the permitted set holds what
+ * privs_drop(user, keep_for_xdp) will keep: without it the drop fails, or
+ * the detach at exit does, and the XDP program stays attached. Returns 0,
+ * or -EPERM after one error line naming what is missing.
+ */
+int privs_check(const char *user, bool keep_for_xdp);
+
 /* Makes the kept capabilities effective again (before the XDP teardown);
  * harmless when nothing was kept. */
 void privs_regain(void);

@@ -160,6 +160,8 @@ static uint8_t op_of(uint8_t ver, uint16_t ie, uint8_t *arg, int *cls)
 		return OP_SAMPLING_34;
 	case 50:
 		return OP_SAMPLING_50;
+	case 304:
+		return OP_SEL_ALGO;
 	case 305:
 		return OP_PKT_INTERVAL;
 	case 306:
@@ -225,8 +227,9 @@ uint8_t nf_compile_op(uint8_t ver, bool scope, const struct nf_field *f,
 	*bad = false;
 	*arg = 0;
 	/* Enterprise elements are skipped, as GoFlow2 does, except RFC 5103's
-	 * reverse counters (PEN 29305) for the reverse flow of a biflow. v9
-	 * scope fields are scope types (system, interface...), not elements. */
+	 * reverse counters and TCP flags (PEN 29305) for the reverse flow of a
+	 * biflow. v9 scope fields are scope types (system, interface...), not
+	 * elements. */
 	if ((f->pen && f->pen != NF_PEN_RFC5103) || (ver == 9 && scope)) {
 		/* The interface a v9 options record speaks for (sampling
 		 * per interface). */
@@ -236,9 +239,12 @@ uint8_t nf_compile_op(uint8_t ver, bool scope, const struct nf_field *f,
 	}
 	op = op_of(ver, f->ie, arg, &cls);
 	if (f->pen) {
-		if (op != OP_COUNTER || (*arg & (CTR_REV | 3)) >= CTR_PEER)
+		if (op == OP_TCP_FLAGS)
+			op = OP_REV_FLAGS; /* the reverse flow's */
+		else if (op != OP_COUNTER || (*arg & (CTR_REV | 3)) >= CTR_PEER)
 			return OP_NONE;
-		*arg |= CTR_REV;
+		else
+			*arg |= CTR_REV;
 	}
 	if (op == OP_NONE || f->len == NF_VARLEN)
 		return op;

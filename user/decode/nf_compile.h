@@ -70,6 +70,8 @@ enum nf_op {
 	OP_SAMP_SIZE,	 /* 309 samplingSize */
 	OP_SAMP_POP,	 /* 310 samplingPopulation */
 	OP_SAMP_PROB,	 /* 311 samplingProbability (float64/float32) */
+	OP_SEL_ALGO,	 /* 304 selectorAlgorithm */
+	OP_REV_FLAGS,	 /* 6 under PEN 29305, reverseTcpControlBits */
 	OP_SCOPE_IF,	 /* v9 options scope type 2, interface */
 	OP_FIRST_SW,	 /* 22 */
 	OP_LAST_SW,	 /* 21 */

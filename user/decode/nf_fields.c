@@ -42,6 +42,15 @@ enum {
 	AUX_S310 = 1 << 16,
 	AUX_S311 = 1 << 17,
 	AUX_SCOPE_IF = 1 << 18,
+	AUX_S304 = 1 << 19,
+	AUX_REV_TCP = 1 << 20,
+};
+
+/* selectorAlgorithm (304) values, IANA's PSAMP registry (RFC 5477). */
+enum {
+	SEL_COUNT_SYSTEMATIC = 1, /* samplingPacketInterval/Space 305/306 */
+	SEL_RANDOM_N_OF_N = 3,	  /* samplingSize/Population 309/310 */
+	SEL_UNIFORM_PROB = 4,	  /* samplingProbability 311 */
 };
 
 struct nf_aux {
@@ -49,13 +58,14 @@ struct nf_aux {
 	uint32_t sampler_id;
 	uint32_t first, last;
 	uint32_t ethertype;
-	uint64_t s34, s50, s305, s306, s309, s310;
+	uint64_t s34, s50, s304, s305, s306, s309, s310;
 	double s311;
 	uint32_t scope_if;
 	uint64_t sysinit_ms;
 	uint16_t ctr_have; /* bit i: ctr[i] (enum nf_ctr) was in the record */
 	uint64_t ctr[16];
 	uint64_t rev_bytes, rev_packets; /* the reverse direction's */
+	uint32_t rev_tcp_flags;
 	uint64_t frame_size;
 	const uint8_t *sec; /* the sampled packet section, in the record */
 	size_t sec_len;
@@ -170,6 +180,10 @@ apply(struct flow_rec *r, struct nf_aux *x, uint8_t op, uint8_t arg,
 		break;
 	case OP_TCP_FLAGS:
 		r->tcp_flags = (uint32_t)n;
+		break;
+	case OP_REV_FLAGS:
+		x->flags |= AUX_REV_TCP;
+		x->rev_tcp_flags = (uint32_t)n;
 		break;
 	case OP_SRC_PORT:
 		r->src_port = (uint16_t)n;
@@ -286,6 +300,10 @@ apply(struct flow_rec *r, struct nf_aux *x, uint8_t op, uint8_t arg,
 		x->flags |= AUX_S50;
 		x->s50 = n;
 		break;
+	case OP_SEL_ALGO:
+		x->flags |= AUX_S304;
+		x->s304 = n;
+		break;
 	case OP_PKT_INTERVAL:
 		x->flags |= AUX_S305;
 		x->s305 = n;
@@ -374,13 +392,23 @@ apply(struct flow_rec *r, struct nf_aux *x, uint8_t op, uint8_t arg,
 	}
 }
 
-/* The sampling rate a record carries itself, GoFlow2's order: 305, 50, 34. */
+/* Whether the record's selectorAlgorithm (304), when it has one, is alg:
+ * the PSAMP elements 305/306, 309/310 and 311 give a rate only for their
+ * own algorithm. Without 304 each is read as today (GoFlow2's way). */
+static bool aux_algo_is(const struct nf_aux *x, uint64_t alg)
+{
+	return !(x->flags & AUX_S304) || x->s304 == alg;
+}
+
+/* The sampling rate a record carries itself, GoFlow2's order: 305, 50, 34,
+ * then 309/310 and 311. */
 static uint64_t aux_rate(const struct nf_aux *x)
 {
 	if (!(x->flags &
 	      (AUX_S305 | AUX_S50 | AUX_S34 | AUX_S309 | AUX_S310 | AUX_S311)))
 		return 0; /* most records */
-	if (x->flags & AUX_S305) {
+	/* Systematic count-based: interval packets taken, space skipped. */
+	if ((x->flags & AUX_S305) && aux_algo_is(x, SEL_COUNT_SYSTEMATIC)) {
 		if ((x->flags & AUX_S306) && x->s305)
 			return (x->s305 + x->s306) / x->s305;
 		return x->s305;
@@ -391,14 +419,16 @@ static uint64_t aux_rate(const struct nf_aux *x)
 		return x->s34;
 	/* Random n-out-of-N (selectorAlgorithm 3): population / size. */
 	if ((x->flags & (AUX_S309 | AUX_S310)) == (AUX_S309 | AUX_S310) &&
-	    x->s309 && x->s310 >= x->s309) {
+	    aux_algo_is(x, SEL_RANDOM_N_OF_N) && x->s309 &&
+	    x->s310 >= x->s309) {
 		uint64_t rem = x->s310 % x->s309;
 
 		return x->s310 / x->s309 + (rem >= x->s309 - rem);
 	}
-	/* Probabilistic: 1 / samplingProbability, rounded (a probability
-	 * too small for any real sampler is ignored). */
-	if ((x->flags & AUX_S311) && x->s311 >= 1e-12 && x->s311 <= 1)
+	/* Uniform probabilistic (4): 1 / samplingProbability, rounded (a
+	 * probability too small for any real sampler is ignored). */
+	if ((x->flags & AUX_S311) && aux_algo_is(x, SEL_UNIFORM_PROB) &&
+	    x->s311 >= 1e-12 && x->s311 <= 1)
 		return (uint64_t)(1 / x->s311 + 0.5);
 	return 0;
 }
@@ -632,8 +662,10 @@ static void options_record(struct set_ctx *sc, const struct nf_aux *x)
 	} while (0)
 
 /* The reverse direction of a biflow record (ASA's responder counters,
- * RFC 5103's reverse elements): dst -> src, with the reverse counters and
- * the same times and exporter fields. */
+ * RFC 5103's reverse elements): dst -> src (VLANs too: per direction),
+ * with the reverse counters, the reverse TCP flags (reverseTcpControlBits,
+ * else 0: the forward flags are not the reverse's) and the same times and
+ * exporter fields. */
 static __attribute__((noinline, cold)) void
 emit_reverse(struct flow_sink *sink, const struct flow_rec *fwd,
 	     const struct nf_aux *x)
@@ -646,6 +678,8 @@ emit_reverse(struct flow_sink *sink, const struct flow_rec *fwd,
 	SWAP(r.src_mac, r.dst_mac);
 	SWAP(r.src_as, r.dst_as);
 	SWAP(r.src_net, r.dst_net);
+	SWAP(r.src_vlan, r.dst_vlan);
+	r.tcp_flags = (x->flags & AUX_REV_TCP) ? x->rev_tcp_flags : 0;
 	r.bytes = x->rev_bytes;
 	r.packets = x->rev_packets;
 	sink->emit(sink, &r);
