@@ -66,6 +66,13 @@ SENDER_CPU=${BENCH_RX_SENDER_CPU:-0}
 DAEMON_CPU=${BENCH_RX_DAEMON_CPU:-$(($(nproc) > 1 ? 1 : 0))}
 PERF_S=${BENCH_RX_PERF:-0}
 BATCH=${BENCH_RX_BATCH:-32}
+# the steps the profile reports, in path order (sender side, then collector)
+PERF_STEPS="__sendmmsg packet_sendmsg veth_xmit handle_softirqs veth_poll veth_xdp_rcv_skb
+skb_pp_cow_data bpf_prog_run_generic_xdp xdp_do_redirect __xsk_map_redirect __xsk_rcv __xsk_map_flush
+sock_def_readable try_to_wake_up __netif_receive_skb_core __udp4_lib_rcv consume_skb clock_nanosleep
+__poll do_sys_poll xsk_poll udp_poll __getsockopt __recvfrom __recvmmsg __vdso_clock_gettime
+xsk_rx_recv xsk_frame_parse nf_state_tmpl_find decode_set nf_state_sampler nf_fields_walk map_find
+encode_pbgen_flow_body"
 HZ=$(getconf CLK_TCK)
 N=$$
 C=xrc-c$N S=xrc-s$N CIF=xrcc$N SIF=xrcs$N
@@ -356,17 +363,46 @@ if [ "$PERF_S" != 0 ] && command -v perf >/dev/null; then
 			-- sleep $((PERF_S + 1)) 2>/dev/null &
 		ppid=$!
 		sleep 0.5
-		send_window "$rate" 198.18.0.1 pinned $((rate * PERF_S)) >/dev/null
+		tids=$(ls "/proc/$DPID/task" 2>/dev/null | xargs)
+		read -r psent _ < <(send_window "$rate" 198.18.0.1 pinned $((rate * PERF_S)))
 		wait "$ppid"
 		stop_daemon
 		echo "bench_rx_cost: perf (cpu-clock, all CPUs, native XDP pinned, $rate pps, ${PERF_S}s), samples by command:"
 		perf report -i "$WORK/perf.data" --no-children --sort comm --stdio 2>/dev/null |
 			grep -E '^ +[0-9.]+%' | head -12 | sed 's/^ */bench_rx_cost:   /'
-		comms=$(perf report -i "$WORK/perf.data" --no-children --sort comm --stdio 2>/dev/null |
-			awk '/^ +[0-9.]+%/ && $2 ~ /^(pace_tx|xdpflow|ksoftirqd)/ {print $2}' | head -20 | paste -sd,)
-		echo "bench_rx_cost: perf, top symbols by self time in ${comms:-none} (sender, collector, ksoftirqd):"
-		[ -n "$comms" ] && perf report -i "$WORK/perf.data" --no-children --comms "$comms" --sort sym --stdio 2>/dev/null |
-			grep -E '^ +[0-9.]+%' | head -30 | sed 's/^ */bench_rx_cost:   /'
+		# ours: the collector's threads, pace_tx and ksoftirqd; each symbol's
+		# share of our samples
+		perf report -i "$WORK/perf.data" --no-children --sort pid,sym --stdio -g none 2>/dev/null |
+			awk -v tids=" $tids " '/^ +[0-9.]+%/ {
+				split($2, t, ":")
+				if (index(tids, " " t[1] " ") || t[2] ~ /^(pace_tx|ksoftirqd)/) {
+					sub("%", "", $1); w[$4] += $1; tot += $1
+				}
+			} END { for (k in w) printf "%.2f %s\n", 100 * w[k] / tot, k
+				printf "%.2f TOTAL\n", tot }' | sort -gr >"$WORK/perf.syms"
+		echo "bench_rx_cost: perf, top symbols by self time in the sender, collector and ksoftirqd" \
+			"($(awk '$2 == "TOTAL" {print $1}' "$WORK/perf.syms")% of all samples; shares of those):"
+		grep -v ' TOTAL$' "$WORK/perf.syms" | head -30 | awk '{printf "bench_rx_cost:   %5.2f%% %s\n", $1, $2}'
+		# inclusive time of the steps of the path, in ns per frame sent
+		ev=$(
+			perf report -i "$WORK/perf.data" --no-children --sort comm --stdio 2>/dev/null |
+			awk '/^# Event count/ {print $NF; exit}')
+		echo "bench_rx_cost: perf, inclusive time of steps in ns per frame (${psent:-0} frames; sender's" \
+			"softirq = receive on veth; user-space functions other than syscall wrappers: self time only," \
+			"the build has no frame pointers; a step not seen is not listed):"
+		perf report -i "$WORK/perf.data" --children --sort pid,sym --stdio -g none 2>/dev/null |
+			awk -v tids=" $tids " -v ev="${ev:-0}" -v n="${psent:-0}" -v want="$PERF_STEPS" '
+			BEGIN { k = split(want, w, " "); for (i = 1; i <= k; i++) { ord[w[i]] = i; name[i] = w[i] } }
+			/^ +[0-9.]+%/ {
+				split($3, t, ":")
+				who = index(tids, " " t[1] " ") ? "collector" : t[2] ~ /^pace_tx/ ? "sender" : ""
+				if (who != "" && ($5 in ord)) { sub("%", "", $1); c[who " " $5] += $1 }
+			}
+			END { if (n == 0 || ev == 0) exit
+				for (i = 1; i <= k; i++) for (j = 0; j < 2; j++) {
+					who = j ? "collector" : "sender"; key = who " " name[i]
+					if (key in c) printf "bench_rx_cost:   %-9s %-32s %6.0f ns\n", who, name[i], c[key] / 100 * ev / n }
+			}'
 		[ -n "${BENCH_RX_PERF_KEEP:-}" ] && cp "$WORK/perf.data" "$BENCH_RX_PERF_KEEP"
 	fi
 fi
