@@ -35,9 +35,10 @@
 # A point counts only if the collector decoded every frame of the allowed
 # exporter (the daemon's per-exporter counter); otherwise it is logged and
 # left out of the medians. With BENCH_RX_PERF=SECONDS (0: off), after the
-# rounds, `perf record -a -g -e cpu-clock` samples one native, pinned point
-# at the first rate and the top symbols are printed (the perf point is not
-# part of the medians: perf costs CPU itself).
+# rounds, `perf record -a -g -e cpu-clock` samples one pinned point at the
+# first rate per mode of BENCH_RX_PERF_MODES ("native socket"): the top
+# symbols of our own threads and the steps of the path in ns per frame (the
+# perf points are not part of the medians: perf costs CPU itself).
 # Every loop and sender is bounded (seq, pace_tx -c/-T, timeout -k); the
 # namespaces, the veth pair, the daemon and the bpffs go on exit (trap).
 # Prints "bench_rx_cost: ..." result lines on stdout, progress on stderr.
@@ -46,7 +47,8 @@
 # socket send"), BENCH_RX_PINS ("pinned unpinned"), BENCH_RX_IDLE_SECONDS
 # (3), BENCH_RX_FLOOD_SECONDS (3; 0 skips the flood), BENCH_RX_FRAMES
 # (32768), BENCH_RX_BATCH (32), BENCH_RX_SENDER_CPU (0), BENCH_RX_DAEMON_CPU
-# (1), BENCH_RX_PERF (0), BENCH_RX_PERF_KEEP (a path to keep perf.data at).
+# (1), BENCH_RX_PERF (0), BENCH_RX_PERF_MODES, BENCH_RX_PERF_KEEP (a path
+# prefix to keep each mode's perf.data at: PREFIX.MODE).
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 
@@ -65,6 +67,7 @@ FRAMES=${BENCH_RX_FRAMES:-32768}
 SENDER_CPU=${BENCH_RX_SENDER_CPU:-0}
 DAEMON_CPU=${BENCH_RX_DAEMON_CPU:-$(($(nproc) > 1 ? 1 : 0))}
 PERF_S=${BENCH_RX_PERF:-0}
+PERF_MODES=${BENCH_RX_PERF_MODES:-native socket}
 BATCH=${BENCH_RX_BATCH:-32}
 # the steps the profile reports, in path order (sender side, then collector)
 PERF_STEPS="__sendmmsg packet_sendmsg veth_xmit handle_softirqs veth_poll veth_xdp_rcv_skb
@@ -355,10 +358,11 @@ if [ "$FLOOD_S" != 0 ]; then
 		"(target >= 3x; the sender's own cost is in both, and the sender reaches a different rate per mode)"
 fi
 
-#--- profile of one native point ------------------------------------------------
+#--- profile of one point per mode ------------------------------------------------
 if [ "$PERF_S" != 0 ] && command -v perf >/dev/null; then
 	rate=${RATES%% *}
-	if start_daemon native pinned; then
+	for pmode in $PERF_MODES; do
+		start_daemon "$pmode" pinned || continue
 		timeout -k 2 $((PERF_S + 20)) perf record -q -a -g -e cpu-clock -o "$WORK/perf.data" \
 			-- sleep $((PERF_S + 1)) 2>/dev/null &
 		ppid=$!
@@ -367,7 +371,7 @@ if [ "$PERF_S" != 0 ] && command -v perf >/dev/null; then
 		read -r psent _ < <(send_window "$rate" 198.18.0.1 pinned $((rate * PERF_S)))
 		wait "$ppid"
 		stop_daemon
-		echo "bench_rx_cost: perf (cpu-clock, all CPUs, native XDP pinned, $rate pps, ${PERF_S}s), samples by command:"
+		echo "bench_rx_cost: perf (cpu-clock, all CPUs, $pmode mode pinned, $rate pps, ${PERF_S}s), samples by command:"
 		perf report -i "$WORK/perf.data" --no-children --sort comm --stdio 2>/dev/null |
 			grep -E '^ +[0-9.]+%' | head -12 | sed 's/^ */bench_rx_cost:   /'
 		# ours: the collector's threads, pace_tx and ksoftirqd; each symbol's
@@ -403,6 +407,6 @@ if [ "$PERF_S" != 0 ] && command -v perf >/dev/null; then
 					who = j ? "collector" : "sender"; key = who " " name[i]
 					if (key in c) printf "bench_rx_cost:   %-9s %-32s %6.0f ns\n", who, name[i], c[key] / 100 * ev / n }
 			}'
-		[ -n "${BENCH_RX_PERF_KEEP:-}" ] && cp "$WORK/perf.data" "$BENCH_RX_PERF_KEEP"
-	fi
+		[ -n "${BENCH_RX_PERF_KEEP:-}" ] && cp "$WORK/perf.data" "$BENCH_RX_PERF_KEEP.$pmode"
+	done
 fi
