@@ -10,7 +10,10 @@
  * kernel accepted, the rate actually achieved over the whole send, the
  * longest it fell behind the schedule and how many frames the kernel
  * refused, so a benchmark can tell a sender that held the rate from one
- * that could not.
+ * that could not. With --full-batches it waits, asleep, until a whole batch
+ * is due before sending (the last one excepted): the sender then costs what
+ * its send path costs instead of a spinning CPU, which a benchmark of
+ * whole-machine CPU needs (tests/bench/bench_rx_cost.sh).
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -46,6 +49,7 @@ struct opts {
 	double max_seconds;
 	unsigned batch;
 	int cpu;
+	bool full_batches;
 };
 
 /* Builds the frame into f; returns its length. */
@@ -136,6 +140,8 @@ static void usage(FILE *f)
 		"  -b, --batch N        frames per sendmmsg at most (32)\n"
 		"  -T, --max-seconds S  stop after S seconds (30)\n"
 		"  -C, --cpu N          pin to CPU N\n"
+		"  -F, --full-batches   sleep until a whole batch is due (max_lag_us\n"
+		"                       then counts that wait)\n"
 		"Prints: pace_tx: sent=N refused=N seconds=S pps=N asked_pps=N "
 		"max_lag_us=N\n");
 }
@@ -154,6 +160,7 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 		{ "batch", required_argument, NULL, 'b' },
 		{ "max-seconds", required_argument, NULL, 'T' },
 		{ "cpu", required_argument, NULL, 'C' },
+		{ "full-batches", no_argument, NULL, 'F' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -165,7 +172,7 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 			    .batch = 32,
 			    .max_seconds = 30,
 			    .cpu = -1 };
-	while ((c = getopt_long(argc, argv, "i:m:s:d:p:P:c:r:b:T:C:h", lo,
+	while ((c = getopt_long(argc, argv, "i:m:s:d:p:P:c:r:b:T:C:Fh", lo,
 				NULL)) != -1) {
 		switch (c) {
 		case 'i':
@@ -212,6 +219,9 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 			if (parse_num(optarg, 0, CPU_SETSIZE - 1, &v))
 				goto bad;
 			o->cpu = (int)v;
+			break;
+		case 'F':
+			o->full_batches = true;
 			break;
 		case 'h':
 			usage(stdout);
@@ -330,12 +340,31 @@ int main(int argc, char **argv)
 		due = (uint64_t)((double)(now - t0) * o.rate / 1e9) + 1;
 		if (due > o.count)
 			due = o.count;
+		/* with --full-batches, wait for a whole batch (or the rest) */
+		if (o.full_batches && due > done && due < o.count &&
+		    due - done < o.batch)
+			due = done;
 		if (due <= done) {
-			uint64_t next =
-				t0 + (uint64_t)((double)done * 1e9 / o.rate);
+			uint64_t want = done, next;
 
-			/* sleep when the next frame is far, spin when near */
-			if (next > now + 60000) {
+			if (o.full_batches) {
+				want = done + o.batch - 1;
+				if (want > o.count - 1)
+					want = o.count - 1;
+			}
+			next = t0 + (uint64_t)((double)want * 1e9 / o.rate);
+
+			/* with --full-batches, sleep (100 ms at most) and never
+			 * spin; else sleep when the next frame is far, spin
+			 * when near */
+			if (o.full_batches && next > now) {
+				uint64_t d = next - now;
+				struct timespec ts = {
+					0, (long)(d < 100000000 ? d : 100000000)
+				};
+
+				nanosleep(&ts, NULL);
+			} else if (!o.full_batches && next > now + 60000) {
 				struct timespec ts = { 0, (long)(next - now -
 								 50000) };
 
