@@ -191,9 +191,13 @@ static void *worker_main(void *arg)
 		for (int i = 0; i < 1000 && atomic_load(&w->waiters); i++)
 			sched_yield();
 	}
-	/* Sets still waiting for their template are lost now: counted. */
+	/* Sets still waiting for their template are lost now: counted. The
+	 * sources' kernel counters are brought up to date for the last
+	 * report. */
 	worker_lock(w);
 	decode_drop_held(w->dec);
+	for (size_t i = 0; i < w->n_rx; i++)
+		rx_sync(w->rx[i]);
 	worker_unlock(w);
 	atomic_store(&w->finished, true);
 	if (sh->done_fd >= 0) {
