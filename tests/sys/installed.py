@@ -167,6 +167,44 @@ def v5_traffic(n: int) -> tuple[list, list]:
     return dgrams, recs
 
 
+def topology():
+    """A namespace topology (netns.Topo) with the bpffs pins prepared for
+    the unit's user; closed even when the test fails. For a fixture."""
+    netns.require_root_and_xdp()
+    t = netns.Topo()
+    try:
+        t.create()
+        prepare_pins(t)
+        yield t
+    finally:
+        t.close()
+
+
+def send_v5(d: "UnitDaemon", topo, n: int, tmp: Path) -> list:
+    """Sends n NetFlow v5 datagrams (v5_traffic) from the exporter
+    namespace to the running daemon d and waits for their flows on its
+    output. Returns the flows sent."""
+    dgrams, recs = v5_traffic(n)
+    topo.send(dgrams, netns.E4, netns.C4, NF_PORT, tmp=tmp)
+    netns.wait_for(lambda: len(xflow.read_json_flows(d.stdout_path))
+                   >= len(recs), 20 * xflow.timeout_scale(),
+                   "the flows on xdpflowd's output")
+    return recs
+
+
+def assert_collected_over_xdp(r, recs: list, topo, n: int) -> None:
+    """After the daemon's SIGTERM stop r: a clean exit, exactly the flows
+    sent, at least n datagrams redirected by XDP, nothing left attached."""
+    assert r.rc == 0, r.describe()
+    flows = [xflow.norm_flow(f) for f in xflow.parse_json_lines(r.stdout)]
+    diff = xflow.multiset_diff([x.key() for x in recs],
+                               [xflow.flow_key(f) for f in flows])
+    assert not diff, diff
+    assert xdp_counters(r.stderr)["redirected"] >= n, r.stderr
+    assert topo.xdp_prog_id() == 0, "XDP program left attached"
+    assert topo.pins_left() in ([], ["xdpflow"]), topo.pins_left()
+
+
 def xdp_counters(stderr: str) -> dict:
     """The last `stats xdp iface=...` line's counters."""
     lines = [ln for ln in stderr.splitlines() if "stats xdp " in ln]

@@ -21,7 +21,6 @@ from pathlib import Path
 import pytest
 
 import installed
-import netns
 import xflow
 
 PACKAGES = {
@@ -187,14 +186,7 @@ def test_packaged_tools_run(scratch):
 
 @pytest.fixture
 def topo():
-    netns.require_root_and_xdp()
-    t = netns.Topo()
-    try:
-        t.create()
-        installed.prepare_pins(t)
-        yield t
-    finally:
-        t.close()
+    yield from installed.topology()
 
 
 def test_packaged_daemon_collects_over_xdp(scratch, topo, tmp_path):
@@ -209,19 +201,7 @@ def test_packaged_daemon_collects_over_xdp(scratch, topo, tmp_path):
         d.wait_running()
         assert "AF_XDP socket" in d.stderr(), d.stderr()
         assert int(d.status()["CapEff"], 16) == 0
-        dgrams, recs = installed.v5_traffic(20)
-        topo.send(dgrams, netns.E4, netns.C4, installed.NF_PORT,
-                  tmp=tmp_path)
-        netns.wait_for(lambda: len(xflow.read_json_flows(d.stdout_path))
-                       >= len(recs), 20 * xflow.timeout_scale(),
-                       "the flows on the packaged xdpflowd's output")
+        recs = installed.send_v5(d, topo, 20, tmp_path)
     finally:
         r = d.stop(signal.SIGTERM)
-    assert r.rc == 0, r.describe()
-    flows = [xflow.norm_flow(f) for f in xflow.parse_json_lines(r.stdout)]
-    diff = xflow.multiset_diff([x.key() for x in recs],
-                               [xflow.flow_key(f) for f in flows])
-    assert not diff, diff
-    assert installed.xdp_counters(r.stderr)["redirected"] >= 20, r.stderr
-    assert topo.xdp_prog_id() == 0, "XDP program left attached"
-    assert topo.pins_left() in ([], ["xdpflow"]), topo.pins_left()
+    installed.assert_collected_over_xdp(r, recs, topo, 20)

@@ -83,14 +83,7 @@ def test_unit_sandbox(root, unit):
 
 @pytest.fixture
 def topo():
-    netns.require_root_and_xdp()
-    t = netns.Topo()
-    try:
-        t.create()
-        installed.prepare_pins(t)
-        yield t
-    finally:
-        t.close()
+    yield from installed.topology()
 
 
 def unit_caps(root) -> list[str]:
@@ -121,22 +114,10 @@ def test_unit_capabilities_are_enough(root, topo, tmp_path):
         assert int(st["CapPrm"], 16) == (1 << 12) | (1 << 21), st["CapPrm"]
         assert int(st["CapAmb"], 16) == 0, st["CapAmb"]
         assert "AF_XDP socket" in d.stderr(), d.stderr()
-        dgrams, recs = installed.v5_traffic(10)
-        topo.send(dgrams, netns.E4, netns.C4, installed.NF_PORT,
-                  tmp=tmp_path)
-        netns.wait_for(lambda: len(xflow.read_json_flows(d.stdout_path))
-                       >= len(recs), 20 * xflow.timeout_scale(),
-                       "the flows on xdpflowd's output")
+        recs = installed.send_v5(d, topo, 10, tmp_path)
     finally:
         r = d.stop(signal.SIGTERM)
-    assert r.rc == 0, r.describe()
-    flows = [xflow.norm_flow(f) for f in xflow.parse_json_lines(r.stdout)]
-    diff = xflow.multiset_diff([x.key() for x in recs],
-                               [xflow.flow_key(f) for f in flows])
-    assert not diff, diff
-    assert installed.xdp_counters(r.stderr)["redirected"] >= 10, r.stderr
-    assert topo.xdp_prog_id() == 0, "XDP program left attached"
-    assert topo.pins_left() in ([], ["xdpflow"]), topo.pins_left()
+    installed.assert_collected_over_xdp(r, recs, topo, 10)
 
 
 @pytest.mark.parametrize("cap", ["net_admin", "net_raw", "ipc_lock",
