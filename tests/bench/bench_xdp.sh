@@ -80,37 +80,9 @@ make --no-print-directory O="$O" "$REPLAY" "$PACE" >&2 ||
 	{ log "could not build $REPLAY and $PACE"; exit 1; }
 [ -x "$BIN" ] || { log "build $BIN first"; exit 1; }
 
-ip netns add "$C" && ip netns add "$S" &&
-	ip link add "$CIF" netns "$C" type veth peer name "$SIF" netns "$S" &&
-	ip -n "$C" addr add 198.18.0.2/24 dev "$CIF" &&
-	ip -n "$S" addr add 198.18.0.1/24 dev "$SIF" &&
-	ip -n "$S" addr add 198.18.0.3/24 dev "$SIF" &&
-	ip -n "$C" link set lo up && ip -n "$S" link set lo up &&
-	ip -n "$C" link set "$CIF" up && ip -n "$S" link set "$SIF" up ||
-	{ log "could not create the namespaces"; exit 1; }
-mkdir -p "$WORK/bpffs" && mount -t bpf bpf "$WORK/bpffs" ||
-	{ log "could not mount a bpffs"; exit 1; }
-CMAC=$(ip -n "$C" -br link show "$CIF" | awk '{print $3}')
-SMAC=$(ip -n "$S" -br link show "$SIF" | awk '{print $3}')
-ip -n "$S" neigh replace 198.18.0.2 lladdr "$CMAC" dev "$SIF"
-ip -n "$C" neigh replace 198.18.0.1 lladdr "$SMAC" dev "$CIF"
-ip -n "$C" neigh replace 198.18.0.3 lladdr "$SMAC" dev "$CIF"
-
-# The NetFlow v9 template (sent once per daemon) and a one-flow data
-# packet (for pace_tx), from the
-# system tests' builders.
-python3 - "$WORK" <<'EOF'
-import sys
-sys.path.insert(0, "tests/sys")
-import xflow
-w = sys.argv[1]
-r = xflow.Rec("198.18.5.1", "198.18.6.1", 1000, 53, 17, 100, 1,
-              1700000000000 - 5000, 1700000000000 - 1000)
-open(f"{w}/tmpl.bin", "wb").write(xflow.nf9([xflow.template_set(
-    256, xflow.NF9_FIELDS, False)]))
-data = xflow.nf9([xflow.data_set(256, [r], False)])
-open(f"{w}/data.bin", "wb").write(data)
-EOF
+. tests/bench/bench_veth.sh
+bench_veth_up
+bench_nf9_packets
 head -c 64 /dev/zero >"$WORK/flood.bin" # the flood's payload
 
 ticks() { awk '{print $14 + $15}' "/proc/$1/stat" 2>/dev/null || echo 0; }
