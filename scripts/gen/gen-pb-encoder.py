@@ -108,6 +108,34 @@ MAPS = {
                 ('u32', 'rec->ipv6_routing_header_seg_left'),
             'sampler_id': ('u32', 'rec->sampler_id'),
             'sampler_port': ('u32', 'rec->sampler_port'),
+            # Enrichment fields (struct flow_enriched): not written from a
+            # bare flow_rec, so absent here (branch enrich-wire encodes them).
+            'src_country': ('zero', 'enrichment, not in flow_rec'),
+            'dst_country': ('zero', 'enrichment, not in flow_rec'),
+            'src_as_name': ('zero', 'enrichment, not in flow_rec'),
+            'dst_as_name': ('zero', 'enrichment, not in flow_rec'),
+            'src_net_name': ('zero', 'enrichment, not in flow_rec'),
+            'dst_net_name': ('zero', 'enrichment, not in flow_rec'),
+            'src_net_role': ('zero', 'enrichment, not in flow_rec'),
+            'dst_net_role': ('zero', 'enrichment, not in flow_rec'),
+            'src_net_site': ('zero', 'enrichment, not in flow_rec'),
+            'dst_net_site': ('zero', 'enrichment, not in flow_rec'),
+            'src_net_region': ('zero', 'enrichment, not in flow_rec'),
+            'dst_net_region': ('zero', 'enrichment, not in flow_rec'),
+            'src_net_tenant': ('zero', 'enrichment, not in flow_rec'),
+            'dst_net_tenant': ('zero', 'enrichment, not in flow_rec'),
+            'in_if_name': ('zero', 'enrichment, not in flow_rec'),
+            'out_if_name': ('zero', 'enrichment, not in flow_rec'),
+            'in_if_description': ('zero', 'enrichment, not in flow_rec'),
+            'out_if_description': ('zero', 'enrichment, not in flow_rec'),
+            'in_if_speed': ('zero', 'enrichment, not in flow_rec'),
+            'out_if_speed': ('zero', 'enrichment, not in flow_rec'),
+            'exporter_name': ('zero', 'enrichment, not in flow_rec'),
+            'exporter_group': ('zero', 'enrichment, not in flow_rec'),
+            'exporter_role': ('zero', 'enrichment, not in flow_rec'),
+            'exporter_site': ('zero', 'enrichment, not in flow_rec'),
+            'exporter_region': ('zero', 'enrichment, not in flow_rec'),
+            'exporter_tenant': ('zero', 'enrichment, not in flow_rec'),
         },
     },
     'flow_legacy': {
@@ -148,6 +176,7 @@ MAPS = {
 
 # descriptor.proto constants
 T_UINT64, T_UINT32, T_BYTES, T_ENUM = 4, 13, 12, 14
+T_STRING = 9
 L_REPEATED = 3
 KIND_TYPE = {
     'u32': T_UINT32, 'u64': T_UINT64, 'enum': T_ENUM, 'addr': T_BYTES,
@@ -335,7 +364,8 @@ def check(name, syntax, flds, mp):
             die('%s: %s: optional fields are not supported' % (name, f['name']))
         rep = f['label'] == L_REPEATED
         if m[0] == 'zero':
-            if rep or f['type'] not in (T_UINT32, T_UINT64, T_ENUM):
+            if rep or f['type'] not in (T_UINT32, T_UINT64, T_ENUM,
+                                        T_STRING):
                 die('%s: %s: zero needs a scalar' % (name, f['name']))
             continue
         if KIND_TYPE[m[0]] != f['type'] or rep != m[0].startswith('rep_'):
