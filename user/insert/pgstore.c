@@ -111,20 +111,32 @@ const char *pgstore_error(const struct pgstore *s)
 	return s->err[0] ? s->err : "no error";
 }
 
-/* 1 when every object the inserter uses exists, 0 when one is missing, -1
- * on error. Checking first keeps the DDL (and its locks on flows) away from
- * running inserters. */
+/* 1 when every object the inserter uses exists, every column it writes
+ * included (a database made by an older version lacks the newer columns:
+ * the schema then upgrades it), 0 when one is missing, -1 on error.
+ * Checking first keeps the DDL (and its locks on flows) away from running
+ * inserters. */
 static int schema_present(struct pgstore *s)
 {
-	PGresult *r = PQexec(
+	char ncols[16];
+	const char *params[2] = { COPYBIN_COLUMNS, ncols };
+	PGresult *r;
+	int rc;
+
+	snprintf(ncols, sizeof(ncols), "%d", COPYBIN_NCOLS);
+	r = PQexecParams(
 		s->conn,
 		"SELECT to_regclass('flows') IS NOT NULL"
 		" AND to_regclass('flows_default') IS NOT NULL"
 		" AND to_regclass('kafka_offsets') IS NOT NULL"
 		" AND to_regclass('dead_letter') IS NOT NULL"
 		" AND to_regprocedure('flows_maintain(integer,integer)') IS NOT NULL"
-		" AND to_regprocedure('kafka_offsets_advance(text,integer[],bigint[],bigint[])') IS NOT NULL");
-	int rc;
+		" AND to_regprocedure('kafka_offsets_advance(text,integer[],bigint[],bigint[])') IS NOT NULL"
+		" AND (SELECT count(*) FROM pg_attribute"
+		"      WHERE attrelid = to_regclass('flows') AND NOT attisdropped"
+		"        AND attname = ANY (string_to_array("
+		"            replace($1::text, ' ', ''), ','))) = $2::int",
+		2, NULL, params, NULL, NULL, 0);
 
 	if (PQresultStatus(r) != PGRES_TUPLES_OK || PQntuples(r) != 1) {
 		set_err(s, "could not check the schema",
@@ -165,7 +177,10 @@ int pgstore_connect(struct pgstore *s)
 	 * but it forgets their stored offsets with them (same transactions), so
 	 * the inserter reads those messages again: no loss, no duplicate, and no
 	 * commit waits for a WAL flush. */
+	/* UTF-8: the enrichment strings are (pbdec checks them). */
 	if (exec_ok(s, "SET client_min_messages = warning", PGRES_COMMAND_OK,
+		    "could not set up the session") ||
+	    exec_ok(s, "SET client_encoding = 'UTF8'", PGRES_COMMAND_OK,
 		    "could not set up the session") ||
 	    exec_ok(s, "SET synchronous_commit = off", PGRES_COMMAND_OK,
 		    "could not set up the session")) {
