@@ -235,6 +235,41 @@ static void test_enrichment(void **state)
 	assert_int_equal(copybin_row(&b, &m), 0);
 	assert_int_equal(read_row(b.buf, b.len, f), b.len);
 	assert_int_equal(f[col("exporter_group")].len, -1);
+
+	/* Bytes that do not start well-formed UTF-8 become U+FFFD, each;
+	 * valid sequences up to 4 bytes pass. */
+	{
+		static const struct {
+			const char *in, *out;
+		} cases[] = {
+			{ "\xff", "\xef\xbf\xbd" },
+			{ "a\xc0\xaf" "b", "a\xef\xbf\xbd\xef\xbf\xbd" "b" },
+			{ "\xed\xa0\x80", "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd" },
+			{ "\xf4\x90\x80\x80x",
+			  "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbdx" },
+			{ "ok\xc3", "ok\xef\xbf\xbd" },
+			{ "\xe2\x82\xac\xf0\x9f\x98\x80\xc3\xa9",
+			  "\xe2\x82\xac\xf0\x9f\x98\x80\xc3\xa9" },
+		};
+
+		for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+			m.exporter_site = (char *)cases[i].in;
+			b.len = 0;
+			assert_int_equal(copybin_row(&b, &m), 0);
+			assert_int_equal(read_row(b.buf, b.len, f), b.len);
+			assert_int_equal(f[col("exporter_site")].len,
+					 (int32_t)strlen(cases[i].out));
+			assert_memory_equal(f[col("exporter_site")].p,
+					    cases[i].out, strlen(cases[i].out));
+		}
+	}
+	/* The worst case (every byte replaced) fits the row's bound. */
+	memset(big, 0xff, sizeof(big) - 1);
+	b.len = 0;
+	assert_int_equal(copybin_row(&b, &m), 0);
+	assert_int_equal(read_row(b.buf, b.len, f), b.len);
+	assert_int_equal(f[col("out_if_description")].len,
+			 3 * (sizeof(big) - 1));
 	copybin_fini(&b);
 
 	/* A long string counts toward the size limit. */

@@ -98,16 +98,70 @@ static inline uint8_t *put_int8_or_null(uint8_t *p, uint64_t v)
 	return v ? put_int8(p, v) : put_null(p);
 }
 
-/* text, NULL when absent or empty. The bytes go as they are: PostgreSQL
- * checks them against the database encoding (UTF-8) and refuses the batch
- * if they are not valid there; the wire format asks producers for UTF-8. */
-static inline uint8_t *put_text(uint8_t *p, const char *s, size_t n)
+/* Length of a well-formed UTF-8 sequence (RFC 3629: no overlong forms,
+ * surrogates or code points past U+10FFFF) at p[0..n), n >= 1; 0 when p
+ * does not start one. */
+static size_t utf8_seq(const uint8_t *p, size_t n)
 {
-	if (!s || n == 0)
+	uint8_t c = p[0], lo = 0x80, hi = 0xbf;
+	size_t k;
+
+	if (c < 0x80)
+		return 1;
+	if (c >= 0xc2 && c <= 0xdf) {
+		k = 2;
+	} else if (c >= 0xe0 && c <= 0xef) {
+		k = 3;
+		if (c == 0xe0)
+			lo = 0xa0; /* overlong */
+		else if (c == 0xed)
+			hi = 0x9f; /* surrogates */
+	} else if (c >= 0xf0 && c <= 0xf4) {
+		k = 4;
+		if (c == 0xf0)
+			lo = 0x90; /* overlong */
+		else if (c == 0xf4)
+			hi = 0x8f; /* past U+10FFFF */
+	} else {
+		return 0;
+	}
+	if (k > n || p[1] < lo || p[1] > hi)
+		return 0;
+	for (size_t j = 2; j < k; j++)
+		if (p[j] < 0x80 || p[j] > 0xbf)
+			return 0;
+	return k;
+}
+
+/* text, NULL when absent or empty. PostgreSQL refuses text that is not
+ * valid in its encoding, which would fail the whole batch, and proto3
+ * strings from an SNMP ifAlias can hold anything: each byte that does not
+ * start a well-formed UTF-8 sequence becomes U+FFFD, as the JSON encoder
+ * does. (protobuf-c's copy ends at the first NUL, which text cannot hold.)
+ * Writes at most 4 + 3 * strlen(s) bytes. */
+static uint8_t *put_text(uint8_t *p, const char *s)
+{
+	const uint8_t *u = (const uint8_t *)s;
+	size_t n = s ? strlen(s) : 0;
+	uint8_t *lenp = p, *q = p + 4;
+
+	if (n == 0)
 		return put_null(p);
-	p = put32(p, (uint32_t)n);
-	memcpy(p, s, n);
-	return p + n;
+	for (size_t i = 0; i < n;) {
+		size_t k = utf8_seq(u + i, n - i);
+
+		if (k == 0) {
+			memcpy(q, "\xef\xbf\xbd", 3);
+			q += 3;
+			i++;
+			continue;
+		}
+		memcpy(q, u + i, k);
+		q += k;
+		i += k;
+	}
+	put32(lenp, (uint32_t)(q - lenp - 4));
+	return q;
 }
 
 static inline int addr_ok(const ProtobufCBinaryData *a)
@@ -229,20 +283,26 @@ static inline const char *msg_str(const Flowpb__FlowMessage *m, size_t off)
 	return *(const char *const *)((const char *)m + off);
 }
 
-static inline size_t str_len(const char *s)
-{
-	return s ? strlen(s) : 0;
-}
-
 static uint8_t *put_texts(uint8_t *p, const Flowpb__FlowMessage *m,
 			  const size_t *offs, size_t n)
 {
+	for (size_t i = 0; i < n; i++)
+		p = put_text(p, msg_str(m, offs[i]));
+	return p;
+}
+
+/* Bytes put_text may write for the strings at offs. */
+static size_t texts_bound(const Flowpb__FlowMessage *m, const size_t *offs,
+			  size_t n)
+{
+	size_t b = 0;
+
 	for (size_t i = 0; i < n; i++) {
 		const char *s = msg_str(m, offs[i]);
 
-		p = put_text(p, s, str_len(s));
+		b += 3 * (s ? strlen(s) : 0);
 	}
-	return p;
+	return b;
 }
 
 /* Upper bound of a row's size. */
@@ -255,10 +315,8 @@ static size_t row_bound(const Flowpb__FlowMessage *m)
 		   m->n_layer_size) *
 			  8;
 	n += 24 + (m->n_mpls_ip + m->n_ipv6_routing_header_addresses) * 24;
-	for (size_t i = 0; i < N_STR_BEFORE; i++)
-		n += str_len(msg_str(m, str_before_speeds[i]));
-	for (size_t i = 0; i < N_STR_AFTER; i++)
-		n += str_len(msg_str(m, str_after_speeds[i]));
+	n += texts_bound(m, str_before_speeds, N_STR_BEFORE);
+	n += texts_bound(m, str_after_speeds, N_STR_AFTER);
 	return n + 7 * 24;
 }
 

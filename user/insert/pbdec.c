@@ -20,7 +20,7 @@ enum fkind {
 	FK_ADDR,     /* bytes holding an IP address */
 	FK_REP,	     /* repeated varint, packed or not */
 	FK_REP_ADDR, /* repeated bytes holding IP addresses */
-	FK_STR,	     /* string: UTF-8 without NUL (PostgreSQL text) */
+	FK_STR,	     /* string (copybin makes it valid text) */
 };
 
 /* Kinds of fields 0..127, indexed by number; xdpflow's own from 1000 up
@@ -59,52 +59,6 @@ static inline enum fkind field_kind(uint64_t num)
 	if (num == 1034 || num == 1035)
 		return FK_VARINT;
 	return FK_UNKNOWN;
-}
-
-/* Well-formed UTF-8 (RFC 3629: no overlong forms, surrogates or code points
- * past U+10FFFF) without NUL, which is what PostgreSQL accepts as text. */
-static bool utf8_text_ok(const uint8_t *p, size_t n)
-{
-	size_t i = 0;
-
-	while (i < n) {
-		uint8_t c = p[i];
-		size_t k;
-		uint8_t lo = 0x80, hi = 0xbf;
-
-		if (c == 0)
-			return false;
-		if (c < 0x80) {
-			i++;
-			continue;
-		}
-		if (c >= 0xc2 && c <= 0xdf) {
-			k = 1;
-		} else if (c >= 0xe0 && c <= 0xef) {
-			k = 2;
-			if (c == 0xe0)
-				lo = 0xa0; /* overlong */
-			else if (c == 0xed)
-				hi = 0x9f; /* surrogates */
-		} else if (c >= 0xf0 && c <= 0xf4) {
-			k = 3;
-			if (c == 0xf0)
-				lo = 0x90; /* overlong */
-			else if (c == 0xf4)
-				hi = 0x8f; /* past U+10FFFF */
-		} else {
-			return false;
-		}
-		if (k > n - i - 1)
-			return false;
-		if (p[i + 1] < lo || p[i + 1] > hi)
-			return false;
-		for (size_t j = 2; j <= k; j++)
-			if (p[i + j] < 0x80 || p[i + j] > 0xbf)
-				return false;
-		i += k + 1;
-	}
-	return true;
 }
 
 static bool get_varint_slow(struct cur *c, uint64_t *v)
@@ -147,7 +101,7 @@ static inline bool get_varint(struct cur *c, uint64_t *v)
 #define COST_ITEM 32u
 
 /* Validates one serialized FlowMessage: known fields with their wire types,
- * addresses of 0, 4 or 16 bytes, strings of UTF-8 text; strict also refuses
+ * addresses of 0, 4 or 16 bytes, strings length-delimited; strict also refuses
  * unknown fields and unknown flow types. Returns true if it is well formed and sets *mem to a
  * bound on the unpack memory. */
 static bool check_msg(const uint8_t *p, size_t len, bool strict, size_t *mem)
@@ -194,8 +148,6 @@ static bool check_msg(const uint8_t *p, size_t len, bool strict, size_t *mem)
 			}
 			if ((k == FK_ADDR || k == FK_REP_ADDR) && n != 0 &&
 			    n != 4 && n != 16)
-				return false;
-			if (k == FK_STR && !utf8_text_ok(sub.p, sub.left))
 				return false;
 			/* + 1: protobuf-c's copy of a string ends in NUL */
 			est += (size_t)n + 1 + COST_ITEM;
