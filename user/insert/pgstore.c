@@ -19,7 +19,7 @@ struct pgstore {
 	char *conninfo;
 	PGconn *conn;
 	char err[512];
-	char copy_sql[1024];
+	char *copy_sql; /* COPY flows (COPYBIN_COLUMNS) ... */
 	/* text arrays for kafka_offsets_advance, reused batch after batch */
 	char *arr;
 	size_t arr_cap;
@@ -69,16 +69,23 @@ static int exec_ok(struct pgstore *s, const char *sql, ExecStatusType want,
 struct pgstore *pgstore_new(const char *conninfo)
 {
 	struct pgstore *s = calloc(1, sizeof(*s));
+	size_t n = strlen(COPYBIN_COLUMNS) + 64;
 
 	if (!s)
 		return NULL;
-	s->conninfo = strdup(conninfo ? conninfo : "");
-	if (!s->conninfo) {
+	s->copy_sql = malloc(n);
+	if (!s->copy_sql) {
 		free(s);
 		return NULL;
 	}
-	snprintf(s->copy_sql, sizeof(s->copy_sql),
-		 "COPY flows (%s) FROM STDIN (FORMAT binary)", COPYBIN_COLUMNS);
+	snprintf(s->copy_sql, n, "COPY flows (%s) FROM STDIN (FORMAT binary)",
+		 COPYBIN_COLUMNS);
+	s->conninfo = strdup(conninfo ? conninfo : "");
+	if (!s->conninfo) {
+		free(s->copy_sql);
+		free(s);
+		return NULL;
+	}
 	return s;
 }
 
@@ -95,6 +102,7 @@ void pgstore_free(struct pgstore *s)
 		free(s->conninfo);
 	}
 	free(s->arr);
+	free(s->copy_sql);
 	free(s);
 }
 
