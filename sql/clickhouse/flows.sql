@@ -12,6 +12,9 @@
 --   -> flows (ENGINE = Kafka, format Protobuf)
 --   -> flows_raw_mv -> flows_raw (MergeTree by day, IPv6-typed addresses)
 --   -> flows_5m_mv / flows_1h_mv -> flows_5m / flows_1h (SummingMergeTree)
+--   -> flows_{country,tenant,interface}_5m_mv -> flows_{country,tenant,interface}_5m
+--      (SummingMergeTree by enrichment keys: countries, tenants, exporter and
+--      interface names)
 --   and flows_errors_mv -> flows_errors (messages ClickHouse could not parse).
 --
 -- ClickHouse matches columns to proto fields by name, case-insensitively,
@@ -70,7 +73,33 @@ CREATE TABLE IF NOT EXISTS flows
     bgp_next_hop String,
     bgp_communities Array(UInt32),
     as_path Array(UInt32),
-    mpls_label Array(UInt32)
+    mpls_label Array(UInt32),
+    src_country String,
+    dst_country String,
+    src_as_name String,
+    dst_as_name String,
+    src_net_name String,
+    dst_net_name String,
+    src_net_role String,
+    dst_net_role String,
+    src_net_site String,
+    dst_net_site String,
+    src_net_region String,
+    dst_net_region String,
+    src_net_tenant String,
+    dst_net_tenant String,
+    in_if_name String,
+    out_if_name String,
+    in_if_description String,
+    out_if_description String,
+    in_if_speed UInt64,
+    out_if_speed UInt64,
+    exporter_name String,
+    exporter_group String,
+    exporter_role String,
+    exporter_site String,
+    exporter_region String,
+    exporter_tenant String
 )
 ENGINE = Kafka
 SETTINGS
@@ -129,6 +158,35 @@ CREATE TABLE IF NOT EXISTS flows_raw
     BgpCommunities Array(UInt32),
     AsPath Array(UInt32),
     MplsLabel Array(UInt32),
+    -- Enrichment (xdpflow-enrich or xdpflowd --enrich; '' or 0 when the
+    -- flow was not enriched with it). Countries ISO 3166-1 alpha-2.
+    SrcCountry LowCardinality(String),
+    DstCountry LowCardinality(String),
+    SrcASName LowCardinality(String),
+    DstASName LowCardinality(String),
+    SrcNetName LowCardinality(String),
+    DstNetName LowCardinality(String),
+    SrcNetRole LowCardinality(String),
+    DstNetRole LowCardinality(String),
+    SrcNetSite LowCardinality(String),
+    DstNetSite LowCardinality(String),
+    SrcNetRegion LowCardinality(String),
+    DstNetRegion LowCardinality(String),
+    SrcNetTenant LowCardinality(String),
+    DstNetTenant LowCardinality(String),
+    InIfName LowCardinality(String),
+    OutIfName LowCardinality(String),
+    InIfDescription LowCardinality(String),
+    OutIfDescription LowCardinality(String),
+    -- bit/s, 0 when unknown
+    InIfSpeed UInt64,
+    OutIfSpeed UInt64,
+    ExporterName LowCardinality(String),
+    ExporterGroup LowCardinality(String),
+    ExporterRole LowCardinality(String),
+    ExporterSite LowCardinality(String),
+    ExporterRegion LowCardinality(String),
+    ExporterTenant LowCardinality(String),
     -- Display forms: 192.0.2.1 for IPv4 (stored ::ffff:192.0.2.1), 2001:db8::1.
     -- (Not replaceRegexpOne with '$': ClickHouse 25.8 returns '' on a miss.)
     SrcIP String ALIAS if(startsWith(toString(SrcAddr), '::ffff:') AND position(toString(SrcAddr), '.') > 0, substring(toString(SrcAddr), 8), toString(SrcAddr)),
@@ -203,6 +261,65 @@ PARTITION BY toYYYYMM(Date)
 ORDER BY (Date, Timeslot, SrcAS, DstAS)
 TTL Date + INTERVAL 730 DAY DELETE;
 
+-- Enrichment rollups (5 minutes), one per question the dashboards ask:
+-- traffic by source/destination country, by source/destination tenant
+-- (customer), and by exporter and interface (names, with the numbers for
+-- interfaces that have none). '' is "not enriched".
+CREATE TABLE IF NOT EXISTS flows_country_5m
+(
+    Date Date,
+    Timeslot DateTime('UTC'),
+    SrcCountry LowCardinality(String),
+    DstCountry LowCardinality(String),
+    Bytes UInt64,
+    Packets UInt64,
+    Count UInt64,
+    SampledBytes UInt64,
+    SampledPackets UInt64
+)
+ENGINE = SummingMergeTree
+PARTITION BY Date
+ORDER BY (Date, Timeslot, SrcCountry, DstCountry)
+TTL Date + INTERVAL 90 DAY DELETE;
+
+CREATE TABLE IF NOT EXISTS flows_tenant_5m
+(
+    Date Date,
+    Timeslot DateTime('UTC'),
+    SrcNetTenant LowCardinality(String),
+    DstNetTenant LowCardinality(String),
+    Bytes UInt64,
+    Packets UInt64,
+    Count UInt64,
+    SampledBytes UInt64,
+    SampledPackets UInt64
+)
+ENGINE = SummingMergeTree
+PARTITION BY Date
+ORDER BY (Date, Timeslot, SrcNetTenant, DstNetTenant)
+TTL Date + INTERVAL 90 DAY DELETE;
+
+CREATE TABLE IF NOT EXISTS flows_interface_5m
+(
+    Date Date,
+    Timeslot DateTime('UTC'),
+    SamplerAddress IPv6,
+    ExporterName LowCardinality(String),
+    InIf UInt32,
+    InIfName LowCardinality(String),
+    OutIf UInt32,
+    OutIfName LowCardinality(String),
+    Bytes UInt64,
+    Packets UInt64,
+    Count UInt64,
+    SampledBytes UInt64,
+    SampledPackets UInt64
+)
+ENGINE = SummingMergeTree
+PARTITION BY Date
+ORDER BY (Date, Timeslot, SamplerAddress, ExporterName, InIf, InIfName, OutIf, OutIfName)
+TTL Date + INTERVAL 90 DAY DELETE;
+
 CREATE MATERIALIZED VIEW IF NOT EXISTS flows_raw_mv TO flows_raw AS
 SELECT
     toDate(fromUnixTimestamp64Nano(toInt64(time_received_ns), 'UTC')) AS Date,
@@ -248,7 +365,33 @@ SELECT
     packets AS Packets,
     bgp_communities AS BgpCommunities,
     as_path AS AsPath,
-    mpls_label AS MplsLabel
+    mpls_label AS MplsLabel,
+    src_country AS SrcCountry,
+    dst_country AS DstCountry,
+    src_as_name AS SrcASName,
+    dst_as_name AS DstASName,
+    src_net_name AS SrcNetName,
+    dst_net_name AS DstNetName,
+    src_net_role AS SrcNetRole,
+    dst_net_role AS DstNetRole,
+    src_net_site AS SrcNetSite,
+    dst_net_site AS DstNetSite,
+    src_net_region AS SrcNetRegion,
+    dst_net_region AS DstNetRegion,
+    src_net_tenant AS SrcNetTenant,
+    dst_net_tenant AS DstNetTenant,
+    in_if_name AS InIfName,
+    out_if_name AS OutIfName,
+    in_if_description AS InIfDescription,
+    out_if_description AS OutIfDescription,
+    in_if_speed AS InIfSpeed,
+    out_if_speed AS OutIfSpeed,
+    exporter_name AS ExporterName,
+    exporter_group AS ExporterGroup,
+    exporter_role AS ExporterRole,
+    exporter_site AS ExporterSite,
+    exporter_region AS ExporterRegion,
+    exporter_tenant AS ExporterTenant
 FROM flows
 WHERE length(_error) = 0;
 
@@ -327,4 +470,93 @@ FROM
         sum(Packets * greatest(SamplingRate, 1)) AS sp
     FROM flows_raw
     GROUP BY Date, Timeslot, SrcAS, DstAS, EType
+);
+
+CREATE MATERIALIZED VIEW IF NOT EXISTS flows_country_5m_mv TO flows_country_5m AS
+SELECT
+    Date,
+    Timeslot,
+    SrcCountry,
+    DstCountry,
+    b AS Bytes,
+    p AS Packets,
+    c AS Count,
+    sb AS SampledBytes,
+    sp AS SampledPackets
+FROM
+(
+    SELECT
+        Date,
+        toStartOfFiveMinutes(TimeReceived) AS Timeslot,
+        SrcCountry,
+        DstCountry,
+        sum(Bytes) AS b,
+        sum(Packets) AS p,
+        count() AS c,
+        sum(Bytes * greatest(SamplingRate, 1)) AS sb,
+        sum(Packets * greatest(SamplingRate, 1)) AS sp
+    FROM flows_raw
+    GROUP BY Date, Timeslot, SrcCountry, DstCountry
+);
+
+CREATE MATERIALIZED VIEW IF NOT EXISTS flows_tenant_5m_mv TO flows_tenant_5m AS
+SELECT
+    Date,
+    Timeslot,
+    SrcNetTenant,
+    DstNetTenant,
+    b AS Bytes,
+    p AS Packets,
+    c AS Count,
+    sb AS SampledBytes,
+    sp AS SampledPackets
+FROM
+(
+    SELECT
+        Date,
+        toStartOfFiveMinutes(TimeReceived) AS Timeslot,
+        SrcNetTenant,
+        DstNetTenant,
+        sum(Bytes) AS b,
+        sum(Packets) AS p,
+        count() AS c,
+        sum(Bytes * greatest(SamplingRate, 1)) AS sb,
+        sum(Packets * greatest(SamplingRate, 1)) AS sp
+    FROM flows_raw
+    GROUP BY Date, Timeslot, SrcNetTenant, DstNetTenant
+);
+
+CREATE MATERIALIZED VIEW IF NOT EXISTS flows_interface_5m_mv TO flows_interface_5m AS
+SELECT
+    Date,
+    Timeslot,
+    SamplerAddress,
+    ExporterName,
+    InIf,
+    InIfName,
+    OutIf,
+    OutIfName,
+    b AS Bytes,
+    p AS Packets,
+    c AS Count,
+    sb AS SampledBytes,
+    sp AS SampledPackets
+FROM
+(
+    SELECT
+        Date,
+        toStartOfFiveMinutes(TimeReceived) AS Timeslot,
+        SamplerAddress,
+        ExporterName,
+        InIf,
+        InIfName,
+        OutIf,
+        OutIfName,
+        sum(Bytes) AS b,
+        sum(Packets) AS p,
+        count() AS c,
+        sum(Bytes * greatest(SamplingRate, 1)) AS sb,
+        sum(Packets * greatest(SamplingRate, 1)) AS sp
+    FROM flows_raw
+    GROUP BY Date, Timeslot, SamplerAddress, ExporterName, InIf, InIfName, OutIf, OutIfName
 );

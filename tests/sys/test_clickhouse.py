@@ -87,7 +87,9 @@ def test_variants_differ_only_by_cluster_transforms():
     local = {cu.created_name(s) for s in rest
              if re.search(r"ENGINE = Replicated\w*MergeTree\(", s)}
     assert local == {"flows_raw_local", "flows_errors_local",
-                     "flows_5m_local", "flows_1h_local"}
+                     "flows_5m_local", "flows_1h_local",
+                     "flows_country_5m_local", "flows_tenant_5m_local",
+                     "flows_interface_5m_local"}
     over = {re.search(r"Distributed\('\{cluster\}', currentDatabase\(\), "
                       r"(\w+), rand\(\)\)", s).group(1): cu.created_name(s)
             for s in dist}
@@ -102,7 +104,7 @@ def test_variants_differ_only_by_cluster_transforms():
             assert not re.search(r"\bFROM (flows_raw|flows_5m|flows_1h)\b", s)
     # Each replica path is unique per table.
     paths = re.findall(r"Replicated\w*MergeTree\('([^']*)'", "\n".join(rest))
-    assert len(paths) == len(set(paths)) == 4
+    assert len(paths) == len(set(paths)) == 7
 
 
 def test_cluster_ddl_parses(ch):
@@ -119,17 +121,23 @@ def test_single_ddl_accepted(ch, tmp_path):
     schema path made absolute), in a fresh database."""
     db = ch.fresh_db("ddl")
     stmts = cu.load_schema(ch, standin=False)
-    assert len(stmts) == 9
+    assert len(stmts) == 15
     got = dict(ch.rows(f"SELECT name, engine FROM system.tables "
                        f"WHERE database = '{db}'"))
     assert got == {"flows": "Kafka", "flows_raw": "MergeTree",
                    "flows_errors": "MergeTree",
                    "flows_5m": "SummingMergeTree",
                    "flows_1h": "SummingMergeTree",
+                   "flows_country_5m": "SummingMergeTree",
+                   "flows_tenant_5m": "SummingMergeTree",
+                   "flows_interface_5m": "SummingMergeTree",
                    "flows_raw_mv": "MaterializedView",
                    "flows_errors_mv": "MaterializedView",
                    "flows_5m_mv": "MaterializedView",
-                   "flows_1h_mv": "MaterializedView"}
+                   "flows_1h_mv": "MaterializedView",
+                   "flows_country_5m_mv": "MaterializedView",
+                   "flows_tenant_5m_mv": "MaterializedView",
+                   "flows_interface_5m_mv": "MaterializedView"}
     kafka = ch.value(f"SELECT create_table_query FROM system.tables "
                      f"WHERE database = '{db}' AND name = 'flows'")
     for k, v in {"kafka_format": "Protobuf", "kafka_topic_list": "flows",
@@ -152,6 +160,10 @@ def test_single_ddl_accepted(ch, tmp_path):
               "SamplingRate", "SrcAS", "DstAS", "EType", "Proto", "SrcPort",
               "DstPort", "Bytes", "Packets", "InIf", "OutIf", "TCPFlags"):
         assert c in types, c
+    # Enrichment: low-cardinality strings, speeds in bit/s.
+    for c in cu.ENRICH_RAW:
+        want = "UInt64" if c.endswith("Speed") else "LowCardinality(String)"
+        assert types[c] == want, (c, types[c])
     nested = dict(ch.rows(f"SELECT name, type FROM system.columns WHERE "
                           f"database = '{db}' AND table = 'flows_5m'"))
     assert nested["ETypeMap.EType"] == "Array(UInt16)"
@@ -187,7 +199,7 @@ def test_protobuf_name_matching(ch, payload):
 
 
 PROTO_CH_TYPES = {"uint32": {"UInt32"}, "uint64": {"UInt64"},
-                  "bytes": {"String"},
+                  "bytes": {"String"}, "string": {"String"},
                   "FlowType": {"Enum8('FLOWUNKNOWN' = 0, 'SFLOW_5' = 1, "
                                "'NETFLOW_V5' = 2, 'NETFLOW_V9' = 3, "
                                "'IPFIX' = 4)"}}
@@ -211,7 +223,8 @@ def test_kafka_columns_are_proto_fields():
     for f in ("time_received_ns", "sampler_address", "src_addr", "dst_addr",
               "src_as", "dst_as", "etype", "proto", "src_port", "dst_port",
               "bytes", "packets", "sampling_rate", "in_if", "out_if",
-              "next_hop", "tcp_flags", "time_flow_start_ns"):
+              "next_hop", "tcp_flags", "time_flow_start_ns",
+              *cu.ENRICH_FIELDS):
         assert f in dict(cols), f
 
 
@@ -262,6 +275,59 @@ def test_corpus_through_protobuf_format_and_views(ch, payload):
         "FROM (SELECT sumMap(ETypeMap.EType, ETypeMap.Bytes) AS s "
         "FROM flows_5m))"))
     assert got_et == dict(by_etype)
+
+
+@pytest.fixture(scope="module")
+def enriched(payload, tmp_path_factory):
+    """(pb file, decoded messages) of the corpus with enrichment fields."""
+    pb, plain = payload
+    tmp = tmp_path_factory.mktemp("chenriched")
+    out = cu.enriched_payload(pb, tmp / "enriched.pb")
+    msgs = cu.decode_pb(out, tmp)
+    assert len(msgs) == len(plain)
+    for i, (m, p) in enumerate(zip(msgs, plain)):
+        e = cu.enrichment_of(p, i)
+        assert {f: getattr(m, f) for f in cu.ENRICH_FIELDS if getattr(m, f)} \
+            == {k: v for k, v in e.items() if v}, i
+    return out, msgs
+
+
+def test_enriched_flows_through_views(ch, enriched):
+    """Enriched FlowMessages through ClickHouse's Protobuf input: flows_raw
+    holds every enrichment field ('' / 0 when absent) beside the usual
+    columns, and the country, tenant and interface rollups hold the sums
+    per key computed from the protoc-decoded messages."""
+    pb, msgs = enriched
+    ch.fresh_db("enriched")
+    cu.load_schema(ch)
+    cu.insert_protobuf(ch, pb)
+    check_tables(ch, msgs)
+    rows = ch.rows(f"SELECT {cu.RAW_COLUMNS}, {cu.ENRICH_RAW_COLUMNS} "
+                   f"FROM flows_raw")
+    got = collections.Counter(json.dumps(r) for r in rows)
+    want = collections.Counter(json.dumps(list(cu.raw_row(m)) +
+                                          list(cu.enrich_raw_row(m)))
+                               for m in msgs)
+    assert got == want, f"extra {list(got - want)[:2]}\n" \
+        f"missing {list(want - got)[:2]}"
+    for table in cu.ENRICH_ROLLUPS:
+        exp = cu.enrich_rollup(msgs, table)
+        assert len(exp) >= 4, table
+        assert cu.enrich_rollup_in_ch(ch, table) == exp, table
+    # Both enriched and unenriched flows, non-ASCII intact.
+    countries = collections.Counter(m.src_country for m in msgs)
+    assert countries[""] > 0 and len(countries) >= 3
+    assert ch.value("SELECT count() FROM flows_raw WHERE "
+                    "DstNetTenant = 'Caf\u00e9 \u2615'") == \
+        sum(1 for m in msgs if m.dst_net_tenant == "Caf\u00e9 \u2615") > 0
+    # A dashboard's question: top destination countries by traffic.
+    top = collections.Counter()
+    for m in msgs:
+        if m.dst_country:
+            top[m.dst_country] += m.bytes * max(m.sampling_rate, 1)
+    assert dict(ch.rows("SELECT DstCountry, sum(SampledBytes) FROM "
+                        "flows_country_5m WHERE DstCountry != '' "
+                        "GROUP BY DstCountry")) == dict(top)
 
 
 def test_several_messages_per_kafka_message(ch, payload, tmp_path):
