@@ -24,7 +24,16 @@
 -- CamelCase names. The proto must be in ClickHouse's format_schemas
 -- directory (format_schema_path) as flow.proto: see compose/ and README.
 -- Placeholders: @ON_CLUSTER@, @T(name)@ (storage table), @ENGINE(kind,name)@,
--- @IP(column)@ (4/16-byte address to IPv6, IPv4 mapped), @DISTRIBUTED(name)@.
+-- @IP(column)@ (4/16-byte address to IPv6, IPv4 mapped), @DISTRIBUTED(name)@,
+-- @ADD_COLUMNS(name)@ (ALTER TABLE ... ADD COLUMN IF NOT EXISTS of every
+-- column of that CREATE TABLE).
+--
+-- Upgrading a database made before the enrichment columns (issue 9): the
+-- Kafka table and flows_raw_mv cannot be altered, so drop those two
+-- (DROP TABLE flows_raw_mv; DROP TABLE flows; both ON CLUSTER on a
+-- cluster) and run this file again: flows_raw gains the new columns (old
+-- rows hold '' and 0 there), the enrichment rollups are created, and the
+-- consumer group resumes from the offsets Kafka kept for it.
 
 CREATE TABLE IF NOT EXISTS flows
 (
@@ -198,6 +207,84 @@ ENGINE = MergeTree
 PARTITION BY Date
 ORDER BY (TimeReceived, SamplerAddress)
 TTL Date + INTERVAL 7 DAY DELETE;
+
+-- A flows_raw made by an older version gains the columns added since (the
+-- enrichment ones); on a new database this does nothing.
+ALTER TABLE flows_raw
+    ADD COLUMN IF NOT EXISTS Date Date,
+    ADD COLUMN IF NOT EXISTS TimeReceived DateTime64(9, 'UTC') CODEC(Delta, ZSTD(1)),
+    ADD COLUMN IF NOT EXISTS TimeFlowStart DateTime64(9, 'UTC') CODEC(Delta, ZSTD(1)),
+    ADD COLUMN IF NOT EXISTS TimeFlowEnd DateTime64(9, 'UTC') CODEC(Delta, ZSTD(1)),
+    ADD COLUMN IF NOT EXISTS Type Enum8('FLOWUNKNOWN' = 0, 'SFLOW_5' = 1, 'NETFLOW_V5' = 2, 'NETFLOW_V9' = 3, 'IPFIX' = 4),
+    ADD COLUMN IF NOT EXISTS SequenceNum UInt32,
+    ADD COLUMN IF NOT EXISTS SamplingRate UInt64,
+    ADD COLUMN IF NOT EXISTS SamplerAddress IPv6,
+    ADD COLUMN IF NOT EXISTS SamplerPort UInt16,
+    ADD COLUMN IF NOT EXISTS SamplerId UInt32,
+    ADD COLUMN IF NOT EXISTS ObservationDomainId UInt32,
+    ADD COLUMN IF NOT EXISTS SrcAddr IPv6,
+    ADD COLUMN IF NOT EXISTS DstAddr IPv6,
+    ADD COLUMN IF NOT EXISTS SrcNet UInt8,
+    ADD COLUMN IF NOT EXISTS DstNet UInt8,
+    ADD COLUMN IF NOT EXISTS SrcAS UInt32,
+    ADD COLUMN IF NOT EXISTS DstAS UInt32,
+    ADD COLUMN IF NOT EXISTS NextHop IPv6,
+    ADD COLUMN IF NOT EXISTS NextHopAS UInt32,
+    ADD COLUMN IF NOT EXISTS BgpNextHop IPv6,
+    ADD COLUMN IF NOT EXISTS InIf UInt32,
+    ADD COLUMN IF NOT EXISTS OutIf UInt32,
+    ADD COLUMN IF NOT EXISTS EType UInt16,
+    ADD COLUMN IF NOT EXISTS Proto UInt8,
+    ADD COLUMN IF NOT EXISTS SrcPort UInt16,
+    ADD COLUMN IF NOT EXISTS DstPort UInt16,
+    ADD COLUMN IF NOT EXISTS IPTos UInt8,
+    ADD COLUMN IF NOT EXISTS IPTTL UInt8,
+    ADD COLUMN IF NOT EXISTS IPFlags UInt8,
+    ADD COLUMN IF NOT EXISTS TCPFlags UInt16,
+    ADD COLUMN IF NOT EXISTS IcmpType UInt8,
+    ADD COLUMN IF NOT EXISTS IcmpCode UInt8,
+    ADD COLUMN IF NOT EXISTS IPv6FlowLabel UInt32,
+    ADD COLUMN IF NOT EXISTS ForwardingStatus UInt8,
+    ADD COLUMN IF NOT EXISTS SrcMac UInt64,
+    ADD COLUMN IF NOT EXISTS DstMac UInt64,
+    ADD COLUMN IF NOT EXISTS SrcVlan UInt16,
+    ADD COLUMN IF NOT EXISTS DstVlan UInt16,
+    ADD COLUMN IF NOT EXISTS VlanId UInt16,
+    ADD COLUMN IF NOT EXISTS Bytes UInt64,
+    ADD COLUMN IF NOT EXISTS Packets UInt64,
+    ADD COLUMN IF NOT EXISTS BgpCommunities Array(UInt32),
+    ADD COLUMN IF NOT EXISTS AsPath Array(UInt32),
+    ADD COLUMN IF NOT EXISTS MplsLabel Array(UInt32),
+    ADD COLUMN IF NOT EXISTS SrcCountry LowCardinality(String),
+    ADD COLUMN IF NOT EXISTS DstCountry LowCardinality(String),
+    ADD COLUMN IF NOT EXISTS SrcASName LowCardinality(String),
+    ADD COLUMN IF NOT EXISTS DstASName LowCardinality(String),
+    ADD COLUMN IF NOT EXISTS SrcNetName LowCardinality(String),
+    ADD COLUMN IF NOT EXISTS DstNetName LowCardinality(String),
+    ADD COLUMN IF NOT EXISTS SrcNetRole LowCardinality(String),
+    ADD COLUMN IF NOT EXISTS DstNetRole LowCardinality(String),
+    ADD COLUMN IF NOT EXISTS SrcNetSite LowCardinality(String),
+    ADD COLUMN IF NOT EXISTS DstNetSite LowCardinality(String),
+    ADD COLUMN IF NOT EXISTS SrcNetRegion LowCardinality(String),
+    ADD COLUMN IF NOT EXISTS DstNetRegion LowCardinality(String),
+    ADD COLUMN IF NOT EXISTS SrcNetTenant LowCardinality(String),
+    ADD COLUMN IF NOT EXISTS DstNetTenant LowCardinality(String),
+    ADD COLUMN IF NOT EXISTS InIfName LowCardinality(String),
+    ADD COLUMN IF NOT EXISTS OutIfName LowCardinality(String),
+    ADD COLUMN IF NOT EXISTS InIfDescription LowCardinality(String),
+    ADD COLUMN IF NOT EXISTS OutIfDescription LowCardinality(String),
+    ADD COLUMN IF NOT EXISTS InIfSpeed UInt64,
+    ADD COLUMN IF NOT EXISTS OutIfSpeed UInt64,
+    ADD COLUMN IF NOT EXISTS ExporterName LowCardinality(String),
+    ADD COLUMN IF NOT EXISTS ExporterGroup LowCardinality(String),
+    ADD COLUMN IF NOT EXISTS ExporterRole LowCardinality(String),
+    ADD COLUMN IF NOT EXISTS ExporterSite LowCardinality(String),
+    ADD COLUMN IF NOT EXISTS ExporterRegion LowCardinality(String),
+    ADD COLUMN IF NOT EXISTS ExporterTenant LowCardinality(String),
+    ADD COLUMN IF NOT EXISTS SrcIP String ALIAS if(startsWith(toString(SrcAddr), '::ffff:') AND position(toString(SrcAddr), '.') > 0, substring(toString(SrcAddr), 8), toString(SrcAddr)),
+    ADD COLUMN IF NOT EXISTS DstIP String ALIAS if(startsWith(toString(DstAddr), '::ffff:') AND position(toString(DstAddr), '.') > 0, substring(toString(DstAddr), 8), toString(DstAddr)),
+    ADD COLUMN IF NOT EXISTS SamplerIP String ALIAS if(startsWith(toString(SamplerAddress), '::ffff:') AND position(toString(SamplerAddress), '.') > 0, substring(toString(SamplerAddress), 8), toString(SamplerAddress)),
+    ADD COLUMN IF NOT EXISTS NextHopIP String ALIAS if(startsWith(toString(NextHop), '::ffff:') AND position(toString(NextHop), '.') > 0, substring(toString(NextHop), 8), toString(NextHop));
 
 CREATE TABLE IF NOT EXISTS flows_errors
 (

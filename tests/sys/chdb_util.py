@@ -221,10 +221,11 @@ def standin_ddl(kafka_stmt: str) -> str:
 
 
 def insert_protobuf(ch: Ch, pb_path: Path, table: str = "flows",
-                    proto: Path = FLOW_PROTO) -> None:
+                    proto: Path = FLOW_PROTO, sql: Path = SINGLE_SQL) -> None:
     """Feeds a length-delimited FlowMessage file through ClickHouse's own
-    Protobuf input format into the stand-in's (the Kafka table's) columns."""
-    stmts = statements(SINGLE_SQL.read_text())
+    Protobuf input format into the stand-in's (the Kafka table's) columns,
+    as the Kafka table of sql lists them."""
+    stmts = statements(sql.read_text())
     cols = kafka_columns(kafka_statement(stmts))
     structure = ", ".join(f"`{n}` {t}" for n, t in cols)
     names = ", ".join(f"`{n}`" for n, _ in cols)
