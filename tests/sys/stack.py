@@ -58,7 +58,12 @@ _SCALARS = {
     "sampler_id": 1000, "sampler_port": 1001,
     "in_if_speed": 1034, "out_if_speed": 1035,
 }
-# Enrichment strings (issue 9): str (UTF-8) or bytes, absent when empty.
+_ADDRS = {"sampler_address": 11, "src_addr": 6, "dst_addr": 7, "next_hop": 12,
+          "bgp_next_hop": 100}
+_REPEATED = {"bgp_communities": 101, "as_path": 102, "mpls_ttl": 80,
+             "mpls_label": 81, "layer_stack": 103, "layer_size": 104}
+_REPEATED_ADDRS = {"mpls_ip": 82, "ipv6_routing_header_addresses": 105}
+# Enrichment strings (1010 and up).
 _STRINGS = {
     "src_country": 1010, "dst_country": 1011, "src_as_name": 1012,
     "dst_as_name": 1013, "src_net_name": 1014, "dst_net_name": 1015,
@@ -70,28 +75,24 @@ _STRINGS = {
     "exporter_group": 1041, "exporter_role": 1042, "exporter_site": 1043,
     "exporter_region": 1044, "exporter_tenant": 1045,
 }
-_ADDRS = {"sampler_address": 11, "src_addr": 6, "dst_addr": 7, "next_hop": 12,
-          "bgp_next_hop": 100}
-_REPEATED = {"bgp_communities": 101, "as_path": 102, "mpls_ttl": 80,
-             "mpls_label": 81, "layer_stack": 103, "layer_size": 104}
-_REPEATED_ADDRS = {"mpls_ip": 82, "ipv6_routing_header_addresses": 105}
 
 
 def encode_flow(f):
     """A FlowMessage (bytes) from a dict of field name -> value; addresses
-    are bytes (4 or 16), strings str or bytes, repeated fields lists."""
+    are bytes (4 or 16), repeated fields lists, strings str (UTF-8) or
+    bytes. Fields go out in the dict's order; zero and empty ones not at
+    all (proto3)."""
     out = bytearray()
     for name, v in f.items():
         if name in _SCALARS:
             if v:
                 out += _key(_SCALARS[name], 0) + _varint(v)
-        elif name in _ADDRS:
+        elif name in _ADDRS or name in _STRINGS:
+            if isinstance(v, str):
+                v = v.encode()
             if v:
-                out += _key(_ADDRS[name], 2) + _varint(len(v)) + v
-        elif name in _STRINGS:
-            if v:
-                b = v.encode() if isinstance(v, str) else v
-                out += _key(_STRINGS[name], 2) + _varint(len(b)) + b
+                num = _ADDRS.get(name) or _STRINGS[name]
+                out += _key(num, 2) + _varint(len(v)) + v
         elif name in _REPEATED:
             if v:
                 body = b"".join(_varint(x) for x in v)
