@@ -260,14 +260,14 @@ static uint8_t *put_inet_array(uint8_t *p, const ProtobufCBinaryData *v,
  * interface speeds, then the exporter's after them. */
 #define MSG_STR(f) offsetof(Flowpb__FlowMessage, f)
 static const size_t str_before_speeds[] = {
-	MSG_STR(src_country),	     MSG_STR(dst_country),
-	MSG_STR(src_as_name),	     MSG_STR(dst_as_name),
-	MSG_STR(src_net_name),	     MSG_STR(dst_net_name),
-	MSG_STR(src_net_role),	     MSG_STR(dst_net_role),
-	MSG_STR(src_net_site),	     MSG_STR(dst_net_site),
-	MSG_STR(src_net_region),     MSG_STR(dst_net_region),
-	MSG_STR(src_net_tenant),     MSG_STR(dst_net_tenant),
-	MSG_STR(in_if_name),	     MSG_STR(out_if_name),
+	MSG_STR(src_country),	    MSG_STR(dst_country),
+	MSG_STR(src_as_name),	    MSG_STR(dst_as_name),
+	MSG_STR(src_net_name),	    MSG_STR(dst_net_name),
+	MSG_STR(src_net_role),	    MSG_STR(dst_net_role),
+	MSG_STR(src_net_site),	    MSG_STR(dst_net_site),
+	MSG_STR(src_net_region),    MSG_STR(dst_net_region),
+	MSG_STR(src_net_tenant),    MSG_STR(dst_net_tenant),
+	MSG_STR(in_if_name),	    MSG_STR(out_if_name),
 	MSG_STR(in_if_description), MSG_STR(out_if_description),
 };
 static const size_t str_after_speeds[] = {
