@@ -185,7 +185,7 @@ int pgstore_connect(struct pgstore *s)
 	 * but it forgets their stored offsets with them (same transactions), so
 	 * the inserter reads those messages again: no loss, no duplicate, and no
 	 * commit waits for a WAL flush. */
-	/* UTF-8: the enrichment strings are (pbdec checks them). */
+	/* UTF-8: what copybin writes the enrichment strings in. */
 	if (exec_ok(s, "SET client_min_messages = warning", PGRES_COMMAND_OK,
 		    "could not set up the session") ||
 	    exec_ok(s, "SET client_encoding = 'UTF8'", PGRES_COMMAND_OK,
