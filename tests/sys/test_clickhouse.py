@@ -14,6 +14,10 @@ ClickHouse engine:
   feeding the same views, and flows_raw, flows_5m and flows_1h then hold
   exactly what was sent (addresses as 192.0.2.1 / 2001:db8::1; per-AS and
   per-EType sums equal to sums computed from the protoc-generated classes);
+- the same flows with the enrichment fields (1010-1045) added: flows_raw
+  holds each, and the country, tenant and interface rollups hold the sums
+  per key; a database made by the schema shipped before enrichment
+  (tests/data/clickhouse) upgrades as flows.sql.in says, old rows intact;
 - chDB's Kafka engine consuming from the real local broker (the stack)
   what `xdpflowd -o kafka --kafka-batch 1` and `256` published, a poison
   message landing in flows_errors while the good ones land in flows_raw;
