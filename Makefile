@@ -83,6 +83,9 @@ BPF_TEST_SRCS := $(wildcard tests/bpf/test_*.c)
 BPF_TEST_BINS := $(patsubst tests/bpf/%.c,$(O)/tests/bpf/%,$(BPF_TEST_SRCS))
 BENCH_SRCS := $(wildcard tests/bench/bench_*.c)
 BENCH_BINS := $(patsubst tests/bench/%.c,$(O)/bench/%,$(BENCH_SRCS))
+# Small programs the system tests run against the library (tests/tools).
+TOOL_SRCS := $(wildcard tests/tools/*.c)
+TOOL_BINS := $(patsubst tests/tools/%.c,$(O)/tools/%,$(TOOL_SRCS))
 
 .DELETE_ON_ERROR:
 .SECONDARY:
@@ -165,6 +168,11 @@ $(O)/bench/%: tests/bench/%.c $(LIB)
 	$(Q)mkdir -p $(dir $@)
 	$(Q)$(CC) $(ALL_CFLAGS) -O2 -MF $@.d $(LDFLAGS) $< $(LIB) $(LDLIBS) -o $@
 
+$(O)/tools/%: tests/tools/%.c $(LIB)
+	$(call msg,CC,$<)
+	$(Q)mkdir -p $(dir $@)
+	$(Q)$(CC) $(ALL_CFLAGS) -MF $@.d $(LDFLAGS) $< $(LIB) $(LDLIBS) -o $@
+
 # libFuzzer targets: always clang with ASan+UBSan (the library too, so
 # `make fuzz` builds them in O/asan with SAN=1).
 FUZZ_CC ?= clang
@@ -174,7 +182,7 @@ $(O)/fuzz/%: tests/fuzz/%.c $(LIB)
 	$(Q)mkdir -p $(dir $@)
 	$(Q)$(FUZZ_CC) $(filter-out $(SANFLAGS),$(ALL_CFLAGS)) $(FUZZ_SANFLAGS) -MF $@.d $(LDFLAGS) $< $(LIB) $(LDLIBS) -o $@
 
-unit-bins: $(UNIT_BINS) $(BPF_TEST_BINS) ## build the unit and XDP test binaries, without running them
+unit-bins: $(UNIT_BINS) $(BPF_TEST_BINS) $(TOOL_BINS) ## build the unit and XDP test binaries and test tools, without running them
 fuzz-bins: $(FUZZ_BINS) ## build the libFuzzer targets (use with O=build/asan SAN=1)
 
 unit: unit-bins ## run the cmocka unit tests of this build
@@ -303,4 +311,4 @@ demo-mock: ## the same with xdpflow-mock in place of the exporters and xdpflowd
 
 # Header dependencies (-MMD/-MF) of this build only (not of an O= nested in it).
 -include $(wildcard $(O)/obj/*/*/*.d $(O)/gen/*.d $(O)/bpf/*.d $(O)/tests/*.d \
-	$(O)/tests/bpf/*.d $(O)/fuzz/*.d $(O)/bench/*.d)
+	$(O)/tests/bpf/*.d $(O)/fuzz/*.d $(O)/bench/*.d $(O)/tools/*.d)

@@ -12,7 +12,11 @@ sql/clickhouse/flows.sql.in, in two variants that cannot drift apart:
 Placeholders: @ON_CLUSTER@, @T(name)@ (a storage table's name),
 @ENGINE(kind,name)@, @IP(column)@ (a 4- or 16-byte address string to the
 IPv6 type, IPv4 as ::ffff:a.b.c.d, absent as ::), @DISTRIBUTED(name)@ (a
-Distributed table over name's local table; nothing on one server).
+Distributed table over name's local table; nothing on one server),
+@ADD_COLUMNS(name)@ (ALTER TABLE ... ADD COLUMN IF NOT EXISTS for every
+column that the source's CREATE TABLE @T(name)@ lists, so that a database
+made by an older version gains the newer columns; on a cluster, for the
+local table and the Distributed table over it).
 
 Usage: gen-clickhouse-sql.py [--check] [OUTDIR]. Writes into OUTDIR
 (default sql/clickhouse); --check writes nothing and exits 1 when the files
@@ -58,8 +62,33 @@ def distributed(name: str, variant: str) -> str:
             f"{local(name, variant)}, rand());")
 
 
+def columns_of(src: str, name: str) -> list[str]:
+    """The column definitions (one per line, comments dropped) of the
+    source's CREATE TABLE @T(name)@."""
+    m = re.search(r"^CREATE TABLE IF NOT EXISTS @T\(%s\)@@ON_CLUSTER@\n\(\n"
+                  r"(.*?)\n\)\nENGINE" % re.escape(name), src, re.M | re.S)
+    if not m:
+        raise SystemExit(f"{SRC}: @ADD_COLUMNS({name})@: no CREATE TABLE "
+                         f"@T({name})@")
+    return [line.strip().rstrip(",") for line in m.group(1).split("\n")
+            if line.strip() and not line.lstrip().startswith("--")]
+
+
+def add_columns(src: str, name: str, variant: str) -> str:
+    cols = columns_of(src, name)
+    on = f" ON CLUSTER {CLUSTER}" if variant == "cluster" else ""
+    tables = [local(name, variant)] + ([name] if variant == "cluster" else [])
+    return "\n\n".join(
+        f"ALTER TABLE {t}{on}\n" +
+        ",\n".join(f"    ADD COLUMN IF NOT EXISTS {c}" for c in cols) + ";"
+        for t in tables)
+
+
 def expand(src: str, variant: str) -> str:
     # Comment lines (the template's documentation) are kept as they are.
+    src = re.sub(r"^@ADD_COLUMNS\((\w+)\)@$",
+                 lambda m: add_columns(src, m.group(1), variant), src,
+                 flags=re.M)
     return "\n".join(line if line.lstrip().startswith("--")
                      else expand_line(line, variant)
                      for line in src.split("\n"))

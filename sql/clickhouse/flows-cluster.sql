@@ -12,6 +12,9 @@
 --   -> flows (ENGINE = Kafka, format Protobuf)
 --   -> flows_raw_mv -> flows_raw (MergeTree by day, IPv6-typed addresses)
 --   -> flows_5m_mv / flows_1h_mv -> flows_5m / flows_1h (SummingMergeTree)
+--   -> flows_{country,tenant,interface}_5m_mv -> flows_{country,tenant,interface}_5m
+--      (SummingMergeTree by enrichment keys: countries, tenants, exporter and
+--      interface names)
 --   and flows_errors_mv -> flows_errors (messages ClickHouse could not parse).
 --
 -- ClickHouse matches columns to proto fields by name, case-insensitively,
@@ -21,7 +24,16 @@
 -- CamelCase names. The proto must be in ClickHouse's format_schemas
 -- directory (format_schema_path) as flow.proto: see compose/ and README.
 -- Placeholders: @ON_CLUSTER@, @T(name)@ (storage table), @ENGINE(kind,name)@,
--- @IP(column)@ (4/16-byte address to IPv6, IPv4 mapped), @DISTRIBUTED(name)@.
+-- @IP(column)@ (4/16-byte address to IPv6, IPv4 mapped), @DISTRIBUTED(name)@,
+-- @ADD_COLUMNS(name)@ (ALTER TABLE ... ADD COLUMN IF NOT EXISTS of every
+-- column of that CREATE TABLE).
+--
+-- Upgrading a database made before the enrichment columns (issue 9): the
+-- Kafka table and flows_raw_mv cannot be altered, so drop those two
+-- (DROP TABLE flows_raw_mv; DROP TABLE flows; both ON CLUSTER on a
+-- cluster) and run this file again: flows_raw gains the new columns (old
+-- rows hold '' and 0 there), the enrichment rollups are created, and the
+-- consumer group resumes from the offsets Kafka kept for it.
 
 CREATE TABLE IF NOT EXISTS flows ON CLUSTER '{cluster}'
 (
@@ -70,7 +82,33 @@ CREATE TABLE IF NOT EXISTS flows ON CLUSTER '{cluster}'
     bgp_next_hop String,
     bgp_communities Array(UInt32),
     as_path Array(UInt32),
-    mpls_label Array(UInt32)
+    mpls_label Array(UInt32),
+    src_country String,
+    dst_country String,
+    src_as_name String,
+    dst_as_name String,
+    src_net_name String,
+    dst_net_name String,
+    src_net_role String,
+    dst_net_role String,
+    src_net_site String,
+    dst_net_site String,
+    src_net_region String,
+    dst_net_region String,
+    src_net_tenant String,
+    dst_net_tenant String,
+    in_if_name String,
+    out_if_name String,
+    in_if_description String,
+    out_if_description String,
+    in_if_speed UInt64,
+    out_if_speed UInt64,
+    exporter_name String,
+    exporter_group String,
+    exporter_role String,
+    exporter_site String,
+    exporter_region String,
+    exporter_tenant String
 )
 ENGINE = Kafka
 SETTINGS
@@ -129,6 +167,35 @@ CREATE TABLE IF NOT EXISTS flows_raw_local ON CLUSTER '{cluster}'
     BgpCommunities Array(UInt32),
     AsPath Array(UInt32),
     MplsLabel Array(UInt32),
+    -- Enrichment (xdpflow-enrich or xdpflowd --enrich; '' or 0 when the
+    -- flow was not enriched with it). Countries ISO 3166-1 alpha-2.
+    SrcCountry LowCardinality(String),
+    DstCountry LowCardinality(String),
+    SrcASName LowCardinality(String),
+    DstASName LowCardinality(String),
+    SrcNetName LowCardinality(String),
+    DstNetName LowCardinality(String),
+    SrcNetRole LowCardinality(String),
+    DstNetRole LowCardinality(String),
+    SrcNetSite LowCardinality(String),
+    DstNetSite LowCardinality(String),
+    SrcNetRegion LowCardinality(String),
+    DstNetRegion LowCardinality(String),
+    SrcNetTenant LowCardinality(String),
+    DstNetTenant LowCardinality(String),
+    InIfName LowCardinality(String),
+    OutIfName LowCardinality(String),
+    InIfDescription LowCardinality(String),
+    OutIfDescription LowCardinality(String),
+    -- bit/s, 0 when unknown
+    InIfSpeed UInt64,
+    OutIfSpeed UInt64,
+    ExporterName LowCardinality(String),
+    ExporterGroup LowCardinality(String),
+    ExporterRole LowCardinality(String),
+    ExporterSite LowCardinality(String),
+    ExporterRegion LowCardinality(String),
+    ExporterTenant LowCardinality(String),
     -- Display forms: 192.0.2.1 for IPv4 (stored ::ffff:192.0.2.1), 2001:db8::1.
     -- (Not replaceRegexpOne with '$': ClickHouse 25.8 returns '' on a miss.)
     SrcIP String ALIAS if(startsWith(toString(SrcAddr), '::ffff:') AND position(toString(SrcAddr), '.') > 0, substring(toString(SrcAddr), 8), toString(SrcAddr)),
@@ -144,6 +211,160 @@ TTL Date + INTERVAL 7 DAY DELETE;
 CREATE TABLE IF NOT EXISTS flows_raw ON CLUSTER '{cluster}'
 AS flows_raw_local
 ENGINE = Distributed('{cluster}', currentDatabase(), flows_raw_local, rand());
+
+-- A flows_raw made by an older version gains the columns added since (the
+-- enrichment ones); on a new database this does nothing.
+ALTER TABLE flows_raw_local ON CLUSTER '{cluster}'
+    ADD COLUMN IF NOT EXISTS Date Date,
+    ADD COLUMN IF NOT EXISTS TimeReceived DateTime64(9, 'UTC') CODEC(Delta, ZSTD(1)),
+    ADD COLUMN IF NOT EXISTS TimeFlowStart DateTime64(9, 'UTC') CODEC(Delta, ZSTD(1)),
+    ADD COLUMN IF NOT EXISTS TimeFlowEnd DateTime64(9, 'UTC') CODEC(Delta, ZSTD(1)),
+    ADD COLUMN IF NOT EXISTS Type Enum8('FLOWUNKNOWN' = 0, 'SFLOW_5' = 1, 'NETFLOW_V5' = 2, 'NETFLOW_V9' = 3, 'IPFIX' = 4),
+    ADD COLUMN IF NOT EXISTS SequenceNum UInt32,
+    ADD COLUMN IF NOT EXISTS SamplingRate UInt64,
+    ADD COLUMN IF NOT EXISTS SamplerAddress IPv6,
+    ADD COLUMN IF NOT EXISTS SamplerPort UInt16,
+    ADD COLUMN IF NOT EXISTS SamplerId UInt32,
+    ADD COLUMN IF NOT EXISTS ObservationDomainId UInt32,
+    ADD COLUMN IF NOT EXISTS SrcAddr IPv6,
+    ADD COLUMN IF NOT EXISTS DstAddr IPv6,
+    ADD COLUMN IF NOT EXISTS SrcNet UInt8,
+    ADD COLUMN IF NOT EXISTS DstNet UInt8,
+    ADD COLUMN IF NOT EXISTS SrcAS UInt32,
+    ADD COLUMN IF NOT EXISTS DstAS UInt32,
+    ADD COLUMN IF NOT EXISTS NextHop IPv6,
+    ADD COLUMN IF NOT EXISTS NextHopAS UInt32,
+    ADD COLUMN IF NOT EXISTS BgpNextHop IPv6,
+    ADD COLUMN IF NOT EXISTS InIf UInt32,
+    ADD COLUMN IF NOT EXISTS OutIf UInt32,
+    ADD COLUMN IF NOT EXISTS EType UInt16,
+    ADD COLUMN IF NOT EXISTS Proto UInt8,
+    ADD COLUMN IF NOT EXISTS SrcPort UInt16,
+    ADD COLUMN IF NOT EXISTS DstPort UInt16,
+    ADD COLUMN IF NOT EXISTS IPTos UInt8,
+    ADD COLUMN IF NOT EXISTS IPTTL UInt8,
+    ADD COLUMN IF NOT EXISTS IPFlags UInt8,
+    ADD COLUMN IF NOT EXISTS TCPFlags UInt16,
+    ADD COLUMN IF NOT EXISTS IcmpType UInt8,
+    ADD COLUMN IF NOT EXISTS IcmpCode UInt8,
+    ADD COLUMN IF NOT EXISTS IPv6FlowLabel UInt32,
+    ADD COLUMN IF NOT EXISTS ForwardingStatus UInt8,
+    ADD COLUMN IF NOT EXISTS SrcMac UInt64,
+    ADD COLUMN IF NOT EXISTS DstMac UInt64,
+    ADD COLUMN IF NOT EXISTS SrcVlan UInt16,
+    ADD COLUMN IF NOT EXISTS DstVlan UInt16,
+    ADD COLUMN IF NOT EXISTS VlanId UInt16,
+    ADD COLUMN IF NOT EXISTS Bytes UInt64,
+    ADD COLUMN IF NOT EXISTS Packets UInt64,
+    ADD COLUMN IF NOT EXISTS BgpCommunities Array(UInt32),
+    ADD COLUMN IF NOT EXISTS AsPath Array(UInt32),
+    ADD COLUMN IF NOT EXISTS MplsLabel Array(UInt32),
+    ADD COLUMN IF NOT EXISTS SrcCountry LowCardinality(String),
+    ADD COLUMN IF NOT EXISTS DstCountry LowCardinality(String),
+    ADD COLUMN IF NOT EXISTS SrcASName LowCardinality(String),
+    ADD COLUMN IF NOT EXISTS DstASName LowCardinality(String),
+    ADD COLUMN IF NOT EXISTS SrcNetName LowCardinality(String),
+    ADD COLUMN IF NOT EXISTS DstNetName LowCardinality(String),
+    ADD COLUMN IF NOT EXISTS SrcNetRole LowCardinality(String),
+    ADD COLUMN IF NOT EXISTS DstNetRole LowCardinality(String),
+    ADD COLUMN IF NOT EXISTS SrcNetSite LowCardinality(String),
+    ADD COLUMN IF NOT EXISTS DstNetSite LowCardinality(String),
+    ADD COLUMN IF NOT EXISTS SrcNetRegion LowCardinality(String),
+    ADD COLUMN IF NOT EXISTS DstNetRegion LowCardinality(String),
+    ADD COLUMN IF NOT EXISTS SrcNetTenant LowCardinality(String),
+    ADD COLUMN IF NOT EXISTS DstNetTenant LowCardinality(String),
+    ADD COLUMN IF NOT EXISTS InIfName LowCardinality(String),
+    ADD COLUMN IF NOT EXISTS OutIfName LowCardinality(String),
+    ADD COLUMN IF NOT EXISTS InIfDescription LowCardinality(String),
+    ADD COLUMN IF NOT EXISTS OutIfDescription LowCardinality(String),
+    ADD COLUMN IF NOT EXISTS InIfSpeed UInt64,
+    ADD COLUMN IF NOT EXISTS OutIfSpeed UInt64,
+    ADD COLUMN IF NOT EXISTS ExporterName LowCardinality(String),
+    ADD COLUMN IF NOT EXISTS ExporterGroup LowCardinality(String),
+    ADD COLUMN IF NOT EXISTS ExporterRole LowCardinality(String),
+    ADD COLUMN IF NOT EXISTS ExporterSite LowCardinality(String),
+    ADD COLUMN IF NOT EXISTS ExporterRegion LowCardinality(String),
+    ADD COLUMN IF NOT EXISTS ExporterTenant LowCardinality(String),
+    ADD COLUMN IF NOT EXISTS SrcIP String ALIAS if(startsWith(toString(SrcAddr), '::ffff:') AND position(toString(SrcAddr), '.') > 0, substring(toString(SrcAddr), 8), toString(SrcAddr)),
+    ADD COLUMN IF NOT EXISTS DstIP String ALIAS if(startsWith(toString(DstAddr), '::ffff:') AND position(toString(DstAddr), '.') > 0, substring(toString(DstAddr), 8), toString(DstAddr)),
+    ADD COLUMN IF NOT EXISTS SamplerIP String ALIAS if(startsWith(toString(SamplerAddress), '::ffff:') AND position(toString(SamplerAddress), '.') > 0, substring(toString(SamplerAddress), 8), toString(SamplerAddress)),
+    ADD COLUMN IF NOT EXISTS NextHopIP String ALIAS if(startsWith(toString(NextHop), '::ffff:') AND position(toString(NextHop), '.') > 0, substring(toString(NextHop), 8), toString(NextHop));
+
+ALTER TABLE flows_raw ON CLUSTER '{cluster}'
+    ADD COLUMN IF NOT EXISTS Date Date,
+    ADD COLUMN IF NOT EXISTS TimeReceived DateTime64(9, 'UTC') CODEC(Delta, ZSTD(1)),
+    ADD COLUMN IF NOT EXISTS TimeFlowStart DateTime64(9, 'UTC') CODEC(Delta, ZSTD(1)),
+    ADD COLUMN IF NOT EXISTS TimeFlowEnd DateTime64(9, 'UTC') CODEC(Delta, ZSTD(1)),
+    ADD COLUMN IF NOT EXISTS Type Enum8('FLOWUNKNOWN' = 0, 'SFLOW_5' = 1, 'NETFLOW_V5' = 2, 'NETFLOW_V9' = 3, 'IPFIX' = 4),
+    ADD COLUMN IF NOT EXISTS SequenceNum UInt32,
+    ADD COLUMN IF NOT EXISTS SamplingRate UInt64,
+    ADD COLUMN IF NOT EXISTS SamplerAddress IPv6,
+    ADD COLUMN IF NOT EXISTS SamplerPort UInt16,
+    ADD COLUMN IF NOT EXISTS SamplerId UInt32,
+    ADD COLUMN IF NOT EXISTS ObservationDomainId UInt32,
+    ADD COLUMN IF NOT EXISTS SrcAddr IPv6,
+    ADD COLUMN IF NOT EXISTS DstAddr IPv6,
+    ADD COLUMN IF NOT EXISTS SrcNet UInt8,
+    ADD COLUMN IF NOT EXISTS DstNet UInt8,
+    ADD COLUMN IF NOT EXISTS SrcAS UInt32,
+    ADD COLUMN IF NOT EXISTS DstAS UInt32,
+    ADD COLUMN IF NOT EXISTS NextHop IPv6,
+    ADD COLUMN IF NOT EXISTS NextHopAS UInt32,
+    ADD COLUMN IF NOT EXISTS BgpNextHop IPv6,
+    ADD COLUMN IF NOT EXISTS InIf UInt32,
+    ADD COLUMN IF NOT EXISTS OutIf UInt32,
+    ADD COLUMN IF NOT EXISTS EType UInt16,
+    ADD COLUMN IF NOT EXISTS Proto UInt8,
+    ADD COLUMN IF NOT EXISTS SrcPort UInt16,
+    ADD COLUMN IF NOT EXISTS DstPort UInt16,
+    ADD COLUMN IF NOT EXISTS IPTos UInt8,
+    ADD COLUMN IF NOT EXISTS IPTTL UInt8,
+    ADD COLUMN IF NOT EXISTS IPFlags UInt8,
+    ADD COLUMN IF NOT EXISTS TCPFlags UInt16,
+    ADD COLUMN IF NOT EXISTS IcmpType UInt8,
+    ADD COLUMN IF NOT EXISTS IcmpCode UInt8,
+    ADD COLUMN IF NOT EXISTS IPv6FlowLabel UInt32,
+    ADD COLUMN IF NOT EXISTS ForwardingStatus UInt8,
+    ADD COLUMN IF NOT EXISTS SrcMac UInt64,
+    ADD COLUMN IF NOT EXISTS DstMac UInt64,
+    ADD COLUMN IF NOT EXISTS SrcVlan UInt16,
+    ADD COLUMN IF NOT EXISTS DstVlan UInt16,
+    ADD COLUMN IF NOT EXISTS VlanId UInt16,
+    ADD COLUMN IF NOT EXISTS Bytes UInt64,
+    ADD COLUMN IF NOT EXISTS Packets UInt64,
+    ADD COLUMN IF NOT EXISTS BgpCommunities Array(UInt32),
+    ADD COLUMN IF NOT EXISTS AsPath Array(UInt32),
+    ADD COLUMN IF NOT EXISTS MplsLabel Array(UInt32),
+    ADD COLUMN IF NOT EXISTS SrcCountry LowCardinality(String),
+    ADD COLUMN IF NOT EXISTS DstCountry LowCardinality(String),
+    ADD COLUMN IF NOT EXISTS SrcASName LowCardinality(String),
+    ADD COLUMN IF NOT EXISTS DstASName LowCardinality(String),
+    ADD COLUMN IF NOT EXISTS SrcNetName LowCardinality(String),
+    ADD COLUMN IF NOT EXISTS DstNetName LowCardinality(String),
+    ADD COLUMN IF NOT EXISTS SrcNetRole LowCardinality(String),
+    ADD COLUMN IF NOT EXISTS DstNetRole LowCardinality(String),
+    ADD COLUMN IF NOT EXISTS SrcNetSite LowCardinality(String),
+    ADD COLUMN IF NOT EXISTS DstNetSite LowCardinality(String),
+    ADD COLUMN IF NOT EXISTS SrcNetRegion LowCardinality(String),
+    ADD COLUMN IF NOT EXISTS DstNetRegion LowCardinality(String),
+    ADD COLUMN IF NOT EXISTS SrcNetTenant LowCardinality(String),
+    ADD COLUMN IF NOT EXISTS DstNetTenant LowCardinality(String),
+    ADD COLUMN IF NOT EXISTS InIfName LowCardinality(String),
+    ADD COLUMN IF NOT EXISTS OutIfName LowCardinality(String),
+    ADD COLUMN IF NOT EXISTS InIfDescription LowCardinality(String),
+    ADD COLUMN IF NOT EXISTS OutIfDescription LowCardinality(String),
+    ADD COLUMN IF NOT EXISTS InIfSpeed UInt64,
+    ADD COLUMN IF NOT EXISTS OutIfSpeed UInt64,
+    ADD COLUMN IF NOT EXISTS ExporterName LowCardinality(String),
+    ADD COLUMN IF NOT EXISTS ExporterGroup LowCardinality(String),
+    ADD COLUMN IF NOT EXISTS ExporterRole LowCardinality(String),
+    ADD COLUMN IF NOT EXISTS ExporterSite LowCardinality(String),
+    ADD COLUMN IF NOT EXISTS ExporterRegion LowCardinality(String),
+    ADD COLUMN IF NOT EXISTS ExporterTenant LowCardinality(String),
+    ADD COLUMN IF NOT EXISTS SrcIP String ALIAS if(startsWith(toString(SrcAddr), '::ffff:') AND position(toString(SrcAddr), '.') > 0, substring(toString(SrcAddr), 8), toString(SrcAddr)),
+    ADD COLUMN IF NOT EXISTS DstIP String ALIAS if(startsWith(toString(DstAddr), '::ffff:') AND position(toString(DstAddr), '.') > 0, substring(toString(DstAddr), 8), toString(DstAddr)),
+    ADD COLUMN IF NOT EXISTS SamplerIP String ALIAS if(startsWith(toString(SamplerAddress), '::ffff:') AND position(toString(SamplerAddress), '.') > 0, substring(toString(SamplerAddress), 8), toString(SamplerAddress)),
+    ADD COLUMN IF NOT EXISTS NextHopIP String ALIAS if(startsWith(toString(NextHop), '::ffff:') AND position(toString(NextHop), '.') > 0, substring(toString(NextHop), 8), toString(NextHop));
 
 CREATE TABLE IF NOT EXISTS flows_errors_local ON CLUSTER '{cluster}'
 (
@@ -219,6 +440,77 @@ CREATE TABLE IF NOT EXISTS flows_1h ON CLUSTER '{cluster}'
 AS flows_1h_local
 ENGINE = Distributed('{cluster}', currentDatabase(), flows_1h_local, rand());
 
+-- Enrichment rollups (5 minutes), one per question the dashboards ask:
+-- traffic by source/destination country, by source/destination tenant
+-- (customer), and by exporter and interface (names, with the numbers for
+-- interfaces that have none). '' is "not enriched".
+CREATE TABLE IF NOT EXISTS flows_country_5m_local ON CLUSTER '{cluster}'
+(
+    Date Date,
+    Timeslot DateTime('UTC'),
+    SrcCountry LowCardinality(String),
+    DstCountry LowCardinality(String),
+    Bytes UInt64,
+    Packets UInt64,
+    Count UInt64,
+    SampledBytes UInt64,
+    SampledPackets UInt64
+)
+ENGINE = ReplicatedSummingMergeTree('/clickhouse/tables/{shard}/{database}/flows_country_5m_local', '{replica}')
+PARTITION BY Date
+ORDER BY (Date, Timeslot, SrcCountry, DstCountry)
+TTL Date + INTERVAL 90 DAY DELETE;
+
+CREATE TABLE IF NOT EXISTS flows_country_5m ON CLUSTER '{cluster}'
+AS flows_country_5m_local
+ENGINE = Distributed('{cluster}', currentDatabase(), flows_country_5m_local, rand());
+
+CREATE TABLE IF NOT EXISTS flows_tenant_5m_local ON CLUSTER '{cluster}'
+(
+    Date Date,
+    Timeslot DateTime('UTC'),
+    SrcNetTenant LowCardinality(String),
+    DstNetTenant LowCardinality(String),
+    Bytes UInt64,
+    Packets UInt64,
+    Count UInt64,
+    SampledBytes UInt64,
+    SampledPackets UInt64
+)
+ENGINE = ReplicatedSummingMergeTree('/clickhouse/tables/{shard}/{database}/flows_tenant_5m_local', '{replica}')
+PARTITION BY Date
+ORDER BY (Date, Timeslot, SrcNetTenant, DstNetTenant)
+TTL Date + INTERVAL 90 DAY DELETE;
+
+CREATE TABLE IF NOT EXISTS flows_tenant_5m ON CLUSTER '{cluster}'
+AS flows_tenant_5m_local
+ENGINE = Distributed('{cluster}', currentDatabase(), flows_tenant_5m_local, rand());
+
+CREATE TABLE IF NOT EXISTS flows_interface_5m_local ON CLUSTER '{cluster}'
+(
+    Date Date,
+    Timeslot DateTime('UTC'),
+    SamplerAddress IPv6,
+    ExporterName LowCardinality(String),
+    InIf UInt32,
+    InIfName LowCardinality(String),
+    OutIf UInt32,
+    OutIfName LowCardinality(String),
+    Bytes UInt64,
+    Packets UInt64,
+    Count UInt64,
+    SampledBytes UInt64,
+    SampledPackets UInt64
+)
+ENGINE = ReplicatedSummingMergeTree('/clickhouse/tables/{shard}/{database}/flows_interface_5m_local', '{replica}')
+PARTITION BY Date
+ORDER BY (Date, Timeslot, SamplerAddress, ExporterName, InIf, InIfName, OutIf, OutIfName)
+TTL Date + INTERVAL 90 DAY DELETE;
+
+CREATE TABLE IF NOT EXISTS flows_interface_5m ON CLUSTER '{cluster}'
+AS flows_interface_5m_local
+ENGINE = Distributed('{cluster}', currentDatabase(), flows_interface_5m_local, rand());
+
 CREATE MATERIALIZED VIEW IF NOT EXISTS flows_raw_mv ON CLUSTER '{cluster}' TO flows_raw_local AS
 SELECT
     toDate(fromUnixTimestamp64Nano(toInt64(time_received_ns), 'UTC')) AS Date,
@@ -264,7 +556,33 @@ SELECT
     packets AS Packets,
     bgp_communities AS BgpCommunities,
     as_path AS AsPath,
-    mpls_label AS MplsLabel
+    mpls_label AS MplsLabel,
+    src_country AS SrcCountry,
+    dst_country AS DstCountry,
+    src_as_name AS SrcASName,
+    dst_as_name AS DstASName,
+    src_net_name AS SrcNetName,
+    dst_net_name AS DstNetName,
+    src_net_role AS SrcNetRole,
+    dst_net_role AS DstNetRole,
+    src_net_site AS SrcNetSite,
+    dst_net_site AS DstNetSite,
+    src_net_region AS SrcNetRegion,
+    dst_net_region AS DstNetRegion,
+    src_net_tenant AS SrcNetTenant,
+    dst_net_tenant AS DstNetTenant,
+    in_if_name AS InIfName,
+    out_if_name AS OutIfName,
+    in_if_description AS InIfDescription,
+    out_if_description AS OutIfDescription,
+    in_if_speed AS InIfSpeed,
+    out_if_speed AS OutIfSpeed,
+    exporter_name AS ExporterName,
+    exporter_group AS ExporterGroup,
+    exporter_role AS ExporterRole,
+    exporter_site AS ExporterSite,
+    exporter_region AS ExporterRegion,
+    exporter_tenant AS ExporterTenant
 FROM flows
 WHERE length(_error) = 0;
 
@@ -343,4 +661,93 @@ FROM
         sum(Packets * greatest(SamplingRate, 1)) AS sp
     FROM flows_raw_local
     GROUP BY Date, Timeslot, SrcAS, DstAS, EType
+);
+
+CREATE MATERIALIZED VIEW IF NOT EXISTS flows_country_5m_mv ON CLUSTER '{cluster}' TO flows_country_5m_local AS
+SELECT
+    Date,
+    Timeslot,
+    SrcCountry,
+    DstCountry,
+    b AS Bytes,
+    p AS Packets,
+    c AS Count,
+    sb AS SampledBytes,
+    sp AS SampledPackets
+FROM
+(
+    SELECT
+        Date,
+        toStartOfFiveMinutes(TimeReceived) AS Timeslot,
+        SrcCountry,
+        DstCountry,
+        sum(Bytes) AS b,
+        sum(Packets) AS p,
+        count() AS c,
+        sum(Bytes * greatest(SamplingRate, 1)) AS sb,
+        sum(Packets * greatest(SamplingRate, 1)) AS sp
+    FROM flows_raw_local
+    GROUP BY Date, Timeslot, SrcCountry, DstCountry
+);
+
+CREATE MATERIALIZED VIEW IF NOT EXISTS flows_tenant_5m_mv ON CLUSTER '{cluster}' TO flows_tenant_5m_local AS
+SELECT
+    Date,
+    Timeslot,
+    SrcNetTenant,
+    DstNetTenant,
+    b AS Bytes,
+    p AS Packets,
+    c AS Count,
+    sb AS SampledBytes,
+    sp AS SampledPackets
+FROM
+(
+    SELECT
+        Date,
+        toStartOfFiveMinutes(TimeReceived) AS Timeslot,
+        SrcNetTenant,
+        DstNetTenant,
+        sum(Bytes) AS b,
+        sum(Packets) AS p,
+        count() AS c,
+        sum(Bytes * greatest(SamplingRate, 1)) AS sb,
+        sum(Packets * greatest(SamplingRate, 1)) AS sp
+    FROM flows_raw_local
+    GROUP BY Date, Timeslot, SrcNetTenant, DstNetTenant
+);
+
+CREATE MATERIALIZED VIEW IF NOT EXISTS flows_interface_5m_mv ON CLUSTER '{cluster}' TO flows_interface_5m_local AS
+SELECT
+    Date,
+    Timeslot,
+    SamplerAddress,
+    ExporterName,
+    InIf,
+    InIfName,
+    OutIf,
+    OutIfName,
+    b AS Bytes,
+    p AS Packets,
+    c AS Count,
+    sb AS SampledBytes,
+    sp AS SampledPackets
+FROM
+(
+    SELECT
+        Date,
+        toStartOfFiveMinutes(TimeReceived) AS Timeslot,
+        SamplerAddress,
+        ExporterName,
+        InIf,
+        InIfName,
+        OutIf,
+        OutIfName,
+        sum(Bytes) AS b,
+        sum(Packets) AS p,
+        count() AS c,
+        sum(Bytes * greatest(SamplingRate, 1)) AS sb,
+        sum(Packets * greatest(SamplingRate, 1)) AS sp
+    FROM flows_raw_local
+    GROUP BY Date, Timeslot, SamplerAddress, ExporterName, InIf, InIfName, OutIf, OutIfName
 );

@@ -7,8 +7,9 @@ table (a Null table with the Kafka table's columns and virtual columns, so
 the same materialized views fire on insert); FlowMessage payloads that
 xdpflowd produced from the shared corpus, with their times moved to now so
 that TTLs and dashboard time ranges see them; and the expected contents of
-flows_raw / flows_5m / flows_1h computed independently in Python from the
-protoc-generated FlowMessage class.
+flows_raw / flows_5m / flows_1h (and the enrichment rollups) computed
+independently in Python from the protoc-generated FlowMessage class; the
+same corpus flows with enrichment fields (issue 9) added.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ import subprocess
 import sys
 import time
 import uuid
+import zlib
 from pathlib import Path
 
 import pytest
@@ -120,7 +122,8 @@ def proto_fields(path: Path = FLOW_PROTO) -> dict[str, tuple[str, bool]]:
     msg = text[text.index("message FlowMessage"):]
     out = {}
     for rep, typ, name in re.findall(
-            r"^\s*(repeated\s+)?(\w+)\s+(\w+)\s*=\s*\d+\s*;", msg, re.M):
+            r"(?:^|(?<=;))\s*(repeated\s+)?(\w+)\s+(\w+)\s*=\s*\d+\s*;", msg,
+            re.M):
         out[name] = (typ, bool(rep))
     return out
 
@@ -218,10 +221,11 @@ def standin_ddl(kafka_stmt: str) -> str:
 
 
 def insert_protobuf(ch: Ch, pb_path: Path, table: str = "flows",
-                    proto: Path = FLOW_PROTO) -> None:
+                    proto: Path = FLOW_PROTO, sql: Path = SINGLE_SQL) -> None:
     """Feeds a length-delimited FlowMessage file through ClickHouse's own
-    Protobuf input format into the stand-in's (the Kafka table's) columns."""
-    stmts = statements(SINGLE_SQL.read_text())
+    Protobuf input format into the stand-in's (the Kafka table's) columns,
+    as the Kafka table of sql lists them."""
+    stmts = statements(sql.read_text())
     cols = kafka_columns(kafka_statement(stmts))
     structure = ", ".join(f"`{n}` {t}" for n, t in cols)
     names = ", ".join(f"`{n}`" for n, _ in cols)
@@ -390,3 +394,138 @@ def python() -> str:
 def run_generator(outdir: Path) -> subprocess.CompletedProcess:
     return subprocess.run([python(), str(GENERATOR), str(outdir)],
                           capture_output=True, text=True, timeout=60)
+
+
+# --------------------------------------------------------------------------
+# Enriched flows (issue 9: FlowMessage fields 1010-1045)
+# --------------------------------------------------------------------------
+
+ENRICH_FIELDS = (
+    "src_country", "dst_country", "src_as_name", "dst_as_name",
+    "src_net_name", "dst_net_name", "src_net_role", "dst_net_role",
+    "src_net_site", "dst_net_site", "src_net_region", "dst_net_region",
+    "src_net_tenant", "dst_net_tenant", "in_if_name", "out_if_name",
+    "in_if_description", "out_if_description", "in_if_speed",
+    "out_if_speed", "exporter_name", "exporter_group", "exporter_role",
+    "exporter_site", "exporter_region", "exporter_tenant")
+# flows_raw's names of the same columns, in the same order.
+ENRICH_RAW = (
+    "SrcCountry", "DstCountry", "SrcASName", "DstASName", "SrcNetName",
+    "DstNetName", "SrcNetRole", "DstNetRole", "SrcNetSite", "DstNetSite",
+    "SrcNetRegion", "DstNetRegion", "SrcNetTenant", "DstNetTenant",
+    "InIfName", "OutIfName", "InIfDescription", "OutIfDescription",
+    "InIfSpeed", "OutIfSpeed", "ExporterName", "ExporterGroup",
+    "ExporterRole", "ExporterSite", "ExporterRegion", "ExporterTenant")
+
+COUNTRIES = ("FR", "US", "DE", "JP", "BR")
+TENANTS = ("acme", "globex", "initech", "Caf\u00e9 \u2615")
+
+
+def enrichment_of(m, i: int) -> dict:
+    """Deterministic enrichment of the i-th corpus flow m, shaped like what
+    the enrichment gives: some flows not enriched at all, some fields
+    unknown (empty, 0), non-ASCII text."""
+    if i % 7 == 3:
+        return {}
+    hs, hd = zlib.crc32(m.src_addr), zlib.crc32(m.dst_addr)
+    exp = ip_text(m.sampler_address)
+    e = {
+        "src_country": COUNTRIES[hs % 5] if hs % 11 else "",
+        "dst_country": COUNTRIES[hd % 5],
+        "src_as_name": f"AS{m.src_as} Net" if m.src_as else "",
+        "dst_as_name": f"AS{m.dst_as} Net" if m.dst_as else "",
+        "src_net_name": f"net-{hs % 3}", "dst_net_name": f"net-{hd % 3}",
+        "src_net_role": "customer", "dst_net_role": "peer" if hd % 2 else "",
+        "src_net_site": f"site{hs % 2}", "dst_net_site": f"site{hd % 2}",
+        "src_net_region": "eu", "dst_net_region": "us",
+        "src_net_tenant": TENANTS[hs % 4] if hs % 5 else "",
+        "dst_net_tenant": TENANTS[hd % 4],
+        "in_if_name": f"et-0/0/{m.in_if}" if m.in_if % 4 else "",
+        "out_if_name": f"et-0/0/{m.out_if}" if m.out_if % 4 else "",
+        "in_if_description": f"in {m.in_if}", "out_if_description": "",
+        "in_if_speed": 10**9 * (1 + m.in_if % 4),
+        "out_if_speed": 10**10 if m.out_if % 3 else 0,
+        "exporter_name": "" if i % 5 == 0 else f"rtr-{exp}",
+        "exporter_group": "edge", "exporter_role": "border",
+        "exporter_site": "par1", "exporter_region": "eu",
+        "exporter_tenant": TENANTS[i % 4],
+    }
+    return e
+
+
+def enriched_payload(pb_path: Path, out: Path) -> Path:
+    """The FlowMessages of pb_path (xdpflowd's encoder) with enrichment
+    fields appended to each (stack.py's encoder; protobuf merges the two),
+    length-delimited into out."""
+    from stack import delimited, encode_flow
+    mod = xflow.pb_module(out.parent / "pbmod")
+    msgs = []
+    for i, raw in enumerate(xflow.split_delimited(Path(pb_path).read_bytes())):
+        m = mod.FlowMessage()
+        m.ParseFromString(raw)
+        msgs.append(raw + encode_flow(enrichment_of(m, i)))
+    out.write_bytes(delimited(msgs))
+    return out
+
+
+def enrich_raw_row(m) -> tuple:
+    """The enrichment columns of one FlowMessage as flows_raw holds them
+    ('' and 0 for absent), selected by ENRICH_RAW_COLUMNS."""
+    return tuple(getattr(m, f) for f in ENRICH_FIELDS)
+
+
+ENRICH_RAW_COLUMNS = ", ".join(ENRICH_RAW)
+
+
+def mapped_ip(b: bytes) -> str:
+    """toString of an IPv6 column holding b (IPv4 as ::ffff:a.b.c.d)."""
+    if len(b) == 4:
+        return "::ffff:" + str(ipaddress.IPv4Address(b))
+    if len(b) == 16:
+        return str(ipaddress.IPv6Address(b))
+    return "::"
+
+
+# Enrichment rollups: table -> (key columns as selected, key of a message).
+ENRICH_ROLLUPS = {
+    "flows_country_5m": ("SrcCountry, DstCountry",
+                         lambda m: (m.src_country, m.dst_country)),
+    "flows_tenant_5m": ("SrcNetTenant, DstNetTenant",
+                        lambda m: (m.src_net_tenant, m.dst_net_tenant)),
+    "flows_interface_5m": (
+        "toString(SamplerAddress), ExporterName, InIf, InIfName, OutIf, "
+        "OutIfName",
+        lambda m: (mapped_ip(m.sampler_address), m.exporter_name, m.in_if,
+                   m.in_if_name, m.out_if, m.out_if_name)),
+}
+
+
+def enrich_rollup(msgs, table: str, seconds: int = 300) -> dict:
+    """(Timeslot, *keys) -> [Bytes, Packets, Count, SampledBytes,
+    SampledPackets] as an enrichment rollup must hold them."""
+    keyf = ENRICH_ROLLUPS[table][1]
+    out = {}
+    for m in msgs:
+        k = (slot(m.time_received_ns, seconds), *keyf(m))
+        e = out.setdefault(k, [0, 0, 0, 0, 0])
+        rate = max(m.sampling_rate, 1)
+        e[0] += m.bytes
+        e[1] += m.packets
+        e[2] += 1
+        e[3] += m.bytes * rate
+        e[4] += m.packets * rate
+    return out
+
+
+def enrich_rollup_in_ch(ch: Ch, table: str) -> dict:
+    """The same read back after OPTIMIZE FINAL: one row per key."""
+    ch.run(f"OPTIMIZE TABLE {table} FINAL")
+    keys = ENRICH_ROLLUPS[table][0]
+    rows = ch.rows(f"SELECT toString(Timeslot), {keys}, Bytes, Packets, "
+                   f"Count, SampledBytes, SampledPackets FROM {table}")
+    out = {}
+    for r in rows:
+        k = tuple(r[:-5])
+        assert k not in out, f"{table}: key {k} not merged into one row"
+        out[k] = list(r[-5:])
+    return out

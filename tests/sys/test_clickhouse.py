@@ -14,6 +14,10 @@ ClickHouse engine:
   feeding the same views, and flows_raw, flows_5m and flows_1h then hold
   exactly what was sent (addresses as 192.0.2.1 / 2001:db8::1; per-AS and
   per-EType sums equal to sums computed from the protoc-generated classes);
+- the same flows with the enrichment fields (1010-1045) added: flows_raw
+  holds each, and the country, tenant and interface rollups hold the sums
+  per key; a database made by the schema shipped before enrichment
+  (tests/data/clickhouse) upgrades as flows.sql.in says, old rows intact;
 - chDB's Kafka engine consuming from the real local broker (the stack)
   what `xdpflowd -o kafka --kafka-batch 1` and `256` published, a poison
   message landing in flows_errors while the good ones land in flows_raw;
@@ -77,7 +81,10 @@ def declustered(stmt: str) -> str:
 def test_variants_differ_only_by_cluster_transforms():
     single = cu.statements(cu.SINGLE_SQL.read_text())
     cluster = cu.statements(cu.CLUSTER_SQL.read_text())
-    dist = [s for s in cluster if "ENGINE = Distributed(" in s]
+    # Cluster-only: the Distributed tables, and the ALTERs that add new
+    # columns to them (the single variant alters the one table).
+    dist = [s for s in cluster if "ENGINE = Distributed(" in s or
+            re.match(r"ALTER TABLE (?!\w+_local\b)", s)]
     rest = [s for s in cluster if s not in dist]
     assert [declustered(s) for s in rest] == single
     # Every statement runs on the whole cluster.
@@ -87,10 +94,12 @@ def test_variants_differ_only_by_cluster_transforms():
     local = {cu.created_name(s) for s in rest
              if re.search(r"ENGINE = Replicated\w*MergeTree\(", s)}
     assert local == {"flows_raw_local", "flows_errors_local",
-                     "flows_5m_local", "flows_1h_local"}
+                     "flows_5m_local", "flows_1h_local",
+                     "flows_country_5m_local", "flows_tenant_5m_local",
+                     "flows_interface_5m_local"}
     over = {re.search(r"Distributed\('\{cluster\}', currentDatabase\(\), "
                       r"(\w+), rand\(\)\)", s).group(1): cu.created_name(s)
-            for s in dist}
+            for s in dist if s.startswith("CREATE")}
     assert over == {n: n[:-len("_local")] for n in local}
     for s in rest:
         if re.search(r"ENGINE = (?!Replicated)\w*MergeTree\b", s):
@@ -102,7 +111,7 @@ def test_variants_differ_only_by_cluster_transforms():
             assert not re.search(r"\bFROM (flows_raw|flows_5m|flows_1h)\b", s)
     # Each replica path is unique per table.
     paths = re.findall(r"Replicated\w*MergeTree\('([^']*)'", "\n".join(rest))
-    assert len(paths) == len(set(paths)) == 4
+    assert len(paths) == len(set(paths)) == 7
 
 
 def test_cluster_ddl_parses(ch):
@@ -111,7 +120,7 @@ def test_cluster_ddl_parses(ch):
     for s in cu.statements(cu.CLUSTER_SQL.read_text()):
         quoted = s.replace("\\", "\\\\").replace("'", "\\'")
         out = ch.value(f"SELECT formatQuery('{quoted}')")
-        assert "CREATE" in out
+        assert out.startswith(s.split(None, 1)[0]), out[:80]
 
 
 def test_single_ddl_accepted(ch, tmp_path):
@@ -119,17 +128,23 @@ def test_single_ddl_accepted(ch, tmp_path):
     schema path made absolute), in a fresh database."""
     db = ch.fresh_db("ddl")
     stmts = cu.load_schema(ch, standin=False)
-    assert len(stmts) == 9
+    assert len(stmts) == 16
     got = dict(ch.rows(f"SELECT name, engine FROM system.tables "
                        f"WHERE database = '{db}'"))
     assert got == {"flows": "Kafka", "flows_raw": "MergeTree",
                    "flows_errors": "MergeTree",
                    "flows_5m": "SummingMergeTree",
                    "flows_1h": "SummingMergeTree",
+                   "flows_country_5m": "SummingMergeTree",
+                   "flows_tenant_5m": "SummingMergeTree",
+                   "flows_interface_5m": "SummingMergeTree",
                    "flows_raw_mv": "MaterializedView",
                    "flows_errors_mv": "MaterializedView",
                    "flows_5m_mv": "MaterializedView",
-                   "flows_1h_mv": "MaterializedView"}
+                   "flows_1h_mv": "MaterializedView",
+                   "flows_country_5m_mv": "MaterializedView",
+                   "flows_tenant_5m_mv": "MaterializedView",
+                   "flows_interface_5m_mv": "MaterializedView"}
     kafka = ch.value(f"SELECT create_table_query FROM system.tables "
                      f"WHERE database = '{db}' AND name = 'flows'")
     for k, v in {"kafka_format": "Protobuf", "kafka_topic_list": "flows",
@@ -152,6 +167,10 @@ def test_single_ddl_accepted(ch, tmp_path):
               "SamplingRate", "SrcAS", "DstAS", "EType", "Proto", "SrcPort",
               "DstPort", "Bytes", "Packets", "InIf", "OutIf", "TCPFlags"):
         assert c in types, c
+    # Enrichment: low-cardinality strings, speeds in bit/s.
+    for c in cu.ENRICH_RAW:
+        want = "UInt64" if c.endswith("Speed") else "LowCardinality(String)"
+        assert types[c] == want, (c, types[c])
     nested = dict(ch.rows(f"SELECT name, type FROM system.columns WHERE "
                           f"database = '{db}' AND table = 'flows_5m'"))
     assert nested["ETypeMap.EType"] == "Array(UInt16)"
@@ -187,7 +206,7 @@ def test_protobuf_name_matching(ch, payload):
 
 
 PROTO_CH_TYPES = {"uint32": {"UInt32"}, "uint64": {"UInt64"},
-                  "bytes": {"String"},
+                  "bytes": {"String"}, "string": {"String"},
                   "FlowType": {"Enum8('FLOWUNKNOWN' = 0, 'SFLOW_5' = 1, "
                                "'NETFLOW_V5' = 2, 'NETFLOW_V9' = 3, "
                                "'IPFIX' = 4)"}}
@@ -211,7 +230,8 @@ def test_kafka_columns_are_proto_fields():
     for f in ("time_received_ns", "sampler_address", "src_addr", "dst_addr",
               "src_as", "dst_as", "etype", "proto", "src_port", "dst_port",
               "bytes", "packets", "sampling_rate", "in_if", "out_if",
-              "next_hop", "tcp_flags", "time_flow_start_ns"):
+              "next_hop", "tcp_flags", "time_flow_start_ns",
+              *cu.ENRICH_FIELDS):
         assert f in dict(cols), f
 
 
@@ -262,6 +282,110 @@ def test_corpus_through_protobuf_format_and_views(ch, payload):
         "FROM (SELECT sumMap(ETypeMap.EType, ETypeMap.Bytes) AS s "
         "FROM flows_5m))"))
     assert got_et == dict(by_etype)
+
+
+@pytest.fixture(scope="module")
+def enriched(payload, tmp_path_factory):
+    """(pb file, decoded messages) of the corpus with enrichment fields."""
+    pb, plain = payload
+    tmp = tmp_path_factory.mktemp("chenriched")
+    out = cu.enriched_payload(pb, tmp / "enriched.pb")
+    msgs = cu.decode_pb(out, tmp)
+    assert len(msgs) == len(plain)
+    for i, (m, p) in enumerate(zip(msgs, plain)):
+        e = cu.enrichment_of(p, i)
+        assert {f: getattr(m, f) for f in cu.ENRICH_FIELDS if getattr(m, f)} \
+            == {k: v for k, v in e.items() if v}, i
+    return out, msgs
+
+
+def test_enriched_flows_through_views(ch, enriched):
+    """Enriched FlowMessages through ClickHouse's Protobuf input: flows_raw
+    holds every enrichment field ('' / 0 when absent) beside the usual
+    columns, and the country, tenant and interface rollups hold the sums
+    per key computed from the protoc-decoded messages."""
+    pb, msgs = enriched
+    ch.fresh_db("enriched")
+    cu.load_schema(ch)
+    cu.insert_protobuf(ch, pb)
+    check_tables(ch, msgs)
+    rows = ch.rows(f"SELECT {cu.RAW_COLUMNS}, {cu.ENRICH_RAW_COLUMNS} "
+                   f"FROM flows_raw")
+    got = collections.Counter(json.dumps(r) for r in rows)
+    want = collections.Counter(json.dumps(list(cu.raw_row(m)) +
+                                          list(cu.enrich_raw_row(m)))
+                               for m in msgs)
+    assert got == want, f"extra {list(got - want)[:2]}\n" \
+        f"missing {list(want - got)[:2]}"
+    for table in cu.ENRICH_ROLLUPS:
+        exp = cu.enrich_rollup(msgs, table)
+        assert len(exp) >= 4, table
+        assert cu.enrich_rollup_in_ch(ch, table) == exp, table
+    # Both enriched and unenriched flows, non-ASCII intact.
+    countries = collections.Counter(m.src_country for m in msgs)
+    assert countries[""] > 0 and len(countries) >= 3
+    assert ch.value("SELECT count() FROM flows_raw WHERE "
+                    "DstNetTenant = 'Caf\u00e9 \u2615'") == \
+        sum(1 for m in msgs if m.dst_net_tenant == "Caf\u00e9 \u2615") > 0
+    # A dashboard's question: top destination countries by traffic.
+    top = collections.Counter()
+    for m in msgs:
+        if m.dst_country:
+            top[m.dst_country] += m.bytes * max(m.sampling_rate, 1)
+    assert dict(ch.rows("SELECT DstCountry, sum(SampledBytes) FROM "
+                        "flows_country_5m WHERE DstCountry != '' "
+                        "GROUP BY DstCountry")) == dict(top)
+
+
+OLD_SQL = cu.REPO / "tests" / "data" / "clickhouse" / \
+    "flows-before-enrichment.sql"
+
+
+def test_upgrade_from_before_enrichment(ch, payload, enriched):
+    """A database made by the schema shipped before the enrichment columns,
+    holding flows: after the documented upgrade (drop the Kafka table and
+    flows_raw_mv, run flows.sql again) flows_raw has every column of a new
+    database, the old rows are intact with '' / 0 in the new columns, and
+    enriched flows arrive whole, rollups included; on a new database the
+    ALTER changes nothing."""
+    pb, plain = payload
+    epb, msgs = enriched
+    db = ch.fresh_db("upgrade")
+    cu.load_schema(ch, OLD_SQL)
+    cu.insert_protobuf(ch, pb, sql=OLD_SQL)
+    assert ch.value("SELECT count() FROM flows_raw") == len(plain)
+    ch.run("DROP TABLE flows_raw_mv")
+    ch.run("DROP TABLE flows")
+    cu.load_schema(ch)
+    cols = ch.rows(f"SELECT name, type FROM system.columns WHERE "
+                   f"database = '{db}' AND table = 'flows_raw' ORDER BY name")
+    ch.fresh_db("fresh")
+    cu.load_schema(ch)
+    # Again: every statement but the stand-in's is idempotent.
+    stmts = cu.statements(cu.SINGLE_SQL.read_text())
+    for st in stmts:
+        if st != cu.kafka_statement(stmts):
+            ch.run(st)
+    fresh = ch.rows(f"SELECT name, type FROM system.columns WHERE "
+                    f"database = currentDatabase() AND table = 'flows_raw' "
+                    f"ORDER BY name")
+    assert cols == fresh
+    ch.run(f"USE {db}")
+    cu.insert_protobuf(ch, epb)
+    rows = ch.rows(f"SELECT {cu.RAW_COLUMNS}, {cu.ENRICH_RAW_COLUMNS} "
+                   f"FROM flows_raw")
+    got = collections.Counter(json.dumps(r) for r in rows)
+    empty = [0 if f.endswith("_speed") else ""
+             for f in cu.ENRICH_FIELDS]
+    want = collections.Counter(
+        [json.dumps(list(cu.raw_row(m)) + empty) for m in plain] +
+        [json.dumps(list(cu.raw_row(m)) + list(cu.enrich_raw_row(m)))
+         for m in msgs])
+    assert got == want
+    for table in cu.ENRICH_ROLLUPS:
+        assert cu.enrich_rollup_in_ch(ch, table) == \
+            cu.enrich_rollup(msgs, table), table
+    assert cu.rollup_in_ch(ch, "flows_5m") == cu.rollup(plain + msgs, 300)
 
 
 def test_several_messages_per_kafka_message(ch, payload, tmp_path):

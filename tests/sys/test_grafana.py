@@ -7,7 +7,8 @@ backends with real data:
   $__interval_ms for PostgreSQL; $__timeFilter, $__timeInterval,
   $__interval_s for grafana-clickhouse-datasource), and run: ClickHouse
   panels in chDB over the schema of sql/clickhouse loaded with the corpus
-  through xdpflowd; PostgreSQL panels on the local stack's PostgreSQL
+  through xdpflowd, enrichment fields added (the country, tenant and
+  per-interface panels); PostgreSQL panels on the local stack's PostgreSQL
   filled by xdpflow-insert from Kafka with the same flows. Each must
   return the rows computed independently from the FlowMessages;
 - every metric a Prometheus panel names exists in xdpflowd's /metrics;
@@ -182,6 +183,13 @@ def ip_or_none(b: bytes):
     return cu.ip_text(b) if len(b) in (4, 16) else None
 
 
+# Enrichment panels: title -> the FlowMessage field they rank by.
+ENRICH_TOP = {"Top source countries": "src_country",
+              "Top destination countries": "dst_country",
+              "Top source tenants (customers)": "src_net_tenant",
+              "Top destination tenants (customers)": "dst_net_tenant"}
+
+
 def expect_panel(title: str, rows: list, msgs, backend: str) -> None:
     total_bits = sum(sampled(m) for m in msgs) * 8
     if title == "Traffic (bits/s, sampling applied)":
@@ -206,6 +214,19 @@ def expect_panel(title: str, rows: list, msgs, backend: str) -> None:
     elif title == "Ethernet types":
         check_top(title, rows, 1, agg(msgs, lambda m: m.etype,
                                       value=lambda m: m.bytes))
+    elif title in ENRICH_TOP:
+        f = ENRICH_TOP[title]
+        check_top(title, rows, 1, agg(msgs, lambda m: getattr(m, f),
+                                      skip=lambda m: not getattr(m, f)), 10)
+    elif title == "Traffic per interface (bits/s)":
+        want = collections.Counter()
+        for m in msgs:
+            exp = m.exporter_name or cu.ip_text(m.sampler_address)
+            want[f"{exp} {m.in_if_name or m.in_if} in"] += sampled(m) * 8
+            want[f"{exp} {m.out_if_name or m.out_if} out"] += sampled(m) * 8
+        # ClickHouse reads the 5-minute rollup, PostgreSQL the raw rows.
+        check_series(title, rows, want,
+                     300 if backend == "clickhouse" else INTERVAL_S, by=1)
     elif title == "Traffic per AS pair, 1-hour rollup (bits/s)":
         want = collections.Counter()
         for m in msgs:
@@ -221,10 +242,14 @@ def expect_panel(title: str, rows: list, msgs, backend: str) -> None:
 
 @pytest.fixture(scope="module")
 def flows(corpus, xdpflowd, tmp_path_factory):
+    """The corpus through xdpflowd, with enrichment fields added (the
+    enrichment panels need them; the others ignore them)."""
     tmp = tmp_path_factory.mktemp("grafana")
-    pb = cu.corpus_payload(corpus, tmp)
+    pb = cu.enriched_payload(cu.corpus_payload(corpus, tmp),
+                             tmp / "enriched.pb")
     msgs = cu.decode_pb(pb, tmp)
     assert len(msgs) >= 60
+    assert any(m.src_country for m in msgs)
     return pb, msgs
 
 
@@ -249,7 +274,8 @@ def test_dashboards_are_well_formed():
     for want in ("Traffic (bits/s, sampling applied)", "Top source addresses",
                  "Top destination addresses", "Top source ports",
                  "Top destination ports", "Top AS pairs", "Protocols",
-                 "Flows per exporter (flows/s)"):
+                 "Flows per exporter (flows/s)", *ENRICH_TOP,
+                 "Traffic per interface (bits/s)"):
         assert want in titles
         assert want in {p["title"] for p in
                         ds["postgres/xdpflow-postgres.json"]["panels"]}
@@ -267,7 +293,7 @@ def test_clickhouse_panels(ch, flows):
     first = min(m.time_received_ns for m in msgs) // 1_000_000_000
     start = min(now - 3600, first - first % 3600)
     targets = panels_of("grafana-clickhouse-datasource")
-    assert len(targets) >= 9
+    assert len(targets) >= 15
     for _name, p, t in targets:
         sql = expand_clickhouse(t["rawSql"], start, now + 300)
         rows = ch.rows(sql)
@@ -321,7 +347,7 @@ def test_postgres_panels(stack, flows, tmp_path):
     try:
         now = time.time()
         targets = panels_of("grafana-postgresql-datasource")
-        assert len(targets) >= 8
+        assert len(targets) >= 13
         with pg_connect(uri) as c:
             for _name, p, t in targets:
                 sql = expand_postgres(t["rawSql"], now - 3600, now + 300)

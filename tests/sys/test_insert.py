@@ -403,3 +403,139 @@ def test_two_inserters_share_the_group(stack, tmp_path):
         finally:
             a.kill()
             assert b.stop() == 0
+
+
+# ---------------------------------------------------------------- enrichment
+
+ENRICH_STRINGS = ("src_country", "dst_country", "src_as_name", "dst_as_name",
+                  "src_net_name", "dst_net_name", "src_net_role", "dst_net_role",
+                  "src_net_site", "dst_net_site", "src_net_region", "dst_net_region",
+                  "src_net_tenant", "dst_net_tenant", "in_if_name", "out_if_name",
+                  "in_if_description", "out_if_description", "exporter_name",
+                  "exporter_group", "exporter_role", "exporter_site", "exporter_region",
+                  "exporter_tenant")
+ENRICH_SPEEDS = ("in_if_speed", "out_if_speed")
+
+
+def enrichment(seq):
+    """The enrichment fields of flow seq: none for every 5th flow (not
+    enriched), otherwise every field, some empty or 0 (unknown), non-ASCII
+    text included."""
+    if seq % 5 == 0:
+        return {}
+    e = {name: f"{name[:3]}-{seq % 7}" for name in ENRICH_STRINGS}
+    e.update(src_country="FR" if seq % 2 else "US", dst_country="DE",
+             src_as_name="Caf\u00e9 Net \U0001F600", dst_net_tenant="" if seq % 3 == 0 else "acme",
+             in_if_name="et-0/0/1", out_if_description="transit, \"quoted\"",
+             in_if_speed=100_000_000_000, out_if_speed=0 if seq % 3 == 0 else 10_000_000_000,
+             exporter_name=f"edge{seq % 2}.par")
+    return e
+
+
+def enriched_flow(seq):
+    f = make_flow(seq)
+    f.update(enrichment(seq))
+    return f
+
+
+ENRICH_SQL = ("SELECT sequence_num, " + ", ".join(ENRICH_STRINGS + ENRICH_SPEEDS) +
+              " FROM flows ORDER BY sequence_num")
+
+
+def expected_enrichment(seq):
+    """The enrichment columns of flow seq: NULL for an empty string or a
+    0 speed (unknown), as sql/postgres/004_enrichment.sql says."""
+    e = enrichment(seq)
+    return (seq, *[e.get(n) or None for n in ENRICH_STRINGS + ENRICH_SPEEDS])
+
+
+def check_enriched(uri, seqs):
+    check_exact(uri, seqs)  # the other columns as before
+    with pg_connect(uri) as c:
+        rows = c.execute(ENRICH_SQL).fetchall()
+    assert [tuple(r) for r in rows] == [expected_enrichment(s) for s in sorted(seqs)]
+
+
+def test_enrichment_columns(stack, tmp_path):
+    """Enriched flows (fields 1010-1045) beside plain ones, in one batch:
+    every enrichment column as sent, NULL where the flow has nothing."""
+    n = 640
+    seqs = list(range(1, n + 1))
+    flows = [encode_flow(enriched_flow(s)) for s in seqs]
+    values = [delimited(flows[i:i + 64]) for i in range(0, n, 64)]
+    with scratch(stack) as (topic, uri):
+        produce(producer(stack), topic, values)
+        ins = Inserter(stack, topic, uri, tmp_path).start()
+        try:
+            wait_for(lambda: count_rows(uri) >= n, 90, f"{n} rows")
+            time.sleep(0.5)
+            check_enriched(uri, seqs)
+        finally:
+            assert ins.stop() == 0, ins.output()
+        assert f"stats insert rows={n} messages={len(values)} dead_letters=0" in ins.output()
+        with pg_connect(uri) as c:
+            types = dict(c.execute("SELECT column_name, data_type FROM information_schema.columns "
+                                   "WHERE table_name = 'flows'").fetchall())
+            # A dashboard query: top source countries, NULL (not enriched) apart.
+            top = c.execute("SELECT src_country, count(*) FROM flows WHERE src_country IS NOT NULL "
+                            "GROUP BY 1 ORDER BY 1").fetchall()
+    assert all(types[c] == "text" for c in ENRICH_STRINGS)
+    assert all(types[c] == "bigint" for c in ENRICH_SPEEDS)
+    assert top == [("FR", sum(1 for s in seqs if s % 5 and s % 2)),
+                   ("US", sum(1 for s in seqs if s % 5 and not s % 2))]
+
+
+def old_schema_sql():
+    """The schema as it was before the enrichment columns: every file of
+    sql/postgres before 004_enrichment.sql."""
+    from stack import ROOT
+    sql_dir = os.path.join(ROOT, "sql", "postgres")
+    names = sorted(f for f in os.listdir(sql_dir) if f.endswith(".sql"))
+    assert "004_enrichment.sql" in names
+    return "\n".join(open(os.path.join(sql_dir, f)).read()
+                     for f in names if f < "004")
+
+
+def test_old_database_upgrades(stack, tmp_path):
+    """A database made before the enrichment columns existed (with rows and
+    stored offsets): the inserter adds the columns at start (ALTER TABLE
+    ... ADD COLUMN IF NOT EXISTS), keeps the old rows (NULL in the new
+    columns) and goes on from the stored offsets: nothing lost or doubled."""
+    old, new = list(range(1, 129)), list(range(129, 257))
+    with scratch(stack, partitions=1) as (topic, uri):
+        with pg_connect(uri) as c:
+            c.execute(old_schema_sql())
+            cols = {r[0] for r in c.execute("SELECT column_name FROM information_schema.columns "
+                                            "WHERE table_name = 'flows'").fetchall()}
+            assert "src_country" not in cols and "sequence_num" in cols
+        # The old rows came from the first two messages (offsets 0 and 1).
+        produce(producer(stack), topic, batches(old, 64), partition=0)
+        with pg_connect(uri) as c:
+            c.execute("INSERT INTO flows (time_received, sequence_num, bytes) "
+                      "SELECT now(), s, 1 FROM generate_series(1, 128) s")
+            c.execute("INSERT INTO kafka_offsets (topic, partition, next_offset) "
+                      "VALUES (%s, 0, 2)", (topic,))
+        flows = [encode_flow(enriched_flow(s)) for s in new]
+        produce(producer(stack), topic, [delimited(flows[i:i + 64]) for i in range(0, 128, 64)],
+                partition=0)
+        ins = Inserter(stack, topic, uri, tmp_path).start()
+        try:
+            wait_for(lambda: count_rows(uri) >= 256, 90, "256 rows")
+            time.sleep(0.5)
+        finally:
+            assert ins.stop() == 0, ins.output()
+        out = ins.output()
+        assert "applying the xdpflow schema" in out, out
+        assert "stats insert rows=128 messages=2 dead_letters=0" in out, out
+        no_dups(uri, 256)
+        with pg_connect(uri) as c:
+            rows = c.execute(ENRICH_SQL).fetchall()
+        assert [tuple(r) for r in rows[:128]] == [(s, *[None] * 26) for s in old]
+        assert [tuple(r) for r in rows[128:]] == [expected_enrichment(s) for s in new]
+        # A second start finds the schema complete: no DDL.
+        again = Inserter(stack, topic, uri, tmp_path).start()
+        try:
+            wait_for(lambda: "assigned" in again.output(), 60, "partition assignment")
+        finally:
+            assert again.stop() == 0
+        assert "applying the xdpflow schema" not in again.output()

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 /* Unit tests for the binary COPY encoder (user/insert/copybin.c): header and
  * trailer bytes, every column's encoding read back field by field (times,
- * inet v4/v6, NULLs, macaddr, bigint bits of uint32, arrays), the column
- * list, growth and the size limit. */
+ * inet v4/v6, NULLs, macaddr, bigint bits of uint32, arrays, enrichment
+ * text and speeds), the column list, growth and the size limit. */
 #include "unit.h"
 
 #include <errno.h>
@@ -60,8 +60,9 @@ static void test_columns(void **state)
 		n += *s == ',';
 	assert_int_equal(n, COPYBIN_NCOLS);
 	assert_int_equal(col("time_received"), 0);
-	assert_int_equal(col("ipv6_routing_header_seg_left"),
-			 COPYBIN_NCOLS - 1);
+	assert_int_equal(col("ipv6_routing_header_seg_left"), 51);
+	assert_int_equal(col("src_country"), 52);
+	assert_int_equal(col("exporter_tenant"), COPYBIN_NCOLS - 1);
 }
 
 static void test_header_trailer(void **state)
@@ -186,6 +187,99 @@ static void test_row(void **state)
 	copybin_fini(&b);
 }
 
+static void test_enrichment(void **state)
+{
+	static char big[70000];
+	Flowpb__FlowMessage m = FLOWPB__FLOW_MESSAGE__INIT;
+	struct field f[COPYBIN_NCOLS];
+	struct copybin b;
+
+	(void)state;
+	memset(big, 'x', sizeof(big) - 1);
+	m.src_country = "FR";
+	m.dst_net_tenant = "Caf\xc3\xa9 \"ACME\", inc.";
+	m.in_if_name = "et-0/0/1";
+	m.out_if_description = big;
+	m.in_if_speed = 100000000000ULL;
+	m.exporter_name = "edge1.par";
+	m.exporter_tenant = "t1";
+
+	assert_int_equal(copybin_init(&b, 16, 1 << 20), 0); /* grows */
+	assert_int_equal(copybin_row(&b, &m), 0);
+	assert_int_equal(read_row(b.buf, b.len, f), b.len);
+
+	assert_int_equal(f[col("src_country")].len, 2);
+	assert_memory_equal(f[col("src_country")].p, "FR", 2);
+	assert_int_equal(f[col("dst_net_tenant")].len,
+			 (int32_t)strlen(m.dst_net_tenant));
+	assert_memory_equal(f[col("dst_net_tenant")].p, m.dst_net_tenant,
+			    strlen(m.dst_net_tenant));
+	assert_int_equal(f[col("in_if_name")].len, 8);
+	assert_memory_equal(f[col("in_if_name")].p, "et-0/0/1", 8);
+	assert_int_equal(f[col("out_if_description")].len, sizeof(big) - 1);
+	assert_int_equal(f[col("out_if_description")].p[sizeof(big) - 2], 'x');
+	assert_int_equal(f[col("exporter_name")].len, 9);
+	assert_memory_equal(f[col("exporter_name")].p, "edge1.par", 9);
+	assert_int_equal(f[col("exporter_tenant")].len, 2);
+	assert_memory_equal(f[col("exporter_tenant")].p, "t1", 2);
+	/* bigint bit/s; 0 (unknown) is NULL */
+	assert_int_equal(f[col("in_if_speed")].len, 8);
+	assert_true(be64_at(f[col("in_if_speed")].p) == 100000000000ULL);
+	assert_int_equal(f[col("out_if_speed")].len, -1);
+	/* empty (protobuf-c's default) and NULL strings are NULL */
+	assert_int_equal(f[col("dst_country")].len, -1);
+	assert_int_equal(f[col("src_as_name")].len, -1);
+	assert_int_equal(f[col("exporter_group")].len, -1);
+	m.exporter_group = NULL;
+	b.len = 0;
+	assert_int_equal(copybin_row(&b, &m), 0);
+	assert_int_equal(read_row(b.buf, b.len, f), b.len);
+	assert_int_equal(f[col("exporter_group")].len, -1);
+
+	/* Bytes that do not start well-formed UTF-8 become U+FFFD, each;
+	 * valid sequences up to 4 bytes pass. */
+	{
+		static const struct {
+			const char *in, *out;
+		} cases[] = {
+			{ "\xff", "\xef\xbf\xbd" },
+			{ "a\xc0\xaf-", "a\xef\xbf\xbd\xef\xbf\xbd-" },
+			{ "\xed\xa0\x80",
+			  "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd" },
+			{ "\xf4\x90\x80\x80x",
+			  "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbdx" },
+			{ "ok\xc3", "ok\xef\xbf\xbd" },
+			{ "\xe2\x82\xac\xf0\x9f\x98\x80\xc3\xa9",
+			  "\xe2\x82\xac\xf0\x9f\x98\x80\xc3\xa9" },
+		};
+
+		for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+			m.exporter_site = (char *)cases[i].in;
+			b.len = 0;
+			assert_int_equal(copybin_row(&b, &m), 0);
+			assert_int_equal(read_row(b.buf, b.len, f), b.len);
+			assert_int_equal(f[col("exporter_site")].len,
+					 (int32_t)strlen(cases[i].out));
+			assert_memory_equal(f[col("exporter_site")].p,
+					    cases[i].out, strlen(cases[i].out));
+		}
+	}
+	/* The worst case (every byte replaced) fits the row's bound. */
+	memset(big, 0xff, sizeof(big) - 1);
+	b.len = 0;
+	assert_int_equal(copybin_row(&b, &m), 0);
+	assert_int_equal(read_row(b.buf, b.len, f), b.len);
+	assert_int_equal(f[col("out_if_description")].len,
+			 3 * (sizeof(big) - 1));
+	copybin_fini(&b);
+
+	/* A long string counts toward the size limit. */
+	assert_int_equal(copybin_init(&b, 1024, 65536), 0);
+	assert_int_equal(copybin_row(&b, &m), -ENOSPC);
+	assert_int_equal(b.len, 0);
+	copybin_fini(&b);
+}
+
 static void test_limit(void **state)
 {
 	static uint32_t path[10000];
@@ -211,6 +305,7 @@ int main(void)
 		cmocka_unit_test(test_header_trailer),
 		cmocka_unit_test(test_pg_time),
 		cmocka_unit_test(test_row),
+		cmocka_unit_test(test_enrichment),
 		cmocka_unit_test(test_limit),
 	};
 

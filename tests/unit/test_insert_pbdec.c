@@ -1,10 +1,12 @@
 // SPDX-License-Identifier: Apache-2.0
 /* Unit tests for the inserter's FlowMessage reader (user/insert/pbdec.c):
  * bare vs length-delimited framing, strict vs lenient validation, malformed
- * and truncated input at every length, arena bounds, callback cancellation. */
+ * and truncated input at every length, arena bounds, callback cancellation,
+ * the enrichment fields. */
 #include "unit.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 
 #include "insert/pbdec.h"
@@ -259,6 +261,101 @@ static void test_cancel(void **state)
 	assert_non_null(why);
 }
 
+struct enriched {
+	char country[8], tenant[64], if_name[32], exporter[32];
+	uint64_t speed;
+	size_t n;
+};
+
+static int collect_enriched(void *ctx, const Flowpb__FlowMessage *m)
+{
+	struct enriched *e = ctx;
+
+	snprintf(e->country, sizeof(e->country), "%s", m->src_country);
+	snprintf(e->tenant, sizeof(e->tenant), "%s", m->dst_net_tenant);
+	snprintf(e->if_name, sizeof(e->if_name), "%s", m->in_if_name);
+	snprintf(e->exporter, sizeof(e->exporter), "%s", m->exporter_name);
+	e->speed = m->out_if_speed;
+	e->n++;
+	return 0;
+}
+
+/* A flow whose one string field number num holds p[0..n). */
+static size_t flow_with_string(uint8_t *buf, uint32_t num, const void *p,
+			       size_t n)
+{
+	size_t len = pack_flow(buf, 3, 0);
+
+	len += put_varint(buf + len, (uint64_t)num << 3 | 2);
+	len += put_varint(buf + len, n);
+	memcpy(buf + len, p, n);
+	return len + n;
+}
+
+static void test_enrichment_fields(void **state)
+{
+	struct pbdec *d = *state;
+	Flowpb__FlowMessage m = FLOWPB__FLOW_MESSAGE__INIT;
+	uint8_t buf[1024];
+	size_t len, n;
+	enum pbdec_framing fr;
+	const char *why = NULL;
+	struct enriched e = { 0 };
+	m.type = FLOWPB__FLOW_MESSAGE__FLOW_TYPE__IPFIX;
+	m.sequence_num = 1;
+	m.src_country = "FR";
+	m.dst_net_tenant = "Caf\xc3\xa9 \xf0\x9f\x98\x80"; /* é, U+1F600 */
+	m.in_if_name = "et-0/0/1";
+	m.out_if_speed = 400000000000ULL;
+	m.exporter_name = "edge1";
+	len = flowpb__flow_message__pack(&m, buf);
+	/* Known fields: the strict reading accepts them. */
+	assert_int_equal(pbdec_classify(d, buf, len, &fr, &n, &why), 0);
+	assert_int_equal(fr, PBDEC_SINGLE);
+	assert_int_equal(pbdec_decode(d, buf, len, collect_enriched, &e, &why),
+			 1);
+	assert_string_equal(e.country, "FR");
+	assert_string_equal(e.tenant, m.dst_net_tenant);
+	assert_string_equal(e.if_name, "et-0/0/1");
+	assert_string_equal(e.exporter, "edge1");
+	assert_true(e.speed == 400000000000ULL);
+
+	/* Every string field number is known; an empty one is fine. */
+	for (uint32_t num = 1010; num <= 1045; num++) {
+		int str = (num <= 1023) || (num >= 1030 && num <= 1033) ||
+			  num >= 1040;
+
+		if (!str)
+			continue;
+		len = flow_with_string(buf, num, "x\xc3\xa9", 3);
+		assert_int_equal(pbdec_decode(d, buf, len, collect_enriched, &e,
+					      &why),
+				 1);
+		len = flow_with_string(buf, num, "", 0);
+		assert_int_equal(pbdec_decode(d, buf, len, collect_enriched, &e,
+					      &why),
+				 1);
+	}
+	/* Bytes that are not UTF-8 pass: the COPY writer replaces them
+	 * (a bad ifAlias must not cost the flows of its Kafka message). */
+	len = flow_with_string(buf, 1040, "a\xff\xc0\xaf", 4);
+	assert_int_equal(pbdec_decode(d, buf, len, collect_enriched, &e, &why),
+			 1);
+	assert_string_equal(e.exporter, "a\xff\xc0\xaf");
+	/* A string field sent as a varint, a speed sent as bytes. */
+	len = pack_flow(buf, 3, 0);
+	len += put_varint(buf + len, 1010u << 3);
+	len += put_varint(buf + len, 7);
+	assert_int_equal(pbdec_decode(d, buf, len, collect_enriched, &e, &why),
+			 -EBADMSG);
+	len = flow_with_string(buf, 1034, "ab", 2);
+	assert_int_equal(pbdec_decode(d, buf, len, collect_enriched, &e, &why),
+			 -EBADMSG);
+	/* An unknown string field (a newer producer) is not checked: lenient. */
+	len = flow_with_string(buf, 1099, "\xff", 1);
+	assert_int_equal(pbdec_classify(d, buf, len, &fr, &n, &why), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -274,6 +371,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_too_large_for_arena, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_cancel, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_enrichment_fields, setup,
+						teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -6,6 +6,7 @@
 #include "insert/copybin.h"
 
 #include <errno.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -19,7 +20,13 @@ const char COPYBIN_COLUMNS[] =
 	"ip_flags, tcp_flags, forwarding_status, icmp_type, icmp_code, "
 	"ipv6_flow_label, fragment_id, fragment_offset, bgp_communities, "
 	"as_path, mpls_label, mpls_ttl, mpls_ip, layer_stack, layer_size, "
-	"ipv6_routing_header_addresses, ipv6_routing_header_seg_left";
+	"ipv6_routing_header_addresses, ipv6_routing_header_seg_left, "
+	"src_country, dst_country, src_as_name, dst_as_name, src_net_name, "
+	"dst_net_name, src_net_role, dst_net_role, src_net_site, dst_net_site, "
+	"src_net_region, dst_net_region, src_net_tenant, dst_net_tenant, "
+	"in_if_name, out_if_name, in_if_description, out_if_description, "
+	"in_if_speed, out_if_speed, exporter_name, exporter_group, "
+	"exporter_role, exporter_site, exporter_region, exporter_tenant";
 
 /* Type OIDs of array elements (pg_type.h). */
 #define OID_INT8 20
@@ -83,6 +90,78 @@ static inline uint8_t *put_time(uint8_t *p, uint64_t ns, int null_if_zero)
 	if (ns == 0 && null_if_zero)
 		return put_null(p);
 	return put_int8(p, (uint64_t)copybin_pg_time(ns));
+}
+
+/* bigint, NULL when 0 (unknown) */
+static inline uint8_t *put_int8_or_null(uint8_t *p, uint64_t v)
+{
+	return v ? put_int8(p, v) : put_null(p);
+}
+
+/* Length of a well-formed UTF-8 sequence (RFC 3629: no overlong forms,
+ * surrogates or code points past U+10FFFF) at p[0..n), n >= 1; 0 when p
+ * does not start one. */
+static size_t utf8_seq(const uint8_t *p, size_t n)
+{
+	uint8_t c = p[0], lo = 0x80, hi = 0xbf;
+	size_t k;
+
+	if (c < 0x80)
+		return 1;
+	if (c >= 0xc2 && c <= 0xdf) {
+		k = 2;
+	} else if (c >= 0xe0 && c <= 0xef) {
+		k = 3;
+		if (c == 0xe0)
+			lo = 0xa0; /* overlong */
+		else if (c == 0xed)
+			hi = 0x9f; /* surrogates */
+	} else if (c >= 0xf0 && c <= 0xf4) {
+		k = 4;
+		if (c == 0xf0)
+			lo = 0x90; /* overlong */
+		else if (c == 0xf4)
+			hi = 0x8f; /* past U+10FFFF */
+	} else {
+		return 0;
+	}
+	if (k > n || p[1] < lo || p[1] > hi)
+		return 0;
+	for (size_t j = 2; j < k; j++)
+		if (p[j] < 0x80 || p[j] > 0xbf)
+			return 0;
+	return k;
+}
+
+/* text, NULL when absent or empty. PostgreSQL refuses text that is not
+ * valid in its encoding, which would fail the whole batch, and proto3
+ * strings from an SNMP ifAlias can hold anything: each byte that does not
+ * start a well-formed UTF-8 sequence becomes U+FFFD, as the JSON encoder
+ * does. (protobuf-c's copy ends at the first NUL, which text cannot hold.)
+ * Writes at most 4 + 3 * strlen(s) bytes. */
+static uint8_t *put_text(uint8_t *p, const char *s)
+{
+	const uint8_t *u = (const uint8_t *)s;
+	size_t n = s ? strlen(s) : 0;
+	uint8_t *lenp = p, *q = p + 4;
+
+	if (n == 0)
+		return put_null(p);
+	for (size_t i = 0; i < n;) {
+		size_t k = utf8_seq(u + i, n - i);
+
+		if (k == 0) {
+			memcpy(q, "\xef\xbf\xbd", 3);
+			q += 3;
+			i++;
+			continue;
+		}
+		memcpy(q, u + i, k);
+		q += k;
+		i += k;
+	}
+	put32(lenp, (uint32_t)(q - lenp - 4));
+	return q;
 }
 
 static inline int addr_ok(const ProtobufCBinaryData *a)
@@ -177,6 +256,55 @@ static uint8_t *put_inet_array(uint8_t *p, const ProtobufCBinaryData *v,
 	return p;
 }
 
+/* The enrichment text columns, in COPYBIN_COLUMNS order: those before the
+ * interface speeds, then the exporter's after them. */
+#define MSG_STR(f) offsetof(Flowpb__FlowMessage, f)
+static const size_t str_before_speeds[] = {
+	MSG_STR(src_country),	    MSG_STR(dst_country),
+	MSG_STR(src_as_name),	    MSG_STR(dst_as_name),
+	MSG_STR(src_net_name),	    MSG_STR(dst_net_name),
+	MSG_STR(src_net_role),	    MSG_STR(dst_net_role),
+	MSG_STR(src_net_site),	    MSG_STR(dst_net_site),
+	MSG_STR(src_net_region),    MSG_STR(dst_net_region),
+	MSG_STR(src_net_tenant),    MSG_STR(dst_net_tenant),
+	MSG_STR(in_if_name),	    MSG_STR(out_if_name),
+	MSG_STR(in_if_description), MSG_STR(out_if_description),
+};
+static const size_t str_after_speeds[] = {
+	MSG_STR(exporter_name),	  MSG_STR(exporter_group),
+	MSG_STR(exporter_role),	  MSG_STR(exporter_site),
+	MSG_STR(exporter_region), MSG_STR(exporter_tenant),
+};
+#define N_STR_BEFORE (sizeof(str_before_speeds) / sizeof(str_before_speeds[0]))
+#define N_STR_AFTER (sizeof(str_after_speeds) / sizeof(str_after_speeds[0]))
+
+static inline const char *msg_str(const Flowpb__FlowMessage *m, size_t off)
+{
+	return *(const char *const *)((const char *)m + off);
+}
+
+static uint8_t *put_texts(uint8_t *p, const Flowpb__FlowMessage *m,
+			  const size_t *offs, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		p = put_text(p, msg_str(m, offs[i]));
+	return p;
+}
+
+/* Bytes put_text may write for the strings at offs. */
+static size_t texts_bound(const Flowpb__FlowMessage *m, const size_t *offs,
+			  size_t n)
+{
+	size_t b = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		const char *s = msg_str(m, offs[i]);
+
+		b += 3 * (s ? strlen(s) : 0);
+	}
+	return b;
+}
+
 /* Upper bound of a row's size. */
 static size_t row_bound(const Flowpb__FlowMessage *m)
 {
@@ -187,6 +315,8 @@ static size_t row_bound(const Flowpb__FlowMessage *m)
 		   m->n_layer_size) *
 			  8;
 	n += 24 + (m->n_mpls_ip + m->n_ipv6_routing_header_addresses) * 24;
+	n += texts_bound(m, str_before_speeds, N_STR_BEFORE);
+	n += texts_bound(m, str_after_speeds, N_STR_AFTER);
 	return n + 7 * 24;
 }
 
@@ -316,6 +446,10 @@ int copybin_row(struct copybin *b, const Flowpb__FlowMessage *m)
 	p = put_inet_array(p, m->ipv6_routing_header_addresses,
 			   m->n_ipv6_routing_header_addresses);
 	p = put_int4(p, m->ipv6_routing_header_seg_left);
+	p = put_texts(p, m, str_before_speeds, N_STR_BEFORE);
+	p = put_int8_or_null(p, m->in_if_speed);
+	p = put_int8_or_null(p, m->out_if_speed);
+	p = put_texts(p, m, str_after_speeds, N_STR_AFTER);
 	b->len = (size_t)(p - b->buf);
 	return 0;
 }

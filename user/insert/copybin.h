@@ -7,7 +7,9 @@
  * Mapping: times are timestamptz (NULL when 0, except time_received),
  * addresses inet (NULL unless 4 or 16 bytes), MACs macaddr (NULL when 0),
  * unsigned integers bigint or integer with their bits kept, repeated fields
- * one-dimensional arrays (NULL when empty).
+ * one-dimensional arrays (NULL when empty), enrichment strings text (NULL
+ * when empty; bytes that are not UTF-8 become U+FFFD) and interface speeds
+ * bigint (NULL when 0): sql/postgres/004_enrichment.sql.
  */
 #ifndef XDPFLOW_INSERT_COPYBIN_H
 #define XDPFLOW_INSERT_COPYBIN_H
@@ -17,7 +19,7 @@
 
 #include "flow.pb-c.h"
 
-#define COPYBIN_NCOLS 52
+#define COPYBIN_NCOLS 78
 extern const char COPYBIN_COLUMNS[];
 
 /* PostgreSQL's binary COPY signature + flags + header extension length. */

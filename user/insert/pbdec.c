@@ -20,9 +20,11 @@ enum fkind {
 	FK_ADDR,     /* bytes holding an IP address */
 	FK_REP,	     /* repeated varint, packed or not */
 	FK_REP_ADDR, /* repeated bytes holding IP addresses */
+	FK_STR,	     /* string (copybin makes it valid text) */
 };
 
-/* Kinds of fields 0..127, indexed by number; 1000 and 1001 are varints. */
+/* Kinds of fields 0..127, indexed by number; xdpflow's own from 1000 up
+ * are in field_kind(). */
 static const uint8_t kind_lo[128] = {
 	[1] = FK_TYPE,	    [3] = FK_VARINT,	 [4] = FK_VARINT,
 	[9] = FK_VARINT,    [10] = FK_VARINT,	 [13] = FK_VARINT,
@@ -47,7 +49,16 @@ static inline enum fkind field_kind(uint64_t num)
 {
 	if (num < 128)
 		return (enum fkind)kind_lo[num];
-	return (num == 1000 || num == 1001) ? FK_VARINT : FK_UNKNOWN;
+	if (num == 1000 || num == 1001)
+		return FK_VARINT; /* sampler_id, sampler_port */
+	/* Enrichment (proto/flow.proto): strings 1010-1023 (per side),
+	 * 1030-1033 (interfaces), 1040-1045 (exporter); 1034/1035 speeds. */
+	if ((num >= 1010 && num <= 1023) || (num >= 1030 && num <= 1033) ||
+	    (num >= 1040 && num <= 1045))
+		return FK_STR;
+	if (num == 1034 || num == 1035)
+		return FK_VARINT;
+	return FK_UNKNOWN;
 }
 
 static bool get_varint_slow(struct cur *c, uint64_t *v)
@@ -90,8 +101,8 @@ static inline bool get_varint(struct cur *c, uint64_t *v)
 #define COST_ITEM 32u
 
 /* Validates one serialized FlowMessage: known fields with their wire types,
- * addresses of 0, 4 or 16 bytes; strict also refuses unknown fields and
- * unknown flow types. Returns true if it is well formed and sets *mem to a
+ * addresses of 0, 4 or 16 bytes, strings length-delimited; strict also refuses
+ * unknown fields and unknown flow types. Returns true if it is well formed and sets *mem to a
  * bound on the unpack memory. */
 static bool check_msg(const uint8_t *p, size_t len, bool strict, size_t *mem)
 {
@@ -114,7 +125,7 @@ static bool check_msg(const uint8_t *p, size_t len, bool strict, size_t *mem)
 		case 0: /* varint */
 			if (!get_varint(&c, &v))
 				return false;
-			if (k == FK_ADDR || k == FK_REP_ADDR)
+			if (k == FK_ADDR || k == FK_REP_ADDR || k == FK_STR)
 				return false;
 			if (k == FK_TYPE && strict && v > 4)
 				return false;
@@ -138,7 +149,8 @@ static bool check_msg(const uint8_t *p, size_t len, bool strict, size_t *mem)
 			if ((k == FK_ADDR || k == FK_REP_ADDR) && n != 0 &&
 			    n != 4 && n != 16)
 				return false;
-			est += (size_t)n + COST_ITEM;
+			/* + 1: protobuf-c's copy of a string ends in NUL */
+			est += (size_t)n + 1 + COST_ITEM;
 			break;
 		case 1: /* fixed64 */
 			if (k != FK_UNKNOWN || !cur_skip(&c, 8))

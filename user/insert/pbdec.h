@@ -7,7 +7,7 @@
  * validating the wire format before anything is unpacked: a length-delimited
  * reading must cover the message exactly and every part must be a valid
  * FlowMessage (known fields with their wire types, addresses of 0, 4 or 16
- * bytes); the strict check (no unknown field, a known flow type) is tried
+ * bytes, the enrichment strings length-delimited); the strict check (no unknown field, a known flow type) is tried
  * for both readings before a lenient one (unknown fields and flow types
  * allowed, as newer producers may add some). Unpacking uses protobuf-c with a fixed arena, so nothing is
  * allocated per message.

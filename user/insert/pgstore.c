@@ -19,7 +19,7 @@ struct pgstore {
 	char *conninfo;
 	PGconn *conn;
 	char err[512];
-	char copy_sql[1024];
+	char *copy_sql; /* COPY flows (COPYBIN_COLUMNS) ... */
 	/* text arrays for kafka_offsets_advance, reused batch after batch */
 	char *arr;
 	size_t arr_cap;
@@ -69,16 +69,23 @@ static int exec_ok(struct pgstore *s, const char *sql, ExecStatusType want,
 struct pgstore *pgstore_new(const char *conninfo)
 {
 	struct pgstore *s = calloc(1, sizeof(*s));
+	size_t n = strlen(COPYBIN_COLUMNS) + 64;
 
 	if (!s)
 		return NULL;
-	s->conninfo = strdup(conninfo ? conninfo : "");
-	if (!s->conninfo) {
+	s->copy_sql = malloc(n);
+	if (!s->copy_sql) {
 		free(s);
 		return NULL;
 	}
-	snprintf(s->copy_sql, sizeof(s->copy_sql),
-		 "COPY flows (%s) FROM STDIN (FORMAT binary)", COPYBIN_COLUMNS);
+	snprintf(s->copy_sql, n, "COPY flows (%s) FROM STDIN (FORMAT binary)",
+		 COPYBIN_COLUMNS);
+	s->conninfo = strdup(conninfo ? conninfo : "");
+	if (!s->conninfo) {
+		free(s->copy_sql);
+		free(s);
+		return NULL;
+	}
 	return s;
 }
 
@@ -95,6 +102,7 @@ void pgstore_free(struct pgstore *s)
 		free(s->conninfo);
 	}
 	free(s->arr);
+	free(s->copy_sql);
 	free(s);
 }
 
@@ -111,20 +119,32 @@ const char *pgstore_error(const struct pgstore *s)
 	return s->err[0] ? s->err : "no error";
 }
 
-/* 1 when every object the inserter uses exists, 0 when one is missing, -1
- * on error. Checking first keeps the DDL (and its locks on flows) away from
- * running inserters. */
+/* 1 when every object the inserter uses exists, every column it writes
+ * included (a database made by an older version lacks the newer columns:
+ * the schema then upgrades it), 0 when one is missing, -1 on error.
+ * Checking first keeps the DDL (and its locks on flows) away from running
+ * inserters. */
 static int schema_present(struct pgstore *s)
 {
-	PGresult *r = PQexec(
+	char ncols[16];
+	const char *params[2] = { COPYBIN_COLUMNS, ncols };
+	PGresult *r;
+	int rc;
+
+	snprintf(ncols, sizeof(ncols), "%d", COPYBIN_NCOLS);
+	r = PQexecParams(
 		s->conn,
 		"SELECT to_regclass('flows') IS NOT NULL"
 		" AND to_regclass('flows_default') IS NOT NULL"
 		" AND to_regclass('kafka_offsets') IS NOT NULL"
 		" AND to_regclass('dead_letter') IS NOT NULL"
 		" AND to_regprocedure('flows_maintain(integer,integer)') IS NOT NULL"
-		" AND to_regprocedure('kafka_offsets_advance(text,integer[],bigint[],bigint[])') IS NOT NULL");
-	int rc;
+		" AND to_regprocedure('kafka_offsets_advance(text,integer[],bigint[],bigint[])') IS NOT NULL"
+		" AND (SELECT count(*) FROM pg_attribute"
+		"      WHERE attrelid = to_regclass('flows') AND NOT attisdropped"
+		"        AND attname = ANY (string_to_array("
+		"            replace($1::text, ' ', ''), ','))) = $2::int",
+		2, NULL, params, NULL, NULL, 0);
 
 	if (PQresultStatus(r) != PGRES_TUPLES_OK || PQntuples(r) != 1) {
 		set_err(s, "could not check the schema",
@@ -165,7 +185,10 @@ int pgstore_connect(struct pgstore *s)
 	 * but it forgets their stored offsets with them (same transactions), so
 	 * the inserter reads those messages again: no loss, no duplicate, and no
 	 * commit waits for a WAL flush. */
+	/* UTF-8: what copybin writes the enrichment strings in. */
 	if (exec_ok(s, "SET client_min_messages = warning", PGRES_COMMAND_OK,
+		    "could not set up the session") ||
+	    exec_ok(s, "SET client_encoding = 'UTF8'", PGRES_COMMAND_OK,
 		    "could not set up the session") ||
 	    exec_ok(s, "SET synchronous_commit = off", PGRES_COMMAND_OK,
 		    "could not set up the session")) {

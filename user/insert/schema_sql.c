@@ -16,6 +16,8 @@ __asm__(".section .rodata\n"
 	".incbin \"sql/postgres/002_partitions.sql\"\n"
 	".byte 10\n"
 	".incbin \"sql/postgres/003_offsets.sql\"\n"
+	".byte 10\n"
+	".incbin \"sql/postgres/004_enrichment.sql\"\n"
 	".byte 0\n"
 	".size pgstore_schema_sql, . - pgstore_schema_sql\n"
 	".previous\n");
