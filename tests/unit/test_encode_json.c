@@ -720,6 +720,27 @@ static void test_enriched_escapes(void **state)
 		w += (size_t)sprintf(want + w, "\\ufffd");
 	want[w] = 0;
 	check_escape(all, want);
+
+	/* One special byte at every position of plain strings of every
+	 * length up to 40 (the encoder checks words of 8, overlapping). */
+	for (size_t len = 1; len <= 40; len++)
+		for (size_t at = 0; at < len; at++)
+			for (size_t k = 0; k < 5; k++) {
+				static const char sp[5] = { '"', '\\', '\x01',
+							    '\x7f', '\xff' };
+				static const char *const esc[5] = {
+					"\\\"", "\\\\", "\\u0001", "\x7f",
+					"\\ufffd"
+				};
+				char in[41], out[64];
+
+				memset(in, 'a' + (char)(len % 26), len);
+				in[len] = 0;
+				in[at] = sp[k];
+				snprintf(out, sizeof(out), "%.*s%s%s", (int)at,
+					 in, esc[k], in + at + 1);
+				check_escape(in, out);
+			}
 }
 
 /* xorshift64 */
