@@ -113,14 +113,19 @@ static ssize_t json_enr(const struct flow_rec *r, uint8_t *buf, size_t cap)
 }
 
 static const char *const enc_name[E__N] = {
-	"fast",		"protobuf-c",	       "json",
-	"legacy",	"legacy-pbc",	       "fast-enriched",
-	"protobuf-c-enriched", "json-enriched",
+	"fast",
+	"protobuf-c",
+	"json",
+	"legacy",
+	"legacy-pbc",
+	"fast-enriched",
+	"protobuf-c-enriched",
+	"json-enriched",
 };
-static const enc_fn enc_fns[E__N] = { encode_pb,	encode_pbc_flow,
-				      encode_json,	encode_pb_legacy,
+static const enc_fn enc_fns[E__N] = { encode_pb,	 encode_pbc_flow,
+				      encode_json,	 encode_pb_legacy,
 				      encode_pbc_legacy, fast_enr,
-				      pbc_enr,		json_enr };
+				      pbc_enr,		 json_enr };
 
 struct sample {
 	double cpu_ns_per_flow;

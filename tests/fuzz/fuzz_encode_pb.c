@@ -21,8 +21,8 @@
 #define MAX_IN (1u << 16) /* longer inputs are cut */
 #define BUF_LEN (2 * MAX_IN + ENCODE_MAX_LEN)
 
-typedef ssize_t (*enr_fn)(const struct flow_rec *,
-			  const struct flow_enriched *, uint8_t *, size_t);
+typedef ssize_t (*enr_fn)(const struct flow_rec *, const struct flow_enriched *,
+			  uint8_t *, size_t);
 
 static void compare(enr_fn fast, enr_fn ref, const struct flow_rec *r,
 		    const struct flow_enriched *e, size_t cap)
@@ -56,14 +56,18 @@ static void enr_from(struct flow_enriched *e, const uint8_t *p, size_t n,
 		     char *store)
 {
 	const char **strs[] = {
-		&e->src_country,       &e->dst_country,	      &e->src_as_name,
-		&e->dst_as_name,       &e->src_net_name,      &e->dst_net_name,
-		&e->src_net_role,      &e->dst_net_role,      &e->src_net_site,
-		&e->dst_net_site,      &e->src_net_region,    &e->dst_net_region,
-		&e->src_net_tenant,    &e->dst_net_tenant,    &e->in_if_name,
-		&e->out_if_name,       &e->in_if_description, &e->out_if_description,
-		&e->exporter_name,     &e->exporter_group,    &e->exporter_role,
-		&e->exporter_site,     &e->exporter_region,   &e->exporter_tenant,
+		&e->src_country,       &e->dst_country,
+		&e->src_as_name,       &e->dst_as_name,
+		&e->src_net_name,      &e->dst_net_name,
+		&e->src_net_role,      &e->dst_net_role,
+		&e->src_net_site,      &e->dst_net_site,
+		&e->src_net_region,    &e->dst_net_region,
+		&e->src_net_tenant,    &e->dst_net_tenant,
+		&e->in_if_name,	       &e->out_if_name,
+		&e->in_if_description, &e->out_if_description,
+		&e->exporter_name,     &e->exporter_group,
+		&e->exporter_role,     &e->exporter_site,
+		&e->exporter_region,   &e->exporter_tenant,
 	};
 	size_t k = n < 26 ? n : 26, off = 0;
 	uint8_t scal[26] = { 0 };

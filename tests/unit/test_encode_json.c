@@ -677,17 +677,21 @@ static void test_enriched_escapes(void **state)
 		{ "\xef\xbf\xbd", "\xef\xbf\xbd" },		  /* U+FFFD */
 		{ "\xe2\x80\xa8\xe2\x80\xa9", "\\u2028\\u2029" }, /* JS seps */
 		{ "\xff", "\\ufffd" },
-		{ "\x80", "\\ufffd" },				/* lone tail */
-		{ "\xc0\xaf", "\\ufffd\\ufffd" },		/* overlong / */
-		{ "\xc1\xbf", "\\ufffd\\ufffd" },		/* overlong */
-		{ "\xe0\x80\xaf", "\\ufffd\\ufffd\\ufffd" },	/* overlong */
-		{ "\xed\xa0\x80", "\\ufffd\\ufffd\\ufffd" },	/* surrogate */
+		{ "\x80", "\\ufffd" },			     /* lone tail */
+		{ "\xc0\xaf", "\\ufffd\\ufffd" },	     /* overlong / */
+		{ "\xc1\xbf", "\\ufffd\\ufffd" },	     /* overlong */
+		{ "\xe0\x80\xaf", "\\ufffd\\ufffd\\ufffd" }, /* overlong */
+		{ "\xed\xa0\x80", "\\ufffd\\ufffd\\ufffd" }, /* surrogate */
 		{ "\xf4\x90\x80\x80", "\\ufffd\\ufffd\\ufffd\\ufffd" },
 		{ "\xf5\x80", "\\ufffd\\ufffd" },
-		{ "\xe2\x82", "\\ufffd" },	    /* truncated at the end */
-		{ "\xe2\x82" "A", "\\ufffdA" },	    /* maximal subpart */
-		{ "\xf0\x9f\x98", "\\ufffd" },	    /* truncated 4-byte */
-		{ "\xf0\x9f" "\"", "\\ufffd\\\"" }, /* cut by a quote */
+		{ "\xe2\x82", "\\ufffd" }, /* truncated at the end */
+		{ "\xe2\x82"
+		  "A",
+		  "\\ufffdA" },		       /* maximal subpart */
+		{ "\xf0\x9f\x98", "\\ufffd" }, /* truncated 4-byte */
+		{ "\xf0\x9f"
+		  "\"",
+		  "\\ufffd\\\"" }, /* cut by a quote */
 		{ "\xc3", "\\ufffd" },
 		{ "x\xc3\xa9\xa9y", "x\xc3\xa9\\ufffdy" },
 	};
@@ -720,6 +724,27 @@ static void test_enriched_escapes(void **state)
 		w += (size_t)sprintf(want + w, "\\ufffd");
 	want[w] = 0;
 	check_escape(all, want);
+
+	/* One special byte at every position of plain strings of every
+	 * length up to 40 (the encoder checks words of 8, overlapping). */
+	for (size_t len = 1; len <= 40; len++)
+		for (size_t at = 0; at < len; at++)
+			for (size_t k = 0; k < 5; k++) {
+				static const char sp[5] = { '"', '\\', '\x01',
+							    '\x7f', '\xff' };
+				static const char *const esc[5] = {
+					"\\\"", "\\\\", "\\u0001", "\x7f",
+					"\\ufffd"
+				};
+				char in[41], out[64];
+
+				memset(in, 'a' + (char)(len % 26), len);
+				in[len] = 0;
+				in[at] = sp[k];
+				snprintf(out, sizeof(out), "%.*s%s%s", (int)at,
+					 in, esc[k], in + at + 1);
+				check_escape(in, out);
+			}
 }
 
 /* xorshift64 */
@@ -737,9 +762,10 @@ static void rnd_hostile(uint64_t *s, struct flow_enriched *e,
 			char store[][4097])
 {
 	static const char *const pieces[] = {
-		"\xc3\xa9", "\xe2\x82\xac", "\xf0\x9f\x98\x80", "\xe2\x80\xa8",
-		"\"",	    "\\",	    "\n",		"\xed\xa0\x80",
-		"\xe2\x82", "\xf4\x90",	    "ok",		"\x7f",
+		"\xc3\xa9",	"\xe2\x82\xac", "\xf0\x9f\x98\x80",
+		"\xe2\x80\xa8", "\"",		"\\",
+		"\n",		"\xed\xa0\x80", "\xe2\x82",
+		"\xf4\x90",	"ok",		"\x7f",
 	};
 
 	memset(e, 0, sizeof(*e));
