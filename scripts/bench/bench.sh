@@ -223,7 +223,7 @@ stop_pid() { # pid: SIGTERM, wait up to 10 s, then SIGKILL
 # and JSON. Issue 11's targets are for the fast one: NetFlow v9 and IPFIX
 # <= 120 ns per flow (>= 8M flows/s), sFlow <= 150 ns per sample; "met" is
 # bench_decode's own verdict (its RESULT lines carry target_ns and met).
-DECODE_ENCODERS=${BENCH_DECODE_ENCODERS:-fast,protobuf-c,json}
+DECODE_ENCODERS=${BENCH_DECODE_ENCODERS:-fast,protobuf-c,json,fast-enriched,json-enriched}
 
 result_of() { # text, proto, encoder -> its RESULT line
 	grep '^RESULT' <<<"$1" | grep -E "(^| )proto=$2( |\$)" | grep -E "(^| )encoder=$3( |\$)" | tail -1
@@ -258,6 +258,18 @@ part_decode() {
 	done
 	row '   (full ns per flow (sFlow: per sample), decode + encode; %s/pbc: the %s encoder against protobuf-c' "$first" "$first"
 	row '    in the same rounds, the before/after of issue 11; M/s, decode_ns, target and met: the %s encoder)' "$first"
+	# What writing the enrichment fields costs (issue 9): every field set,
+	# strings of typical lengths, against the plain encoder of the same rounds.
+	for p in $(grep '^RESULT' <<<"$out" | grep -oE 'proto=[^ ]+' | sed 's/proto=//' | awk '!s[$0]++'); do
+		local enc cost=
+		for enc in fast json; do
+			f=$(kv full_ns "$(result_of "$out" "$p" "$enc")")
+			c=$(kv full_ns "$(result_of "$out" "$p" "$enc-enriched")")
+			[ -n "$f" ] && [ -n "$c" ] || continue
+			cost+=$(awk -v e="$enc" -v a="$c" -v b="$f" 'BEGIN {printf "  %s %.1f ns (+%.1f ns, %.2fx)", e, a, a - b, a / b}')
+		done
+		if [ -n "$cost" ]; then row '   %-6s fully enriched flows, full ns:%s' "$p" "$cost"; fi
+	done
 	# A missed target gets a profile: where the full path spends its cycles.
 	for p in $(grep '^RESULT' <<<"$out" | grep -oE 'proto=[^ ]+' | sed 's/proto=//' | awk '!s[$0]++'); do
 		line=$(result_of "$out" "$p" "$first")
