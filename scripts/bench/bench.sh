@@ -5,7 +5,8 @@
 # no single absolute time means much). 1: decode + encode in process on one
 # core (build/bench/bench_decode), the fast protobuf encoder beside
 # protobuf-c's and JSON. 8 ("enrich"): prefix lookups/s and RSS of the
-# enrichment table (build/bench/bench_enrich). 2: the whole process,
+# enrichment table (build/bench/bench_enrich), and the ns per flow
+# in-collector enrichment adds to decode + encode (bench_decode --enrich). 2: the whole process,
 # xdpflowd against GoFlow2 v2.2.6, both fed the same synthetic NetFlow v9,
 # IPFIX and sFlow packets over loopback by build/bench/udp_replay at a rate
 # both take without loss, in alternating rounds; each one's CPU time comes
@@ -329,6 +330,29 @@ part_enrich() {
 	done
 	row '   %s' "$(grep '^table:' <<<"$out")"
 	row '   (table built in %s)' "$(grep '^prefixes:' <<<"$out" | sed 's/.*, build //')"
+	part_enrich_decode
+}
+
+# In-collector enrichment (xdpflowd --enrich): bench_decode's full path with
+# and without enricher_apply + encode_flow_enriched per flow, same rounds,
+# on a networks file of ENRICH_N IPv4 (and ENRICH_N/5 IPv6) prefixes with
+# the flows' addresses inside it. Issue 9's target: <= 40 ns per flow added.
+part_enrich_decode() {
+	local out line p
+	log "enrich: in-collector enrichment in bench_decode ($ENRICH_N prefixes)"
+	if ! out=$("$B/bench_decode" --enrich "$ENRICH_N" --proto nf9,ipfix --encoder fast \
+		--runs "$DECODE_RUNS" --ms "$DECODE_MS" 2>&1 | tee "$LOGS/bench_decode_enrich.txt"); then
+		row '   in-collector enrichment: FAILED (%s)' "$(tail -1 <<<"$out")"
+		return
+	fi
+	row '   In-collector enrichment (bench_decode --enrich %s, median of %s rounds, thread CPU time):' \
+		"$ENRICH_N" "$DECODE_RUNS"
+	row '   %-6s %10s %10s %10s %-10s %s' proto full_ns enrich_ns added_ns target met
+	for p in nf9 ipfix; do
+		line=$(grep '^ENRICH' <<<"$out" | grep -E "(^| )proto=$p( |\$)" | tail -1)
+		row '   %-6s %10s %10s %10s %-10s %s' "$p" "$(kv full_ns "$line")" "$(kv enrich_ns "$line")" \
+			"$(kv added_ns "$line")" "<=$(kv target_ns "$line") ns" "$(kv met "$line")"
+	done
 }
 
 #--- 9. burst: one back-to-back burst over loopback -----------------------------
