@@ -67,6 +67,10 @@ BINS := $(patsubst user/cmd/%.c,$(O)/%,$(CMD_SRCS))
 
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(patsubst tests/unit/%.c,$(O)/tests/%,$(UNIT_SRCS))
+# Programs the system tests drive (built with the unit tests, never run
+# by `make unit`): tests/helpers/x_y.c -> O/tests/helpers/x-y.
+HELPER_SRCS := $(wildcard tests/helpers/*.c)
+HELPER_BINS := $(patsubst tests/helpers/%.c,$(O)/tests/helpers/%,$(subst _,-,$(HELPER_SRCS)))
 FUZZ_SRCS := $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_BINS := $(patsubst tests/fuzz/%.c,$(O)/fuzz/%,$(FUZZ_SRCS))
 # XDP programs (always clang -target bpf) and their bpf_prog_test_run tests,
@@ -146,6 +150,14 @@ $(O)/tests/%: tests/unit/%.c tests/unit/unit.h $(LIB)
 	$(Q)mkdir -p $(dir $@)
 	$(Q)$(CC) $(ALL_CFLAGS) -Itests/unit -MF $@.d $(LDFLAGS) $< $(LIB) $(LDLIBS) -lcmocka -o $@
 
+define helper_rule
+$(O)/tests/helpers/$(subst _,-,$(basename $(notdir $(1)))): $(1) $(LIB)
+	$$(call msg,CC,$(1))
+	$(Q)mkdir -p $$(dir $$@)
+	$(Q)$$(CC) $$(ALL_CFLAGS) -MF $$@.d $$(LDFLAGS) $(1) $$(LIB) $$(LDLIBS) -o $$@
+endef
+$(foreach h,$(HELPER_SRCS),$(eval $(call helper_rule,$(h))))
+
 $(O)/bpf/%.bpf.o: bpf/%.bpf.c
 	$(call msg,BPF,$<)
 	$(Q)mkdir -p $(dir $@)
@@ -174,7 +186,7 @@ $(O)/fuzz/%: tests/fuzz/%.c $(LIB)
 	$(Q)mkdir -p $(dir $@)
 	$(Q)$(FUZZ_CC) $(filter-out $(SANFLAGS),$(ALL_CFLAGS)) $(FUZZ_SANFLAGS) -MF $@.d $(LDFLAGS) $< $(LIB) $(LDLIBS) -o $@
 
-unit-bins: $(UNIT_BINS) $(BPF_TEST_BINS) ## build the unit and XDP test binaries, without running them
+unit-bins: $(UNIT_BINS) $(BPF_TEST_BINS) $(HELPER_BINS) ## build the unit and XDP test binaries and test helpers, without running them
 fuzz-bins: $(FUZZ_BINS) ## build the libFuzzer targets (use with O=build/asan SAN=1)
 
 unit: unit-bins ## run the cmocka unit tests of this build
@@ -303,4 +315,4 @@ demo-mock: ## the same with xdpflow-mock in place of the exporters and xdpflowd
 
 # Header dependencies (-MMD/-MF) of this build only (not of an O= nested in it).
 -include $(wildcard $(O)/obj/*/*/*.d $(O)/gen/*.d $(O)/bpf/*.d $(O)/tests/*.d \
-	$(O)/tests/bpf/*.d $(O)/fuzz/*.d $(O)/bench/*.d)
+	$(O)/tests/bpf/*.d $(O)/tests/helpers/*.d $(O)/fuzz/*.d $(O)/bench/*.d)
