@@ -170,8 +170,10 @@ class Lab:
     def ifindex(self, ns, dev) -> int:
         return int(sh("cat", f"/sys/class/net/{dev}/ifindex", ns=ns))
 
-    def start_agent(self, ns, addr, sysname, v3_lines=(), listen=None):
-        """snmpd in ns on addr (listen: its endpoint, default addr only),
+    def start_agent(self, ns, addr, sysname, v3_lines=(), listen=None,
+                    pass_lines=None):
+        """snmpd in ns on addr (listen: its endpoint, default addr only;
+        pass_lines: its pass handlers, default the ifName/ifAlias script),
         ready when it answers from C."""
         d = self.tmp / f"snmpd-{ns}"
         (d / "persist").mkdir(parents=True, exist_ok=True)
@@ -183,8 +185,9 @@ class Lab:
             "rocommunity secret 198.18.0.0/15",
             *v3_lines,
             f"sysName {sysname}",
-            f"pass .1.3.6.1.2.1.31.1.1.1.1 /bin/sh {script} 1",
-            f"pass .1.3.6.1.2.1.31.1.1.1.18 /bin/sh {script} 18",
+            *(pass_lines if pass_lines is not None else [
+                f"pass .1.3.6.1.2.1.31.1.1.1.1 /bin/sh {script} 1",
+                f"pass .1.3.6.1.2.1.31.1.1.1.18 /bin/sh {script} 18"]),
             ""]))
         log = open(d / "log", "w")
         p = subprocess.Popen(
@@ -543,6 +546,56 @@ def test_static_file_wins_and_rules_see_sysname(lab):
     assert got[("198.18.9.1", 1)]["name"] == "other"
     assert t.json(f"exporter {A1}") == {"name": "agent-one", "group": "lab",
                                         "site": "site-one"}
+
+
+def hostile_pass_script(col, entries):
+    """A pass script serving column col of ifXTable from a fixed list of
+    (index suffix, type, value), in OID order."""
+    lines = ["#!/bin/sh", f"B=.1.3.6.1.2.1.31.1.1.1.{col}", 'case "$1 $2" in']
+    outs = [f'echo "$B.{suf}"; echo {typ}; echo \'{val}\''
+            for suf, typ, val in entries]
+    for (suf, _, _), out in zip(entries, outs):
+        lines.append(f'"-g $B.{suf}") {out} ;;')
+    for i, (suf, _, _) in enumerate(entries):
+        nxt = outs[i + 1] if i + 1 < len(outs) else ":"
+        lines.append(f'"-n $B.{suf}") {nxt} ;;')
+    lines.append('"-n $B."*) ;;')
+    lines.append(f'"-n "*) {outs[0]} ;;')
+    lines += ["esac", "exit 0", ""]
+    return "\n".join(lines)
+
+
+def test_odd_replies_are_bounded(lab):
+    """Wrong types, oversized and non-UTF-8 strings, odd indexes: the
+    poller keeps what is sound, cleans or drops the rest, never crashes
+    (the ASan build runs this too)."""
+    names = [("1", "integer", "5"),             # wrong type: no name
+             ("2", "string", "N" * 3000),       # cut to 255 bytes
+             ("3", "objectid", ".1.3.6"),       # wrong type
+             ("4.1", "string", "two-part"),     # not one sub-identifier
+             ("5", "string", "ok5")]
+    aliases = [("2", "octet", "FF 00 41 0A C3 A9"),  # bytes: ??A?é
+               ("5", "gauge", "7")]
+    d = lab.tmp / "hostile"
+    d.mkdir()
+    for col, ent in (("1", names), ("18", aliases)):
+        (d / f"col{col}.sh").write_text(hostile_pass_script(col, ent))
+    lab.start_agent(lab.a1, A1, "hostile", pass_lines=[
+        f"pass .1.3.6.1.2.1.31.1.1.1.1 /bin/sh {d}/col1.sh",
+        f"pass .1.3.6.1.2.1.31.1.1.1.18 /bin/sh {d}/col18.sh"])
+    t = lab.tool(conf("snmp-community = secret", interval="60s"))
+    t.note(A1)
+    t.wait_rounds(1, 10 * SLOW)
+    st = t.json("stats")
+    assert st["polls_ok"] == 1, (st, t.stderr())
+    got = t.ifaces()
+    assert got[(A1, 2)]["name"] == "N" * 255
+    assert got[(A1, 2)]["description"] == "??A?é"
+    assert got[(A1, 5)] == {"name": "ok5", "description": None,
+                            "speed": 0}
+    assert got.get((A1, 1), {}).get("name") is None
+    assert got.get((A1, 3), {}).get("name") is None
+    assert (A1, 4) not in got or got[(A1, 4)]["name"] != "two-part"
 
 
 def test_bad_config_is_one_line_exit_2(lab):
