@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
-/* A worker's flow_sink: encode_flow into the worker's buffer, then
- * publisher_write. Errors are counted, never fatal: one bad flow must not
+/* A worker's flow_sink: enrich (with an enricher, from the batch's
+ * tables), encode into the worker's buffer, then publisher_write. Errors are counted, never fatal: one bad flow must not
  * stop the rest. */
 #include "daemon/pipeline.h"
 
@@ -17,8 +17,17 @@ static void bump(_Atomic uint64_t *c)
 static void pipeline_emit(struct flow_sink *sink, const struct flow_rec *rec)
 {
 	struct pipeline *p = (struct pipeline *)sink;
-	ssize_t n = encode_flow_schema(p->format, p->schema, rec, p->buf,
+	struct flow_enriched e;
+	ssize_t n;
+
+	if (p->tables) {
+		enricher_apply(p->enr, p->tables, rec, &e);
+		n = encode_flow_enriched(p->format, p->schema, rec, &e, p->buf,
+					 sizeof(p->buf));
+	} else {
+		n = encode_flow_schema(p->format, p->schema, rec, p->buf,
 				       sizeof(p->buf));
+	}
 
 	if (n < 0) {
 		bump(&p->encode_errors);
@@ -40,7 +49,14 @@ void pipeline_init(struct pipeline *p, enum out_format format,
 	p->format = format;
 	p->schema = schema;
 	p->pub = pub;
+	p->enr = NULL;
+	p->tables = NULL;
 	atomic_init(&p->flows, 0);
 	atomic_init(&p->encode_errors, 0);
 	atomic_init(&p->write_errors, 0);
+}
+
+void pipeline_set_enricher(struct pipeline *p, const struct enricher *enr)
+{
+	p->enr = enr;
 }
