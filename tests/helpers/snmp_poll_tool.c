@@ -1,16 +1,18 @@
 // SPDX-License-Identifier: Apache-2.0
 /*
- * Test driver for the SNMP poller (tests/sys/test_snmp.py): starts a
- * poller on an enrichment context from a config file and answers commands
- * on stdin, one line each, so a test can note exporters, wait for poll
- * rounds, change the agents' interfaces and look at what was published.
+ * Test driver for the SNMP poller (tests/sys/test_snmp.py): opens an
+ * enricher (enricher.h) on an enrich config whose snmp-* keys start the
+ * poller, and answers commands on stdin, one line each, so a test can
+ * pass flows, wait for poll rounds, change the agents' interfaces and look
+ * at what was published. The main thread is the enricher's control thread
+ * (it runs enricher_poll between commands and while waiting) and its one
+ * reader.
  *
  *   snmp-poll-tool CONFIG
  *
- * CONFIG: `key = value` lines (# comments): the snmp-* keys
- * (snmp_opts.h), and, standing in for the enricher, `iface-file = PATH`
- * and `exporter-rules = PATH`. Commands (answers on stdout):
- *   note ADDR               -> ok
+ * Commands (answers on stdout):
+ *   note ADDR               -> ok (a flow from exporter ADDR through
+ *                              enricher_apply, as the collector does)
  *   wait-rounds N SECONDS   -> {"rounds":R,"timeout":false|true}
  *   stats                   -> one JSON object of snmp_poller_stats
  *   ifaces                  -> one JSON line per interface, then "end"
@@ -29,6 +31,7 @@
 #include "common/clock.h"
 #include "common/log.h"
 #include "enrich/enrich.h"
+#include "enrich/enricher.h"
 #include "enrich/exporters.h"
 #include "enrich/iface_file.h"
 #include "enrich/snmp_poll.h"
@@ -43,65 +46,6 @@ static void trim(char **s)
 	while (e > *s && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\n' ||
 			  e[-1] == '\r'))
 		*--e = 0;
-}
-
-static int load_config(const char *path, struct snmp_poller_opts *o,
-		       struct enrich_ifaces **ifaces,
-		       struct enrich_exporter_rules **rules)
-{
-	FILE *f = fopen(path, "r");
-	char line[2048], err[512];
-	unsigned n = 0;
-
-	if (!f) {
-		fprintf(stderr, "snmp-poll-tool: %s: %s\n", path,
-			strerror(errno));
-		return -1;
-	}
-	snmp_poller_opts_init(o);
-	while (fgets(line, sizeof(line), f)) {
-		char *k = line, *v, *eq;
-		int ret;
-
-		n++;
-		trim(&k);
-		if (!*k || *k == '#')
-			continue;
-		eq = strchr(k, '=');
-		if (!eq)
-			goto bad_line;
-		*eq = 0;
-		v = eq + 1;
-		trim(&k);
-		trim(&v);
-		if (!strcmp(k, "iface-file")) {
-			ret = enrich_ifaces_load(v, ifaces, err, sizeof(err));
-		} else if (!strcmp(k, "exporter-rules")) {
-			ret = enrich_exporter_rules_load(v, rules, err,
-							 sizeof(err));
-		} else {
-			ret = snmp_poller_opts_set(o, k, v, err, sizeof(err));
-			if (ret == -ENOENT)
-				snprintf(err, sizeof(err), "unknown key '%s'",
-					 k);
-		}
-		if (ret) {
-			fprintf(stderr, "snmp-poll-tool: %s:%u: %s\n", path, n,
-				err);
-			fclose(f);
-			return -1;
-		}
-	}
-	fclose(f);
-	if (snmp_poller_opts_check(o, err, sizeof(err))) {
-		fprintf(stderr, "snmp-poll-tool: %s: %s\n", path, err);
-		return -1;
-	}
-	return 0;
-bad_line:
-	fprintf(stderr, "snmp-poll-tool: %s:%u: not key = value\n", path, n);
-	fclose(f);
-	return -1;
 }
 
 static int parse_addr(const char *s, struct flow_addr *a)
@@ -173,8 +117,9 @@ static void print_stats(struct snmp_poller *p)
 	       s.table_full ? "true" : "false");
 }
 
-static void wait_rounds(struct snmp_poller *p, unsigned long n, double secs)
+static void wait_rounds(struct enricher *x, unsigned long n, double secs)
 {
+	struct snmp_poller *p = enricher_snmp(x);
 	uint64_t end = clock_mono_ns() + (uint64_t)(secs * 1e9);
 	struct snmp_poller_stats s;
 	struct timespec ts = { .tv_nsec = 20 * 1000 * 1000 };
@@ -185,13 +130,14 @@ static void wait_rounds(struct snmp_poller *p, unsigned long n, double secs)
 			break;
 		nanosleep(&ts, NULL);
 	}
+	enricher_poll(x); /* classify with what the round brought */
 	printf("{\"rounds\":%llu,\"timeout\":%s}\n",
 	       (unsigned long long)s.rounds, s.rounds >= n ? "false" : "true");
 }
 
-static void show_exporter(struct enrich *e, int slot, const char *s)
+static void show_exporter(struct enricher *x, int slot, const char *s)
 {
-	const struct enrich_exporter *x = NULL;
+	const struct enrich_exporter *c = NULL;
 	const struct enrich_tables *t;
 	struct flow_addr a;
 
@@ -199,21 +145,22 @@ static void show_exporter(struct enrich *e, int slot, const char *s)
 		puts("error bad address");
 		return;
 	}
-	t = enrich_read_begin(e, slot);
+	enricher_poll(x);
+	t = enricher_begin(x, slot);
 	if (t->exporters)
-		x = enrich_exporters_lookup(t->exporters, &a);
-	if (!x) {
+		c = enrich_exporters_lookup(t->exporters, &a);
+	if (!c) {
 		puts("null");
 	} else {
 		fputs("{\"name\":", stdout);
-		json_str(x->name);
+		json_str(c->name);
 		fputs(",\"group\":", stdout);
-		json_str(x->group);
+		json_str(c->group);
 		fputs(",\"site\":", stdout);
-		json_str(x->site);
+		json_str(c->site);
 		puts("}");
 	}
-	enrich_read_end(e, slot);
+	enricher_end(x, slot);
 }
 
 static void note_bench(struct snmp_poller *p, char *args)
@@ -246,15 +193,23 @@ static void note_bench(struct snmp_poller *p, char *args)
 	       (unsigned long long)total, (unsigned long long)max);
 }
 
+/* A flow from exporter a through the collector's enrichment call. */
+static void note_flow(struct enricher *x, int slot, const struct flow_addr *a)
+{
+	struct flow_rec rec = { .sampler_address = *a };
+	struct flow_enriched out;
+	const struct enrich_tables *t = enricher_begin(x, slot);
+
+	enricher_apply(x, t, &rec, &out);
+	enricher_end(x, slot);
+}
+
 int main(int argc, char **argv)
 {
-	struct snmp_poller_opts o;
-	struct enrich_ifaces *ifaces = NULL;
-	struct enrich_exporter_rules *rules = NULL;
-	struct snmp_poller *p = NULL;
-	struct enrich *e;
-	char line[1024], err[256];
-	int slot, ret;
+	struct enricher *x;
+	struct snmp_poller *p;
+	char line[1024], err[1024];
+	int slot;
 
 	if (argc != 2) {
 		fprintf(stderr, "usage: snmp-poll-tool CONFIG\n");
@@ -262,21 +217,19 @@ int main(int argc, char **argv)
 	}
 	if (getenv("SNMP_POLL_TOOL_DEBUG"))
 		log_set_level(LOG_LVL_DEBUG);
-	if (load_config(argv[1], &o, &ifaces, &rules))
-		return 2;
-	e = enrich_new();
-	if (!e)
-		return 1;
-	slot = enrich_reader_add(e);
-	ret = snmp_poller_start(e, &o, &p, err, sizeof(err));
-	if (ret) {
+	x = enricher_open(argv[1], err, sizeof(err));
+	if (!x) {
 		fprintf(stderr, "snmp-poll-tool: %s\n", err);
-		enrich_ifaces_free(ifaces);
-		enrich_exporter_rules_free(rules);
-		enrich_free(e);
-		return 1;
+		return 2;
 	}
-	snmp_poller_set_sources(p, ifaces, rules);
+	p = enricher_snmp(x);
+	if (!p) {
+		fprintf(stderr, "snmp-poll-tool: %s: snmp-poll is off\n",
+			argv[1]);
+		enricher_close(x);
+		return 2;
+	}
+	slot = enricher_reader_add(x);
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	puts("ready");
 	while (fgets(line, sizeof(line), stdin)) {
@@ -284,31 +237,31 @@ int main(int argc, char **argv)
 		struct flow_addr a;
 
 		trim(&cmd);
+		enricher_poll(x);
 		if (!strncmp(cmd, "note ", 5)) {
 			if (parse_addr(cmd + 5, &a)) {
 				puts("error bad address");
 				continue;
 			}
-			snmp_poller_note_exporter(p, &a);
+			note_flow(x, slot, &a);
 			puts("ok");
 		} else if (!strncmp(cmd, "wait-rounds ", 12)) {
 			char *rest;
 			unsigned long n = strtoul(cmd + 12, &rest, 10);
 
-			wait_rounds(p, n, strtod(rest, NULL));
+			wait_rounds(x, n, strtod(rest, NULL));
 		} else if (!strcmp(cmd, "stats")) {
 			print_stats(p);
 		} else if (!strcmp(cmd, "ifaces")) {
-			const struct enrich_tables *t =
-				enrich_read_begin(e, slot);
+			const struct enrich_tables *t = enricher_begin(x, slot);
 
 			if (t->ifaces)
 				enrich_ifaces_each(t->ifaces, print_iface,
 						   NULL);
-			enrich_read_end(e, slot);
+			enricher_end(x, slot);
 			puts("end");
 		} else if (!strncmp(cmd, "exporter ", 9)) {
-			show_exporter(e, slot, cmd + 9);
+			show_exporter(x, slot, cmd + 9);
 		} else if (!strncmp(cmd, "note-bench ", 11)) {
 			note_bench(p, cmd + 11);
 		} else if (!strcmp(cmd, "quit")) {
@@ -316,9 +269,7 @@ int main(int argc, char **argv)
 		} else {
 			printf("error unknown command '%s'\n", cmd);
 		}
-		enrich_reclaim(e);
 	}
-	snmp_poller_stop(p);
-	enrich_free(e);
+	enricher_close(x);
 	return 0;
 }

@@ -525,8 +525,8 @@ def test_static_file_wins_and_rules_see_sysname(lab):
     rules.write_text("prefix,name_regex,group,site\n"
                      "198.18.6.0/24,,lab,\n"
                      ",^agent-one$,,site-one\n")
-    t = lab.tool(conf("snmp-community = secret", f"iface-file = {ifile}",
-                      f"exporter-rules = {rules}", interval="60s"))
+    t = lab.tool(conf("snmp-community = secret", f"interfaces = {ifile}",
+                      f"exporters = {rules}", interval="60s"))
     # Before any poll: the static file and the rules are published.
     end = time.monotonic() + 10
     while t.ifaces() == {} and time.monotonic() < end:

@@ -20,7 +20,6 @@
 #include "common/clock.h"
 #include "common/log.h"
 #include "enrich/enrich.h"
-#include "enrich/exporters.h"
 #include "enrich/iface_file.h"
 #include "enrich/snmp_client.h"
 
@@ -63,8 +62,11 @@ struct snmp_poller {
 	/* Given by the control thread. */
 	pthread_mutex_t src_lock;
 	struct enrich_ifaces *static_ifaces;
-	struct enrich_exporter_rules *rules;
 	atomic_bool sources_changed;
+
+	/* Taken by the poller thread to change a cached sysName or exps[],
+	 * by snmp_poller_sysname to read them. */
+	pthread_mutex_t cache_lock;
 
 	struct {
 		_Atomic uint64_t rounds, ok, failed, timeouts, auth, other;
@@ -151,6 +153,7 @@ static bool take_new(struct snmp_poller *p)
 		    atomic_load_explicit(&p->slots[i].state,
 					 memory_order_acquire) != SLOT_READY)
 			continue;
+		pthread_mutex_lock(&p->cache_lock);
 		e = &p->exps[p->n_exps];
 		memset(e, 0, sizeof(*e));
 		if (!memcmp(p->slots[i].key, v4_mapped, 12)) {
@@ -165,6 +168,7 @@ static bool take_new(struct snmp_poller *p)
 				  sizeof(e->addr_str));
 		}
 		p->slot_exp[i] = (uint32_t)++p->n_exps;
+		pthread_mutex_unlock(&p->cache_lock);
 		pr_debug_exp(e->addr_str, "SNMP: new exporter");
 		any = true;
 	}
@@ -220,46 +224,27 @@ static void poll_one(struct snmp_poller *p, struct exp *e)
 	atomic_fetch_add(&p->st.ok, 1);
 	if (e->failing)
 		pr_info_exp(e->addr_str, "SNMP poll works again");
+	pthread_mutex_lock(&p->cache_lock);
 	snmp_device_clear(&e->dev);
 	e->dev = dev;
+	pthread_mutex_unlock(&p->cache_lock);
 	e->ever_ok = true;
 	e->failing = false;
 	pr_debug_exp(e->addr_str, "SNMP: %zu interfaces, sysName %s",
 		     dev.n, dev.sysname ? dev.sysname : "(none)");
 }
 
-struct add_ctx {
-	struct enrich_exporters *x;
-	const struct enrich_exporter_rules *rules;
-	int err;
-};
-
-static void add_static_exporter(void *ctx, const struct flow_addr *a)
-{
-	struct add_ctx *c = ctx;
-	int err = enrich_exporters_add(c->x, c->rules, a, NULL);
-
-	if (err && err != -EEXIST && !c->err)
-		c->err = err;
-}
-
-/* Builds both tables from the static sources and the cache. */
-static int build(struct snmp_poller *p, struct enrich_ifaces **ifs_out,
-		 struct enrich_exporters **x_out)
+/* The interface table from the static file and the cache; NULL when out
+ * of memory. */
+static struct enrich_ifaces *build(struct snmp_poller *p)
 {
 	struct enrich_ifaces *t = enrich_ifaces_new();
-	struct enrich_exporters *x = enrich_exporters_new();
-	struct add_ctx ac = { .x = x };
-	int err = 0;
+	int err = t ? 0 : -ENOMEM;
 
-	if (!t || !x) {
-		err = -ENOMEM;
-		goto out;
-	}
 	pthread_mutex_lock(&p->src_lock);
-	ac.rules = p->rules;
-	if (p->static_ifaces)
+	if (!err && p->static_ifaces)
 		err = enrich_ifaces_merge(t, p->static_ifaces);
+	pthread_mutex_unlock(&p->src_lock);
 	for (size_t i = 0; i < p->n_exps && !err; i++) {
 		const struct exp *e = &p->exps[i];
 
@@ -271,56 +256,28 @@ static int build(struct snmp_poller *p, struct enrich_ifaces **ifs_out,
 				.speed_bps = s->speed_bps,
 			};
 
-			if (!s->name && !s->alias && !s->speed_bps)
-				continue;
-			err = enrich_ifaces_add(t, &e->addr, s->ifindex, &ifc);
-		}
-		if (!err) {
-			err = enrich_exporters_add(x, p->rules, &e->addr,
-						   e->dev.sysname);
-			if (err == -EEXIST)
-				err = 0;
+			if (s->name || s->alias || s->speed_bps)
+				err = enrich_ifaces_add(t, &e->addr,
+							s->ifindex, &ifc);
 		}
 	}
-	if (!err && p->static_ifaces) {
-		err = enrich_ifaces_each_exporter(p->static_ifaces,
-						  add_static_exporter, &ac);
-		if (!err)
-			err = ac.err;
-	}
-	pthread_mutex_unlock(&p->src_lock);
-out:
 	if (err) {
 		enrich_ifaces_free(t);
-		enrich_exporters_free(x);
-		return err;
+		return NULL;
 	}
-	*ifs_out = t;
-	*x_out = x;
-	return 0;
+	return t;
 }
 
 static void publish(struct snmp_poller *p)
 {
-	struct enrich_ifaces *t = NULL;
-	struct enrich_exporters *x = NULL;
-	int err = build(p, &t, &x);
+	struct enrich_ifaces *t = build(p);
+	int err = t ? enrich_set_ifaces(p->ctx, t) : -ENOMEM;
 
-	if (!err) {
-		err = enrich_set_ifaces(p->ctx, t);
-		if (err)
-			enrich_ifaces_free(t);
-	}
-	if (!err) {
-		err = enrich_set_exporters(p->ctx, x);
-		if (err)
-			enrich_exporters_free(x);
-	} else {
-		enrich_exporters_free(x);
-	}
-	if (err)
+	if (err) {
+		enrich_ifaces_free(t);
 		pr_warn("SNMP: could not publish the interface table: %s",
 			strerror(-err));
+	}
 }
 
 static void *run(void *arg)
@@ -379,8 +336,8 @@ static void poller_free(struct snmp_poller *p)
 	if (p->efd >= 0)
 		close(p->efd);
 	enrich_ifaces_free(p->static_ifaces);
-	enrich_exporter_rules_free(p->rules);
 	pthread_mutex_destroy(&p->src_lock);
+	pthread_mutex_destroy(&p->cache_lock);
 	free(p);
 }
 
@@ -405,6 +362,7 @@ int snmp_poller_start(struct enrich *ctx, const struct snmp_poller_opts *o,
 	}
 	p->efd = -1;
 	pthread_mutex_init(&p->src_lock, NULL);
+	pthread_mutex_init(&p->cache_lock, NULL);
 	p->ctx = ctx;
 	p->o = *o;
 	p->mask = n - 1;
@@ -437,23 +395,58 @@ int snmp_poller_start(struct enrich *ctx, const struct snmp_poller_opts *o,
 	return 0;
 }
 
-void snmp_poller_set_sources(struct snmp_poller *p,
-			    struct enrich_ifaces *static_ifaces,
-			    struct enrich_exporter_rules *rules)
+void snmp_poller_set_static(struct snmp_poller *p,
+			   struct enrich_ifaces *static_ifaces)
 {
-	struct enrich_ifaces *old_ifaces;
-	struct enrich_exporter_rules *old_rules;
+	struct enrich_ifaces *old;
 
 	pthread_mutex_lock(&p->src_lock);
-	old_ifaces = p->static_ifaces;
-	old_rules = p->rules;
+	old = p->static_ifaces;
 	p->static_ifaces = static_ifaces;
-	p->rules = rules;
 	pthread_mutex_unlock(&p->src_lock);
-	enrich_ifaces_free(old_ifaces);
-	enrich_exporter_rules_free(old_rules);
+	enrich_ifaces_free(old);
 	atomic_store(&p->sources_changed, true);
 	(void)eventfd_write(p->efd, 1);
+}
+
+bool snmp_poller_sysname(struct snmp_poller *p, const struct flow_addr *a,
+			 char *buf, size_t len)
+{
+	uint8_t k[16];
+	bool found = false;
+	uint32_t h;
+
+	if (!p || !len)
+		return false;
+	if (a->len == 4) {
+		memcpy(k, v4_mapped, 12);
+		memcpy(k + 12, a->b, 4);
+	} else if (a->len == 16) {
+		memcpy(k, a->b, 16);
+	} else {
+		return false;
+	}
+	h = key_hash(k) & p->mask;
+	pthread_mutex_lock(&p->cache_lock);
+	for (uint32_t i = 0; i <= p->mask; i++, h = (h + 1) & p->mask) {
+		const struct slot *s = &p->slots[h];
+		uint32_t st = atomic_load_explicit(&s->state,
+						   memory_order_acquire);
+		uint32_t idx;
+
+		if (st == SLOT_EMPTY)
+			break;
+		if (st != SLOT_READY || memcmp(s->key, k, 16))
+			continue;
+		idx = p->slot_exp[h];
+		if (idx && p->exps[idx - 1].dev.sysname) {
+			snprintf(buf, len, "%s", p->exps[idx - 1].dev.sysname);
+			found = true;
+		}
+		break;
+	}
+	pthread_mutex_unlock(&p->cache_lock);
+	return found;
 }
 
 void snmp_poller_stats(struct snmp_poller *p, struct snmp_poller_stats *out)

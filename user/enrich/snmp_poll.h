@@ -3,7 +3,7 @@
  * The SNMP poller: learns exporters from the flow path, polls each in the
  * background (snmp_client.h: sysName, ifName, ifAlias, ifHighSpeed) every
  * snmp-poll-interval, and after each round publishes on the enrichment
- * context a new interface table and a new exporters table.
+ * context a new interface table.
  *
  * Flow path: snmp_poller_note_exporter is lock-free and allocates nothing:
  * a fixed open-addressing table of 2 * max_exporters slots, a hash, a load
@@ -21,16 +21,16 @@
  * (its first request fails; nothing more is sent to it that round), and
  * never the flow path, which does not wait for the poller at all.
  *
- * Tables: the interface table holds the static file's interfaces first
- * (its fields win: an operator's override beats what the agent says) and
- * then the polled ones, which fill the fields the file leaves empty. The
- * exporters table holds every exporter seen (and every exporter of the
- * static file), classified by the rules with the polled sysName as the
- * exporter's name (none before the first good poll: the rules may still
- * name it by prefix). A failed poll keeps that exporter's previous values.
- * The poller owns both sources of the context while it runs: the caller
- * gives it the static file and the rules (snmp_poller_set_sources) rather
- * than publishing them itself.
+ * Tables: the poller publishes the interface table (enrich_set_ifaces):
+ * the static interfaces file's rows first (its fields win: an operator's
+ * override beats what the agent says), then the polled interfaces, which
+ * fill the fields the file leaves empty. While it runs it owns that source
+ * of the context: whoever loads the static file hands it over
+ * (snmp_poller_set_static) rather than publishing it. A failed poll keeps
+ * that exporter's previous values. The polled sysName is the exporter's
+ * name for classification: the enricher (enricher.c), which owns the
+ * exporters table, asks snmp_poller_sysname when it rebuilds that table,
+ * which it does whenever the interface table changes.
  */
 #ifndef XDPFLOW_ENRICH_SNMP_POLL_H
 #define XDPFLOW_ENRICH_SNMP_POLL_H
@@ -44,7 +44,6 @@
 
 struct enrich;
 struct enrich_ifaces;
-struct enrich_exporter_rules;
 struct snmp_poller;
 
 /* Counters (monotonic since start). */
@@ -61,8 +60,7 @@ struct snmp_poller_stats {
 
 /* Starts the poller's thread for ctx with a copy of o (which must have
  * passed snmp_poller_opts_check; o->enabled must be set). The poller
- * publishes with enrich_set_ifaces and enrich_set_exporters from its
- * thread; ctx must outlive it. 0 with *out set, -EINVAL, -ENOMEM or the
+ * publishes with enrich_set_ifaces from its thread; ctx must outlive it. 0 with *out set, -EINVAL, -ENOMEM or the
  * -errno of creating the thread (reason in err). */
 int snmp_poller_start(struct enrich *ctx, const struct snmp_poller_opts *o,
 		      struct snmp_poller **out, char *err, size_t errlen);
@@ -73,13 +71,19 @@ int snmp_poller_start(struct enrich *ctx, const struct snmp_poller_opts *o,
  * be NULL (no poller). */
 void snmp_poller_note_exporter(struct snmp_poller *p, const struct flow_addr *a);
 
-/* Gives the poller the static interface table and the exporter rules
- * (either NULL: none), taking ownership of both (also on error) and
- * freeing the ones it had; the poller republishes both tables at once,
- * without polling. Control thread (a reload). */
-void snmp_poller_set_sources(struct snmp_poller *p,
-			    struct enrich_ifaces *static_ifaces,
-			    struct enrich_exporter_rules *rules);
+/* Gives the poller the static interface table (NULL: none), taking
+ * ownership and freeing the one it had; the poller republishes the merged
+ * table at once, without polling. Control thread (a load or reload). */
+void snmp_poller_set_static(struct snmp_poller *p,
+			    struct enrich_ifaces *static_ifaces);
+
+/* Copies the last polled sysName of the exporter at a into buf (len
+ * bytes, cut if need be); false when there is none (not polled yet, no
+ * good poll, or an agent without one). Takes a lock the poller thread
+ * holds only to swap a poll's result in: for the control thread, not the
+ * flow path. p may be NULL (false). */
+bool snmp_poller_sysname(struct snmp_poller *p, const struct flow_addr *a,
+			 char *buf, size_t len);
 
 /* The counters so far. */
 void snmp_poller_stats(struct snmp_poller *p, struct snmp_poller_stats *out);
