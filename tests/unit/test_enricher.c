@@ -600,10 +600,11 @@ static void test_snmp_settings(void **state)
 
 	(void)state;
 	write_file("nets.csv", nets_v1);
-	x = open_conf("networks = nets.csv\nsnmp-community = c1\n"
-		      "snmp-poll = on\n"
-		      "snmp-agent = 198.18.0.0/24 community=a\n"
-		      "snmp-agent = 198.18.1.0/24 community=b\n");
+	x = open_conf(
+		"networks = nets.csv\nsnmp-community = c1\n"
+		"snmp-poll = on\n"
+		"snmp-agent = 198.18.0.0/24 community=a\n"
+		"snmp-agent = 198.18.1.0/24 community=b\n");
 	s = enricher_snmp_settings(x, &n);
 	assert_int_equal(n, 4);
 	assert_string_equal(s[0].key, "snmp-community");
@@ -620,8 +621,9 @@ static void test_snmp_settings(void **state)
 	write_file("s1.conf", "networks = nets.csv\nsnmp-community = c1\n");
 	snprintf(path, sizeof(path), "%s/s1.conf", dir);
 	assert_null(enricher_open(path, err, sizeof(err)));
-	assert_non_null(strstr(err, "/s1.conf: snmp- keys given but "
-				    "snmp-poll is not on"));
+	assert_non_null(strstr(err,
+			       "/s1.conf: snmp- keys given but "
+			       "snmp-poll is not on"));
 	write_file("s2.conf", "snmp-poll = on\nsnmp-retries = 9\n");
 	snprintf(path, sizeof(path), "%s/s2.conf", dir);
 	assert_null(enricher_open(path, err, sizeof(err)));

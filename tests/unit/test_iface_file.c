@@ -131,9 +131,10 @@ static void test_each_exporter(void **state)
  * left unset; a merge keeps the static file's fields over polled ones. */
 static void test_builder_merge(void **state)
 {
-	static const char file[] = "exporter,ifindex,name,description,speed\n"
-				   "198.18.0.1,1,static-name,,\n"
-				   "198.18.0.1,3,,static-descr,5\n";
+	static const char file[] =
+		"exporter,ifindex,name,description,speed\n"
+		"198.18.0.1,1,static-name,,\n"
+		"198.18.0.1,3,,static-descr,5\n";
 	struct enrich_ifaces *st = parse_ok(file);
 	struct enrich_ifaces *t = enrich_ifaces_new();
 	struct flow_addr a = unit_addr("198.18.0.1");
@@ -163,13 +164,16 @@ static void test_builder_merge(void **state)
 	assert_int_equal(enrich_ifaces_add(t, &a, 2,
 					   &(struct enrich_iface){
 						   .name = "",
-						   .description = "only-descr" }),
+						   .description =
+							   "only-descr" }),
 			 0);
 	assert_int_equal(enrich_ifaces_add(t, &a, 0,
-					   &(struct enrich_iface){ .name = "x" }),
+					   &(struct enrich_iface){
+						   .name = "x" }),
 			 -EINVAL);
 	assert_int_equal(enrich_ifaces_add(t, &bad, 1,
-					   &(struct enrich_iface){ .name = "x" }),
+					   &(struct enrich_iface){
+						   .name = "x" }),
 			 -EINVAL);
 	assert_int_equal(enrich_ifaces_count(t), 3);
 	i = look(t, "198.18.0.1", 1);

@@ -119,8 +119,9 @@ static void test_agents(void **state)
 			 -EINVAL);
 	assert_int_equal(set(&o, "snmp-agent", "10.0.0.0/8 colour=blue"),
 			 -EINVAL);
-	assert_int_equal(set(&o, "snmp-agent", "10.0.0.0/8 user=u priv=aes "
-					       "priv-pass=abcdefgh"),
+	assert_int_equal(set(&o, "snmp-agent",
+			     "10.0.0.0/8 user=u priv=aes "
+			     "priv-pass=abcdefgh"),
 			 -EINVAL);
 	assert_non_null(strstr(err, "priv needs auth"));
 	assert_int_equal(set(&o, "snmp-agent", "10.0.0.0/8 community=x port=0"),
@@ -162,7 +163,8 @@ static char *clean(const char *s, size_t len)
 
 static void test_clean_str(void **state)
 {
-	static const char bad[] = "\x80|\xc0\xaf|\xed\xa0\x80|\xe2\x82|\xc2\x85";
+	static const char bad[] =
+		"\x80|\xc0\xaf|\xed\xa0\x80|\xe2\x82|\xc2\x85";
 	char *r, big[1000];
 
 	(void)state;
@@ -255,7 +257,8 @@ static void *note_many(void *arg)
 
 	for (unsigned i = 0; i < 200000; i++) {
 		unsigned k = (i * 7919u + n->seed) % 100;
-		struct flow_addr a = { .len = 4, .b = { 127, 1, 0, (uint8_t)k } };
+		struct flow_addr a = { .len = 4,
+				       .b = { 127, 1, 0, (uint8_t)k } };
 
 		snmp_poller_note_exporter(n->p, &a);
 	}

@@ -272,7 +272,8 @@ int enrich_ifaces_add(struct enrich_ifaces *t, const struct flow_addr *exporter,
 	return err;
 }
 
-int enrich_ifaces_merge(struct enrich_ifaces *t, const struct enrich_ifaces *src)
+int enrich_ifaces_merge(struct enrich_ifaces *t,
+			const struct enrich_ifaces *src)
 {
 	for (size_t i = 0; i < src->n; i++) {
 		const struct rec *r = &src->recs[i];

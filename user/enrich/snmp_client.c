@@ -224,15 +224,16 @@ static char *vb_str(const netsnmp_variable_list *vb, bool *nomem)
 }
 
 /* Maps a failed request to -errno and a reason. */
-static int req_error(void *sess, int status, const netsnmp_pdu *resp,
-		     char *err, size_t errlen)
+static int req_error(void *sess, int status, const netsnmp_pdu *resp, char *err,
+		     size_t errlen)
 {
 	int liberr = 0, snmperr = 0;
 	char *msg = NULL;
 
 	if (status == STAT_TIMEOUT) {
-		snprintf(err, errlen, "no answer (agent down or wrong "
-				      "community)");
+		snprintf(err, errlen,
+			 "no answer (agent down or wrong "
+			 "community)");
 		return -ETIMEDOUT;
 	}
 	if (status == STAT_SUCCESS && resp) {
@@ -300,7 +301,8 @@ static int walk(void *sess, const struct snmp_target *t, const oid *col,
 				snmp_free_pdu(resp);
 			return ret;
 		}
-		for (vb = resp->variables; vb && !done; vb = vb->next_variable) {
+		for (vb = resp->variables; vb && !done;
+		     vb = vb->next_variable) {
 			struct snmp_if *e;
 			uint64_t v;
 
@@ -402,7 +404,8 @@ static int set_usm(netsnmp_session *s, const struct snmp_cred *c, char *err,
 		return 0;
 	if (c->auth == SNMP_AUTH_SHA256) {
 		s->securityAuthProto = usmHMAC192SHA256AuthProtocol;
-		s->securityAuthProtoLen = OID_LENGTH(usmHMAC192SHA256AuthProtocol);
+		s->securityAuthProtoLen =
+			OID_LENGTH(usmHMAC192SHA256AuthProtocol);
 	} else {
 		s->securityAuthProto = usmHMACSHA1AuthProtocol;
 		s->securityAuthProtoLen = OID_LENGTH(usmHMACSHA1AuthProtocol);
@@ -440,8 +443,9 @@ static void peer_name(const struct snmp_target *t, char *buf, size_t len)
 
 	if (t->addr.len == 4 ||
 	    (t->addr.len == 16 && !memcmp(t->addr.b, mapped, 12))) {
-		inet_ntop(AF_INET, t->addr.len == 4 ? t->addr.b : t->addr.b + 12,
-			  a, sizeof(a));
+		inet_ntop(AF_INET,
+			  t->addr.len == 4 ? t->addr.b : t->addr.b + 12, a,
+			  sizeof(a));
 		snprintf(buf, len, "udp:%s:%u", a, t->port);
 	} else {
 		inet_ntop(AF_INET6, t->addr.b, a, sizeof(a));

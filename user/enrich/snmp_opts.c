@@ -202,8 +202,8 @@ bad:
 }
 
 /* `PREFIX tok=val...` into a new agent rule. */
-static int parse_agent(struct snmp_poller_opts *o, const char *value,
-		       char *err, size_t errlen)
+static int parse_agent(struct snmp_poller_opts *o, const char *value, char *err,
+		       size_t errlen)
 {
 	struct snmp_agent_rule r = { 0 };
 	char buf[1024], *save = NULL, *tok;
@@ -303,8 +303,8 @@ int snmp_poller_opts_set(struct snmp_poller_opts *o, const char *key,
 		else if (!strcmp(value, "off"))
 			o->enabled = false;
 		else
-			return fail(err, errlen, "snmp-poll '%s': not on or off",
-				    value);
+			return fail(err, errlen,
+				    "snmp-poll '%s': not on or off", value);
 		return 0;
 	}
 	if (!strcmp(key, "snmp-poll-interval")) {
@@ -381,7 +381,8 @@ static bool rule_has(const struct snmp_agent_rule *r, const uint8_t *a,
 		return false;
 	if (memcmp(r->prefix.b, a, full))
 		return false;
-	return !rest || !((r->prefix.b[full] ^ a[full]) & ((0xff00 >> rest) & 0xff));
+	return !rest ||
+	       !((r->prefix.b[full] ^ a[full]) & ((0xff00 >> rest) & 0xff));
 }
 
 void snmp_poller_opts_cred(const struct snmp_poller_opts *o,

@@ -105,8 +105,8 @@ void snmp_poller_note_exporter(struct snmp_poller *p, const struct flow_addr *a)
 	 * probe, and the loop is bounded by the table size anyway. */
 	for (uint32_t i = 0; i <= p->mask; i++, h = (h + 1) & p->mask) {
 		struct slot *s = &p->slots[h];
-		uint32_t st = atomic_load_explicit(&s->state,
-						   memory_order_acquire);
+		uint32_t st =
+			atomic_load_explicit(&s->state, memory_order_acquire);
 
 		if (st == SLOT_READY) {
 			if (!memcmp(s->key, k, 16))
@@ -230,8 +230,8 @@ static void poll_one(struct snmp_poller *p, struct exp *e)
 	pthread_mutex_unlock(&p->cache_lock);
 	e->ever_ok = true;
 	e->failing = false;
-	pr_debug_exp(e->addr_str, "SNMP: %zu interfaces, sysName %s",
-		     dev.n, dev.sysname ? dev.sysname : "(none)");
+	pr_debug_exp(e->addr_str, "SNMP: %zu interfaces, sysName %s", dev.n,
+		     dev.sysname ? dev.sysname : "(none)");
 }
 
 /* The interface table from the static file and the cache; NULL when out
@@ -257,8 +257,8 @@ static struct enrich_ifaces *build(struct snmp_poller *p)
 			};
 
 			if (s->name || s->alias || s->speed_bps)
-				err = enrich_ifaces_add(t, &e->addr,
-							s->ifindex, &ifc);
+				err = enrich_ifaces_add(t, &e->addr, s->ifindex,
+							&ifc);
 		}
 	}
 	if (err) {
@@ -396,7 +396,7 @@ int snmp_poller_start(struct enrich *ctx, const struct snmp_poller_opts *o,
 }
 
 void snmp_poller_set_static(struct snmp_poller *p,
-			   struct enrich_ifaces *static_ifaces)
+			    struct enrich_ifaces *static_ifaces)
 {
 	struct enrich_ifaces *old;
 
@@ -430,8 +430,8 @@ bool snmp_poller_sysname(struct snmp_poller *p, const struct flow_addr *a,
 	pthread_mutex_lock(&p->cache_lock);
 	for (uint32_t i = 0; i <= p->mask; i++, h = (h + 1) & p->mask) {
 		const struct slot *s = &p->slots[h];
-		uint32_t st = atomic_load_explicit(&s->state,
-						   memory_order_acquire);
+		uint32_t st =
+			atomic_load_explicit(&s->state, memory_order_acquire);
 		uint32_t idx;
 
 		if (st == SLOT_EMPTY)

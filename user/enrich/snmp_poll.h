@@ -48,14 +48,14 @@ struct snmp_poller;
 
 /* Counters (monotonic since start). */
 struct snmp_poller_stats {
-	uint64_t rounds;	 /* poll rounds ended (tables published) */
-	uint64_t polls_ok;	 /* agent polls that succeeded */
-	uint64_t polls_failed;	 /* ... that failed (the sum of the next) */
-	uint64_t timeouts;	 /* no answer (or a wrong v2c community) */
-	uint64_t auth_errors;	 /* v3 authentication/privacy refused */
-	uint64_t other_errors;	 /* bad replies, other failures */
-	uint64_t exporters;	 /* exporters known */
-	bool table_full; /* a new exporter was refused: max_exporters */
+	uint64_t rounds;       /* poll rounds ended (tables published) */
+	uint64_t polls_ok;     /* agent polls that succeeded */
+	uint64_t polls_failed; /* ... that failed (the sum of the next) */
+	uint64_t timeouts;     /* no answer (or a wrong v2c community) */
+	uint64_t auth_errors;  /* v3 authentication/privacy refused */
+	uint64_t other_errors; /* bad replies, other failures */
+	uint64_t exporters;    /* exporters known */
+	bool table_full;       /* a new exporter was refused: max_exporters */
 };
 
 /* Starts the poller's thread for ctx with a copy of o (which must have
@@ -69,7 +69,8 @@ int snmp_poller_start(struct enrich *ctx, const struct snmp_poller_opts *o,
  * other lengths are ignored). Any thread, any time between start and
  * stop; never blocks, never allocates; cheap enough for every flow. p may
  * be NULL (no poller). */
-void snmp_poller_note_exporter(struct snmp_poller *p, const struct flow_addr *a);
+void snmp_poller_note_exporter(struct snmp_poller *p,
+			       const struct flow_addr *a);
 
 /* Gives the poller the static interface table (NULL: none), taking
  * ownership and freeing the one it had; the poller republishes the merged
