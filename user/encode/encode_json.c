@@ -754,14 +754,14 @@ struct enr_str {
 	}
 
 static const struct enr_str enr_strs[] = {
-	ES(src_country),       ES(dst_country),	       ES(src_as_name),
-	ES(dst_as_name),       ES(src_net_name),       ES(dst_net_name),
-	ES(src_net_role),      ES(dst_net_role),       ES(src_net_site),
-	ES(dst_net_site),      ES(src_net_region),     ES(dst_net_region),
-	ES(src_net_tenant),    ES(dst_net_tenant),     ES(in_if_name),
-	ES(out_if_name),       ES(in_if_description),  ES(out_if_description),
-	ES(exporter_name),     ES(exporter_group),     ES(exporter_role),
-	ES(exporter_site),     ES(exporter_region),    ES(exporter_tenant),
+	ES(src_country),    ES(dst_country),	   ES(src_as_name),
+	ES(dst_as_name),    ES(src_net_name),	   ES(dst_net_name),
+	ES(src_net_role),   ES(dst_net_role),	   ES(src_net_site),
+	ES(dst_net_site),   ES(src_net_region),	   ES(dst_net_region),
+	ES(src_net_tenant), ES(dst_net_tenant),	   ES(in_if_name),
+	ES(out_if_name),    ES(in_if_description), ES(out_if_description),
+	ES(exporter_name),  ES(exporter_group),	   ES(exporter_role),
+	ES(exporter_site),  ES(exporter_region),   ES(exporter_tenant),
 };
 #define N_ENR_STR (sizeof(enr_strs) / sizeof(enr_strs[0]))
 /* in_if_speed (1034) and out_if_speed (1035) follow out_if_description. */
@@ -783,7 +783,10 @@ static inline const char *enr_str_at(const struct flow_enriched *e, size_t i)
 /* Bytes that need more than a copy in a JSON string: controls, '"', '\\'
  * and every byte >= 0x80 (UTF-8 is checked). */
 static const uint8_t json_special[256] = {
-	[0 ... 0x1f] = 1, ['"'] = 1, ['\\'] = 1, [0x80 ... 0xff] = 1,
+	[0 ... 0x1f] = 1,
+	['"'] = 1,
+	['\\'] = 1,
+	[0x80 ... 0xff] = 1,
 };
 
 /* At s (n >= 1 bytes, s[0] >= 0x80): the length of the well-formed UTF-8
@@ -834,7 +837,7 @@ static inline int is_js_sep(const uint8_t *s, size_t seq)
 static char *put_esc(char *p, uint8_t c)
 {
 	static const char short_esc[128] = {
-		['\b'] = 'b', ['\t'] = 't', ['\n'] = 'n', ['\f'] = 'f',
+		['\b'] = 'b', ['\t'] = 't', ['\n'] = 'n',  ['\f'] = 'f',
 		['\r'] = 'r', ['"'] = '"',  ['\\'] = '\\',
 	};
 
@@ -878,7 +881,8 @@ static size_t json_str(char *p, const uint8_t *s, size_t n)
 			i += seq;
 			continue;
 		} else if (seq) { /* U+2028, U+2029 */
-			memcpy(esc, s[i + 2] == 0xa8 ? "\\u2028" : "\\u2029", 6);
+			memcpy(esc, s[i + 2] == 0xa8 ? "\\u2028" : "\\u2029",
+			       6);
 			e = esc + 6;
 			i += seq;
 		} else { /* ill-formed: one U+FFFD per maximal subpart */
@@ -941,7 +945,8 @@ static size_t json_enr_len(const struct flow_enriched *e, const size_t *lens)
 	size_t n = 0;
 
 	if (e->in_if_speed)
-		n += sizeof(",\"in_if_speed\":") - 1 + u64_digits(e->in_if_speed);
+		n += sizeof(",\"in_if_speed\":") - 1 +
+		     u64_digits(e->in_if_speed);
 	if (e->out_if_speed)
 		n += sizeof(",\"out_if_speed\":") - 1 +
 		     u64_digits(e->out_if_speed);
