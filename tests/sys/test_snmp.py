@@ -15,6 +15,7 @@ import json
 import os
 import select
 import signal
+import struct
 import subprocess
 import sys
 import time
@@ -615,3 +616,75 @@ def test_bad_config_is_one_line_exit_2(lab):
                            text=True, timeout=CMD_TIMEOUT)
         assert r.returncode == 2, (text, r.stderr)
         assert msg in r.stderr and r.stderr.count("\n") == 1, r.stderr
+
+
+def test_xdpflowd_enriches_from_snmp(daemon, tmp_path):
+    """End to end: xdpflowd --enrich with snmp-poll = on. Flows from
+    127.0.0.1 make the collector note that exporter; an snmpd on loopback
+    (its own port, ifName/ifAlias of ifIndex 3 and 4 from a pass script)
+    answers; the JSON flows then carry its interface names and its sysName
+    as the exporter's name, classified by a rule on that name."""
+    require_tool("snmpd")
+    aport, port = xflow.free_udp_port(), xflow.free_udp_port()
+    d = tmp_path / "agent"
+    (d / "persist").mkdir(parents=True)
+    for col, ent in (("1", [("3", "string", "snmp-in3"),
+                            ("4", "string", "snmp-out4")]),
+                     ("18", [("3", "string", "to transit"),
+                             ("4", "string", "to core")])):
+        (d / f"col{col}.sh").write_text(hostile_pass_script(col, ent))
+    (d / "snmpd.conf").write_text(
+        "rocommunity secret 127.0.0.1\nsysName e2e-router\n"
+        f"pass .1.3.6.1.2.1.31.1.1.1.1 /bin/sh {d}/col1.sh\n"
+        f"pass .1.3.6.1.2.1.31.1.1.1.18 /bin/sh {d}/col18.sh\n")
+    agent = subprocess.Popen(
+        ["snmpd", "-f", "-Lo", "-C", "-c", str(d / "snmpd.conf"), "-I",
+         "-smux", f"udp:127.0.0.1:{aport}"],
+        stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        env={**os.environ, "MIBS": "", "SNMP_PERSISTENT_DIR":
+             str(d / "persist")})
+    try:
+        (tmp_path / "rules.csv").write_text(
+            "prefix,name_regex,group\n,^e2e-router$,e2e-group\n")
+        conf_path = tmp_path / "enrich.conf"
+        conf_path.write_text(
+            "exporters = rules.csv\nsnmp-poll = on\n"
+            f"snmp-port = {aport}\nsnmp-community = secret\n"
+            "snmp-poll-interval = 1s\nsnmp-timeout = 500ms\n")
+        out = tmp_path / "flows.json"
+        dmn = daemon(["-l", f"netflow://127.0.0.1:{port}", "--format",
+                      "json", "--file", out, "--enrich", conf_path],
+                     ports=[port])
+        fields = ((1, 4), (2, 4), (4, 1), (8, 4), (12, 4), (10, 2),
+                  (14, 2))
+        end = time.monotonic() + 30 * SLOW
+        seq, last = 0, {}
+        while time.monotonic() < end:
+            body = struct.pack("!IIBIIHH", 100, 1, 17,
+                               0xc6120001, 0xc6130001, 3, 4)
+            xflow.send_udp([xflow.nf9([xflow.template_set(300, fields,
+                                                          False),
+                                       xflow.raw_set(300, body)],
+                                      seq=seq)], port)
+            seq += 1
+            dmn.wait_drained([port])
+            got = xflow.read_json_flows(out)
+            last = got[-1] if got else {}
+            if last.get("exporter_group") == "e2e-group" and \
+                    last.get("in_if_name") == "snmp-in3":
+                break
+            time.sleep(0.5)
+        assert last.get("in_if_name") == "snmp-in3", last
+        assert last.get("in_if_description") == "to transit", last
+        assert last.get("out_if_name") == "snmp-out4", last
+        assert last.get("out_if_description") == "to core", last
+        assert last.get("exporter_name") == "e2e-router", last
+        assert last.get("exporter_group") == "e2e-group", last
+    finally:
+        agent.terminate()
+        try:
+            agent.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            agent.kill()
+            agent.wait(timeout=10)
