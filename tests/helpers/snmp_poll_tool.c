@@ -18,7 +18,9 @@
  *   ifaces                  -> one JSON line per interface, then "end"
  *   exporter ADDR           -> JSON classification (null: none)
  *   note-bench N ADDR...    -> notes the ADDRs in turn N times in all;
- *                              {"calls":N,"total_ns":T,"max_ns":M}
+ *                              {"calls":N,"total_ns":T,"p50_ns":..,
+ *                              "p99_ns":..,"max_ns":..} (each call timed,
+ *                              clock reads included)
  *   quit
  */
 #include <arpa/inet.h>
@@ -163,34 +165,50 @@ static void show_exporter(struct enricher *x, int slot, const char *s)
 	enricher_end(x, slot);
 }
 
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
 static void note_bench(struct snmp_poller *p, char *args)
 {
 	struct flow_addr addrs[16];
 	unsigned long calls = strtoul(args, &args, 10);
 	size_t n = 0;
 	char *tok, *save = NULL;
-	uint64_t total, max = 0;
+	uint64_t total, *d;
 
 	for (tok = strtok_r(args, " ", &save); tok && n < 16;
 	     tok = strtok_r(NULL, " ", &save))
 		if (!parse_addr(tok, &addrs[n]))
 			n++;
-	if (!n || !calls) {
+	if (!n || !calls || calls > 10000000) {
 		puts("error usage: note-bench N ADDR...");
+		return;
+	}
+	d = malloc(calls * sizeof(*d));
+	if (!d) {
+		puts("error out of memory");
 		return;
 	}
 	total = clock_mono_ns();
 	for (unsigned long i = 0; i < calls; i++) {
-		uint64_t t0 = clock_mono_ns(), d;
+		uint64_t t0 = clock_mono_ns();
 
 		snmp_poller_note_exporter(p, &addrs[i % n]);
-		d = clock_mono_ns() - t0;
-		if (d > max)
-			max = d;
+		d[i] = clock_mono_ns() - t0;
 	}
 	total = clock_mono_ns() - total;
-	printf("{\"calls\":%lu,\"total_ns\":%llu,\"max_ns\":%llu}\n", calls,
-	       (unsigned long long)total, (unsigned long long)max);
+	qsort(d, calls, sizeof(*d), cmp_u64);
+	printf("{\"calls\":%lu,\"total_ns\":%llu,\"p50_ns\":%llu,"
+	       "\"p99_ns\":%llu,\"max_ns\":%llu}\n",
+	       calls, (unsigned long long)total,
+	       (unsigned long long)d[calls / 2],
+	       (unsigned long long)d[calls * 99 / 100],
+	       (unsigned long long)d[calls - 1]);
+	free(d);
 }
 
 /* A flow from exporter a through the collector's enrichment call. */

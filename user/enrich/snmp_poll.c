@@ -141,11 +141,9 @@ void snmp_poller_note_exporter(struct snmp_poller *p, const struct flow_addr *a)
 	}
 }
 
-/* Takes the exporters noted since last time into exps; true if any. */
-static bool take_new(struct snmp_poller *p)
+/* Takes the exporters noted since last time into exps. */
+static void take_new(struct snmp_poller *p)
 {
-	bool any = false;
-
 	for (uint32_t i = 0; i <= p->mask; i++) {
 		struct exp *e;
 
@@ -170,9 +168,7 @@ static bool take_new(struct snmp_poller *p)
 		p->slot_exp[i] = (uint32_t)++p->n_exps;
 		pthread_mutex_unlock(&p->cache_lock);
 		pr_debug_exp(e->addr_str, "SNMP: new exporter");
-		any = true;
 	}
-	return any;
 }
 
 static void count_failure(struct snmp_poller *p, int ret)
@@ -186,8 +182,29 @@ static void count_failure(struct snmp_poller *p, int ret)
 		atomic_fetch_add(&p->st.other, 1);
 }
 
-/* Polls e; on success its cache is replaced, on failure kept. */
-static void poll_one(struct snmp_poller *p, struct exp *e)
+static bool str_eq(const char *a, const char *b)
+{
+	return a == b || (a && b && !strcmp(a, b));
+}
+
+/* Whether two polls found the same things. */
+static bool dev_equal(const struct snmp_device *a, const struct snmp_device *b)
+{
+	if (!str_eq(a->sysname, b->sysname) || a->n != b->n)
+		return false;
+	for (size_t i = 0; i < a->n; i++) {
+		const struct snmp_if *x = &a->ifs[i], *y = &b->ifs[i];
+
+		if (x->ifindex != y->ifindex || x->speed_bps != y->speed_bps ||
+		    !str_eq(x->name, y->name) || !str_eq(x->alias, y->alias))
+			return false;
+	}
+	return true;
+}
+
+/* Polls e; on success its cache is replaced, on failure kept. True when
+ * the cache changed (the tables need publishing again). */
+static bool poll_one(struct snmp_poller *p, struct exp *e)
 {
 	struct snmp_target t = {
 		.addr = e->addr,
@@ -199,13 +216,14 @@ static void poll_one(struct snmp_poller *p, struct exp *e)
 	struct snmp_device dev;
 	char err[256] = "";
 	uint32_t supp = 0;
+	bool changed;
 	int ret;
 
 	snmp_poller_opts_cred(&p->o, &e->addr, &t.cred, &t.port);
 	ret = snmp_client_poll(&t, &dev, err, sizeof(err));
 	if (ret == -ECANCELED) {
 		snmp_device_clear(&dev);
-		return;
+		return false;
 	}
 	if (ret) {
 		snmp_device_clear(&dev);
@@ -219,19 +237,26 @@ static void poll_one(struct snmp_poller *p, struct exp *e)
 				    err, strerror(-ret),
 				    supp ? " (more suppressed)" : "");
 		e->failing = true;
-		return;
+		return false;
 	}
 	atomic_fetch_add(&p->st.ok, 1);
 	if (e->failing)
 		pr_info_exp(e->addr_str, "SNMP poll works again");
+	e->ever_ok = true;
+	e->failing = false;
+	changed = !dev_equal(&e->dev, &dev);
+	pr_debug_exp(e->addr_str, "SNMP: %zu interfaces, sysName %s%s", dev.n,
+		     dev.sysname ? dev.sysname : "(none)",
+		     changed ? "" : " (no change)");
+	if (!changed) {
+		snmp_device_clear(&dev);
+		return false;
+	}
 	pthread_mutex_lock(&p->cache_lock);
 	snmp_device_clear(&e->dev);
 	e->dev = dev;
 	pthread_mutex_unlock(&p->cache_lock);
-	e->ever_ok = true;
-	e->failing = false;
-	pr_debug_exp(e->addr_str, "SNMP: %zu interfaces, sysName %s", dev.n,
-		     dev.sysname ? dev.sysname : "(none)");
+	return true;
 }
 
 /* The interface table from the static file and the cache; NULL when out
@@ -286,11 +311,12 @@ static void *run(void *arg)
 	const uint64_t interval_ns = p->o.interval_ms * CLOCK_NS_PER_MS;
 
 	while (!atomic_load(&p->stop)) {
-		bool changed = take_new(p), polled = false;
+		bool changed = false, polled = false;
 		uint64_t now = clock_mono_ns(), next = now + interval_ns;
 		struct pollfd pfd = { .fd = p->efd, .events = POLLIN };
 		eventfd_t v;
 
+		take_new(p);
 		if (atomic_exchange(&p->sources_changed, false))
 			changed = true;
 		for (size_t i = 0; i < p->n_exps; i++) {
@@ -299,7 +325,8 @@ static void *run(void *arg)
 			if (atomic_load(&p->stop))
 				break;
 			if (e->next_ns <= now) {
-				poll_one(p, e);
+				if (poll_one(p, e))
+					changed = true;
 				e->next_ns = clock_mono_ns() + interval_ns;
 				polled = true;
 			}
@@ -308,7 +335,9 @@ static void *run(void *arg)
 		}
 		if (atomic_load(&p->stop))
 			break;
-		if (polled || changed)
+		/* Only what changed is published: an unchanged round leaves
+		 * the tables (and the exporters built from them) alone. */
+		if (changed)
 			publish(p);
 		if (polled)
 			atomic_fetch_add(&p->st.rounds, 1);

@@ -2,8 +2,8 @@
 /*
  * The SNMP poller: learns exporters from the flow path, polls each in the
  * background (snmp_client.h: sysName, ifName, ifAlias, ifHighSpeed) every
- * snmp-poll-interval, and after each round publishes on the enrichment
- * context a new interface table.
+ * snmp-poll-interval, and after a round in which something changed
+ * publishes on the enrichment context a new interface table.
  *
  * Flow path: snmp_poller_note_exporter is lock-free and allocates nothing:
  * a fixed open-addressing table of 2 * max_exporters slots, a hash, a load
