@@ -41,6 +41,7 @@ struct enricher {
 	struct file_sig sig[ENRICH_CONF_SRC_MAX];
 	struct enrich_exporter_rules *rules;
 	struct snmp_poller *snmp; /* NULL: snmp-poll off */
+	uint64_t snmp_pub;	  /* its publish count at the last rebuild */
 	/* The interfaces table the exporters table was built from. */
 	const struct enrich_ifaces *exp_ifaces;
 	char last_err[ERR_LEN];
@@ -338,11 +339,16 @@ int enricher_poll(struct enricher *x)
 	/* Another source (the SNMP poller) may have published interfaces:
 	 * classify their exporters too. */
 	{
+		/* The poller's publish count, read before the tables: a
+		 * table freed and another allocated at its address would
+		 * fool the pointer comparison alone. */
+		uint64_t pub = snmp_poller_published(x->snmp);
 		const struct enrich_tables *t =
 			enrich_read_begin(x->ctx, x->ctl_slot);
-		int changed = t->ifaces != x->exp_ifaces;
+		int changed = t->ifaces != x->exp_ifaces || pub != x->snmp_pub;
 
 		enrich_read_end(x->ctx, x->ctl_slot);
+		x->snmp_pub = pub;
 		if (changed) {
 			int ret = rebuild_exporters(x);
 

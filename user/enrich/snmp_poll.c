@@ -71,6 +71,7 @@ struct snmp_poller {
 	struct {
 		_Atomic uint64_t rounds, ok, failed, timeouts, auth, other;
 	} st;
+	_Atomic uint64_t published;
 };
 
 static const uint8_t v4_mapped[12] = { [10] = 0xff, [11] = 0xff };
@@ -302,7 +303,9 @@ static void publish(struct snmp_poller *p)
 		enrich_ifaces_free(t);
 		pr_warn("SNMP: could not publish the interface table: %s",
 			strerror(-err));
+		return;
 	}
+	atomic_fetch_add(&p->published, 1);
 }
 
 static void *run(void *arg)
@@ -476,6 +479,11 @@ bool snmp_poller_sysname(struct snmp_poller *p, const struct flow_addr *a,
 	}
 	pthread_mutex_unlock(&p->cache_lock);
 	return found;
+}
+
+uint64_t snmp_poller_published(struct snmp_poller *p)
+{
+	return p ? atomic_load(&p->published) : 0;
 }
 
 void snmp_poller_stats(struct snmp_poller *p, struct snmp_poller_stats *out)

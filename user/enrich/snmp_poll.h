@@ -86,6 +86,11 @@ void snmp_poller_set_static(struct snmp_poller *p,
 bool snmp_poller_sysname(struct snmp_poller *p, const struct flow_addr *a,
 			 char *buf, size_t len);
 
+/* How many interface tables the poller has published so far (0 for a
+ * NULL p): a consumer that derives something from the published table
+ * (the enricher's exporters) compares it with the count it last saw. */
+uint64_t snmp_poller_published(struct snmp_poller *p);
+
 /* The counters so far. */
 void snmp_poller_stats(struct snmp_poller *p, struct snmp_poller_stats *out);
 
