@@ -184,6 +184,7 @@ class Lab:
         conf = d / "snmpd.conf"
         conf.write_text("\n".join([
             "rocommunity secret 198.18.0.0/15",
+            "rocommunity6 secret 2001:2::/48",
             *v3_lines,
             f"sysName {sysname}",
             *(pass_lines if pass_lines is not None else [
@@ -390,6 +391,30 @@ def test_v2c_names_arrive_after_first_poll(lab):
     st = t.json("stats")
     assert st["polls_ok"] == 2 and st["polls_failed"] == 0, st
     assert st["exporters"] == 2, st
+
+
+def test_ipv6_agent(lab):
+    """An exporter with an IPv6 address is polled over UDP/IPv6; the same
+    agent noted by its IPv4 address keeps its own rows."""
+    a6, c6 = "2001:2::1", "2001:2::2"
+    sh("ip", "addr", "add", f"{a6}/64", "dev", "xfa1", "nodad", ns=lab.a1)
+    sh("ip", "addr", "add", f"{c6}/64", "dev", "xfc1", "nodad", ns=lab.c)
+    lab.start_agent(lab.a1, A1, "agent-one",
+                    listen=f"udp:{A1}:{PORT},udp6:[{a6}]:{PORT}")
+    t = lab.tool(conf("snmp-community = secret",
+                      "snmp-agent = 2001:2::/48 community=secret",
+                      interval="60s"))
+    t.note(a6)
+    t.wait_rounds(1, 10 * SLOW)
+    st = t.json("stats")
+    assert st["polls_ok"] == 1, (st, t.stderr())
+    got = t.ifaces()
+    up0 = lab.ifindex(lab.a1, "xfup0")
+    assert got[(a6, up0)] == {"name": "xfup0",
+                              "description": "uplink to core",
+                              "speed": SPEED_VETH}
+    assert all(k[0] == a6 for k in got), got
+    assert t.json(f"exporter {a6}")["name"] == "agent-one"
 
 
 def test_v3_sha256_and_sha_by_prefix(lab):
