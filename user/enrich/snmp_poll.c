@@ -25,10 +25,11 @@
 
 enum { SLOT_EMPTY = 0, SLOT_BUSY, SLOT_READY };
 
-/* One exporter address as the flow path noted it: 16 bytes, IPv4 mapped. */
+/* One exporter address as the flow path noted it: its 16 bytes (IPv4
+ * mapped into IPv6) as two words, in memory order. */
 struct slot {
 	_Atomic uint32_t state;
-	uint8_t key[16];
+	uint64_t key[2];
 };
 
 /* What the poller knows about one exporter (poller thread only). */
@@ -76,31 +77,59 @@ struct snmp_poller {
 
 static const uint8_t v4_mapped[12] = { [10] = 0xff, [11] = 0xff };
 
-static uint32_t key_hash(const uint8_t *k)
+/* The key of a (4 or 16 bytes), built in registers: going through a byte
+ * buffer would make the word loads wait on narrower stores. False for
+ * other lengths. */
+static inline bool make_key(const struct flow_addr *a, uint64_t k[2])
 {
-	uint64_t a, b;
+	uint32_t v4;
 
-	memcpy(&a, k, 8);
-	memcpy(&b, k + 8, 8);
-	a = (a ^ (b * 0x9e3779b97f4a7c15ULL)) * 0xff51afd7ed558ccdULL;
-	return (uint32_t)(a >> 32);
+	if (a->len == 16) {
+		memcpy(&k[0], a->b, 8);
+		memcpy(&k[1], a->b + 8, 8);
+		return true;
+	}
+	if (a->len != 4)
+		return false;
+	memcpy(&v4, a->b, 4);
+	k[0] = 0;
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	k[1] = 0xffff0000ULL | (uint64_t)v4 << 32; /* bytes 00 00 ff ff v4 */
+#else
+	k[1] = 0x0000ffffULL << 32 | v4;
+#endif
+	return true;
+}
+
+/* The 16 address bytes of a key. */
+static void key_bytes(const uint64_t k[2], uint8_t out[16])
+{
+	memcpy(out, &k[0], 8);
+	memcpy(out + 8, &k[1], 8);
+}
+
+/* MurmurHash3's 64-bit finalizer over both words: every input bit
+ * reaches the low bits the table uses (an IPv4 address differs from its
+ * neighbours in the key's top byte only). */
+static uint32_t key_hash(const uint64_t k[2])
+{
+	uint64_t x = k[0] ^ (k[1] * 0x9e3779b97f4a7c15ULL);
+
+	x ^= x >> 33;
+	x *= 0xff51afd7ed558ccdULL;
+	x ^= x >> 33;
+	x *= 0xc4ceb9fe1a85ec53ULL;
+	x ^= x >> 33;
+	return (uint32_t)x;
 }
 
 void snmp_poller_note_exporter(struct snmp_poller *p, const struct flow_addr *a)
 {
-	uint8_t k[16];
+	uint64_t k[2];
 	uint32_t h;
 
-	if (!p)
+	if (!p || !make_key(a, k))
 		return;
-	if (a->len == 4) {
-		memcpy(k, v4_mapped, 12);
-		memcpy(k + 12, a->b, 4);
-	} else if (a->len == 16) {
-		memcpy(k, a->b, 16);
-	} else {
-		return;
-	}
 	h = key_hash(k) & p->mask;
 	/* At most half the slots are ever taken: an empty one ends the
 	 * probe, and the loop is bounded by the table size anyway. */
@@ -110,7 +139,7 @@ void snmp_poller_note_exporter(struct snmp_poller *p, const struct flow_addr *a)
 			atomic_load_explicit(&s->state, memory_order_acquire);
 
 		if (st == SLOT_READY) {
-			if (!memcmp(s->key, k, 16))
+			if (s->key[0] == k[0] && s->key[1] == k[1])
 				return;
 			continue;
 		}
@@ -133,7 +162,8 @@ void snmp_poller_note_exporter(struct snmp_poller *p, const struct flow_addr *a)
 					      memory_order_release);
 			return;
 		}
-		memcpy(s->key, k, 16);
+		s->key[0] = k[0];
+		s->key[1] = k[1];
 		atomic_store_explicit(&s->state, SLOT_READY,
 				      memory_order_release);
 		/* Non-blocking; once per exporter ever. */
@@ -146,23 +176,25 @@ void snmp_poller_note_exporter(struct snmp_poller *p, const struct flow_addr *a)
 static void take_new(struct snmp_poller *p)
 {
 	for (uint32_t i = 0; i <= p->mask; i++) {
+		uint8_t kb[16];
 		struct exp *e;
 
 		if (p->slot_exp[i] ||
 		    atomic_load_explicit(&p->slots[i].state,
 					 memory_order_acquire) != SLOT_READY)
 			continue;
+		key_bytes(p->slots[i].key, kb);
 		pthread_mutex_lock(&p->cache_lock);
 		e = &p->exps[p->n_exps];
 		memset(e, 0, sizeof(*e));
-		if (!memcmp(p->slots[i].key, v4_mapped, 12)) {
+		if (!memcmp(kb, v4_mapped, 12)) {
 			e->addr.len = 4;
-			memcpy(e->addr.b, p->slots[i].key + 12, 4);
+			memcpy(e->addr.b, kb + 12, 4);
 			inet_ntop(AF_INET, e->addr.b, e->addr_str,
 				  sizeof(e->addr_str));
 		} else {
 			e->addr.len = 16;
-			memcpy(e->addr.b, p->slots[i].key, 16);
+			memcpy(e->addr.b, kb, 16);
 			inet_ntop(AF_INET6, e->addr.b, e->addr_str,
 				  sizeof(e->addr_str));
 		}
@@ -444,20 +476,12 @@ void snmp_poller_set_static(struct snmp_poller *p,
 bool snmp_poller_sysname(struct snmp_poller *p, const struct flow_addr *a,
 			 char *buf, size_t len)
 {
-	uint8_t k[16];
+	uint64_t k[2];
 	bool found = false;
 	uint32_t h;
 
-	if (!p || !len)
+	if (!p || !len || !make_key(a, k))
 		return false;
-	if (a->len == 4) {
-		memcpy(k, v4_mapped, 12);
-		memcpy(k + 12, a->b, 4);
-	} else if (a->len == 16) {
-		memcpy(k, a->b, 16);
-	} else {
-		return false;
-	}
 	h = key_hash(k) & p->mask;
 	pthread_mutex_lock(&p->cache_lock);
 	for (uint32_t i = 0; i <= p->mask; i++, h = (h + 1) & p->mask) {
@@ -468,7 +492,7 @@ bool snmp_poller_sysname(struct snmp_poller *p, const struct flow_addr *a,
 
 		if (st == SLOT_EMPTY)
 			break;
-		if (st != SLOT_READY || memcmp(s->key, k, 16))
+		if (st != SLOT_READY || s->key[0] != k[0] || s->key[1] != k[1])
 			continue;
 		idx = p->slot_exp[h];
 		if (idx && p->exps[idx - 1].dev.sysname) {
