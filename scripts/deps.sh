@@ -28,6 +28,7 @@ TOOLS=(
 	which=debianutils docker-compose=docker-compose perf=linux-perf
 	setpriv=util-linux systemd-analyze=systemd systemd-sysusers=systemd
 	dpkg-buildpackage=dpkg-dev lintian=lintian mandoc=mandoc
+	snmpd=snmpd snmpget=snmp
 	go=- goflow2=-
 )
 if [ "${1:-}" = --tools ]; then
@@ -45,6 +46,7 @@ PKGS=(
 	libpq-dev maven openjdk-17-jre-headless kcat curl openssl
 	debhelper lintian mandoc
 	libmaxminddb-dev mmdb-bin libmaxmind-db-writer-perl
+	libsnmp-dev snmpd snmp
 )
 for t in "${TOOLS[@]}"; do
 	p=${t#*=}

@@ -595,18 +595,45 @@ static void test_snmp_settings(void **state)
 {
 	struct enricher *x;
 	const struct enricher_setting *s;
+	char path[300];
 	size_t n;
 
 	(void)state;
 	write_file("nets.csv", nets_v1);
-	x = open_conf("networks = nets.csv\nsnmp-community = c1\n");
+	x = open_conf(
+		"networks = nets.csv\nsnmp-community = c1\n"
+		"snmp-poll = on\n"
+		"snmp-agent = 198.18.0.0/24 community=a\n"
+		"snmp-agent = 198.18.1.0/24 community=b\n");
 	s = enricher_snmp_settings(x, &n);
-	assert_int_equal(n, 1);
+	assert_int_equal(n, 4);
 	assert_string_equal(s[0].key, "snmp-community");
 	assert_string_equal(s[0].value, "c1");
 	assert_int_equal(s[0].line, 2);
+	assert_string_equal(s[3].key, "snmp-agent"); /* may repeat */
+	assert_int_equal(s[3].line, 5);
 	assert_non_null(enricher_context(x));
+	assert_non_null(enricher_snmp(x)); /* snmp-poll = on: a poller */
 	assert_int_equal(enricher_policy(x)->n, 3);
+	enricher_close(x);
+
+	/* The poller's checks, with the config's file and line. */
+	write_file("s1.conf", "networks = nets.csv\nsnmp-community = c1\n");
+	snprintf(path, sizeof(path), "%s/s1.conf", dir);
+	assert_null(enricher_open(path, err, sizeof(err)));
+	assert_non_null(strstr(err,
+			       "/s1.conf: snmp- keys given but "
+			       "snmp-poll is not on"));
+	write_file("s2.conf", "snmp-poll = on\nsnmp-retries = 9\n");
+	snprintf(path, sizeof(path), "%s/s2.conf", dir);
+	assert_null(enricher_open(path, err, sizeof(err)));
+	assert_non_null(strstr(err, "/s2.conf:2: snmp-retries '9'"));
+	write_file("s3.conf", "snmp-poll = on\nsnmp-colour = 9\n");
+	snprintf(path, sizeof(path), "%s/s3.conf", dir);
+	assert_null(enricher_open(path, err, sizeof(err)));
+	assert_non_null(strstr(err, "/s3.conf:2: unknown key 'snmp-colour'"));
+	x = open_conf("networks = nets.csv\n");
+	assert_null(enricher_snmp(x)); /* no SNMP: no poller */
 	enricher_close(x);
 }
 

@@ -126,7 +126,8 @@ static int add_snmp(struct parse *p, struct enrich_config *c, const char *key,
 {
 	struct enricher_setting *s;
 
-	for (size_t i = 0; i < c->n_snmp; i++)
+	/* snmp-agent is the one repeatable key (one per prefix). */
+	for (size_t i = 0; i < c->n_snmp && strcmp(key, "snmp-agent"); i++)
 		if (!strcmp(c->snmp[i].key, key))
 			return fail(p, "%s given twice (first on line %u)", key,
 				    c->snmp[i].line);

@@ -20,6 +20,7 @@
 #include "enrich/geo_db.h"
 #include "enrich/iface_file.h"
 #include "enrich/networks_file.h"
+#include "enrich/snmp_poll.h"
 
 #define ERR_LEN 1024
 
@@ -39,6 +40,8 @@ struct enricher {
 	int loaded[ENRICH_CONF_SRC_MAX];
 	struct file_sig sig[ENRICH_CONF_SRC_MAX];
 	struct enrich_exporter_rules *rules;
+	struct snmp_poller *snmp; /* NULL: snmp-poll off */
+	uint64_t snmp_pub;	  /* its publish count at the last rebuild */
 	/* The interfaces table the exporters table was built from. */
 	const struct enrich_ifaces *exp_ifaces;
 	char last_err[ERR_LEN];
@@ -86,20 +89,26 @@ struct exp_build {
 	struct enrich_exporters *tbl;
 	const struct enrich_exporter_rules *rules;
 	const struct enrich_networks *nets;
+	struct snmp_poller *snmp;
 	int ret;
 };
 
+/* An exporter's name: its polled SNMP sysName, else the networks file's
+ * name for its address. */
 static void exp_add(void *arg, const struct flow_addr *addr)
 {
 	struct exp_build *b = arg;
 	const struct enrich_net *n =
 		b->nets ? enrich_networks_lookup(b->nets, addr) : NULL;
+	char sysname[SNMP_CLIENT_STR_MAX + 1];
+	const char *name = n && n->name && *n->name ? n->name : NULL;
 	int ret;
 
 	if (b->ret)
 		return;
-	ret = enrich_exporters_add(b->tbl, b->rules, addr,
-				   n && n->name && *n->name ? n->name : NULL);
+	if (snmp_poller_sysname(b->snmp, addr, sysname, sizeof(sysname)))
+		name = sysname;
+	ret = enrich_exporters_add(b->tbl, b->rules, addr, name);
 	if (ret && ret != -EEXIST)
 		b->ret = ret;
 }
@@ -107,11 +116,13 @@ static void exp_add(void *arg, const struct flow_addr *addr)
 static int rebuild_exporters(struct enricher *x)
 {
 	const struct enrich_tables *t = enrich_read_begin(x->ctx, x->ctl_slot);
-	struct exp_build b = { .rules = x->rules, .nets = t->networks };
+	struct exp_build b = { .rules = x->rules,
+			       .nets = t->networks,
+			       .snmp = x->snmp };
 	int ret = 0;
 
 	x->exp_ifaces = t->ifaces;
-	if (!t->ifaces || (!x->rules && !t->networks)) {
+	if (!t->ifaces || (!x->rules && !t->networks && !x->snmp)) {
 		int had = t->exporters != NULL;
 
 		enrich_read_end(x->ctx, x->ctl_slot);
@@ -165,7 +176,10 @@ static int load_src(struct enricher *x, enum enrich_config_src s, char *err,
 	case ENRICH_CONF_INTERFACES:
 		ret = enrich_ifaces_load(path, (struct enrich_ifaces **)&obj,
 					 err, errlen);
-		if (!ret && (ret = enrich_set_ifaces(x->ctx, obj)))
+		/* With SNMP on, the poller merges and publishes it. */
+		if (!ret && x->snmp)
+			snmp_poller_set_static(x->snmp, obj);
+		else if (!ret && (ret = enrich_set_ifaces(x->ctx, obj)))
 			enrich_ifaces_free(obj);
 		break;
 	case ENRICH_CONF_EXPORTERS:
@@ -192,6 +206,38 @@ static int load_src(struct enricher *x, enum enrich_config_src s, char *err,
 	return ret;
 }
 
+/* Parses the snmp-* settings and starts the poller when snmp-poll = on. */
+static int snmp_setup(struct enricher *x, char *err, size_t errlen)
+{
+	struct snmp_poller_opts *o = malloc(sizeof(*o));
+	char msg[512];
+	int ret = 0;
+
+	if (!o) {
+		snprintf(err, errlen, "%s: out of memory", x->conf.path);
+		return -ENOMEM;
+	}
+	snmp_poller_opts_init(o);
+	for (size_t i = 0; i < x->conf.n_snmp && !ret; i++) {
+		const struct enricher_setting *s = &x->conf.snmp[i];
+
+		ret = snmp_poller_opts_set(o, s->key, s->value, msg,
+					   sizeof(msg));
+		if (ret == -ENOENT)
+			snprintf(msg, sizeof(msg), "unknown key '%s'", s->key);
+		if (ret)
+			snprintf(err, errlen, "%s:%u: %s", s->file, s->line,
+				 msg);
+	}
+	if (!ret && (ret = snmp_poller_opts_check(o, msg, sizeof(msg))))
+		snprintf(err, errlen, "%s: %s", x->conf.path, msg);
+	if (!ret && o->enabled &&
+	    (ret = snmp_poller_start(x->ctx, o, &x->snmp, msg, sizeof(msg))))
+		snprintf(err, errlen, "%s: %s", x->conf.path, msg);
+	free(o);
+	return ret ? -EINVAL : 0;
+}
+
 struct enricher *enricher_open(const char *config_path, char *err,
 			       size_t errlen)
 {
@@ -213,6 +259,8 @@ struct enricher *enricher_open(const char *config_path, char *err,
 		goto fail;
 	}
 	x->ctl_slot = enrich_reader_add(x->ctx);
+	if (snmp_setup(x, err, errlen))
+		goto fail;
 	for (int s = 0; s < ENRICH_CONF_SRC_MAX; s++)
 		if (x->conf.src[s] && load_src(x, s, err, errlen))
 			goto fail;
@@ -291,11 +339,16 @@ int enricher_poll(struct enricher *x)
 	/* Another source (the SNMP poller) may have published interfaces:
 	 * classify their exporters too. */
 	{
+		/* The poller's publish count, read before the tables: a
+		 * table freed and another allocated at its address would
+		 * fool the pointer comparison alone. */
+		uint64_t pub = snmp_poller_published(x->snmp);
 		const struct enrich_tables *t =
 			enrich_read_begin(x->ctx, x->ctl_slot);
-		int changed = t->ifaces != x->exp_ifaces;
+		int changed = t->ifaces != x->exp_ifaces || pub != x->snmp_pub;
 
 		enrich_read_end(x->ctx, x->ctl_slot);
+		x->snmp_pub = pub;
 		if (changed) {
 			int ret = rebuild_exporters(x);
 
@@ -354,6 +407,11 @@ struct enrich *enricher_context(struct enricher *x)
 	return x->ctx;
 }
 
+struct snmp_poller *enricher_snmp(const struct enricher *x)
+{
+	return x->snmp;
+}
+
 void enricher_stats(const struct enricher *x, struct enricher_stats *st)
 {
 	st->generation =
@@ -367,6 +425,7 @@ void enricher_close(struct enricher *x)
 {
 	if (!x)
 		return;
+	snmp_poller_stop(x->snmp); /* before the context it publishes to */
 	enrich_free(x->ctx);
 	enrich_exporter_rules_free(x->rules);
 	enrich_config_free(&x->conf);

@@ -31,18 +31,23 @@
  *                             so that by default nothing the router sent is
  *                             touched and a networks file may tag internal
  *                             networks with private AS numbers.
- *   snmp-* = VALUE            reserved for the SNMP poller: kept verbatim
- *                             with their line (enricher_snmp_settings),
- *                             checked by whoever consumes them
+ *   snmp-* = VALUE            the SNMP poller's keys (snmp_opts.h; kept
+ *                             with their line, enricher_snmp_settings);
+ *                             with snmp-poll = on, the enricher starts the
+ *                             poller (snmp_poll.h), notes each flow's
+ *                             exporter for it in enricher_apply*, hands it
+ *                             the interfaces file to merge and publish,
+ *                             and names exporters by their polled sysName
  * BOOL is true/false, yes/no, on/off or 1/0. At least one source (networks,
  * asn-database, country-database, interfaces, exporters) or snmp-* key must
  * be given: a config that would enrich nothing is an error.
  *
  * Exporter classification: the classified exporters are those the
- * interfaces file names (and those a later source, the SNMP poller, adds
- * through the context); each is named by the networks file's name for its
- * address, then classified by the rules. It is rebuilt whenever the rules,
- * the interfaces or the networks change.
+ * interface table names (the interfaces file's, and with SNMP the polled
+ * ones); each is named by its polled sysName, else by the networks file's
+ * name for its address, then classified by the rules. It is rebuilt
+ * whenever the rules, the interfaces (each SNMP poll round publishes new
+ * ones; enricher_poll notices) or the networks change.
  *
  * Threads: enricher_open, _reload, _poll, _reader_add, _context and _close
  * run on one control thread; _begin/_end/_apply on the readers (workers),
@@ -58,6 +63,7 @@
 #include "enrich/enrich.h"
 
 struct enricher;
+struct snmp_poller;
 
 /* Where the AS number of a flow may come from (asn-providers). */
 enum enricher_asn_provider {
@@ -164,6 +170,10 @@ const struct enricher_setting *enricher_snmp_settings(const struct enricher *x,
 /* The context underneath, for other sources (the SNMP poller) to publish
  * tables with enrich_set_ifaces and friends. Control thread. */
 struct enrich *enricher_context(struct enricher *x);
+
+/* The SNMP poller (snmp_poll.h: its stats), or NULL when snmp-poll is
+ * off. */
+struct snmp_poller *enricher_snmp(const struct enricher *x);
 
 /* Copies the counters into *st. Any thread. */
 void enricher_stats(const struct enricher *x, struct enricher_stats *st);
