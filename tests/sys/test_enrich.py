@@ -27,35 +27,13 @@ TID = 300
 FIELDS = ((1, 4), (2, 4), (4, 1), (7, 2), (8, 4), (11, 2), (12, 4),
           (10, 2), (14, 2), (16, 4), (17, 4))
 
-ASN_PL = r"""
-use strict; use warnings; use MaxMind::DB::Writer::Tree;
-my ($out, @nets) = @ARGV;
-my $t = MaxMind::DB::Writer::Tree->new(ip_version => 6, record_size => 24,
-  database_type => 'xdpflow-test', languages => ['en'],
-  description => { en => 'xdpflow test' }, remove_reserved_networks => 0,
-  alias_ipv6_to_ipv4 => 1,
-  map_key_type_callback => sub { { autonomous_system_number => 'uint32',
-    autonomous_system_organization => 'utf8_string', country => 'map',
-    iso_code => 'utf8_string' }->{$_[0]} });
-while (@nets) {
-  my ($net, $asn, $name, $cc) = splice(@nets, 0, 4);
-  $t->insert_network($net, { autonomous_system_number => $asn,
-    autonomous_system_organization => $name,
-    country => { iso_code => $cc } });
-}
-open my $fh, '>:raw', $out or die; $t->write_tree($fh); close $fh;
-"""
-
-
 def write_mmdb(path, nets) -> None:
     """An MMDB (GeoLite2 ASN + Country layout) of (prefix, asn, name, cc),
-    written beside and renamed into place."""
-    pl = path.with_suffix(".pl")
-    pl.write_text(ASN_PL)
+    written beside and renamed into place by scripts/gen/gen-mmdb.pl (the
+    demo's writer too)."""
     args = [str(x) for n in nets for x in n]
-    subprocess.run(["perl", str(pl), f"{path}.tmp", *args], check=True,
-                   timeout=60)
-    os.rename(f"{path}.tmp", path)
+    subprocess.run(["perl", str(xflow.REPO / "scripts" / "gen" / "gen-mmdb.pl"),
+                    str(path), *args], check=True, timeout=60)
 
 
 def replace(path, text: str) -> None:
