@@ -12,9 +12,10 @@
 #    batches (pace_tx --full-batches: a spinning sender would hide the
 #    softirq work done in its context, which only replaces spin time);
 #  - modes: "native" (--xdp, native XDP on veth, AF_XDP copy mode), "skb"
-#    (--xdp --xdp-mode skb, generic XDP), "native-c0" and "skb-c0" (the
-#    same with --xdp-coalesce-us 0: each packet wakes the worker, as
-#    before wakeup coalescing), "socket" (plain UDP socket), and
+#    (--xdp --xdp-mode skb, generic XDP), "native-cN" and "skb-cN" (the
+#    same with --xdp-coalesce-us N; native-c0 and skb-c0: each packet
+#    wakes the worker, as before wakeup coalescing), "socket" (plain UDP
+#    socket), and
 #    "send": native XDP with the frames sent from 198.18.0.3, outside
 #    --allow-exporter, so the XDP program drops each one at its first look.
 #    That run is the send path (sendmmsg, AF_PACKET, the veth transmit and
@@ -134,8 +135,8 @@ start_daemon() { # mode pin
 	case $1 in
 	native | send) extra=(--xdp "$CIF" --xdp-mode native --xdp-frames "$FRAMES") ;;
 	skb) extra=(--xdp "$CIF" --xdp-mode skb --xdp-frames "$FRAMES") ;;
-	native-c0) extra=(--xdp "$CIF" --xdp-mode native --xdp-frames "$FRAMES" --xdp-coalesce-us 0) ;;
-	skb-c0) extra=(--xdp "$CIF" --xdp-mode skb --xdp-frames "$FRAMES" --xdp-coalesce-us 0) ;;
+	native-c[0-9]* | skb-c[0-9]*)
+		extra=(--xdp "$CIF" --xdp-mode "${1%%-*}" --xdp-frames "$FRAMES" --xdp-coalesce-us "${1##*-c}") ;;
 	esac
 	[ -n "${BENCH_RX_DAEMON_OPTS:-}" ] && [ "$1" != socket ] && read -ra dopts <<<"$BENCH_RX_DAEMON_OPTS" && extra+=("${dopts[@]}")
 	[ "$2" = pinned ] && pin=(taskset -c "$DAEMON_CPU")
