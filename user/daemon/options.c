@@ -287,8 +287,8 @@ static int check_modes(const struct options *o, const struct cli_table *own,
 	static const char *const live_only[] = { "workers", "rcvbuf", "batch",
 						 "xdp" };
 	static const char *const xdp_only[] = {
-		"xdp-mode", "xdp-zerocopy",  "xdp-frames",
-		"xdp-obj",  "xdp-busy-poll", "xdp-busy-poll-budget",
+		"xdp-mode",	  "xdp-zerocopy",  "xdp-frames",
+		"xdp-obj",	  "xdp-busy-poll", "xdp-busy-poll-budget",
 		"xdp-coalesce-us"
 	};
 	const size_t n_xdp_only = sizeof(xdp_only) / sizeof(xdp_only[0]);

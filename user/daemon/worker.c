@@ -119,8 +119,8 @@ static int drain_one(struct worker *w, struct rx *rx)
 /* The wait after a turn whose last batch from source i had n datagrams
  * (rx_coalesce_wait), the shortest that a source asks for; records when
  * source i's batch was taken. */
-static uint64_t coalesce_after(struct worker *w, size_t i, int n,
-			       uint64_t now, uint64_t wait)
+static uint64_t coalesce_after(struct worker *w, size_t i, int n, uint64_t now,
+			       uint64_t wait)
 {
 	struct rx *rx = w->rx[i];
 	uint64_t since, t;
