@@ -46,6 +46,7 @@
 # Every loop and sender is bounded (seq, pace_tx -c/-T, timeout -k); the
 # namespaces, the veth pair, the daemon and the bpffs go on exit (trap).
 # Prints "bench_rx_cost: ..." result lines on stdout, progress on stderr.
+# Findings, profiles and the tables of the last runs: docs/bench/rx-cost.md.
 # Knobs (environment): BENCH_RX_RATES ("100000 300000 600000"),
 # BENCH_RX_SECONDS (3), BENCH_RX_ROUNDS (3), BENCH_RX_MODES ("native
 # native-c0 skb skb-c0 socket send"), BENCH_RX_DAEMON_OPTS (more xdpflowd
