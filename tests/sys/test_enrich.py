@@ -208,6 +208,9 @@ def test_exporters_seen_in_flows(daemon, tmp_path):
     assert f["exporter_tenant"] == "acme"
     assert f["src_net_tenant"] == "acme"
     assert "more than exporters-max" not in r.stderr
+    m = re.findall(r"stats enrich .* exporters_seen=(\d+) "
+                   r"exporters_full=(\d)", r.stderr)
+    assert m and m[-1] == ("1", "0"), r.describe()
 
 def test_sighup_switches_values(daemon, tmp_path, conf):
     nets = tmp_path / "nets.csv"
