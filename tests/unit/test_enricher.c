@@ -686,7 +686,7 @@ static void test_exporters_seen_in_flows(void **state)
 	assert_int_equal(enricher_poll(x), 0);
 	assert_string_equal(enricher_last_error(x), "");
 	apply(x, slot, &r1, &e);
-	unit_assert_str(e.exporter_name, "edge1"); /* the networks file */
+	unit_assert_str(e.exporter_name, "edge1");  /* the networks file */
 	unit_assert_str(e.exporter_group, "edges"); /* regex on that name */
 	unit_assert_str(e.exporter_role, "border");
 	unit_assert_str(e.exporter_site, "par1"); /* prefix rule */
@@ -764,8 +764,9 @@ static void test_exporters_seen_full(void **state)
 	enrich_config_free(&c);
 	assert_int_equal(parse("networks = n.csv\nexporters-max = 0\n", &c),
 			 -EINVAL);
-	assert_non_null(strstr(err, "enrich.conf:2: exporters-max '0' is not "
-				    "1..65536"));
+	assert_non_null(strstr(err,
+			       "enrich.conf:2: exporters-max '0' is not "
+			       "1..65536"));
 	assert_int_equal(parse("networks = n.csv\nexporters-max = 65537\n", &c),
 			 -EINVAL);
 	assert_int_equal(parse("networks = n.csv\nexporters-max = 5x\n", &c),
@@ -780,8 +781,9 @@ static void test_exporters_seen_full(void **state)
 	/* Nothing would name or classify them: a key that does nothing. */
 	assert_int_equal(parse("interfaces = i.csv\nexporters-max = 4\n", &c),
 			 -EINVAL);
-	assert_non_null(strstr(err, "enrich.conf:2: exporters-max: no "
-				    "exporter is classified"));
+	assert_non_null(strstr(err,
+			       "enrich.conf:2: exporters-max: no "
+			       "exporter is classified"));
 }
 
 int main(void)

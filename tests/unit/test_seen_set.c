@@ -32,8 +32,9 @@ static void test_note_get_find(void **state)
 	struct flow_addr a1 = unit_addr("192.0.2.1"),
 			 m1 = unit_addr("::ffff:192.0.2.1"),
 			 a2 = unit_addr("2001:db8::7"),
-			 a3 = unit_addr("192.0.2.3"), a4 = unit_addr("192.0.2.4"),
-			 none = { 0 }, odd = { .len = 5 }, got;
+			 a3 = unit_addr("192.0.2.3"),
+			 a4 = unit_addr("192.0.2.4"), none = { 0 },
+			 odd = { .len = 5 }, got;
 	int64_t slot;
 	unsigned found = 0;
 

@@ -304,8 +304,9 @@ int enrich_config_parse(const char *buf, size_t len, const char *name,
 	} else if (p.seen_exp_max && !c->src[ENRICH_CONF_NETWORKS] &&
 		   !c->src[ENRICH_CONF_EXPORTERS] && !c->n_snmp) {
 		p.line = p.seen_exp_max;
-		ret = fail(&p, "exporters-max: no exporter is classified "
-			       "(no networks, exporters or snmp-* key)");
+		ret = fail(&p,
+			   "exporters-max: no exporter is classified "
+			   "(no networks, exporters or snmp-* key)");
 	}
 out:
 	free(line);

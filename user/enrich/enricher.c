@@ -15,12 +15,12 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "common/log.h"
 #include "enrich/enrich_config.h"
+#include "enrich/enricher_internal.h"
 #include "enrich/exporters.h"
 #include "enrich/geo_db.h"
 #include "enrich/iface_file.h"
-#include "common/log.h"
-#include "enrich/enricher_internal.h"
 #include "enrich/networks_file.h"
 #include "enrich/seen_set.h"
 #include "enrich/snmp_poll.h"
@@ -164,8 +164,7 @@ static int rebuild_exporters(struct enricher *x)
 	return ret;
 }
 
-void enricher_note_exporter(const struct enricher *x,
-			    const struct flow_addr *a)
+void enricher_note_exporter(const struct enricher *x, const struct flow_addr *a)
 {
 	snmp_poller_note_exporter(x->snmp, a);
 	if (x->seen)
