@@ -15,11 +15,14 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "common/log.h"
 #include "enrich/enrich_config.h"
+#include "enrich/enricher_internal.h"
 #include "enrich/exporters.h"
 #include "enrich/geo_db.h"
 #include "enrich/iface_file.h"
 #include "enrich/networks_file.h"
+#include "enrich/seen_set.h"
 #include "enrich/snmp_poll.h"
 
 #define ERR_LEN 1024
@@ -44,6 +47,11 @@ struct enricher {
 	uint64_t snmp_pub;	  /* its publish count at the last rebuild */
 	/* The interfaces table the exporters table was built from. */
 	const struct enrich_ifaces *exp_ifaces;
+	/* The exporters seen in flows (NULL: nothing would classify them)
+	 * and how many it held at the last rebuild. */
+	struct seen_set *seen;
+	uint32_t seen_n;
+	bool full_logged;
 	char last_err[ERR_LEN];
 	_Atomic uint64_t generation;
 	_Atomic uint64_t reloads;
@@ -84,7 +92,8 @@ static void note_generation(struct enricher *x)
 }
 
 /* Rebuilds the classified exporters from the current interfaces (their
- * exporter addresses), networks (their names) and rules. */
+ * exporter addresses) and the exporters seen in flows, with the networks
+ * (their names) and rules. */
 struct exp_build {
 	struct enrich_exporters *tbl;
 	const struct enrich_exporter_rules *rules;
@@ -122,7 +131,11 @@ static int rebuild_exporters(struct enricher *x)
 	int ret = 0;
 
 	x->exp_ifaces = t->ifaces;
-	if (!t->ifaces || (!x->rules && !t->networks && !x->snmp)) {
+	/* Read before the walk: one noted during it is taken now or by the
+	 * next poll, never lost. */
+	x->seen_n = x->seen ? seen_set_count(x->seen) : 0;
+	if ((!t->ifaces && !x->seen_n) ||
+	    (!x->rules && !t->networks && !x->snmp)) {
 		int had = t->exporters != NULL;
 
 		enrich_read_end(x->ctx, x->ctl_slot);
@@ -131,8 +144,16 @@ static int rebuild_exporters(struct enricher *x)
 	b.tbl = enrich_exporters_new();
 	if (!b.tbl)
 		ret = -ENOMEM;
-	else
+	else if (t->ifaces)
 		ret = enrich_ifaces_each_exporter(t->ifaces, exp_add, &b);
+	if (x->seen) {
+		uint32_t n = seen_set_slots(x->seen);
+		struct flow_addr a;
+
+		for (uint32_t i = 0; i < n && !ret && !b.ret; i++)
+			if (seen_set_get(x->seen, i, &a))
+				exp_add(&b, &a);
+	}
 	if (!ret)
 		ret = b.ret;
 	enrich_read_end(x->ctx, x->ctl_slot);
@@ -141,6 +162,25 @@ static int rebuild_exporters(struct enricher *x)
 	if (ret)
 		enrich_exporters_free(b.tbl);
 	return ret;
+}
+
+void enricher_note_exporter(const struct enricher *x, const struct flow_addr *a)
+{
+	snmp_poller_note_exporter(x->snmp, a);
+	if (x->seen)
+		(void)seen_set_note(x->seen, a);
+}
+
+void enricher_note_exporters(const struct enricher *x,
+			     const struct flow_rec *recs, size_t n)
+{
+	if (x->snmp)
+		for (size_t i = 0; i < n; i++)
+			snmp_poller_note_exporter(x->snmp,
+						  &recs[i].sampler_address);
+	if (x->seen)
+		for (size_t i = 0; i < n; i++)
+			(void)seen_set_note(x->seen, &recs[i].sampler_address);
 }
 
 /* Loads source s from its file and publishes it; on failure the previous
@@ -261,6 +301,14 @@ struct enricher *enricher_open(const char *config_path, char *err,
 	x->ctl_slot = enrich_reader_add(x->ctx);
 	if (snmp_setup(x, err, errlen))
 		goto fail;
+	/* Exporters seen in flows are classified only when something can
+	 * name or classify them. */
+	if ((x->conf.src[ENRICH_CONF_NETWORKS] ||
+	     x->conf.src[ENRICH_CONF_EXPORTERS] || x->snmp) &&
+	    seen_set_new(x->conf.exporters_max, &x->seen)) {
+		snprintf(err, errlen, "%s: out of memory", config_path);
+		goto fail;
+	}
 	for (int s = 0; s < ENRICH_CONF_SRC_MAX; s++)
 		if (x->conf.src[s] && load_src(x, s, err, errlen))
 			goto fail;
@@ -336,8 +384,8 @@ int enricher_poll(struct enricher *x)
 		if (!reload_one(x, s, &first))
 			n++;
 	}
-	/* Another source (the SNMP poller) may have published interfaces:
-	 * classify their exporters too. */
+	/* Another source (the SNMP poller) may have published interfaces,
+	 * or flows came from new exporters: classify them too. */
 	{
 		/* The poller's publish count, read before the tables: a
 		 * table freed and another allocated at its address would
@@ -349,6 +397,14 @@ int enricher_poll(struct enricher *x)
 
 		enrich_read_end(x->ctx, x->ctl_slot);
 		x->snmp_pub = pub;
+		if (x->seen && seen_set_count(x->seen) != x->seen_n)
+			changed = 1;
+		if (x->seen && !x->full_logged && seen_set_full(x->seen)) {
+			x->full_logged = true;
+			pr_warn("%s: more than exporters-max (%u) exporters "
+				"seen in flows; the others stay unclassified",
+				x->conf.path, x->conf.exporters_max);
+		}
 		if (changed) {
 			int ret = rebuild_exporters(x);
 
@@ -419,6 +475,8 @@ void enricher_stats(const struct enricher *x, struct enricher_stats *st)
 	st->reloads = atomic_load_explicit(&x->reloads, memory_order_relaxed);
 	st->reload_failures =
 		atomic_load_explicit(&x->reload_failures, memory_order_relaxed);
+	st->exporters_seen = x->seen ? seen_set_count(x->seen) : 0;
+	st->exporters_full = x->seen && seen_set_full(x->seen);
 }
 
 void enricher_close(struct enricher *x)
@@ -428,6 +486,7 @@ void enricher_close(struct enricher *x)
 	snmp_poller_stop(x->snmp); /* before the context it publishes to */
 	enrich_free(x->ctx);
 	enrich_exporter_rules_free(x->rules);
+	seen_set_free(x->seen);
 	enrich_config_free(&x->conf);
 	free(x);
 }

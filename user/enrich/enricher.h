@@ -31,6 +31,10 @@
  *                             so that by default nothing the router sent is
  *                             touched and a networks file may tag internal
  *                             networks with private AS numbers.
+ *   exporters-max = N         exporters seen in flows that are classified,
+ *                             at most (1..65536, default 1024; the others
+ *                             are not, and a warning says so once); needs
+ *                             networks, exporters or snmp-*
  *   snmp-* = VALUE            the SNMP poller's keys (snmp_opts.h; kept
  *                             with their line, enricher_snmp_settings);
  *                             with snmp-poll = on, the enricher starts the
@@ -44,10 +48,14 @@
  *
  * Exporter classification: the classified exporters are those the
  * interface table names (the interfaces file's, and with SNMP the polled
- * ones); each is named by its polled sysName, else by the networks file's
- * name for its address, then classified by the rules. It is rebuilt
- * whenever the rules, the interfaces (each SNMP poll round publishes new
- * ones; enricher_poll notices) or the networks change.
+ * ones) and those seen in flows (enricher_apply* notes each flow's
+ * exporter in a lock-free set of at most exporters-max, kept only when a
+ * networks file, exporter rules or SNMP can name or classify them); each
+ * is named by its polled sysName, else by the networks file's name for its
+ * address, then classified by the rules. It is rebuilt whenever the rules,
+ * the interfaces (each SNMP poll round publishes new ones; enricher_poll
+ * notices), the networks or the exporters seen change: the first flows of
+ * a new exporter go unclassified until the next enricher_poll.
  *
  * Threads: enricher_open, _reload, _poll, _reader_add, _context and _close
  * run on one control thread; _begin/_end/_apply on the readers (workers),
@@ -56,6 +64,7 @@
 #ifndef XDPFLOW_ENRICH_ENRICHER_H
 #define XDPFLOW_ENRICH_ENRICHER_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -95,6 +104,8 @@ struct enricher_stats {
 	uint64_t generation;	  /* current table set (enrich_generation) */
 	uint64_t reloads;	  /* sources reloaded successfully */
 	uint64_t reload_failures; /* sources that failed to reload */
+	uint64_t exporters_seen;  /* distinct exporters seen in flows */
+	bool exporters_full;	  /* one was refused: exporters-max */
 };
 
 /* Reads the config at config_path and loads every source it names. Returns

@@ -10,7 +10,6 @@
 #include <string.h>
 
 #include "enrich/enricher_internal.h"
-#include "enrich/snmp_poll.h"
 
 int enricher_asn_private(uint32_t asn)
 {
@@ -106,8 +105,8 @@ void enricher_apply(const struct enricher *x, const struct enrich_tables *t,
 {
 	struct enrich_result r;
 
-	/* Lock-free and allocation-free; a no-op without SNMP. */
-	snmp_poller_note_exporter(enricher_snmp(x), &rec->sampler_address);
+	/* Lock-free and allocation-free. */
+	enricher_note_exporter(x, &rec->sampler_address);
 	enrich_flow(t, &rec->src_addr, &rec->dst_addr, &rec->sampler_address,
 		    rec->in_if, rec->out_if, &r);
 	enricher_fill(enricher_policy(x), rec, &r, out);
@@ -121,12 +120,8 @@ void enricher_apply_batch(const struct enricher *x,
 	enum { CHUNK = 32 };
 	struct enrich_result r[CHUNK];
 	const struct enricher_asn_policy *p = enricher_policy(x);
-	struct snmp_poller *snmp = enricher_snmp(x);
 
-	if (snmp)
-		for (size_t i = 0; i < n; i++)
-			snmp_poller_note_exporter(snmp,
-						  &recs[i].sampler_address);
+	enricher_note_exporters(x, recs, n);
 	for (size_t base = 0; base < n; base += CHUNK) {
 		size_t m = n - base < CHUNK ? n - base : CHUNK;
 

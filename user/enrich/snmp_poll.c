@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 /*
- * The SNMP poller (contract in snmp_poll.h): the lock-free exporter table
- * the flow path writes to, the poller's thread and its per-exporter cache,
+ * The SNMP poller (contract in snmp_poll.h): the exporters the flow path
+ * notes (a seen_set.h set), the poller's thread and its per-exporter cache,
  * and the tables it publishes after each round.
  */
 #include "enrich/snmp_poll.h"
@@ -21,16 +21,8 @@
 #include "common/log.h"
 #include "enrich/enrich.h"
 #include "enrich/iface_file.h"
+#include "enrich/seen_set.h"
 #include "enrich/snmp_client.h"
-
-enum { SLOT_EMPTY = 0, SLOT_BUSY, SLOT_READY };
-
-/* One exporter address as the flow path noted it: its 16 bytes (IPv4
- * mapped into IPv6) as two words, in memory order. */
-struct slot {
-	_Atomic uint32_t state;
-	uint64_t key[2];
-};
 
 /* What the poller knows about one exporter (poller thread only). */
 struct exp {
@@ -46,10 +38,7 @@ struct snmp_poller {
 	struct snmp_poller_opts o;
 
 	/* Flow path side. */
-	struct slot *slots;
-	uint32_t mask;
-	_Atomic uint32_t n_noted;
-	atomic_bool full;
+	struct seen_set *seen;
 	int efd;
 
 	/* Poller thread side. */
@@ -75,129 +64,30 @@ struct snmp_poller {
 	_Atomic uint64_t published;
 };
 
-static const uint8_t v4_mapped[12] = { [10] = 0xff, [11] = 0xff };
-
-/* The key of a (4 or 16 bytes), built in registers: going through a byte
- * buffer would make the word loads wait on narrower stores. False for
- * other lengths. */
-static inline bool make_key(const struct flow_addr *a, uint64_t k[2])
-{
-	uint32_t v4;
-
-	if (a->len == 16) {
-		memcpy(&k[0], a->b, 8);
-		memcpy(&k[1], a->b + 8, 8);
-		return true;
-	}
-	if (a->len != 4)
-		return false;
-	memcpy(&v4, a->b, 4);
-	k[0] = 0;
-#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-	k[1] = 0xffff0000ULL | (uint64_t)v4 << 32; /* bytes 00 00 ff ff v4 */
-#else
-	k[1] = 0x0000ffffULL << 32 | v4;
-#endif
-	return true;
-}
-
-/* The 16 address bytes of a key. */
-static void key_bytes(const uint64_t k[2], uint8_t out[16])
-{
-	memcpy(out, &k[0], 8);
-	memcpy(out + 8, &k[1], 8);
-}
-
-/* MurmurHash3's 64-bit finalizer over both words: every input bit
- * reaches the low bits the table uses (an IPv4 address differs from its
- * neighbours in the key's top byte only). */
-static uint32_t key_hash(const uint64_t k[2])
-{
-	uint64_t x = k[0] ^ (k[1] * 0x9e3779b97f4a7c15ULL);
-
-	x ^= x >> 33;
-	x *= 0xff51afd7ed558ccdULL;
-	x ^= x >> 33;
-	x *= 0xc4ceb9fe1a85ec53ULL;
-	x ^= x >> 33;
-	return (uint32_t)x;
-}
-
 void snmp_poller_note_exporter(struct snmp_poller *p, const struct flow_addr *a)
 {
-	uint64_t k[2];
-	uint32_t h;
-
-	if (!p || !make_key(a, k))
-		return;
-	h = key_hash(k) & p->mask;
-	/* At most half the slots are ever taken: an empty one ends the
-	 * probe, and the loop is bounded by the table size anyway. */
-	for (uint32_t i = 0; i <= p->mask; i++, h = (h + 1) & p->mask) {
-		struct slot *s = &p->slots[h];
-		uint32_t st =
-			atomic_load_explicit(&s->state, memory_order_acquire);
-
-		if (st == SLOT_READY) {
-			if (s->key[0] == k[0] && s->key[1] == k[1])
-				return;
-			continue;
-		}
-		if (st == SLOT_BUSY)
-			return; /* being added; a later flow looks again */
-		/* Empty: a new exporter. Reads only while the table is full,
-		 * so a flood of unknown exporters writes no shared line. */
-		if (atomic_load_explicit(&p->n_noted, memory_order_relaxed) >=
-		    p->o.max_exporters) {
-			if (!atomic_load_explicit(&p->full,
-						  memory_order_relaxed))
-				atomic_store(&p->full, true);
-			return;
-		}
-		if (!atomic_compare_exchange_strong(&s->state, &st, SLOT_BUSY))
-			return; /* lost a race; a later flow looks again */
-		if (atomic_fetch_add(&p->n_noted, 1) >= p->o.max_exporters) {
-			atomic_fetch_sub(&p->n_noted, 1);
-			atomic_store_explicit(&s->state, SLOT_EMPTY,
-					      memory_order_release);
-			return;
-		}
-		s->key[0] = k[0];
-		s->key[1] = k[1];
-		atomic_store_explicit(&s->state, SLOT_READY,
-				      memory_order_release);
-		/* Non-blocking; once per exporter ever. */
+	/* Non-blocking; once per exporter ever. */
+	if (p && seen_set_note(p->seen, a) > 0)
 		(void)eventfd_write(p->efd, 1);
-		return;
-	}
 }
 
 /* Takes the exporters noted since last time into exps. */
 static void take_new(struct snmp_poller *p)
 {
-	for (uint32_t i = 0; i <= p->mask; i++) {
-		uint8_t kb[16];
+	uint32_t n = seen_set_slots(p->seen);
+
+	for (uint32_t i = 0; i < n; i++) {
+		struct flow_addr a;
 		struct exp *e;
 
-		if (p->slot_exp[i] ||
-		    atomic_load_explicit(&p->slots[i].state,
-					 memory_order_acquire) != SLOT_READY)
+		if (p->slot_exp[i] || !seen_set_get(p->seen, i, &a))
 			continue;
-		key_bytes(p->slots[i].key, kb);
 		pthread_mutex_lock(&p->cache_lock);
 		e = &p->exps[p->n_exps];
 		memset(e, 0, sizeof(*e));
-		if (!memcmp(kb, v4_mapped, 12)) {
-			e->addr.len = 4;
-			memcpy(e->addr.b, kb + 12, 4);
-			inet_ntop(AF_INET, e->addr.b, e->addr_str,
-				  sizeof(e->addr_str));
-		} else {
-			e->addr.len = 16;
-			memcpy(e->addr.b, kb, 16);
-			inet_ntop(AF_INET6, e->addr.b, e->addr_str,
-				  sizeof(e->addr_str));
-		}
+		e->addr = a;
+		inet_ntop(a.len == 4 ? AF_INET : AF_INET6, e->addr.b,
+			  e->addr_str, sizeof(e->addr_str));
 		p->slot_exp[i] = (uint32_t)++p->n_exps;
 		pthread_mutex_unlock(&p->cache_lock);
 		pr_debug_exp(e->addr_str, "SNMP: new exporter");
@@ -396,7 +286,7 @@ static void poller_free(struct snmp_poller *p)
 		snmp_device_clear(&p->exps[i].dev);
 	free(p->exps);
 	free(p->slot_exp);
-	free(p->slots);
+	seen_set_free(p->seen);
 	if (p->efd >= 0)
 		close(p->efd);
 	enrich_ifaces_free(p->static_ifaces);
@@ -409,7 +299,6 @@ int snmp_poller_start(struct enrich *ctx, const struct snmp_poller_opts *o,
 		      struct snmp_poller **out, char *err, size_t errlen)
 {
 	struct snmp_poller *p;
-	uint32_t n = 2;
 	int ret;
 
 	if (!o->enabled || !o->max_exporters || o->max_exporters > 65536 ||
@@ -417,8 +306,6 @@ int snmp_poller_start(struct enrich *ctx, const struct snmp_poller_opts *o,
 		snprintf(err, errlen, "SNMP poller: bad settings");
 		return -EINVAL;
 	}
-	while (n < 2 * o->max_exporters)
-		n *= 2;
 	p = calloc(1, sizeof(*p));
 	if (!p) {
 		snprintf(err, errlen, "SNMP poller: out of memory");
@@ -429,17 +316,17 @@ int snmp_poller_start(struct enrich *ctx, const struct snmp_poller_opts *o,
 	pthread_mutex_init(&p->cache_lock, NULL);
 	p->ctx = ctx;
 	p->o = *o;
-	p->mask = n - 1;
-	p->slots = calloc(n, sizeof(*p->slots));
-	p->slot_exp = calloc(n, sizeof(*p->slot_exp));
-	p->exps = calloc(o->max_exporters, sizeof(*p->exps));
-	if (!p->slots || !p->slot_exp || !p->exps) {
+	ret = seen_set_new(o->max_exporters, &p->seen);
+	if (!ret) {
+		p->slot_exp =
+			calloc(seen_set_slots(p->seen), sizeof(*p->slot_exp));
+		p->exps = calloc(o->max_exporters, sizeof(*p->exps));
+	}
+	if (ret || !p->slot_exp || !p->exps) {
 		poller_free(p);
 		snprintf(err, errlen, "SNMP poller: out of memory");
 		return -ENOMEM;
 	}
-	for (uint32_t i = 0; i < n; i++)
-		atomic_init(&p->slots[i].state, SLOT_EMPTY);
 	p->efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
 	if (p->efd < 0) {
 		ret = -errno;
@@ -476,30 +363,20 @@ void snmp_poller_set_static(struct snmp_poller *p,
 bool snmp_poller_sysname(struct snmp_poller *p, const struct flow_addr *a,
 			 char *buf, size_t len)
 {
-	uint64_t k[2];
 	bool found = false;
-	uint32_t h;
+	int64_t slot;
+	uint32_t idx;
 
-	if (!p || !len || !make_key(a, k))
+	if (!p || !len)
 		return false;
-	h = key_hash(k) & p->mask;
+	slot = seen_set_find(p->seen, a);
+	if (slot < 0)
+		return false;
 	pthread_mutex_lock(&p->cache_lock);
-	for (uint32_t i = 0; i <= p->mask; i++, h = (h + 1) & p->mask) {
-		const struct slot *s = &p->slots[h];
-		uint32_t st =
-			atomic_load_explicit(&s->state, memory_order_acquire);
-		uint32_t idx;
-
-		if (st == SLOT_EMPTY)
-			break;
-		if (st != SLOT_READY || s->key[0] != k[0] || s->key[1] != k[1])
-			continue;
-		idx = p->slot_exp[h];
-		if (idx && p->exps[idx - 1].dev.sysname) {
-			snprintf(buf, len, "%s", p->exps[idx - 1].dev.sysname);
-			found = true;
-		}
-		break;
+	idx = p->slot_exp[slot];
+	if (idx && p->exps[idx - 1].dev.sysname) {
+		snprintf(buf, len, "%s", p->exps[idx - 1].dev.sysname);
+		found = true;
 	}
 	pthread_mutex_unlock(&p->cache_lock);
 	return found;
@@ -519,8 +396,8 @@ void snmp_poller_stats(struct snmp_poller *p, struct snmp_poller_stats *out)
 		.timeouts = atomic_load(&p->st.timeouts),
 		.auth_errors = atomic_load(&p->st.auth),
 		.other_errors = atomic_load(&p->st.other),
-		.exporters = atomic_load(&p->n_noted),
-		.table_full = atomic_load(&p->full),
+		.exporters = seen_set_count(p->seen),
+		.table_full = seen_set_full(p->seen),
 	};
 }
 

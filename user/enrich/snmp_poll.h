@@ -6,11 +6,11 @@
  * publishes on the enrichment context a new interface table.
  *
  * Flow path: snmp_poller_note_exporter is lock-free and allocates nothing:
- * a fixed open-addressing table of 2 * max_exporters slots, a hash, a load
- * and a compare for a known exporter; a new one is claimed with one
- * compare-and-swap and the poller is woken through an eventfd (once per
- * exporter, ever). Past max_exporters, new exporters are not polled (a
- * flag in the stats says so; no shared write per flow).
+ * it notes the exporter in a seen-set (seen_set.h: a hash, a load and a
+ * compare for a known exporter, one compare-and-swap for a new one) and
+ * wakes the poller through an eventfd (once per exporter, ever). Past
+ * max_exporters, new exporters are not polled (a flag in the stats says
+ * so; no shared write per flow).
  *
  * Polling: one agent at a time on the poller's thread, each request
  * bounded by snmp-timeout and snmp-retries. net-snmp's async API would
