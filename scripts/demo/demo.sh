@@ -186,10 +186,10 @@ write_enrichment() {
 	mkdir -p "$e" || return 1
 	cat >"$e/networks.csv" <<EOF
 prefix,name,role,site,region,tenant,asn,country
-198.18.0.0/15,lab,internal,par1,eu-west,,,
+198.18.0.0/15,,internal,par1,eu-west,,,
 198.18.10.0/24,clients,customer,,,acme,,
 198.18.20.0/24,servers,hosting,,,globex,,
-2001:2::/48,lab6,internal,par1,eu-west,,,
+2001:2::/48,,internal,par1,eu-west,,,
 2001:2:0:10::/64,clients6,customer,,,acme,,
 2001:2:0:20::/64,servers6,hosting,,,globex,,
 EOF

@@ -146,8 +146,11 @@ def test_demo_collect():
         # Enrichment (issue 9): the demo's networks file names the clients' and
         # servers' tenants, its MMDB their country and AS, and the rows carry them.
         enriched = out[out.rindex("By tenant and country"):out.rindex("Per exporter")]
-        assert re.search(r"acme\s*\|\s*FR\s*\|\s*64500 Acme Transit", enriched), enriched
-        assert "globex" in enriched and "DE" in enriched, enriched
+        assert re.search(r"acme\s*\|\s*FR\s*\|\s*64500 Acme Transit\s*\|\s*globex\s*\|\s*DE\s*\|",
+                         enriched), enriched
+        # Exporter rules: each exporter is named once first seen (next poll).
+        assert re.search(r"\|\s*(softflowd-v9|softflowd-ipfix|pmacct-ipfix|pmacct-sflow)\s*\|",
+                         enriched), enriched
         # XDP when this build has it and the veth takes it.
         help_text = xflow.run_xdpflowd(["--help"], timeout=10).stdout
         if "--xdp IFACE" in help_text:
