@@ -70,7 +70,9 @@ def cmd_traffic(a):
         for i in range(n):
             v6 = i % 10 == 9
             proto = 6 if rng.random() < 0.7 else 17
-            sport = 1024 + (i * 7919) % 64000
+            # (source address, source port) is distinct for every flow, so
+            # no two flows share a 5-tuple (pmacct's aggregate relies on it)
+            sport = 1024 + i // 131072
             dport = rng.choice((443, 80, 53, 22, 123, 5432, 9092, 8080))
             plen = rng.randrange(0, 400)
             if proto == 6:
@@ -78,7 +80,6 @@ def cmd_traffic(a):
                                  65535, 0, 0) + bytes(plen)
             else:
                 l4 = struct.pack("!HHHH", sport, dport, 8 + plen, 0) + bytes(plen)
-            # distinct (src, dst, sport) per flow: i spread over the /15
             if v6:
                 src = bytes.fromhex("20010002000000100000") + struct.pack("!IH", i, 1)
                 dst = bytes.fromhex("2001000200000020") + struct.pack("!Q", rng.randrange(1, 4096))

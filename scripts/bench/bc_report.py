@@ -368,8 +368,8 @@ def main():
     w("- CPU of the whole process: the sum over the peer's process tree of the "
       "threads' run time (/proc/PID/task/*/schedstat, ns) and the reaped "
       "children's cutime+cstime, from before the send until the tree has used "
-      "under 1 ms of CPU in each of four 0.3 s looks and its socket queue is "
-      "empty. Start-up and exit are outside the window.")
+      "under 5 ms of CPU in each of three 0.3 s looks, its socket queue is "
+      "empty and its output stopped growing. Start-up and exit are outside the window.")
     w("- Peak RSS: VmHWM summed over the peer's processes (pmacct runs a core "
       "and a plugin process) at the end of the measurement.")
     w("- Machine CPU per flow: /proc/stat's busy time of all CPUs (user, nice, "

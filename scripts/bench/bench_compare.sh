@@ -102,7 +102,7 @@ capture_export() {
 	shift 2
 	rm -f "$WORK/ready"
 	python3 scripts/bench/bc_inputs.py capture "$base.pcap.tmp" --port "$port" \
-		--idle 2 --max-seconds 600 --ready "$WORK/ready" >"$WORK/capture.out" &
+		--idle 1.5 --max-seconds 600 --ready "$WORK/ready" >"$WORK/capture.out" &
 	cpid=$!
 	for _ in $(seq 100); do [ -e "$WORK/ready" ] && break; sleep 0.05; done
 	timeout -k 5 300 "$@" >"$WORK/exporter.log" 2>&1
@@ -201,11 +201,11 @@ udp_queue() { # port -> bytes queued on sockets bound to it
 		END {printf "%d\n", s}' /proc/net/udp /proc/net/udp6 2>/dev/null
 }
 
-out_bytes() { # dir -> bytes of the peer's output files so far
-	du -sb "$1" 2>/dev/null | awk '{print $1}'
+out_bytes() { # dir -> bytes of the peer's output files so far (not its log)
+	du -scb "$1"/out.* "$1"/nfc 2>/dev/null | tail -1 | awk '{print $1}'
 }
 
-# wait_quiet pid port dir: until, in each of 4 looks 0.3 s apart, the tree
+# wait_quiet pid port dir: until, in each of 3 looks 0.3 s apart, the tree
 # used under 5 ms of CPU (pmacct's idle refresh costs about 2 ms/s), the
 # socket queue is empty and the output did not grow
 wait_quiet() {
@@ -218,7 +218,7 @@ wait_quiet() {
 		o=$(out_bytes "$3")
 		if [ "$last" -ge 0 ] && [ $((t - last)) -lt 5000000 ] && [ "$q" = 0 ] && [ "$o" = "$lo" ]; then
 			same=$((same + 1))
-			[ $same -ge 4 ] && return 0
+			[ $same -ge 3 ] && return 0
 		else
 			same=0
 		fi
@@ -379,7 +379,7 @@ version_of() {
 # measure peer input rate round: appends a row to $OUT/results.tsv
 measure() {
 	local peer=$1 in=$2 rate=$3 r=$4 d port info dgrams total count pps sent_flows
-	local c0 c1 m0 m1 t0 t1 out hwm sender rc
+	local c0 c1 m0 m1 t0 t1 out hwm sender rc began=$SECONDS
 	d=$WORK/$peer-$in-$rate-$r
 	mkdir -p "$d"
 	port=$(free_port)
@@ -431,7 +431,7 @@ measure() {
 		npf = got > 0 ? mcpu * 1e9 / got : 0
 		printf "%s\t%s\t%s\t%d\t%d\t%d\t%.4f\t%.0f\t%.4f\t%d\t%.4f\t%.1f\t%.0f\t%s\n", peer, inp, rate, r, sent, got,
 			cpu, fpc, loss, hwm, mcpu, npf, offered, wl }' >>"$OUT/results.tsv"
-	log "  $(tail -1 "$OUT/results.tsv" | tr '\t' ' ')"
+	log "  $(tail -1 "$OUT/results.tsv" | tr '\t' ' ') ($((SECONDS - began)) s)"
 	rm -rf "$d"
 }
 
