@@ -57,10 +57,20 @@ NUM = ["sent", "out", "cpu_s", "flows_per_cpu_s", "loss", "hwm_kb",
        "machine_cpu_s", "machine_ns_per_flow", "offered_fps", "window_s"]
 
 
+_SAID = set()
+
+
 def why(peer, metric):
-    """'. Why: ...' for a known reason, else '.'."""
-    r = WHY.get((peer, metric)) or WHY.get(("any", metric))
-    return f". Why: {r}." if r else "."
+    """'. Why: ...' for a known reason (once; later wins say it again in
+    short), else '.'."""
+    key = (peer, metric) if (peer, metric) in WHY else ("any", metric)
+    r = WHY.get(key)
+    if not r:
+        return "."
+    if key in _SAID:
+        return " (the same reason)."
+    _SAID.add(key)
+    return f". Why: {r}."
 
 
 def fail(msg):
@@ -235,7 +245,7 @@ def main():
         if k in env:
             w(f"| {k} | {env[k]} |")
     for k, v in env.items():
-        if k.startswith(("version_", "exporter_", "input_")):
+        if k.startswith(("version_", "exporter_", "input_", "baseline_")):
             w(f"| {k.replace('_', ' ', 1)} | {v} |")
     w("")
     w("![flows per CPU-second](flows-per-cpu.png)\n")
@@ -412,7 +422,9 @@ def main():
       "the sender and the kernel's receive path, which on veth runs in the "
       "sender's softirq; this kernel has no IRQ time accounting, so softirq "
       "work is charged to whatever task ran. Other jobs on the shared machine "
-      "make it the noisiest figure (it can even come out negative).")
+      "make it the noisiest figure (it can even come out negative); when the "
+      "idle baseline (`baseline` rows above) is near all CPUs' worth, other "
+      "jobs kept the machine saturated and the figure says little.")
     with open(os.path.join(d, "README.md"), "w") as f:
         f.write("\n".join(out) + "\n")
 

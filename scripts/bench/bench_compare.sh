@@ -60,7 +60,7 @@ else
 	FLOWS=${BENCH_COMPARE_FLOWS:-1000000}
 	ROUNDS=${BENCH_COMPARE_ROUNDS:-3}
 	RATES=${BENCH_COMPARE_RATES:-100000 300000 1000000 max}
-	SECS=${BENCH_COMPARE_SECONDS:-2}
+	SECS=${BENCH_COMPARE_SECONDS:-1}
 	PCAP_ROUNDS=${BENCH_COMPARE_PCAP_ROUNDS:-5}
 	OUT=${BENCH_COMPARE_OUT:-docs/bench}
 fi
@@ -230,23 +230,23 @@ wait_quiet() {
 }
 
 wait_udp() { # pid, port, [netns]: until a UDP socket is bound to the port (15 s)
-	for _ in $(seq 150); do
+	for _ in $(seq 300); do
 		kill -0 "$1" 2>/dev/null || return 1
 		if [ -n "${3:-}" ]; then
 			ip netns exec "$3" ss -Hlun "sport = :$2" | grep -q . && return 0
 		else
 			ss -Hlun "sport = :$2" | grep -q . && return 0
 		fi
-		sleep 0.1
+		sleep 0.05
 	done
 	return 1
 }
 
 stop_pid() { # pid, signal: signal, wait up to 30 s (pmacct purges), then SIGKILL
 	kill "-$2" "$1" 2>/dev/null || return 0
-	for _ in $(seq 300); do
+	for _ in $(seq 600); do
 		kill -0 "$1" 2>/dev/null || break
-		sleep 0.1
+		sleep 0.05
 	done
 	kill -KILL "$1" 2>/dev/null
 	wait "$1" 2>/dev/null
@@ -344,10 +344,10 @@ start_peer() {
 	fi
 	# the XDP path is attached once "running:" is logged
 	if [ "$peer" = xdpflowd-xdp ]; then
-		for _ in $(seq 100); do grep -q "running:" "$d/log" && break; sleep 0.1; done
+		for _ in $(seq 200); do grep -q "running:" "$d/log" && break; sleep 0.05; done
 		grep -q "AF_XDP socket" "$d/log" || { log "xdpflowd opened no AF_XDP socket"; stop_pid "$PID" KILL; PID=; return 1; }
 	fi
-	sleep 0.3
+	sleep 0.1
 }
 
 count_out() { # peer, dir -> records in the peer's output
@@ -531,6 +531,7 @@ ROW_FAIL=0
 for r in $(seq "$ROUNDS"); do
 	BASE=$(idle_baseline)
 	log "round $r/$ROUNDS (idle baseline $BASE busy jiffies/s)"
+	echo "baseline_r$r	$BASE busy jiffies/s of $((HZ * $(nproc))) (idle machine: 0)" >>"$OUT/env.txt"
 	for in in $INPUTS; do
 		for rate in $RATES; do
 			# peers in a rotating order so none always runs first
