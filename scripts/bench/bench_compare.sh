@@ -42,7 +42,8 @@
 # BENCH_COMPARE_OUT is set), BENCH_COMPARE_OUT (docs/bench),
 # BENCH_COMPARE_PEERS, BENCH_COMPARE_INPUTS ("nf9 ipfix sflow"),
 # BENCH_COMPARE_RATES (flows/s, "max" = full speed), BENCH_COMPARE_ROUNDS,
-# BENCH_COMPARE_SECONDS, BENCH_COMPARE_FLOWS, BENCH_COMPARE_PCAP_ROUNDS.
+# BENCH_COMPARE_SECONDS, BENCH_COMPARE_FLOWS, BENCH_COMPARE_PCAP_ROUNDS;
+# O (build folder) and SAN (1 for an ASan+UBSan build there) as for make.
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 
@@ -475,7 +476,7 @@ part_pcap() {
 
 #--- main ---------------------------------------------------------------------------
 [ "$(id -u)" = 0 ] || { log "needs root (namespaces, XDP, SO_RCVBUFFORCE)"; exit 1; }
-make --no-print-directory O="$O" all "$B/udp_replay" >&2 || { log "could not build xdpflowd and $B/udp_replay"; exit 1; }
+make --no-print-directory O="$O" SAN="${SAN:-0}" all "$B/udp_replay" >&2 || { log "could not build xdpflowd and $B/udp_replay"; exit 1; }
 mkdir -p "$OUT" "$CACHE"
 for t in softflowd pmacctd; do
 	command -v $t >/dev/null || { log "$t is missing (scripts/deps.sh installs it): it makes the inputs"; exit 1; }

@@ -41,7 +41,8 @@ def report(tmp_path_factory):
         require_tool(t)
     out = tmp_path_factory.mktemp("bench-compare")
     build = xflow.build_dir()
-    env = dict(os.environ, O=str(build), BENCH_QUICK="1",
+    env = dict(os.environ, O=str(build),
+               SAN="1" if xflow.is_asan_build() else "0", BENCH_QUICK="1",
                BENCH_COMPARE_OUT=str(out),
                BENCH_COMPARE_PEERS=" ".join(PEERS),
                BENCH_COMPARE_INPUTS="nf9 sflow", BENCH_COMPARE_RATES="max",
