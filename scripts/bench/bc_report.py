@@ -68,7 +68,7 @@ def why(peer, metric):
     if not r:
         return "."
     if key in _SAID:
-        return " (the same reason)."
+        return " (noisy: see above)." if key[0] == "any" else " (the same reason)."
     _SAID.add(key)
     return f". Why: {r}."
 
