@@ -32,7 +32,7 @@ PKGS := rdkafka libprotobuf-c libpcap libbpf libxdp libmicrohttpd libpq libcap l
 # Goals that need none of PKGS in this make (they install them, compile
 # nothing, or run a sub-make that checks). Any other goal stops at once,
 # naming what is missing, rather than failing later on a missing header.
-NOPKG_GOALS := help deps clean format format-check clickhouse-sql test fuzz fuzz-long bench \
+NOPKG_GOALS := help deps clean format format-check clickhouse-sql test fuzz fuzz-long bench bench-compare \
 	stack-up stack-down demo demo-mock vmlinux
 ifneq ($(filter-out $(NOPKG_GOALS),$(or $(MAKECMDGOALS),all)),)
 ifeq ($(shell command -v pkg-config),)
@@ -90,7 +90,7 @@ BENCH_BINS := $(patsubst tests/bench/%.c,$(O)/bench/%,$(BENCH_SRCS))
 
 .DELETE_ON_ERROR:
 .SECONDARY:
-.PHONY: all help deps test unit unit-bins fuzz fuzz-long fuzz-bins bench bench-bins install format format-check clean vmlinux FORCE
+.PHONY: all help deps test unit unit-bins fuzz fuzz-long fuzz-bins bench bench-compare bench-bins install format format-check clean vmlinux FORCE
 
 all: $(BINS) $(BPF_OBJS) ## build the daemon and tools into build/
 
@@ -206,6 +206,9 @@ fuzz-long: ## the same, FUZZ_SECONDS (default 3600) each; prints each target's r
 bench: deps ## benchmarks: decode speed, whole process vs GoFlow2, memory
 	$(Q)$(MAKE) --no-print-directory all bench-bins
 	$(Q)scripts/bench/bench.sh
+
+bench-compare: deps ## xdpflowd side by side with GoFlow2, pmacct and nfcapd: table and charts in docs/bench/ (BENCH_QUICK=1: quick)
+	$(Q)scripts/bench/bench_compare.sh
 
 bench-bins: $(BENCH_BINS) ## build the benchmark binaries, without running them
 
