@@ -1,0 +1,142 @@
+// SPDX-License-Identifier: Apache-2.0
+/*
+ * xdpflow-enrich: reads FlowMessages from one Kafka topic, enriches each
+ * flow and writes them to another topic in the framing they came in,
+ * exactly once (relay/relay.h: transactions with the consumed offsets).
+ * Reads top to bottom: parse the options (relay/relay_opts.h), block
+ * SIGINT/SIGTERM/SIGHUP onto a signalfd (common/signals.h), run the relay
+ * with a transform that decodes, enriches and re-encodes each message
+ * (relay/reframe.h), print the stats.
+ * Exit status: 0 ok (stopped by SIGTERM or SIGINT, what was open
+ * committed), 1 runtime failure, 2 bad command line or a Kafka
+ * configuration librdkafka refuses.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "common/log.h"
+#include "common/signals.h"
+#include "encode/encode.h"
+#include "relay/reframe.h"
+#include "relay/relay.h"
+#include "relay/relay_opts.h"
+#include "version.h"
+
+#define MAX_OUT 64
+
+struct enrich_ctx {
+	struct reframe rf;
+	struct relay_out out[MAX_OUT];
+	uint64_t reshaped;
+};
+
+static void prepare(void *ctx, const struct flow_rec *recs, size_t n)
+{
+	(void)ctx;
+	(void)recs;
+	(void)n;
+}
+
+static ssize_t encode(void *ctx, const struct flow_rec *rec, size_t i,
+		      uint8_t *buf, size_t cap)
+{
+	(void)ctx;
+	(void)i;
+	return encode_flow(OUT_FORMAT_PB, rec, buf, cap);
+}
+
+static int transform(void *vctx, const uint8_t *p, size_t len,
+		     const struct relay_out **out, size_t *n_out, size_t *flows)
+{
+	struct enrich_ctx *c = vctx;
+	const struct reframe_ops ops = { prepare, encode, c };
+	struct reframe_info info;
+	size_t start;
+	int rc;
+
+	rc = reframe_message(&c->rf, p, len, &ops, &info);
+	if (rc)
+		return rc;
+	if (c->rf.n_cuts > MAX_OUT)
+		return -EMSGSIZE;
+	start = c->rf.start;
+	for (size_t i = 0; i < c->rf.n_cuts; i++) {
+		c->out[i].data = c->rf.buf + start;
+		c->out[i].len = c->rf.cuts[i] - start;
+		start = c->rf.cuts[i];
+	}
+	*out = c->out;
+	*n_out = c->rf.n_cuts;
+	*flows = info.flows;
+	c->reshaped += info.reshaped;
+	return 0;
+}
+
+static void tick(void *vctx)
+{
+	(void)vctx;
+}
+
+static int on_signal(void *vctx, int signo)
+{
+	(void)vctx;
+	if (signo == SIGHUP)
+		return 0;
+	pr_info("signal %d: committing what is open and stopping", signo);
+	return 1;
+}
+
+int main(int argc, char **argv)
+{
+	static const int sigs[] = { SIGINT, SIGTERM, SIGHUP };
+	static struct enrich_ctx c; /* big (records); main's own */
+	struct relay_hooks hooks = { transform, tick, on_signal, &c };
+	struct relay_stats st = { 0 };
+	struct relay_opts o;
+	struct signals sig;
+	char err[512];
+	int rc;
+
+	rc = relay_opts_parse(&o, argc, argv, err, sizeof(err));
+	if (rc != RELAY_OPTS_RUN) {
+		if (rc < 0)
+			pr_err("%s", err);
+		else if (rc == RELAY_OPTS_HELP)
+			relay_opts_usage(stdout);
+		else
+			printf("xdpflow-enrich %s\n", XDPFLOW_VERSION);
+		return rc < 0 ? 2 : 0;
+	}
+	log_set_level(o.log_level);
+
+	rc = reframe_init(&c.rf, 0);
+	if (rc) {
+		pr_err("could not allocate buffers: %s", strerror(-rc));
+		return 1;
+	}
+	rc = signals_open(&sig, sigs, sizeof(sigs) / sizeof(sigs[0]));
+	if (rc) {
+		pr_err("could not set up the signals: %s", strerror(-rc));
+		reframe_fini(&c.rf);
+		return 1;
+	}
+	rc = relay_run(&o.cfg, &hooks, &sig, &st, err, sizeof(err));
+	signals_close(&sig);
+	reframe_fini(&c.rf);
+	pr_info("stats enrich consumed=%" PRIu64 " consumed_flows=%" PRIu64
+		" produced=%" PRIu64 " produced_flows=%" PRIu64
+		" txn_committed=%" PRIu64 " txn_aborted=%" PRIu64
+		" decode_errors=%" PRIu64 " reshaped=%" PRIu64
+		" rebalances=%" PRIu64,
+		st.consumed, st.consumed_flows, st.produced, st.produced_flows,
+		st.txn_committed, st.txn_aborted, st.decode_errors, c.reshaped,
+		st.rebalances);
+	if (rc) {
+		pr_err("%s", err);
+		return rc == -EINVAL ? 2 : 1;
+	}
+	return 0;
+}
