@@ -19,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <syslog.h>
 
 #include <librdkafka/rdkafka.h>
 
@@ -113,6 +114,22 @@ static void on_error(rd_kafka_t *rk, int err, const char *reason, void *opaque)
 	warn_limited(r, "kafka %s: %s: %s",
 		     rk == r->prod ? "producer" : "consumer",
 		     rd_kafka_err2name((rd_kafka_resp_err_t)err), reason);
+}
+
+static void on_log(const rd_kafka_t *rk, int level, const char *fac,
+		   const char *buf)
+{
+	enum log_level lvl = level <= LOG_ERR	    ? LOG_LVL_ERR
+			     : level == LOG_WARNING ? LOG_LVL_WARN
+			     : level <= LOG_INFO    ? LOG_LVL_INFO
+						    : LOG_LVL_DEBUG;
+
+	(void)rk;
+	/* Connection failures come through on_error too, limited; a
+	 * coordinator not ready yet is retried by librdkafka. */
+	if (!strcmp(fac, "FAIL") || !strcmp(fac, "GETPID"))
+		lvl = LOG_LVL_DEBUG;
+	log_print(lvl, "kafka: %s: %s", fac, buf);
 }
 
 static void clear_offsets(struct relay *r)
@@ -364,6 +381,7 @@ static rd_kafka_conf_t *make_conf(struct relay *r, const char *const *ours,
 			goto fail;
 	}
 	rd_kafka_conf_set_error_cb(conf, on_error);
+	rd_kafka_conf_set_log_cb(conf, on_log);
 	rd_kafka_conf_set_opaque(conf, r);
 	return conf;
 fail:

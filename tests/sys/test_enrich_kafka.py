@@ -1,0 +1,349 @@
+# SPDX-License-Identifier: Apache-2.0
+"""xdpflow-enrich with the real broker (tests/sys/stack.py): flows in one
+topic come out in the other, message by message in the same framing and
+with the same key, each flow field by field; and exactly once: SIGKILLs at
+several moments mid-stream, each followed by a restart, leave every input
+flow exactly once in the output topic as a read_committed consumer sees
+it. Every wait is bounded."""
+import contextlib
+import os
+import re
+import signal
+import subprocess
+import time
+import uuid
+
+import pytest
+
+import xflow
+from stack import build_dir, make_flow, producer, stack, wait_for  # noqa: F401 (stack is a fixture)
+
+ENRICH = "xdpflow-enrich"
+
+
+def binary():
+    return os.path.join(build_dir(), ENRICH)
+
+
+def pb(tmp_path):
+    return xflow.pb_module(tmp_path / "pb")
+
+
+def flow_bytes(mod, seq):
+    """FlowMessage bytes of make_flow(seq) as protobuf serializes them:
+    fields in number order, repeated ones packed, as xdpflowd writes."""
+    f = make_flow(seq)
+    f = {k: v for k, v in f.items() if v not in (0, b"", [])}
+    return mod.FlowMessage(**f).SerializeToString()
+
+
+def delimited(msgs):
+    return b"".join(_varint(len(m)) + m for m in msgs)
+
+
+def _varint(v):
+    out = bytearray()
+    while True:
+        b = v & 0x7F
+        v >>= 7
+        out.append(b | (0x80 if v else 0))
+        if not v:
+            return bytes(out)
+
+
+@contextlib.contextmanager
+def topics(stack, partitions=4):
+    """Fresh input and output topics; deleted afterwards."""
+    from confluent_kafka.admin import AdminClient, NewTopic
+    tag = uuid.uuid4().hex[:10]
+    names = (f"in_{tag}", f"out_{tag}")
+    admin = AdminClient({"bootstrap.servers": stack.brokers})
+    fut = admin.create_topics([NewTopic(n, num_partitions=partitions, replication_factor=1)
+                               for n in names], operation_timeout=30)
+    for n in names:
+        fut[n].result(timeout=60)
+    try:
+        yield names
+    finally:
+        with contextlib.suppress(Exception):
+            for f in admin.delete_topics(list(names), operation_timeout=30).values():
+                f.result(timeout=60)
+
+
+def produce_keyed(stack, topic, items):
+    """items: (key, value) pairs, produced and flushed."""
+    p = producer(stack)
+    errors = []
+    for k, v in items:
+        while True:
+            try:
+                p.produce(topic, v, key=k,
+                          on_delivery=lambda e, _m: e and errors.append(e))
+                break
+            except BufferError:
+                p.poll(0.05)
+        p.poll(0)
+    assert p.flush(120) == 0 and not errors, errors[:3]
+
+
+class Enrich:
+    """An xdpflow-enrich process with its output in a log file."""
+
+    def __init__(self, stack, tin, tout, tmp_path, *extra, txn_id=None):
+        self.log_path = tmp_path / f"enrich-{uuid.uuid4().hex[:6]}.log"
+        self.args = [binary(), "--kafka-brokers", stack.brokers, "--in-topic", tin,
+                     "--out-topic", tout, "--group", "g_" + tin,
+                     "--transactional-id", txn_id or ("tx_" + tin),
+                     "-X", "session.timeout.ms=6000", "-X", "heartbeat.interval.ms=500",
+                     *extra]
+        self.proc = None
+
+    def start(self):
+        self.log = open(self.log_path, "ab")
+        self.proc = subprocess.Popen(self.args, stdout=self.log, stderr=subprocess.STDOUT,
+                                     start_new_session=True)
+        return self
+
+    def kill(self):
+        if self.proc.poll() is None:
+            self.proc.kill()
+        self.proc.wait(timeout=30)
+        self.log.close()
+
+    def stop(self, timeout=60):
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(timeout=timeout)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(timeout=30)
+                raise AssertionError("xdpflow-enrich did not stop on SIGTERM in time")
+        self.log.close()
+        return self.proc.returncode
+
+    def output(self):
+        return self.log_path.read_text(errors="replace")
+
+    def stats(self):
+        m = re.findall(r"stats enrich (.*)", self.output())
+        assert m, self.output()[-2000:]
+        return {k: int(v) for k, v in (kv.split("=") for kv in m[-1].split())}
+
+
+class Reader:
+    """A read_committed consumer of the whole output topic."""
+
+    def __init__(self, stack, topic):
+        from confluent_kafka import Consumer
+        self.c = Consumer({"bootstrap.servers": stack.brokers,
+                           "group.id": "r_" + uuid.uuid4().hex[:8],
+                           "auto.offset.reset": "earliest",
+                           "isolation.level": "read_committed",
+                           "enable.auto.commit": False})
+        self.c.subscribe([topic])
+        self.msgs = []
+
+    def read(self, until, timeout):
+        """Reads until until(self.msgs) or timeout seconds."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline and not until(self.msgs):
+            for m in self.c.consume(1000, 0.2):
+                if m.error() is None:
+                    self.msgs.append(m)
+        return self.msgs
+
+    def close(self):
+        self.c.close()
+
+
+def split(buf):
+    return xflow.split_delimited(buf)
+
+
+@pytest.mark.parametrize("framing", ["delimited", "single", "mixed"])
+def test_framing_key_and_bytes_kept(stack, tmp_path, framing):
+    """Without --config, every flow comes out as it went in: the same
+    bytes (decode then encode gives what protobuf wrote), message by
+    message in the same framing (64 flows a batch, a bare flow alone, both
+    in one topic), with the same key."""
+    mod = pb(tmp_path)
+    items = []
+    seq = 0
+    for i in range(300):
+        key = bytes([198, 18, 255, 1 + i % 5])
+        if framing == "delimited" or (framing == "mixed" and i % 2):
+            body = delimited([flow_bytes(mod, seq + j) for j in range(64)])
+            seq += 64
+        else:
+            body = flow_bytes(mod, seq)
+            seq += 1
+        items.append((key, body))
+    with topics(stack) as (tin, tout):
+        produce_keyed(stack, tin, items)
+        e = Enrich(stack, tin, tout, tmp_path).start()
+        r = Reader(stack, tout)
+        try:
+            got = r.read(lambda m: len(m) >= len(items), 90)
+            assert len(got) == len(items), f"{len(got)} of {len(items)} messages"
+            r.read(lambda m: False, 2)  # nothing more comes
+            assert len(r.msgs) == len(items)
+        finally:
+            r.close()
+            rc = e.stop()
+        assert rc == 0, e.output()[-2000:]
+        assert sorted((m.key(), m.value()) for m in r.msgs) == sorted(items)
+        st = e.stats()
+        assert st["consumed"] == len(items) and st["produced"] == len(items)
+        assert st["consumed_flows"] == seq and st["produced_flows"] == seq
+        assert st["decode_errors"] == 0 and st["txn_aborted"] == 0
+        assert st["txn_committed"] >= 1
+
+
+def test_fields_one_by_one(stack, tmp_path):
+    """Each output flow decodes (protobuf) to the input flow's fields."""
+    mod = pb(tmp_path)
+    n = 640
+    with topics(stack, partitions=1) as (tin, tout):
+        produce_keyed(stack, tin, [(None, delimited([flow_bytes(mod, s) for s in range(i, i + 64)]))
+                                   for i in range(0, n, 64)])
+        e = Enrich(stack, tin, tout, tmp_path).start()
+        r = Reader(stack, tout)
+        try:
+            got = r.read(lambda m: len(m) >= n // 64, 90)
+        finally:
+            r.close()
+            assert e.stop() == 0
+        flows = []
+        for m in got:
+            for raw in split(m.value()):
+                fm = mod.FlowMessage()
+                fm.ParseFromString(raw)
+                flows.append(xflow.pb_to_dict(fm))
+        want = []
+        for s in range(n):
+            fm = mod.FlowMessage()
+            fm.ParseFromString(flow_bytes(mod, s))
+            want.append(xflow.pb_to_dict(fm))
+        assert len(flows) == n
+        for g, w in zip(sorted(flows, key=lambda d: d["sequence_num"]), want):
+            for k in w:
+                assert g[k] == w[k], f"flow {w['sequence_num']} field {k}: {g[k]!r} != {w[k]!r}"
+
+
+def test_undecodable_message_skipped(stack, tmp_path):
+    """A message that is no FlowMessage is counted and skipped; the flows
+    around it go through, and nothing is aborted for it."""
+    mod = pb(tmp_path)
+    items = [(None, flow_bytes(mod, 1)), (None, b"\xff\xff\xff garbage"),
+             (None, delimited([flow_bytes(mod, 2), flow_bytes(mod, 3)])), (None, b"")]
+    with topics(stack, partitions=1) as (tin, tout):
+        produce_keyed(stack, tin, items)
+        e = Enrich(stack, tin, tout, tmp_path).start()
+        r = Reader(stack, tout)
+        try:
+            got = r.read(lambda m: len(m) >= 2, 60)
+            r.read(lambda m: False, 2)
+        finally:
+            r.close()
+            assert e.stop() == 0
+        assert [m.value() for m in got] == [items[0][1], items[2][1]]
+        st = e.stats()
+        assert st["decode_errors"] == 2 and st["consumed"] == 4 and st["txn_aborted"] == 0
+        assert "skipped an undecodable message" in e.output()
+
+
+def test_sigkill_mid_stream_exactly_once(stack, tmp_path):
+    """SIGKILL at several moments while the topic is being relayed, each
+    followed by a restart with the same transactional.id: a read_committed
+    consumer of the output sees every input flow exactly once."""
+    mod = pb(tmp_path)
+    batches, per = 2500, 64
+    n = batches * per
+    items = []
+    for b in range(batches):
+        key = bytes([198, 18, 255, 1 + b % 7])
+        if b % 50 == 0:  # some bare flows among the batches
+            items.append((key, flow_bytes(mod, b * per)))
+            items += [(key, flow_bytes(mod, s)) for s in range(b * per + 1, (b + 1) * per)]
+        else:
+            items.append((key, delimited([flow_bytes(mod, s) for s in range(b * per, (b + 1) * per)])))
+    with topics(stack) as (tin, tout):
+        produce_keyed(stack, tin, items)
+        r = Reader(stack, tout)
+        kills = 0
+        try:
+            # Kill after each of these many committed output messages, then
+            # restart; the last run goes to the end.
+            for target in (len(items) // 6, len(items) // 3, len(items) // 2, 2 * len(items) // 3):
+                e = Enrich(stack, tin, tout, tmp_path, "--txn-interval-ms", "50").start()
+                r.read(lambda m: len(m) >= target, 120)
+                assert e.proc.poll() is None, e.output()[-2000:]
+                e.kill()
+                kills += 1
+            assert len(r.msgs) < len(items), "relayed everything before the last kill"
+            e = Enrich(stack, tin, tout, tmp_path).start()
+            r.read(lambda m: sum(flows_in(x.value()) for x in m) >= n, 180)
+            r.read(lambda m: False, 3)  # and no duplicate comes late
+        finally:
+            r.close()
+        assert e.stop() == 0, e.output()[-2000:]
+        assert kills == 4
+        seqs = []
+        for m in r.msgs:
+            for raw in split(m.value()) if is_batch(m.value()) else [m.value()]:
+                fm = mod.FlowMessage()
+                fm.ParseFromString(raw)
+                seqs.append(fm.sequence_num)
+        assert len(seqs) == n, f"{len(seqs)} flows out for {n} in"
+        assert sorted(seqs) == list(range(n)), "flows lost or duplicated"
+
+
+def is_batch(buf):
+    """This test's input: a bare flow starts with field 1 (type, 0x08); a
+    batch with its first flow's length (over 100 bytes, never 8)."""
+    return buf[:1] != b"\x08"
+
+
+def flows_in(buf):
+    return len(split(buf)) if is_batch(buf) else 1
+
+
+def test_two_instances_same_transactional_id(stack, tmp_path):
+    """A second instance with the same transactional.id fences the first,
+    which stops with exit status 1 and says why, in bounded time."""
+    mod = pb(tmp_path)
+    with topics(stack, partitions=2) as (tin, tout):
+        produce_keyed(stack, tin, [(None, flow_bytes(mod, s)) for s in range(100)])
+        a = Enrich(stack, tin, tout, tmp_path, txn_id="tx_same_" + tin).start()
+        r = Reader(stack, tout)
+        try:
+            r.read(lambda m: len(m) >= 100, 60)
+            b = Enrich(stack, tin, tout, tmp_path, txn_id="tx_same_" + tin).start()
+            produce_keyed(stack, tin, [(None, flow_bytes(mod, s)) for s in range(100, 200)])
+            wait_for(lambda: a.proc.poll() is not None, 60, "the fenced instance to stop")
+        finally:
+            r.close()
+            a.kill()
+        assert a.proc.returncode == 1, a.output()[-2000:]
+        assert re.search(r"fenced|fatal", a.output(), re.I), a.output()[-2000:]
+        assert b.stop() == 0, b.output()[-2000:]
+
+
+@pytest.mark.parametrize("args,needle", [
+    (["--in-topic", "x", "--out-topic", "x"], "must differ"),
+    (["--txn-interval-ms", "0"], "--txn-interval-ms"),
+    (["-X", "nonsense"], "property=value"),
+    (["--bogus"], "bogus"),
+    (["stray"], "stray"),
+])
+def test_bad_command_line(args, needle):
+    r = subprocess.run([binary(), *args], capture_output=True, text=True, timeout=10)
+    lines = [ln for ln in r.stderr.splitlines() if ln.strip()]
+    assert r.returncode == 2 and len(lines) == 1 and needle in lines[0], (r.returncode, lines)
+
+
+def test_bad_kafka_property_exit_2(stack):
+    r = subprocess.run([binary(), "--kafka-brokers", stack.brokers, "-X", "no.such.property=1"],
+                       capture_output=True, text=True, timeout=30)
+    assert r.returncode == 2 and "no.such.property" in r.stderr, r.stderr
