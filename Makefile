@@ -197,16 +197,16 @@ bench: deps ## benchmarks: decode speed, whole process vs GoFlow2, memory
 
 bench-bins: $(BENCH_BINS) ## build the benchmark binaries, without running them
 
-MAN_PAGES := $(wildcard docs/man/*.[18])
+MAN_PAGES := $(wildcard docs/man/*.[158])
 # The units run PREFIX/bin's programs.
 UNITS := $(wildcard packaging/systemd/*.service)
-EXAMPLES := $(wildcard packaging/default/*)
+EXAMPLES := $(wildcard packaging/default/* packaging/enrich/*)
 
 install: all ## install binaries, the XDP object, proto, SQL, man pages, systemd units and examples under DESTDIR/PREFIX
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/xdpflow \
 		$(DESTDIR)$(PREFIX)/share/xdpflow/proto $(DESTDIR)$(PREFIX)/share/xdpflow/sql/postgres \
 		$(DESTDIR)$(PREFIX)/share/xdpflow/sql/clickhouse $(DESTDIR)$(PREFIX)/share/man/man1 \
-		$(DESTDIR)$(PREFIX)/share/man/man8 $(DESTDIR)$(PREFIX)/lib/systemd/system \
+		$(DESTDIR)$(PREFIX)/share/man/man5 $(DESTDIR)$(PREFIX)/share/man/man8 $(DESTDIR)$(PREFIX)/lib/systemd/system \
 		$(DESTDIR)$(PREFIX)/lib/sysusers.d $(DESTDIR)$(PREFIX)/share/doc/xdpflow/examples
 	install -m 755 $(BINS) $(DESTDIR)$(PREFIX)/bin/
 	install -m 644 $(BPF_OBJS) $(DESTDIR)$(PREFIX)/lib/xdpflow/
@@ -214,6 +214,7 @@ install: all ## install binaries, the XDP object, proto, SQL, man pages, systemd
 	install -m 644 $(wildcard sql/postgres/*.sql) $(DESTDIR)$(PREFIX)/share/xdpflow/sql/postgres/
 	install -m 644 $(wildcard sql/clickhouse/*.sql) $(DESTDIR)$(PREFIX)/share/xdpflow/sql/clickhouse/
 	install -m 644 $(filter %.1,$(MAN_PAGES)) $(DESTDIR)$(PREFIX)/share/man/man1/
+	install -m 644 $(filter %.5,$(MAN_PAGES)) $(DESTDIR)$(PREFIX)/share/man/man5/
 	install -m 644 $(filter %.8,$(MAN_PAGES)) $(DESTDIR)$(PREFIX)/share/man/man8/
 	for u in $(UNITS); do \
 		sed 's|/usr/bin/xdpflow|$(PREFIX)/bin/xdpflow|g' $$u > $(DESTDIR)$(PREFIX)/lib/systemd/system/$${u##*/} && \

@@ -1,25 +1,37 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: Apache-2.0
 """Writes xdpflow's fast protobuf encoders: straight-line C that packs a
-struct flow_rec (user/common/flow.h) as a FlowMessage body, with no
-allocation and no intermediate protobuf-c struct.
+struct flow_rec (user/common/flow.h), and the struct flow_enriched beside
+it, as a FlowMessage body, with no allocation and no intermediate
+protobuf-c struct.
 
 Input: the FileDescriptorSet of one proto file (`protoc --descriptor_set_out`;
 read with a small wire-format reader below, so the build needs no Python
 package), and MAPS below: for every field of the message, which flow_rec
-member (or C expression) fills it. A field the proto has and MAPS lacks, a
-mapping whose field is gone, or a kind that does not match the field's type
-stops the build, so the encoder cannot silently fall behind the .proto.
+member, flow_enriched member (or C expression) fills it. A field the
+proto has and MAPS lacks, a mapping whose field is gone, or a kind that
+does not match the field's type stops the build, so the encoder cannot
+silently fall behind the .proto.
 
 Output: NAME.pb-enc.h and NAME.pb-enc.c. The .c defines
-  uint8_t *<prefix>_body(const struct flow_rec *rec, uint8_t *p);
-which writes the body at p and returns its end, exactly as protobuf-c's
-protobuf_c_message_pack writes the message that user/encode/encode_pbc.c
-builds from the same record: fields in field-number order, proto3 zero
-fields absent, repeated scalars packed, enums as int32 varints. The header
-declares it, <PREFIX>_WORST (the largest body) and <prefix>_fields[], the
-field numbers written, which tests/unit/test_encode_fast.c compares with
-protobuf-c's descriptor.
+  uint8_t *<prefix>_body(const struct flow_rec *rec,
+                         const struct flow_enriched *enr, uint8_t *p);
+which writes every field of bounded size (all but the enrichment strings
+and the other enr_* fields) at p and returns its end, exactly as
+protobuf-c's protobuf_c_message_pack writes the message that
+user/encode/encode_pbc.c builds from the same record: fields in
+field-number order, proto3 zero fields absent, repeated scalars packed,
+enums as int32 varints. enr may be NULL (not enriched). When the message
+has enr_* fields (they must be numbered above every other field, so they
+close the body), the .c also defines
+  size_t <prefix>_enr_len(const struct flow_enriched *enr, size_t *lens);
+  uint8_t *<prefix>_enr(const struct flow_enriched *enr, const size_t *lens,
+                        uint8_t *p);
+the exact length of those fields (string lengths measured once, into lens)
+and their writer, which writes exactly that many bytes after the body.
+The header declares them, <PREFIX>_WORST (the largest body without the
+enr_* fields) and <prefix>_fields[], the field numbers written, which
+tests/unit/test_encode_fast.c compares with protobuf-c's descriptor.
 
 usage: gen-pb-encoder.py DESCRIPTOR_SET PROTO_NAME OUT_DIR
 """
@@ -28,7 +40,8 @@ import sys
 
 # --- The mapping: proto field name -> how flow_rec fills it ---------------
 #
-# Kinds (the proto type each requires):
+# Kinds (the proto type each requires). Expressions may use rec (never NULL)
+# and enr (NULL when the flow is not enriched).
 #   ('u32', expr)      uint32  varint, absent when 0
 #   ('u64', expr)      uint64  varint, absent when 0
 #   ('enum', expr)     enum    int32 varint (sign-extended), absent when 0
@@ -41,7 +54,25 @@ import sys
 #                                     (a bad len gives an empty entry)
 #   ('rep_b16', array, count, max)    repeated bytes of uint8_t[16]
 # count is clamped to max, as encode_pbc.c does.
+# Enrichment kinds, read from the struct flow_enriched only, written only
+# when enr is not NULL (after the body, by <prefix>_enr):
+#   ('enr_str', member)  string  NUL-terminated const char *, any length;
+#                                absent when NULL or ""
+#   ('enr_u64', member)  uint64  varint, absent when 0
 NS = '1000000000ULL'
+
+
+def enr_as(side):
+    """An AS number: the enrichment's when its AS precedence chose one
+    (has_src_as/has_dst_as, 0 included), else the record's."""
+    return ('u32', '(enr && enr->has_%s_as ? enr->%s_as : rec->%s_as)' %
+            (side, side, side))
+
+
+def enr_fields(names, kind):
+    return {n: (kind, n) for n in names.split()}
+
+
 MAPS = {
     'flow': {
         'message': 'flowpb.FlowMessage',
@@ -79,8 +110,8 @@ MAPS = {
             'ipv6_flow_label': ('u32', 'rec->ipv6_flow_label'),
             'fragment_id': ('u32', 'rec->fragment_id'),
             'fragment_offset': ('u32', 'rec->fragment_offset'),
-            'src_as': ('u32', 'rec->src_as'),
-            'dst_as': ('u32', 'rec->dst_as'),
+            'src_as': enr_as('src'),
+            'dst_as': enr_as('dst'),
             'next_hop': ('addr', 'rec->next_hop'),
             'next_hop_as': ('u32', 'rec->next_hop_as'),
             'src_net': ('u32', 'rec->src_net'),
@@ -108,6 +139,15 @@ MAPS = {
                 ('u32', 'rec->ipv6_routing_header_seg_left'),
             'sampler_id': ('u32', 'rec->sampler_id'),
             'sampler_port': ('u32', 'rec->sampler_port'),
+            **enr_fields('src_country dst_country src_as_name dst_as_name '
+                         'src_net_name dst_net_name src_net_role dst_net_role '
+                         'src_net_site dst_net_site src_net_region '
+                         'dst_net_region src_net_tenant dst_net_tenant '
+                         'in_if_name out_if_name in_if_description '
+                         'out_if_description exporter_name exporter_group '
+                         'exporter_role exporter_site exporter_region '
+                         'exporter_tenant', 'enr_str'),
+            **enr_fields('in_if_speed out_if_speed', 'enr_u64'),
         },
     },
     'flow_legacy': {
@@ -140,19 +180,21 @@ MAPS = {
             'IcmpType': ('u32', 'rec->icmp_type'),
             'IcmpCode': ('u32', 'rec->icmp_code'),
             'IPv6FlowLabel': ('u32', 'rec->ipv6_flow_label'),
-            'SrcAS': ('u32', 'rec->src_as'),
-            'DstAS': ('u32', 'rec->dst_as'),
+            # No enrichment fields in this schema, but the enrichment's AS
+            # numbers replace the record's here too.
+            'SrcAS': enr_as('src'),
+            'DstAS': enr_as('dst'),
         },
     },
 }
 
 # descriptor.proto constants
-T_UINT64, T_UINT32, T_BYTES, T_ENUM = 4, 13, 12, 14
+T_UINT64, T_UINT32, T_STRING, T_BYTES, T_ENUM = 4, 13, 9, 12, 14
 L_REPEATED = 3
 KIND_TYPE = {
     'u32': T_UINT32, 'u64': T_UINT64, 'enum': T_ENUM, 'addr': T_BYTES,
     'rep_u32': T_UINT32, 'rep_enum': T_ENUM, 'rep_addr': T_BYTES,
-    'rep_b16': T_BYTES,
+    'rep_b16': T_BYTES, 'enr_str': T_STRING, 'enr_u64': T_UINT64,
 }
 
 
@@ -313,6 +355,37 @@ def gen_field(f, m):
     die('unknown kind %s' % kind)
 
 
+def gen_enr_field(f, m, i):
+    """For enr_* field f (mapping m; i: its slot in lens, for a string): C
+    statements adding its exact length to n (in <prefix>_enr_len), and C
+    statements writing it (in <prefix>_enr)."""
+    kind, num, name = m[0], f['number'], f['name']
+    klen = len(key_bytes(num, 0))
+    t = '\t'
+    member = 'enr->' + m[1]
+    size = '%s/* %s = %d */\n' % (t, name, num)
+    put = size
+    if kind == 'enr_str':
+        size += '%slens[%d] = %s ? strlen(%s) : 0;\n' % (t, i, member, member)
+        size += '%sif (lens[%d])\n' % (t, i)
+        size += '%s\tn += %d + pbgen_u64_len(lens[%d]) + lens[%d];\n' % (
+            t, klen, i, i)
+        put += '%sif (lens[%d]) {\n' % (t, i)
+        put += put_key(num, 2, t + '\t')
+        put += '%s\tp = pbgen_u64(p, lens[%d]);\n' % (t, i)
+        put += '%s\tmemcpy(p, %s, lens[%d]);\n' % (t, member, i)
+        put += '%s\tp += lens[%d];\n%s}\n' % (t, i, t)
+        return size, put
+    if kind == 'enr_u64':
+        size += '%sif (%s)\n' % (t, member)
+        size += '%s\tn += %d + pbgen_u64_len(%s);\n' % (t, klen, member)
+        put += '%sif (%s) {\n' % (t, member)
+        put += put_key(num, 0, t + '\t')
+        put += '%s\tp = pbgen_u64(p, %s);\n%s}\n' % (t, member, t)
+        return size, put
+    die('unknown kind %s' % kind)
+
+
 def worst_expr(terms):
     """Sums the numeric terms; keeps those naming FLOW_MAX_* symbolic."""
     num = sum(int(w) for w in terms if w.isdigit())
@@ -329,7 +402,8 @@ def check(name, syntax, flds, mp):
     for f in flds:
         m = mp.get(f['name'])
         if m is None:
-            die('%s: field %s = %d has no flow_rec mapping in %s' %
+            die('%s: field %s = %d has no mapping (flow_rec or '
+                'flow_enriched) in %s' %
                 (name, f['name'], f['number'], __file__))
         if f['proto3_optional']:
             die('%s: %s: optional fields are not supported' % (name, f['name']))
@@ -338,12 +412,24 @@ def check(name, syntax, flds, mp):
             if rep or f['type'] not in (T_UINT32, T_UINT64, T_ENUM):
                 die('%s: %s: zero needs a scalar' % (name, f['name']))
             continue
+        if m[0] not in KIND_TYPE:
+            die('%s: %s: unknown kind %s' % (name, f['name'], m[0]))
         if KIND_TYPE[m[0]] != f['type'] or rep != m[0].startswith('rep_'):
             die('%s: %s: kind %s does not fit proto type %d label %d' %
                 (name, f['name'], m[0], f['type'], f['label']))
         if m[0] in ('rep_u32', 'rep_enum') and f['packed'] is False:
             die('%s: %s: unpacked repeated scalars are not supported' %
                 (name, f['name']))
+    # The enr_* fields close the body (protobuf-c writes in field-number
+    # order), so that the bounded part can be written first and the
+    # unbounded strings after it, measured exactly.
+    enr = [f['number'] for f in flds if mp[f['name']][0].startswith('enr_')]
+    other = [f for f in flds if not mp[f['name']][0].startswith('enr_')]
+    for f in other:
+        if enr and f['number'] > min(enr):
+            die('%s: %s = %d is numbered above an enrichment field (%d): '
+                'enr_* fields must come last' %
+                (name, f['name'], f['number'], min(enr)))
 
 
 # Helpers of the generated code, each emitted only when used (clang rejects
@@ -371,6 +457,13 @@ static inline uint8_t *pbgen_u64(uint8_t *p, uint64_t v)
 	}
 	*p++ = (uint8_t)v;
 	return p;
+}
+'''),
+    ('pbgen_u64_len', r'''
+/* The length of v as a varint. */
+static inline size_t pbgen_u64_len(uint64_t v)
+{
+	return 1 + (size_t)(63 - __builtin_clzll(v | 1)) / 7;
 }
 '''),
     ('pbgen_u32', r'''
@@ -452,18 +545,50 @@ def main():
 
     pre = spec['prefix']
     PRE = pre.upper()
+    maps = spec['fields']
     body, worst = '', []
+    enr_size, enr_put, n_str = '', '', 0
     for f in flds:
-        c, w = gen_field(f, spec['fields'][f['name']])
+        m = maps[f['name']]
+        if m[0].startswith('enr_'):
+            sz, put = gen_enr_field(f, m, n_str)
+            enr_size += sz + '\n'
+            enr_put += put + '\n'
+            n_str += m[0] == 'enr_str'
+            continue
+        c, w = gen_field(f, m)
         body += c + '\n'
         worst.append(w)
+    if 'enr' not in body:
+        body = '\t(void)enr; /* no field of this body reads it */\n\n' + body
+    has_enr = bool(enr_put)
     guard = 'XDPFLOW_GEN_%s_PB_ENC_H' % pname.upper()
     banner = ('/* SPDX-License-Identifier: Apache-2.0 */\n'
               '/* Generated by scripts/gen/gen-pb-encoder.py from %s (%s):'
               ' do not edit. */\n' % (pname + '.proto', spec['message']))
+    enr_decl = ''
+    if has_enr:
+        enr_decl = '''
+/* The message has enrichment fields (%(pre)s_enr_len, %(pre)s_enr). */
+#define %(PRE)s_HAS_ENR 1
+/* How many of them are strings: the size of the lens array below. */
+#define %(PRE)s_N_STR %(n_str)d
+
+/* The exact length of enr's enrichment fields (enr not NULL), those that
+ * close the body; each string's length goes into lens[], for
+ * %(pre)s_enr. */
+size_t %(pre)s_enr_len(const struct flow_enriched *enr, size_t *lens);
+
+/* Writes enr's enrichment fields at p, the end of the body, lens as
+ * %(pre)s_enr_len filled it: exactly the bytes it counted, nothing past
+ * them. Returns the end. */
+uint8_t *%(pre)s_enr(const struct flow_enriched *enr, const size_t *lens,
+		     uint8_t *p);
+''' % dict(pre=pre, PRE=PRE, n_str=n_str)
     h = banner + '''/*
- * Fast encoder of %(msg)s: struct flow_rec straight to the message body,
- * byte for byte what protobuf-c packs for the same record.
+ * Fast encoder of %(msg)s: struct flow_rec, and the struct flow_enriched
+ * beside it, straight to the message body, byte for byte what protobuf-c
+ * packs for the same record.
  */
 #ifndef %(guard)s
 #define %(guard)s
@@ -473,32 +598,43 @@ def main():
 
 #include "common/flow.h"
 
-/* The largest body %(pre)s_body can write. */
+/* The largest body %(pre)s_body can write (enrichment strings, which
+ * have no bound, are not part of it). */
 #define %(PRE)s_WORST \\
 	(%(worst)s)
 
-/* Writes rec's message body at p (room for %(PRE)s_WORST bytes) and
- * returns the end of what it wrote. Addresses are copied 16 bytes at a
- * time, so bytes past the returned end may be overwritten too (the worst
- * case counts them). */
-uint8_t *%(pre)s_body(const struct flow_rec *rec, uint8_t *p);
-
-/* The field numbers %(pre)s_body handles, ascending (fields that are always
- * zero included): every field of the message. */
+/* Writes the message body of rec and enr (NULL: not enriched) at p (room
+ * for %(PRE)s_WORST bytes) and returns the end of what it wrote: every
+ * field but the enrichment fields that close the message. Addresses are
+ * copied 16 bytes at a time, so bytes past the returned end may be
+ * overwritten too (the worst case counts them). */
+uint8_t *%(pre)s_body(const struct flow_rec *rec,
+		      const struct flow_enriched *enr, uint8_t *p);
+%(enr_decl)s
+/* The field numbers this encoder handles, ascending (fields that are
+ * always zero included): every field of the message. */
 extern const uint32_t %(pre)s_fields[];
 extern const size_t %(pre)s_n_fields;
 
 #endif
 ''' % dict(msg=spec['message'], guard=guard, pre=pre, PRE=PRE,
-           worst=worst_expr(worst))
+           worst=worst_expr(worst), enr_decl=enr_decl)
     c = banner + '#include "%s.pb-enc.h"\n\n#include <string.h>\n' % pname
-    c += runtime_for(body) + '\n'
+    c += runtime_for(body + enr_size + enr_put) + '\n'
     c += 'const uint32_t %s_fields[] = {\n' % pre
     c += ''.join('\t%d, /* %s */\n' % (f['number'], f['name']) for f in flds)
     c += '};\n\nconst size_t %s_n_fields = sizeof(%s_fields) / sizeof(%s_fields[0]);\n\n' % (pre, pre, pre)
-    c += 'uint8_t *%s_body(const struct flow_rec *rec, uint8_t *p)\n{\n' % pre
+    c += ('uint8_t *%s_body(const struct flow_rec *rec,\n'
+          '\t\t      const struct flow_enriched *enr, uint8_t *p)\n{\n' % pre)
     c += body
     c += '\treturn p;\n}\n'
+    if has_enr:
+        c += ('\nsize_t %s_enr_len(const struct flow_enriched *enr, '
+              'size_t *lens)\n{\n\tsize_t n = 0;\n\n' % pre)
+        c += enr_size + '\treturn n;\n}\n'
+        c += ('\nuint8_t *%s_enr(const struct flow_enriched *enr, '
+              'const size_t *lens,\n\t\t     uint8_t *p)\n{\n' % pre)
+        c += enr_put + '\treturn p;\n}\n'
     os.makedirs(outdir, exist_ok=True)
     for ext, text in (('h', h), ('c', c)):
         path = os.path.join(outdir, '%s.pb-enc.%s' % (pname, ext))

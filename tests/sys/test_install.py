@@ -24,11 +24,14 @@ INSTALLED = [
     "usr/share/xdpflow/sql/postgres/001_flows.sql",
     "usr/share/man/man8/xdpflowd.8", "usr/share/man/man8/xdpflow-insert.8",
     "usr/share/man/man1/xdpflow-mock.1",
+    "usr/share/man/man5/xdpflow-enrich.conf.5",
     "usr/lib/systemd/system/xdpflowd.service",
     "usr/lib/systemd/system/xdpflowd@.service",
     "usr/lib/systemd/system/xdpflow-insert.service",
     "usr/lib/sysusers.d/xdpflow.conf",
     "usr/share/doc/xdpflow/examples/xdpflowd",
+    "usr/share/doc/xdpflow/examples/enrich.conf",
+    "usr/share/doc/xdpflow/examples/networks.csv",
     "usr/share/doc/xdpflow/examples/xdpflow-insert",
 ]
 

@@ -1,15 +1,20 @@
 // SPDX-License-Identifier: Apache-2.0
 /*
- * The generated protobuf encoders (encode_pb, encode_pb_legacy) against
- * protobuf-c's packer (encode_pbc_flow, encode_pbc_legacy): the same bytes
- * for 200,000 random records per schema, full, mixed and sparse (each
- * field zero, small, random,
- * at a varint boundary or at its maximum; enums above INT32_MAX; address
- * lengths 0, 4, 16 and invalid; repeated counts from 0 up to 255, clamped),
- * for hand-made edge records, and for every buffer size around the frame's
- * length (-ENOSPC alike). And: every field of proto/flow.proto and
- * proto/flow_legacy.proto, as protobuf-c's descriptor lists them, is one
- * the generated encoder writes.
+ * The generated protobuf encoders (encode_pb_enriched,
+ * encode_pb_legacy_enriched, and their plain forms) against protobuf-c's
+ * packer (encode_pbc_flow_enriched, encode_pbc_legacy_enriched): the same
+ * bytes for 200,000 random records per schema, full, mixed and sparse (each
+ * field zero, small, random, at a varint boundary or at its maximum; enums
+ * above INT32_MAX; address lengths 0, 4, 16 and invalid; repeated counts
+ * from 0 up to 255, clamped), three in four of them with a random
+ * enrichment (strings NULL, "", short, a few KB long, of every byte value
+ * but NUL; speeds and AS numbers 0, maximal or random, has_*_as either
+ * way), for hand-made edge records, and for every buffer size around the
+ * frame's length (-ENOSPC alike, and nothing written past cap: a guard
+ * region after the buffer stays intact). And: every field of
+ * proto/flow.proto and proto/flow_legacy.proto, as protobuf-c's descriptor
+ * lists them, is one the generated encoder writes, and does write when the
+ * record and its enrichment are full.
  */
 #include "unit.h"
 
@@ -25,17 +30,46 @@
 #include "flow_legacy.pb-enc.h"
 
 #define N_RANDOM 200000
+/* Room for the longest enriched frame the tests make (24 strings of at
+ * most STR_MAX bytes) and a guard region after it. */
+#define STR_MAX 4096
+#define BUF_LEN (32 * (STR_MAX + 8) + ENCODE_MAX_LEN)
+#define GUARD 64
 
 typedef ssize_t (*enc_fn)(const struct flow_rec *, uint8_t *, size_t);
+typedef ssize_t (*enr_fn)(const struct flow_rec *,
+			  const struct flow_enriched *, uint8_t *, size_t);
 
 struct schema {
 	const char *name;
-	enc_fn fast, ref;
+	enc_fn fast, ref;     /* the plain forms */
+	enr_fn fast_e, ref_e; /* the enriched forms */
 };
 
 static const struct schema schemas[] = {
-	{ "goflow2", encode_pb, encode_pbc_flow },
-	{ "goflow-v3", encode_pb_legacy, encode_pbc_legacy },
+	{ "goflow2", encode_pb, encode_pbc_flow, encode_pb_enriched,
+	  encode_pbc_flow_enriched },
+	{ "goflow-v3", encode_pb_legacy, encode_pbc_legacy,
+	  encode_pb_legacy_enriched, encode_pbc_legacy_enriched },
+};
+
+/* Every string member of struct flow_enriched. */
+// clang-format off
+#define ENR_STRINGS(X)                                                        \
+	X(src_country) X(dst_country) X(src_as_name) X(dst_as_name)           \
+	X(src_net_name) X(dst_net_name) X(src_net_role) X(dst_net_role)       \
+	X(src_net_site) X(dst_net_site) X(src_net_region) X(dst_net_region)   \
+	X(src_net_tenant) X(dst_net_tenant) X(in_if_name) X(out_if_name)      \
+	X(in_if_description) X(out_if_description) X(exporter_name)           \
+	X(exporter_group) X(exporter_role) X(exporter_site)                   \
+	X(exporter_region) X(exporter_tenant)
+// clang-format on
+#define COUNT(m) +1
+enum { N_ENR_STR = 0 ENR_STRINGS(COUNT) };
+
+/* Storage for the strings of one random enrichment. */
+struct enr_store {
+	char s[N_ENR_STR][STR_MAX + 1];
 };
 
 /* xorshift64: deterministic pseudo-random records. */
@@ -196,6 +230,80 @@ static void rnd_rec(uint64_t *s, struct flow_rec *r, enum shape shape)
 	}
 }
 
+/* A random string into buf: NULL, "", short text, bytes of every value but
+ * NUL, or up to STR_MAX bytes long. */
+static const char *rnd_str(uint64_t *s, char *buf)
+{
+	size_t len;
+
+	switch (rnd(s) % 10) {
+	case 0:
+	case 1:
+	case 2:
+		return NULL;
+	case 3:
+		buf[0] = 0;
+		return buf;
+	case 4:
+	case 5:
+	case 6: /* what tables usually hold */
+		len = 1 + rnd(s) % 24;
+		for (size_t i = 0; i < len; i++)
+			buf[i] = (char)(' ' + rnd(s) % 95);
+		break;
+	case 7:
+	case 8: /* anything but NUL, around the 1- to 2-byte varint length */
+		len = 1 + rnd(s) % 300;
+		for (size_t i = 0; i < len; i++)
+			buf[i] = (char)(1 + rnd(s) % 255);
+		break;
+	default: /* long, mostly at the small end */
+		len = 1 + rnd(s) % (rnd(s) % 4 ? 600 : STR_MAX);
+		for (size_t i = 0; i < len; i++)
+			buf[i] = (char)(1 + rnd(s) % 255);
+		break;
+	}
+	buf[len] = 0;
+	return buf;
+}
+
+/* A random enrichment, strings in st. */
+static void rnd_enr(uint64_t *s, struct flow_enriched *e,
+		    struct enr_store *st)
+{
+	unsigned k = 0;
+
+	memset(e, 0, sizeof(*e));
+#define SETS(m) e->m = rnd_str(s, st->s[k++]);
+	ENR_STRINGS(SETS)
+	e->in_if_speed = rnd_val(s, 64);
+	e->out_if_speed = rnd_val(s, 64);
+	e->src_as = (uint32_t)rnd_val(s, 32);
+	e->dst_as = (uint32_t)rnd_val(s, 32);
+	e->has_src_as = rnd(s) % 2;
+	e->has_dst_as = rnd(s) % 2;
+}
+
+/* Every string long (of every byte value but NUL, cycling), every speed and
+ * AS number maximal. */
+static void enr_max(struct flow_enriched *e, struct enr_store *st,
+		    size_t len)
+{
+	unsigned k = 0;
+
+	for (unsigned i = 0; i < N_ENR_STR; i++) {
+		for (size_t j = 0; j < len; j++)
+			st->s[i][j] = (char)(1 + (i + j) % 255);
+		st->s[i][len] = 0;
+	}
+	memset(e, 0, sizeof(*e));
+#define SETMAX(m) e->m = st->s[k++];
+	ENR_STRINGS(SETMAX)
+	e->in_if_speed = e->out_if_speed = ~0ULL;
+	e->src_as = e->dst_as = ~0u;
+	e->has_src_as = e->has_dst_as = 1;
+}
+
 /* Every scalar at its maximum, every address 16 bytes, every array full:
  * the longest body either schema can have. */
 static void rec_max(struct flow_rec *r)
@@ -207,15 +315,28 @@ static void rec_max(struct flow_rec *r)
 		r->mpls_ip[i].len = 16;
 }
 
-/* Encodes rec with both encoders of sc into full-size buffers and asserts
- * the same result; returns the frame length. */
-static size_t assert_same(const struct schema *sc, const struct flow_rec *r)
+/* Encodes rec (with e, or plain when e is NULL) with both encoders of sc
+ * into cap bytes of buffers followed by a guard region; asserts the same
+ * result and the guard intact. Returns the result; the bytes are in *out. */
+static ssize_t encode_both(const struct schema *sc, const struct flow_rec *r,
+			   const struct flow_enriched *e, size_t cap,
+			   const uint8_t **out)
 {
-	static uint8_t a[ENCODE_MAX_LEN], b[ENCODE_MAX_LEN];
-	ssize_t na = sc->fast(r, a, sizeof(a));
-	ssize_t nb = sc->ref(r, b, sizeof(b));
+	static uint8_t a[BUF_LEN + GUARD], b[BUF_LEN + GUARD];
+	static const uint8_t guard[GUARD] = { [0 ... GUARD - 1] = 0xa5 };
+	ssize_t na, nb;
 
-	if (na != nb || na <= 0 || memcmp(a, b, (size_t)na)) {
+	assert_true(cap <= BUF_LEN);
+	memcpy(a + cap, guard, GUARD);
+	memcpy(b + cap, guard, GUARD);
+	na = e ? sc->fast_e(r, e, a, cap) : sc->fast(r, a, cap);
+	nb = e ? sc->ref_e(r, e, b, cap) : sc->ref(r, b, cap);
+	if (memcmp(a + cap, guard, GUARD) || memcmp(b + cap, guard, GUARD)) {
+		fprintf(stderr, "%s: wrote past cap %zu (fast %zd, ref %zd)\n",
+			sc->name, cap, na, nb);
+		fail();
+	}
+	if (na != nb || (na > 0 && memcmp(a, b, (size_t)na))) {
 		fprintf(stderr, "%s: fast %zd bytes, protobuf-c %zd bytes\n",
 			sc->name, na, nb);
 		for (ssize_t i = 0; i < na && i < nb; i++)
@@ -228,53 +349,104 @@ static size_t assert_same(const struct schema *sc, const struct flow_rec *r)
 			}
 		fail();
 	}
-	return (size_t)na;
+	*out = a;
+	return na;
 }
 
-/* Both encoders agree for every cap from 0 to past the frame's length:
- * -ENOSPC below it, the same bytes at and above it. */
-static void assert_same_caps(const struct schema *sc, const struct flow_rec *r)
+/* Encodes rec (and e) with both encoders of sc into full-size buffers and
+ * asserts the same result; returns the frame length. */
+static size_t assert_same_e(const struct schema *sc, const struct flow_rec *r,
+			    const struct flow_enriched *e)
 {
-	static uint8_t a[ENCODE_MAX_LEN], b[ENCODE_MAX_LEN];
-	size_t n = assert_same(sc, r);
+	const uint8_t *out;
+	ssize_t n = encode_both(sc, r, e, BUF_LEN, &out);
+
+	assert_true(n > 0);
+	/* enr NULL through the enriched form is the plain form. */
+	if (!e) {
+		static uint8_t c[BUF_LEN];
+
+		assert_int_equal(sc->fast_e(r, NULL, c, sizeof(c)), n);
+		assert_memory_equal(c, out, (size_t)n);
+	}
+	return (size_t)n;
+}
+
+static size_t assert_same(const struct schema *sc, const struct flow_rec *r)
+{
+	return assert_same_e(sc, r, NULL);
+}
+
+/* Both encoders agree at every cap (from 0 to past the frame's length when
+ * the frame is short, else around both ends and at random sizes between):
+ * -ENOSPC below it, the same bytes at and above it, nothing written past
+ * cap. */
+static void assert_same_caps_e(const struct schema *sc,
+			       const struct flow_rec *r,
+			       const struct flow_enriched *e)
+{
+	size_t n = assert_same_e(sc, r, e);
+	uint64_t seed = n;
 
 	for (size_t cap = 0; cap <= n + 3; cap++) {
-		ssize_t na = sc->fast(r, a, cap);
-		ssize_t nb = sc->ref(r, b, cap);
+		const uint8_t *out;
+		ssize_t got;
 
-		assert_int_equal(na, nb);
-		if (cap < n) {
-			assert_int_equal(na, -ENOSPC);
-		} else {
-			assert_int_equal(na, (ssize_t)n);
-			assert_memory_equal(a, b, n);
+		if (n > 1200 && cap > 600 && cap + 600 < n) {
+			/* long frame: a random cap in the middle, then on */
+			cap += rnd(&seed) % 64;
+			if (cap + 600 >= n)
+				continue;
 		}
+		got = encode_both(sc, r, e, cap, &out);
+		if (cap < n)
+			assert_int_equal(got, -ENOSPC);
+		else
+			assert_int_equal(got, (ssize_t)n);
 	}
+}
+
+static void assert_same_caps(const struct schema *sc, const struct flow_rec *r)
+{
+	assert_same_caps_e(sc, r, NULL);
 }
 
 static void test_random_records(void **state)
 {
 	static struct flow_rec r;
+	static struct enr_store st;
+	struct flow_enriched e;
 
 	(void)state;
 	for (size_t k = 0; k < sizeof(schemas) / sizeof(schemas[0]); k++) {
 		uint64_t seed = 0x9e3779b97f4a7c15ULL + k;
-		size_t longest = 0, shortest = ENCODE_MAX_LEN, n;
+		size_t longest = 0, shortest = BUF_LEN, n, n_enr = 0;
 
 		for (unsigned it = 0; it < N_RANDOM; it++) {
+			/* Three in four enriched. */
+			const struct flow_enriched *ep = it % 4 ? &e : NULL;
+
 			rnd_rec(&seed, &r, (enum shape)(it % SHAPE__N));
-			n = it % 1000 ? assert_same(&schemas[k], &r)
-				      : (assert_same_caps(&schemas[k], &r), 0);
+			if (ep) {
+				rnd_enr(&seed, &e, &st);
+				n_enr++;
+			}
+			n = it % 1000 ? assert_same_e(&schemas[k], &r, ep)
+				      : (assert_same_caps_e(&schemas[k], &r, ep),
+					 0);
 			if (n > longest)
 				longest = n;
 			if (n && n < shortest)
 				shortest = n;
 		}
-		printf("%s: %u random records byte-identical, frames %zu..%zu "
-		       "bytes\n",
-		       schemas[k].name, N_RANDOM, shortest, longest);
-		/* Both prefix lengths were exercised. */
+		printf("%s: %u random records (%zu enriched) byte-identical, "
+		       "frames %zu..%zu bytes\n",
+		       schemas[k].name, N_RANDOM, n_enr, shortest, longest);
+		/* Both prefix lengths were exercised, and for the enriched
+		 * schema a 3-byte one too. */
 		assert_true(shortest < 128 && longest >= 130);
+		if (k == 0)
+			assert_true(longest >= 16384);
 	}
 }
 
@@ -310,6 +482,57 @@ static void test_edge_records(void **state)
 			((uint8_t *)&r)[off] = 1;
 			assert_same(sc, &r);
 		}
+	}
+}
+
+/* Enrichment edges: an empty one is no enrichment; strings of every length
+ * around the varint steps (127/128 bytes, 16383/16384 in total) and of
+ * every byte value but NUL; AS numbers from the enrichment, 0 included,
+ * replace the record's only when has_*_as says so. */
+static void test_edge_enriched(void **state)
+{
+	static const size_t lens[] = { 1, 2, 127, 128, 255, 600, 681, 682, STR_MAX };
+	static struct flow_rec r;
+	static struct enr_store st;
+	static uint8_t plain[BUF_LEN], got[BUF_LEN];
+	struct flow_enriched e;
+	ssize_t n;
+
+	(void)state;
+	for (size_t k = 0; k < sizeof(schemas) / sizeof(schemas[0]); k++) {
+		const struct schema *sc = &schemas[k];
+
+		/* No strings, no speeds, no AS: the plain bytes. */
+		rec_max(&r);
+		memset(&e, 0, sizeof(e));
+		n = sc->fast(&r, plain, sizeof(plain));
+		assert_int_equal(sc->fast_e(&r, &e, got, sizeof(got)), n);
+		assert_memory_equal(plain, got, (size_t)n);
+		assert_same_caps_e(sc, &r, &e);
+		/* Empty strings are absent too. */
+		enr_max(&e, &st, 0);
+		e.has_src_as = e.has_dst_as = 0;
+		e.in_if_speed = e.out_if_speed = 0;
+		assert_int_equal(sc->fast_e(&r, &e, got, sizeof(got)), n);
+		assert_memory_equal(plain, got, (size_t)n);
+
+		for (size_t i = 0; i < sizeof(lens) / sizeof(lens[0]); i++) {
+			enr_max(&e, &st, lens[i]);
+			assert_same_caps_e(sc, &r, &e);
+			memset(&r, 0, sizeof(r));
+			assert_same_caps_e(sc, &r, &e);
+			rec_max(&r);
+		}
+
+		/* has_*_as with 0: the field disappears although the record
+		 * has one; without has_*_as the record's stands. */
+		rec_max(&r);
+		memset(&e, 0, sizeof(e));
+		e.has_src_as = 1;
+		e.dst_as = 65001;
+		assert_same_caps_e(sc, &r, &e);
+		n = sc->fast_e(&r, &e, got, sizeof(got));
+		assert_true(n > 0 && n < sc->fast(&r, plain, sizeof(plain)));
 	}
 }
 
@@ -360,11 +583,93 @@ static void test_field_coverage(void **state)
 		      encode_pbgen_legacy_fields, encode_pbgen_legacy_n_fields);
 }
 
+/* Whether field f of message m (protobuf-c's struct) holds a value:
+ * proto3 has no presence, so non-zero, non-empty. */
+static bool field_set(const ProtobufCMessage *m, const ProtobufCFieldDescriptor *f)
+{
+	const uint8_t *base = (const uint8_t *)m;
+
+	if (f->label == PROTOBUF_C_LABEL_REPEATED)
+		return *(const size_t *)(base + f->quantifier_offset) > 0;
+	switch (f->type) {
+	case PROTOBUF_C_TYPE_STRING: {
+		const char *s = *(char *const *)(base + f->offset);
+
+		return s && s[0];
+	}
+	case PROTOBUF_C_TYPE_BYTES:
+		return ((const ProtobufCBinaryData *)(base + f->offset))->len;
+	case PROTOBUF_C_TYPE_UINT64:
+		return *(const uint64_t *)(base + f->offset) != 0;
+	default: /* uint32, enums */
+		return *(const uint32_t *)(base + f->offset) != 0;
+	}
+}
+
+/* Encodes a full record and enrichment with the fast encoder, decodes it
+ * with protobuf-c and asserts that every field of the descriptor came out
+ * set, but those named in never (no source in struct flow_rec). */
+static void assert_all_written(const struct schema *sc,
+			       const ProtobufCMessageDescriptor *d,
+			       const char *const *never)
+{
+	static uint8_t buf[BUF_LEN];
+	static struct flow_rec r;
+	static struct enr_store st;
+	struct flow_enriched e;
+	ProtobufCMessage *m;
+	uint64_t len;
+	size_t k;
+	ssize_t n;
+
+	rec_max(&r);
+	r.type = FLOW_TYPE_IPFIX; /* within both schemas' enums */
+	enr_max(&e, &st, 5);
+	n = sc->fast_e(&r, &e, buf, sizeof(buf));
+	assert_true(n > 0);
+	for (len = 0, k = 0; buf[k] & 0x80; k++)
+		len |= (uint64_t)(buf[k] & 0x7f) << (7 * k);
+	len |= (uint64_t)buf[k] << (7 * k);
+	assert_int_equal(len + k + 1, n);
+	m = protobuf_c_message_unpack(d, NULL, len, buf + k + 1);
+	assert_non_null(m);
+	for (unsigned i = 0; i < d->n_fields; i++) {
+		const ProtobufCFieldDescriptor *f = &d->fields[i];
+		bool skip = false;
+
+		for (const char *const *x = never; *x; x++)
+			skip |= !strcmp(*x, f->name);
+		if (skip ? field_set(m, f) : !field_set(m, f)) {
+			fprintf(stderr,
+				"%s: field %s = %u %s by the fast encoder from "
+				"a full record and enrichment\n",
+				d->name, f->name, f->id,
+				skip ? "written" : "not written");
+			fail();
+		}
+	}
+	protobuf_c_message_free_unpacked(m, NULL);
+}
+
+static void test_every_field_written(void **state)
+{
+	static const char *const none[] = { NULL };
+	static const char *const legacy_never[] = { "FlowDirection", NULL };
+
+	(void)state;
+	assert_all_written(&schemas[0], &flowpb__flow_message__descriptor,
+			   none);
+	assert_all_written(&schemas[1], &flowprotob__flow_message__descriptor,
+			   legacy_never);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_field_coverage),
+		cmocka_unit_test(test_every_field_written),
 		cmocka_unit_test(test_edge_records),
+		cmocka_unit_test(test_edge_enriched),
 		cmocka_unit_test(test_worst_case),
 		cmocka_unit_test(test_random_records),
 	};

@@ -8,9 +8,12 @@
  * aa:bb:cc:dd:ee:ff; etype and proto as names; src_net/dst_net as the
  * masked prefix of src_addr/dst_addr ("invalid Prefix" when that cannot be
  * formed); repeated fields as arrays. xdpflow's sampler_id and sampler_port
- * follow at the end. Hand-written with no printf and no allocation: the
- * output is built in the caller's buffer, or in a bounded stack buffer when
- * the caller's space is smaller than the worst case.
+ * follow at the end, then the enrichment fields of an enriched flow (see
+ * encode_json_enriched: only those present, strings escaped, invalid UTF-8
+ * replaced). Hand-written with no printf and no allocation: the output is
+ * built in the caller's buffer, or, when the caller's space is smaller than
+ * the worst case, its bounded part in a stack buffer and the enrichment
+ * strings, measured exactly, after it.
  */
 #include "encode/encode.h"
 
@@ -607,8 +610,10 @@ static inline size_t clamp(size_t n, size_t max)
 	return n < max ? n : max;
 }
 
-/* Writes the line at p, which has room for JSON_WORST bytes. */
-static char *json_line(char *p, const struct flow_rec *r)
+/* Writes the line but its enrichment fields and closing "}\n" at p, which
+ * has room for JSON_WORST bytes. */
+static char *json_line(char *p, const struct flow_rec *r,
+		       const struct flow_enriched *e)
 {
 	size_t n;
 
@@ -678,9 +683,9 @@ static char *json_line(char *p, const struct flow_rec *r)
 	LIT(p, ",\"fragment_offset\":");
 	p = put_u32(p, r->fragment_offset);
 	LIT(p, ",\"src_as\":");
-	p = put_u32(p, r->src_as);
+	p = put_u32(p, e && e->has_src_as ? e->src_as : r->src_as);
 	LIT(p, ",\"dst_as\":");
-	p = put_u32(p, r->dst_as);
+	p = put_u32(p, e && e->has_dst_as ? e->dst_as : r->dst_as);
 	LIT(p, ",\"next_hop\":");
 	p = put_addr_q(p, r->next_hop.b, r->next_hop.len);
 	LIT(p, ",\"next_hop_as\":");
@@ -733,21 +738,263 @@ static char *json_line(char *p, const struct flow_rec *r)
 	p = put_u32(p, r->sampler_id);
 	LIT(p, ",\"sampler_port\":");
 	p = put_u32(p, r->sampler_port);
-	LIT(p, "}\n");
 	return p;
+}
+
+/* The enrichment fields, in proto field-number order (1010 and up): the
+ * strings, then where the speeds go among them. */
+struct enr_str {
+	struct name key; /* ,"name":" */
+	size_t off;	 /* of the const char * in struct flow_enriched */
+};
+
+#define ES(f)                                                                  \
+	{                                                                      \
+		N(",\"" #f "\":\""), offsetof(struct flow_enriched, f)         \
+	}
+
+static const struct enr_str enr_strs[] = {
+	ES(src_country),       ES(dst_country),	       ES(src_as_name),
+	ES(dst_as_name),       ES(src_net_name),       ES(dst_net_name),
+	ES(src_net_role),      ES(dst_net_role),       ES(src_net_site),
+	ES(dst_net_site),      ES(src_net_region),     ES(dst_net_region),
+	ES(src_net_tenant),    ES(dst_net_tenant),     ES(in_if_name),
+	ES(out_if_name),       ES(in_if_description),  ES(out_if_description),
+	ES(exporter_name),     ES(exporter_group),     ES(exporter_role),
+	ES(exporter_site),     ES(exporter_region),    ES(exporter_tenant),
+};
+#define N_ENR_STR (sizeof(enr_strs) / sizeof(enr_strs[0]))
+/* in_if_speed (1034) and out_if_speed (1035) follow out_if_description. */
+#define ENR_SPEEDS_AFTER 18
+/* The longest key of either kind, with its punctuation; a speed's digits. */
+#define ENR_KEY_MAX 24
+#define ENR_U64_MAX 20
+_Static_assert(sizeof(",\"out_if_description\":\"") - 1 <= ENR_KEY_MAX,
+	       "ENR_KEY_MAX");
+
+static inline const char *enr_str_at(const struct flow_enriched *e, size_t i)
+{
+	const char *s;
+
+	memcpy(&s, (const char *)e + enr_strs[i].off, sizeof(s));
+	return s;
+}
+
+/* Bytes that need more than a copy in a JSON string: controls, '"', '\\'
+ * and every byte >= 0x80 (UTF-8 is checked). */
+static const uint8_t json_special[256] = {
+	[0 ... 0x1f] = 1, ['"'] = 1, ['\\'] = 1, [0x80 ... 0xff] = 1,
+};
+
+/* At s (n >= 1 bytes, s[0] >= 0x80): the length of the well-formed UTF-8
+ * sequence there (2 to 4), or 0 with *bad the length of its maximal
+ * ill-formed subpart (Unicode 15, 3.9 "U+FFFD substitution of maximal
+ * subparts", as Python's errors="replace" and WHATWG decoders do), which
+ * becomes one U+FFFD. */
+static size_t utf8_seq(const uint8_t *s, size_t n, size_t *bad)
+{
+	uint8_t b = s[0], lo = 0x80, hi = 0xbf;
+	size_t need;
+
+	if (b >= 0xc2 && b <= 0xdf) {
+		need = 1;
+	} else if (b >= 0xe0 && b <= 0xef) {
+		need = 2;
+		lo = b == 0xe0 ? 0xa0 : 0x80; /* no overlong forms */
+		hi = b == 0xed ? 0x9f : 0xbf; /* no surrogates */
+	} else if (b >= 0xf0 && b <= 0xf4) {
+		need = 3;
+		lo = b == 0xf0 ? 0x90 : 0x80; /* no overlong forms */
+		hi = b == 0xf4 ? 0x8f : 0xbf; /* nothing past U+10FFFF */
+	} else {
+		*bad = 1;
+		return 0;
+	}
+	for (size_t i = 1; i <= need; i++) {
+		if (i >= n || s[i] < lo || s[i] > hi) {
+			*bad = i;
+			return 0;
+		}
+		lo = 0x80;
+		hi = 0xbf;
+	}
+	return need + 1;
+}
+
+/* U+2028 and U+2029 (E2 80 A8/A9) are valid JSON but end a line in
+ * JavaScript: escaped, as Go's encoding/json does. */
+static inline int is_js_sep(const uint8_t *s, size_t seq)
+{
+	return seq == 3 && s[0] == 0xe2 && s[1] == 0x80 &&
+	       (s[2] == 0xa8 || s[2] == 0xa9);
+}
+
+/* The escape of byte c, a control character, '"' or '\\', at p (at most 6
+ * bytes): its short form or \u00XX. Returns the end. */
+static char *put_esc(char *p, uint8_t c)
+{
+	static const char short_esc[128] = {
+		['\b'] = 'b', ['\t'] = 't', ['\n'] = 'n', ['\f'] = 'f',
+		['\r'] = 'r', ['"'] = '"',  ['\\'] = '\\',
+	};
+
+	*p++ = '\\';
+	if (short_esc[c]) {
+		*p++ = short_esc[c];
+		return p;
+	}
+	LIT(p, "u00");
+	memcpy(p, &hex_pairs[c], 2);
+	return p + 2;
+}
+
+/* The n bytes at s as the inside of a JSON string, at most 6 bytes per
+ * input byte, written at p unless p is NULL. Returns their length. */
+static size_t json_str(char *p, const uint8_t *s, size_t n)
+{
+	size_t cnt = 0;
+
+	for (size_t i = 0; i < n;) {
+		char esc[6], *e = esc;
+		size_t run = i, seq, bad = 0;
+
+		while (run < n && !json_special[s[run]])
+			run++;
+		if (run > i) { /* plain ASCII: copied */
+			if (p)
+				memcpy(p + cnt, s + i, run - i);
+			cnt += run - i;
+			i = run;
+			continue;
+		}
+		if (s[i] < 0x80) { /* control, '"' or '\\' */
+			e = put_esc(esc, s[i]);
+			i++;
+		} else if ((seq = utf8_seq(s + i, n - i, &bad)) &&
+			   !is_js_sep(s + i, seq)) { /* valid UTF-8: copied */
+			if (p)
+				memcpy(p + cnt, s + i, seq);
+			cnt += seq;
+			i += seq;
+			continue;
+		} else if (seq) { /* U+2028, U+2029 */
+			memcpy(esc, s[i + 2] == 0xa8 ? "\\u2028" : "\\u2029", 6);
+			e = esc + 6;
+			i += seq;
+		} else { /* ill-formed: one U+FFFD per maximal subpart */
+			memcpy(esc, "\\ufffd", 6);
+			e = esc + 6;
+			i += bad;
+		}
+		if (p)
+			memcpy(p + cnt, esc, (size_t)(e - esc));
+		cnt += (size_t)(e - esc);
+	}
+	return cnt;
+}
+
+static size_t u64_digits(uint64_t v)
+{
+	size_t n = 1;
+
+	while (v >= 10) {
+		v /= 10;
+		n++;
+	}
+	return n;
+}
+
+static char *put_speed(char *p, const char *key, size_t klen, uint64_t v)
+{
+	memcpy(p, key, klen);
+	return put_u64(p + klen, v);
+}
+
+/* The enrichment fields of e (lens[i]: strlen of string i, 0 absent) at p,
+ * exactly the bytes json_enr_len counts; nothing past them. */
+static char *json_enr(char *p, const struct flow_enriched *e,
+		      const size_t *lens)
+{
+	for (size_t i = 0; i < N_ENR_STR; i++) {
+		if (i == ENR_SPEEDS_AFTER) {
+			if (e->in_if_speed)
+				p = put_speed(p, ",\"in_if_speed\":",
+					      sizeof(",\"in_if_speed\":") - 1,
+					      e->in_if_speed);
+			if (e->out_if_speed)
+				p = put_speed(p, ",\"out_if_speed\":",
+					      sizeof(",\"out_if_speed\":") - 1,
+					      e->out_if_speed);
+		}
+		if (!lens[i])
+			continue;
+		p = put_name(p, &enr_strs[i].key);
+		p += json_str(p, (const uint8_t *)enr_str_at(e, i), lens[i]);
+		*p++ = '"';
+	}
+	return p;
+}
+
+/* The exact length of json_enr's output. */
+static size_t json_enr_len(const struct flow_enriched *e, const size_t *lens)
+{
+	size_t n = 0;
+
+	if (e->in_if_speed)
+		n += sizeof(",\"in_if_speed\":") - 1 + u64_digits(e->in_if_speed);
+	if (e->out_if_speed)
+		n += sizeof(",\"out_if_speed\":") - 1 +
+		     u64_digits(e->out_if_speed);
+	for (size_t i = 0; i < N_ENR_STR; i++)
+		if (lens[i])
+			n += enr_strs[i].key.len + 1 +
+			     json_str(NULL, (const uint8_t *)enr_str_at(e, i),
+				      lens[i]);
+	return n;
+}
+
+ssize_t encode_json_enriched(const struct flow_rec *rec,
+			     const struct flow_enriched *enr, uint8_t *buf,
+			     size_t cap)
+{
+	size_t lens[N_ENR_STR];
+	size_t worst = JSON_WORST, n, tail;
+	char tmp[JSON_WORST];
+	char *p;
+
+	if (enr) {
+		/* A bound from the lengths alone: 6 bytes per string byte. */
+		worst += 2 * (ENR_KEY_MAX + ENR_U64_MAX);
+		for (size_t i = 0; i < N_ENR_STR; i++) {
+			const char *s = enr_str_at(enr, i);
+
+			lens[i] = s ? strlen(s) : 0;
+			if (lens[i])
+				worst += ENR_KEY_MAX + 1 + 6 * lens[i];
+		}
+	}
+	if (cap >= worst) {
+		p = json_line((char *)buf, rec, enr);
+		if (enr)
+			p = json_enr(p, enr, lens);
+		LIT(p, "}\n");
+		return p - (char *)buf;
+	}
+	/* Short buffer: the bounded part aside (its scratch bytes stay
+	 * there), then the exact length of the rest decides. */
+	n = (size_t)(json_line(tmp, rec, enr) - tmp);
+	tail = (enr ? json_enr_len(enr, lens) : 0) + 2;
+	if (n > cap || cap - n < tail)
+		return -ENOSPC;
+	memcpy(buf, tmp, n);
+	p = (char *)buf + n;
+	if (enr)
+		p = json_enr(p, enr, lens);
+	LIT(p, "}\n");
+	return (ssize_t)(n + tail);
 }
 
 ssize_t encode_json(const struct flow_rec *rec, uint8_t *buf, size_t cap)
 {
-	char tmp[JSON_WORST];
-	size_t n;
-
-	if (cap >= JSON_WORST)
-		return (char *)json_line((char *)buf, rec) - (char *)buf;
-	/* Short buffer: render aside, then copy if it fits. */
-	n = (size_t)(json_line(tmp, rec) - tmp);
-	if (n > cap)
-		return -ENOSPC;
-	memcpy(buf, tmp, n);
-	return (ssize_t)n;
+	return encode_json_enriched(rec, NULL, buf, cap);
 }

@@ -7,13 +7,11 @@
  * Times become Unix seconds; fields that schema lacks are dropped. Like
  * encode_pb, the body is straight-line C generated from the proto
  * (flow_legacy.pb-enc.c), byte for byte what protobuf-c's packer writes
- * (encode_pbc_legacy). Also the schema name parser and the schema-aware
- * dispatch.
+ * (encode_pbc_legacy_enriched). That schema has no enrichment fields (its
+ * proto is flow-pipeline's): of an enrichment only the AS numbers apply,
+ * SrcAS/DstAS taking enr->src_as/dst_as when has_src_as/has_dst_as.
  */
 #include "encode/encode.h"
-
-#include <errno.h>
-#include <string.h>
 
 #include "encode/pb_frame.h"
 #include "flow_legacy.pb-enc.h"
@@ -24,36 +22,20 @@ _Static_assert(ENCODE_PBGEN_LEGACY_WORST + PB_FRAME_PREFIX_MAX <=
 		       ENCODE_MAX_LEN,
 	       "legacy pb must fit ENCODE_MAX_LEN");
 
-int encode_schema_parse(const char *s, enum out_schema *schema)
+static uint8_t *legacy_body(const void *rec, const void *enr, uint8_t *p)
 {
-	if (!s)
-		return -EINVAL;
-	if (!strcmp(s, "goflow2")) {
-		*schema = OUT_SCHEMA_GOFLOW2;
-		return 0;
-	}
-	if (!strcmp(s, "goflow-v3") || !strcmp(s, "legacy")) {
-		*schema = OUT_SCHEMA_GOFLOW_V3;
-		return 0;
-	}
-	return -EINVAL;
+	return encode_pbgen_legacy_body(rec, enr, p);
 }
 
-ssize_t encode_flow_schema(enum out_format fmt, enum out_schema schema,
-			   const struct flow_rec *rec, uint8_t *buf, size_t cap)
+ssize_t encode_pb_legacy_enriched(const struct flow_rec *rec,
+				  const struct flow_enriched *enr,
+				  uint8_t *buf, size_t cap)
 {
-	if (fmt == OUT_FORMAT_PB && schema == OUT_SCHEMA_GOFLOW_V3)
-		return encode_pb_legacy(rec, buf, cap);
-	return encode_flow(fmt, rec, buf, cap);
-}
-
-static uint8_t *legacy_body(const void *rec, uint8_t *p)
-{
-	return encode_pbgen_legacy_body(rec, p);
+	return pb_frame_write(legacy_body, rec, enr, ENCODE_PBGEN_LEGACY_WORST,
+			      buf, cap);
 }
 
 ssize_t encode_pb_legacy(const struct flow_rec *rec, uint8_t *buf, size_t cap)
 {
-	return pb_frame_write(legacy_body, rec, ENCODE_PBGEN_LEGACY_WORST, buf,
-			      cap);
+	return encode_pb_legacy_enriched(rec, NULL, buf, cap);
 }

@@ -1,14 +1,19 @@
 // SPDX-License-Identifier: Apache-2.0
 /*
- * Protobuf encoder: struct flow_rec to a varint length prefix followed by a
- * FlowMessage (proto/flow.proto, GoFlow2 v2.2.6 numbering), the framing of
- * GoFlow2's -format=bin and of ClickHouse's Protobuf input. Zero fields are
- * absent (proto3), addresses are 4 or 16 bytes, repeated scalars packed.
+ * Protobuf encoder: struct flow_rec, and the struct flow_enriched beside it
+ * when the flow is enriched, to a varint length prefix followed by a
+ * FlowMessage (proto/flow.proto, GoFlow2 v2.2.6 numbering plus xdpflow's
+ * fields from 1000 up), the framing of GoFlow2's -format=bin and of
+ * ClickHouse's Protobuf input. Zero fields are absent (proto3), addresses
+ * are 4 or 16 bytes, repeated scalars packed, empty strings absent.
  *
  * The body is written by straight-line C generated at build time from
  * proto/flow.proto (scripts/gen/gen-pb-encoder.py -> flow.pb-enc.c): no
  * allocation, no protobuf-c struct, no descriptor walk. Its bytes are
- * those of protobuf-c's packer (encode_pbc_flow), which the tests check.
+ * those of protobuf-c's packer (encode_pbc_flow_enriched), which the tests
+ * check. The enrichment strings, which have no length bound, close the
+ * message: they are measured once (only when there is an enrichment) and
+ * written after the bounded part, so nothing is ever written past cap.
  */
 #include "encode/encode.h"
 
@@ -19,14 +24,57 @@ _Static_assert(ENCODE_PBGEN_FLOW_WORST <= PB_FRAME_BODY_MAX,
 	       "pb body must fit pb_frame");
 _Static_assert(ENCODE_PBGEN_FLOW_WORST + PB_FRAME_PREFIX_MAX <= ENCODE_MAX_LEN,
 	       "pb must fit ENCODE_MAX_LEN");
+_Static_assert(ENCODE_PBGEN_FLOW_HAS_ENR, "flow.proto has enrichment fields");
 
-static uint8_t *flow_body(const void *rec, uint8_t *p)
+static uint8_t *flow_body(const void *rec, const void *enr, uint8_t *p)
 {
-	return encode_pbgen_flow_body(rec, p);
+	return encode_pbgen_flow_body(rec, enr, p);
 }
 
 ssize_t encode_pb(const struct flow_rec *rec, uint8_t *buf, size_t cap)
 {
-	return pb_frame_write(flow_body, rec, ENCODE_PBGEN_FLOW_WORST, buf,
-			      cap);
+	return pb_frame_write(flow_body, rec, NULL, ENCODE_PBGEN_FLOW_WORST,
+			      buf, cap);
+}
+
+/* Enriched: the bounded body, then the enrichment fields of exactly tail
+ * bytes. */
+static ssize_t pb_enriched(const struct flow_rec *rec,
+			   const struct flow_enriched *enr, uint8_t *buf,
+			   size_t cap)
+{
+	size_t lens[ENCODE_PBGEN_FLOW_N_STR];
+	size_t tail = encode_pbgen_flow_enr_len(enr, lens);
+	size_t worst = ENCODE_PBGEN_FLOW_WORST + tail;
+	size_t reserve = pb_varint_len(worst);
+	uint8_t tmp[ENCODE_PBGEN_FLOW_WORST];
+	uint8_t *end;
+	size_t head, len, k;
+
+	if (cap >= worst && cap - worst >= reserve) {
+		end = encode_pbgen_flow_body(rec, enr, buf + reserve);
+		end = encode_pbgen_flow_enr(enr, lens, end);
+		return (ssize_t)pb_frame_close(buf, reserve,
+					       (size_t)(end - buf - reserve));
+	}
+	/* Short buffer: the bounded part aside (it may scribble past its
+	 * end), then the exact length decides. */
+	head = (size_t)(encode_pbgen_flow_body(rec, enr, tmp) - tmp);
+	len = head + tail;
+	k = pb_varint_len(len);
+	if (len > cap || cap - len < k)
+		return -ENOSPC;
+	end = pb_varint_put(buf, len);
+	memcpy(end, tmp, head);
+	encode_pbgen_flow_enr(enr, lens, end + head);
+	return (ssize_t)(k + len);
+}
+
+ssize_t encode_pb_enriched(const struct flow_rec *rec,
+			   const struct flow_enriched *enr, uint8_t *buf,
+			   size_t cap)
+{
+	if (!enr)
+		return encode_pb(rec, buf, cap);
+	return pb_enriched(rec, enr, buf, cap);
 }

@@ -5,7 +5,8 @@
  * allocated) and packs it with protobuf_c_message_pack, which walks every
  * field descriptor per call. This was the daemon's encoder before the
  * generated ones; the bytes they write are the contract the fast encoders
- * are tested against.
+ * are tested against. An enriched message, whose strings have no bound, is
+ * sized first (protobuf_c_message_get_packed_size) and packed in place.
  */
 #include "encode/encode_pbc.h"
 
@@ -33,9 +34,35 @@ _Static_assert(PBC_LEGACY_WORST <= PB_FRAME_BODY_MAX,
 
 #define NS_PER_S 1000000000ULL
 
-static uint8_t *pbc_body(const void *m, uint8_t *p)
+static uint8_t *pbc_body(const void *m, const void *aux, uint8_t *p)
 {
+	(void)aux;
 	return p + protobuf_c_message_pack(m, p);
+}
+
+/* Frames m of any size: its exact size first, then the pack in place. */
+static ssize_t pbc_frame_exact(const ProtobufCMessage *m, uint8_t *buf,
+			       size_t cap)
+{
+	size_t len = protobuf_c_message_get_packed_size(m);
+	size_t k = pb_varint_len(len);
+
+	if (len > cap || cap - len < k)
+		return -ENOSPC;
+	protobuf_c_message_pack(m, pb_varint_put(buf, len));
+	return (ssize_t)(k + len);
+}
+
+/* A string field: protobuf-c leaves NULL and "" out of proto3 messages. */
+static inline void pbc_str(char **dst, const char *s)
+{
+	if (s)
+		*dst = (char *)s;
+}
+
+static inline uint32_t pbc_as(uint32_t rec_as, uint8_t has, uint32_t enr_as)
+{
+	return has ? enr_as : rec_as;
 }
 
 static inline size_t clamp(size_t n, size_t max)
@@ -50,7 +77,9 @@ static inline void pbc_bin(ProtobufCBinaryData *d, const struct flow_addr *a)
 	d->data = (uint8_t *)a->b;
 }
 
-ssize_t encode_pbc_flow(const struct flow_rec *rec, uint8_t *buf, size_t cap)
+ssize_t encode_pbc_flow_enriched(const struct flow_rec *rec,
+				 const struct flow_enriched *enr, uint8_t *buf,
+				 size_t cap)
 {
 	static const Flowpb__FlowMessage init = FLOWPB__FLOW_MESSAGE__INIT;
 	ProtobufCBinaryData mpls_ip[FLOW_MAX_MPLS];
@@ -95,6 +124,10 @@ ssize_t encode_pbc_flow(const struct flow_rec *rec, uint8_t *buf, size_t cap)
 	m.fragment_offset = rec->fragment_offset;
 	m.src_as = rec->src_as;
 	m.dst_as = rec->dst_as;
+	if (enr) {
+		m.src_as = pbc_as(rec->src_as, enr->has_src_as, enr->src_as);
+		m.dst_as = pbc_as(rec->dst_as, enr->has_dst_as, enr->dst_as);
+	}
 	pbc_bin(&m.next_hop, &rec->next_hop);
 	m.next_hop_as = rec->next_hop_as;
 	m.src_net = rec->src_net;
@@ -129,10 +162,46 @@ ssize_t encode_pbc_flow(const struct flow_rec *rec, uint8_t *buf, size_t cap)
 	m.n_ipv6_routing_header_addresses = n_srv6;
 	m.ipv6_routing_header_addresses = srv6;
 
-	return pb_frame_write(pbc_body, &m.base, PBC_FLOW_WORST, buf, cap);
+	if (!enr)
+		return pb_frame_write(pbc_body, &m.base, NULL, PBC_FLOW_WORST,
+				      buf, cap);
+	pbc_str(&m.src_country, enr->src_country);
+	pbc_str(&m.dst_country, enr->dst_country);
+	pbc_str(&m.src_as_name, enr->src_as_name);
+	pbc_str(&m.dst_as_name, enr->dst_as_name);
+	pbc_str(&m.src_net_name, enr->src_net_name);
+	pbc_str(&m.dst_net_name, enr->dst_net_name);
+	pbc_str(&m.src_net_role, enr->src_net_role);
+	pbc_str(&m.dst_net_role, enr->dst_net_role);
+	pbc_str(&m.src_net_site, enr->src_net_site);
+	pbc_str(&m.dst_net_site, enr->dst_net_site);
+	pbc_str(&m.src_net_region, enr->src_net_region);
+	pbc_str(&m.dst_net_region, enr->dst_net_region);
+	pbc_str(&m.src_net_tenant, enr->src_net_tenant);
+	pbc_str(&m.dst_net_tenant, enr->dst_net_tenant);
+	pbc_str(&m.in_if_name, enr->in_if_name);
+	pbc_str(&m.out_if_name, enr->out_if_name);
+	pbc_str(&m.in_if_description, enr->in_if_description);
+	pbc_str(&m.out_if_description, enr->out_if_description);
+	m.in_if_speed = enr->in_if_speed;
+	m.out_if_speed = enr->out_if_speed;
+	pbc_str(&m.exporter_name, enr->exporter_name);
+	pbc_str(&m.exporter_group, enr->exporter_group);
+	pbc_str(&m.exporter_role, enr->exporter_role);
+	pbc_str(&m.exporter_site, enr->exporter_site);
+	pbc_str(&m.exporter_region, enr->exporter_region);
+	pbc_str(&m.exporter_tenant, enr->exporter_tenant);
+	return pbc_frame_exact(&m.base, buf, cap);
 }
 
-ssize_t encode_pbc_legacy(const struct flow_rec *rec, uint8_t *buf, size_t cap)
+ssize_t encode_pbc_flow(const struct flow_rec *rec, uint8_t *buf, size_t cap)
+{
+	return encode_pbc_flow_enriched(rec, NULL, buf, cap);
+}
+
+ssize_t encode_pbc_legacy_enriched(const struct flow_rec *rec,
+				   const struct flow_enriched *enr,
+				   uint8_t *buf, size_t cap)
 {
 	static const Flowprotob__FlowMessage init =
 		FLOWPROTOB__FLOW_MESSAGE__INIT;
@@ -167,6 +236,17 @@ ssize_t encode_pbc_legacy(const struct flow_rec *rec, uint8_t *buf, size_t cap)
 	m.ipv6flowlabel = rec->ipv6_flow_label;
 	m.srcas = rec->src_as;
 	m.dstas = rec->dst_as;
+	/* No enrichment fields in this schema: only the AS numbers apply. */
+	if (enr) {
+		m.srcas = pbc_as(rec->src_as, enr->has_src_as, enr->src_as);
+		m.dstas = pbc_as(rec->dst_as, enr->has_dst_as, enr->dst_as);
+	}
 
-	return pb_frame_write(pbc_body, &m.base, PBC_LEGACY_WORST, buf, cap);
+	return pb_frame_write(pbc_body, &m.base, NULL, PBC_LEGACY_WORST, buf,
+			      cap);
+}
+
+ssize_t encode_pbc_legacy(const struct flow_rec *rec, uint8_t *buf, size_t cap)
+{
+	return encode_pbc_legacy_enriched(rec, NULL, buf, cap);
 }

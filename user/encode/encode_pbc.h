@@ -24,4 +24,13 @@ ssize_t encode_pbc_flow(const struct flow_rec *rec, uint8_t *buf, size_t cap);
  * Returns the bytes written or -ENOSPC. */
 ssize_t encode_pbc_legacy(const struct flow_rec *rec, uint8_t *buf, size_t cap);
 
+/* As encode_pb_enriched and encode_pb_legacy_enriched (enr NULL: the plain
+ * forms above). Returns the bytes written or -ENOSPC. */
+ssize_t encode_pbc_flow_enriched(const struct flow_rec *rec,
+				 const struct flow_enriched *enr, uint8_t *buf,
+				 size_t cap);
+ssize_t encode_pbc_legacy_enriched(const struct flow_rec *rec,
+				   const struct flow_enriched *enr,
+				   uint8_t *buf, size_t cap);
+
 #endif

@@ -4,9 +4,11 @@
  * protobuf encoder writes (the fast ones in encode_pb.c and
  * encode_legacy.c, protobuf-c's reference in encode_pbc.c). A body is
  * written once, straight into the caller's buffer after room for the
- * longest prefix, then the prefix goes in front; a buffer smaller than the
- * encoder's worst case gets the frame built aside and copied if it fits.
- * Bodies stay below 16384 bytes, so the prefix is 1 or 2 bytes.
+ * longest prefix its worst case may need, then the prefix goes in front; a
+ * buffer smaller than the encoder's worst case gets the bounded part of
+ * the frame built aside and copied if it fits. Bounded bodies stay below
+ * 16384 bytes (a 1- or 2-byte prefix); an enriched body, whose strings
+ * have no bound, may need a longer prefix.
  */
 #ifndef XDPFLOW_ENCODE_PB_FRAME_H
 #define XDPFLOW_ENCODE_PB_FRAME_H
@@ -17,46 +19,67 @@
 #include <sys/types.h>
 
 #define PB_FRAME_PREFIX_MAX 2
-/* The largest body any encoder may declare as its worst case. */
+/* The largest bounded body any encoder may declare as its worst case. */
 #define PB_FRAME_BODY_MAX 2048
 _Static_assert(PB_FRAME_BODY_MAX < 16384, "prefix must fit 2 bytes");
 
-/* Writes a body at p (room for the encoder's worst case) from src and
- * returns the end of what it wrote. */
-typedef uint8_t *(*pb_frame_body_fn)(const void *src, uint8_t *p);
+/* Writes the bounded body of src (and aux, which it may ignore) at p, with
+ * room for the encoder's worst case, and returns the end of what it wrote
+ * (bytes past it may be scribbled, within the worst case). */
+typedef uint8_t *(*pb_frame_body_fn)(const void *src, const void *aux,
+				     uint8_t *p);
 
-/* A body of len bytes sits at out + PB_FRAME_PREFIX_MAX: writes the varint
- * length in front, moving the body down when the prefix is one byte.
- * Returns the frame's total length. */
-static inline size_t pb_frame_close(uint8_t *out, size_t len)
+/* The length of v as a varint (1 to 10). */
+static inline size_t pb_varint_len(uint64_t v)
 {
-	if (len < 0x80) {
-		out[0] = (uint8_t)len;
-		memmove(out + 1, out + PB_FRAME_PREFIX_MAX, len);
-		return len + 1;
-	}
-	out[0] = (uint8_t)(len | 0x80);
-	out[1] = (uint8_t)(len >> 7);
-	return len + 2;
+	return 1 + (size_t)(63 - __builtin_clzll(v | 1)) / 7;
 }
 
-/* Frames body(src) into buf (cap bytes). worst (at most PB_FRAME_BODY_MAX)
- * bounds what body writes. Returns the bytes written or -ENOSPC. */
+/* Writes v as a varint at p; returns the end. */
+static inline uint8_t *pb_varint_put(uint8_t *p, uint64_t v)
+{
+	while (v >= 0x80) {
+		*p++ = (uint8_t)(v | 0x80);
+		v >>= 7;
+	}
+	*p++ = (uint8_t)v;
+	return p;
+}
+
+/* A body of len bytes sits at out + reserve, reserve at least
+ * pb_varint_len(len): writes the varint length in front, moving the body
+ * down when the prefix is shorter than reserve. Returns the frame's total
+ * length. */
+static inline size_t pb_frame_close(uint8_t *out, size_t reserve, size_t len)
+{
+	size_t k = pb_varint_len(len);
+
+	if (k < reserve)
+		memmove(out + k, out + reserve, len);
+	pb_varint_put(out, len);
+	return k + len;
+}
+
+/* Frames body(src, aux) into buf (cap bytes). worst (at most
+ * PB_FRAME_BODY_MAX) bounds what body writes. Returns the bytes written or
+ * -ENOSPC. */
 static inline ssize_t pb_frame_write(pb_frame_body_fn body, const void *src,
-				     size_t worst, uint8_t *buf, size_t cap)
+				     const void *aux, size_t worst,
+				     uint8_t *buf, size_t cap)
 {
 	uint8_t tmp[PB_FRAME_BODY_MAX + PB_FRAME_PREFIX_MAX];
 	uint8_t *end;
 	size_t n;
 
 	if (cap >= worst + PB_FRAME_PREFIX_MAX) {
-		end = body(src, buf + PB_FRAME_PREFIX_MAX);
-		return (ssize_t)pb_frame_close(buf,
+		end = body(src, aux, buf + PB_FRAME_PREFIX_MAX);
+		return (ssize_t)pb_frame_close(buf, PB_FRAME_PREFIX_MAX,
 					       (size_t)(end - buf -
 							PB_FRAME_PREFIX_MAX));
 	}
-	end = body(src, tmp + PB_FRAME_PREFIX_MAX);
-	n = pb_frame_close(tmp, (size_t)(end - tmp - PB_FRAME_PREFIX_MAX));
+	end = body(src, aux, tmp + PB_FRAME_PREFIX_MAX);
+	n = pb_frame_close(tmp, PB_FRAME_PREFIX_MAX,
+			   (size_t)(end - tmp - PB_FRAME_PREFIX_MAX));
 	if (n > cap)
 		return -ENOSPC;
 	memcpy(buf, tmp, n);

@@ -1,0 +1,354 @@
+// SPDX-License-Identifier: Apache-2.0
+/*
+ * The enricher (contract in enricher.h): a parsed config, the files it
+ * names with the signature (device, inode, size, mtime) each was last
+ * loaded or failed at, the exporter rules, and the enrichment context the
+ * tables are published through. Loading, reloading and polling run on the
+ * control thread; enricher_apply on the workers.
+ */
+#include "enrich/enricher.h"
+
+#include <errno.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "enrich/enrich_config.h"
+#include "enrich/exporters.h"
+#include "enrich/geo_db.h"
+#include "enrich/iface_file.h"
+#include "enrich/networks_file.h"
+
+#define ERR_LEN 512
+
+/* What a file looked like when it was last loaded or failed. */
+struct file_sig {
+	int err; /* 0: stat worked; else -errno of stat */
+	dev_t dev;
+	ino_t ino;
+	off_t size;
+	struct timespec mtime;
+};
+
+struct enricher {
+	struct enrich_config conf;
+	struct enrich *ctx;
+	int ctl_slot; /* the control thread's reader slot */
+	int loaded[ENRICH_CONF_SRC_MAX];
+	struct file_sig sig[ENRICH_CONF_SRC_MAX];
+	struct enrich_exporter_rules *rules;
+	/* The interfaces table the exporters table was built from. */
+	const struct enrich_ifaces *exp_ifaces;
+	char last_err[ERR_LEN];
+	_Atomic uint64_t generation;
+	_Atomic uint64_t reloads;
+	_Atomic uint64_t reload_failures;
+};
+
+static void file_sig_get(const char *path, struct file_sig *s)
+{
+	struct stat st;
+
+	memset(s, 0, sizeof(*s));
+	if (stat(path, &st)) {
+		s->err = -errno;
+		return;
+	}
+	s->dev = st.st_dev;
+	s->ino = st.st_ino;
+	s->size = st.st_size;
+	s->mtime = st.st_mtim;
+}
+
+static int file_sig_same(const struct file_sig *a, const struct file_sig *b)
+{
+	return a->err == b->err && a->dev == b->dev && a->ino == b->ino &&
+	       a->size == b->size && a->mtime.tv_sec == b->mtime.tv_sec &&
+	       a->mtime.tv_nsec == b->mtime.tv_nsec;
+}
+
+static void bump(_Atomic uint64_t *c)
+{
+	atomic_fetch_add_explicit(c, 1, memory_order_relaxed);
+}
+
+static void note_generation(struct enricher *x)
+{
+	atomic_store_explicit(&x->generation, enrich_generation(x->ctx),
+			      memory_order_relaxed);
+}
+
+/* Rebuilds the classified exporters from the current interfaces (their
+ * exporter addresses), networks (their names) and rules. */
+struct exp_build {
+	struct enrich_exporters *tbl;
+	const struct enrich_exporter_rules *rules;
+	const struct enrich_networks *nets;
+	int ret;
+};
+
+static void exp_add(void *arg, const struct flow_addr *addr)
+{
+	struct exp_build *b = arg;
+	const struct enrich_net *n =
+		b->nets ? enrich_networks_lookup(b->nets, addr) : NULL;
+	int ret;
+
+	if (b->ret)
+		return;
+	ret = enrich_exporters_add(b->tbl, b->rules, addr,
+				   n && n->name && *n->name ? n->name : NULL);
+	if (ret && ret != -EEXIST)
+		b->ret = ret;
+}
+
+static int rebuild_exporters(struct enricher *x)
+{
+	const struct enrich_tables *t = enrich_read_begin(x->ctx, x->ctl_slot);
+	struct exp_build b = { .rules = x->rules, .nets = t->networks };
+	int ret = 0;
+
+	x->exp_ifaces = t->ifaces;
+	if (!t->ifaces || (!x->rules && !t->networks)) {
+		int had = t->exporters != NULL;
+
+		enrich_read_end(x->ctx, x->ctl_slot);
+		return had ? enrich_set_exporters(x->ctx, NULL) : 0;
+	}
+	b.tbl = enrich_exporters_new();
+	if (!b.tbl)
+		ret = -ENOMEM;
+	else
+		ret = enrich_ifaces_each_exporter(t->ifaces, exp_add, &b);
+	if (!ret)
+		ret = b.ret;
+	enrich_read_end(x->ctx, x->ctl_slot);
+	if (!ret)
+		ret = enrich_set_exporters(x->ctx, b.tbl);
+	if (ret)
+		enrich_exporters_free(b.tbl);
+	return ret;
+}
+
+/* Loads source s from its file and publishes it; on failure the previous
+ * table stays and err says why. */
+static int load_src(struct enricher *x, enum enrich_config_src s, char *err,
+		    size_t errlen)
+{
+	const char *path = x->conf.src[s];
+	void *obj = NULL;
+	int ret;
+
+	file_sig_get(path, &x->sig[s]);
+	switch (s) {
+	case ENRICH_CONF_NETWORKS:
+		ret = enrich_networks_load(path,
+					   (struct enrich_networks **)&obj, err,
+					   errlen);
+		if (!ret && (ret = enrich_set_networks(x->ctx, obj)))
+			enrich_networks_free(obj);
+		break;
+	case ENRICH_CONF_ASN_DB:
+	case ENRICH_CONF_COUNTRY_DB:
+		ret = enrich_geo_db_load(path, (struct enrich_geo_db **)&obj,
+					 err, errlen);
+		if (!ret) {
+			ret = s == ENRICH_CONF_ASN_DB
+				      ? enrich_set_asn_db(x->ctx, obj)
+				      : enrich_set_country_db(x->ctx, obj);
+			if (ret)
+				enrich_geo_db_free(obj);
+		}
+		break;
+	case ENRICH_CONF_INTERFACES:
+		ret = enrich_ifaces_load(path, (struct enrich_ifaces **)&obj,
+					 err, errlen);
+		if (!ret && (ret = enrich_set_ifaces(x->ctx, obj)))
+			enrich_ifaces_free(obj);
+		break;
+	case ENRICH_CONF_EXPORTERS:
+		ret = enrich_exporter_rules_load(path,
+						 (struct enrich_exporter_rules *
+							  *)&obj,
+						 err, errlen);
+		if (!ret) {
+			enrich_exporter_rules_free(x->rules);
+			x->rules = obj;
+		}
+		break;
+	default:
+		ret = -EINVAL;
+	}
+	if (!ret && (s == ENRICH_CONF_NETWORKS || s == ENRICH_CONF_INTERFACES ||
+		     s == ENRICH_CONF_EXPORTERS))
+		ret = rebuild_exporters(x);
+	if (ret == -ENOMEM)
+		snprintf(err, errlen, "%s: out of memory", path);
+	if (!ret)
+		x->loaded[s] = 1;
+	note_generation(x);
+	return ret;
+}
+
+struct enricher *enricher_open(const char *config_path, char *err,
+			       size_t errlen)
+{
+	struct enricher *x = calloc(1, sizeof(*x));
+	int ret;
+
+	if (!x) {
+		snprintf(err, errlen, "%s: out of memory", config_path);
+		return NULL;
+	}
+	ret = enrich_config_load(config_path, &x->conf, err, errlen);
+	if (ret) {
+		free(x);
+		return NULL;
+	}
+	x->ctx = enrich_new();
+	if (!x->ctx) {
+		snprintf(err, errlen, "%s: out of memory", config_path);
+		goto fail;
+	}
+	x->ctl_slot = enrich_reader_add(x->ctx);
+	for (int s = 0; s < ENRICH_CONF_SRC_MAX; s++)
+		if (x->conf.src[s] && load_src(x, s, err, errlen))
+			goto fail;
+	return x;
+fail:
+	enricher_close(x);
+	return NULL;
+}
+
+/* Reloads source s, counting and remembering the outcome; returns the
+ * load's result. */
+static int reload_one(struct enricher *x, enum enrich_config_src s, int *first,
+		      char *err, size_t errlen)
+{
+	char msg[ERR_LEN];
+	int ret = load_src(x, s, msg, sizeof(msg));
+
+	if (!ret) {
+		bump(&x->reloads);
+		return 0;
+	}
+	bump(&x->reload_failures);
+	if (!*first) {
+		*first = ret;
+		snprintf(x->last_err, sizeof(x->last_err), "%s", msg);
+		if (err)
+			snprintf(err, errlen, "%s", msg);
+	}
+	return ret;
+}
+
+int enricher_reload(struct enricher *x, char *err, size_t errlen)
+{
+	int first = 0;
+
+	x->last_err[0] = '\0';
+	for (int s = 0; s < ENRICH_CONF_SRC_MAX; s++)
+		if (x->conf.src[s])
+			reload_one(x, s, &first, err, errlen);
+	enrich_reclaim(x->ctx);
+	return first;
+}
+
+int enricher_poll(struct enricher *x)
+{
+	int first = 0, n = 0;
+
+	for (int s = 0; s < ENRICH_CONF_SRC_MAX; s++) {
+		struct file_sig now;
+
+		if (!x->conf.src[s])
+			continue;
+		file_sig_get(x->conf.src[s], &now);
+		if (file_sig_same(&now, &x->sig[s]))
+			continue;
+		if (!first)
+			x->last_err[0] = '\0';
+		if (!reload_one(x, s, &first, NULL, 0))
+			n++;
+	}
+	/* Another source (the SNMP poller) may have published interfaces:
+	 * classify their exporters too. */
+	if (!first) {
+		const struct enrich_tables *t =
+			enrich_read_begin(x->ctx, x->ctl_slot);
+		int changed = t->ifaces != x->exp_ifaces;
+
+		enrich_read_end(x->ctx, x->ctl_slot);
+		if (changed) {
+			int ret = rebuild_exporters(x);
+
+			note_generation(x);
+			if (ret) {
+				snprintf(x->last_err, sizeof(x->last_err),
+					 "classifying exporters: %s",
+					 strerror(-ret));
+				first = ret;
+			}
+		}
+	}
+	enrich_reclaim(x->ctx);
+	return first ? first : n;
+}
+
+const char *enricher_last_error(const struct enricher *x)
+{
+	return x->last_err;
+}
+
+int enricher_reader_add(struct enricher *x)
+{
+	return enrich_reader_add(x->ctx);
+}
+
+const struct enrich_tables *enricher_begin(struct enricher *x, int slot)
+{
+	return enrich_read_begin(x->ctx, slot);
+}
+
+void enricher_end(struct enricher *x, int slot)
+{
+	enrich_read_end(x->ctx, slot);
+}
+
+const struct enricher_asn_policy *enricher_policy(const struct enricher *x)
+{
+	return &x->conf.asn;
+}
+
+const struct enricher_setting *enricher_snmp_settings(const struct enricher *x,
+						      size_t *n)
+{
+	*n = x->conf.n_snmp;
+	return x->conf.snmp;
+}
+
+struct enrich *enricher_context(struct enricher *x)
+{
+	return x->ctx;
+}
+
+void enricher_stats(const struct enricher *x, struct enricher_stats *st)
+{
+	st->generation =
+		atomic_load_explicit(&x->generation, memory_order_relaxed);
+	st->reloads = atomic_load_explicit(&x->reloads, memory_order_relaxed);
+	st->reload_failures =
+		atomic_load_explicit(&x->reload_failures, memory_order_relaxed);
+}
+
+void enricher_close(struct enricher *x)
+{
+	if (!x)
+		return;
+	enrich_free(x->ctx);
+	enrich_exporter_rules_free(x->rules);
+	enrich_config_free(&x->conf);
+	free(x);
+}

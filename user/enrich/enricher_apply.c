@@ -1,0 +1,130 @@
+// SPDX-License-Identifier: Apache-2.0
+/*
+ * The flow side of the enricher (contract in enricher.h): the lookups of
+ * enrich_flow turned into a struct flow_enriched, with the AS number
+ * chosen by the config's providers and override/private rules. Runs on the
+ * workers; allocates nothing.
+ */
+#include "enrich/enricher.h"
+
+#include <string.h>
+
+#include "enrich/enricher_internal.h"
+
+int enricher_asn_private(uint32_t asn)
+{
+	return asn == 0 || asn == 23456 || (asn >= 64496 && asn <= 131071) ||
+	       asn >= 4200000000u;
+}
+
+static int usable(const struct enricher_asn_policy *p, uint32_t asn)
+{
+	return asn && !(p->private_absent && enricher_asn_private(asn));
+}
+
+uint32_t enricher_asn_pick(const struct enricher_asn_policy *p,
+			   uint32_t flow_asn, uint32_t geo_asn,
+			   uint32_t net_asn, uint8_t *has)
+{
+	uint32_t v = 0;
+
+	if (!p->override && usable(p, flow_asn)) {
+		v = flow_asn;
+	} else {
+		for (unsigned i = 0; i < p->n; i++) {
+			uint32_t c = p->order[i] == ENRICHER_ASN_FLOW ? flow_asn
+				     : p->order[i] == ENRICHER_ASN_GEOIP
+					     ? geo_asn
+					     : net_asn;
+
+			if (usable(p, c)) {
+				v = c;
+				break;
+			}
+		}
+	}
+	*has = v != flow_asn;
+	return v;
+}
+
+static const char *first_str(const char *a, const char *b)
+{
+	return a && *a ? a : b;
+}
+
+void enricher_fill(const struct enricher_asn_policy *p,
+		   const struct flow_rec *rec, const struct enrich_result *r,
+		   struct flow_enriched *out)
+{
+	const struct enrich_net *sn = r->src.net, *dn = r->dst.net;
+	const struct enrich_iface *in = r->in_if, *oi = r->out_if;
+	const struct enrich_exporter *e = r->exporter;
+
+	out->src_as = enricher_asn_pick(p, rec->src_as, r->src.geo.asn,
+					sn ? sn->asn : 0, &out->has_src_as);
+	out->dst_as = enricher_asn_pick(p, rec->dst_as, r->dst.geo.asn,
+					dn ? dn->asn : 0, &out->has_dst_as);
+	/* The database's AS name only beside its own AS number. */
+	out->src_as_name = out->src_as && out->src_as == r->src.geo.asn
+				   ? r->src.geo.as_name
+				   : NULL;
+	out->dst_as_name = out->dst_as && out->dst_as == r->dst.geo.asn
+				   ? r->dst.geo.as_name
+				   : NULL;
+	/* The operator's networks file over the database. */
+	out->src_country =
+		first_str(sn ? sn->country : NULL, r->src.geo.country);
+	out->dst_country =
+		first_str(dn ? dn->country : NULL, r->dst.geo.country);
+	out->src_net_name = sn ? sn->name : NULL;
+	out->dst_net_name = dn ? dn->name : NULL;
+	out->src_net_role = sn ? sn->role : NULL;
+	out->dst_net_role = dn ? dn->role : NULL;
+	out->src_net_site = sn ? sn->site : NULL;
+	out->dst_net_site = dn ? dn->site : NULL;
+	out->src_net_region = sn ? sn->region : NULL;
+	out->dst_net_region = dn ? dn->region : NULL;
+	out->src_net_tenant = sn ? sn->tenant : NULL;
+	out->dst_net_tenant = dn ? dn->tenant : NULL;
+	out->in_if_name = in ? in->name : NULL;
+	out->in_if_description = in ? in->description : NULL;
+	out->in_if_speed = in ? in->speed_bps : 0;
+	out->out_if_name = oi ? oi->name : NULL;
+	out->out_if_description = oi ? oi->description : NULL;
+	out->out_if_speed = oi ? oi->speed_bps : 0;
+	out->exporter_name = e ? e->name : NULL;
+	out->exporter_group = e ? e->group : NULL;
+	out->exporter_role = e ? e->role : NULL;
+	out->exporter_site = e ? e->site : NULL;
+	out->exporter_region = e ? e->region : NULL;
+	out->exporter_tenant = e ? e->tenant : NULL;
+}
+
+void enricher_apply(const struct enricher *x, const struct enrich_tables *t,
+		    const struct flow_rec *rec, struct flow_enriched *out)
+{
+	struct enrich_result r;
+
+	enrich_flow(t, &rec->src_addr, &rec->dst_addr, &rec->sampler_address,
+		    rec->in_if, rec->out_if, &r);
+	enricher_fill(enricher_policy(x), rec, &r, out);
+}
+
+void enricher_apply_batch(const struct enricher *x,
+			  const struct enrich_tables *t,
+			  const struct flow_rec *recs, size_t n,
+			  struct flow_enriched *out)
+{
+	enum { CHUNK = 32 };
+	struct enrich_result r[CHUNK];
+	const struct enricher_asn_policy *p = enricher_policy(x);
+
+	for (size_t base = 0; base < n; base += CHUNK) {
+		size_t m = n - base < CHUNK ? n - base : CHUNK;
+
+		enrich_flow_recs(t, recs + base, m, r);
+		for (size_t i = 0; i < m; i++)
+			enricher_fill(p, &recs[base + i], &r[i],
+				      &out[base + i]);
+	}
+}
