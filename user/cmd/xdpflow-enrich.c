@@ -20,6 +20,7 @@
 #include "common/log.h"
 #include "common/signals.h"
 #include "encode/encode.h"
+#include "enrich/enricher.h"
 #include "relay/reframe.h"
 #include "relay/relay.h"
 #include "relay/relay_opts.h"
@@ -28,6 +29,10 @@
 #define MAX_OUT 64
 
 struct enrich_ctx {
+	struct enricher *x; /* NULL: no --config, flows copied */
+	int slot;
+	const struct enrich_tables *t; /* between enricher_begin and _end */
+	struct flow_enriched enr[REFRAME_CHUNK];
 	struct reframe rf;
 	struct relay_out out[MAX_OUT];
 	uint64_t reshaped;
@@ -35,17 +40,19 @@ struct enrich_ctx {
 
 static void prepare(void *ctx, const struct flow_rec *recs, size_t n)
 {
-	(void)ctx;
-	(void)recs;
-	(void)n;
+	struct enrich_ctx *c = ctx;
+
+	if (c->x)
+		enricher_apply_batch(c->x, c->t, recs, n, c->enr);
 }
 
 static ssize_t encode(void *ctx, const struct flow_rec *rec, size_t i,
 		      uint8_t *buf, size_t cap)
 {
-	(void)ctx;
-	(void)i;
-	return encode_flow(OUT_FORMAT_PB, rec, buf, cap);
+	struct enrich_ctx *c = ctx;
+
+	return encode_flow_enriched(OUT_FORMAT_PB, OUT_SCHEMA_GOFLOW2, rec,
+				    c->x ? &c->enr[i] : NULL, buf, cap);
 }
 
 static int transform(void *vctx, const uint8_t *p, size_t len,
@@ -57,7 +64,13 @@ static int transform(void *vctx, const uint8_t *p, size_t len,
 	size_t start;
 	int rc;
 
+	/* The tables, and the strings the flows borrow from them, hold
+	 * until the message is encoded. */
+	if (c->x)
+		c->t = enricher_begin(c->x, c->slot);
 	rc = reframe_message(&c->rf, p, len, &ops, &info);
+	if (c->x)
+		enricher_end(c->x, c->slot);
 	if (rc)
 		return rc;
 	if (c->rf.n_cuts > MAX_OUT)
@@ -77,14 +90,34 @@ static int transform(void *vctx, const uint8_t *p, size_t len,
 
 static void tick(void *vctx)
 {
-	(void)vctx;
+	struct enrich_ctx *c = vctx;
+	int rc;
+
+	if (!c->x)
+		return;
+	rc = enricher_poll(c->x);
+	if (rc < 0)
+		pr_warn("enrichment: %s (the previous table stays)",
+			enricher_last_error(c->x));
+	else if (rc > 0)
+		pr_info("enrichment: %d changed source(s) reloaded", rc);
 }
 
 static int on_signal(void *vctx, int signo)
 {
-	(void)vctx;
-	if (signo == SIGHUP)
+	struct enrich_ctx *c = vctx;
+	char err[512];
+
+	if (signo == SIGHUP) {
+		if (!c->x)
+			return 0;
+		if (enricher_reload(c->x, err, sizeof(err)))
+			pr_warn("enrichment reload: %s (the previous table stays)",
+				err);
+		else
+			pr_info("enrichment: sources reloaded");
 		return 0;
+	}
 	pr_info("signal %d: committing what is open and stopping", signo);
 	return 1;
 }
@@ -112,20 +145,37 @@ int main(int argc, char **argv)
 	}
 	log_set_level(o.log_level);
 
+	if (o.config) {
+		c.x = enricher_open(o.config, err, sizeof(err));
+		if (!c.x) {
+			pr_err("%s", err);
+			return 1;
+		}
+		c.slot = enricher_reader_add(c.x);
+		if (c.slot < 0) {
+			pr_err("could not register with the enricher: %s",
+			       strerror(-c.slot));
+			enricher_close(c.x);
+			return 1;
+		}
+	}
 	rc = reframe_init(&c.rf, 0);
 	if (rc) {
 		pr_err("could not allocate buffers: %s", strerror(-rc));
+		enricher_close(c.x);
 		return 1;
 	}
 	rc = signals_open(&sig, sigs, sizeof(sigs) / sizeof(sigs[0]));
 	if (rc) {
 		pr_err("could not set up the signals: %s", strerror(-rc));
 		reframe_fini(&c.rf);
+		enricher_close(c.x);
 		return 1;
 	}
 	rc = relay_run(&o.cfg, &hooks, &sig, &st, err, sizeof(err));
 	signals_close(&sig);
 	reframe_fini(&c.rf);
+	enricher_close(c.x);
 	pr_info("stats enrich consumed=%" PRIu64 " consumed_flows=%" PRIu64
 		" produced=%" PRIu64 " produced_flows=%" PRIu64
 		" txn_committed=%" PRIu64 " txn_aborted=%" PRIu64

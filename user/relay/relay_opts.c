@@ -21,6 +21,9 @@ static int set_prop(void *target, const struct cli_opt *d, const char *arg,
 #define OFF(f) offsetof(struct relay_opts, f)
 
 static const struct cli_opt opts[] = {
+	{ "config", 0, "FILE", NULL, cli_set_str, OFF(config), 0, 0,
+	  "enrichment config (the format of xdpflowd --enrich); without it "
+	  "flows are copied unchanged" },
 	{ "kafka-brokers", 0, "LIST", "127.0.0.1:9092", cli_set_str,
 	  OFF(cfg.brokers), 0, 0, "bootstrap brokers" },
 	{ "in-topic", 0, "NAME", "flows", cli_set_str, OFF(cfg.in_topic), 0, 0,
@@ -40,6 +43,8 @@ static const struct cli_opt opts[] = {
 	  "commit the open transaction at least every MS" },
 	{ "txn-messages", 0, "N", "10000", cli_set_uint, OFF(cfg.txn_max_msgs),
 	  1, 10000000, "and after N input messages" },
+	{ "poll-ms", 0, "MS", "1000", cli_set_uint, OFF(tick_ms), 10, 3600000,
+	  "with --config: look for changed source files every MS" },
 	/* then cli_std_table: --log-level, --help, --version */
 };
 
@@ -50,7 +55,7 @@ static const struct cli_layout layout = { 25, true, "default" };
 int relay_opts_parse(struct relay_opts *o, int argc, char **argv, char *err,
 		     size_t errlen)
 {
-	const struct cli_table t[2] = { { opts, N_OPTS, o },
+	const struct cli_table t[2] = { { opts, N_OPTS, o, &o->given },
 					cli_std_table(&o->log_level) };
 	char host[256];
 	int rc;
@@ -76,7 +81,11 @@ int relay_opts_parse(struct relay_opts *o, int argc, char **argv, char *err,
 			 o->cfg.in_topic);
 		return -EINVAL;
 	}
-	o->cfg.tick_ms = 1000;
+	if (!o->config && cli_given(&t[0], "poll-ms")) {
+		snprintf(err, errlen, "--poll-ms needs --config");
+		return -EINVAL;
+	}
+	o->cfg.tick_ms = o->tick_ms;
 	return RELAY_OPTS_RUN;
 }
 

@@ -10,6 +10,7 @@
 #define XDPFLOW_RELAY_RELAY_OPTS_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 
 #include "common/cli.h"
@@ -21,7 +22,10 @@
 struct relay_opts {
 	struct relay_config cfg; /* props points at props below */
 	const char *props[RELAY_OPTS_MAX_PROPS]; /* -X name=value */
-	char txn_id[300]; /* the default transactional.id */
+	const char *config; /* --config; NULL: copy flows unchanged */
+	unsigned tick_ms;   /* --poll-ms */
+	uint64_t given;	    /* options given (cli_given) */
+	char txn_id[300];   /* the default transactional.id */
 	enum log_level log_level;
 };
 
@@ -37,7 +41,8 @@ enum relay_opts_action {
  * argv, at literals or into o. Returns an enum relay_opts_action, or
  * -EINVAL with a one-line reason in err (unknown option, missing or bad
  * value, stray argument, an empty broker list, topic, group or
- * transactional.id, the same topic in and out). Not reentrant
+ * transactional.id, the same topic in and out, --poll-ms without
+ * --config). Not reentrant
  * (getopt_long).
  */
 int relay_opts_parse(struct relay_opts *o, int argc, char **argv, char *err,
