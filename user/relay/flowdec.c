@@ -251,7 +251,7 @@ int flowdec_flow(const uint8_t *p, size_t len, struct flow_rec *rec,
 				if (!enum_fits(v))
 					f |= FLOWDEC_RESHAPED;
 				rec->type = (uint32_t)v;
-				if (rec->type > FLOW_TYPE_IPFIX)
+				if (v > FLOW_TYPE_IPFIX)
 					f |= FLOWDEC_LENIENT;
 				break;
 			case K_REP:
