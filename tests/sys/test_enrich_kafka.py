@@ -336,6 +336,8 @@ def test_two_instances_same_transactional_id(stack, tmp_path):
     (["-X", "nonsense"], "property=value"),
     (["--bogus"], "bogus"),
     (["stray"], "stray"),
+    (["--poll-ms", "500"], "--poll-ms needs --config"),
+    (["--config", "/nonexistent/enrich.conf", "--in-topic", "a", "--out-topic", "a"], "must differ"),
 ])
 def test_bad_command_line(args, needle):
     r = subprocess.run([binary(), *args], capture_output=True, text=True, timeout=10)
@@ -509,3 +511,15 @@ def test_reload_under_load(stack, tmp_path):
         late = [s for s in names if s >= (after + 1) * per]
         assert late and all(names[s] == "lab-a2" for s in late)
         assert e.stats()["txn_aborted"] == 0
+
+
+def test_config_that_does_not_load(stack, tmp_path):
+    """A config naming a malformed networks file: exit 1 with the file and
+    line, before touching Kafka."""
+    d = tmp_path / "bad"
+    d.mkdir()
+    (d / "networks.csv").write_text("prefix,name\n198.18.0.0/15,a\n198.18.0.1/15,b\n")
+    (d / "enrich.conf").write_text("networks = networks.csv\n")
+    r = subprocess.run([binary(), "--kafka-brokers", stack.brokers, "--config", str(d / "enrich.conf")],
+                       capture_output=True, text=True, timeout=30)
+    assert r.returncode == 1 and "networks.csv:3" in r.stderr, r.stderr
