@@ -256,6 +256,7 @@ static int commit_txn(struct relay *r, bool rewind)
 	rd_kafka_consumer_group_metadata_t *meta;
 	rd_kafka_topic_partition_list_t *l;
 	rd_kafka_error_t *error;
+	uint64_t t0 = clock_mono_ns(), t1;
 	int rc;
 
 	if (!r->in_txn)
@@ -282,6 +283,7 @@ static int commit_txn(struct relay *r, bool rewind)
 	}
 	rd_kafka_consumer_group_metadata_destroy(meta);
 	rd_kafka_topic_partition_list_destroy(l);
+	t1 = clock_mono_ns();
 	for (unsigned tries = 0;; tries++) {
 		error = rd_kafka_commit_transaction(r->prod, TXN_CALL_MS);
 		if (!error)
@@ -293,6 +295,13 @@ static int commit_txn(struct relay *r, bool rewind)
 			return abort_txn(r, rewind);
 	}
 	r->st->txn_committed++;
+	pr_debug("transaction committed: %u input messages, %" PRIu64
+		 " out, %" PRIu64 " ms open, offsets %" PRIu64
+		 " ms, commit %" PRIu64 " ms",
+		 r->txn_msgs, r->txn_out,
+		 (uint64_t)((t0 - r->txn_start_ns) / CLOCK_NS_PER_MS),
+		 (uint64_t)((t1 - t0) / CLOCK_NS_PER_MS),
+		 (uint64_t)((clock_mono_ns() - t1) / CLOCK_NS_PER_MS));
 	r->st->produced += r->txn_out;
 	r->st->produced_flows += r->txn_out_flows;
 	r->in_txn = false;
