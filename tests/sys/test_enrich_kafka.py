@@ -523,3 +523,75 @@ def test_config_that_does_not_load(stack, tmp_path):
     r = subprocess.run([binary(), "--kafka-brokers", stack.brokers, "--config", str(d / "enrich.conf")],
                        capture_output=True, text=True, timeout=30)
     assert r.returncode == 1 and "networks.csv:3" in r.stderr, r.stderr
+
+
+def secure_conf(stack, mode, password=None, ca=None):
+    """librdkafka settings for the stack's TLS or SASL_SSL listener (PLAIN:
+    Debian's librdkafka 2.0.2 cannot do Kafka 4's SCRAM, see test_secure)."""
+    if not stack.tls_brokers or not stack.kafka_ca:
+        pytest.skip("the stack has no TLS listeners (started before they existed)")
+    c = {"security.protocol": mode, "ssl.ca.location": ca or stack.kafka_ca}
+    if mode == "ssl":
+        c["bootstrap.servers"] = stack.tls_brokers
+    else:
+        c.update({"bootstrap.servers": stack.sasl_brokers, "sasl.mechanisms": "PLAIN",
+                  "sasl.username": stack.sasl_user,
+                  "sasl.password": password or stack.sasl_password})
+    return c
+
+
+def x_args(c):
+    out = ["--kafka-brokers", c["bootstrap.servers"]]
+    for k, v in c.items():
+        if k != "bootstrap.servers":
+            out += ["-X", f"{k}={v}"]
+    return out
+
+
+@pytest.mark.parametrize("mode", ["ssl", "sasl_ssl"])
+def test_secured_transport_relays(stack, tmp_path, mode):
+    """TLS and SASL over TLS through -X alone: the flows arrive."""
+    mod = pb(tmp_path)
+    c = secure_conf(stack, mode)
+    items = [(None, delimited([flow_bytes(mod, s) for s in range(i, i + 64)]))
+             for i in range(0, 640, 64)]
+    with topics(stack, partitions=1) as (tin, tout):
+        produce_keyed(stack, tin, items)
+        e = Enrich(stack, tin, tout, tmp_path)
+        e.args[e.args.index("--kafka-brokers"):e.args.index("--kafka-brokers") + 2] = x_args(c)
+        e.start()
+        r = Reader(stack, tout)
+        try:
+            got = r.read(lambda m: len(m) >= len(items), 90)
+        finally:
+            r.close()
+            assert e.stop() == 0, e.output()[-2000:]
+        assert sorted(m.value() for m in got) == sorted(v for _k, v in items)
+
+
+@pytest.fixture(scope="module")
+def other_ca(tmp_path_factory):
+    d = tmp_path_factory.mktemp("other-ca")
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
+                    "-subj", "/CN=not the xdpflow test CA", "-keyout", str(d / "ca.key"),
+                    "-out", str(d / "ca.pem")], check=True, capture_output=True, timeout=60)
+    return str(d / "ca.pem")
+
+
+@pytest.mark.parametrize("case", ["wrong-password", "untrusted-ca"])
+def test_secured_transport_fails_clearly(stack, tmp_path, other_ca, case):
+    """A wrong password or an untrusted certificate: librdkafka's reason in
+    the log at once, then exit 1 once transactions cannot be initialised
+    (bounded), never a silent hang."""
+    if case == "wrong-password":
+        c, needle = secure_conf(stack, "sasl_ssl", password="not-the-password"), \
+            "SASL authentication error"
+    else:
+        c, needle = secure_conf(stack, "ssl", ca=other_ca), "certificate verify failed"
+    t0 = time.monotonic()
+    r = subprocess.run([binary(), *x_args(c), "--in-topic", "a_" + uuid.uuid4().hex[:6],
+                        "--out-topic", "b", "--transactional-id", "tx_" + uuid.uuid4().hex[:6]],
+                       capture_output=True, text=True, timeout=90)
+    assert r.returncode == 1, r.stderr[-2000:]
+    assert needle in r.stderr and "could not initialise transactions" in r.stderr, r.stderr[-2000:]
+    assert time.monotonic() - t0 < 60

@@ -422,7 +422,16 @@ static int open_producer(struct relay *r)
 		return fail(r, -EINVAL, "could not use topic %s: %s",
 			    r->cfg->out_topic,
 			    rd_kafka_err2str(rd_kafka_last_error()));
-	error = rd_kafka_init_transactions(r->prod, TXN_CALL_MS);
+	/* In short steps, serving the error callback in between, so a TLS
+	 * or authentication failure is logged while we wait. */
+	for (uint64_t end = clock_mono_ns() + TXN_CALL_MS * CLOCK_NS_PER_MS;;) {
+		error = rd_kafka_init_transactions(r->prod, 500);
+		rd_kafka_poll(r->prod, 0);
+		if (!error || !rd_kafka_error_is_retriable(error) ||
+		    clock_mono_ns() >= end || r->fatal)
+			break;
+		rd_kafka_error_destroy(error);
+	}
 	if (error) {
 		fail(r, -EIO,
 		     "could not initialise transactions (transactional.id %s): %s",
