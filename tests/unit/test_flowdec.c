@@ -135,8 +135,8 @@ static void rnd_rec(uint64_t *s, struct flow_rec *r, bool sparse)
 		rnd_addr(s, &r->mpls_ip[i]);
 	for (unsigned i = 0; i < r->n_layers; i++) {
 		/* enums: negative ones (10-byte varints) included */
-		r->layer_stack[i] = (uint32_t)(rnd(s) % 3 ? rnd(s) % 14
-							  : rnd_val(s, 32));
+		r->layer_stack[i] =
+			(uint32_t)(rnd(s) % 3 ? rnd(s) % 14 : rnd_val(s, 32));
 		r->layer_size[i] = (uint32_t)rnd_val(s, 32);
 	}
 	for (unsigned i = 0; i < r->n_srv6; i++)
@@ -172,7 +172,8 @@ static void assert_round_trip(const struct flow_rec *r,
 	body = body_of(a, (size_t)na, &blen);
 	assert_int_equal(flowdec_flow(body, blen, &got, &flags), 0);
 	/* a flow type past IPFIX (negative ones too) is the only oddity */
-	assert_int_equal(flags, r->type > FLOW_TYPE_IPFIX ? FLOWDEC_LENIENT : 0);
+	assert_int_equal(flags,
+			 r->type > FLOW_TYPE_IPFIX ? FLOWDEC_LENIENT : 0);
 	assert_memory_equal(&got, r, sizeof(got));
 	nb = encode_pb(&got, b, sizeof(b));
 	if (!e) {
@@ -287,10 +288,11 @@ static void test_hostile_rules(void **state)
 	assert_int_equal(dec((const uint8_t[]){ 0x25, 1, 2, 3, 4 }, 5, &r, &f),
 			 -EBADMSG);
 	/* unknown fields of every wire type: lenient, skipped */
-	assert_int_equal(dec((const uint8_t[]){ 0xb8, 0x3e, 0x05,	/* 999 */
-						0x41, 1, 2, 3, 4, 5, 6, 7, 8, /* 8 */
-						0x15, 1, 2, 3, 4,	      /* 2 */
-						0x2a, 0x01, 0x00,	      /* 5 */
+	assert_int_equal(dec((const uint8_t[]){ 0xb8, 0x3e, 0x05, /* 999 */
+						0x41, 1,    2,	  3, 4,
+						5,    6,    7,	  8,	/* 8 */
+						0x15, 1,    2,	  3, 4, /* 2 */
+						0x2a, 0x01, 0x00,	/* 5 */
 						0x20, 0x07 },
 			     22, &r, &f),
 			 0);
@@ -325,8 +327,8 @@ static void test_hostile_rules(void **state)
 	/* enrichment fields of the wrong wire type are malformed */
 	assert_int_equal(dec((const uint8_t[]){ 0x90, 0x3f, 0x01 }, 3, &r, &f),
 			 -EBADMSG); /* 1010 as a varint */
-	assert_int_equal(dec((const uint8_t[]){ 0x92, 0x3f, 0x02, 'F', 'R' },
-			     5, &r, &f),
+	assert_int_equal(dec((const uint8_t[]){ 0x92, 0x3f, 0x02, 'F', 'R' }, 5,
+			     &r, &f),
 			 0);
 	assert_int_equal(f, 0);
 }

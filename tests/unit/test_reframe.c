@@ -193,8 +193,8 @@ static void test_failures(void **state)
 	c.fail_at = -1;
 	assert_int_equal(reframe_message(r, in, 0, &ops, &info), -EBADMSG);
 	assert_non_null(info.why);
-	assert_int_equal(reframe_message(r, (const uint8_t *)"\xff\xff\xff",
-					 3, &ops, &info),
+	assert_int_equal(reframe_message(r, (const uint8_t *)"\xff\xff\xff", 3,
+					 &ops, &info),
 			 -EBADMSG);
 	/* a batch whose last frame is torn is no batch, nor a flow */
 	assert_int_equal(reframe_message(r, in, len - 1, &ops, &info),
@@ -217,11 +217,12 @@ static uint64_t rnd(uint64_t *s)
  * sometimes malformed. Returns the new length. */
 static size_t rnd_field(uint64_t *s, uint8_t *p, size_t len, size_t cap)
 {
-	static const uint8_t nums[] = { 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 14,
-					20, 39, 80, 82, 101, 103, 105, 127 };
+	static const uint8_t nums[] = { 1,  2,	3,   4,	  5,   6,  7,
+					8,  9,	10,  11,  14,  20, 39,
+					80, 82, 101, 103, 105, 127 };
 	uint8_t num = nums[rnd(s) % sizeof(nums)];
-	unsigned wt = (unsigned)(rnd(s) % 8 < 5 ? (rnd(s) % 2) * 2
-						: rnd(s) % 6);
+	unsigned wt =
+		(unsigned)(rnd(s) % 8 < 5 ? (rnd(s) % 2) * 2 : rnd(s) % 6);
 	size_t n;
 
 	if (len + 24 > cap)
@@ -312,10 +313,11 @@ static void test_framing_as_the_inserter(void **state)
 		b = reframe_message(r, m, len, &ops, &info);
 		if (a != b || (a == 0 && ((int)fr != (int)info.framing ||
 					  n != info.flows)))
-			fail_msg("message %u (%zu bytes): pbdec %d/%d/%zu, "
-				 "reframe %d/%d/%zu",
-				 i, len, a, a ? 0 : (int)fr, a ? 0 : n, b,
-				 (int)info.framing, info.flows);
+			fail_msg(
+				"message %u (%zu bytes): pbdec %d/%d/%zu, "
+				"reframe %d/%d/%zu",
+				i, len, a, a ? 0 : (int)fr, a ? 0 : n, b,
+				(int)info.framing, info.flows);
 		if (!a) {
 			n_ok++;
 			n_single += fr == PBDEC_SINGLE;

@@ -28,7 +28,10 @@ struct field {
 	uint16_t off; /* in struct flow_rec */
 };
 
-#define F(k, m) { k, (uint16_t)offsetof(struct flow_rec, m) }
+#define F(k, m)                                                                \
+	{                                                                      \
+		k, (uint16_t)offsetof(struct flow_rec, m)                      \
+	}
 
 /* Fields 0..127 by number. */
 static const struct field lo[128] = {
@@ -244,8 +247,7 @@ int flowdec_flow(const uint8_t *p, size_t len, struct flow_rec *rec,
 				put_u32(rec, fd->off, v, &f);
 				break;
 			case K_U64:
-				memcpy((uint8_t *)rec + fd->off, &v,
-				       sizeof(v));
+				memcpy((uint8_t *)rec + fd->off, &v, sizeof(v));
 				break;
 			case K_TYPE:
 				if (!enum_fits(v))

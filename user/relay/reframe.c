@@ -78,8 +78,7 @@ static int cut(struct reframe *r, size_t end)
 /* Decodes up to REFRAME_CHUNK frames at *q (before end) into r->recs.
  * Returns how many, or -EBADMSG. */
 static int decode_chunk(struct reframe *r, const uint8_t **q,
-			const uint8_t *end, unsigned *flags,
-			size_t *reshaped)
+			const uint8_t *end, unsigned *flags, size_t *reshaped)
 {
 	int k = 0;
 

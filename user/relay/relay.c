@@ -141,12 +141,11 @@ static void clear_offsets(struct relay *r)
 static int note_offset(struct relay *r, int32_t part, int64_t next)
 {
 	if (part < 0 || part > MAX_PARTITION)
-		return fail(r, -ERANGE, "input partition %" PRId32
-			    " out of range", part);
+		return fail(r, -ERANGE,
+			    "input partition %" PRId32 " out of range", part);
 	if ((size_t)part >= r->n_next) {
-		size_t n = (size_t)part + 1 > 2 * r->n_next
-				   ? (size_t)part + 1
-				   : 2 * r->n_next;
+		size_t n = (size_t)part + 1 > 2 * r->n_next ? (size_t)part + 1
+							    : 2 * r->n_next;
 		int64_t *p = realloc(r->next, n * sizeof(*p));
 
 		if (!p)
@@ -184,9 +183,9 @@ static int rewind_consumer(struct relay *r)
 	}
 	for (int i = 0; i < l->cnt; i++)
 		if (l->elems[i].offset < 0)
-			l->elems[i].offset = r->reset_latest
-						     ? RD_KAFKA_OFFSET_END
-						     : RD_KAFKA_OFFSET_BEGINNING;
+			l->elems[i].offset =
+				r->reset_latest ? RD_KAFKA_OFFSET_END
+						: RD_KAFKA_OFFSET_BEGINNING;
 	error = rd_kafka_seek_partitions(r->cons, l, TXN_CALL_MS);
 	rd_kafka_topic_partition_list_destroy(l);
 	if (error) {
@@ -227,8 +226,8 @@ static int abort_txn(struct relay *r, bool rewind)
 
 /* What to do after a failed transactional call: fatal (end), abort, or
  * (retriable) try again: returns 1 then, else 0 or the fatal -errno. */
-static int txn_error(struct relay *r, rd_kafka_error_t *error,
-		     const char *what, bool rewind)
+static int txn_error(struct relay *r, rd_kafka_error_t *error, const char *what,
+		     bool rewind)
 {
 	int rc;
 
@@ -401,13 +400,19 @@ fail:
 static int open_producer(struct relay *r)
 {
 	const char *ours[] = {
-		"bootstrap.servers",	  r->cfg->brokers,
-		"client.id",		  "xdpflow-enrich",
-		"transactional.id",	  r->cfg->transactional_id,
-		"transaction.timeout.ms", TXN_TIMEOUT_MS,
-		"linger.ms",		  "5",
+		"bootstrap.servers",
+		r->cfg->brokers,
+		"client.id",
+		"xdpflow-enrich",
+		"transactional.id",
+		r->cfg->transactional_id,
+		"transaction.timeout.ms",
+		TXN_TIMEOUT_MS,
+		"linger.ms",
+		"5",
 	};
-	rd_kafka_conf_t *conf = make_conf(r, ours, sizeof(ours) / sizeof(*ours));
+	rd_kafka_conf_t *conf =
+		make_conf(r, ours, sizeof(ours) / sizeof(*ours));
 	rd_kafka_error_t *error;
 
 	if (!conf)
@@ -466,7 +471,8 @@ static int open_consumer(struct relay *r)
 		"max.partition.fetch.bytes",
 		"8388608",
 	};
-	rd_kafka_conf_t *conf = make_conf(r, ours, sizeof(ours) / sizeof(*ours));
+	rd_kafka_conf_t *conf =
+		make_conf(r, ours, sizeof(ours) / sizeof(*ours));
 	rd_kafka_topic_partition_list_t *sub;
 	rd_kafka_resp_err_t e;
 	char v[128];
@@ -521,12 +527,14 @@ static int produce(struct relay *r, const rd_kafka_message_t *m,
 		   const struct relay_out *o)
 {
 	for (;;) {
-		rd_kafka_resp_err_t e = rd_kafka_producev(
-			r->prod, RD_KAFKA_V_RKT(r->out),
-			RD_KAFKA_V_KEY(m->key, m->key_len),
-			RD_KAFKA_V_VALUE((void *)o->data, o->len),
-			RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
-			RD_KAFKA_V_END);
+		rd_kafka_resp_err_t e =
+			rd_kafka_producev(r->prod, RD_KAFKA_V_RKT(r->out),
+					  RD_KAFKA_V_KEY(m->key, m->key_len),
+					  RD_KAFKA_V_VALUE((void *)o->data,
+							   o->len),
+					  RD_KAFKA_V_MSGFLAGS(
+						  RD_KAFKA_MSG_F_COPY),
+					  RD_KAFKA_V_END);
 
 		if (!e)
 			return 0;
@@ -574,7 +582,8 @@ static int handle(struct relay *r, const rd_kafka_message_t *m)
 			     r->cfg->in_topic, m->partition, m->offset);
 		n_out = flows = 0;
 	} else if (rc) {
-		return fail(r, rc, "could not transform a message of %s [%" PRId32
+		return fail(r, rc,
+			    "could not transform a message of %s [%" PRId32
 			    "] offset %" PRId64 ": %s",
 			    r->cfg->in_topic, m->partition, m->offset,
 			    strerror(-rc));

@@ -65,14 +65,14 @@ struct relay_hooks {
 };
 
 struct relay_stats {
-	uint64_t consumed;	  /* input messages */
-	uint64_t consumed_flows;  /* flows in them */
-	uint64_t produced;	  /* output messages in committed transactions */
-	uint64_t produced_flows;  /* flows in them */
-	uint64_t txn_committed;	  /* transactions committed */
-	uint64_t txn_aborted;	  /* transactions aborted */
-	uint64_t decode_errors;	  /* input messages skipped as undecodable */
-	uint64_t rebalances;	  /* assignments and revocations */
+	uint64_t consumed;	 /* input messages */
+	uint64_t consumed_flows; /* flows in them */
+	uint64_t produced;	 /* output messages in committed transactions */
+	uint64_t produced_flows; /* flows in them */
+	uint64_t txn_committed;	 /* transactions committed */
+	uint64_t txn_aborted;	 /* transactions aborted */
+	uint64_t decode_errors;	 /* input messages skipped as undecodable */
+	uint64_t rebalances;	 /* assignments and revocations */
 };
 
 /* The signals relay_run reads, owned by the caller (common/signals.h). */
