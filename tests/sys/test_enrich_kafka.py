@@ -595,3 +595,46 @@ def test_secured_transport_fails_clearly(stack, tmp_path, other_ca, case):
     assert r.returncode == 1, r.stderr[-2000:]
     assert needle in r.stderr and "could not initialise transactions" in r.stderr, r.stderr[-2000:]
     assert time.monotonic() - t0 < 60
+
+
+def test_rebalances_exactly_once(stack, tmp_path):
+    """Two instances in one group (each its own transactional.id): a second
+    one joining mid-stream, then the first one leaving on SIGTERM, then a
+    third joining and the second SIGKILLed: each rebalance commits or aborts
+    what is open before the partitions move, and the output holds every
+    flow exactly once for a read_committed consumer."""
+    mod = pb(tmp_path)
+    batches, per = 2000, 64
+    n = batches * per
+    items = [(bytes([198, 18, 255, 1 + b % 7]),
+              delimited([flow_bytes(mod, s) for s in range(b * per, (b + 1) * per)]))
+             for b in range(batches)]
+    with topics(stack, partitions=6) as (tin, tout):
+        produce_keyed(stack, tin, items)
+        r = Reader(stack, tout)
+        slow = ["--txn-interval-ms", "50", "--txn-messages", "20"]
+        try:
+            a = Enrich(stack, tin, tout, tmp_path, *slow, txn_id="tx_a_" + tin).start()
+            r.read(lambda m: len(m) >= batches // 8, 120)
+            b = Enrich(stack, tin, tout, tmp_path, *slow, txn_id="tx_b_" + tin).start()
+            wait_for(lambda: "revoked" in a.output() and "assigned" in b.output(), 60,
+                     "the second instance to get partitions")
+            r.read(lambda m: len(m) >= batches // 3, 120)
+            assert a.stop() == 0, a.output()[-2000:]
+            c = Enrich(stack, tin, tout, tmp_path, *slow, txn_id="tx_c_" + tin).start()
+            wait_for(lambda: "assigned" in c.output(), 60, "the third instance to get partitions")
+            r.read(lambda m: len(m) >= batches // 2, 120)
+            b.kill()
+            r.read(lambda m: sum(flows_in(x.value()) for x in m) >= n, 180)
+            r.read(lambda m: False, 3)
+        finally:
+            r.close()
+            for e in (a, b):
+                if e.proc.poll() is None:
+                    e.kill()
+        assert c.stop() == 0, c.output()[-2000:]
+        assert len(r.msgs) < 2 * batches
+        seqs = [f.sequence_num for f in decode_all(mod, r.msgs)]
+        assert len(seqs) == n and sorted(seqs) == list(range(n)), \
+            f"{len(seqs)} flows out for {n} in, {len(set(seqs))} distinct"
+        assert a.stats()["rebalances"] >= 3

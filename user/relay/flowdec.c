@@ -129,7 +129,9 @@ static bool varint_slow(const uint8_t **pp, const uint8_t *end, uint64_t *v)
 	return false;
 }
 
-bool flowdec_varint(const uint8_t **p, const uint8_t *end, uint64_t *v)
+/* The one-byte case (keys, small values) inline in the decoder. */
+static inline bool get_varint(const uint8_t **p, const uint8_t *end,
+			      uint64_t *v)
 {
 	if (*p < end && **p < 0x80) {
 		*v = **p;
@@ -137,6 +139,11 @@ bool flowdec_varint(const uint8_t **p, const uint8_t *end, uint64_t *v)
 		return true;
 	}
 	return varint_slow(p, end, v);
+}
+
+bool flowdec_varint(const uint8_t **p, const uint8_t *end, uint64_t *v)
+{
+	return get_varint(p, end, v);
 }
 
 /* Room and counters of the repeated varint fields. */
@@ -232,7 +239,7 @@ int flowdec_flow(const uint8_t *p, size_t len, struct flow_rec *rec,
 		const struct field *fd;
 		uint64_t key, num, v, n;
 
-		if (!flowdec_varint(&p, end, &key))
+		if (!get_varint(&p, end, &key))
 			return -EBADMSG;
 		num = key >> 3;
 		if (num == 0 || num > 536870911u)
@@ -240,7 +247,7 @@ int flowdec_flow(const uint8_t *p, size_t len, struct flow_rec *rec,
 		fd = field_of(num);
 		switch (key & 7) {
 		case 0: /* varint */
-			if (!flowdec_varint(&p, end, &v))
+			if (!get_varint(&p, end, &v))
 				return -EBADMSG;
 			switch (fd->kind) {
 			case K_U32:
@@ -272,7 +279,7 @@ int flowdec_flow(const uint8_t *p, size_t len, struct flow_rec *rec,
 			}
 			break;
 		case 2: /* length-delimited */
-			if (!flowdec_varint(&p, end, &n) ||
+			if (!get_varint(&p, end, &n) ||
 			    n > (uint64_t)(end - p))
 				return -EBADMSG;
 			switch (fd->kind) {
@@ -297,7 +304,7 @@ int flowdec_flow(const uint8_t *p, size_t len, struct flow_rec *rec,
 				const uint8_t *q = p, *qe = p + n;
 
 				while (q < qe) {
-					if (!flowdec_varint(&q, qe, &v))
+					if (!get_varint(&q, qe, &v))
 						return -EBADMSG;
 					if ((num == 103 ? !enum_fits(v)
 							: v > UINT32_MAX) ||
