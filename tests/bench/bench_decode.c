@@ -15,6 +15,16 @@
  * each figure is the median over rounds of thread CPU time per flow, with
  * wall time beside it. Prints a table, side-by-side ratios of the encoders
  * and one "RESULT" line per protocol and encoder for scripts/bench/bench.sh.
+ *
+ * --enrich N adds the in-collector enrichment mode (xdpflowd --enrich):
+ * a networks file of N IPv4 and N/5 IPv6 prefixes shaped like a routing
+ * table (netgen.h, bench_enrich's generator) loaded through an enricher;
+ * the NetFlow v9 and IPFIX packets then carry source and destination
+ * addresses drawn inside random prefixes of it, and the enrich mode is the
+ * full mode with enricher_apply and encode_flow_enriched per flow (the
+ * daemon's pipeline), one enricher_begin/end per datagram. Its "ENRICH"
+ * line gives the ns per flow enrichment adds, against the full mode of the
+ * same rounds and packets (target: <= 40 ns).
  */
 #include <errno.h>
 #include <getopt.h>
@@ -23,13 +33,16 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "common/log.h"
 #include "decode/decode.h"
 #include "encode/encode.h"
 #include "encode/encode_pbc.h"
+#include "enrich/enricher.h"
 
 #include "benchutil.h"
+#include "netgen.h"
 #include "pktgen.h"
 
 #define N_PKTS 64 /* distinct data packets per protocol */
@@ -38,10 +51,12 @@
 #define STASH_MAX (N_PKTS * PG_RECORDS)
 
 enum proto { P_NF9, P_IPFIX, P_SFLOW, P__N };
-enum mode { M_FULL, M_DECODE, M_ENCODE, M__N };
+enum mode { M_FULL, M_DECODE, M_ENCODE, M_ENRICH, M__N };
 
 static const char *const proto_name[P__N] = { "nf9", "ipfix", "sflow" };
-static const char *const mode_name[M__N] = { "full", "decode", "encode" };
+static const char *const mode_name[M__N] = { "full", "decode", "encode",
+					     "enrich" };
+#define ENRICH_TARGET_NS 40.0 /* issue 9: added per flow by enrichment */
 
 typedef ssize_t (*enc_fn)(const struct flow_rec *, uint8_t *, size_t);
 
@@ -51,6 +66,17 @@ static const char *const enc_name[E__N] = { "fast", "protobuf-c", "json",
 					    "legacy", "legacy-pbc" };
 static const enc_fn enc_fns[E__N] = { encode_pb, encode_pbc_flow, encode_json,
 				      encode_pb_legacy, encode_pbc_legacy };
+/* The encoders encode_flow_enriched has (the daemon's): format and schema;
+ * the protobuf-c packers have none (enrich mode skipped). */
+static const struct {
+	bool ok;
+	enum out_format fmt;
+	enum out_schema schema;
+} enc_enriched[E__N] = {
+	[E_FAST] = { true, OUT_FORMAT_PB, OUT_SCHEMA_GOFLOW2 },
+	[E_JSON] = { true, OUT_FORMAT_JSON, OUT_SCHEMA_GOFLOW2 },
+	[E_LEGACY] = { true, OUT_FORMAT_PB, OUT_SCHEMA_GOFLOW_V3 },
+};
 
 struct sample {
 	double cpu_ns_per_flow;
@@ -67,11 +93,19 @@ struct workload {
 	struct flow_rec *stash; /* decoded records for encode-only */
 	size_t n_stash;
 	struct sample s[E__N][M__N][MAX_ROUNDS]; /* decode: in [first enc] */
+	struct enricher *enr; /* --enrich (shared), NULL: off */
+	int slot;	      /* its reader slot */
 };
 
 struct full_sink {
 	struct flow_sink sink;
 	enc_fn enc;
+	/* enrich mode: the enricher, the tables of the datagram and the
+	 * encoder's format */
+	const struct enricher *enr;
+	const struct enrich_tables *tables;
+	enum out_format fmt;
+	enum out_schema schema;
 	uint8_t *out;
 	size_t off;
 	uint64_t bytes;
@@ -98,10 +132,22 @@ struct opts {
 	unsigned protos; /* bit mask of enum proto */
 	unsigned encs;	 /* bit mask of enum enc */
 	int first_enc;
-	int only_mode;	/* -1: all; else one mode (for perf record) */
-	double seconds; /* --seconds: one long run per protocol, for perf */
-	bool show;	/* --show: print each protocol's first flow as JSON */
+	int only_mode;	 /* -1: all; else one mode (for perf record) */
+	unsigned enrich; /* --enrich: IPv4 prefixes of the table, 0: off */
+	double seconds;	 /* --seconds: one long run per protocol, for perf */
+	bool show;	 /* --show: print each protocol's first flow as JSON */
 };
+
+/* Whether (p, e, m) is measured: decode once (first encoder), enrich only
+ * with --enrich, for NetFlow v9 and IPFIX and encoders that have it. */
+static bool mode_on(const struct opts *o, int p, int e, int m)
+{
+	if (m == M_DECODE)
+		return e == o->first_enc;
+	if (m == M_ENRICH)
+		return o->enrich && enc_enriched[e].ok && p != P_SFLOW;
+	return true;
+}
 
 static void full_emit(struct flow_sink *s, const struct flow_rec *rec)
 {
@@ -120,6 +166,54 @@ static void full_emit(struct flow_sink *s, const struct flow_rec *rec)
 	f->off += (size_t)n;
 	f->bytes += (uint64_t)n;
 	f->flows++;
+}
+
+/* What the daemon's pipeline does with an enriched flow: encode it with e
+ * into the buffer (started over when full, as the writer would). */
+static void enrich_put(struct full_sink *f, const struct flow_rec *rec,
+		       const struct flow_enriched *e)
+{
+	ssize_t n = encode_flow_enriched(f->fmt, f->schema, rec, e,
+					 f->out + f->off, OUT_CAP - f->off);
+
+	if (n == -ENOSPC) {
+		f->off = 0;
+		n = encode_flow_enriched(f->fmt, f->schema, rec, e, f->out,
+					 OUT_CAP);
+	}
+	if (n < 0) {
+		f->errors++;
+		return;
+	}
+	f->off += (size_t)n;
+	f->bytes += (uint64_t)n;
+	f->flows++;
+}
+
+/* The pipeline's emit and emit_batch with an enricher (pipeline.c). */
+static void enrich_emit(struct flow_sink *s, const struct flow_rec *rec)
+{
+	struct full_sink *f = (struct full_sink *)s;
+	struct flow_enriched e;
+
+	enricher_apply(f->enr, f->tables, rec, &e);
+	enrich_put(f, rec, &e);
+}
+
+static void enrich_emit_batch(struct flow_sink *s, const struct flow_rec *recs,
+			      size_t n)
+{
+	enum { CHUNK = 16 };
+	struct full_sink *f = (struct full_sink *)s;
+	struct flow_enriched e[CHUNK];
+
+	for (size_t at = 0; at < n; at += CHUNK) {
+		size_t m = n - at < CHUNK ? n - at : CHUNK;
+
+		enricher_apply_batch(f->enr, f->tables, recs + at, m, e);
+		for (size_t i = 0; i < m; i++)
+			enrich_put(f, &recs[at + i], &e[i]);
+	}
 }
 
 static void count_emit(struct flow_sink *s, const struct flow_rec *rec)
@@ -152,9 +246,114 @@ static struct datagram make_dg(const uint8_t *p, size_t len, enum proto pr)
 	return dg;
 }
 
+/* The table of --enrich: n IPv4 and n/5 IPv6 routing-table-shaped
+ * prefixes (about a real table's ratio) in a networks file under a
+ * temporary folder, loaded through an enricher as xdpflowd --enrich does.
+ * The prefixes stay in p4, l4, p6 and l6 to draw flow addresses from. */
+struct ng_table {
+	struct flow_addr *p4, *p6;
+	uint8_t *l4, *l6;
+	unsigned n4, n6;
+};
+
+static struct enricher *enrich_setup(unsigned n, struct ng_table *t)
+{
+	char dir[] = "/tmp/bench_decode_XXXXXX", path[96], err[512];
+	struct enricher *x = NULL;
+	uint64_t t0 = bu_now_ns();
+	size_t len;
+	char *csv;
+	FILE *f;
+
+	t->n4 = n;
+	t->n6 = n / 5 ? n / 5 : 1;
+	t->p4 = calloc(t->n4, sizeof(*t->p4));
+	t->p6 = calloc(t->n6, sizeof(*t->p6));
+	t->l4 = calloc(t->n4, 1);
+	t->l6 = calloc(t->n6, 1);
+	if (!t->p4 || !t->p6 || !t->l4 || !t->l6 ||
+	    ng_prefixes(t->p4, t->l4, t->n4, t->p6, t->l6, t->n6))
+		return NULL;
+	csv = ng_networks_csv(t->p4, t->l4, t->n4, t->p6, t->l6, t->n6, &len);
+	if (!csv || !mkdtemp(dir))
+		return NULL;
+	snprintf(path, sizeof(path), "%s/networks.csv", dir);
+	f = fopen(path, "w");
+	if (!f || fwrite(csv, 1, len, f) != len || fclose(f))
+		return NULL;
+	free(csv);
+	snprintf(path, sizeof(path), "%s/enrich.conf", dir);
+	f = fopen(path, "w");
+	if (!f || fputs("networks = networks.csv\n", f) < 0 || fclose(f))
+		return NULL;
+	x = enricher_open(path, err, sizeof(err));
+	if (!x)
+		fprintf(stderr, "bench_decode: %s\n", err);
+	unlink(path);
+	snprintf(path, sizeof(path), "%s/networks.csv", dir);
+	unlink(path);
+	rmdir(dir);
+	if (x)
+		printf("enrich: networks file of %u IPv4 + %u IPv6 prefixes "
+		       "loaded in %.2f s\n",
+		       t->n4, t->n6, (double)(bu_now_ns() - t0) / 1e9);
+	return x;
+}
+
+/* An address inside a random prefix of t (family of len: 4 or 16). */
+static void ng_draw(const struct ng_table *t, int len, uint8_t *out)
+{
+	const struct flow_addr *p;
+	unsigned plen;
+
+	if (len == 4) {
+		unsigned k = (unsigned)(ng_rng() % t->n4);
+
+		p = &t->p4[k];
+		plen = t->l4[k];
+	} else {
+		unsigned k = (unsigned)(ng_rng() % t->n6);
+
+		p = &t->p6[k];
+		plen = t->l6[k];
+	}
+	for (int i = 0; i < len; i++) {
+		unsigned bits = (unsigned)i * 8;
+		uint8_t host = (uint8_t)ng_rng();
+		uint8_t mask = bits >= plen ? 0
+			       : bits + 8 <= plen
+				       ? 0xff
+				       : (uint8_t)(0xff << (bits + 8 - plen));
+
+		out[i] = (uint8_t)((p->b[i] & mask) | (host & ~mask));
+	}
+}
+
+/* Rewrites the source and destination addresses of every record of the
+ * NetFlow v9 (IPv4, at 0 and 4 of a record) or IPFIX (IPv6, at 0 and 16)
+ * data packets with addresses drawn from t. */
+static void patch_addrs(struct workload *w, enum proto pr,
+			const struct ng_table *t)
+{
+	size_t hdr = pr == P_NF9 ? 20 : 16;
+	int alen = pr == P_NF9 ? 4 : 16;
+
+	for (int i = 0; i < N_PKTS; i++) {
+		uint8_t *set = w->pkt[i] + hdr;
+		size_t set_len = (size_t)set[2] << 8 | set[3];
+		size_t rec = (set_len - 4) / PG_RECORDS;
+
+		for (int r = 0; r < PG_RECORDS; r++) {
+			ng_draw(t, alen, set + 4 + (size_t)r * rec);
+			ng_draw(t, alen, set + 4 + (size_t)r * rec + alen);
+		}
+	}
+}
+
 /* Builds the packets, a context that knows the template, and the stash of
  * decoded records. 0, or -1 with a message. */
-static int workload_init(struct workload *w, enum proto pr)
+static int workload_init(struct workload *w, enum proto pr,
+			 const struct ng_table *tbl)
 {
 	struct decode_config cfg;
 	struct stash_sink st = { { stash_emit }, NULL, 0, STASH_MAX };
@@ -186,6 +385,8 @@ static int workload_init(struct workload *w, enum proto pr)
 			return -1;
 		}
 	}
+	if (tbl && pr != P_SFLOW)
+		patch_addrs(w, pr, tbl);
 	if (pr == P_NF9)
 		w->tmpl_len = pg_nf9_template(w->tmpl, PG_MAX_PKT, 0, 7);
 	else if (pr == P_IPFIX)
@@ -225,9 +426,18 @@ static struct sample run_once(struct workload *w, enum proto pr, enum enc e,
 			      enum mode m, double ms, uint8_t *out,
 			      uint64_t *sink_guard)
 {
-	struct full_sink fs = { { full_emit }, enc_fns[e], out, 0, 0, 0, 0 };
+	struct full_sink fs = {
+		.sink = { m == M_ENRICH ? enrich_emit : full_emit,
+			  m == M_ENRICH ? enrich_emit_batch : NULL },
+		.enc = enc_fns[e],
+		.enr = w->enr,
+		.fmt = enc_enriched[e].fmt,
+		.schema = enc_enriched[e].schema,
+		.out = out
+	};
 	struct count_sink cs = { { count_emit }, 0, 0 };
-	struct flow_sink *sink = m == M_FULL ? &fs.sink : &cs.sink;
+	struct flow_sink *sink = m == M_FULL || m == M_ENRICH ? &fs.sink
+							      : &cs.sink;
 	uint64_t budget = (uint64_t)(ms * 1e6);
 	uint64_t c0 = bu_clock_ns(CLOCK_THREAD_CPUTIME_ID);
 	uint64_t t0 = bu_clock_ns(CLOCK_MONOTONIC);
@@ -243,8 +453,16 @@ static struct sample run_once(struct workload *w, enum proto pr, enum enc e,
 			for (int i = 0; i < N_PKTS; i++) {
 				struct datagram dg =
 					make_dg(w->pkt[i], w->len[i], pr);
-				int rc = decode_datagram(w->ctx, &dg, sink);
+				int rc;
 
+				/* As a worker, with a batch of one datagram:
+				 * the most begin/end pairs per flow. */
+				if (m == M_ENRICH)
+					fs.tables =
+						enricher_begin(w->enr, w->slot);
+				rc = decode_datagram(w->ctx, &dg, sink);
+				if (m == M_ENRICH)
+					enricher_end(w->enr, w->slot);
 				if (rc > 0)
 					flows += (uint64_t)rc;
 			}
@@ -298,7 +516,11 @@ static void usage(FILE *f)
 		"               (default fast; with --seconds the first one)\n"
 		"  --mode M     run only this mode (with --seconds: for perf)\n"
 		"  --seconds S  one run of S seconds per protocol, no rounds\n"
-		"  --show       print each protocol's first decoded flow (JSON)\n");
+		"  --show       print each protocol's first decoded flow (JSON)\n"
+		"  --enrich N   add the enrich mode: a networks file of N IPv4 "
+		"(and N/5\n"
+		"               IPv6) routing-table-shaped prefixes, flows' "
+		"addresses in it\n");
 }
 
 static int parse_int(const char *s, int lo, int hi, int *out)
@@ -325,6 +547,7 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 		{ "mode", required_argument, NULL, 'M' },
 		{ "seconds", required_argument, NULL, 's' },
 		{ "show", no_argument, NULL, 'S' },
+		{ "enrich", required_argument, NULL, 'E' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -338,6 +561,7 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 	o->only_mode = -1;
 	o->seconds = 0;
 	o->show = false;
+	o->enrich = 0;
 	while ((c = getopt_long(argc, argv, "h", lo, NULL)) != -1) {
 		switch (c) {
 		case 'r':
@@ -408,6 +632,11 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 		case 'S':
 			o->show = true;
 			break;
+		case 'E':
+			if (parse_int(optarg, 0, 16000000, &v))
+				goto bad;
+			o->enrich = (unsigned)v;
+			break;
 		case 'h':
 			usage(stdout);
 			exit(0);
@@ -467,6 +696,8 @@ static void report(struct workload *w, const struct opts *o)
 				int se = m == M_DECODE ? o->first_enc : e;
 				char range[32];
 
+				if (!mode_on(o, p, se, m))
+					continue;
 				stats(w[p].s[se][m], n, false, &med[e][m], &lo,
 				      &hi);
 				stats(w[p].s[se][m], n, true, &wmed[e][m], &wlo,
@@ -497,6 +728,22 @@ static void report(struct workload *w, const struct opts *o)
 			       med[e][M_ENCODE], med[f][M_ENCODE],
 			       med[e][M_ENCODE] / med[f][M_ENCODE]);
 		}
+		/* Side by side: what enrichment adds to the full path. */
+		for (int e = 0; e < E__N; e++) {
+			if (!(o->encs & (1u << e)) ||
+			    !mode_on(o, p, e, M_ENRICH))
+				continue;
+			double add = med[e][M_ENRICH] - med[e][M_FULL];
+
+			printf("ENRICH proto=%s encoder=%s prefixes=%u runs=%d "
+			       "full_ns=%.1f enrich_ns=%.1f added_ns=%.1f "
+			       "ratio=%.2f target_ns=%.0f met=%s\n",
+			       proto_name[p], enc_name[e], o->enrich, n,
+			       med[e][M_FULL], med[e][M_ENRICH], add,
+			       med[e][M_ENRICH] / med[e][M_FULL],
+			       ENRICH_TARGET_NS,
+			       add <= ENRICH_TARGET_NS ? "yes" : "no");
+		}
 		/* RESULT lines: machine-readable, for scripts/bench/bench.sh. */
 		for (int e = 0; e < E__N; e++) {
 			if (!(o->encs & (1u << e)))
@@ -522,6 +769,9 @@ int main(int argc, char **argv)
 	struct opts o;
 	uint8_t *out;
 	uint64_t guard = 0;
+	struct ng_table tbl = { 0 };
+	struct enricher *enr = NULL;
+	int slot = 0;
 
 	if (parse_opts(argc, argv, &o))
 		return 2;
@@ -531,9 +781,23 @@ int main(int argc, char **argv)
 	out = malloc(OUT_CAP);
 	if (!out)
 		return 1;
-	for (int p = 0; p < P__N; p++)
-		if ((o.protos & (1u << p)) && workload_init(&w[p], p))
+	if (o.enrich) {
+		enr = enrich_setup(o.enrich, &tbl);
+		if (!enr) {
+			fprintf(stderr,
+				"bench_decode: could not set up the "
+				"enrichment table\n");
 			return 1;
+		}
+		slot = enricher_reader_add(enr);
+	}
+	for (int p = 0; p < P__N; p++) {
+		w[p].enr = enr;
+		w[p].slot = slot;
+		if ((o.protos & (1u << p)) &&
+		    workload_init(&w[p], p, enr ? &tbl : NULL))
+			return 1;
+	}
 	printf("packets: nf9 %zu B (%d records), ipfix %zu B (%d records), "
 	       "sflow %zu B (%d samples)\n",
 	       w[P_NF9].len[0], PG_RECORDS, w[P_IPFIX].len[0], PG_RECORDS,
@@ -555,7 +819,8 @@ int main(int argc, char **argv)
 			enum mode m = o.only_mode < 0 ? M_FULL : o.only_mode;
 			struct sample s;
 
-			if (!(o.protos & (1u << p)))
+			if (!(o.protos & (1u << p)) ||
+			    !mode_on(&o, p, o.first_enc, m))
 				continue;
 			s = run_once(&w[p], p, o.first_enc, m, o.seconds * 1e3,
 				     out, &guard);
@@ -576,8 +841,7 @@ int main(int argc, char **argv)
 					for (int m = 0; m < M__N; m++) {
 						struct sample s;
 
-						if (m == M_DECODE &&
-						    e != o.first_enc)
+						if (!mode_on(&o, p, e, m))
 							continue;
 						s = run_once(&w[p], p, e, m,
 							     r < 0 ? 20 : o.ms,
@@ -594,6 +858,11 @@ int main(int argc, char **argv)
 		decode_ctx_free(w[p].ctx);
 		free(w[p].stash);
 	}
+	enricher_close(enr);
+	free(tbl.p4);
+	free(tbl.p6);
+	free(tbl.l4);
+	free(tbl.l6);
 	free(out);
 	return 0;
 }

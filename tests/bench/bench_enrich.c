@@ -28,52 +28,11 @@
 #include "enrich/enrich.h"
 #include "enrich/networks_file.h"
 #include "enrich/prefix_table.h"
+#include "netgen.h"
 
 #define QUERIES (1u << 22)
 /* Batch size of the batched lookups (a worker's batch of flows). */
 #define BATCH 64
-
-static uint64_t rng_state = 0x9e3779b97f4a7c15ULL;
-
-static uint64_t rng(void)
-{
-	/* xorshift64* */
-	rng_state ^= rng_state >> 12;
-	rng_state ^= rng_state << 25;
-	rng_state ^= rng_state >> 27;
-	return rng_state * 2685821657736338717ULL;
-}
-
-/* A set of 64-bit keys (prefix and length), to draw distinct prefixes. */
-struct kset {
-	uint64_t *k;
-	size_t mask;
-};
-
-static int kset_init(struct kset *s, unsigned n)
-{
-	size_t cap = 1;
-
-	while (cap < (size_t)n * 2)
-		cap <<= 1;
-	s->k = calloc(cap, sizeof(*s->k));
-	s->mask = cap - 1;
-	return s->k ? 0 : -1;
-}
-
-/* Inserts key (never 0); false if it was there already. */
-static bool kset_add(struct kset *s, uint64_t key)
-{
-	size_t i = (size_t)((key * 0x9e3779b97f4a7c15ULL) >> 20) & s->mask;
-
-	while (s->k[i]) {
-		if (s->k[i] == key)
-			return false;
-		i = (i + 1) & s->mask;
-	}
-	s->k[i] = key;
-	return true;
-}
 
 /* A "Key: N kB" line of a /proc/self file, or -1. */
 static long proc_kb(const char *file, const char *key)
@@ -98,31 +57,6 @@ static long rss_kb(void)
 	return proc_kb("/proc/self/status", "VmRSS");
 }
 
-static unsigned v4_len(void)
-{
-	unsigned r = (unsigned)(rng() % 1000);
-
-	if (r < 600)
-		return 24;
-	if (r < 700)
-		return 23;
-	if (r < 800)
-		return 22;
-	if (r < 960)
-		return 16 + (unsigned)(rng() % 6);
-	if (r < 990)
-		return 8 + (unsigned)(rng() % 8);
-	return 25 + (unsigned)(rng() % 8);
-}
-
-static unsigned v6_len(void)
-{
-	static const unsigned lens[] = { 36, 40, 44, 47, 48, 48, 48, 48,
-					 48, 48, 48, 48, 48, 48, 48, 48 };
-
-	return lens[rng() % 16];
-}
-
 static int cmp_double(const void *a, const void *b)
 {
 	double x = *(const double *)a, y = *(const double *)b;
@@ -138,8 +72,9 @@ static int bench_flows(const struct flow_addr *pfx4, const uint8_t *len4,
 		       const uint8_t *len6, unsigned n6, const uint32_t *q4,
 		       unsigned rounds)
 {
-	size_t cap = ((size_t)n + n6) * 80 + 64, len = 0;
-	char *csv = malloc(cap), err[256];
+	size_t len = 0;
+	char *csv = ng_networks_csv(pfx4, len4, n, pfx6, len6, n6, &len);
+	char err[256];
 	struct enrich_networks *nets = NULL;
 	struct enrich *e = enrich_new();
 	struct flow_addr *fa = calloc(QUERIES, sizeof(*fa));
@@ -151,19 +86,6 @@ static int bench_flows(const struct flow_addr *pfx4, const uint8_t *len4,
 
 	if (!csv || !e || !fa || !recs || !res)
 		return -1;
-	len += (size_t)sprintf(csv, "prefix,site,tenant\n");
-	for (unsigned i = 0; i < n; i++)
-		len += (size_t)sprintf(csv + len, "%u.%u.%u.%u/%u,site%u,t%u\n",
-				       pfx4[i].b[0], pfx4[i].b[1], pfx4[i].b[2],
-				       pfx4[i].b[3], len4[i], i % 500,
-				       i % 5000);
-	for (unsigned i = 0; i < n6; i++) {
-		char a[64];
-
-		inet_ntop(AF_INET6, pfx6[i].b, a, sizeof(a));
-		len += (size_t)sprintf(csv + len, "%s/%u,site%u,t%u\n", a,
-				       len6[i], i % 500, i % 5000);
-	}
 	t0 = bu_now_ns();
 	if (enrich_networks_parse(csv, len, "bench.csv", &nets, err,
 				  sizeof(err))) {
@@ -248,7 +170,6 @@ int main(int argc, char **argv)
 	double r4[64], r6[64], b4[64], b6[64];
 	uint32_t *res;
 	uint64_t t0, sink = 0;
-	struct kset set4, set6;
 	long rss0;
 	int err;
 
@@ -296,55 +217,9 @@ int main(int argc, char **argv)
 	if (!b || !pfx4 || !pfx6 || !len4 || !len6 || !q4 || !q6 || !res)
 		return 1;
 
-	/* IPv4: unicast space 1.0.0.0-223.255.255.255. Duplicates are
-	 * skipped by re-drawing, so exactly n distinct prefixes go in. */
-	if (kset_init(&set4, n) || kset_init(&set6, n6))
+	/* Exactly n (n6) distinct prefixes (netgen.h). */
+	if (ng_prefixes(pfx4, len4, n, pfx6, len6, n6))
 		return 1;
-	for (unsigned i = 0; i < n; i++) {
-		unsigned len = v4_len();
-		uint32_t a = (uint32_t)(rng() % (223u << 24)) + (1u << 24);
-
-		a &= len ? ~0u << (32 - len) : 0;
-		if (!kset_add(&set4, (uint64_t)a << 8 | len)) {
-			i--;
-			continue;
-		}
-		pfx4[i] = (struct flow_addr){ .len = 4,
-					      .b = { a >> 24, a >> 16, a >> 8,
-						     a } };
-		len4[i] = (uint8_t)len;
-	}
-	/* IPv6: n/16 /32 allocations in 2000::/3, the rest more-specifics of
-	 * a random allocation. */
-	unsigned n32 = n6 / 16 ? n6 / 16 : 1;
-
-	for (unsigned i = 0; i < n6; i++) {
-		struct flow_addr *p = &pfx6[i];
-		uint64_t hi;
-
-		p->len = 16;
-		if (i < n32) {
-			hi = (0x2000ULL << 48) |
-			     ((rng() & 0x1fffffffULL) << 32);
-			len6[i] = 32;
-		} else {
-			unsigned len = v6_len();
-			uint64_t base = 0;
-
-			for (int k = 0; k < 8; k++)
-				base = base << 8 | pfx6[rng() % n32].b[k];
-			hi = (base & (~0ULL << 32)) | (rng() & 0xffffffffULL);
-			hi &= ~0ULL << (64 - len);
-			len6[i] = (uint8_t)len;
-		}
-		/* Prefixes are at most /48: hi and the length tell them apart. */
-		if (!kset_add(&set6, hi | len6[i])) {
-			i--;
-			continue;
-		}
-		for (int k = 0; k < 8; k++)
-			p->b[k] = (uint8_t)(hi >> (56 - 8 * k));
-	}
 	t0 = bu_now_ns();
 	for (unsigned i = 0; i < n; i++)
 		if (prefix_table_builder_add(b, &pfx4[i], len4[i], i + 1, i))
@@ -364,17 +239,17 @@ int main(int argc, char **argv)
 
 	/* Queries inside random prefixes, host bits random. */
 	for (unsigned i = 0; i < QUERIES; i++) {
-		unsigned k = (unsigned)(rng() % n);
+		unsigned k = (unsigned)(ng_rng() % n);
 		uint32_t a = (uint32_t)pfx4[k].b[0] << 24 |
 			     (uint32_t)pfx4[k].b[1] << 16 |
 			     (uint32_t)pfx4[k].b[2] << 8 | pfx4[k].b[3];
 		unsigned len = len4[k];
 
-		q4[i] = a | (len == 32 ? 0 : (uint32_t)rng() >> len);
-		k = (unsigned)(rng() % n6);
+		q4[i] = a | (len == 32 ? 0 : (uint32_t)ng_rng() >> len);
+		k = (unsigned)(ng_rng() % n6);
 		memcpy(q6[i], pfx6[k].b, 16);
 		for (int j = 6; j < 16; j++)
-			q6[i][j] = (uint8_t)rng();
+			q6[i][j] = (uint8_t)ng_rng();
 	}
 	long rss_t = rss_kb();
 
@@ -428,7 +303,5 @@ int main(int argc, char **argv)
 	free(q4);
 	free(q6);
 	free(res);
-	free(set4.k);
-	free(set6.k);
 	return 0;
 }

@@ -188,9 +188,15 @@ struct datagram {
 /* Where decoders put flows. emit() is called once per decoded flow; the
  * record is borrowed for the duration of the call. Decoders may emit flows
  * of an earlier datagram (held data sets replayed when their template
- * arrives). */
+ * arrives). emit_batch (optional, NULL: emit only) takes n consecutive
+ * flows at once, recs[0..n) borrowed for the call, in the order emit would
+ * have seen them; a decoder may use it for runs of records of one data set
+ * (NetFlow v9/IPFIX), so that a sink can look their addresses up together
+ * (enrichment) while the records stay where the decoder wrote them. */
 struct flow_sink {
 	void (*emit)(struct flow_sink *sink, const struct flow_rec *rec);
+	void (*emit_batch)(struct flow_sink *sink, const struct flow_rec *recs,
+			   size_t n);
 };
 
 #endif

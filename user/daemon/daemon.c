@@ -6,6 +6,7 @@
 #include "daemon/daemon.h"
 
 #include <errno.h>
+#include <inttypes.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,6 +24,7 @@
 #define FLUSH_MS 200	       /* live output flush cadence */
 #define TEMPLATES_SAVE_MS 5000 /* at most this often */
 #define FINAL_FLUSH_MS 5000    /* bounded wait for output at exit */
+#define ENRICH_POLL_MS 1000    /* enrichment source files checked */
 
 /* Workers to run: the largest ?count= (or --workers) over the listeners. */
 static unsigned workers_needed(const struct options *o)
@@ -103,6 +105,22 @@ static int build_allow(const struct options *o, struct allow_list **out)
 	return 0;
 }
 
+/* --enrich: the config and every source it names, loaded before the
+ * workers (which take reader slots) and before privileges drop. */
+static int open_enricher(struct daemon *d)
+{
+	char err[512];
+
+	if (!d->o->enrich)
+		return 0;
+	d->enr = enricher_open(d->o->enrich, err, sizeof(err));
+	if (!d->enr) {
+		pr_err("could not set up enrichment: %s", err);
+		return -EINVAL;
+	}
+	return 0;
+}
+
 /* The workers, each with its decode context and pipeline, no input yet. */
 static int init_workers(struct daemon *d)
 {
@@ -115,6 +133,7 @@ static int init_workers(struct daemon *d)
 	dcfg.biflow = o->biflow;
 	atomic_init(&d->sh.stop, false);
 	atomic_init(&d->sh.allow, d->allow);
+	d->sh.enr = d->enr;
 	d->sh.batch = o->pcap ? 1 : o->batch;
 	d->sh.expire = !o->pcap; /* capture time is not wall-clock time */
 	d->ws = calloc(n, sizeof(*d->ws));
@@ -191,6 +210,8 @@ int daemon_start(struct daemon *d, const struct options *o, const char *version)
 	if (!rc)
 		rc = build_allow(o, &d->allow);
 	if (!rc)
+		rc = open_enricher(d);
+	if (!rc)
 		rc = open_publisher(d);
 	if (!rc)
 		rc = init_workers(d);
@@ -211,7 +232,8 @@ int daemon_start(struct daemon *d, const struct options *o, const char *version)
 	d->src = (struct stats_source){ .workers = d->ws,
 					.n_workers = d->nw,
 					.pub = d->pub,
-					.xdp = d->xdp };
+					.xdp = d->xdp,
+					.enr = d->enr };
 	if (o->metrics) {
 		rc = metrics_http_start((const struct sockaddr *)&o
 						->metrics_addr,
@@ -299,7 +321,36 @@ void daemon_reload(struct daemon *d)
 				fresh->n ? "" : " (every exporter allowed)");
 		}
 	}
-	/* Enrichment sources (issue 9, user/enrich) reload here too. */
+	if (d->enr) {
+		struct enricher_stats st;
+		char err[1024];
+
+		if (enricher_reload(d->enr, err, sizeof(err)))
+			pr_err("could not reload enrichment: %s (previous "
+			       "tables kept)",
+			       err);
+		enricher_stats(d->enr, &st);
+		pr_info("enrichment reloaded: generation %" PRIu64 ", %" PRIu64
+			" failed loads so far",
+			st.generation, st.reload_failures);
+	}
+}
+
+/* Reloads the enrichment sources whose file changed, frees retired
+ * tables. */
+static void enrich_tick(void *arg)
+{
+	struct daemon *d = ((struct loop_ctx *)arg)->d;
+	int rc = enricher_poll(d->enr);
+
+	if (rc < 0)
+		pr_err("could not reload enrichment: %s (previous tables "
+		       "kept)",
+		       enricher_last_error(d->enr));
+	else if (rc > 0)
+		pr_info("enrichment: %d source%s reloaded, generation %" PRIu64,
+			rc, rc == 1 ? "" : "s",
+			enrich_generation(enricher_context(d->enr)));
 }
 
 /* Workers end on their own only at the end of a capture or on a fatal
@@ -358,6 +409,8 @@ int daemon_run(struct daemon *d)
 		  templates_tick, 0 },
 		{ "stats", o->stats_interval * CLOCK_NS_PER_SEC, stats_tick,
 		  0 },
+		{ "enrich", d->enr ? ENRICH_POLL_MS * CLOCK_NS_PER_MS : 0,
+		  enrich_tick, 0 },
 	};
 	const struct run_watch watches[] = {
 		{ d->sig.fd, on_signal },
@@ -417,6 +470,8 @@ int daemon_stop(struct daemon *d)
 		worker_fini(&d->ws[i]);
 	free(d->ws);
 	free(d->allow);
+	/* After the workers: they held reader slots. */
+	enricher_close(d->enr);
 	/* After the workers closed their AF_XDP sockets. */
 	if (d->xdp)
 		privs_regain();

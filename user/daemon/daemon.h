@@ -10,8 +10,9 @@
  * the end of a capture, and daemon_stop stops the workers, flushes the
  * output, saves the templates, prints the final report and frees it all.
  * Signals: SIGINT/SIGTERM stop, SIGUSR1 prints the report, SIGHUP reopens
- * the output file and reloads the allow-list file (workers and XDP maps,
- * in place).
+ * the output file, reloads the allow-list file (workers and XDP maps,
+ * in place) and the enrichment sources (--enrich; a named timer also
+ * reloads a source whose file changed).
  */
 #ifndef XDPFLOW_DAEMON_DAEMON_H
 #define XDPFLOW_DAEMON_DAEMON_H
@@ -25,6 +26,7 @@
 #include "daemon/stats_report.h"
 #include "daemon/worker.h"
 #include "daemon/xdp_path.h"
+#include "enrich/enricher.h"
 #include "publish/publish.h"
 
 struct daemon {
@@ -33,6 +35,7 @@ struct daemon {
 	struct publisher *pub;
 	struct worker_shared sh;
 	struct allow_list *allow; /* the list in use: options + file */
+	struct enricher *enr;	  /* --enrich, NULL: none */
 	struct worker *ws;
 	unsigned nw;	      /* workers set up (worker_init) */
 	unsigned started;     /* worker threads started */
@@ -71,7 +74,9 @@ int daemon_run(struct daemon *d);
  * --allow-exporter-file, reads the allow-list again (the options' prefixes
  * plus the file's) and swaps it in for the workers and the XDP program,
  * with no detach; a list that does not load is logged and the current one
- * kept. Main thread, while the workers run.
+ * kept. With --enrich, re-reads every enrichment source; one that does not
+ * load is logged (file:line) and its previous table kept. Main thread,
+ * while the workers run.
  */
 void daemon_reload(struct daemon *d);
 

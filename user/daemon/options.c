@@ -193,6 +193,10 @@ static const struct cli_opt opts[] = {
 	{ "pcap", 0, "FILE", NULL, cli_set_str, OFF(pcap), 0, 0,
 	  "decode a capture (pcap/pcapng) instead of listening: UDP to a "
 	  "listen URI's port, as fast as possible, then exit" },
+	{ "enrich", 0, "CONFIG", NULL, cli_set_str, OFF(enrich), 0, 0,
+	  "enrich every flow (networks, MMDB, interface and exporter names, "
+	  "AS numbers) as the config file says (xdpflow-enrich.conf(5)); its "
+	  "sources reload on SIGHUP and when their file changes" },
 	{ "templates-file", 0, "PATH", NULL, cli_set_str, OFF(templates_file),
 	  0, 0,
 	  "load NetFlow v9/IPFIX templates at start, save them when they "
@@ -360,6 +364,6 @@ void options_usage(FILE *f, const char *prog)
 	fprintf(f,
 		"\nSignals: SIGINT/SIGTERM stop (flush output, save templates, "
 		"print stats),\nSIGUSR1 prints the stats report, SIGHUP reopens "
-		"--file (log rotation) and\nreloads --allow-exporter-file.\nExit status: 0 ok, 1 runtime failure, "
+		"--file (log rotation) and\nreloads --allow-exporter-file and the --enrich sources.\nExit status: 0 ok, 1 runtime failure, "
 		"2 bad command line.\n");
 }

@@ -44,6 +44,7 @@ struct options {
 	struct publish_opts
 		out; /* -o, --format, --kafka-*, -X (publish_opts.h) */
 	const char *templates_file; /* NULL: templates are not kept */
+	const char *enrich;	    /* --enrich config, NULL: no enrichment */
 	unsigned long max_templates;
 	enum decode_biflow biflow; /* --biflow split|forward */
 	unsigned stats_interval;   /* seconds, 0 = off */

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
-/* A worker's flow_sink: encode_flow into the worker's buffer, then
- * publisher_write. Errors are counted, never fatal: one bad flow must not
+/* A worker's flow_sink: enrich (with an enricher, from the batch's
+ * tables), encode into the worker's buffer, then publisher_write. Errors are counted, never fatal: one bad flow must not
  * stop the rest. */
 #include "daemon/pipeline.h"
 
@@ -14,11 +14,12 @@ static void bump(_Atomic uint64_t *c)
 			      memory_order_relaxed);
 }
 
-static void pipeline_emit(struct flow_sink *sink, const struct flow_rec *rec)
+/* Encodes rec with e (its enrichment, NULL: none) and writes it. */
+static void emit_one(struct pipeline *p, const struct flow_rec *rec,
+		     const struct flow_enriched *e)
 {
-	struct pipeline *p = (struct pipeline *)sink;
-	ssize_t n = encode_flow_schema(p->format, p->schema, rec, p->buf,
-				       sizeof(p->buf));
+	ssize_t n = encode_flow_enriched(p->format, p->schema, rec, e, p->buf,
+					 sizeof(p->buf));
 
 	if (n < 0) {
 		bump(&p->encode_errors);
@@ -33,14 +34,60 @@ static void pipeline_emit(struct flow_sink *sink, const struct flow_rec *rec)
 	bump(&p->flows);
 }
 
+static void pipeline_emit(struct flow_sink *sink, const struct flow_rec *rec)
+{
+	struct pipeline *p = (struct pipeline *)sink;
+	struct flow_enriched e;
+
+	if (!p->tables) {
+		emit_one(p, rec, NULL);
+		return;
+	}
+	enricher_apply(p->enr, p->tables, rec, &e);
+	emit_one(p, rec, &e);
+}
+
+/* A run of records from one data set: their lookups batched so that their
+ * cache misses overlap (enricher_apply_batch), then encoded one by one. */
+static void pipeline_emit_batch(struct flow_sink *sink,
+				const struct flow_rec *recs, size_t n)
+{
+	enum { CHUNK = 16 };
+	struct pipeline *p = (struct pipeline *)sink;
+	struct flow_enriched e[CHUNK];
+
+	if (!p->tables) {
+		for (size_t i = 0; i < n; i++)
+			emit_one(p, &recs[i], NULL);
+		return;
+	}
+	for (size_t at = 0; at < n; at += CHUNK) {
+		size_t m = n - at < CHUNK ? n - at : CHUNK;
+
+		enricher_apply_batch(p->enr, p->tables, recs + at, m, e);
+		for (size_t i = 0; i < m; i++)
+			emit_one(p, &recs[at + i], &e[i]);
+	}
+}
+
 void pipeline_init(struct pipeline *p, enum out_format format,
 		   enum out_schema schema, struct publisher *pub)
 {
 	p->sink.emit = pipeline_emit;
+	p->sink.emit_batch = NULL; /* pipeline_set_enricher sets it */
 	p->format = format;
 	p->schema = schema;
 	p->pub = pub;
+	p->enr = NULL;
+	p->tables = NULL;
 	atomic_init(&p->flows, 0);
 	atomic_init(&p->encode_errors, 0);
 	atomic_init(&p->write_errors, 0);
+}
+
+void pipeline_set_enricher(struct pipeline *p, const struct enricher *enr)
+{
+	p->enr = enr;
+	/* Batches only pay off with lookups to overlap. */
+	p->sink.emit_batch = enr ? pipeline_emit_batch : NULL;
 }

@@ -2,7 +2,10 @@
 /*
  * The flow_sink a worker hands to decode: each flow is encoded into the
  * worker's own buffer and written to the shared publisher. No allocation
- * per flow; one pipeline per worker, not shared between threads.
+ * per flow; one pipeline per worker, not shared between threads. With an
+ * enricher, each flow is enriched (enricher_apply, beside the record, never
+ * copied) from the tables its worker holds for the current batch, and
+ * encoded with what enrichment added.
  */
 #ifndef XDPFLOW_DAEMON_PIPELINE_H
 #define XDPFLOW_DAEMON_PIPELINE_H
@@ -12,13 +15,18 @@
 
 #include "common/flow.h"
 #include "encode/encode.h"
+#include "enrich/enricher.h"
 #include "publish/publish.h"
 
 struct pipeline {
 	struct flow_sink sink; /* first: decode calls sink.emit */
 	enum out_format format;
 	enum out_schema schema;
-	struct publisher *pub;		/* borrowed */
+	struct publisher *pub;	    /* borrowed */
+	const struct enricher *enr; /* NULL: flows are not enriched */
+	/* The enrichment tables of the batch being decoded (its worker's
+	 * enricher_begin), NULL outside a batch or without an enricher. */
+	const struct enrich_tables *tables;
 	_Atomic uint64_t flows;		/* handed to the publisher */
 	_Atomic uint64_t encode_errors; /* flows that did not encode */
 	_Atomic uint64_t write_errors;	/* publisher_write refusals */
@@ -29,5 +37,9 @@ struct pipeline {
  * (which must outlive p). */
 void pipeline_init(struct pipeline *p, enum out_format format,
 		   enum out_schema schema, struct publisher *pub);
+
+/* Makes p enrich the flows it gets while p->tables is set (by the worker,
+ * around each batch) with enr (borrowed; NULL: never). */
+void pipeline_set_enricher(struct pipeline *p, const struct enricher *enr);
 
 #endif

@@ -148,6 +148,10 @@ int stats_snapshot_take(const struct stats_source *src,
 		publisher_get_stats(src->pub, &s->pub);
 	if (src->xdp && xdp_path_stats(src->xdp, &s->xdp) == 0)
 		s->xdp_ifaces = xdp_path_ifaces(src->xdp);
+	if (src->enr) {
+		s->enrich = 1;
+		enricher_stats(src->enr, &s->enr);
+	}
 	return 0;
 }
 
@@ -213,6 +217,11 @@ void stats_report_log(const struct stats_snapshot *s)
 					      xdp_value(&s->xdp, i));
 		pr_info("%s", line);
 	}
+	if (s->enrich)
+		pr_info("stats enrich generation=%" PRIu64 " reloads=%" PRIu64
+			" reload_failures=%" PRIu64,
+			s->enr.generation, s->enr.reloads,
+			s->enr.reload_failures);
 }
 
 void stats_report_now(const struct stats_source *src)
@@ -345,5 +354,21 @@ void stats_report_prometheus(const struct stats_snapshot *s, FILE *f)
 			 "XDP program counter %s, over every --xdp interface.",
 			 name);
 		prom_counter(f, metric, help, xdp_value(&s->xdp, i));
+	}
+	if (s->enrich) {
+		fprintf(f,
+			"# HELP xdpflow_enrich_generation Enrichment table set "
+			"in use (1 at start, +1 per table published).\n"
+			"# TYPE xdpflow_enrich_generation gauge\n"
+			"xdpflow_enrich_generation %" PRIu64 "\n",
+			s->enr.generation);
+		prom_counter(f, "enrich_reloads_total",
+			     "Enrichment sources reloaded (SIGHUP or a "
+			     "changed file).",
+			     s->enr.reloads);
+		prom_counter(f, "enrich_reload_failures_total",
+			     "Enrichment sources that failed to reload (the "
+			     "previous table stayed).",
+			     s->enr.reload_failures);
 	}
 }

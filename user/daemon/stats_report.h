@@ -20,6 +20,9 @@
  *       passed_no_socket=N dropped_not_allowed=N passed_fragment=N ...
  *       (with --xdp only: the XDP program's per-CPU counters summed over
  *       CPUs; one line for all the interfaces, which share the map)
+ *   xdpflow: info: stats enrich generation=N reloads=N reload_failures=N
+ *       (with --enrich only: the current table set, 1 at start and +1 per
+ *       table published; sources reloaded and sources that failed to)
  */
 #ifndef XDPFLOW_DAEMON_STATS_REPORT_H
 #define XDPFLOW_DAEMON_STATS_REPORT_H
@@ -31,6 +34,7 @@
 #include "daemon/worker.h"
 #include "daemon/xdp_path.h"
 #include "decode/decode_stats.h"
+#include "enrich/enricher.h"
 #include "publish/publish.h"
 #include "rx/rx.h"
 
@@ -40,6 +44,7 @@ struct stats_source {
 	size_t n_workers;
 	struct publisher *pub;	    /* may be NULL */
 	const struct xdp_path *xdp; /* NULL: no XDP fast path */
+	const struct enricher *enr; /* NULL: no enrichment */
 };
 
 struct stats_exporter {
@@ -66,6 +71,8 @@ struct stats_snapshot {
 	size_t n_workers;
 	const char *xdp_ifaces; /* NULL: no XDP fast path (xdp unset) */
 	struct xdpflow_stats xdp;
+	int enrich; /* enr was set: the enr counters are meaningful */
+	struct enricher_stats enr;
 };
 
 /* Takes a snapshot (locks each worker briefly). Returns 0 or -ENOMEM. */

@@ -37,8 +37,19 @@ int worker_init(struct worker *w, unsigned id, const struct worker_shared *sh,
 		w->dgs = NULL;
 		return -ENOMEM;
 	}
+	if (sh->enr) {
+		w->enr_slot = enricher_reader_add(sh->enr);
+		if (w->enr_slot < 0) {
+			decode_ctx_free(w->dec);
+			w->dec = NULL;
+			free(w->dgs);
+			w->dgs = NULL;
+			return w->enr_slot;
+		}
+	}
 	pthread_mutex_init(&w->lock, NULL);
 	pipeline_init(&w->pipe, format, schema, pub);
+	pipeline_set_enricher(&w->pipe, sh->enr);
 	return 0;
 }
 
@@ -101,12 +112,20 @@ static int drain_one(struct worker *w, struct rx *rx)
 	uint64_t refused = 0;
 	int n = rx_recv(rx, w->dgs, w->sh->batch);
 
+	/* One set of enrichment tables for the whole batch: a reload waits
+	 * at most one batch for this worker. */
+	if (n > 0 && w->sh->enr)
+		w->pipe.tables = enricher_begin(w->sh->enr, w->enr_slot);
 	for (int i = 0; i < n; i++) {
 		if (!allow_list_match(allow, &w->dgs[i].exporter)) {
 			refused++;
 			continue;
 		}
 		decode_datagram(w->dec, &w->dgs[i], &w->pipe.sink);
+	}
+	if (w->pipe.tables) {
+		enricher_end(w->sh->enr, w->enr_slot);
+		w->pipe.tables = NULL;
 	}
 	if (n > 0)
 		rx_release(rx, w->dgs, (size_t)n);

@@ -37,6 +37,9 @@ struct worker_shared {
 	 * the worker's lock, so that taking every worker's lock once after a
 	 * swap is a grace period: the old list is then unused. */
 	_Atomic(const struct allow_list *) allow;
+	/* --enrich: each worker holds a reader slot and brackets each
+	 * receive batch with enricher_begin/end. NULL: no enrichment. */
+	struct enricher *enr;
 	size_t batch; /* datagrams per receive call */
 	bool expire;  /* call decode_expire on wall-clock time (live input) */
 };
@@ -55,6 +58,7 @@ struct worker {
 	uint64_t rx_drop_last_ns[WORKER_MAX_RX];
 	size_t n_rx;
 	struct datagram *dgs; /* sh->batch slots */
+	int enr_slot;	      /* reader slot of sh->enr */
 	_Atomic uint64_t not_allowed;
 	_Atomic uint64_t alive_ns; /* CLOCK_MONOTONIC at each turn of its loop
 				    * (0: not started yet) */
@@ -66,7 +70,9 @@ struct worker {
 };
 
 /* Prepares w (not yet running): a decode context from dcfg and a pipeline
- * writing format (pb in schema) to pub. Returns 0 or -ENOMEM. */
+ * writing format (pb in schema) to pub, enriching with sh->enr if set (w
+ * takes a reader slot of it). Returns 0, -ENOMEM or -ENOSPC (no reader
+ * slot left). */
 int worker_init(struct worker *w, unsigned id, const struct worker_shared *sh,
 		const struct decode_config *dcfg, enum out_format format,
 		enum out_schema schema, struct publisher *pub);

@@ -21,7 +21,7 @@
 #include "enrich/iface_file.h"
 #include "enrich/networks_file.h"
 
-#define ERR_LEN 512
+#define ERR_LEN 1024
 
 /* What a file looked like when it was last loaded or failed. */
 struct file_sig {
@@ -222,10 +222,27 @@ fail:
 	return NULL;
 }
 
-/* Reloads source s, counting and remembering the outcome; returns the
- * load's result. */
-static int reload_one(struct enricher *x, enum enrich_config_src s, int *first,
-		      char *err, size_t errlen)
+/* Appends msg to the "; "-separated list in buf (len bytes), truncated
+ * if need be. */
+static void append_msg(char *buf, size_t len, const char *msg)
+{
+	size_t at = strnlen(buf, len), n = strlen(msg);
+
+	if (at && at + 2 < len) {
+		memcpy(buf + at, "; ", 2);
+		at += 2;
+	}
+	if (at + 1 >= len)
+		return;
+	if (n > len - at - 1)
+		n = len - at - 1;
+	memcpy(buf + at, msg, n);
+	buf[at + n] = '\0';
+}
+
+/* Reloads source s, counting and remembering the outcome (its message
+ * joins last_err); returns the load's result. */
+static int reload_one(struct enricher *x, enum enrich_config_src s, int *first)
 {
 	char msg[ERR_LEN];
 	int ret = load_src(x, s, msg, sizeof(msg));
@@ -235,12 +252,9 @@ static int reload_one(struct enricher *x, enum enrich_config_src s, int *first,
 		return 0;
 	}
 	bump(&x->reload_failures);
-	if (!*first) {
+	if (!*first)
 		*first = ret;
-		snprintf(x->last_err, sizeof(x->last_err), "%s", msg);
-		if (err)
-			snprintf(err, errlen, "%s", msg);
-	}
+	append_msg(x->last_err, sizeof(x->last_err), msg);
 	return ret;
 }
 
@@ -251,7 +265,9 @@ int enricher_reload(struct enricher *x, char *err, size_t errlen)
 	x->last_err[0] = '\0';
 	for (int s = 0; s < ENRICH_CONF_SRC_MAX; s++)
 		if (x->conf.src[s])
-			reload_one(x, s, &first, err, errlen);
+			reload_one(x, s, &first);
+	if (first)
+		snprintf(err, errlen, "%s", x->last_err);
 	enrich_reclaim(x->ctx);
 	return first;
 }
@@ -260,6 +276,7 @@ int enricher_poll(struct enricher *x)
 {
 	int first = 0, n = 0;
 
+	x->last_err[0] = '\0';
 	for (int s = 0; s < ENRICH_CONF_SRC_MAX; s++) {
 		struct file_sig now;
 
@@ -268,14 +285,12 @@ int enricher_poll(struct enricher *x)
 		file_sig_get(x->conf.src[s], &now);
 		if (file_sig_same(&now, &x->sig[s]))
 			continue;
-		if (!first)
-			x->last_err[0] = '\0';
-		if (!reload_one(x, s, &first, NULL, 0))
+		if (!reload_one(x, s, &first))
 			n++;
 	}
 	/* Another source (the SNMP poller) may have published interfaces:
 	 * classify their exporters too. */
-	if (!first) {
+	{
 		const struct enrich_tables *t =
 			enrich_read_begin(x->ctx, x->ctl_slot);
 		int changed = t->ifaces != x->exp_ifaces;
@@ -286,10 +301,15 @@ int enricher_poll(struct enricher *x)
 
 			note_generation(x);
 			if (ret) {
-				snprintf(x->last_err, sizeof(x->last_err),
+				char msg[128];
+
+				snprintf(msg, sizeof(msg),
 					 "classifying exporters: %s",
 					 strerror(-ret));
-				first = ret;
+				append_msg(x->last_err, sizeof(x->last_err),
+					   msg);
+				if (!first)
+					first = ret;
 			}
 		}
 	}

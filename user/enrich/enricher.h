@@ -101,20 +101,22 @@ struct enricher *enricher_open(const char *config_path, char *err,
 /* SIGHUP: re-reads every source file the config named (the config itself
  * is not re-read), publishes those that loaded and keeps the previous
  * table of any that fails (malformed line, corrupt MMDB, missing file).
- * Returns 0, or -errno of the first failure with its message ("file:line:
- * reason") in err; the other sources are reloaded all the same. */
+ * Returns 0, or -errno of the first failure with the message of every
+ * failure ("file:line: reason", joined by "; ") in err; the other sources
+ * are reloaded all the same. */
 int enricher_reload(struct enricher *x, char *err, size_t errlen);
 
 /* Cheap (one stat per source file); call it from a timer (~1 s). Reloads
  * each source whose file changed (mtime, size or inode) since it was last
  * loaded or last failed, and frees the retired tables no reader can still
  * hold. Returns how many sources were reloaded, or -errno of the first
- * that failed (message in enricher_last_error); a failed file is retried
- * only once it changes again. */
+ * that failed (every failure's message in enricher_last_error); a failed
+ * file is retried only once it changes again. */
 int enricher_poll(struct enricher *x);
 
-/* The message of the last failed load of enricher_reload or enricher_poll
- * ("" if none); valid until the next call to either. */
+/* The messages of the failed loads of the last enricher_reload or
+ * enricher_poll, joined by "; " ("" if none); valid until the next call to
+ * either. */
 const char *enricher_last_error(const struct enricher *x);
 
 /* Registers a reader (a worker thread), before it starts; returns its

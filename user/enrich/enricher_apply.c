@@ -123,6 +123,12 @@ void enricher_apply_batch(const struct enricher *x,
 		size_t m = n - base < CHUNK ? n - base : CHUNK;
 
 		enrich_flow_recs(t, recs + base, m, r);
+		/* The networks records are one more dependent miss each:
+		 * start them all before reading any. */
+		for (size_t i = 0; i < m; i++) {
+			__builtin_prefetch(r[i].src.net);
+			__builtin_prefetch(r[i].dst.net);
+		}
 		for (size_t i = 0; i < m; i++)
 			enricher_fill(p, &recs[base + i], &r[i],
 				      &out[base + i]);
