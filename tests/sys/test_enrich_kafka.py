@@ -510,7 +510,8 @@ def test_reload_under_load(stack, tmp_path):
         assert any(v == "lab-a" for v in names.values())
         late = [s for s in names if s >= (after + 1) * per]
         assert late and all(names[s] == "lab-a2" for s in late)
-        assert e.stats()["txn_aborted"] == 0
+        st = e.stats()
+        assert st["txn_aborted"] == 0 and st["reloads"] >= 1 and st["reload_failures"] == 0
 
 
 def test_config_that_does_not_load(stack, tmp_path):
@@ -638,3 +639,47 @@ def test_rebalances_exactly_once(stack, tmp_path):
         assert len(seqs) == n and sorted(seqs) == list(range(n)), \
             f"{len(seqs)} flows out for {n} in, {len(set(seqs))} distinct"
         assert a.stats()["rebalances"] >= 3
+
+
+def test_same_bytes_as_xdpflowd_enrich(stack, tmp_path):
+    """The same flows enriched inside the collector (xdpflowd --enrich) and
+    between topics (xdpflow-enrich on the collector's plain output) are the
+    same bytes, flow by flow."""
+    import struct
+    import ipaddress
+    conf = write_config(tmp_path)
+    (tmp_path / "enrich" / "interfaces.csv").write_text(
+        IFACES + "127.0.0.1,3,xe-0/0/3,transit A,10000000000\n127.0.0.1,4,xe-0/0/4,core,\n")
+    fields = ((1, 4), (2, 4), (4, 1), (7, 2), (8, 4), (11, 2), (12, 4), (10, 2), (14, 2),
+              (16, 4), (17, 4))
+    dgs = []
+    for d in range(20):
+        body = b"".join(struct.pack("!IIBHIHIHHII", 100 + i, 1 + i, 17, 2000 + i,
+                                    int(ipaddress.IPv4Address(f"198.18.{d}.{i + 1}")), 53,
+                                    int(ipaddress.IPv4Address(f"198.19.0.{1 + i}")), 3, 4,
+                                    65001 if i % 2 else 0, 0)
+                        for i in range(30))
+        dgs.append(xflow.Datagram(xflow.nf9([xflow.template_set(300, fields, False),
+                                             xflow.raw_set(300, body)], seq=d)))
+    pcap = xflow.write_udp_pcap(tmp_path / "nf9.pcap", dgs)
+    (tmp_path / "plain").mkdir()
+    (tmp_path / "in").mkdir()
+    plain = xflow.run_pcap(pcap, tmp_path / "plain", fmt="pb")
+    enriched = xflow.run_pcap(pcap, tmp_path / "in", fmt="pb", extra=["--enrich", str(conf)])
+    assert plain.rc == 0 and enriched.rc == 0, plain.stderr + enriched.stderr
+    plain_frames = split(plain.out_path.read_bytes())
+    want = split(enriched.out_path.read_bytes())
+    assert len(plain_frames) == len(want) == 600
+    assert plain_frames != want  # enrichment did something
+    with topics(stack, partitions=1) as (tin, tout):
+        produce_keyed(stack, tin, [(None, delimited(plain_frames[i:i + 64]))
+                                   for i in range(0, len(plain_frames), 64)])
+        e = Enrich(stack, tin, tout, tmp_path, "--config", str(conf)).start()
+        r = Reader(stack, tout)
+        try:
+            got = r.read(lambda m: len(m) >= (len(plain_frames) + 63) // 64, 90)
+        finally:
+            r.close()
+            assert e.stop() == 0, e.output()[-2000:]
+        out = [f for m in got for f in split(m.value())]
+        assert out == want

@@ -128,6 +128,7 @@ int main(int argc, char **argv)
 	static struct enrich_ctx c; /* big (records); main's own */
 	struct relay_hooks hooks = { transform, tick, on_signal, &c };
 	struct relay_stats st = { 0 };
+	struct enricher_stats es = { 0 };
 	struct relay_opts o;
 	struct signals sig;
 	char err[512];
@@ -175,15 +176,18 @@ int main(int argc, char **argv)
 	rc = relay_run(&o.cfg, &hooks, &sig, &st, err, sizeof(err));
 	signals_close(&sig);
 	reframe_fini(&c.rf);
+	if (c.x)
+		enricher_stats(c.x, &es);
 	enricher_close(c.x);
 	pr_info("stats enrich consumed=%" PRIu64 " consumed_flows=%" PRIu64
 		" produced=%" PRIu64 " produced_flows=%" PRIu64
 		" txn_committed=%" PRIu64 " txn_aborted=%" PRIu64
 		" decode_errors=%" PRIu64 " reshaped=%" PRIu64
-		" rebalances=%" PRIu64,
+		" rebalances=%" PRIu64 " generation=%" PRIu64
+		" reloads=%" PRIu64 " reload_failures=%" PRIu64,
 		st.consumed, st.consumed_flows, st.produced, st.produced_flows,
 		st.txn_committed, st.txn_aborted, st.decode_errors, c.reshaped,
-		st.rebalances);
+		st.rebalances, es.generation, es.reloads, es.reload_failures);
 	if (rc) {
 		pr_err("%s", err);
 		return rc == -EINVAL ? 2 : 1;

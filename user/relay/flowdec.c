@@ -279,8 +279,7 @@ int flowdec_flow(const uint8_t *p, size_t len, struct flow_rec *rec,
 			}
 			break;
 		case 2: /* length-delimited */
-			if (!get_varint(&p, end, &n) ||
-			    n > (uint64_t)(end - p))
+			if (!get_varint(&p, end, &n) || n > (uint64_t)(end - p))
 				return -EBADMSG;
 			switch (fd->kind) {
 			case K_ADDR: {
