@@ -202,6 +202,35 @@ static void test_failures(void **state)
 	rf_free(r);
 }
 
+static void test_empty_flows_left_out(void **state)
+{
+	uint8_t in[ENCODE_MAX_LEN * 2];
+	struct reframe *r = rf_new(0);
+	struct ctx c = { .in_order = true, .fail_at = -1 };
+	struct reframe_ops ops = { prepare, encode, &c };
+	struct reframe_info info;
+	size_t len = batch(in, sizeof(in), 1);
+
+	(void)state;
+	/* a batch: one flow, then one holding only an unknown field */
+	memcpy(in + len, "\x02\x28\x08", 3);
+	assert_int_equal(reframe_message(r, in, len + 3, &ops, &info), 0);
+	assert_int_equal(info.framing, REFRAME_DELIMITED);
+	assert_int_equal(info.flows, 2);
+	assert_int_equal(info.empty, 1);
+	assert_int_equal(r->n_cuts, 1);
+	assert_int_equal(r->cuts[0], len);
+	assert_memory_equal(r->buf, in, len);
+	/* a bare flow of unknown fields: no message at all */
+	assert_int_equal(reframe_message(r, (const uint8_t *)"\x28\x08", 2,
+					 &ops, &info),
+			 0);
+	assert_int_equal(info.framing, REFRAME_SINGLE);
+	assert_int_equal(info.empty, 1);
+	assert_int_equal(r->n_cuts, 0);
+	rf_free(r);
+}
+
 static uint64_t rnd(uint64_t *s)
 {
 	uint64_t x = *s;
@@ -337,6 +366,7 @@ int main(void)
 		cmocka_unit_test(test_single_identity),
 		cmocka_unit_test(test_cut_at_frames),
 		cmocka_unit_test(test_failures),
+		cmocka_unit_test(test_empty_flows_left_out),
 		cmocka_unit_test(test_framing_as_the_inserter),
 	};
 

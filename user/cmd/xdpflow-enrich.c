@@ -35,7 +35,7 @@ struct enrich_ctx {
 	struct flow_enriched enr[REFRAME_CHUNK];
 	struct reframe rf;
 	struct relay_out out[MAX_OUT];
-	uint64_t reshaped;
+	uint64_t reshaped, empty;
 };
 
 static void prepare(void *ctx, const struct flow_rec *recs, size_t n)
@@ -56,7 +56,8 @@ static ssize_t encode(void *ctx, const struct flow_rec *rec, size_t i,
 }
 
 static int transform(void *vctx, const uint8_t *p, size_t len,
-		     const struct relay_out **out, size_t *n_out, size_t *flows)
+		     const struct relay_out **out, size_t *n_out, size_t *flows_in,
+		     size_t *flows_out)
 {
 	struct enrich_ctx *c = vctx;
 	const struct reframe_ops ops = { prepare, encode, c };
@@ -83,8 +84,10 @@ static int transform(void *vctx, const uint8_t *p, size_t len,
 	}
 	*out = c->out;
 	*n_out = c->rf.n_cuts;
-	*flows = info.flows;
+	*flows_in = info.flows;
+	*flows_out = info.flows - info.empty;
 	c->reshaped += info.reshaped;
+	c->empty += info.empty;
 	return 0;
 }
 
@@ -183,10 +186,12 @@ int main(int argc, char **argv)
 		" produced=%" PRIu64 " produced_flows=%" PRIu64
 		" txn_committed=%" PRIu64 " txn_aborted=%" PRIu64
 		" decode_errors=%" PRIu64 " reshaped=%" PRIu64
+		" empty=%" PRIu64
 		" rebalances=%" PRIu64 " generation=%" PRIu64
 		" reloads=%" PRIu64 " reload_failures=%" PRIu64,
 		st.consumed, st.consumed_flows, st.produced, st.produced_flows,
 		st.txn_committed, st.txn_aborted, st.decode_errors, c.reshaped,
+		c.empty,
 		st.rebalances, es.generation, es.reloads, es.reload_failures);
 	if (rc) {
 		pr_err("%s", err);

@@ -270,11 +270,12 @@ int flowdec_flow(const uint8_t *p, size_t len, struct flow_rec *rec,
 					f |= FLOWDEC_RESHAPED;
 				break;
 			case K_NONE:
+			case K_SKIP_STR: /* not ours in this shape: unknown */
 				f |= FLOWDEC_LENIENT;
 				break;
 			case K_SKIP_INT:
 				break;
-			default: /* addresses and strings are never varints */
+			default: /* addresses are never varints */
 				return -EBADMSG;
 			}
 			break;
@@ -313,6 +314,7 @@ int flowdec_flow(const uint8_t *p, size_t len, struct flow_rec *rec,
 				break;
 			}
 			case K_NONE:
+			case K_SKIP_INT: /* not ours in this shape: unknown */
 				f |= FLOWDEC_LENIENT;
 				break;
 			case K_SKIP_STR:
@@ -323,13 +325,17 @@ int flowdec_flow(const uint8_t *p, size_t len, struct flow_rec *rec,
 			p += n;
 			break;
 		case 1: /* fixed64 */
-			if (fd->kind != K_NONE || end - p < 8)
+			if ((fd->kind != K_NONE && fd->kind != K_SKIP_STR &&
+			     fd->kind != K_SKIP_INT) ||
+			    end - p < 8)
 				return -EBADMSG;
 			f |= FLOWDEC_LENIENT;
 			p += 8;
 			break;
 		case 5: /* fixed32 */
-			if (fd->kind != K_NONE || end - p < 4)
+			if ((fd->kind != K_NONE && fd->kind != K_SKIP_STR &&
+			     fd->kind != K_SKIP_INT) ||
+			    end - p < 4)
 				return -EBADMSG;
 			f |= FLOWDEC_LENIENT;
 			p += 4;

@@ -104,7 +104,7 @@ static int decode_chunk(struct reframe *r, const uint8_t **q,
  * flows, -EBADMSG when p is not delimited, or another -errno. */
 static int run_delimited(struct reframe *r, const uint8_t *p, size_t len,
 			 const struct reframe_ops *ops, unsigned *flags,
-			 size_t *reshaped)
+			 size_t *reshaped, size_t *empty)
 {
 	const uint8_t *q = p, *end = p + len;
 	size_t msg_start = 0, n = 0;
@@ -126,6 +126,10 @@ static int run_delimited(struct reframe *r, const uint8_t *p, size_t len,
 					r->buf + r->len, r->cap - r->len);
 			if (w < 0)
 				return (int)w;
+			if (w == 1 && r->buf[r->len] == 0) {
+				(*empty)++; /* nothing we know: no frame */
+				continue;
+			}
 			if (r->len > msg_start &&
 			    r->len - msg_start + (size_t)w > r->max_msg) {
 				rc = cut(r, r->len);
@@ -137,7 +141,7 @@ static int run_delimited(struct reframe *r, const uint8_t *p, size_t len,
 		}
 		n += (size_t)k;
 	}
-	rc = cut(r, r->len);
+	rc = r->len > msg_start ? cut(r, r->len) : 0;
 	return rc ? rc : (int)n;
 }
 
@@ -163,6 +167,8 @@ static int write_single(struct reframe *r, const struct reframe_ops *ops)
 		return -EPROTO; /* the encoder broke its contract */
 	r->start = (size_t)(q - r->buf);
 	r->len = (size_t)w;
+	if (body == 0)
+		return 1; /* nothing we know: no message */
 	return cut(r, r->len);
 }
 
@@ -170,16 +176,16 @@ int reframe_message(struct reframe *r, const uint8_t *p, size_t len,
 		    const struct reframe_ops *ops, struct reframe_info *info)
 {
 	unsigned fd = 0, fs = 0;
-	size_t rd = 0;
+	size_t rd = 0, ed = 0;
 	bool single_ok;
-	int nd;
+	int nd, rc;
 
 	memset(info, 0, sizeof(*info));
 	if (!p || len == 0) {
 		info->why = "empty message";
 		return -EBADMSG;
 	}
-	nd = run_delimited(r, p, len, ops, &fd, &rd);
+	nd = run_delimited(r, p, len, ops, &fd, &rd, &ed);
 	if (nd < 0 && nd != -EBADMSG)
 		return nd;
 	if (nd > 0 && !(fd & FLOWDEC_LENIENT))
@@ -189,7 +195,10 @@ int reframe_message(struct reframe *r, const uint8_t *p, size_t len,
 		info->framing = REFRAME_SINGLE;
 		info->flows = 1;
 		info->reshaped = (fs & FLOWDEC_RESHAPED) ? 1 : 0;
-		return write_single(r, ops);
+		rc = write_single(r, ops);
+		if (rc == 1)
+			info->empty = 1;
+		return rc > 0 ? 0 : rc;
 	}
 	if (nd > 0)
 		goto delimited;
@@ -200,5 +209,6 @@ delimited:
 	info->framing = REFRAME_DELIMITED;
 	info->flows = (size_t)nd;
 	info->reshaped = rd;
+	info->empty = ed;
 	return 0;
 }

@@ -13,7 +13,10 @@
  * varint-length-prefixed frame; the output is those frames back to back
  * (delimited input) or the one frame without its prefix (bare input). A
  * delimited output longer than max_msg is cut at frame boundaries into
- * several messages, each still delimited.
+ * several messages, each still delimited. A flow that encodes to an empty
+ * FlowMessage (it held only fields xdpflow does not know) is left out and
+ * counted: an empty frame would make a batch unreadable; a message left
+ * with no flow gives no output message.
  */
 #ifndef XDPFLOW_RELAY_REFRAME_H
 #define XDPFLOW_RELAY_REFRAME_H
@@ -63,6 +66,7 @@ struct reframe_info {
 	enum reframe_framing framing;
 	size_t flows;
 	size_t reshaped; /* flows the record could not hold exactly */
+	size_t empty;	 /* flows left out: nothing in them we know */
 	const char *why; /* on -EBADMSG: a static reason */
 };
 
@@ -76,7 +80,7 @@ void reframe_fini(struct reframe *r);
  * Transforms p[0..len) through ops into r: the output messages are
  * r->buf[start..r->cuts[0]), [r->cuts[0]..r->cuts[1]) ... up to
  * r->cuts[n_cuts - 1] == r->len, where start is r->start (after a
- * bare flow's length prefix, else 0). Returns
+ * bare flow's length prefix, else 0); n_cuts is 0 when no flow is left. Returns
  * 0 with *info filled, -EBADMSG (info->why says why; nothing to send),
  * -ENOMEM, or an encode failure's -errno.
  */

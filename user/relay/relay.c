@@ -558,7 +558,7 @@ static int produce(struct relay *r, const rd_kafka_message_t *m,
 static int handle(struct relay *r, const rd_kafka_message_t *m)
 {
 	const struct relay_out *outs = NULL;
-	size_t n_out = 0, flows = 0;
+	size_t n_out = 0, flows = 0, flows_out = 0;
 	int rc;
 
 	if (m->err) {
@@ -573,14 +573,14 @@ static int handle(struct relay *r, const rd_kafka_message_t *m)
 		return rc;
 	r->st->consumed++;
 	rc = r->hooks->transform(r->hooks->ctx, m->payload, m->len, &outs,
-				 &n_out, &flows);
+				 &n_out, &flows, &flows_out);
 	if (rc == -EBADMSG) {
 		r->st->decode_errors++;
 		warn_limited(r,
 			     "skipped an undecodable message at %s [%" PRId32
 			     "] offset %" PRId64,
 			     r->cfg->in_topic, m->partition, m->offset);
-		n_out = flows = 0;
+		n_out = flows = flows_out = 0;
 	} else if (rc) {
 		return fail(r, rc,
 			    "could not transform a message of %s [%" PRId32
@@ -595,7 +595,7 @@ static int handle(struct relay *r, const rd_kafka_message_t *m)
 			return rc < 0 ? rc : 0; /* 1: aborted and rewound */
 	}
 	r->txn_out += n_out;
-	r->txn_out_flows += flows;
+	r->txn_out_flows += flows_out;
 	r->txn_msgs++;
 	return note_offset(r, m->partition, m->offset + 1);
 }

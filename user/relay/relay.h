@@ -49,13 +49,14 @@ struct relay_hooks {
 	/*
 	 * Transforms the input payload p[0..len): sets *out to an array of
 	 * *n_out output messages (owned by the hook, valid until its next
-	 * call) and *flows to the number of flows in the input. Returns 0,
+	 * call), *flows_in to the number of flows in the input and
+	 * *flows_out to the number in the output. Returns 0,
 	 * -EBADMSG to skip an undecodable message (counted; its offset still
 	 * advances), or another -errno to stop the run.
 	 */
 	int (*transform)(void *ctx, const uint8_t *p, size_t len,
 			 const struct relay_out **out, size_t *n_out,
-			 size_t *flows);
+			 size_t *flows_in, size_t *flows_out);
 	/* Called every tick_ms (timers: source file changes). */
 	void (*tick)(void *ctx);
 	/* A signal arrived on sig_fd (relay_run read it): return 1 to stop
