@@ -64,7 +64,8 @@ def one_round(st, a, tin, nmsg, conf, tmp):
     binary = os.path.join(S.build_dir(), "xdpflow-enrich")
     p = subprocess.Popen([binary, "--kafka-brokers", st.brokers, "--in-topic", tin, "--out-topic", tout,
                           "--group", group, "--transactional-id", "bench_" + tag, "--config", conf,
-                          "--txn-interval-ms", str(a.txn_interval_ms)], stdout=log, stderr=subprocess.STDOUT)
+                          "--txn-interval-ms", str(a.txn_interval_ms), *a.enrich_arg],
+                         stdout=log, stderr=subprocess.STDOUT)
     probe = Consumer({"bootstrap.servers": st.brokers, "group.id": group, "enable.auto.commit": False})
     first = last = None
     changes = []  # when the committed offsets moved: the commits
@@ -137,6 +138,9 @@ def main():
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--txn-interval-ms", type=int, default=100)
     ap.add_argument("--timeout", type=float, default=300)
+    ap.add_argument("--enrich-arg", action="append", default=[],
+                    help="extra xdpflow-enrich argument (repeatable), e.g. "
+                         "--enrich-arg=-X --enrich-arg=compression.type=lz4")
     a = ap.parse_args()
     tmp = tempfile.mkdtemp(prefix="bench-enrich-kafka-")
     with open(os.path.join(tmp, "networks.csv"), "w") as f:
