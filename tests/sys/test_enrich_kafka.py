@@ -683,3 +683,46 @@ def test_same_bytes_as_xdpflowd_enrich(stack, tmp_path):
             assert e.stop() == 0, e.output()[-2000:]
         out = [f for m in got for f in split(m.value())]
         assert out == want
+
+
+def test_abort_rewinds_and_retries(stack, tmp_path):
+    """The output topic refuses the messages (max.message.bytes below a
+    64-flow batch): every transaction aborts, the consumer goes back to the
+    committed offsets and tries again after a growing backoff, logging
+    why; once the topic takes them, every flow arrives exactly once."""
+    from confluent_kafka.admin import (AdminClient, AlterConfigOpType, ConfigEntry,
+                                       ConfigResource, NewTopic)
+    mod = pb(tmp_path)
+    batches, per = 200, 64
+    items = [(None, delimited([flow_bytes(mod, s) for s in range(b * per, (b + 1) * per)]))
+             for b in range(batches)]
+    admin = AdminClient({"bootstrap.servers": stack.brokers})
+    with topics(stack, partitions=2) as (tin, _unused):
+        tout = "small_" + tin
+        admin.create_topics([NewTopic(tout, num_partitions=2, replication_factor=1,
+                                      config={"max.message.bytes": "2000"})])[tout].result(60)
+        try:
+            produce_keyed(stack, tin, items)
+            e = Enrich(stack, tin, tout, tmp_path).start()
+            r = Reader(stack, tout)
+            try:
+                wait_for(lambda: e.output().count("transaction aborted") >= 3, 60,
+                         "transactions to be aborted")
+                assert "aborting the transaction" in e.output()
+                assert not r.read(lambda m: False, 1), "a refused message was committed"
+                big = ConfigEntry("max.message.bytes", "1048588",
+                                  incremental_operation=AlterConfigOpType.SET)
+                res = ConfigResource("topic", tout, incremental_configs=[big])
+                for f in admin.incremental_alter_configs([res]).values():
+                    f.result(60)
+                r.read(lambda m: len(m) >= batches, 120)
+                r.read(lambda m: False, 2)
+            finally:
+                r.close()
+                assert e.stop() == 0, e.output()[-2000:]
+            seqs = [f.sequence_num for f in decode_all(mod, r.msgs)]
+            assert sorted(seqs) == list(range(batches * per)), f"{len(seqs)} flows"
+            st = e.stats()
+            assert st["txn_aborted"] >= 3 and st["produced"] == batches
+        finally:
+            admin.delete_topics([tout])

@@ -36,6 +36,11 @@
 #define POLL_MAX_MS 100
 /* Highest partition number of the input topic we keep offsets for. */
 #define MAX_PARTITION 65535
+/* After an abort, reading resumes after this backoff, doubled at each
+ * abort in a row up to the maximum, so that a message the output refuses
+ * (too large for the topic, say) does not spin. */
+#define ABORT_BACKOFF_MIN_NS (100ULL * 1000000ULL)
+#define ABORT_BACKOFF_MAX_NS (5000ULL * 1000000ULL)
 /* Our defaults; -X comes after them and wins. */
 #define TXN_TIMEOUT_MS "10000"
 
@@ -54,6 +59,7 @@ struct relay {
 	uint64_t txn_out, txn_out_flows;
 	int64_t *next; /* by input partition; -1: none in this transaction */
 	size_t n_next;
+	uint64_t backoff_ns, hold_until; /* after aborts: no reading before */
 
 	/* A fatal error: the run ends with it. */
 	int fatal;
@@ -217,6 +223,14 @@ static int abort_txn(struct relay *r, bool rewind)
 		return r->fatal;
 	}
 	r->st->txn_aborted++;
+	r->backoff_ns = r->backoff_ns ? 2 * r->backoff_ns
+				      : ABORT_BACKOFF_MIN_NS;
+	if (r->backoff_ns > ABORT_BACKOFF_MAX_NS)
+		r->backoff_ns = ABORT_BACKOFF_MAX_NS;
+	r->hold_until = clock_mono_ns() + r->backoff_ns;
+	pr_warn("kafka: transaction aborted; reading again from the committed offsets in %" PRIu64
+		" ms",
+		(uint64_t)(r->backoff_ns / CLOCK_NS_PER_MS));
 	r->in_txn = false;
 	r->txn_msgs = 0;
 	r->txn_out = r->txn_out_flows = 0;
@@ -294,6 +308,7 @@ static int commit_txn(struct relay *r, bool rewind)
 			return abort_txn(r, rewind);
 	}
 	r->st->txn_committed++;
+	r->backoff_ns = 0;
 	pr_debug("transaction committed: %u input messages, %" PRIu64
 		 " out, %" PRIu64 " ms open, offsets %" PRIu64
 		 " ms, commit %" PRIu64 " ms",
@@ -644,6 +659,16 @@ static int loop(struct relay *r, struct signals *sig)
 		}
 		if ((next_tick - now) / CLOCK_NS_PER_MS < wait)
 			wait = (next_tick - now) / CLOCK_NS_PER_MS + 1;
+		if (!r->in_txn && now < r->hold_until) {
+			/* Backing off after an abort: at most 5 s, well within
+			 * max.poll.interval.ms, so the group keeps us. */
+			if ((r->hold_until - now) / CLOCK_NS_PER_MS < wait)
+				wait = (r->hold_until - now) / CLOCK_NS_PER_MS +
+				       1;
+			rd_kafka_poll(r->prod, (int)wait);
+			next_sig = 0;
+			continue;
+		}
 		m = rd_kafka_consumer_poll(r->cons, (int)wait);
 		if (m) {
 			handle(r, m);
