@@ -56,8 +56,8 @@ static ssize_t encode(void *ctx, const struct flow_rec *rec, size_t i,
 }
 
 static int transform(void *vctx, const uint8_t *p, size_t len,
-		     const struct relay_out **out, size_t *n_out, size_t *flows_in,
-		     size_t *flows_out)
+		     const struct relay_out **out, size_t *n_out,
+		     size_t *flows_in, size_t *flows_out)
 {
 	struct enrich_ctx *c = vctx;
 	const struct reframe_ops ops = { prepare, encode, c };
@@ -185,14 +185,13 @@ int main(int argc, char **argv)
 	pr_info("stats enrich consumed=%" PRIu64 " consumed_flows=%" PRIu64
 		" produced=%" PRIu64 " produced_flows=%" PRIu64
 		" txn_committed=%" PRIu64 " txn_aborted=%" PRIu64
-		" decode_errors=%" PRIu64 " reshaped=%" PRIu64
-		" empty=%" PRIu64
+		" decode_errors=%" PRIu64 " reshaped=%" PRIu64 " empty=%" PRIu64
 		" rebalances=%" PRIu64 " generation=%" PRIu64
 		" reloads=%" PRIu64 " reload_failures=%" PRIu64,
 		st.consumed, st.consumed_flows, st.produced, st.produced_flows,
 		st.txn_committed, st.txn_aborted, st.decode_errors, c.reshaped,
-		c.empty,
-		st.rebalances, es.generation, es.reloads, es.reload_failures);
+		c.empty, st.rebalances, es.generation, es.reloads,
+		es.reload_failures);
 	if (rc) {
 		pr_err("%s", err);
 		return rc == -EINVAL ? 2 : 1;
