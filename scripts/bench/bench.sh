@@ -5,7 +5,8 @@
 # no single absolute time means much). 1: decode + encode in process on one
 # core (build/bench/bench_decode), the fast protobuf encoder beside
 # protobuf-c's and JSON. 8 ("enrich"): prefix lookups/s and RSS of the
-# enrichment table (build/bench/bench_enrich). 2: the whole process,
+# enrichment table (build/bench/bench_enrich), and the ns per flow
+# in-collector enrichment adds to decode + encode (bench_decode --enrich). 2: the whole process,
 # xdpflowd against GoFlow2 v2.2.6, both fed the same synthetic NetFlow v9,
 # IPFIX and sFlow packets over loopback by build/bench/udp_replay at a rate
 # both take without loss, in alternating rounds; each one's CPU time comes
@@ -224,7 +225,7 @@ stop_pid() { # pid: SIGTERM, wait up to 10 s, then SIGKILL
 # and JSON. Issue 11's targets are for the fast one: NetFlow v9 and IPFIX
 # <= 120 ns per flow (>= 8M flows/s), sFlow <= 150 ns per sample; "met" is
 # bench_decode's own verdict (its RESULT lines carry target_ns and met).
-DECODE_ENCODERS=${BENCH_DECODE_ENCODERS:-fast,protobuf-c,json}
+DECODE_ENCODERS=${BENCH_DECODE_ENCODERS:-fast,protobuf-c,json,fast-enriched,json-enriched}
 
 result_of() { # text, proto, encoder -> its RESULT line
 	grep '^RESULT' <<<"$1" | grep -E "(^| )proto=$2( |\$)" | grep -E "(^| )encoder=$3( |\$)" | tail -1
@@ -259,6 +260,18 @@ part_decode() {
 	done
 	row '   (full ns per flow (sFlow: per sample), decode + encode; %s/pbc: the %s encoder against protobuf-c' "$first" "$first"
 	row '    in the same rounds, the before/after of issue 11; M/s, decode_ns, target and met: the %s encoder)' "$first"
+	# What writing the enrichment fields costs (issue 9): every field set,
+	# strings of typical lengths, against the plain encoder of the same rounds.
+	for p in $(grep '^RESULT' <<<"$out" | grep -oE 'proto=[^ ]+' | sed 's/proto=//' | awk '!s[$0]++'); do
+		local enc cost=
+		for enc in fast json; do
+			f=$(kv full_ns "$(result_of "$out" "$p" "$enc")")
+			c=$(kv full_ns "$(result_of "$out" "$p" "$enc-enriched")")
+			[ -n "$f" ] && [ -n "$c" ] || continue
+			cost+=$(awk -v e="$enc" -v a="$c" -v b="$f" 'BEGIN {printf "  %s %.1f ns (+%.1f ns, %.2fx)", e, a, a - b, a / b}')
+		done
+		if [ -n "$cost" ]; then row '   %-6s fully enriched flows, full ns:%s' "$p" "$cost"; fi
+	done
 	# A missed target gets a profile: where the full path spends its cycles.
 	for p in $(grep '^RESULT' <<<"$out" | grep -oE 'proto=[^ ]+' | sed 's/proto=//' | awk '!s[$0]++'); do
 		line=$(result_of "$out" "$p" "$first")
@@ -319,6 +332,29 @@ part_enrich() {
 	done
 	row '   %s' "$(grep '^table:' <<<"$out")"
 	row '   (table built in %s)' "$(grep '^prefixes:' <<<"$out" | sed 's/.*, build //')"
+	part_enrich_decode
+}
+
+# In-collector enrichment (xdpflowd --enrich): bench_decode's full path with
+# and without enricher_apply + encode_flow_enriched per flow, same rounds,
+# on a networks file of ENRICH_N IPv4 (and ENRICH_N/5 IPv6) prefixes with
+# the flows' addresses inside it. Issue 9's target: <= 40 ns per flow added.
+part_enrich_decode() {
+	local out line p
+	log "enrich: in-collector enrichment in bench_decode ($ENRICH_N prefixes)"
+	if ! out=$("$B/bench_decode" --enrich "$ENRICH_N" --proto nf9,ipfix --encoder fast \
+		--runs "$DECODE_RUNS" --ms "$DECODE_MS" 2>&1 | tee "$LOGS/bench_decode_enrich.txt"); then
+		row '   in-collector enrichment: FAILED (%s)' "$(tail -1 <<<"$out")"
+		return
+	fi
+	row '   In-collector enrichment (bench_decode --enrich %s, median of %s rounds, thread CPU time):' \
+		"$ENRICH_N" "$DECODE_RUNS"
+	row '   %-6s %10s %10s %10s %-10s %s' proto full_ns enrich_ns added_ns target met
+	for p in nf9 ipfix; do
+		line=$(grep '^ENRICH' <<<"$out" | grep -E "(^| )proto=$p( |\$)" | tail -1)
+		row '   %-6s %10s %10s %10s %-10s %s' "$p" "$(kv full_ns "$line")" "$(kv enrich_ns "$line")" \
+			"$(kv added_ns "$line")" "<=$(kv target_ns "$line") ns" "$(kv met "$line")"
+	done
 }
 
 #--- 9. burst: one back-to-back burst over loopback -----------------------------

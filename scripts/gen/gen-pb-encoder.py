@@ -373,8 +373,8 @@ def gen_enr_field(f, m, i):
         put += '%sif (lens[%d]) {\n' % (t, i)
         put += put_key(num, 2, t + '\t')
         put += '%s\tp = pbgen_u64(p, lens[%d]);\n' % (t, i)
-        put += '%s\tmemcpy(p, %s, lens[%d]);\n' % (t, member, i)
-        put += '%s\tp += lens[%d];\n%s}\n' % (t, i, t)
+        put += '%s\tp = pbgen_copy(p, %s, lens[%d]);\n%s}\n' % (
+            t, member, i, t)
         return size, put
     if kind == 'enr_u64':
         size += '%sif (%s)\n' % (t, member)
@@ -494,6 +494,31 @@ static inline uint8_t *pbgen_bytes(uint8_t *p, const uint8_t *b, size_t len)
 {
 	*p++ = (uint8_t)len;
 	memcpy(p, b, 16);
+	return p + len;
+}
+'''),
+    ('pbgen_copy', r'''
+/* Copies len bytes of s to p and returns the end: short strings (most
+ * names) inline, as two overlapping fixed-size moves that read and write
+ * only the len bytes; longer ones through memcpy. */
+static inline uint8_t *pbgen_copy(uint8_t *p, const char *s, size_t len)
+{
+	if (len >= 8 && len <= 16) {
+		memcpy(p, s, 8);
+		memcpy(p + len - 8, s + len - 8, 8);
+	} else if (len >= 4 && len < 8) {
+		memcpy(p, s, 4);
+		memcpy(p + len - 4, s + len - 4, 4);
+	} else if (len < 4) {
+		if (len >= 2) {
+			memcpy(p, s, 2);
+			memcpy(p + len - 2, s + len - 2, 2);
+		} else if (len) {
+			*p = (uint8_t)*s;
+		}
+	} else {
+		memcpy(p, s, len);
+	}
 	return p + len;
 }
 '''),

@@ -10,7 +10,11 @@
  * the record) and encode only (the encoder over records decoded
  * beforehand). --encoder picks the encoders: the generated protobuf one
  * (fast, the daemon's), protobuf-c's packer (protobuf-c, the reference and
- * the encoder before it), JSON, and the legacy schema's two. Rounds run
+ * the encoder before it), JSON, and the legacy schema's two; and the
+ * first three again with every flow fully enriched (fast-enriched,
+ * protobuf-c-enriched, json-enriched: every enrichment field set, strings
+ * of typical lengths, bench_enr below), for the cost of writing the
+ * enrichment fields beside the plain encoders. Rounds run
  * every (protocol, encoder, mode) in turn so machine noise hits all alike;
  * each figure is the median over rounds of thread CPU time per flow, with
  * wall time beside it. Prints a table, side-by-side ratios of the encoders
@@ -60,12 +64,83 @@ static const char *const mode_name[M__N] = { "full", "decode", "encode",
 
 typedef ssize_t (*enc_fn)(const struct flow_rec *, uint8_t *, size_t);
 
-enum enc { E_FAST, E_PBC, E_JSON, E_LEGACY, E_LEGACY_PBC, E__N };
+enum enc {
+	E_FAST,
+	E_PBC,
+	E_JSON,
+	E_LEGACY,
+	E_LEGACY_PBC,
+	E_FAST_ENR,
+	E_PBC_ENR,
+	E_JSON_ENR,
+	E__N
+};
 
-static const char *const enc_name[E__N] = { "fast", "protobuf-c", "json",
-					    "legacy", "legacy-pbc" };
-static const enc_fn enc_fns[E__N] = { encode_pb, encode_pbc_flow, encode_json,
-				      encode_pb_legacy, encode_pbc_legacy };
+/* A fully enriched flow, with strings as long as real tables hold: an
+ * ISO country, an MMDB AS organisation, networks-file names, SNMP ifName
+ * and ifAlias, exporter classification. 24 strings, 210 bytes. */
+static const struct flow_enriched bench_enr = {
+	.src_as = 64496,
+	.dst_as = 64511,
+	.has_src_as = 1,
+	.has_dst_as = 1,
+	.src_country = "FR",
+	.dst_country = "US",
+	.src_as_name = "Example Networks SAS",
+	.dst_as_name = "Documentation ASN Inc.",
+	.src_net_name = "par-dc1-lan",
+	.dst_net_name = "internet",
+	.src_net_role = "servers",
+	.dst_net_role = "transit",
+	.src_net_site = "par1",
+	.dst_net_site = "nyc2",
+	.src_net_region = "eu-west",
+	.dst_net_region = "us-east",
+	.src_net_tenant = "acme",
+	.dst_net_tenant = "globex",
+	.in_if_name = "et-0/0/1",
+	.out_if_name = "ae12.100",
+	.in_if_description = "core: par1-core1 et-1/0/4",
+	.out_if_description = "Transit: Example [100G]",
+	.in_if_speed = 100000000000ULL,
+	.out_if_speed = 100000000000ULL,
+	.exporter_name = "edge1.par1",
+	.exporter_group = "edge",
+	.exporter_role = "border",
+	.exporter_site = "par1",
+	.exporter_region = "eu-west",
+	.exporter_tenant = "acme",
+};
+
+static ssize_t fast_enr(const struct flow_rec *r, uint8_t *buf, size_t cap)
+{
+	return encode_pb_enriched(r, &bench_enr, buf, cap);
+}
+
+static ssize_t pbc_enr(const struct flow_rec *r, uint8_t *buf, size_t cap)
+{
+	return encode_pbc_flow_enriched(r, &bench_enr, buf, cap);
+}
+
+static ssize_t json_enr(const struct flow_rec *r, uint8_t *buf, size_t cap)
+{
+	return encode_json_enriched(r, &bench_enr, buf, cap);
+}
+
+static const char *const enc_name[E__N] = {
+	"fast",
+	"protobuf-c",
+	"json",
+	"legacy",
+	"legacy-pbc",
+	"fast-enriched",
+	"protobuf-c-enriched",
+	"json-enriched",
+};
+static const enc_fn enc_fns[E__N] = { encode_pb,	 encode_pbc_flow,
+				      encode_json,	 encode_pb_legacy,
+				      encode_pbc_legacy, fast_enr,
+				      pbc_enr,		 json_enr };
 /* The encoders encode_flow_enriched has (the daemon's): format and schema;
  * the protobuf-c packers have none (enrich mode skipped). */
 static const struct {
@@ -512,7 +587,9 @@ static void usage(FILE *f)
 		"  --cpu C      pin to CPU C (default: the last CPU; -1: no pin)\n"
 		"  --proto L    protocols to run (default all)\n"
 		"  --encoder L  encoders, from fast,protobuf-c,json,legacy,"
-		"legacy-pbc\n"
+		"legacy-pbc,\n"
+		"               fast-enriched,protobuf-c-enriched,"
+		"json-enriched\n"
 		"               (default fast; with --seconds the first one)\n"
 		"  --mode M     run only this mode (with --seconds: for perf)\n"
 		"  --seconds S  one run of S seconds per protocol, no rounds\n"
@@ -713,6 +790,20 @@ static void report(struct workload *w, const struct opts *o)
 				       mode_name[m], med[e][m], range,
 				       wmed[e][m], 1e3 / med[e][m]);
 			}
+		}
+		/* The cost of the enrichment fields: each enriched encoder
+		 * against its plain form, in the same rounds. */
+		for (int e = E_FAST_ENR; e <= E_JSON_ENR; e++) {
+			int f = e - E_FAST_ENR; /* E_FAST, E_PBC, E_JSON */
+
+			if (!(o->encs & (1u << e)) || !(o->encs & (1u << f)))
+				continue;
+			printf("%-6s enrichment cost, %s: full +%.1f ns "
+			       "(%.1f / %.1f = %.2fx), encode +%.1f ns\n",
+			       proto_name[p], enc_name[f],
+			       med[e][M_FULL] - med[f][M_FULL], med[e][M_FULL],
+			       med[f][M_FULL], med[e][M_FULL] / med[f][M_FULL],
+			       med[e][M_ENCODE] - med[f][M_ENCODE]);
 		}
 		/* Side by side: each encoder against the first one. */
 		for (int e = 0; e < E__N; e++) {

@@ -56,25 +56,43 @@ _SCALARS = {
     "src_net": 16, "dst_net": 17, "observation_domain_id": 70,
     "observation_point_id": 71, "ipv6_routing_header_seg_left": 106,
     "sampler_id": 1000, "sampler_port": 1001,
+    "in_if_speed": 1034, "out_if_speed": 1035,
 }
 _ADDRS = {"sampler_address": 11, "src_addr": 6, "dst_addr": 7, "next_hop": 12,
           "bgp_next_hop": 100}
 _REPEATED = {"bgp_communities": 101, "as_path": 102, "mpls_ttl": 80,
              "mpls_label": 81, "layer_stack": 103, "layer_size": 104}
 _REPEATED_ADDRS = {"mpls_ip": 82, "ipv6_routing_header_addresses": 105}
+# Enrichment strings (1010 and up).
+_STRINGS = {
+    "src_country": 1010, "dst_country": 1011, "src_as_name": 1012,
+    "dst_as_name": 1013, "src_net_name": 1014, "dst_net_name": 1015,
+    "src_net_role": 1016, "dst_net_role": 1017, "src_net_site": 1018,
+    "dst_net_site": 1019, "src_net_region": 1020, "dst_net_region": 1021,
+    "src_net_tenant": 1022, "dst_net_tenant": 1023, "in_if_name": 1030,
+    "out_if_name": 1031, "in_if_description": 1032,
+    "out_if_description": 1033, "exporter_name": 1040,
+    "exporter_group": 1041, "exporter_role": 1042, "exporter_site": 1043,
+    "exporter_region": 1044, "exporter_tenant": 1045,
+}
 
 
 def encode_flow(f):
     """A FlowMessage (bytes) from a dict of field name -> value; addresses
-    are bytes (4 or 16), repeated fields lists."""
+    are bytes (4 or 16), repeated fields lists, strings str (UTF-8) or
+    bytes. Fields go out in the dict's order; zero and empty ones not at
+    all (proto3)."""
     out = bytearray()
     for name, v in f.items():
         if name in _SCALARS:
             if v:
                 out += _key(_SCALARS[name], 0) + _varint(v)
-        elif name in _ADDRS:
+        elif name in _ADDRS or name in _STRINGS:
+            if isinstance(v, str):
+                v = v.encode()
             if v:
-                out += _key(_ADDRS[name], 2) + _varint(len(v)) + v
+                num = _ADDRS.get(name) or _STRINGS[name]
+                out += _key(num, 2) + _varint(len(v)) + v
         elif name in _REPEATED:
             if v:
                 body = b"".join(_varint(x) for x in v)

@@ -317,3 +317,47 @@ def test_enrich_config_errors(tmp_path):
                             "--file", tmp_path / "f"])
     assert r.rc == 1, r.describe()
     assert str(tmp_path / "n.csv") in r.stderr
+
+
+ENRICH_KEYS = {f"{side}_{k}" for side in ("src", "dst") for k in (
+    "country", "as_name", "net_name", "net_role", "net_site", "net_region",
+    "net_tenant")} | {f"{d}_if_{k}" for d in ("in", "out") for k in (
+        "name", "description", "speed")} | {f"exporter_{k}" for k in (
+            "name", "group", "role", "site", "region", "tenant")}
+
+
+def test_enriched_flows_keep_decoded_fields(tmp_path, conf):
+    """With --enrich the decoder hands NetFlow v9/IPFIX records to the
+    pipeline in runs (flow_sink.emit_batch): every flow is still the one
+    decoded without enrichment, field by field, in the same order, only
+    the enrichment fields (and the AS numbers they may fill) added."""
+    dgs = [xflow.Datagram(datagram("198.18.20", 1 + i % 17, seq=i,
+                                   src_as=7 if i % 3 else 0))
+           for i in range(40)]
+    recs = [xflow.Rec(f"198.18.4.{i + 1}", f"198.19.{i}.1", 1000 + i, 443,
+                      6, 1500 + i, 3, 1699999990000, 1699999999000)
+            for i in range(30)]
+    dgs.append(xflow.Datagram(xflow.ipfix(
+        [xflow.template_set(400, xflow.IPFIX_FIELDS, True),
+         xflow.data_set(400, recs, True)])))
+    pcap = xflow.write_udp_pcap(tmp_path / "in.pcap", dgs)
+    (tmp_path / "plain").mkdir()
+    (tmp_path / "enriched").mkdir()
+    plain = xflow.run_pcap(pcap, tmp_path / "plain")
+    plain.assert_clean_exit()
+    enr = xflow.run_pcap(pcap, tmp_path / "enriched",
+                         extra=["--enrich", conf])
+    enr.assert_clean_exit()
+    assert plain.out_path != enr.out_path
+    a, b = plain.flows(), enr.flows()
+    assert not any(k in f for f in a for k in ENRICH_KEYS)
+    assert len(a) == len(b) == sum(1 + i % 17 for i in range(40)) + 30
+    for n, (x, y) in enumerate(zip(a, b)):
+        y = {k: v for k, v in y.items() if k not in ENRICH_KEYS}
+        for k in ("src_as", "dst_as"):
+            x.pop(k, None)
+            y.pop(k, None)
+        assert x == y, f"flow {n} differs"
+    assert all(f.get("src_net_name") == "lab" for f in b[:-30])
+    assert int(b[0]["src_as"]) == 65010 and int(b[1]["src_as"]) == 7
+    assert int(a[0].get("src_as", 0)) == 0

@@ -902,13 +902,28 @@ def pb_module(tmpdir: Path):
 ADDR_FIELDS = ("src_addr", "dst_addr", "sampler_address", "next_hop",
                "bgp_next_hop")
 
+# Enrichment fields (proto/flow.proto, 1010 and up). Absent ones are left
+# out of decoded flows, as the JSON encoder leaves them out of its lines.
+ENRICH_STRING_FIELDS = tuple(
+    f"{side}_{attr}" for attr in ("country", "as_name", "net_name",
+                                  "net_role", "net_site", "net_region",
+                                  "net_tenant")
+    for side in ("src", "dst")) + (
+    "in_if_name", "out_if_name", "in_if_description", "out_if_description",
+    "exporter_name", "exporter_group", "exporter_role", "exporter_site",
+    "exporter_region", "exporter_tenant")
+ENRICH_UINT_FIELDS = ("in_if_speed", "out_if_speed")
+ENRICH_FIELDS = ENRICH_STRING_FIELDS + ENRICH_UINT_FIELDS
+
 
 def pb_to_dict(msg) -> dict:
     """A FlowMessage as a dict keyed like GoFlow2's JSON (addresses as
-    text, type as its enum name)."""
+    text, type as its enum name); enrichment fields only when present."""
     d = {}
     for f in msg.DESCRIPTOR.fields:
         v = getattr(msg, f.name)
+        if f.name in ENRICH_FIELDS and not v:
+            continue
         if f.label == f.LABEL_REPEATED:
             v = list(v)
             if f.type == f.TYPE_BYTES:
@@ -1074,6 +1089,8 @@ def norm_flow(d: dict) -> dict:
             out[k] = mac_number(v)
         elif k in ("src_net", "dst_net") and isinstance(v, str) and "/" in v:
             out[k] = int(v.rsplit("/", 1)[1])  # GoFlow2 renders ADDR/LEN
+        elif k in ENRICH_STRING_FIELDS:
+            out[k] = v  # text, even when it looks like a number
         elif isinstance(v, str) and v.isdigit():
             out[k] = int(v)
         elif isinstance(v, list):

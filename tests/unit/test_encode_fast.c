@@ -37,8 +37,8 @@
 #define GUARD 64
 
 typedef ssize_t (*enc_fn)(const struct flow_rec *, uint8_t *, size_t);
-typedef ssize_t (*enr_fn)(const struct flow_rec *,
-			  const struct flow_enriched *, uint8_t *, size_t);
+typedef ssize_t (*enr_fn)(const struct flow_rec *, const struct flow_enriched *,
+			  uint8_t *, size_t);
 
 struct schema {
 	const char *name;
@@ -268,8 +268,7 @@ static const char *rnd_str(uint64_t *s, char *buf)
 }
 
 /* A random enrichment, strings in st. */
-static void rnd_enr(uint64_t *s, struct flow_enriched *e,
-		    struct enr_store *st)
+static void rnd_enr(uint64_t *s, struct flow_enriched *e, struct enr_store *st)
 {
 	unsigned k = 0;
 
@@ -286,8 +285,7 @@ static void rnd_enr(uint64_t *s, struct flow_enriched *e,
 
 /* Every string long (of every byte value but NUL, cycling), every speed and
  * AS number maximal. */
-static void enr_max(struct flow_enriched *e, struct enr_store *st,
-		    size_t len)
+static void enr_max(struct flow_enriched *e, struct enr_store *st, size_t len)
 {
 	unsigned k = 0;
 
@@ -431,9 +429,10 @@ static void test_random_records(void **state)
 				rnd_enr(&seed, &e, &st);
 				n_enr++;
 			}
-			n = it % 1000 ? assert_same_e(&schemas[k], &r, ep)
-				      : (assert_same_caps_e(&schemas[k], &r, ep),
-					 0);
+			n = it % 1000
+				    ? assert_same_e(&schemas[k], &r, ep)
+				    : (assert_same_caps_e(&schemas[k], &r, ep),
+				       0);
 			if (n > longest)
 				longest = n;
 			if (n && n < shortest)
@@ -491,7 +490,8 @@ static void test_edge_records(void **state)
  * replace the record's only when has_*_as says so. */
 static void test_edge_enriched(void **state)
 {
-	static const size_t lens[] = { 1, 2, 127, 128, 255, 600, 681, 682, STR_MAX };
+	static const size_t lens[] = { 1,   2,	 127, 128,    255,
+				       600, 681, 682, STR_MAX };
 	static struct flow_rec r;
 	static struct enr_store st;
 	static uint8_t plain[BUF_LEN], got[BUF_LEN];
@@ -585,7 +585,8 @@ static void test_field_coverage(void **state)
 
 /* Whether field f of message m (protobuf-c's struct) holds a value:
  * proto3 has no presence, so non-zero, non-empty. */
-static bool field_set(const ProtobufCMessage *m, const ProtobufCFieldDescriptor *f)
+static bool field_set(const ProtobufCMessage *m,
+		      const ProtobufCFieldDescriptor *f)
 {
 	const uint8_t *base = (const uint8_t *)m;
 

@@ -6,12 +6,20 @@
  * the same FlowMessage (json.Marshal of a ProtoProducerMessage with the
  * default formatter), with xdpflow's sampler_id/sampler_port appended.
  * Also: -ENOSPC on short buffers, the worst-case length, and a speed figure.
+ * Enriched lines (encode_json_enriched): the exact line of an enriched
+ * flow, the escaping of hostile strings (quotes, backslashes, every control
+ * character, invalid UTF-8 of each kind, U+2028/9), short buffers (nothing
+ * written past cap), and thousands of random hostile enrichments that
+ * Python's json module must parse back to the strings Python's own
+ * errors="replace" decoding gives.
  */
 #include "unit.h"
 
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "encode/encode.h"
 
@@ -546,6 +554,384 @@ static void test_speed(void **state)
 		      (double)(t1 - t0) / iters, iters, (double)sum / iters);
 }
 
+/* Every string member of struct flow_enriched, in proto order. */
+// clang-format off
+#define ENR_STRINGS(X)                                                        \
+	X(src_country) X(dst_country) X(src_as_name) X(dst_as_name)           \
+	X(src_net_name) X(dst_net_name) X(src_net_role) X(dst_net_role)       \
+	X(src_net_site) X(dst_net_site) X(src_net_region) X(dst_net_region)   \
+	X(src_net_tenant) X(dst_net_tenant) X(in_if_name) X(out_if_name)      \
+	X(in_if_description) X(out_if_description) X(exporter_name)           \
+	X(exporter_group) X(exporter_role) X(exporter_site)                   \
+	X(exporter_region) X(exporter_tenant)
+// clang-format on
+#define NAME(m) #m,
+static const char *const enr_names[] = { ENR_STRINGS(NAME) };
+#define N_ENR (sizeof(enr_names) / sizeof(enr_names[0]))
+
+/* The i-th string member of e (ENR_STRINGS order). */
+static const char **enr_slot(struct flow_enriched *e, size_t i)
+{
+#define SLOT(m) &e->m,
+	const char **slots[] = { ENR_STRINGS(SLOT) };
+
+	return slots[i];
+}
+
+/* The line of an enriched flow: the plain line's fields (src_as/dst_as
+ * from the enrichment where has_*_as says so), then only the enrichment
+ * fields present, in field-number order. */
+static void test_enriched_line(void **state)
+{
+	static const char exp[] =
+		"\"src_as\":0,\"dst_as\":65002,"; /* has_src_as with 0 */
+	static const char tail[] =
+		",\"sampler_id\":7,\"sampler_port\":2055"
+		",\"src_country\":\"FR\",\"dst_as_name\":\"Example \\\"AS\\\"\""
+		",\"in_if_name\":\"et-0/0/1\",\"out_if_description\":\"to "
+		"core\\\\1\",\"in_if_speed\":100000000000"
+		",\"out_if_speed\":18446744073709551615"
+		",\"exporter_name\":\"edge1\",\"exporter_tenant\":\"\\\\u00e9\"}\n";
+	uint8_t buf[ENCODE_MAX_LEN], again[ENCODE_MAX_LEN];
+	struct flow_enriched e;
+	struct flow_rec r;
+	ssize_t n;
+
+	(void)state;
+	rec_nf9_v4(&r);
+	memset(&e, 0, sizeof(e));
+	/* No enrichment, an empty one: the plain line. */
+	n = encode_json_enriched(&r, NULL, buf, sizeof(buf));
+	assert_int_equal(n, strlen(exp_nf9_v4));
+	assert_memory_equal(buf, exp_nf9_v4, (size_t)n);
+	e.src_country = "";
+	n = encode_json_enriched(&r, &e, buf, sizeof(buf));
+	assert_int_equal(n, strlen(exp_nf9_v4));
+	assert_memory_equal(buf, exp_nf9_v4, (size_t)n);
+
+	e.has_src_as = 1;
+	e.dst_as = 4200000000u; /* has_dst_as unset: the record's stands */
+	e.src_country = "FR";
+	e.dst_as_name = "Example \"AS\"";
+	e.in_if_name = "et-0/0/1";
+	e.out_if_description = "to core\\1";
+	e.in_if_speed = 100000000000ULL;
+	e.out_if_speed = ~0ULL;
+	e.exporter_name = "edge1";
+	e.exporter_tenant = "\\u00e9"; /* escaped text, kept as text */
+	n = encode_json_enriched(&r, &e, buf, sizeof(buf));
+	assert_true(n > 0);
+	buf[n] = 0;
+	assert_non_null(strstr((char *)buf, exp));
+	assert_true((size_t)n > strlen(tail));
+	assert_string_equal((char *)buf + n - strlen(tail), tail);
+	/* The dispatcher, either schema, gives the same line. */
+	for (int sc = 0; sc < 2; sc++) {
+		assert_int_equal(encode_flow_enriched(OUT_FORMAT_JSON,
+						      (enum out_schema)sc, &r,
+						      &e, again, sizeof(again)),
+				 n);
+		assert_memory_equal(again, buf, (size_t)n);
+	}
+}
+
+/* One string through the encoder, as exporter_tenant (the last field): its
+ * JSON text must be want. */
+static void check_escape(const char *in, const char *want)
+{
+	uint8_t buf[ENCODE_MAX_LEN];
+	char exp[4096];
+	struct flow_enriched e;
+	struct flow_rec r;
+	size_t plain = strlen(exp_zero) - 2; /* without "}\n" */
+	ssize_t n;
+
+	memset(&r, 0, sizeof(r));
+	memset(&e, 0, sizeof(e));
+	e.exporter_tenant = in;
+	n = encode_json_enriched(&r, &e, buf, sizeof(buf));
+	assert_true(n > 0);
+	buf[n] = 0;
+	snprintf(exp, sizeof(exp), "%.*s,\"exporter_tenant\":\"%s\"}\n",
+		 (int)plain, exp_zero, want);
+	assert_string_equal((char *)buf, exp);
+}
+
+static void test_enriched_escapes(void **state)
+{
+	static const struct {
+		const char *in, *out;
+	} cases[] = {
+		{ "plain text 0-9 ~", "plain text 0-9 ~" },
+		{ "\"", "\\\"" },
+		{ "\\", "\\\\" },
+		{ "a\"b\\c", "a\\\"b\\\\c" },
+		{ "\b\t\n\f\r", "\\b\\t\\n\\f\\r" },
+		{ "\x01\x1f", "\\u0001\\u001f" },
+		{ "\x7f", "\x7f" }, /* DEL needs no escape */
+		{ "/", "/" },
+		{ "caf\xc3\xa9", "caf\xc3\xa9" },		  /* é */
+		{ "\xe2\x82\xac", "\xe2\x82\xac" },		  /* € */
+		{ "\xf0\x9f\x98\x80", "\xf0\x9f\x98\x80" },	  /* U+1F600 */
+		{ "\xf4\x8f\xbf\xbf", "\xf4\x8f\xbf\xbf" },	  /* U+10FFFF */
+		{ "\xef\xbf\xbd", "\xef\xbf\xbd" },		  /* U+FFFD */
+		{ "\xe2\x80\xa8\xe2\x80\xa9", "\\u2028\\u2029" }, /* JS seps */
+		{ "\xff", "\\ufffd" },
+		{ "\x80", "\\ufffd" },			     /* lone tail */
+		{ "\xc0\xaf", "\\ufffd\\ufffd" },	     /* overlong / */
+		{ "\xc1\xbf", "\\ufffd\\ufffd" },	     /* overlong */
+		{ "\xe0\x80\xaf", "\\ufffd\\ufffd\\ufffd" }, /* overlong */
+		{ "\xed\xa0\x80", "\\ufffd\\ufffd\\ufffd" }, /* surrogate */
+		{ "\xf4\x90\x80\x80", "\\ufffd\\ufffd\\ufffd\\ufffd" },
+		{ "\xf5\x80", "\\ufffd\\ufffd" },
+		{ "\xe2\x82", "\\ufffd" }, /* truncated at the end */
+		{ "\xe2\x82"
+		  "A",
+		  "\\ufffdA" },		       /* maximal subpart */
+		{ "\xf0\x9f\x98", "\\ufffd" }, /* truncated 4-byte */
+		{ "\xf0\x9f"
+		  "\"",
+		  "\\ufffd\\\"" }, /* cut by a quote */
+		{ "\xc3", "\\ufffd" },
+		{ "x\xc3\xa9\xa9y", "x\xc3\xa9\\ufffdy" },
+	};
+	char all[256], want[256 * 6 + 1];
+	size_t w = 0;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		check_escape(cases[i].in, cases[i].out);
+	/* Every byte value but NUL, in order. */
+	for (unsigned c = 1; c < 256; c++)
+		all[c - 1] = (char)c;
+	all[255] = 0;
+	for (unsigned c = 1; c < 0x80; c++) {
+		if (c < 0x20) {
+			static const char *const sh = "btn?fr";
+
+			if (c >= 8 && c <= 13 && c != 11)
+				w += (size_t)sprintf(want + w, "\\%c",
+						     sh[c - 8]);
+			else
+				w += (size_t)sprintf(want + w, "\\u%04x", c);
+		} else if (c == '"' || c == '\\') {
+			w += (size_t)sprintf(want + w, "\\%c", c);
+		} else {
+			want[w++] = (char)c;
+		}
+	}
+	for (unsigned c = 0x80; c < 0x100; c++) /* none starts a sequence */
+		w += (size_t)sprintf(want + w, "\\ufffd");
+	want[w] = 0;
+	check_escape(all, want);
+
+	/* One special byte at every position of plain strings of every
+	 * length up to 40 (the encoder checks words of 8, overlapping). */
+	for (size_t len = 1; len <= 40; len++)
+		for (size_t at = 0; at < len; at++)
+			for (size_t k = 0; k < 5; k++) {
+				static const char sp[5] = { '"', '\\', '\x01',
+							    '\x7f', '\xff' };
+				static const char *const esc[5] = {
+					"\\\"", "\\\\", "\\u0001", "\x7f",
+					"\\ufffd"
+				};
+				char in[41], out[64];
+
+				memset(in, 'a' + (char)(len % 26), len);
+				in[len] = 0;
+				in[at] = sp[k];
+				snprintf(out, sizeof(out), "%.*s%s%s", (int)at,
+					 in, esc[k], in + at + 1);
+				check_escape(in, out);
+			}
+}
+
+/* xorshift64 */
+static uint64_t rnd(uint64_t *s)
+{
+	*s ^= *s << 13;
+	*s ^= *s >> 7;
+	*s ^= *s << 17;
+	return *s;
+}
+
+/* Random hostile strings: NULL, "", text, valid multi-byte UTF-8 mixed with
+ * anything but NUL, up to a few KB. */
+static void rnd_hostile(uint64_t *s, struct flow_enriched *e,
+			char store[][4097])
+{
+	static const char *const pieces[] = {
+		"\xc3\xa9",	"\xe2\x82\xac", "\xf0\x9f\x98\x80",
+		"\xe2\x80\xa8", "\"",		"\\",
+		"\n",		"\xed\xa0\x80", "\xe2\x82",
+		"\xf4\x90",	"ok",		"\x7f",
+	};
+
+	memset(e, 0, sizeof(*e));
+	for (size_t i = 0; i < N_ENR; i++) {
+		size_t max = rnd(s) % 16 ? 64 : 4000, len, n = 0;
+		char *b = store[i];
+
+		switch (rnd(s) % 4) {
+		case 0:
+			continue; /* NULL */
+		case 1:
+			len = rnd(s) % 3 ? 1 + rnd(s) % max : 0;
+			while (n < len) {
+				if (rnd(s) % 3) {
+					b[n++] = (char)(1 + rnd(s) % 255);
+				} else {
+					const char *p = pieces[rnd(s) % 12];
+					size_t pl = strlen(p);
+
+					if (n + pl > len)
+						break;
+					memcpy(b + n, p, pl);
+					n += pl;
+				}
+			}
+			break;
+		default:
+			len = 1 + rnd(s) % max;
+			for (; n < len; n++)
+				b[n] = (char)(' ' + rnd(s) % 95);
+		}
+		b[n] = 0;
+		*enr_slot(e, i) = b;
+	}
+	e->in_if_speed = rnd(s) % 3 ? 0 : rnd(s) >> (rnd(s) % 64);
+	e->out_if_speed = rnd(s) % 3 ? 0 : ~0ULL;
+}
+
+/* Short buffers for enriched lines: -ENOSPC below the line's length, the
+ * same bytes from it up, nothing written past cap (a guard region), on
+ * both paths of the encoder (line above and below its fixed worst case). */
+static void test_enriched_sizes(void **state)
+{
+	static char store[N_ENR][4097];
+	static uint8_t full[32 * 6 * 4100], buf[sizeof(full) + 64];
+	uint64_t seed = 0x51ed270b27aa9a3dULL;
+	struct flow_enriched e;
+	struct flow_rec r;
+
+	(void)state;
+	for (unsigned it = 0; it < 60; it++) {
+		ssize_t n;
+
+		if (it % 2)
+			fill_max(&r);
+		else
+			rec_nf9_v4(&r);
+		rnd_hostile(&seed, &e, store);
+		n = encode_json_enriched(&r, &e, full, sizeof(full));
+		assert_true(n > 0 && (size_t)n < sizeof(full));
+		for (size_t cap = 0; cap <= (size_t)n + 2; cap++) {
+			ssize_t m;
+
+			if (cap > 300 && cap + 300 < (size_t)n)
+				cap += rnd(&seed) % 97; /* sample the middle */
+			memset(buf + cap, 0xa5, 64);
+			m = encode_json_enriched(&r, &e, buf, cap);
+			for (size_t g = 0; g < 64; g++)
+				assert_int_equal(buf[cap + g], 0xa5);
+			if (cap < (size_t)n) {
+				assert_int_equal(m, -ENOSPC);
+			} else {
+				assert_int_equal(m, n);
+				assert_memory_equal(buf, full, (size_t)n);
+			}
+		}
+	}
+}
+
+/* The hex of s, or "-" for NULL. */
+static void put_hex(FILE *f, const char *s)
+{
+	if (!s) {
+		fputc('-', f);
+		return;
+	}
+	fputc('=', f);
+	for (; *s; s++)
+		fprintf(f, "%02x", (uint8_t)*s);
+}
+
+/* Random hostile enrichments: every line must parse with Python's json
+ * module, and give back each string as Python decodes its bytes with
+ * errors="replace" (absent when NULL or ""), each speed when not 0. */
+static void test_enriched_python(void **state)
+{
+	static const char check[] =
+		"import json, sys\n"
+		"names = sys.argv[2].split(',')\n"
+		"n = 0\n"
+		"with open(sys.argv[1], 'rb') as f:\n"
+		"    data = f.read().split(b'\\n')\n"
+		"for i in range(0, len(data) - 1, 2):\n"
+		/* strict: invalid UTF-8 was replaced, so the line is valid */
+		"    obj = json.loads(data[i].decode('utf-8'))\n"
+		"    want = data[i + 1].decode().split(' ')\n"
+		"    for k, h in zip(names, want[:-2]):\n"
+		"        raw = bytes.fromhex(h[1:]) if h != '-' else b''\n"
+		"        if raw:\n"
+		"            exp = raw.decode('utf-8', 'replace')\n"
+		"            assert obj[k] == exp, (i, k, obj[k], exp)\n"
+		"        else:\n"
+		"            assert k not in obj, (i, k)\n"
+		"    for k, v in zip(('in_if_speed', 'out_if_speed'), want[-2:]):\n"
+		"        assert obj.get(k, 0) == int(v), (i, k)\n"
+		"        assert (k in obj) == (int(v) != 0), (i, k)\n"
+		"    assert obj['sampler_port'] == 2055\n"
+		"    n += 1\n"
+		"print('python json: %d enriched lines parsed and checked' % n)\n"
+		"sys.exit(0 if n == int(sys.argv[3]) else 1)\n";
+	static char store[N_ENR][4097];
+	static uint8_t line[32 * 6 * 4100];
+	char path[] = "/tmp/xdpflow-json-XXXXXX", names[1024], cmd[2048];
+	uint64_t seed = 0x2b992ddfa23249d6ULL;
+	const unsigned lines = 3000;
+	struct flow_enriched e;
+	struct flow_rec r;
+	size_t w = 0;
+	FILE *f;
+	int fd, rc;
+
+	(void)state;
+	fd = mkstemp(path);
+	assert_true(fd >= 0);
+	f = fdopen(fd, "w");
+	assert_non_null(f);
+	for (unsigned it = 0; it < lines; it++) {
+		ssize_t n;
+
+		rec_nf9_v4(&r);
+		rnd_hostile(&seed, &e, store);
+		n = encode_json_enriched(&r, &e, line, sizeof(line));
+		assert_true(n > 0);
+		assert_int_equal(line[n - 1], '\n');
+		/* The line is one line: nothing in it is a raw newline. */
+		assert_null(memchr(line, '\n', (size_t)n - 1));
+		fwrite(line, 1, (size_t)n, f);
+		for (size_t i = 0; i < N_ENR; i++) {
+			put_hex(f, *enr_slot(&e, i));
+			fputc(' ', f);
+		}
+		fprintf(f, "%llu %llu\n", (unsigned long long)e.in_if_speed,
+			(unsigned long long)e.out_if_speed);
+	}
+	assert_int_equal(fclose(f), 0);
+	for (size_t i = 0; i < N_ENR; i++)
+		w += (size_t)snprintf(names + w, sizeof(names) - w, "%s%s",
+				      i ? "," : "", enr_names[i]);
+	snprintf(cmd, sizeof(cmd), "python3 -c \"$XF_JSON_CHECK\" %s %s %u",
+		 path, names, lines);
+	assert_int_equal(setenv("XF_JSON_CHECK", check, 1), 0);
+	rc = system(cmd);
+	unlink(path);
+	assert_int_equal(rc, 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -557,6 +943,10 @@ int main(void)
 		cmocka_unit_test(test_sizes),
 		cmocka_unit_test(test_ipv6_text),
 		cmocka_unit_test(test_numbers_text),
+		cmocka_unit_test(test_enriched_line),
+		cmocka_unit_test(test_enriched_escapes),
+		cmocka_unit_test(test_enriched_sizes),
+		cmocka_unit_test(test_enriched_python),
 		cmocka_unit_test(test_speed),
 	};
 

@@ -373,10 +373,54 @@ static void test_xdp_counters(void **state)
 	free(text);
 }
 
+/* With --enrich: one more log line, a gauge and two counters. */
+static void test_enrich_counters(void **state)
+{
+	struct stats_snapshot s;
+	char *text = NULL, *log;
+	size_t len = 0;
+	FILE *out = open_memstream(&text, &len);
+
+	(void)state;
+	assert_non_null(out);
+	memset(&s, 0, sizeof(s));
+	s.n_workers = 1;
+	s.enrich = 1;
+	s.enr = (struct enricher_stats){ .generation = 7,
+					 .reloads = 5,
+					 .reload_failures = 2 };
+	capture_begin();
+	stats_report_log(&s);
+	log = capture_end();
+	assert_non_null(strstr(log,
+			       "\nxdpflow: info: stats enrich "
+			       "generation=7 reloads=5 "
+			       "reload_failures=2\n"));
+	free(log);
+	stats_report_prometheus(&s, out);
+	assert_int_equal(fclose(out), 0);
+	assert_non_null(strstr(
+		text,
+		"# HELP xdpflow_enrich_generation Enrichment table set in use "
+		"(1 at start, +1 per table published).\n"
+		"# TYPE xdpflow_enrich_generation gauge\n"
+		"xdpflow_enrich_generation 7\n"
+		"# HELP xdpflow_enrich_reloads_total Enrichment sources reloaded "
+		"(SIGHUP or a changed file).\n"
+		"# TYPE xdpflow_enrich_reloads_total counter\n"
+		"xdpflow_enrich_reloads_total 5\n"
+		"# HELP xdpflow_enrich_reload_failures_total Enrichment sources "
+		"that failed to reload (the previous table stayed).\n"
+		"# TYPE xdpflow_enrich_reload_failures_total counter\n"
+		"xdpflow_enrich_reload_failures_total 2\n"));
+	free(text);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_snapshot, setup, teardown),
+		cmocka_unit_test(test_enrich_counters),
 		cmocka_unit_test_setup_teardown(test_log_report, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_prometheus, setup,

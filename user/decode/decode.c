@@ -35,6 +35,9 @@ struct decode_ctx *decode_ctx_new(const struct decode_config *cfg)
 	if (!ctx)
 		return NULL;
 	ctx->biflow_split = cfg->biflow == DECODE_BIFLOW_SPLIT;
+	ctx->batch = calloc(DECODE_BATCH, sizeof(*ctx->batch));
+	if (!ctx->batch)
+		goto err_ctx;
 	if (dstats_init(&ctx->stats, cfg->max_exporters))
 		goto err_ctx;
 	ctx->nf = nf_state_new(&b);
@@ -45,6 +48,7 @@ struct decode_ctx *decode_ctx_new(const struct decode_config *cfg)
 err_stats:
 	dstats_fini(&ctx->stats);
 err_ctx:
+	free(ctx->batch);
 	free(ctx);
 	return NULL;
 }
@@ -55,6 +59,7 @@ void decode_ctx_free(struct decode_ctx *ctx)
 		return;
 	nf_state_free(ctx->nf);
 	dstats_fini(&ctx->stats);
+	free(ctx->batch);
 	free(ctx);
 }
 

@@ -16,10 +16,18 @@ struct nf_state; /* NetFlow v9/IPFIX templates, held sets, sampling rates
 		  * (nf_state.h) */
 
 /* One receive worker's decode context (decode.h's opaque struct). */
+/* Records handed to a sink's emit_batch at once (flow.h): enough for the
+ * sink's lookups to overlap, few enough to stay in the L1 cache. */
+#define DECODE_BATCH 8
+
 struct decode_ctx {
 	struct dstats_table stats;
 	struct nf_state *nf;
 	bool biflow_split; /* decode_config.biflow == DECODE_BIFLOW_SPLIT */
+	/* DECODE_BATCH records for sinks with emit_batch (nf_fields.c):
+	 * zero past the part every record copies from its set's base
+	 * between data sets, so that no set pays to clear them. */
+	struct flow_rec *batch;
 };
 
 /*

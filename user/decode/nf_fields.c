@@ -709,34 +709,44 @@ static const uint8_t *take_field(struct cur *c, uint16_t flen, bool varlen,
 	return cur_take(c, n);
 }
 
-/* Records handed to a sink's emit_batch at once (flow.h): enough for the
- * sink's lookups to overlap, few enough to stay in the L1 cache. */
-#define NF_BATCH 8
+/* Clears the arrays a record of ctx->batch used (past the part copied
+ * from its set's base), so that the slot is zero there again for the next
+ * records and sets (decode_internal.h). */
+static void clear_slot(struct flow_rec *r)
+{
+	if (r->n_mpls || r->n_mpls_ip || r->n_mpls_ttl) {
+		memset(r->mpls_label, 0, sizeof(r->mpls_label));
+		memset(r->mpls_ttl, 0, sizeof(r->mpls_ttl));
+		memset(r->mpls_ip, 0, sizeof(r->mpls_ip));
+	}
+	if (r->n_communities)
+		memset(r->bgp_communities, 0, sizeof(r->bgp_communities));
+	if (r->n_as_path)
+		memset(r->as_path, 0, sizeof(r->as_path));
+	if (r->n_layers) {
+		memset(r->layer_stack, 0, sizeof(r->layer_stack));
+		memset(r->layer_size, 0, sizeof(r->layer_size));
+	}
+	if (r->n_srv6)
+		memset(r->srv6_addr, 0, sizeof(r->srv6_addr));
+}
 
-/* Hands the batched records to the sink, then clears the MPLS arrays the
- * next records of these slots must not inherit. */
+/* Hands the n batched records to the sink and clears their slots. */
 static void flush_batch(struct flow_sink *sink, struct flow_rec *recs,
 			size_t *n)
 {
 	if (!*n)
 		return;
 	sink->emit_batch(sink, recs, *n);
-	for (size_t i = 0; i < *n; i++) {
-		struct flow_rec *r = &recs[i];
-
-		if (r->n_mpls || r->n_mpls_ip) {
-			memset(r->mpls_label, 0, sizeof(r->mpls_label));
-			memset(r->mpls_ttl, 0, sizeof(r->mpls_ttl));
-			memset(r->mpls_ip, 0, sizeof(r->mpls_ip));
-		}
-	}
+	for (size_t i = 0; i < *n; i++)
+		clear_slot(&recs[i]);
 	*n = 0;
 }
 
 /*
  * Decodes the records of one data set (set header excluded) with template
- * t: flows go to sink (in runs of up to NF_BATCH to its emit_batch when it
- * has one); options records update the sampler entries. Returns the number
+ * t: flows go to sink (in runs of up to DECODE_BATCH to its emit_batch
+ * when it has one, from ctx->batch); options records update the sampler entries. Returns the number
  * of flows emitted. The hot path: aligned to a cache line, as its record
  * loop ran 10% slower at some placements (bench_decode).
  */
@@ -749,10 +759,7 @@ decode_set(struct decode_ctx *ctx, struct exporter_stats *es,
 	const size_t prefix = offsetof(struct flow_rec, bgp_communities);
 	const bool batched = sink->emit_batch != NULL;
 	struct flow_rec base, one, *rec = &one;
-	/* batched: the records not yet handed over (nb) and the slots set
-	 * up so far (past the prefix: zero arrays, kept so by flush_batch) */
-	struct flow_rec batch[NF_BATCH];
-	size_t nb = 0, ready = 0;
+	size_t nb = 0; /* batched records not handed over yet */
 	struct cur c = cur_make(p, len);
 	int flows = 0;
 
@@ -785,13 +792,9 @@ decode_set(struct decode_ctx *ctx, struct exporter_stats *es,
 		x.ctr_have = 0;
 		if (batched) {
 			/* Room for this record and its reverse. */
-			if (nb + 2 > NF_BATCH)
-				flush_batch(sink, batch, &nb);
-			rec = &batch[nb];
-			if (nb >= ready) {
-				*rec = base;
-				ready = nb + 1;
-			}
+			if (nb + 2 > DECODE_BATCH)
+				flush_batch(sink, ctx->batch, &nb);
+			rec = &ctx->batch[nb];
 		}
 		memcpy(rec, &base, prefix);
 		if (!t->varlen) {
@@ -838,10 +841,7 @@ decode_set(struct decode_ctx *ctx, struct exporter_stats *es,
 			nb++;
 			if ((x.rev_bytes || x.rev_packets) &&
 			    ctx->biflow_split) {
-				/* a full copy: the slot is set up by it */
-				make_reverse(&batch[nb], rec, &x);
-				if (++nb > ready)
-					ready = nb;
+				make_reverse(&ctx->batch[nb++], rec, &x);
 				es->c[DSTAT_REVERSE_FLOWS]++;
 				flows++;
 			}
@@ -859,8 +859,13 @@ decode_set(struct decode_ctx *ctx, struct exporter_stats *es,
 			memset(rec->mpls_ip, 0, sizeof(rec->mpls_ip));
 		}
 	}
-	if (batched)
-		flush_batch(sink, batch, &nb);
+	if (batched) {
+		/* The slot after them may hold a record not emitted (an
+		 * options record, one cut short). */
+		if (nb < DECODE_BATCH)
+			clear_slot(&ctx->batch[nb]);
+		flush_batch(sink, ctx->batch, &nb);
+	}
 	/* Less than a record left: padding (zeros by the RFCs; vendors leave
 	 * other filler too: Cisco ACI, nProbe, MikroTik), not an error. */
 	if (!c.bad)

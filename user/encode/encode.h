@@ -95,7 +95,7 @@ ssize_t encode_pb_legacy(const struct flow_rec *rec, uint8_t *buf, size_t cap);
  * enr's AS numbers apply (has_src_as/has_dst_as). enr NULL is
  * encode_pb_legacy. */
 ssize_t encode_pb_legacy_enriched(const struct flow_rec *rec,
-				  const struct flow_enriched *enr,
-				  uint8_t *buf, size_t cap);
+				  const struct flow_enriched *enr, uint8_t *buf,
+				  size_t cap);
 
 #endif

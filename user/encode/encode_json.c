@@ -754,14 +754,14 @@ struct enr_str {
 	}
 
 static const struct enr_str enr_strs[] = {
-	ES(src_country),       ES(dst_country),	       ES(src_as_name),
-	ES(dst_as_name),       ES(src_net_name),       ES(dst_net_name),
-	ES(src_net_role),      ES(dst_net_role),       ES(src_net_site),
-	ES(dst_net_site),      ES(src_net_region),     ES(dst_net_region),
-	ES(src_net_tenant),    ES(dst_net_tenant),     ES(in_if_name),
-	ES(out_if_name),       ES(in_if_description),  ES(out_if_description),
-	ES(exporter_name),     ES(exporter_group),     ES(exporter_role),
-	ES(exporter_site),     ES(exporter_region),    ES(exporter_tenant),
+	ES(src_country),    ES(dst_country),	   ES(src_as_name),
+	ES(dst_as_name),    ES(src_net_name),	   ES(dst_net_name),
+	ES(src_net_role),   ES(dst_net_role),	   ES(src_net_site),
+	ES(dst_net_site),   ES(src_net_region),	   ES(dst_net_region),
+	ES(src_net_tenant), ES(dst_net_tenant),	   ES(in_if_name),
+	ES(out_if_name),    ES(in_if_description), ES(out_if_description),
+	ES(exporter_name),  ES(exporter_group),	   ES(exporter_role),
+	ES(exporter_site),  ES(exporter_region),   ES(exporter_tenant),
 };
 #define N_ENR_STR (sizeof(enr_strs) / sizeof(enr_strs[0]))
 /* in_if_speed (1034) and out_if_speed (1035) follow out_if_description. */
@@ -783,8 +783,77 @@ static inline const char *enr_str_at(const struct flow_enriched *e, size_t i)
 /* Bytes that need more than a copy in a JSON string: controls, '"', '\\'
  * and every byte >= 0x80 (UTF-8 is checked). */
 static const uint8_t json_special[256] = {
-	[0 ... 0x1f] = 1, ['"'] = 1, ['\\'] = 1, [0x80 ... 0xff] = 1,
+	[0 ... 0x1f] = 1,
+	['"'] = 1,
+	['\\'] = 1,
+	[0x80 ... 0xff] = 1,
 };
+
+/* Whether none of the 8 bytes of w is special (json_special): no byte
+ * below 0x20, none 0x80 or above, no '"' and no '\\'. Exact, as a whole
+ * word (the borrows of the subtractions only matter once a byte has
+ * matched). */
+static inline int word_plain(uint64_t w)
+{
+	const uint64_t ones = 0x0101010101010101ULL;
+	const uint64_t high = 0x8080808080808080ULL;
+	uint64_t q = w ^ (ones * '"'), b = w ^ (ones * '\\');
+	uint64_t lt20 = (w - ones * 0x20) & ~w;
+	uint64_t isq = (q - ones) & ~q, isb = (b - ones) & ~b;
+
+	return !((lt20 | isq | isb | w) & high);
+}
+
+static inline uint64_t load_n(const uint8_t *s, size_t n)
+{
+	uint64_t w = 0;
+
+	memcpy(&w, s, n); /* n is a constant at every call */
+	return w;
+}
+
+/* Whether none of the n bytes at s is special, a word at a time: the last
+ * word overlaps the one before it, and a string shorter than a word is
+ * read as two overlapping halves (only its own bytes are read), the rest
+ * of the word filled with plain bytes. */
+static inline int all_plain(const uint8_t *s, size_t n)
+{
+	const uint64_t fill = 0x6161616161616161ULL; /* "aaaaaaaa" */
+	size_t i;
+
+	if (n >= 8) {
+		for (i = 0; i + 8 < n; i += 8)
+			if (!word_plain(load_n(s + i, 8)))
+				return 0;
+		return word_plain(load_n(s + n - 8, 8));
+	}
+	if (n >= 4)
+		return word_plain(load_n(s, 4) | load_n(s + n - 4, 4) << 32);
+	if (n >= 2)
+		return word_plain(load_n(s, 2) | load_n(s + n - 2, 2) << 16 |
+				  (fill & ~0xffffffffULL));
+	return n == 0 || word_plain(load_n(s, 1) | (fill & ~0xffULL));
+}
+
+/* Copies n bytes of s to p: up to 16 inline, as two overlapping moves that
+ * touch only those bytes, longer through memcpy. */
+static inline void copy_n(char *p, const uint8_t *s, size_t n)
+{
+	if (n >= 8 && n <= 16) {
+		memcpy(p, s, 8);
+		memcpy(p + n - 8, s + n - 8, 8);
+	} else if (n >= 4 && n < 8) {
+		memcpy(p, s, 4);
+		memcpy(p + n - 4, s + n - 4, 4);
+	} else if (n >= 2 && n < 4) {
+		memcpy(p, s, 2);
+		memcpy(p + n - 2, s + n - 2, 2);
+	} else if (n == 1) {
+		*p = (char)*s;
+	} else if (n) {
+		memcpy(p, s, n);
+	}
+}
 
 /* At s (n >= 1 bytes, s[0] >= 0x80): the length of the well-formed UTF-8
  * sequence there (2 to 4), or 0 with *bad the length of its maximal
@@ -834,7 +903,7 @@ static inline int is_js_sep(const uint8_t *s, size_t seq)
 static char *put_esc(char *p, uint8_t c)
 {
 	static const char short_esc[128] = {
-		['\b'] = 'b', ['\t'] = 't', ['\n'] = 'n', ['\f'] = 'f',
+		['\b'] = 'b', ['\t'] = 't', ['\n'] = 'n',  ['\f'] = 'f',
 		['\r'] = 'r', ['"'] = '"',  ['\\'] = '\\',
 	};
 
@@ -854,10 +923,23 @@ static size_t json_str(char *p, const uint8_t *s, size_t n)
 {
 	size_t cnt = 0;
 
+	if (all_plain(s, n)) { /* most names: copied as they are */
+		if (p)
+			copy_n(p, s, n);
+		return n;
+	}
 	for (size_t i = 0; i < n;) {
 		char esc[6], *e = esc;
 		size_t run = i, seq, bad = 0;
 
+		while (n - run >= 8) { /* 8 plain bytes at a time */
+			uint64_t w;
+
+			memcpy(&w, s + run, 8);
+			if (!word_plain(w))
+				break;
+			run += 8;
+		}
 		while (run < n && !json_special[s[run]])
 			run++;
 		if (run > i) { /* plain ASCII: copied */
@@ -878,7 +960,8 @@ static size_t json_str(char *p, const uint8_t *s, size_t n)
 			i += seq;
 			continue;
 		} else if (seq) { /* U+2028, U+2029 */
-			memcpy(esc, s[i + 2] == 0xa8 ? "\\u2028" : "\\u2029", 6);
+			memcpy(esc, s[i + 2] == 0xa8 ? "\\u2028" : "\\u2029",
+			       6);
 			e = esc + 6;
 			i += seq;
 		} else { /* ill-formed: one U+FFFD per maximal subpart */
@@ -941,7 +1024,8 @@ static size_t json_enr_len(const struct flow_enriched *e, const size_t *lens)
 	size_t n = 0;
 
 	if (e->in_if_speed)
-		n += sizeof(",\"in_if_speed\":") - 1 + u64_digits(e->in_if_speed);
+		n += sizeof(",\"in_if_speed\":") - 1 +
+		     u64_digits(e->in_if_speed);
 	if (e->out_if_speed)
 		n += sizeof(",\"out_if_speed\":") - 1 +
 		     u64_digits(e->out_if_speed);

@@ -28,8 +28,8 @@ static uint8_t *legacy_body(const void *rec, const void *enr, uint8_t *p)
 }
 
 ssize_t encode_pb_legacy_enriched(const struct flow_rec *rec,
-				  const struct flow_enriched *enr,
-				  uint8_t *buf, size_t cap)
+				  const struct flow_enriched *enr, uint8_t *buf,
+				  size_t cap)
 {
 	return pb_frame_write(legacy_body, rec, enr, ENCODE_PBGEN_LEGACY_WORST,
 			      buf, cap);

@@ -37,8 +37,28 @@ ssize_t encode_pb(const struct flow_rec *rec, uint8_t *buf, size_t cap)
 			      buf, cap);
 }
 
-/* Enriched: the bounded body, then the enrichment fields of exactly tail
- * bytes. */
+/* Enriched into a buffer short of the worst case: the bounded part aside
+ * (it may scribble past its end), then the exact length decides. Kept out
+ * of line, with its stack buffer, so the common case pays for neither. */
+static __attribute__((noinline)) ssize_t
+pb_enriched_short(const struct flow_rec *rec, const struct flow_enriched *enr,
+		  const size_t *lens, size_t tail, uint8_t *buf, size_t cap)
+{
+	uint8_t tmp[ENCODE_PBGEN_FLOW_WORST];
+	size_t head = (size_t)(encode_pbgen_flow_body(rec, enr, tmp) - tmp);
+	size_t len = head + tail, k = pb_varint_len(len);
+	uint8_t *p;
+
+	if (len > cap || cap - len < k)
+		return -ENOSPC;
+	p = pb_varint_put(buf, len);
+	memcpy(p, tmp, head);
+	encode_pbgen_flow_enr(enr, lens, p + head);
+	return (ssize_t)(k + len);
+}
+
+/* Enriched: the bounded body, then the enrichment fields, exactly tail
+ * bytes, measured first. */
 static ssize_t pb_enriched(const struct flow_rec *rec,
 			   const struct flow_enriched *enr, uint8_t *buf,
 			   size_t cap)
@@ -47,27 +67,14 @@ static ssize_t pb_enriched(const struct flow_rec *rec,
 	size_t tail = encode_pbgen_flow_enr_len(enr, lens);
 	size_t worst = ENCODE_PBGEN_FLOW_WORST + tail;
 	size_t reserve = pb_varint_len(worst);
-	uint8_t tmp[ENCODE_PBGEN_FLOW_WORST];
 	uint8_t *end;
-	size_t head, len, k;
 
-	if (cap >= worst && cap - worst >= reserve) {
-		end = encode_pbgen_flow_body(rec, enr, buf + reserve);
-		end = encode_pbgen_flow_enr(enr, lens, end);
-		return (ssize_t)pb_frame_close(buf, reserve,
-					       (size_t)(end - buf - reserve));
-	}
-	/* Short buffer: the bounded part aside (it may scribble past its
-	 * end), then the exact length decides. */
-	head = (size_t)(encode_pbgen_flow_body(rec, enr, tmp) - tmp);
-	len = head + tail;
-	k = pb_varint_len(len);
-	if (len > cap || cap - len < k)
-		return -ENOSPC;
-	end = pb_varint_put(buf, len);
-	memcpy(end, tmp, head);
-	encode_pbgen_flow_enr(enr, lens, end + head);
-	return (ssize_t)(k + len);
+	if (cap < worst || cap - worst < reserve)
+		return pb_enriched_short(rec, enr, lens, tail, buf, cap);
+	end = encode_pbgen_flow_body(rec, enr, buf + reserve);
+	end = encode_pbgen_flow_enr(enr, lens, end);
+	return (ssize_t)pb_frame_close(buf, reserve,
+				       (size_t)(end - buf - reserve));
 }
 
 ssize_t encode_pb_enriched(const struct flow_rec *rec,

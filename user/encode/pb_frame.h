@@ -52,7 +52,15 @@ static inline uint8_t *pb_varint_put(uint8_t *p, uint64_t v)
  * length. */
 static inline size_t pb_frame_close(uint8_t *out, size_t reserve, size_t len)
 {
-	size_t k = pb_varint_len(len);
+	size_t k;
+
+	/* The common case (a bounded body), as cheap as it can be. */
+	if (reserve == PB_FRAME_PREFIX_MAX && len < 0x80) {
+		out[0] = (uint8_t)len;
+		memmove(out + 1, out + PB_FRAME_PREFIX_MAX, len);
+		return len + 1;
+	}
+	k = pb_varint_len(len);
 
 	if (k < reserve)
 		memmove(out + k, out + reserve, len);
