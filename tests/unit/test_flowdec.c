@@ -272,6 +272,24 @@ static void test_hostile_rules(void **state)
 						0xff, 0x01 },
 			     12, &r, &f),
 			 -EBADMSG);
+	/* a 10-byte varint past 64 bits, with and without bytes after it */
+	assert_int_equal(dec((const uint8_t[]){ 0x18, 0xff, 0xff, 0xff, 0xff,
+						0xff, 0xff, 0xff, 0xff, 0xff,
+						0x02 },
+			     11, &r, &f),
+			 -EBADMSG);
+	assert_int_equal(dec((const uint8_t[]){ 0x18, 0xff, 0xff, 0xff, 0xff,
+						0xff, 0xff, 0xff, 0xff, 0xff,
+						0x02, 0x20, 0x01 },
+			     13, &r, &f),
+			 -EBADMSG);
+	/* the largest one: 2^64 - 1 */
+	assert_int_equal(dec((const uint8_t[]){ 0x18, 0xff, 0xff, 0xff, 0xff,
+						0xff, 0xff, 0xff, 0xff, 0xff,
+						0x01, 0x20, 0x01 },
+			     13, &r, &f),
+			 0);
+	assert_true(r.sampling_rate == UINT64_MAX && r.sequence_num == 1);
 	/* a known varint field as bytes, an address as a varint */
 	assert_int_equal(dec((const uint8_t[]){ 0x22, 0x01, 0x01 }, 3, &r, &f),
 			 -EBADMSG);

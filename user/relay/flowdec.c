@@ -129,6 +129,28 @@ static bool varint_slow(const uint8_t **pp, const uint8_t *end, uint64_t *v)
 	return false;
 }
 
+/* Ten bytes or more left: no bounds check per byte (timestamps and
+ * counters take 5 to 9). */
+static inline bool varint_long(const uint8_t **pp, uint64_t *v)
+{
+	const uint8_t *q = *pp;
+	uint64_t x = q[0] & 0x7f;
+
+	for (unsigned i = 1; i < 10; i++) {
+		uint64_t b = q[i];
+
+		x |= (b & 0x7f) << (7 * i);
+		if (!(b & 0x80)) {
+			if (i == 9 && b > 1)
+				return false; /* more than 64 bits */
+			*v = x;
+			*pp = q + i + 1;
+			return true;
+		}
+	}
+	return false;
+}
+
 /* The one-byte case (keys, small values) inline in the decoder. */
 static inline bool get_varint(const uint8_t **p, const uint8_t *end,
 			      uint64_t *v)
@@ -138,6 +160,8 @@ static inline bool get_varint(const uint8_t **p, const uint8_t *end,
 		(*p)++;
 		return true;
 	}
+	if (end - *p >= 10)
+		return varint_long(p, v);
 	return varint_slow(p, end, v);
 }
 
