@@ -320,6 +320,9 @@ def test_two_instances_same_transactional_id(stack, tmp_path):
         try:
             r.read(lambda m: len(m) >= 100, 60)
             b = Enrich(stack, tin, tout, tmp_path, txn_id="tx_same_" + tin).start()
+            # b has initialised its transactions (fencing a) before more
+            # input comes, so a meets the fence at its next transaction.
+            wait_for(lambda: "relaying" in b.output(), 60, "the second instance to start")
             produce_keyed(stack, tin, [(None, flow_bytes(mod, s)) for s in range(100, 200)])
             wait_for(lambda: a.proc.poll() is not None, 60, "the fenced instance to stop")
         finally:
