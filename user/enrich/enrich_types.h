@@ -3,7 +3,8 @@
  * Types only: what enrichment adds to a flow. Every string points into an
  * immutable table (a networks file, a converted MMDB, an interface file)
  * that stays alive while the reader holds the tables it came from (see
- * enrich.h); NULL or 0 means "unknown". Nothing is allocated per flow.
+ * enrich.h), and was added to its str_arena (str_arena_len knows its
+ * length); NULL or 0 means "unknown". Nothing is allocated per flow.
  * These are the attributes a later change writes as FlowMessage fields
  * numbered from 1000 up.
  */

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "enrich/enricher_internal.h"
+#include "enrich/str_arena.h"
 
 int enricher_asn_private(uint32_t asn)
 {
@@ -47,9 +48,19 @@ uint32_t enricher_asn_pick(const struct enricher_asn_policy *p,
 	return v;
 }
 
-static const char *first_str(const char *a, const char *b)
+/* Every table string comes from a str_arena, which knows its length: the
+ * encoders need not measure it. */
+static inline struct flow_str fstr(const char *s)
 {
-	return a && *a ? a : b;
+	return s ? (struct flow_str){ s, str_arena_len(s) }
+		 : (struct flow_str){ NULL, 0 };
+}
+
+static inline struct flow_str first_str(const char *a, const char *b)
+{
+	struct flow_str s = fstr(a);
+
+	return s.len ? s : fstr(b);
 }
 
 void enricher_fill(const struct enricher_asn_policy *p,
@@ -66,38 +77,38 @@ void enricher_fill(const struct enricher_asn_policy *p,
 					dn ? dn->asn : 0, &out->has_dst_as);
 	/* The database's AS name only beside its own AS number. */
 	out->src_as_name = out->src_as && out->src_as == r->src.geo.asn
-				   ? r->src.geo.as_name
-				   : NULL;
+				   ? fstr(r->src.geo.as_name)
+				   : fstr(NULL);
 	out->dst_as_name = out->dst_as && out->dst_as == r->dst.geo.asn
-				   ? r->dst.geo.as_name
-				   : NULL;
+				   ? fstr(r->dst.geo.as_name)
+				   : fstr(NULL);
 	/* The operator's networks file over the database. */
 	out->src_country =
 		first_str(sn ? sn->country : NULL, r->src.geo.country);
 	out->dst_country =
 		first_str(dn ? dn->country : NULL, r->dst.geo.country);
-	out->src_net_name = sn ? sn->name : NULL;
-	out->dst_net_name = dn ? dn->name : NULL;
-	out->src_net_role = sn ? sn->role : NULL;
-	out->dst_net_role = dn ? dn->role : NULL;
-	out->src_net_site = sn ? sn->site : NULL;
-	out->dst_net_site = dn ? dn->site : NULL;
-	out->src_net_region = sn ? sn->region : NULL;
-	out->dst_net_region = dn ? dn->region : NULL;
-	out->src_net_tenant = sn ? sn->tenant : NULL;
-	out->dst_net_tenant = dn ? dn->tenant : NULL;
-	out->in_if_name = in ? in->name : NULL;
-	out->in_if_description = in ? in->description : NULL;
+	out->src_net_name = fstr(sn ? sn->name : NULL);
+	out->dst_net_name = fstr(dn ? dn->name : NULL);
+	out->src_net_role = fstr(sn ? sn->role : NULL);
+	out->dst_net_role = fstr(dn ? dn->role : NULL);
+	out->src_net_site = fstr(sn ? sn->site : NULL);
+	out->dst_net_site = fstr(dn ? dn->site : NULL);
+	out->src_net_region = fstr(sn ? sn->region : NULL);
+	out->dst_net_region = fstr(dn ? dn->region : NULL);
+	out->src_net_tenant = fstr(sn ? sn->tenant : NULL);
+	out->dst_net_tenant = fstr(dn ? dn->tenant : NULL);
+	out->in_if_name = fstr(in ? in->name : NULL);
+	out->in_if_description = fstr(in ? in->description : NULL);
 	out->in_if_speed = in ? in->speed_bps : 0;
-	out->out_if_name = oi ? oi->name : NULL;
-	out->out_if_description = oi ? oi->description : NULL;
+	out->out_if_name = fstr(oi ? oi->name : NULL);
+	out->out_if_description = fstr(oi ? oi->description : NULL);
 	out->out_if_speed = oi ? oi->speed_bps : 0;
-	out->exporter_name = e ? e->name : NULL;
-	out->exporter_group = e ? e->group : NULL;
-	out->exporter_role = e ? e->role : NULL;
-	out->exporter_site = e ? e->site : NULL;
-	out->exporter_region = e ? e->region : NULL;
-	out->exporter_tenant = e ? e->tenant : NULL;
+	out->exporter_name = fstr(e ? e->name : NULL);
+	out->exporter_group = fstr(e ? e->group : NULL);
+	out->exporter_role = fstr(e ? e->role : NULL);
+	out->exporter_site = fstr(e ? e->site : NULL);
+	out->exporter_region = fstr(e ? e->region : NULL);
+	out->exporter_tenant = fstr(e ? e->tenant : NULL);
 }
 
 void enricher_apply(const struct enricher *x, const struct enrich_tables *t,
