@@ -13,16 +13,26 @@
 
 #include <stdint.h>
 
-/* One networks-file record, already merged with its enclosing prefixes. */
+/* One networks-file record, already merged with its enclosing prefixes:
+ * one cache line (records are allocated aligned), holding the strings'
+ * lengths too (0 for NULL), so that enriching a flow reads no string but
+ * to copy it. */
 struct enrich_net {
-	const char *name;
+	_Alignas(64) const char *name;
 	const char *role;
 	const char *site;
 	const char *region;
 	const char *tenant;
 	const char *country; /* ISO 3166 alpha-2, upper case */
 	uint32_t asn;
+	uint16_t name_len;
+	uint16_t role_len;
+	uint16_t site_len;
+	uint16_t region_len;
+	uint16_t tenant_len;
+	uint16_t country_len;
 };
+_Static_assert(sizeof(struct enrich_net) == 64, "one cache line");
 
 /* What the MMDB databases say about one address. */
 struct enrich_geo {

@@ -56,11 +56,29 @@ static inline struct flow_str fstr(const char *s)
 		 : (struct flow_str){ NULL, 0 };
 }
 
-static inline struct flow_str first_str(const char *a, const char *b)
+/* A networks-record string: its length is in the record. */
+static inline struct flow_str nstr(const char *s, uint16_t len)
 {
-	struct flow_str s = fstr(a);
+	return (struct flow_str){ s, len };
+}
 
-	return s.len ? s : fstr(b);
+/* A networks record's name, role, site, region and tenant (n NULL: all
+ * absent). */
+static inline void net_strs(const struct enrich_net *n, struct flow_str *name,
+			    struct flow_str *role, struct flow_str *site,
+			    struct flow_str *region, struct flow_str *tenant)
+{
+	static const struct flow_str none = { NULL, 0 };
+
+	if (!n) {
+		*name = *role = *site = *region = *tenant = none;
+		return;
+	}
+	*name = nstr(n->name, n->name_len);
+	*role = nstr(n->role, n->role_len);
+	*site = nstr(n->site, n->site_len);
+	*region = nstr(n->region, n->region_len);
+	*tenant = nstr(n->tenant, n->tenant_len);
 }
 
 void enricher_fill(const struct enricher_asn_policy *p,
@@ -83,20 +101,18 @@ void enricher_fill(const struct enricher_asn_policy *p,
 				   ? fstr(r->dst.geo.as_name)
 				   : fstr(NULL);
 	/* The operator's networks file over the database. */
-	out->src_country =
-		first_str(sn ? sn->country : NULL, r->src.geo.country);
-	out->dst_country =
-		first_str(dn ? dn->country : NULL, r->dst.geo.country);
-	out->src_net_name = fstr(sn ? sn->name : NULL);
-	out->dst_net_name = fstr(dn ? dn->name : NULL);
-	out->src_net_role = fstr(sn ? sn->role : NULL);
-	out->dst_net_role = fstr(dn ? dn->role : NULL);
-	out->src_net_site = fstr(sn ? sn->site : NULL);
-	out->dst_net_site = fstr(dn ? dn->site : NULL);
-	out->src_net_region = fstr(sn ? sn->region : NULL);
-	out->dst_net_region = fstr(dn ? dn->region : NULL);
-	out->src_net_tenant = fstr(sn ? sn->tenant : NULL);
-	out->dst_net_tenant = fstr(dn ? dn->tenant : NULL);
+	out->src_country = sn && sn->country_len
+				   ? nstr(sn->country, sn->country_len)
+				   : fstr(r->src.geo.country);
+	out->dst_country = dn && dn->country_len
+				   ? nstr(dn->country, dn->country_len)
+				   : fstr(r->dst.geo.country);
+	net_strs(sn, &out->src_net_name, &out->src_net_role,
+		 &out->src_net_site, &out->src_net_region,
+		 &out->src_net_tenant);
+	net_strs(dn, &out->dst_net_name, &out->dst_net_role,
+		 &out->dst_net_site, &out->dst_net_region,
+		 &out->dst_net_tenant);
 	out->in_if_name = fstr(in ? in->name : NULL);
 	out->in_if_description = fstr(in ? in->description : NULL);
 	out->in_if_speed = in ? in->speed_bps : 0;
@@ -121,6 +137,19 @@ void enricher_apply(const struct enricher *x, const struct enrich_tables *t,
 	enricher_fill(enricher_policy(x), rec, &r, out);
 }
 
+/* Starts loading the strings of n, which the encoder copies. */
+static inline void prefetch_net_strs(const struct enrich_net *n)
+{
+	if (!n)
+		return;
+	__builtin_prefetch(n->name);
+	__builtin_prefetch(n->role);
+	__builtin_prefetch(n->site);
+	__builtin_prefetch(n->region);
+	__builtin_prefetch(n->tenant);
+	__builtin_prefetch(n->country);
+}
+
 void enricher_apply_batch(const struct enricher *x,
 			  const struct enrich_tables *t,
 			  const struct flow_rec *recs, size_t n,
@@ -134,11 +163,12 @@ void enricher_apply_batch(const struct enricher *x,
 		size_t m = n - base < CHUNK ? n - base : CHUNK;
 
 		enrich_flow_recs(t, recs + base, m, r);
-		/* The networks records are one more dependent miss each:
-		 * start them all before reading any. */
+		/* The networks records (their lookup started them) point to
+		 * strings the encoder copies, one more dependent miss each:
+		 * start them all now. */
 		for (size_t i = 0; i < m; i++) {
-			__builtin_prefetch(r[i].src.net);
-			__builtin_prefetch(r[i].dst.net);
+			prefetch_net_strs(r[i].src.net);
+			prefetch_net_strs(r[i].dst.net);
 		}
 		for (size_t i = 0; i < m; i++)
 			enricher_fill(p, &recs[base + i], &r[i],
