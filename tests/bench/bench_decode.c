@@ -77,7 +77,10 @@ enum enc {
 };
 
 /* A string literal as a struct flow_str. */
-#define BS(lit) { lit, sizeof(lit) - 1 }
+#define BS(lit)                                                                \
+	{                                                                      \
+		lit, sizeof(lit) - 1                                           \
+	}
 
 /* A fully enriched flow, with strings as long as real tables hold: an
  * ISO country, an MMDB AS organisation, networks-file names, SNMP ifName

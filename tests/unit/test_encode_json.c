@@ -618,7 +618,8 @@ static void test_enriched_line(void **state)
 	e.in_if_speed = 100000000000ULL;
 	e.out_if_speed = ~0ULL;
 	e.exporter_name = unit_fstr("edge1");
-	e.exporter_tenant = unit_fstr("\\u00e9"); /* escaped text, kept as text */
+	/* Escaped text, kept as text. */
+	e.exporter_tenant = unit_fstr("\\u00e9");
 	n = encode_json_enriched(&r, &e, buf, sizeof(buf));
 	assert_true(n > 0);
 	buf[n] = 0;

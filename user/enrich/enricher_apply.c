@@ -107,12 +107,10 @@ void enricher_fill(const struct enricher_asn_policy *p,
 	out->dst_country = dn && dn->country_len
 				   ? nstr(dn->country, dn->country_len)
 				   : fstr(r->dst.geo.country);
-	net_strs(sn, &out->src_net_name, &out->src_net_role,
-		 &out->src_net_site, &out->src_net_region,
-		 &out->src_net_tenant);
-	net_strs(dn, &out->dst_net_name, &out->dst_net_role,
-		 &out->dst_net_site, &out->dst_net_region,
-		 &out->dst_net_tenant);
+	net_strs(sn, &out->src_net_name, &out->src_net_role, &out->src_net_site,
+		 &out->src_net_region, &out->src_net_tenant);
+	net_strs(dn, &out->dst_net_name, &out->dst_net_role, &out->dst_net_site,
+		 &out->dst_net_region, &out->dst_net_tenant);
 	out->in_if_name = fstr(in ? in->name : NULL);
 	out->in_if_description = fstr(in ? in->description : NULL);
 	out->in_if_speed = in ? in->speed_bps : 0;
