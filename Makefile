@@ -28,11 +28,11 @@ SANFLAGS :=
 OPT := -O2 -g
 endif
 
-PKGS := rdkafka libprotobuf-c libpcap libbpf libxdp libmicrohttpd libpq libcap libmaxminddb
+PKGS := rdkafka libprotobuf-c libpcap libbpf libxdp libmicrohttpd libpq libcap libmaxminddb netsnmp
 # Goals that need none of PKGS in this make (they install them, compile
 # nothing, or run a sub-make that checks). Any other goal stops at once,
 # naming what is missing, rather than failing later on a missing header.
-NOPKG_GOALS := help deps clean format format-check clickhouse-sql test fuzz fuzz-long bench \
+NOPKG_GOALS := help deps clean format format-check clickhouse-sql test fuzz fuzz-long bench bench-compare \
 	stack-up stack-down demo demo-mock vmlinux
 ifneq ($(filter-out $(NOPKG_GOALS),$(or $(MAKECMDGOALS),all)),)
 ifeq ($(shell command -v pkg-config),)
@@ -67,6 +67,10 @@ BINS := $(patsubst user/cmd/%.c,$(O)/%,$(CMD_SRCS))
 
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(patsubst tests/unit/%.c,$(O)/tests/%,$(UNIT_SRCS))
+# Programs the system tests drive (built with the unit tests, never run
+# by `make unit`): tests/helpers/x_y.c -> O/tests/helpers/x-y.
+HELPER_SRCS := $(wildcard tests/helpers/*.c)
+HELPER_BINS := $(patsubst tests/helpers/%.c,$(O)/tests/helpers/%,$(subst _,-,$(HELPER_SRCS)))
 FUZZ_SRCS := $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_BINS := $(patsubst tests/fuzz/%.c,$(O)/fuzz/%,$(FUZZ_SRCS))
 # XDP programs (always clang -target bpf) and their bpf_prog_test_run tests,
@@ -83,13 +87,10 @@ BPF_TEST_SRCS := $(wildcard tests/bpf/test_*.c)
 BPF_TEST_BINS := $(patsubst tests/bpf/%.c,$(O)/tests/bpf/%,$(BPF_TEST_SRCS))
 BENCH_SRCS := $(wildcard tests/bench/bench_*.c)
 BENCH_BINS := $(patsubst tests/bench/%.c,$(O)/bench/%,$(BENCH_SRCS))
-# Small programs the system tests run against the library (tests/tools).
-TOOL_SRCS := $(wildcard tests/tools/*.c)
-TOOL_BINS := $(patsubst tests/tools/%.c,$(O)/tools/%,$(TOOL_SRCS))
 
 .DELETE_ON_ERROR:
 .SECONDARY:
-.PHONY: all help deps test unit unit-bins fuzz fuzz-long fuzz-bins bench bench-bins install format format-check clean vmlinux FORCE
+.PHONY: all help deps test unit unit-bins fuzz fuzz-long fuzz-bins bench bench-compare bench-bins install format format-check clean vmlinux FORCE
 
 all: $(BINS) $(BPF_OBJS) ## build the daemon and tools into build/
 
@@ -149,6 +150,14 @@ $(O)/tests/%: tests/unit/%.c tests/unit/unit.h $(LIB)
 	$(Q)mkdir -p $(dir $@)
 	$(Q)$(CC) $(ALL_CFLAGS) -Itests/unit -MF $@.d $(LDFLAGS) $< $(LIB) $(LDLIBS) -lcmocka -o $@
 
+define helper_rule
+$(O)/tests/helpers/$(subst _,-,$(basename $(notdir $(1)))): $(1) $(LIB)
+	$$(call msg,CC,$(1))
+	$(Q)mkdir -p $$(dir $$@)
+	$(Q)$$(CC) $$(ALL_CFLAGS) -MF $$@.d $$(LDFLAGS) $(1) $$(LIB) $$(LDLIBS) -o $$@
+endef
+$(foreach h,$(HELPER_SRCS),$(eval $(call helper_rule,$(h))))
+
 $(O)/bpf/%.bpf.o: bpf/%.bpf.c
 	$(call msg,BPF,$<)
 	$(Q)mkdir -p $(dir $@)
@@ -168,11 +177,6 @@ $(O)/bench/%: tests/bench/%.c $(LIB)
 	$(Q)mkdir -p $(dir $@)
 	$(Q)$(CC) $(ALL_CFLAGS) -O2 -MF $@.d $(LDFLAGS) $< $(LIB) $(LDLIBS) -o $@
 
-$(O)/tools/%: tests/tools/%.c $(LIB)
-	$(call msg,CC,$<)
-	$(Q)mkdir -p $(dir $@)
-	$(Q)$(CC) $(ALL_CFLAGS) -MF $@.d $(LDFLAGS) $< $(LIB) $(LDLIBS) -o $@
-
 # libFuzzer targets: always clang with ASan+UBSan (the library too, so
 # `make fuzz` builds them in O/asan with SAN=1).
 FUZZ_CC ?= clang
@@ -182,7 +186,7 @@ $(O)/fuzz/%: tests/fuzz/%.c $(LIB)
 	$(Q)mkdir -p $(dir $@)
 	$(Q)$(FUZZ_CC) $(filter-out $(SANFLAGS),$(ALL_CFLAGS)) $(FUZZ_SANFLAGS) -MF $@.d $(LDFLAGS) $< $(LIB) $(LDLIBS) -o $@
 
-unit-bins: $(UNIT_BINS) $(BPF_TEST_BINS) $(TOOL_BINS) ## build the unit and XDP test binaries and test tools, without running them
+unit-bins: $(UNIT_BINS) $(BPF_TEST_BINS) $(HELPER_BINS) ## build the unit and XDP test binaries and test helpers, without running them
 fuzz-bins: $(FUZZ_BINS) ## build the libFuzzer targets (use with O=build/asan SAN=1)
 
 unit: unit-bins ## run the cmocka unit tests of this build
@@ -202,6 +206,9 @@ fuzz-long: ## the same, FUZZ_SECONDS (default 3600) each; prints each target's r
 bench: deps ## benchmarks: decode speed, whole process vs GoFlow2, memory
 	$(Q)$(MAKE) --no-print-directory all bench-bins
 	$(Q)scripts/bench/bench.sh
+
+bench-compare: deps ## xdpflowd side by side with GoFlow2, pmacct and nfcapd: table and charts in docs/bench/ (BENCH_QUICK=1: quick)
+	$(Q)scripts/bench/bench_compare.sh
 
 bench-bins: $(BENCH_BINS) ## build the benchmark binaries, without running them
 
@@ -312,4 +319,4 @@ demo-mock: ## the same with xdpflow-mock in place of the exporters and xdpflowd
 
 # Header dependencies (-MMD/-MF) of this build only (not of an O= nested in it).
 -include $(wildcard $(O)/obj/*/*/*.d $(O)/gen/*.d $(O)/bpf/*.d $(O)/tests/*.d \
-	$(O)/tests/bpf/*.d $(O)/fuzz/*.d $(O)/bench/*.d $(O)/tools/*.d)
+	$(O)/tests/bpf/*.d $(O)/tests/helpers/*.d $(O)/fuzz/*.d $(O)/bench/*.d)

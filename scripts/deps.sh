@@ -28,6 +28,8 @@ TOOLS=(
 	which=debianutils docker-compose=docker-compose perf=linux-perf
 	setpriv=util-linux systemd-analyze=systemd systemd-sysusers=systemd
 	dpkg-buildpackage=dpkg-dev lintian=lintian mandoc=mandoc
+	snmpd=snmpd snmpget=snmp
+	nfacctd=pmacct sfacctd=pmacct nfcapd=nfdump nfdump=nfdump gnuplot=gnuplot-nox
 	go=- goflow2=-
 )
 if [ "${1:-}" = --tools ]; then
@@ -43,8 +45,9 @@ PKGS=(
 	softflowd pmacct tshark nfdump tcpreplay netsniff-ng iproute2 iputils-ping
 	python3-venv postgresql postgresql-client docker-compose linux-perf valgrind hyperfine
 	libpq-dev maven openjdk-17-jre-headless kcat curl openssl
-	debhelper lintian mandoc
+	debhelper lintian mandoc gnuplot-nox
 	libmaxminddb-dev mmdb-bin libmaxmind-db-writer-perl
+	libsnmp-dev snmpd snmp
 )
 for t in "${TOOLS[@]}"; do
 	p=${t#*=}

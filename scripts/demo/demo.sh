@@ -13,10 +13,12 @@
 #   exporters in the namespace, each replaying a capture that
 #   scripts/gen/gen_traffic.py generates, in a loop: softflowd NetFlow v9 (from
 #   .2) and IPFIX (over IPv6, from ::2), pmacctd IPFIX (from .3) and sFlow
-#   (agent .4). xdpflowd publishes to Kafka (-o kafka --format pb
+#   (agent .4). xdpflowd enriches the flows (--enrich: a networks file, a
+#   tiny MMDB written by scripts/gen/gen-mmdb.pl and exporter rules, all
+#   under the demo's folder) and publishes to Kafka (-o kafka --format pb
 #   --kafka-batch 64), xdpflow-insert copies the topic into PostgreSQL, and
 #   scripts/demo/demo_view.sh shows the flows through each stage, top talkers,
-#   top ports and per-exporter counts.
+#   top ports, traffic by tenant and country, and per-exporter counts.
 # mock: the same with xdpflow-mock (DEMO_MOCK_RATE flows/s) in place of the
 #   exporters and the collector, as flow-pipeline's postgres-mock setup.
 #
@@ -176,12 +178,48 @@ make_net() {
 		ip -n "$NS" link set "$VE" up
 }
 
+# Enrichment for the demo's addresses (gen_traffic.py's clients in
+# 198.18.10.0/24 and 2001:2:0:10::/64, servers in .20 and :20::): a networks
+# file, a tiny MMDB in GeoLite2's layout written now, and exporter rules.
+write_enrichment() {
+	local e=$DIR/enrich
+	mkdir -p "$e" || return 1
+	cat >"$e/networks.csv" <<EOF
+prefix,name,role,site,region,tenant,asn,country
+198.18.0.0/15,,internal,par1,eu-west,,,
+198.18.10.0/24,clients,customer,,,acme,,
+198.18.20.0/24,servers,hosting,,,globex,,
+2001:2::/48,,internal,par1,eu-west,,,
+2001:2:0:10::/64,clients6,customer,,,acme,,
+2001:2:0:20::/64,servers6,hosting,,,globex,,
+EOF
+	cat >"$e/exporters.csv" <<EOF
+prefix,name_regex,name,group,role,site,region,tenant
+$NET4.2/32,,softflowd-v9,demo,edge,par1,eu-west,
+$NET4.3/32,,pmacct-ipfix,demo,edge,par1,eu-west,
+$NET4.4/32,,pmacct-sflow,demo,edge,par1,eu-west,
+$NET6::2/128,,softflowd-ipfix,demo,edge,par1,eu-west,
+EOF
+	cat >"$e/enrich.conf" <<EOF
+# make demo's enrichment (xdpflow-enrich.conf(5))
+networks = networks.csv
+exporters = exporters.csv
+asn-database = geo.mmdb
+country-database = geo.mmdb
+EOF
+	perl scripts/gen/gen-mmdb.pl "$e/geo.mmdb" \
+		198.18.10.0/24 64500 "Acme Transit" FR 2001:2:0:10::/64 64500 "Acme Transit" FR \
+		198.18.20.0/24 64501 "Globex Hosting" DE 2001:2:0:20::/64 64501 "Globex Hosting" DE \
+		>"$LOGS/gen-mmdb.log" 2>&1 ||
+		{ say "could not write the demo's MMDB: $(tail -1 "$LOGS/gen-mmdb.log")"; return 1; }
+}
+
 start_collector() { # extra options...
 	start xdpflowd "$O/xdpflowd" \
 		-l "netflow://$NET4.1:2055,netflow://[$NET6::1]:2055,sflow://$NET4.1:6343" \
 		-o kafka --format pb --kafka-batch 64 --kafka-brokers "$KAFKA_BROKERS" \
 		--kafka-topic "$TOPIC" --metrics "127.0.0.1:$MPORT" --allow-exporter "$NET4.0/24" \
-		--allow-exporter "$NET6::/64" --bpffs "$BPFFS" "$@"
+		--allow-exporter "$NET6::/64" --bpffs "$BPFFS" --enrich "$DIR/enrich/enrich.conf" "$@"
 }
 
 # One exporter replaying the capture in a loop inside the namespace.
@@ -225,6 +263,7 @@ XDP_NOTE="UDP sockets"
 if [ "$MODE" = collect ]; then
 	say "generating the traffic capture; namespace $NS, veth $VC <-> $VE"
 	gen_pcap || exit 1
+	write_enrichment || exit 1
 	make_net || { say "could not set up the namespace and veth"; exit 1; }
 	use_xdp=0
 	# (the help in a variable: grep -q closing the pipe early would fail

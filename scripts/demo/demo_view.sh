@@ -137,6 +137,18 @@ while :; do
 		count(*) AS flows, sum(bytes * greatest(sampling_rate, 1)) AS bytes
 	   FROM flows WHERE time_received > now() - interval '$WINDOW s'
 	   GROUP BY 1, 2 ORDER BY 4 DESC, 1 LIMIT 5" | sed 's/^/  /'
+	if [ "$MODE" = collect ]; then # xdpflowd --enrich; the mocker does not enrich
+		echo "By tenant and country (enrichment; last ${WINDOW}s):"
+		q "SELECT coalesce(src_net_tenant, '-') AS \"src tenant\",
+			coalesce(src_country, '-') AS \"src cc\",
+			coalesce(src_as::text || ' ' || src_as_name, '-') AS \"src AS\",
+			coalesce(dst_net_tenant, '-') AS \"dst tenant\",
+			coalesce(dst_country, '-') AS \"dst cc\",
+			coalesce(exporter_name, '-') AS exporter, count(*) AS flows,
+			sum(bytes * greatest(sampling_rate, 1)) AS bytes
+		   FROM flows WHERE time_received > now() - interval '$WINDOW s'
+		   GROUP BY 1, 2, 3, 4, 5, 6 ORDER BY 8 DESC, 1 LIMIT 6" | sed 's/^/  /'
+	fi
 	echo "Per exporter (all rows; rate over the last 10 s):"
 	q "SELECT host(sampler_address) AS exporter, CASE type WHEN 1 THEN 'sFlow 5'
 		WHEN 2 THEN 'NetFlow v5' WHEN 3 THEN 'NetFlow v9' WHEN 4 THEN 'IPFIX'

@@ -12,7 +12,10 @@
 #    batches (pace_tx --full-batches: a spinning sender would hide the
 #    softirq work done in its context, which only replaces spin time);
 #  - modes: "native" (--xdp, native XDP on veth, AF_XDP copy mode), "skb"
-#    (--xdp --xdp-mode skb, generic XDP), "socket" (plain UDP socket), and
+#    (--xdp --xdp-mode skb, generic XDP), "native-cN" and "skb-cN" (the
+#    same with --xdp-coalesce-us N; native-c0 and skb-c0: each packet
+#    wakes the worker, as before wakeup coalescing), "socket" (plain UDP
+#    socket), and
 #    "send": native XDP with the frames sent from 198.18.0.3, outside
 #    --allow-exporter, so the XDP program drops each one at its first look.
 #    That run is the send path (sendmmsg, AF_PACKET, the veth transmit and
@@ -36,19 +39,23 @@
 # exporter (the daemon's per-exporter counter); otherwise it is logged and
 # left out of the medians. With BENCH_RX_PERF=SECONDS (0: off), after the
 # rounds, `perf record -a -g -e cpu-clock` samples one pinned point at the
-# first rate per mode of BENCH_RX_PERF_MODES ("native socket"): the top
+# first rate (or each of BENCH_RX_PERF_RATES) per mode of
+# BENCH_RX_PERF_MODES ("native socket"): the top
 # symbols of our own threads and the steps of the path in ns per frame (the
 # perf points are not part of the medians: perf costs CPU itself).
 # Every loop and sender is bounded (seq, pace_tx -c/-T, timeout -k); the
 # namespaces, the veth pair, the daemon and the bpffs go on exit (trap).
 # Prints "bench_rx_cost: ..." result lines on stdout, progress on stderr.
+# Findings, profiles and the tables of the last runs: docs/bench/rx-cost.md.
 # Knobs (environment): BENCH_RX_RATES ("100000 300000 600000"),
-# BENCH_RX_SECONDS (3), BENCH_RX_ROUNDS (3), BENCH_RX_MODES ("native skb
-# socket send"), BENCH_RX_PINS ("pinned unpinned"), BENCH_RX_IDLE_SECONDS
+# BENCH_RX_SECONDS (3), BENCH_RX_ROUNDS (3), BENCH_RX_MODES ("native
+# native-c0 skb skb-c0 socket send"), BENCH_RX_DAEMON_OPTS (more xdpflowd
+# options for the XDP modes, e.g. "--xdp-coalesce-us 50"), BENCH_RX_PINS ("pinned unpinned"), BENCH_RX_IDLE_SECONDS
 # (3), BENCH_RX_FLOOD_SECONDS (3; 0 skips the flood), BENCH_RX_FRAMES
 # (32768), BENCH_RX_BATCH (32), BENCH_RX_SENDER_CPU (0), BENCH_RX_DAEMON_CPU
 # (1), BENCH_RX_PERF (0), BENCH_RX_PERF_MODES, BENCH_RX_PERF_KEEP (a path
-# prefix to keep each mode's perf.data at: PREFIX.MODE).
+# prefix to keep each mode's perf.data at: PREFIX.MODE.RATE),
+# BENCH_RX_PERF_RATES, BENCH_RX_STAT (0; 1: perf stat counts, see below).
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 
@@ -59,7 +66,7 @@ PACE=$O/bench/pace_tx
 RATES=${BENCH_RX_RATES:-100000 300000 600000}
 SECS=${BENCH_RX_SECONDS:-3}
 ROUNDS=${BENCH_RX_ROUNDS:-3}
-MODES=${BENCH_RX_MODES:-native skb socket send}
+MODES=${BENCH_RX_MODES:-native native-c0 skb skb-c0 socket send}
 PINS=${BENCH_RX_PINS:-pinned unpinned}
 IDLE_S=${BENCH_RX_IDLE_SECONDS:-3}
 FLOOD_S=${BENCH_RX_FLOOD_SECONDS:-3}
@@ -129,7 +136,10 @@ start_daemon() { # mode pin
 	case $1 in
 	native | send) extra=(--xdp "$CIF" --xdp-mode native --xdp-frames "$FRAMES") ;;
 	skb) extra=(--xdp "$CIF" --xdp-mode skb --xdp-frames "$FRAMES") ;;
+	native-c[0-9]* | skb-c[0-9]*)
+		extra=(--xdp "$CIF" --xdp-mode "${1%%-*}" --xdp-frames "$FRAMES" --xdp-coalesce-us "${1##*-c}") ;;
 	esac
+	[ -n "${BENCH_RX_DAEMON_OPTS:-}" ] && [ "$1" != socket ] && read -ra dopts <<<"$BENCH_RX_DAEMON_OPTS" && extra+=("${dopts[@]}")
 	[ "$2" = pinned ] && pin=(taskset -c "$DAEMON_CPU")
 	: >"$WORK/daemon.err"
 	ip netns exec "$C" "${pin[@]}" "$BIN" -l netflow://:2055 \
@@ -290,7 +300,10 @@ summary() { # label, name of the per-point array, name of the rx+decode array
 				[ -n "${HELD[$mode $pin $rate]:-}" ] && line+=" ($mode: the sender did not hold the rate in some round)"
 			done
 			xs=$(m "${rx[native $pin $rate]:-}") ss=$(m "${rx[socket $pin $rate]:-}") ks=$(m "${rx[skb $pin $rate]:-}")
-			line+=" rx+decode native/socket $(ratio "$xs" "$ss") (target <= 0.7x), skb/native $(ratio "$ks" "$xs")"
+			x0=$(m "${rx[native-c0 $pin $rate]:-}") k0=$(m "${rx[skb-c0 $pin $rate]:-}")
+			line+=" rx+decode native/socket $(ratio "$xs" "$ss") (target <= 0.7x), skb/socket $(ratio "$ks" "$ss"), skb/native $(ratio "$ks" "$xs");"
+			line+=" without coalescing: native-c0/socket $(ratio "$x0" "$ss"), skb-c0/socket $(ratio "$k0" "$ss");"
+			line+=" coalescing on/off: native $(ratio "$xs" "$x0"), skb $(ratio "$ks" "$k0")"
 			echo "bench_rx_cost: $line"
 		done
 	done
@@ -331,9 +344,41 @@ if [ "$FLOOD_S" != 0 ]; then
 		"(target >= 3x; the sender's own cost is in both, and the sender reaches a different rate per mode)"
 fi
 
+#--- syscalls, context switches and wakeups per frame ---------------------------
+# BENCH_RX_STAT=1: per mode of BENCH_RX_PERF_MODES and rate, one pinned
+# point under `perf stat`: the collector's own syscalls and context
+# switches (-p), and the machine's wakeups, IPIs and softirqs (-a, other
+# jobs included), each per frame sent. Not part of the medians.
+if [ "${BENCH_RX_STAT:-0}" = 1 ] && command -v perf >/dev/null; then
+	SEV=syscalls:sys_enter_poll,syscalls:sys_enter_ppoll,syscalls:sys_enter_recvfrom,syscalls:sys_enter_recvmmsg
+	SEV+=,syscalls:sys_enter_getsockopt,syscalls:sys_enter_clock_nanosleep,syscalls:sys_enter_nanosleep,context-switches
+	AEV=sched:sched_wakeup,ipi:ipi_send_cpu,irq:softirq_entry,context-switches
+	for smode in $PERF_MODES; do
+		start_daemon "$smode" pinned || continue
+		for rate in $RATES; do
+			timeout -k 2 $((SECS + 20)) perf stat -x, -e "$SEV" -p "$DPID" -o "$WORK/stat.own" \
+				-- sleep $((SECS + 1)) 2>/dev/null &
+			sp1=$!
+			timeout -k 2 $((SECS + 20)) perf stat -x, -a -e "$AEV" -o "$WORK/stat.all" \
+				-- sleep $((SECS + 1)) 2>/dev/null &
+			sp2=$!
+			sleep 0.3
+			read -r ssent _ < <(send_window "$rate" 198.18.0.1 pinned)
+			wait "$sp1" "$sp2"
+			[ -n "${ssent:-}" ] && [ "$ssent" -gt 0 ] || continue
+			line=$(awk -F, -v n="$ssent" '$1 ~ /^[0-9]+$/ && $3 != "" {
+				e = $3; sub(/^syscalls:sys_enter_/, "", e); sub(/^(sched|ipi|irq):/, "", e)
+				printf " %s%s=%.3f", FILENAME ~ /all$/ ? "all:" : "", e, $1 / n }' \
+				"$WORK/stat.own" "$WORK/stat.all")
+			echo "bench_rx_cost: perf stat, $smode pinned, $rate pps, $ssent frames, per frame (collector's own; all: whole machine):$line"
+		done
+		stop_daemon
+	done
+fi
+
 #--- profile of one point per mode ------------------------------------------------
 if [ "$PERF_S" != 0 ] && command -v perf >/dev/null; then
-	rate=${RATES%% *}
+	for rate in ${BENCH_RX_PERF_RATES:-${RATES%% *}}; do
 	for pmode in $PERF_MODES; do
 		start_daemon "$pmode" pinned || continue
 		timeout -k 2 $((PERF_S + 20)) perf record -q -a -g -e cpu-clock -o "$WORK/perf.data" \
@@ -380,6 +425,7 @@ if [ "$PERF_S" != 0 ] && command -v perf >/dev/null; then
 					who = j ? "collector" : "sender"; key = who " " name[i]
 					if (key in c) printf "bench_rx_cost:   %-9s %-32s %6.0f ns\n", who, name[i], c[key] / 100 * ev / n }
 			}'
-		[ -n "${BENCH_RX_PERF_KEEP:-}" ] && cp "$WORK/perf.data" "$BENCH_RX_PERF_KEEP.$pmode"
+		[ -n "${BENCH_RX_PERF_KEEP:-}" ] && cp "$WORK/perf.data" "$BENCH_RX_PERF_KEEP.$pmode.$rate"
+	done
 	done
 fi

@@ -15,7 +15,8 @@ from pathlib import Path
 import netns
 import xflow
 
-UNITS = ("xdpflowd.service", "xdpflowd@.service", "xdpflow-insert.service")
+UNITS = ("xdpflowd.service", "xdpflowd@.service", "xdpflow-insert.service",
+         "xdpflow-enrich.service")
 # systemd-analyze security's levels: OK is an exposure below 5.0.
 OK_EXPOSURE = 5.0
 NOBODY = 65534

@@ -91,7 +91,7 @@ def test_version_one_string_for_all(xdpflowd):
     the same words mean the same log level for all of them."""
     header = (xflow.build_dir() / "gen" / "version.h").read_text()
     want = re.search(r'#define XDPFLOW_VERSION "([^"]+)"', header).group(1)
-    for prog in ("xdpflowd", "xdpflow-mock", "xdpflow-insert"):
+    for prog in ("xdpflowd", "xdpflow-mock", "xdpflow-insert", "xdpflow-enrich"):
         r = subprocess.run([str(xflow.binary(prog)), "--log-level", "err",
                             "--version"], stdin=subprocess.DEVNULL,
                            capture_output=True, text=True, timeout=10)

@@ -5,7 +5,7 @@ gives the answers of xdpflow's own networks-file lookups: for every
 boundary address of every prefix of a networks file (first, last, one
 before, one after), addresses in between, and IPv4 also as IPv4-mapped
 IPv6, chDB's dictGet returns exactly the merged record the C library
-(tests/tools/networks_lookup) returns: per-attribute inheritance, /0, /32
+(tests/helpers/networks_lookup) returns: per-attribute inheritance, /0, /32
 and /128, host routes, nested IPv6, a mapped prefix, an IPv6 ::/0 that must
 not answer IPv4 lookups. Files the C library refuses, the generator refuses
 too, with the line.
@@ -58,7 +58,7 @@ def generate(src, out):
 
 
 def c_answers(networks, addrs):
-    tool = xflow.build_dir() / "tools" / "networks_lookup"
+    tool = xflow.build_dir() / "tests" / "helpers" / "networks-lookup"
     assert tool.exists(), f"{tool} missing: make unit-bins"
     r = subprocess.run([str(tool), str(networks)], input="\n".join(addrs),
                        capture_output=True, text=True, timeout=120)
@@ -192,7 +192,7 @@ def test_generator_refuses_what_the_library_refuses(tmp_path, text, line):
     assert r.returncode == 1
     assert r.stderr.startswith(f"{src}:{line}: "), r.stderr
     assert not (tmp_path / "out.csv").exists()
-    tool = xflow.build_dir() / "tools" / "networks_lookup"
+    tool = xflow.build_dir() / "tests" / "helpers" / "networks-lookup"
     c = subprocess.run([str(tool), str(src)], input="", capture_output=True,
                        text=True, timeout=60)
     assert c.returncode == 1 and c.stderr.startswith(f"{src}:{line}: "), \

@@ -25,16 +25,20 @@ import xflow
 
 PACKAGES = {
     "xdpflow": [
-        "usr/bin/xdpflowd", "usr/bin/xdpflow-mock",
+        "usr/bin/xdpflowd", "usr/bin/xdpflow-mock", "usr/bin/xdpflow-enrich",
         "usr/lib/xdpflow/xdpflow.bpf.o",
         "usr/share/xdpflow/proto/flow.proto",
         "usr/share/xdpflow/sql/postgres/001_flows.sql",
         "usr/share/xdpflow/sql/clickhouse/flows.sql",
         "usr/share/man/man8/xdpflowd.8.gz",
         "usr/share/man/man1/xdpflow-mock.1.gz",
+        "usr/share/man/man8/xdpflow-enrich.8.gz",
         "usr/share/man/man5/xdpflow-enrich.conf.5.gz",
         "lib/systemd/system/xdpflowd.service",
         "lib/systemd/system/xdpflowd@.service",
+        "lib/systemd/system/xdpflow-enrich.service",
+        "etc/default/xdpflow-enrich",
+        "usr/share/doc/xdpflow/examples/xdpflow-enrich",
         "usr/lib/sysusers.d/xdpflow.conf",
         "etc/default/xdpflowd",
         "usr/share/doc/xdpflow/copyright",

@@ -132,7 +132,8 @@ def test_demo_collect():
         assert rc == 0, f"demo failed ({rc}):\n{err[-3000:]}\n{out[-2000:]}"
         for heading in ("exporters -> xdpflowd: datagrams", "Kafka topic flows",
                         "xdpflow-insert: messages committed", "Top talkers",
-                        "Top destination ports", "Per exporter"):
+                        "Top destination ports", "By tenant and country",
+                        "Per exporter"):
             assert heading in out, f"view lacks {heading!r}:\n{out[-3000:]}"
         assert "view: done" in out
         assert last_rows(out) > 0
@@ -142,6 +143,14 @@ def test_demo_collect():
         for proto in ("NetFlow v9", "IPFIX", "sFlow 5"):
             assert proto in last, f"no {proto} rows:\n{last}"
         assert "2001:2:0:fa::2" in last, last  # IPFIX over IPv6
+        # Enrichment (issue 9): the demo's networks file names the clients' and
+        # servers' tenants, its MMDB their country and AS, and the rows carry them.
+        enriched = out[out.rindex("By tenant and country"):out.rindex("Per exporter")]
+        assert re.search(r"acme\s*\|\s*FR\s*\|\s*64500 Acme Transit\s*\|\s*globex\s*\|\s*DE\s*\|",
+                         enriched), enriched
+        # Exporter rules: each exporter is named once first seen (next poll).
+        assert re.search(r"\|\s*(softflowd-v9|softflowd-ipfix|pmacct-ipfix|pmacct-sflow)\s*\|",
+                         enriched), enriched
         # XDP when this build has it and the veth takes it.
         help_text = xflow.run_xdpflowd(["--help"], timeout=10).stdout
         if "--xdp IFACE" in help_text:

@@ -27,35 +27,13 @@ TID = 300
 FIELDS = ((1, 4), (2, 4), (4, 1), (7, 2), (8, 4), (11, 2), (12, 4),
           (10, 2), (14, 2), (16, 4), (17, 4))
 
-ASN_PL = r"""
-use strict; use warnings; use MaxMind::DB::Writer::Tree;
-my ($out, @nets) = @ARGV;
-my $t = MaxMind::DB::Writer::Tree->new(ip_version => 6, record_size => 24,
-  database_type => 'xdpflow-test', languages => ['en'],
-  description => { en => 'xdpflow test' }, remove_reserved_networks => 0,
-  alias_ipv6_to_ipv4 => 1,
-  map_key_type_callback => sub { { autonomous_system_number => 'uint32',
-    autonomous_system_organization => 'utf8_string', country => 'map',
-    iso_code => 'utf8_string' }->{$_[0]} });
-while (@nets) {
-  my ($net, $asn, $name, $cc) = splice(@nets, 0, 4);
-  $t->insert_network($net, { autonomous_system_number => $asn,
-    autonomous_system_organization => $name,
-    country => { iso_code => $cc } });
-}
-open my $fh, '>:raw', $out or die; $t->write_tree($fh); close $fh;
-"""
-
-
 def write_mmdb(path, nets) -> None:
     """An MMDB (GeoLite2 ASN + Country layout) of (prefix, asn, name, cc),
-    written beside and renamed into place."""
-    pl = path.with_suffix(".pl")
-    pl.write_text(ASN_PL)
+    written beside and renamed into place by scripts/gen/gen-mmdb.pl (the
+    demo's writer too)."""
     args = [str(x) for n in nets for x in n]
-    subprocess.run(["perl", str(pl), f"{path}.tmp", *args], check=True,
-                   timeout=60)
-    os.rename(f"{path}.tmp", path)
+    subprocess.run(["perl", str(xflow.REPO / "scripts" / "gen" / "gen-mmdb.pl"),
+                    str(path), *args], check=True, timeout=60)
 
 
 def replace(path, text: str) -> None:
@@ -186,6 +164,53 @@ def test_enrich_fields(daemon, tmp_path, conf):
     st = enrich_stats(r.stderr)
     assert st["generation"] >= 1 and st["reload_failures"] == 0
 
+
+
+def test_exporters_seen_in_flows(daemon, tmp_path):
+    """Only a networks file and exporter rules (no interfaces file, no
+    SNMP): the exporter a flow came from is classified at the next timer
+    poll (1 s), named by the networks file, classified by its prefix and
+    by a regex on that name; its very first flows go unclassified."""
+    (tmp_path / "nets.csv").write_text(
+        NETS_V1 + "127.0.0.1/32,lo-edge1,,,,,,\n")
+    (tmp_path / "rules.csv").write_text(
+        "prefix,name_regex,group,role,site,region,tenant\n"
+        ",^lo-edge,edges,border,,,\n"
+        "127.0.0.0/8,,,,par1,eu-west,acme\n")
+    c = tmp_path / "enrich.conf"
+    c.write_text("networks = nets.csv\nexporters = rules.csv\n"
+                 "exporters-max = 16\n")
+    d, port, out = start(daemon, tmp_path, c)
+    send(d, port, datagram("198.18.20", 1))
+    first = wait_flows(out, 1)[0]
+    assert first["src_net_tenant"] == "acme"
+    assert not any(first.get(f"exporter_{k}") for k in (
+        "name", "group", "role", "site", "region", "tenant"))
+    time.sleep(1.5)  # past the daemon's 1 s poll of the enricher
+    # Bounded: one more datagram each try until a flow is classified.
+    end = time.monotonic() + 10 * xflow.timeout_scale()
+    seq, got = 1, []
+    while time.monotonic() < end:
+        send(d, port, datagram("198.18.20", 1, seq=seq))
+        seq += 1
+        got = wait_flows(out, seq)
+        if got[-1].get("exporter_name"):
+            break
+        time.sleep(0.5)
+    r = d.stop()
+    r.assert_clean_exit()
+    f = got[-1]
+    assert f["exporter_name"] == "lo-edge1", r.describe()
+    assert f["exporter_group"] == "edges"
+    assert f["exporter_role"] == "border"
+    assert f["exporter_site"] == "par1"
+    assert f["exporter_region"] == "eu-west"
+    assert f["exporter_tenant"] == "acme"
+    assert f["src_net_tenant"] == "acme"
+    assert "more than exporters-max" not in r.stderr
+    m = re.findall(r"stats enrich .* exporters_seen=(\d+) "
+                   r"exporters_full=(\d)", r.stderr)
+    assert m and m[-1] == ("1", "0"), r.describe()
 
 def test_sighup_switches_values(daemon, tmp_path, conf):
     nets = tmp_path / "nets.csv"

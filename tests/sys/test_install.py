@@ -17,6 +17,9 @@ import netns
 
 INSTALLED = [
     "usr/bin/xdpflowd", "usr/bin/xdpflow-mock", "usr/bin/xdpflow-insert",
+    "usr/bin/xdpflow-enrich", "usr/share/man/man8/xdpflow-enrich.8",
+    "usr/lib/systemd/system/xdpflow-enrich.service",
+    "usr/share/doc/xdpflow/examples/xdpflow-enrich",
     "usr/lib/xdpflow/xdpflow.bpf.o",
     "usr/share/xdpflow/proto/flow.proto",
     "usr/share/xdpflow/proto/flow_legacy.proto",
@@ -46,7 +49,7 @@ def destdir(tmp_path_factory):
 def test_install_layout(destdir):
     missing = [p for p in INSTALLED if not (destdir / p).is_file()]
     assert not missing, f"make install did not install {missing}"
-    for b in ("xdpflowd", "xdpflow-mock", "xdpflow-insert"):
+    for b in ("xdpflowd", "xdpflow-mock", "xdpflow-insert", "xdpflow-enrich"):
         mode = (destdir / "usr/bin" / b).stat().st_mode
         assert mode & 0o111, f"{b} is not executable"
 

@@ -23,8 +23,10 @@ ALLOWED = {
     "insert": {"common"},
     "mock": {"common", "publish"},
     "enrich": {"common"},
+    "relay": {"common"},
     "daemon": {"common", "rx", "xdp", "decode", "encode", "publish", "enrich"},
-    "cmd": {"common", "daemon", "encode", "publish", "insert", "mock", "enrich"},
+    "cmd": {"common", "daemon", "encode", "publish", "insert", "mock", "enrich",
+            "relay"},
 }
 
 

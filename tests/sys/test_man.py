@@ -13,7 +13,7 @@ import xflow
 
 MAN_DIR = xflow.REPO / "docs" / "man"
 PAGES = {"xdpflowd": "xdpflowd.8", "xdpflow-insert": "xdpflow-insert.8",
-         "xdpflow-mock": "xdpflow-mock.1"}
+         "xdpflow-mock": "xdpflow-mock.1", "xdpflow-enrich": "xdpflow-enrich.8"}
 # Option rows of --help start within this many spaces; the wrapped help
 # text of a row is indented further (and may start with an option name).
 ROW_INDENT = 8

@@ -3,7 +3,8 @@
  * lines with their line numbers, unknown keys, duplicates), the AS number
  * precedence (table-driven: provider orders, override, private ASNs),
  * enricher_apply on real files, and reload/poll keeping the previous
- * table when a networks file is malformed or an MMDB is corrupt. */
+ * table when a networks file is malformed or an MMDB is corrupt, and the
+ * classification of exporters seen in flows (exporters-max). */
 #include "unit.h"
 
 #include <errno.h>
@@ -595,19 +596,194 @@ static void test_snmp_settings(void **state)
 {
 	struct enricher *x;
 	const struct enricher_setting *s;
+	char path[300];
 	size_t n;
 
 	(void)state;
 	write_file("nets.csv", nets_v1);
-	x = open_conf("networks = nets.csv\nsnmp-community = c1\n");
+	x = open_conf(
+		"networks = nets.csv\nsnmp-community = c1\n"
+		"snmp-poll = on\n"
+		"snmp-agent = 198.18.0.0/24 community=a\n"
+		"snmp-agent = 198.18.1.0/24 community=b\n");
 	s = enricher_snmp_settings(x, &n);
-	assert_int_equal(n, 1);
+	assert_int_equal(n, 4);
 	assert_string_equal(s[0].key, "snmp-community");
 	assert_string_equal(s[0].value, "c1");
 	assert_int_equal(s[0].line, 2);
+	assert_string_equal(s[3].key, "snmp-agent"); /* may repeat */
+	assert_int_equal(s[3].line, 5);
 	assert_non_null(enricher_context(x));
+	assert_non_null(enricher_snmp(x)); /* snmp-poll = on: a poller */
 	assert_int_equal(enricher_policy(x)->n, 3);
 	enricher_close(x);
+
+	/* The poller's checks, with the config's file and line. */
+	write_file("s1.conf", "networks = nets.csv\nsnmp-community = c1\n");
+	snprintf(path, sizeof(path), "%s/s1.conf", dir);
+	assert_null(enricher_open(path, err, sizeof(err)));
+	assert_non_null(strstr(err,
+			       "/s1.conf: snmp- keys given but "
+			       "snmp-poll is not on"));
+	write_file("s2.conf", "snmp-poll = on\nsnmp-retries = 9\n");
+	snprintf(path, sizeof(path), "%s/s2.conf", dir);
+	assert_null(enricher_open(path, err, sizeof(err)));
+	assert_non_null(strstr(err, "/s2.conf:2: snmp-retries '9'"));
+	write_file("s3.conf", "snmp-poll = on\nsnmp-colour = 9\n");
+	snprintf(path, sizeof(path), "%s/s3.conf", dir);
+	assert_null(enricher_open(path, err, sizeof(err)));
+	assert_non_null(strstr(err, "/s3.conf:2: unknown key 'snmp-colour'"));
+	x = open_conf("networks = nets.csv\n");
+	assert_null(enricher_snmp(x)); /* no SNMP: no poller */
+	enricher_close(x);
+}
+
+/* No interfaces file, no SNMP: the exporters seen in flows are classified
+ * at the next poll, named by the networks file, by prefix rules and by
+ * name regexes; enricher_apply and enricher_apply_batch both note them. */
+static void test_exporters_seen_in_flows(void **state)
+{
+	struct flow_rec r1 =
+		rec_of("198.18.1.7", "198.18.9.9", "192.0.2.1", 0, 0);
+	struct flow_rec r2 =
+		rec_of("198.18.1.7", "198.18.9.9", "192.0.2.9", 0, 0);
+	struct flow_rec r3 =
+		rec_of("198.18.1.7", "198.18.9.9", "2001:db8::1", 0, 0);
+	struct flow_enriched e, b[2];
+	struct enricher_stats st;
+	struct enricher *x;
+	int slot;
+
+	(void)state;
+	write_file("nets.csv", nets_v1);
+	write_file("rules.csv",
+		   "prefix,name_regex,name,group,role,site,region,tenant\n"
+		   ",^edge,,edges,border,,,\n"
+		   "192.0.2.0/24,,,,,par1,eu-west,acme\n"
+		   "2001:db8::/32,,core-v6,core,,,,\n");
+	x = open_conf("networks = nets.csv\nexporters = rules.csv\n");
+	slot = enricher_reader_add(x);
+	assert_true(slot >= 0);
+
+	/* The first flow of a new exporter goes unclassified... */
+	apply(x, slot, &r1, &e);
+	unit_assert_fstr(e.exporter_name, NULL);
+	unit_assert_fstr(e.exporter_region, NULL);
+	{
+		struct flow_rec recs[2] = { r2, r3 };
+		const struct enrich_tables *t = enricher_begin(x, slot);
+
+		enricher_apply_batch(x, t, recs, 2, b);
+		enricher_end(x, slot);
+		unit_assert_fstr(b[0].exporter_region, NULL);
+		unit_assert_fstr(b[1].exporter_name, NULL);
+	}
+	enricher_stats(x, &st);
+	assert_int_equal(st.exporters_seen, 3);
+	assert_false(st.exporters_full);
+
+	/* ...until the next poll (no source file changed: 0 reloaded). */
+	assert_int_equal(enricher_poll(x), 0);
+	assert_string_equal(enricher_last_error(x), "");
+	apply(x, slot, &r1, &e);
+	unit_assert_fstr(e.exporter_name, "edge1");  /* the networks file */
+	unit_assert_fstr(e.exporter_group, "edges"); /* regex on that name */
+	unit_assert_fstr(e.exporter_role, "border");
+	unit_assert_fstr(e.exporter_site, "par1"); /* prefix rule */
+	unit_assert_fstr(e.exporter_region, "eu-west");
+	unit_assert_fstr(e.exporter_tenant, "acme");
+	apply(x, slot, &r2, &e);
+	unit_assert_fstr(e.exporter_name, NULL); /* no name: no regex */
+	unit_assert_fstr(e.exporter_group, NULL);
+	unit_assert_fstr(e.exporter_region, "eu-west");
+	unit_assert_fstr(e.exporter_tenant, "acme");
+	apply(x, slot, &r3, &e);
+	unit_assert_fstr(e.exporter_name, "core-v6"); /* a rule's name */
+	unit_assert_fstr(e.exporter_group, "core");
+	unit_assert_fstr(e.exporter_site, NULL);
+
+	/* Nothing new: the table stays as it is. */
+	enricher_stats(x, &st);
+	assert_int_equal(enricher_poll(x), 0);
+	{
+		struct enricher_stats st2;
+
+		enricher_stats(x, &st2);
+		assert_int_equal(st2.generation, st.generation);
+	}
+
+	/* The networks file renames the exporter: the seen ones are
+	 * classified again from it. */
+	replace_file("nets.csv", nets_v2);
+	assert_int_equal(enricher_poll(x), 1);
+	apply(x, slot, &r1, &e);
+	unit_assert_fstr(e.exporter_name, "edge1b");
+	unit_assert_fstr(e.exporter_group, "edges");
+	unit_assert_fstr(e.exporter_region, "eu-west");
+	enricher_close(x);
+}
+
+/* exporters-max bounds the exporters seen; the others stay unclassified
+ * and the stats say so. */
+static void test_exporters_seen_full(void **state)
+{
+	const char *addrs[] = { "192.0.2.1", "192.0.2.2", "192.0.2.3" };
+	struct flow_enriched e;
+	struct enricher_stats st;
+	struct enrich_config c;
+	struct flow_rec r;
+	struct enricher *x;
+	int slot;
+
+	(void)state;
+	write_file("rules.csv", "prefix,group\n192.0.2.0/24,lab\n");
+	x = open_conf("exporters = rules.csv\nexporters-max = 2\n");
+	slot = enricher_reader_add(x);
+	for (size_t i = 0; i < 3; i++) {
+		r = rec_of("198.18.1.7", "198.18.9.9", addrs[i], 0, 0);
+		apply(x, slot, &r, &e);
+	}
+	enricher_stats(x, &st);
+	assert_int_equal(st.exporters_seen, 2);
+	assert_true(st.exporters_full);
+	assert_int_equal(enricher_poll(x), 0);
+	for (size_t i = 0; i < 3; i++) {
+		r = rec_of("198.18.1.7", "198.18.9.9", addrs[i], 0, 0);
+		apply(x, slot, &r, &e);
+		unit_assert_fstr(e.exporter_group, i < 2 ? "lab" : NULL);
+	}
+	enricher_close(x);
+
+	/* The key's checks. */
+	assert_int_equal(parse("exporters = r.csv\n", &c), 0);
+	assert_int_equal(c.exporters_max, 1024);
+	enrich_config_free(&c);
+	assert_int_equal(parse("networks = n.csv\nexporters-max = 65536\n", &c),
+			 0);
+	assert_int_equal(c.exporters_max, 65536);
+	enrich_config_free(&c);
+	assert_int_equal(parse("networks = n.csv\nexporters-max = 0\n", &c),
+			 -EINVAL);
+	assert_non_null(strstr(err,
+			       "enrich.conf:2: exporters-max '0' is not "
+			       "1..65536"));
+	assert_int_equal(parse("networks = n.csv\nexporters-max = 65537\n", &c),
+			 -EINVAL);
+	assert_int_equal(parse("networks = n.csv\nexporters-max = 5x\n", &c),
+			 -EINVAL);
+	assert_int_equal(parse("networks = n.csv\nexporters-max = -1\n", &c),
+			 -EINVAL);
+	assert_int_equal(parse("networks = n.csv\nexporters-max = 4\n"
+			       "exporters-max = 4\n",
+			       &c),
+			 -EINVAL);
+	assert_non_null(strstr(err, ":3: exporters-max given twice"));
+	/* Nothing would name or classify them: a key that does nothing. */
+	assert_int_equal(parse("interfaces = i.csv\nexporters-max = 4\n", &c),
+			 -EINVAL);
+	assert_non_null(strstr(err,
+			       "enrich.conf:2: exporters-max: no "
+			       "exporter is classified"));
 }
 
 int main(void)
@@ -624,6 +800,8 @@ int main(void)
 		cmocka_unit_test(test_reload_keeps_old_mmdb),
 		cmocka_unit_test(test_open_errors),
 		cmocka_unit_test(test_snmp_settings),
+		cmocka_unit_test(test_exporters_seen_in_flows),
+		cmocka_unit_test(test_exporters_seen_full),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

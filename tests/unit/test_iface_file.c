@@ -127,6 +127,70 @@ static void test_each_exporter(void **state)
 	enrich_ifaces_free(t);
 }
 
+/* The builder: the first add wins field by field, later adds fill what it
+ * left unset; a merge keeps the static file's fields over polled ones. */
+static void test_builder_merge(void **state)
+{
+	static const char file[] =
+		"exporter,ifindex,name,description,speed\n"
+		"198.18.0.1,1,static-name,,\n"
+		"198.18.0.1,3,,static-descr,5\n";
+	struct enrich_ifaces *st = parse_ok(file);
+	struct enrich_ifaces *t = enrich_ifaces_new();
+	struct flow_addr a = unit_addr("198.18.0.1");
+	struct flow_addr mapped = unit_addr("::ffff:198.18.0.1");
+	struct flow_addr bad = { 0 };
+	char name[] = "polled-name";
+	const struct enrich_iface *i;
+
+	(void)state;
+	assert_non_null(t);
+	assert_int_equal(enrich_ifaces_merge(t, st), 0);
+	enrich_ifaces_free(st); /* t copied every string */
+	assert_int_equal(enrich_ifaces_add(t, &a, 1,
+					   &(struct enrich_iface){
+						   .name = name,
+						   .description = "polled-descr",
+						   .speed_bps = 1000000000 }),
+			 0);
+	name[0] = 'X'; /* the table holds its own copy */
+	/* IPv4-mapped is the same exporter. */
+	assert_int_equal(enrich_ifaces_add(t, &mapped, 3,
+					   &(struct enrich_iface){
+						   .name = "eth3",
+						   .description = "polled3",
+						   .speed_bps = 10 }),
+			 0);
+	assert_int_equal(enrich_ifaces_add(t, &a, 2,
+					   &(struct enrich_iface){
+						   .name = "",
+						   .description =
+							   "only-descr" }),
+			 0);
+	assert_int_equal(enrich_ifaces_add(t, &a, 0,
+					   &(struct enrich_iface){
+						   .name = "x" }),
+			 -EINVAL);
+	assert_int_equal(enrich_ifaces_add(t, &bad, 1,
+					   &(struct enrich_iface){
+						   .name = "x" }),
+			 -EINVAL);
+	assert_int_equal(enrich_ifaces_count(t), 3);
+	i = look(t, "198.18.0.1", 1);
+	assert_string_equal(i->name, "static-name");
+	assert_string_equal(i->description, "polled-descr");
+	assert_int_equal(i->speed_bps, 1000000000);
+	i = look(t, "198.18.0.1", 3);
+	assert_string_equal(i->name, "eth3");
+	assert_string_equal(i->description, "static-descr");
+	assert_int_equal(i->speed_bps, 5);
+	i = look(t, "198.18.0.1", 2);
+	assert_null(i->name);
+	assert_string_equal(i->description, "only-descr");
+	assert_int_equal(i->speed_bps, 0);
+	enrich_ifaces_free(t);
+}
+
 /* Interfaces and exporters through the context, as a worker sees them. */
 static void test_in_context(void **state)
 {
@@ -180,6 +244,7 @@ int main(void)
 		cmocka_unit_test(test_lookup),
 		cmocka_unit_test(test_errors),
 		cmocka_unit_test(test_each_exporter),
+		cmocka_unit_test(test_builder_merge),
 		cmocka_unit_test(test_in_context),
 	};
 

@@ -253,6 +253,7 @@ static void test_usage_lists_every_option(void **state)
 		"--stats-interval",
 		"--xdp-busy-poll USECS",
 		"--xdp-busy-poll-budget N",
+		"--xdp-coalesce-us USECS",
 		"-h, --help",
 		"-V, --version",
 		"-l, --listen",
@@ -307,6 +308,8 @@ static void test_no_effect(void **state)
 		  "--xdp-busy-poll-budget" },
 		{ { "--xdp", "eth0", "--xdp-busy-poll-budget", "64" },
 		  "--xdp-busy-poll-budget has no effect without busy polling (add --xdp-busy-poll USECS)" },
+		{ { "--xdp-coalesce-us", "50" },
+		  "--xdp-coalesce-us has no effect without --xdp (add --xdp IFACE)" },
 	};
 	struct options *o = *state;
 	char err[256];
@@ -339,6 +342,43 @@ static void test_no_effect(void **state)
 	assert_int_equal(parse(o, err, sizeof(err), "--kafka-topic", "t",
 			       "--help", NULL),
 			 OPTIONS_HELP);
+}
+
+/* Wakeup coalescing of the AF_XDP sockets: 100 us by default, 0 turns it
+ * off, at most 1000 us. */
+static void test_xdp_coalesce(void **state)
+{
+	static const struct bad_case bad[] = {
+		{ "--xdp-coalesce-us", "-1", "xdp-coalesce-us" },
+		{ "--xdp-coalesce-us", "1001", "0..1000" },
+		{ "--xdp-coalesce-us", "50us", "xdp-coalesce-us" },
+		{ "--xdp-coalesce-us", "", "xdp-coalesce-us" },
+	};
+	struct options *o = *state;
+	char err[256];
+
+	assert_int_equal(parse(o, err, sizeof(err), "--xdp", "eth0", NULL),
+			 OPTIONS_RUN);
+	assert_int_equal(o->xdp_coalesce_us, 100);
+	assert_int_equal(parse(o, err, sizeof(err), "--xdp", "eth0",
+			       "--xdp-coalesce-us", "0", NULL),
+			 OPTIONS_RUN);
+	assert_int_equal(o->xdp_coalesce_us, 0);
+	assert_int_equal(parse(o, err, sizeof(err), "--xdp", "eth0",
+			       "--xdp-coalesce-us", "1000", NULL),
+			 OPTIONS_RUN);
+	assert_int_equal(o->xdp_coalesce_us, 1000);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		int rc = parse(o, err, sizeof(err), "--xdp", "eth0", bad[i].a,
+			       bad[i].b, NULL);
+
+		if (rc != -EINVAL)
+			fail_msg("accepted %s %s", bad[i].a, bad[i].b);
+		if (!strstr(err, bad[i].needle))
+			fail_msg("message for %s %s lacks '%s': %s", bad[i].a,
+				 bad[i].b, bad[i].needle, err);
+		assert_null(strchr(err, '\n'));
+	}
 }
 
 /* Busy polling of the AF_XDP sockets: off by default, ranges, values. */
@@ -413,6 +453,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_no_effect, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_xdp_busy_poll, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_xdp_coalesce, setup,
 						teardown),
 	};
 

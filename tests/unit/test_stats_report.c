@@ -388,14 +388,17 @@ static void test_enrich_counters(void **state)
 	s.enrich = 1;
 	s.enr = (struct enricher_stats){ .generation = 7,
 					 .reloads = 5,
-					 .reload_failures = 2 };
+					 .reload_failures = 2,
+					 .exporters_seen = 3,
+					 .exporters_full = true };
 	capture_begin();
 	stats_report_log(&s);
 	log = capture_end();
 	assert_non_null(strstr(log,
 			       "\nxdpflow: info: stats enrich "
 			       "generation=7 reloads=5 "
-			       "reload_failures=2\n"));
+			       "reload_failures=2 exporters_seen=3 "
+			       "exporters_full=1\n"));
 	free(log);
 	stats_report_prometheus(&s, out);
 	assert_int_equal(fclose(out), 0);

@@ -6,6 +6,9 @@
  * allow-list are refused and counted; an offline source's end stops the
  * thread on its own, a live one (a real UDP socket on loopback) is stopped
  * through the stop flag and eventfd; each end is signalled on done_fd.
+ * Wakeup coalescing: the wait rx_coalesce_wait gives for a batch, and a
+ * worker that, after a short batch, sleeps so that the datagrams sent
+ * meanwhile come in one batch.
  */
 #include "unit.h"
 #include "unit_pub.h"
@@ -264,6 +267,148 @@ static void test_live_socket_and_stop(void **state)
 	worker_fini(&f->w);
 }
 
+/* The wait after a batch: off, empty and full batches wait nothing; an
+ * unknown or slow rate waits the whole coalesce_ns; a fast one only what
+ * it takes to fill a batch, or the source's room if smaller; too short a
+ * wait is none. */
+static void test_coalesce_wait(void **state)
+{
+	struct rx rx = { .coalesce_ns = 100000 };
+
+	(void)state;
+	assert_int_equal(rx_coalesce_wait(&rx, 0, 64, 1000), 0);
+	assert_int_equal(rx_coalesce_wait(&rx, 64, 64, 1000), 0);
+	assert_int_equal(rx_coalesce_wait(&rx, 1, 64, 0), 100000);
+	assert_int_equal(rx_coalesce_wait(&rx, 1, 64, 10000000), 100000);
+	/* 2 us per datagram: 64 take 128 us, more than the bound. */
+	assert_int_equal(rx_coalesce_wait(&rx, 10, 64, 20000), 100000);
+	/* 1 us per datagram: 64 take 64 us. */
+	assert_int_equal(rx_coalesce_wait(&rx, 16, 64, 16000), 64000);
+	/* Room for 8 only: 2 us per datagram, 16 us. */
+	rx.coalesce_room = 8;
+	assert_int_equal(rx_coalesce_wait(&rx, 4, 64, 8000), 16000);
+	rx.coalesce_room = 0;
+	/* 0.1 us per datagram: a batch in 6.4 us, not worth a sleep. */
+	assert_int_equal(rx_coalesce_wait(&rx, 32, 64, 3200), 0);
+	rx.coalesce_ns = 0;
+	assert_int_equal(rx_coalesce_wait(&rx, 1, 64, 0), 0);
+}
+
+/* A source wrapped to record the size of each non-empty batch. */
+struct spy_rx {
+	struct rx rx;
+	struct rx *inner;
+	int batch[16];
+	size_t n_batches;
+};
+
+static int spy_recv(struct rx *rx, struct datagram *dgs, size_t max)
+{
+	struct spy_rx *s = (struct spy_rx *)rx;
+	int n = rx_recv(s->inner, dgs, max);
+
+	if (n > 0 && s->n_batches < 16)
+		s->batch[s->n_batches++] = n;
+	return n;
+}
+
+static void spy_release(struct rx *rx, struct datagram *dgs, size_t n)
+{
+	rx_release(((struct spy_rx *)rx)->inner, dgs, n);
+}
+
+static void spy_close(struct rx *rx)
+{
+	rx_close(((struct spy_rx *)rx)->inner);
+}
+
+static const struct rx_ops spy_ops = {
+	.name = "spy",
+	.recv = spy_recv,
+	.release = spy_release,
+	.close = spy_close,
+};
+
+/* Opens a UDP rx on a free loopback port (a, alen: its address). */
+static struct rx *open_loopback(struct sockaddr_in *a, socklen_t *alen)
+{
+	struct rx_socket_config cfg = { .addr = (struct sockaddr *)a,
+					.addrlen = sizeof(*a),
+					.hint = DECODE_NETFLOW,
+					.batch = 8,
+					.name = "test://" };
+	struct rx *rx = NULL;
+	char err[256];
+	int s = socket(AF_INET, SOCK_DGRAM, 0);
+
+	*a = (struct sockaddr_in){ .sin_family = AF_INET,
+				   .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	*alen = sizeof(*a);
+	assert_true(s >= 0);
+	assert_int_equal(bind(s, (struct sockaddr *)a, *alen), 0);
+	assert_int_equal(getsockname(s, (struct sockaddr *)a, alen), 0);
+	close(s); /* its port is ours to reuse now */
+	if (rx_socket_open(&cfg, &rx, NULL, err, sizeof(err)))
+		fail_msg("rx_socket_open: %s", err);
+	return rx;
+}
+
+/* With coalescing, the worker sleeps after a short batch (one datagram)
+ * instead of polling at once: the five datagrams sent meanwhile come in
+ * one batch (with coalescing off, this test failed in five runs of five:
+ * the worker woke for them one by one), and a stop during the sleep is
+ * still prompt. */
+static void test_coalesce_live(void **state)
+{
+	struct fixture *f = *state;
+	struct spy_rx *spy = calloc(1, sizeof(*spy));
+	struct sockaddr_in a;
+	socklen_t alen;
+	uint8_t b[24 + 48 * 3];
+	size_t len = unit_v5(b, 3, 1);
+	uint64_t one = 1, t0;
+	int s;
+
+	assert_non_null(spy);
+	spy->inner = open_loopback(&a, &alen);
+	spy->rx.ops = &spy_ops;
+	spy->rx.fd = rx_fd(spy->inner);
+	spy->rx.coalesce_ns = 300000000; /* 300 ms: the test's margin */
+	f->sh.batch = 8;
+	assert_int_equal(worker_init(&f->w, 3, &f->sh, &f->dcfg,
+				     OUT_FORMAT_JSON, OUT_SCHEMA_GOFLOW2,
+				     &f->pub.pub),
+			 0);
+	assert_int_equal(worker_add_rx(&f->w, &spy->rx, NULL), 0);
+	assert_int_equal(worker_start(&f->w), 0);
+	s = socket(AF_INET, SOCK_DGRAM, 0);
+	assert_true(s >= 0);
+	assert_int_equal(sendto(s, b, len, 0, (struct sockaddr *)&a, alen),
+			 (ssize_t)len);
+	for (int i = 0; i < 400 && unit_pub_writes(&f->pub) < 3; i++)
+		nanosleep(&(struct timespec){ .tv_nsec = 1000000 }, NULL);
+	assert_int_equal(unit_pub_writes(&f->pub), 3);
+	for (int i = 0; i < 5; i++)
+		assert_int_equal(sendto(s, b, len, 0, (struct sockaddr *)&a,
+					alen),
+				 (ssize_t)len);
+	close(s);
+	for (int i = 0; i < 400 && unit_pub_writes(&f->pub) < 18; i++)
+		nanosleep(&(struct timespec){ .tv_nsec = 5000000 }, NULL);
+	assert_int_equal(unit_pub_writes(&f->pub), 18);
+	t0 = clock_mono_ns();
+	atomic_store(&f->sh.stop, true);
+	assert_int_equal(write(f->sh.stop_fd, &one, sizeof(one)), sizeof(one));
+	worker_join(&f->w);
+	/* At most one coalescing sleep, then the eventfd. */
+	assert_true(clock_mono_ns() - t0 < 900000000ULL);
+	assert_int_equal(spy->n_batches, 2);
+	assert_int_equal(spy->batch[0], 1);
+	assert_int_equal(spy->batch[1], 5);
+	worker_fini(&f->w);
+	free(spy);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -273,6 +418,9 @@ int main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(test_live_socket_and_stop,
 						setup, teardown),
+		cmocka_unit_test(test_coalesce_wait),
+		cmocka_unit_test_setup_teardown(test_coalesce_live, setup,
+						teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

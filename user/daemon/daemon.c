@@ -169,6 +169,7 @@ static int start_xdp(struct daemon *d)
 		.frames = (uint32_t)o->xdp_frames,
 		.busy_poll_us = o->xdp_busy_poll,
 		.busy_poll_budget = o->xdp_busy_poll_budget,
+		.coalesce_us = o->xdp_coalesce_us,
 		.listen = o->listen,
 		.n_listen = o->n_listen,
 		.allow = d->allow,

@@ -244,6 +244,13 @@ static const struct cli_opt opts[] = {
 	  OFF(xdp_busy_poll_budget), 0, 65535,
 	  "packets per busy-poll round (SO_BUSY_POLL_BUDGET; 0: the "
 	  "kernel's, 8); needs --xdp-busy-poll" },
+	{ "xdp-coalesce-us", 0, "USECS", "100", cli_set_uint,
+	  OFF(xdp_coalesce_us), 0, 1000,
+	  "after a short AF_XDP batch, wait up to USECS microseconds before "
+	  "polling again, so that one wakeup serves several packets (adds at "
+	  "most that much latency; shortened to what the last batches' rate "
+	  "takes to fill a batch, none after a full batch); 0: wake per "
+	  "packet" },
 	{ "xdp-obj", 0, "PATH", NULL, cli_set_str, OFF(xdp_obj), 0, 0,
 	  "the XDP object (default: bpf/xdpflow.bpf.o beside the binary, else ../lib/xdpflow/ from it)" },
 	{ "bpffs", 0, "DIR", XDPFLOW_BPFFS_DEFAULT, cli_set_str, OFF(bpffs), 0,
@@ -284,8 +291,9 @@ static int check_modes(const struct options *o, const struct cli_table *own,
 	static const char *const live_only[] = { "workers", "rcvbuf", "batch",
 						 "xdp" };
 	static const char *const xdp_only[] = {
-		"xdp-mode", "xdp-zerocopy",  "xdp-frames",
-		"xdp-obj",  "xdp-busy-poll", "xdp-busy-poll-budget"
+		"xdp-mode",	  "xdp-zerocopy",  "xdp-frames",
+		"xdp-obj",	  "xdp-busy-poll", "xdp-busy-poll-budget",
+		"xdp-coalesce-us"
 	};
 	const size_t n_xdp_only = sizeof(xdp_only) / sizeof(xdp_only[0]);
 

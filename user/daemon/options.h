@@ -65,6 +65,7 @@ struct options {
 	unsigned long xdp_frames; /* UMEM frames per socket, a power of 2 */
 	unsigned xdp_busy_poll;	  /* SO_BUSY_POLL microseconds, 0: off */
 	unsigned xdp_busy_poll_budget; /* SO_BUSY_POLL_BUDGET, 0: kernel's */
+	unsigned xdp_coalesce_us;      /* wakeup coalescing bound, 0: off */
 	const char *user; /* NULL: stay root (capabilities dropped) */
 	uint64_t given;	  /* own rows given on the command line */
 };

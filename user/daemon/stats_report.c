@@ -219,9 +219,11 @@ void stats_report_log(const struct stats_snapshot *s)
 	}
 	if (s->enrich)
 		pr_info("stats enrich generation=%" PRIu64 " reloads=%" PRIu64
-			" reload_failures=%" PRIu64,
+			" reload_failures=%" PRIu64 " exporters_seen=%" PRIu64
+			" exporters_full=%d",
 			s->enr.generation, s->enr.reloads,
-			s->enr.reload_failures);
+			s->enr.reload_failures, s->enr.exporters_seen,
+			s->enr.exporters_full ? 1 : 0);
 }
 
 void stats_report_now(const struct stats_source *src)

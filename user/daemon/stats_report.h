@@ -21,8 +21,11 @@
  *       (with --xdp only: the XDP program's per-CPU counters summed over
  *       CPUs; one line for all the interfaces, which share the map)
  *   xdpflow: info: stats enrich generation=N reloads=N reload_failures=N
+ *       exporters_seen=N exporters_full=0|1
  *       (with --enrich only: the current table set, 1 at start and +1 per
- *       table published; sources reloaded and sources that failed to)
+ *       table published; sources reloaded and sources that failed to;
+ *       exporters seen in flows for classification, and 1 once one was
+ *       refused past exporters-max)
  */
 #ifndef XDPFLOW_DAEMON_STATS_REPORT_H
 #define XDPFLOW_DAEMON_STATS_REPORT_H

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
-/* The receive worker thread: poll, drain in batches, filter, decode. */
+/* The receive worker thread: poll, drain in batches, filter, decode, and
+ * coalesce wakeups where the sources ask for it (worker.h). */
 #include "daemon/worker.h"
 
 #include <errno.h>
@@ -134,6 +135,31 @@ static int drain_one(struct worker *w, struct rx *rx)
 	return n;
 }
 
+/* The wait after a turn whose last batch from source i had n datagrams
+ * (rx_coalesce_wait), the shortest that a source asks for; records when
+ * source i's batch was taken. */
+static uint64_t coalesce_after(struct worker *w, size_t i, int n, uint64_t now,
+			       uint64_t wait)
+{
+	struct rx *rx = w->rx[i];
+	uint64_t since, t;
+
+	if (!rx->coalesce_ns || n <= 0)
+		return wait;
+	since = w->rx_batch_ns[i] ? now - w->rx_batch_ns[i] : 0;
+	w->rx_batch_ns[i] = now;
+	t = rx_coalesce_wait(rx, (size_t)n, w->sh->batch, since);
+	return t && (!wait || t < wait) ? t : wait;
+}
+
+/* Sleeps ns (a signal cuts it short: harmless, the loop polls next). */
+static void coalesce_sleep(uint64_t ns)
+{
+	struct timespec ts = clock_ns_ts(ns);
+
+	clock_nanosleep(CLOCK_MONOTONIC, 0, &ts, NULL);
+}
+
 static void *worker_main(void *arg)
 {
 	struct worker *w = arg;
@@ -142,6 +168,7 @@ static void *worker_main(void *arg)
 	bool ready[WORKER_MAX_RX], ended[WORKER_MAX_RX] = { false };
 	size_t n_ended = 0, n_poll = 1;
 	uint64_t last_expire = clock_mono_ns(), last_check = last_expire;
+	uint64_t wait_ns = 0; /* wakeup coalescing before the next poll */
 	bool offline = false;
 
 	pfd[0] = (struct pollfd){ .fd = sh->stop_fd, .events = POLLIN };
@@ -158,7 +185,11 @@ static void *worker_main(void *arg)
 				      memory_order_relaxed);
 		/* Offline sources are always ready: no waiting, the stop flag
 		 * is checked on every turn instead. */
-		int rc = offline ? 0 : poll(pfd, n_poll, POLL_MS);
+		int rc;
+
+		if (wait_ns)
+			coalesce_sleep(wait_ns);
+		rc = offline ? 0 : poll(pfd, n_poll, POLL_MS);
 
 		if (rc < 0 && errno != EINTR) {
 			w->err = -errno;
@@ -173,10 +204,13 @@ static void *worker_main(void *arg)
 						 (pfd[i + 1].revents & POLLIN));
 
 		worker_lock(w);
+		wait_ns = 0;
 		for (int round = 0; round < (offline ? 8 : 1) * ROUNDS_PER_LOCK;
 		     round++) {
 			bool more = false;
+			uint64_t now = clock_mono_ns();
 
+			wait_ns = 0;
 			for (size_t i = 0; i < w->n_rx; i++) {
 				int n;
 
@@ -191,8 +225,12 @@ static void *worker_main(void *arg)
 				ready[i] = n > 0 && (rx_fd(w->rx[i]) < 0 ||
 						     (size_t)n == sh->batch);
 				more |= ready[i];
+				wait_ns = coalesce_after(w, i, n, now, wait_ns);
 			}
-			if (!more)
+			/* Still draining: no waiting before the next poll. */
+			if (more)
+				wait_ns = 0;
+			else
 				break;
 		}
 		if (sh->expire &&

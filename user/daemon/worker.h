@@ -7,7 +7,11 @@
  * own mutex, so other threads (template saver, stats) can lock it between
  * batches and read its context. Once a second it brings its sources'
  * kernel counters up to date and logs (once per onset) when a socket's
- * receive queue starts dropping.
+ * receive queue starts dropping. With sources that coalesce wakeups
+ * (struct rx coalesce_ns: the AF_XDP sockets with --xdp-coalesce-us), a
+ * turn whose batches all came back short but not empty is followed by a
+ * bounded sleep (rx_coalesce_wait) instead of going back to poll at once,
+ * so that one wakeup serves the datagrams of that interval.
  */
 #ifndef XDPFLOW_DAEMON_WORKER_H
 #define XDPFLOW_DAEMON_WORKER_H
@@ -56,6 +60,9 @@ struct worker {
 	char rx_name[WORKER_MAX_RX][WORKER_RX_NAME];
 	uint64_t rx_drops_seen[WORKER_MAX_RX];
 	uint64_t rx_drop_last_ns[WORKER_MAX_RX];
+	/* Per source, wakeup coalescing (struct rx coalesce_ns): when its
+	 * last non-empty batch was taken (CLOCK_MONOTONIC). */
+	uint64_t rx_batch_ns[WORKER_MAX_RX];
 	size_t n_rx;
 	struct datagram *dgs; /* sh->batch slots */
 	int enr_slot;	      /* reader slot of sh->enr */

@@ -36,6 +36,7 @@ struct attempt {
 	struct xdp_load *ld;
 	struct rx **rx;
 	size_t n_rx, cap;
+	uint32_t coalesce_ns; /* given to each socket's struct rx */
 };
 
 bool xdp_path_forced(const struct xdp_path_config *cfg)
@@ -158,7 +159,7 @@ static int open_iface(struct attempt *a, size_t i, const struct xsk_rx_opts *ro)
 		if (err)
 			return err;
 		zc += xsk_rx_zerocopy(s);
-		err = rx_xsk_wrap(s, &rx);
+		err = rx_xsk_wrap(s, a->coalesce_ns, &rx);
 		if (err) {
 			xsk_rx_close(s);
 			return err;
@@ -182,11 +183,13 @@ static int open_iface(struct attempt *a, size_t i, const struct xsk_rx_opts *ro)
  * of the interface that failed, or -1 when the loader did not say. */
 static int try_start(struct attempt *a, const char *const *names, size_t n,
 		     const struct xdp_load_opts *lo,
-		     const struct xsk_rx_opts *ro, long *bad)
+		     const struct xsk_rx_opts *ro, uint32_t coalesce_ns,
+		     long *bad)
 {
 	int err;
 
 	memset(a, 0, sizeof(*a));
+	a->coalesce_ns = coalesce_ns;
 	*bad = n == 1 ? 0 : -1;
 	err = xdp_load_setup(&a->ld, names, n, lo);
 	if (err)
@@ -207,13 +210,14 @@ struct real_try {
 	struct attempt a;
 	const struct xdp_load_opts *lo;
 	const struct xsk_rx_opts *ro;
+	uint32_t coalesce_ns;
 };
 
 static int real_start(void *ctx, const char *const *names, size_t n, long *bad)
 {
 	struct real_try *t = ctx;
 
-	return try_start(&t->a, names, n, t->lo, t->ro, bad);
+	return try_start(&t->a, names, n, t->lo, t->ro, t->coalesce_ns, bad);
 }
 
 static void real_undo(void *ctx)
@@ -366,6 +370,7 @@ int xdp_path_start(struct xdp_path **out, const struct xdp_path_config *cfg,
 	/* Each failed round removes one interface: at most n + 1 rounds. */
 	rt.lo = &lo;
 	rt.ro = &ro;
+	rt.coalesce_ns = cfg->coalesce_us * 1000U;
 	err = xdp_path_fallback(&t, names, &n, forced, cfg->n_ifaces);
 	if (err)
 		return err < 0 ? err : 0;

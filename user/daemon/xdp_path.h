@@ -22,6 +22,8 @@
 #include "xdp/xdp_load.h"
 #include "xdp/xsk_rx.h"
 
+#define XDP_PATH_MAX_COALESCE_US 1000
+
 struct xdp_path_config {
 	const char *const *ifaces;
 	size_t n_ifaces;
@@ -32,6 +34,10 @@ struct xdp_path_config {
 	uint32_t frames;       /* UMEM frames per socket */
 	uint32_t busy_poll_us; /* SO_BUSY_POLL per socket, 0: off */
 	uint32_t busy_poll_budget; /* SO_BUSY_POLL_BUDGET, 0: the kernel's */
+	/* Wakeup coalescing of the workers on the sockets (struct rx
+	 * coalesce_ns), in microseconds, at most XDP_PATH_MAX_COALESCE_US;
+	 * 0: off. */
+	uint32_t coalesce_us;
 	const struct listen_uri *listen;
 	size_t n_listen;
 	const struct allow_list *allow;

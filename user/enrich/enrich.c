@@ -14,6 +14,7 @@
 #include "enrich/enrich.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <stdalign.h>
 #include <stdatomic.h>
 #include <stdlib.h>
@@ -61,6 +62,9 @@ struct enrich {
 	alignas(64) _Atomic uint64_t epoch;
 	struct reader readers[ENRICH_MAX_READERS];
 	int n_readers;
+	/* Serializes the writers (enrich_set_*, enrich_reclaim): the control
+	 * thread and the SNMP poller's thread both publish. */
+	pthread_mutex_t wlock;
 	struct retired *retired;
 };
 
@@ -105,6 +109,7 @@ struct enrich *enrich_new(void)
 		return NULL;
 	}
 	memset(e, 0, sizeof(*e));
+	pthread_mutex_init(&e->wlock, NULL);
 	s->t.generation = 1;
 	atomic_init(&e->cur, s);
 	atomic_init(&e->epoch, 1);
@@ -125,6 +130,7 @@ void enrich_free(struct enrich *e)
 		free(r);
 	}
 	set_free(atomic_load(&e->cur));
+	pthread_mutex_destroy(&e->wlock);
 	free(e);
 }
 
@@ -146,7 +152,7 @@ void enrich_read_end(struct enrich *e, int slot)
 	atomic_store_explicit(&e->readers[slot].epoch, 0, memory_order_release);
 }
 
-size_t enrich_reclaim(struct enrich *e)
+static size_t reclaim_locked(struct enrich *e)
 {
 	uint64_t min = UINT64_MAX;
 	struct retired **pp = &e->retired;
@@ -173,12 +179,22 @@ size_t enrich_reclaim(struct enrich *e)
 	return left;
 }
 
+size_t enrich_reclaim(struct enrich *e)
+{
+	size_t left;
+
+	pthread_mutex_lock(&e->wlock);
+	left = reclaim_locked(e);
+	pthread_mutex_unlock(&e->wlock);
+	return left;
+}
+
 /* Publishes a copy of the current set with source `which` replaced by a new
  * holder of obj (NULL: none). */
 static int replace(struct enrich *e, enum src which, void *obj,
 		   void (*obj_free)(void *))
 {
-	struct set *old = atomic_load(&e->cur);
+	struct set *old;
 	struct set *s = calloc(1, sizeof(*s));
 	struct retired *r = malloc(sizeof(*r));
 	struct holder *h = obj ? malloc(sizeof(*h)) : NULL;
@@ -189,6 +205,8 @@ static int replace(struct enrich *e, enum src which, void *obj,
 		free(h);
 		return -ENOMEM;
 	}
+	pthread_mutex_lock(&e->wlock);
+	old = atomic_load(&e->cur);
 	if (h)
 		*h = (struct holder){ .refs = 1, .obj = obj, .free = obj_free };
 	for (int i = 0; i < SRC_MAX; i++) {
@@ -203,7 +221,8 @@ static int replace(struct enrich *e, enum src which, void *obj,
 	r->epoch = atomic_fetch_add(&e->epoch, 1) + 1;
 	r->next = e->retired;
 	e->retired = r;
-	enrich_reclaim(e);
+	reclaim_locked(e);
+	pthread_mutex_unlock(&e->wlock);
 	return 0;
 }
 

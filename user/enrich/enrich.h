@@ -5,7 +5,10 @@
  * flow needs.
  *
  * Threads: one control thread loads sources and calls enrich_set_*,
- * enrich_reclaim and enrich_free. Each worker registers once
+ * enrich_reclaim and enrich_free; enrich_set_* and enrich_reclaim may also
+ * be called from other threads (the SNMP poller publishes interface names
+ * and exporters from its own thread): they serialize on a lock inside,
+ * which readers never take. Each worker registers once
  * (enrich_reader_add) and brackets each batch with enrich_read_begin /
  * enrich_read_end; between them the tables and every string they point to
  * stay valid, and the worker sees one consistent set (never a half-loaded
@@ -68,7 +71,7 @@ void enrich_read_end(struct enrich *e, int slot);
 /* Publishes a new set in which the networks table is n (NULL: none); the
  * other sources are kept. Takes ownership of n on success (0); on -ENOMEM
  * the caller still owns n and the current set stays. Then reclaims what it
- * can, as enrich_reclaim. Control thread. */
+ * can, as enrich_reclaim. Any thread (writers serialize). */
 int enrich_set_networks(struct enrich *e, struct enrich_networks *n);
 
 /* The same for the ASN database (its AS number and name win) and the
@@ -81,7 +84,7 @@ int enrich_set_ifaces(struct enrich *e, struct enrich_ifaces *t);
 int enrich_set_exporters(struct enrich *e, struct enrich_exporters *x);
 
 /* Frees the retired sets no reader can still be using; returns how many
- * remain retired (0: all freed). Control thread; call it now and then (a
+ * remain retired (0: all freed). Any thread; call it now and then (a
  * timer) so a reload's old tables go even without a further reload. */
 size_t enrich_reclaim(struct enrich *e);
 

@@ -34,7 +34,7 @@ struct parse {
 	unsigned line;
 	char *err;
 	size_t errlen;
-	unsigned seen_providers, seen_override, seen_private;
+	unsigned seen_providers, seen_override, seen_private, seen_exp_max;
 };
 
 __attribute__((format(printf, 2, 3))) static int fail(struct parse *p,
@@ -126,7 +126,8 @@ static int add_snmp(struct parse *p, struct enrich_config *c, const char *key,
 {
 	struct enricher_setting *s;
 
-	for (size_t i = 0; i < c->n_snmp; i++)
+	/* snmp-agent is the one repeatable key (one per prefix). */
+	for (size_t i = 0; i < c->n_snmp && strcmp(key, "snmp-agent"); i++)
 		if (!strcmp(c->snmp[i].key, key))
 			return fail(p, "%s given twice (first on line %u)", key,
 				    c->snmp[i].line);
@@ -185,6 +186,23 @@ static int take(struct parse *p, struct enrich_config *c, const char *key,
 				    p->seen_private);
 		p->seen_private = p->line;
 		return parse_bool(p, key, value, &c->asn.private_absent);
+	}
+	if (!strcmp(key, "exporters-max")) {
+		char *end;
+		unsigned long v;
+
+		if (p->seen_exp_max)
+			return fail(p, "%s given twice (first on line %u)", key,
+				    p->seen_exp_max);
+		p->seen_exp_max = p->line;
+		errno = 0;
+		v = strtoul(value, &end, 10);
+		if (errno || end == value || *end || *value == '-' || !v ||
+		    v > ENRICH_CONF_EXPORTERS_MAX)
+			return fail(p, "exporters-max '%s' is not 1..%u", value,
+				    ENRICH_CONF_EXPORTERS_MAX);
+		c->exporters_max = (unsigned)v;
+		return 0;
 	}
 	if (!strncmp(key, "snmp-", 5) && key[5])
 		return add_snmp(p, c, key, value);
@@ -254,6 +272,7 @@ int enrich_config_parse(const char *buf, size_t len, const char *name,
 		ret = -ENOMEM;
 		goto out;
 	}
+	c->exporters_max = ENRICH_CONF_EXPORTERS_DEFAULT;
 	c->asn = (struct enricher_asn_policy){
 		.order = { ENRICHER_ASN_FLOW, ENRICHER_ASN_GEOIP,
 			   ENRICHER_ASN_NETWORKS },
@@ -282,6 +301,12 @@ int enrich_config_parse(const char *buf, size_t len, const char *name,
 			 "country-database, interfaces, exporters or snmp-*)",
 			 name);
 		ret = -EINVAL;
+	} else if (p.seen_exp_max && !c->src[ENRICH_CONF_NETWORKS] &&
+		   !c->src[ENRICH_CONF_EXPORTERS] && !c->n_snmp) {
+		p.line = p.seen_exp_max;
+		ret = fail(&p,
+			   "exporters-max: no exporter is classified "
+			   "(no networks, exporters or snmp-* key)");
 	}
 out:
 	free(line);

@@ -11,6 +11,10 @@
 
 #include "enrich/enricher.h"
 
+/* exporters-max: its default and its bound. */
+#define ENRICH_CONF_EXPORTERS_DEFAULT 1024
+#define ENRICH_CONF_EXPORTERS_MAX 65536
+
 /* The source files a config may name, in load order. */
 enum enrich_config_src {
 	ENRICH_CONF_NETWORKS,
@@ -26,6 +30,7 @@ struct enrich_config {
 	char *src[ENRICH_CONF_SRC_MAX];		/* resolved paths; NULL: none */
 	unsigned src_line[ENRICH_CONF_SRC_MAX]; /* where each was set */
 	struct enricher_asn_policy asn;
+	unsigned exporters_max;	       /* exporters seen in flows, at most */
 	struct enricher_setting *snmp; /* snmp-* lines, config order */
 	size_t n_snmp;
 };

@@ -15,11 +15,15 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "common/log.h"
 #include "enrich/enrich_config.h"
+#include "enrich/enricher_internal.h"
 #include "enrich/exporters.h"
 #include "enrich/geo_db.h"
 #include "enrich/iface_file.h"
 #include "enrich/networks_file.h"
+#include "enrich/seen_set.h"
+#include "enrich/snmp_poll.h"
 
 #define ERR_LEN 1024
 
@@ -39,8 +43,15 @@ struct enricher {
 	int loaded[ENRICH_CONF_SRC_MAX];
 	struct file_sig sig[ENRICH_CONF_SRC_MAX];
 	struct enrich_exporter_rules *rules;
+	struct snmp_poller *snmp; /* NULL: snmp-poll off */
+	uint64_t snmp_pub;	  /* its publish count at the last rebuild */
 	/* The interfaces table the exporters table was built from. */
 	const struct enrich_ifaces *exp_ifaces;
+	/* The exporters seen in flows (NULL: nothing would classify them)
+	 * and how many it held at the last rebuild. */
+	struct seen_set *seen;
+	uint32_t seen_n;
+	bool full_logged;
 	char last_err[ERR_LEN];
 	_Atomic uint64_t generation;
 	_Atomic uint64_t reloads;
@@ -81,25 +92,32 @@ static void note_generation(struct enricher *x)
 }
 
 /* Rebuilds the classified exporters from the current interfaces (their
- * exporter addresses), networks (their names) and rules. */
+ * exporter addresses) and the exporters seen in flows, with the networks
+ * (their names) and rules. */
 struct exp_build {
 	struct enrich_exporters *tbl;
 	const struct enrich_exporter_rules *rules;
 	const struct enrich_networks *nets;
+	struct snmp_poller *snmp;
 	int ret;
 };
 
+/* An exporter's name: its polled SNMP sysName, else the networks file's
+ * name for its address. */
 static void exp_add(void *arg, const struct flow_addr *addr)
 {
 	struct exp_build *b = arg;
 	const struct enrich_net *n =
 		b->nets ? enrich_networks_lookup(b->nets, addr) : NULL;
+	char sysname[SNMP_CLIENT_STR_MAX + 1];
+	const char *name = n && n->name && *n->name ? n->name : NULL;
 	int ret;
 
 	if (b->ret)
 		return;
-	ret = enrich_exporters_add(b->tbl, b->rules, addr,
-				   n && n->name && *n->name ? n->name : NULL);
+	if (snmp_poller_sysname(b->snmp, addr, sysname, sizeof(sysname)))
+		name = sysname;
+	ret = enrich_exporters_add(b->tbl, b->rules, addr, name);
 	if (ret && ret != -EEXIST)
 		b->ret = ret;
 }
@@ -107,11 +125,17 @@ static void exp_add(void *arg, const struct flow_addr *addr)
 static int rebuild_exporters(struct enricher *x)
 {
 	const struct enrich_tables *t = enrich_read_begin(x->ctx, x->ctl_slot);
-	struct exp_build b = { .rules = x->rules, .nets = t->networks };
+	struct exp_build b = { .rules = x->rules,
+			       .nets = t->networks,
+			       .snmp = x->snmp };
 	int ret = 0;
 
 	x->exp_ifaces = t->ifaces;
-	if (!t->ifaces || (!x->rules && !t->networks)) {
+	/* Read before the walk: one noted during it is taken now or by the
+	 * next poll, never lost. */
+	x->seen_n = x->seen ? seen_set_count(x->seen) : 0;
+	if ((!t->ifaces && !x->seen_n) ||
+	    (!x->rules && !t->networks && !x->snmp)) {
 		int had = t->exporters != NULL;
 
 		enrich_read_end(x->ctx, x->ctl_slot);
@@ -120,8 +144,16 @@ static int rebuild_exporters(struct enricher *x)
 	b.tbl = enrich_exporters_new();
 	if (!b.tbl)
 		ret = -ENOMEM;
-	else
+	else if (t->ifaces)
 		ret = enrich_ifaces_each_exporter(t->ifaces, exp_add, &b);
+	if (x->seen) {
+		uint32_t n = seen_set_slots(x->seen);
+		struct flow_addr a;
+
+		for (uint32_t i = 0; i < n && !ret && !b.ret; i++)
+			if (seen_set_get(x->seen, i, &a))
+				exp_add(&b, &a);
+	}
 	if (!ret)
 		ret = b.ret;
 	enrich_read_end(x->ctx, x->ctl_slot);
@@ -130,6 +162,25 @@ static int rebuild_exporters(struct enricher *x)
 	if (ret)
 		enrich_exporters_free(b.tbl);
 	return ret;
+}
+
+void enricher_note_exporter(const struct enricher *x, const struct flow_addr *a)
+{
+	snmp_poller_note_exporter(x->snmp, a);
+	if (x->seen)
+		(void)seen_set_note(x->seen, a);
+}
+
+void enricher_note_exporters(const struct enricher *x,
+			     const struct flow_rec *recs, size_t n)
+{
+	if (x->snmp)
+		for (size_t i = 0; i < n; i++)
+			snmp_poller_note_exporter(x->snmp,
+						  &recs[i].sampler_address);
+	if (x->seen)
+		for (size_t i = 0; i < n; i++)
+			(void)seen_set_note(x->seen, &recs[i].sampler_address);
 }
 
 /* Loads source s from its file and publishes it; on failure the previous
@@ -165,7 +216,10 @@ static int load_src(struct enricher *x, enum enrich_config_src s, char *err,
 	case ENRICH_CONF_INTERFACES:
 		ret = enrich_ifaces_load(path, (struct enrich_ifaces **)&obj,
 					 err, errlen);
-		if (!ret && (ret = enrich_set_ifaces(x->ctx, obj)))
+		/* With SNMP on, the poller merges and publishes it. */
+		if (!ret && x->snmp)
+			snmp_poller_set_static(x->snmp, obj);
+		else if (!ret && (ret = enrich_set_ifaces(x->ctx, obj)))
 			enrich_ifaces_free(obj);
 		break;
 	case ENRICH_CONF_EXPORTERS:
@@ -192,6 +246,38 @@ static int load_src(struct enricher *x, enum enrich_config_src s, char *err,
 	return ret;
 }
 
+/* Parses the snmp-* settings and starts the poller when snmp-poll = on. */
+static int snmp_setup(struct enricher *x, char *err, size_t errlen)
+{
+	struct snmp_poller_opts *o = malloc(sizeof(*o));
+	char msg[512];
+	int ret = 0;
+
+	if (!o) {
+		snprintf(err, errlen, "%s: out of memory", x->conf.path);
+		return -ENOMEM;
+	}
+	snmp_poller_opts_init(o);
+	for (size_t i = 0; i < x->conf.n_snmp && !ret; i++) {
+		const struct enricher_setting *s = &x->conf.snmp[i];
+
+		ret = snmp_poller_opts_set(o, s->key, s->value, msg,
+					   sizeof(msg));
+		if (ret == -ENOENT)
+			snprintf(msg, sizeof(msg), "unknown key '%s'", s->key);
+		if (ret)
+			snprintf(err, errlen, "%s:%u: %s", s->file, s->line,
+				 msg);
+	}
+	if (!ret && (ret = snmp_poller_opts_check(o, msg, sizeof(msg))))
+		snprintf(err, errlen, "%s: %s", x->conf.path, msg);
+	if (!ret && o->enabled &&
+	    (ret = snmp_poller_start(x->ctx, o, &x->snmp, msg, sizeof(msg))))
+		snprintf(err, errlen, "%s: %s", x->conf.path, msg);
+	free(o);
+	return ret ? -EINVAL : 0;
+}
+
 struct enricher *enricher_open(const char *config_path, char *err,
 			       size_t errlen)
 {
@@ -213,6 +299,16 @@ struct enricher *enricher_open(const char *config_path, char *err,
 		goto fail;
 	}
 	x->ctl_slot = enrich_reader_add(x->ctx);
+	if (snmp_setup(x, err, errlen))
+		goto fail;
+	/* Exporters seen in flows are classified only when something can
+	 * name or classify them. */
+	if ((x->conf.src[ENRICH_CONF_NETWORKS] ||
+	     x->conf.src[ENRICH_CONF_EXPORTERS] || x->snmp) &&
+	    seen_set_new(x->conf.exporters_max, &x->seen)) {
+		snprintf(err, errlen, "%s: out of memory", config_path);
+		goto fail;
+	}
 	for (int s = 0; s < ENRICH_CONF_SRC_MAX; s++)
 		if (x->conf.src[s] && load_src(x, s, err, errlen))
 			goto fail;
@@ -288,14 +384,27 @@ int enricher_poll(struct enricher *x)
 		if (!reload_one(x, s, &first))
 			n++;
 	}
-	/* Another source (the SNMP poller) may have published interfaces:
-	 * classify their exporters too. */
+	/* Another source (the SNMP poller) may have published interfaces,
+	 * or flows came from new exporters: classify them too. */
 	{
+		/* The poller's publish count, read before the tables: a
+		 * table freed and another allocated at its address would
+		 * fool the pointer comparison alone. */
+		uint64_t pub = snmp_poller_published(x->snmp);
 		const struct enrich_tables *t =
 			enrich_read_begin(x->ctx, x->ctl_slot);
-		int changed = t->ifaces != x->exp_ifaces;
+		int changed = t->ifaces != x->exp_ifaces || pub != x->snmp_pub;
 
 		enrich_read_end(x->ctx, x->ctl_slot);
+		x->snmp_pub = pub;
+		if (x->seen && seen_set_count(x->seen) != x->seen_n)
+			changed = 1;
+		if (x->seen && !x->full_logged && seen_set_full(x->seen)) {
+			x->full_logged = true;
+			pr_warn("%s: more than exporters-max (%u) exporters "
+				"seen in flows; the others stay unclassified",
+				x->conf.path, x->conf.exporters_max);
+		}
 		if (changed) {
 			int ret = rebuild_exporters(x);
 
@@ -354,6 +463,11 @@ struct enrich *enricher_context(struct enricher *x)
 	return x->ctx;
 }
 
+struct snmp_poller *enricher_snmp(const struct enricher *x)
+{
+	return x->snmp;
+}
+
 void enricher_stats(const struct enricher *x, struct enricher_stats *st)
 {
 	st->generation =
@@ -361,14 +475,18 @@ void enricher_stats(const struct enricher *x, struct enricher_stats *st)
 	st->reloads = atomic_load_explicit(&x->reloads, memory_order_relaxed);
 	st->reload_failures =
 		atomic_load_explicit(&x->reload_failures, memory_order_relaxed);
+	st->exporters_seen = x->seen ? seen_set_count(x->seen) : 0;
+	st->exporters_full = x->seen && seen_set_full(x->seen);
 }
 
 void enricher_close(struct enricher *x)
 {
 	if (!x)
 		return;
+	snmp_poller_stop(x->snmp); /* before the context it publishes to */
 	enrich_free(x->ctx);
 	enrich_exporter_rules_free(x->rules);
+	seen_set_free(x->seen);
 	enrich_config_free(&x->conf);
 	free(x);
 }

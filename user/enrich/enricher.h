@@ -31,18 +31,31 @@
  *                             so that by default nothing the router sent is
  *                             touched and a networks file may tag internal
  *                             networks with private AS numbers.
- *   snmp-* = VALUE            reserved for the SNMP poller: kept verbatim
- *                             with their line (enricher_snmp_settings),
- *                             checked by whoever consumes them
+ *   exporters-max = N         exporters seen in flows that are classified,
+ *                             at most (1..65536, default 1024; the others
+ *                             are not, and a warning says so once); needs
+ *                             networks, exporters or snmp-*
+ *   snmp-* = VALUE            the SNMP poller's keys (snmp_opts.h; kept
+ *                             with their line, enricher_snmp_settings);
+ *                             with snmp-poll = on, the enricher starts the
+ *                             poller (snmp_poll.h), notes each flow's
+ *                             exporter for it in enricher_apply*, hands it
+ *                             the interfaces file to merge and publish,
+ *                             and names exporters by their polled sysName
  * BOOL is true/false, yes/no, on/off or 1/0. At least one source (networks,
  * asn-database, country-database, interfaces, exporters) or snmp-* key must
  * be given: a config that would enrich nothing is an error.
  *
  * Exporter classification: the classified exporters are those the
- * interfaces file names (and those a later source, the SNMP poller, adds
- * through the context); each is named by the networks file's name for its
+ * interface table names (the interfaces file's, and with SNMP the polled
+ * ones) and those seen in flows (enricher_apply* notes each flow's
+ * exporter in a lock-free set of at most exporters-max, kept only when a
+ * networks file, exporter rules or SNMP can name or classify them); each
+ * is named by its polled sysName, else by the networks file's name for its
  * address, then classified by the rules. It is rebuilt whenever the rules,
- * the interfaces or the networks change.
+ * the interfaces (each SNMP poll round publishes new ones; enricher_poll
+ * notices), the networks or the exporters seen change: the first flows of
+ * a new exporter go unclassified until the next enricher_poll.
  *
  * Threads: enricher_open, _reload, _poll, _reader_add, _context and _close
  * run on one control thread; _begin/_end/_apply on the readers (workers),
@@ -51,6 +64,7 @@
 #ifndef XDPFLOW_ENRICH_ENRICHER_H
 #define XDPFLOW_ENRICH_ENRICHER_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -58,6 +72,7 @@
 #include "enrich/enrich.h"
 
 struct enricher;
+struct snmp_poller;
 
 /* Where the AS number of a flow may come from (asn-providers). */
 enum enricher_asn_provider {
@@ -89,6 +104,8 @@ struct enricher_stats {
 	uint64_t generation;	  /* current table set (enrich_generation) */
 	uint64_t reloads;	  /* sources reloaded successfully */
 	uint64_t reload_failures; /* sources that failed to reload */
+	uint64_t exporters_seen;  /* distinct exporters seen in flows */
+	bool exporters_full;	  /* one was refused: exporters-max */
 };
 
 /* Reads the config at config_path and loads every source it names. Returns
@@ -164,6 +181,10 @@ const struct enricher_setting *enricher_snmp_settings(const struct enricher *x,
 /* The context underneath, for other sources (the SNMP poller) to publish
  * tables with enrich_set_ifaces and friends. Control thread. */
 struct enrich *enricher_context(struct enricher *x);
+
+/* The SNMP poller (snmp_poll.h: its stats), or NULL when snmp-poll is
+ * off. */
+struct snmp_poller *enricher_snmp(const struct enricher *x);
 
 /* Copies the counters into *st. Any thread. */
 void enricher_stats(const struct enricher *x, struct enricher_stats *st);

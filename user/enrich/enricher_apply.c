@@ -130,6 +130,8 @@ void enricher_apply(const struct enricher *x, const struct enrich_tables *t,
 {
 	struct enrich_result r;
 
+	/* Lock-free and allocation-free. */
+	enricher_note_exporter(x, &rec->sampler_address);
 	enrich_flow(t, &rec->src_addr, &rec->dst_addr, &rec->sampler_address,
 		    rec->in_if, rec->out_if, &r);
 	enricher_fill(enricher_policy(x), rec, &r, out);
@@ -157,6 +159,7 @@ void enricher_apply_batch(const struct enricher *x,
 	struct enrich_result r[CHUNK];
 	const struct enricher_asn_policy *p = enricher_policy(x);
 
+	enricher_note_exporters(x, recs, n);
 	for (size_t base = 0; base < n; base += CHUNK) {
 		size_t m = n - base < CHUNK ? n - base : CHUNK;
 

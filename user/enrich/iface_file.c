@@ -24,7 +24,8 @@ static const char *const col_names[N_COLS] = {
 struct rec {
 	struct enrich_iface iface;
 	struct flow_addr exporter;
-	unsigned line;
+	uint32_t ifindex;
+	unsigned line; /* 0: added by enrich_ifaces_add */
 };
 
 struct enrich_ifaces {
@@ -123,6 +124,7 @@ static int parse_row(void *ctx, struct csv *c, const int *cols, int ncols)
 				t->recs[old - 1].line);
 	if (err)
 		return err;
+	r.ifindex = ifindex;
 	t->recs[t->n++] = r;
 	return 0;
 }
@@ -153,8 +155,7 @@ static const struct csv_rows rows = {
 	.free = free_ctx,
 };
 
-/* An empty table, or NULL. */
-static struct enrich_ifaces *ifaces_new(void)
+struct enrich_ifaces *enrich_ifaces_new(void)
 {
 	struct enrich_ifaces *t = calloc(1, sizeof(*t));
 
@@ -168,7 +169,7 @@ static struct enrich_ifaces *ifaces_new(void)
 int enrich_ifaces_parse(const char *buf, size_t len, const char *name,
 			struct enrich_ifaces **out, char *err, size_t errlen)
 {
-	struct enrich_ifaces *t = ifaces_new();
+	struct enrich_ifaces *t = enrich_ifaces_new();
 	int ret = csv_load(&rows, t, buf, len, name, err, errlen);
 
 	if (!ret)
@@ -179,7 +180,7 @@ int enrich_ifaces_parse(const char *buf, size_t len, const char *name,
 int enrich_ifaces_load(const char *path, struct enrich_ifaces **out, char *err,
 		       size_t errlen)
 {
-	struct enrich_ifaces *t = ifaces_new();
+	struct enrich_ifaces *t = enrich_ifaces_new();
 	int ret = csv_load_file(&rows, t, path, err, errlen);
 
 	if (!ret)
@@ -223,4 +224,75 @@ int enrich_ifaces_each_exporter(const struct enrich_ifaces *t,
 	}
 	addr_map_free(seen);
 	return 0;
+}
+
+/* Copies s into t's arena unless *dst is set already or s is empty. */
+static int fill_str(struct enrich_ifaces *t, const char **dst, const char *s)
+{
+	if (*dst || !s || !*s)
+		return 0;
+	*dst = str_arena_add(t->strs, s, strlen(s));
+	return *dst ? 0 : -ENOMEM;
+}
+
+int enrich_ifaces_add(struct enrich_ifaces *t, const struct flow_addr *exporter,
+		      uint32_t ifindex, const struct enrich_iface *iface)
+{
+	uint32_t old = 0;
+	struct rec *r;
+	int err;
+
+	if (ifindex == 0 || (exporter->len != 4 && exporter->len != 16))
+		return -EINVAL;
+	if (t->n == t->cap) {
+		size_t cap = t->cap ? t->cap * 2 : 64;
+		struct rec *n = realloc(t->recs, cap * sizeof(*n));
+
+		if (!n)
+			return -ENOMEM;
+		t->recs = n;
+		t->cap = cap;
+	}
+	if (t->n >= UINT32_MAX - 1)
+		return -ENOMEM;
+	err = addr_map_put(t->map, exporter, ifindex, (uint32_t)t->n + 1, &old);
+	if (err == -EEXIST) {
+		r = &t->recs[old - 1];
+	} else if (err) {
+		return err;
+	} else {
+		r = &t->recs[t->n++];
+		*r = (struct rec){ .exporter = *exporter, .ifindex = ifindex };
+	}
+	err = fill_str(t, &r->iface.name, iface->name);
+	if (!err)
+		err = fill_str(t, &r->iface.description, iface->description);
+	if (!err && !r->iface.speed_bps)
+		r->iface.speed_bps = iface->speed_bps;
+	return err;
+}
+
+int enrich_ifaces_merge(struct enrich_ifaces *t,
+			const struct enrich_ifaces *src)
+{
+	for (size_t i = 0; i < src->n; i++) {
+		const struct rec *r = &src->recs[i];
+		int err = enrich_ifaces_add(t, &r->exporter, r->ifindex,
+					    &r->iface);
+
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+void enrich_ifaces_each(const struct enrich_ifaces *t,
+			void (*fn)(void *ctx, const struct flow_addr *exporter,
+				   uint32_t ifindex,
+				   const struct enrich_iface *iface),
+			void *ctx)
+{
+	for (size_t i = 0; i < t->n; i++)
+		fn(ctx, &t->recs[i].exporter, t->recs[i].ifindex,
+		   &t->recs[i].iface);
 }

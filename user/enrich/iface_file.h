@@ -8,6 +8,12 @@
  * description, speed (bits per second). A given (exporter, ifindex) twice
  * is an error naming both lines; any error fails the load with
  * "file:line: reason" and the caller keeps its previous table.
+ *
+ * The same table type is also built piece by piece (enrich_ifaces_new,
+ * enrich_ifaces_add, enrich_ifaces_merge): the SNMP poller builds one per
+ * poll round from the static file (first, so its fields win) and what it
+ * polled (filling the fields the file leaves empty). A table is immutable
+ * once published (enrich_set_ifaces).
  */
 #ifndef XDPFLOW_ENRICH_IFACE_FILE_H
 #define XDPFLOW_ENRICH_IFACE_FILE_H
@@ -29,6 +35,29 @@ int enrich_ifaces_parse(const char *buf, size_t len, const char *name,
 /* Reads and parses the file at path; also -errno of reading it. */
 int enrich_ifaces_load(const char *path, struct enrich_ifaces **out, char *err,
 		       size_t errlen);
+
+/* A new, empty table, or NULL (out of memory). */
+struct enrich_ifaces *enrich_ifaces_new(void);
+
+/* Adds interface ifindex of the exporter at addr, copying its strings
+ * (empty strings count as unset). When the table has that interface
+ * already, only the fields it leaves unset (NULL, 0) are filled: the first
+ * add wins field by field. 0, -EINVAL (ifindex 0, address not 4 or 16
+ * bytes) or -ENOMEM (t may then hold part of it; free it). Before the
+ * table is published only. */
+int enrich_ifaces_add(struct enrich_ifaces *t, const struct flow_addr *exporter,
+		      uint32_t ifindex, const struct enrich_iface *iface);
+
+/* enrich_ifaces_add for every interface of src, in src's order. */
+int enrich_ifaces_merge(struct enrich_ifaces *t,
+			const struct enrich_ifaces *src);
+
+/* Calls fn for each interface of t, in the order added. */
+void enrich_ifaces_each(const struct enrich_ifaces *t,
+			void (*fn)(void *ctx, const struct flow_addr *exporter,
+				   uint32_t ifindex,
+				   const struct enrich_iface *iface),
+			void *ctx);
 
 /* Frees t (NULL is fine). */
 void enrich_ifaces_free(struct enrich_ifaces *t);

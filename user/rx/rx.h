@@ -51,6 +51,14 @@ struct rx_ops {
 struct rx {
 	const struct rx_ops *ops;
 	int fd; /* pollable for input, or -1 (always ready: offline input) */
+	/* Wakeup coalescing, 0: off. After a batch that came back short but
+	 * not empty, the worker may wait up to coalesce_ns before it polls
+	 * again, so that one wakeup serves several datagrams; it waits no
+	 * longer than the source's recent rate takes to queue
+	 * coalesce_room datagrams (what it can hold meanwhile, at least a
+	 * batch's worth), and not at all after a full batch. */
+	uint32_t coalesce_ns;
+	uint32_t coalesce_room;
 	struct rx_counters cnt;
 };
 
@@ -83,6 +91,32 @@ static inline void rx_sync(struct rx *rx)
 {
 	if (rx->ops->sync)
 		rx->ops->sync(rx);
+}
+
+/* Waits shorter than this are not worth a sleep (a context switch). */
+#define RX_COALESCE_MIN_NS 10000U
+
+/*
+ * How long the owner may wait before polling rx again after a batch of n
+ * datagrams (of at most batch) taken since_ns after the previous non-empty
+ * one (0: unknown): 0 when coalescing is off, the batch was empty or full,
+ * or the wait would be under RX_COALESCE_MIN_NS; else coalesce_ns, cut to
+ * the time that the rate n / since_ns takes to queue min(batch,
+ * coalesce_room) datagrams, so that the source never has to hold more
+ * than that while the owner sleeps.
+ */
+static inline uint64_t rx_coalesce_wait(const struct rx *rx, size_t n,
+					size_t batch, uint64_t since_ns)
+{
+	uint64_t wait = rx->coalesce_ns, room = batch;
+
+	if (!wait || n == 0 || n >= batch)
+		return 0;
+	if (rx->coalesce_room && rx->coalesce_room < room)
+		room = rx->coalesce_room;
+	if (since_ns && since_ns / n < wait / room + 1)
+		wait = since_ns * room / n < wait ? since_ns * room / n : wait;
+	return wait < RX_COALESCE_MIN_NS ? 0 : wait;
 }
 
 /* Frees rx and everything it holds. NULL-safe. */

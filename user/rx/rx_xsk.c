@@ -100,7 +100,7 @@ static const struct rx_ops xsk_ops = {
 	.close = xsk_close,
 };
 
-int rx_xsk_wrap(struct xsk_rx *xsk, struct rx **out)
+int rx_xsk_wrap(struct xsk_rx *xsk, uint32_t coalesce_ns, struct rx **out)
 {
 	struct rx_xsk *r = calloc(1, sizeof(*r));
 
@@ -109,6 +109,8 @@ int rx_xsk_wrap(struct xsk_rx *xsk, struct rx **out)
 		return -ENOMEM;
 	r->base.ops = &xsk_ops;
 	r->base.fd = xsk_rx_fd(xsk);
+	r->base.coalesce_ns = coalesce_ns;
+	r->base.coalesce_room = xsk_rx_frames(xsk) / 2;
 	r->xsk = xsk;
 	*out = &r->base;
 	return 0;

@@ -16,8 +16,12 @@
  * Wraps xsk (which the returned rx then owns and closes). Counters: packets
  * and bytes handed out; drops are the kernel's (RX ring full, no fill
  * frames); errors are frames that did not parse as one UDP datagram.
+ * coalesce_ns (0: off) is the longest the worker may wait after a short
+ * batch before polling again (struct rx); the room it may fill meanwhile
+ * is half the socket's frames, so that the RX ring cannot overflow at the
+ * rate the last batches showed.
  * Returns 0 and *out, or -ENOMEM (xsk is then left to the caller).
  */
-int rx_xsk_wrap(struct xsk_rx *xsk, struct rx **out);
+int rx_xsk_wrap(struct xsk_rx *xsk, uint32_t coalesce_ns, struct rx **out);
 
 #endif

@@ -267,6 +267,11 @@ uint32_t xsk_rx_queue(const struct xsk_rx *rx)
 	return rx->queue;
 }
 
+uint32_t xsk_rx_frames(const struct xsk_rx *rx)
+{
+	return rx->frames;
+}
+
 bool xsk_rx_zerocopy(const struct xsk_rx *rx)
 {
 	return rx->zc;

@@ -76,6 +76,9 @@ int xsk_rx_fd(const struct xsk_rx *rx);
 const char *xsk_rx_ifname(const struct xsk_rx *rx);
 uint32_t xsk_rx_queue(const struct xsk_rx *rx);
 
+/* The socket's UMEM frames (also its fill and RX ring sizes). */
+uint32_t xsk_rx_frames(const struct xsk_rx *rx);
+
 /* True when the socket runs in zero-copy mode. */
 bool xsk_rx_zerocopy(const struct xsk_rx *rx);
 

@@ -8,7 +8,7 @@
  * record of its longest prefix: name, role, site, region, tenant, asn,
  * country (empty fields and asn 0 when unset or when no prefix holds it).
  *
- * usage: networks_lookup NETWORKS.csv < ADDRESSES
+ * usage: networks-lookup NETWORKS.csv < ADDRESSES
  * Exit 0; 1 when the file does not load or an address does not parse; 2 on
  * a bad command line.
  */
@@ -31,7 +31,7 @@ int main(int argc, char **argv)
 	int rc = 0;
 
 	if (argc != 2) {
-		fprintf(stderr, "usage: networks_lookup NETWORKS.csv\n");
+		fprintf(stderr, "usage: networks-lookup NETWORKS.csv\n");
 		return 2;
 	}
 	if (enrich_networks_load(argv[1], &nets, err, sizeof(err))) {
