@@ -24,11 +24,9 @@ field-number order, proto3 zero fields absent, repeated scalars packed,
 enums as int32 varints. enr may be NULL (not enriched). When the message
 has enr_* fields (they must be numbered above every other field, so they
 close the body), the .c also defines
-  size_t <prefix>_enr_len(const struct flow_enriched *enr, size_t *lens);
-  uint8_t *<prefix>_enr(const struct flow_enriched *enr, const size_t *lens,
-                        uint8_t *p);
-the exact length of those fields (string lengths measured once, into lens)
-and their writer, which writes exactly that many bytes after the body.
+  size_t <prefix>_enr_len(const struct flow_enriched *enr);
+  uint8_t *<prefix>_enr(const struct flow_enriched *enr, uint8_t *p);
+the exact length of those fields (from the strings' known lengths) and their writer, which writes exactly that many bytes after the body.
 The header declares them, <PREFIX>_WORST (the largest body without the
 enr_* fields) and <prefix>_fields[], the field numbers written, which
 tests/unit/test_encode_fast.c compares with protobuf-c's descriptor.
@@ -56,8 +54,9 @@ import sys
 # count is clamped to max, as encode_pbc.c does.
 # Enrichment kinds, read from the struct flow_enriched only, written only
 # when enr is not NULL (after the body, by <prefix>_enr):
-#   ('enr_str', member)  string  NUL-terminated const char *, any length;
-#                                absent when NULL or ""
+#   ('enr_str', member)  string  struct flow_str (length known, never
+#                                measured here), any length; absent when
+#                                its len is 0
 #   ('enr_u64', member)  uint64  varint, absent when 0
 NS = '1000000000ULL'
 
@@ -355,8 +354,8 @@ def gen_field(f, m):
     die('unknown kind %s' % kind)
 
 
-def gen_enr_field(f, m, i):
-    """For enr_* field f (mapping m; i: its slot in lens, for a string): C
+def gen_enr_field(f, m):
+    """For enr_* field f (mapping m): C
     statements adding its exact length to n (in <prefix>_enr_len), and C
     statements writing it (in <prefix>_enr)."""
     kind, num, name = m[0], f['number'], f['name']
@@ -366,15 +365,15 @@ def gen_enr_field(f, m, i):
     size = '%s/* %s = %d */\n' % (t, name, num)
     put = size
     if kind == 'enr_str':
-        size += '%slens[%d] = %s ? strlen(%s) : 0;\n' % (t, i, member, member)
-        size += '%sif (lens[%d])\n' % (t, i)
-        size += '%s\tn += %d + pbgen_u64_len(lens[%d]) + lens[%d];\n' % (
-            t, klen, i, i)
-        put += '%sif (lens[%d]) {\n' % (t, i)
+        ln = member + '.len'
+        size += '%sif (%s)\n' % (t, ln)
+        size += '%s\tn += %d + pbgen_u64_len(%s) + %s;\n' % (
+            t, klen, ln, ln)
+        put += '%sif (%s) {\n' % (t, ln)
         put += put_key(num, 2, t + '\t')
-        put += '%s\tp = pbgen_u64(p, lens[%d]);\n' % (t, i)
-        put += '%s\tp = pbgen_copy(p, %s, lens[%d]);\n%s}\n' % (
-            t, member, i, t)
+        put += '%s\tp = pbgen_u64(p, %s);\n' % (t, ln)
+        put += '%s\tp = pbgen_copy(p, %s.s, %s);\n%s}\n' % (
+            t, member, ln, t)
         return size, put
     if kind == 'enr_u64':
         size += '%sif (%s)\n' % (t, member)
@@ -572,14 +571,13 @@ def main():
     PRE = pre.upper()
     maps = spec['fields']
     body, worst = '', []
-    enr_size, enr_put, n_str = '', '', 0
+    enr_size, enr_put = '', ''
     for f in flds:
         m = maps[f['name']]
         if m[0].startswith('enr_'):
-            sz, put = gen_enr_field(f, m, n_str)
+            sz, put = gen_enr_field(f, m)
             enr_size += sz + '\n'
             enr_put += put + '\n'
-            n_str += m[0] == 'enr_str'
             continue
         c, w = gen_field(f, m)
         body += c + '\n'
@@ -596,20 +594,15 @@ def main():
         enr_decl = '''
 /* The message has enrichment fields (%(pre)s_enr_len, %(pre)s_enr). */
 #define %(PRE)s_HAS_ENR 1
-/* How many of them are strings: the size of the lens array below. */
-#define %(PRE)s_N_STR %(n_str)d
 
 /* The exact length of enr's enrichment fields (enr not NULL), those that
- * close the body; each string's length goes into lens[], for
- * %(pre)s_enr. */
-size_t %(pre)s_enr_len(const struct flow_enriched *enr, size_t *lens);
+ * close the body. */
+size_t %(pre)s_enr_len(const struct flow_enriched *enr);
 
-/* Writes enr's enrichment fields at p, the end of the body, lens as
- * %(pre)s_enr_len filled it: exactly the bytes it counted, nothing past
- * them. Returns the end. */
-uint8_t *%(pre)s_enr(const struct flow_enriched *enr, const size_t *lens,
-		     uint8_t *p);
-''' % dict(pre=pre, PRE=PRE, n_str=n_str)
+/* Writes enr's enrichment fields at p, the end of the body: exactly the
+ * bytes %(pre)s_enr_len counted, nothing past them. Returns the end. */
+uint8_t *%(pre)s_enr(const struct flow_enriched *enr, uint8_t *p);
+''' % dict(pre=pre, PRE=PRE)
     h = banner + '''/*
  * Fast encoder of %(msg)s: struct flow_rec, and the struct flow_enriched
  * beside it, straight to the message body, byte for byte what protobuf-c
@@ -654,11 +647,11 @@ extern const size_t %(pre)s_n_fields;
     c += body
     c += '\treturn p;\n}\n'
     if has_enr:
-        c += ('\nsize_t %s_enr_len(const struct flow_enriched *enr, '
-              'size_t *lens)\n{\n\tsize_t n = 0;\n\n' % pre)
+        c += ('\nsize_t %s_enr_len(const struct flow_enriched *enr)'
+              '\n{\n\tsize_t n = 0;\n\n' % pre)
         c += enr_size + '\treturn n;\n}\n'
         c += ('\nuint8_t *%s_enr(const struct flow_enriched *enr, '
-              'const size_t *lens,\n\t\t     uint8_t *p)\n{\n' % pre)
+              'uint8_t *p)\n{\n' % pre)
         c += enr_put + '\treturn p;\n}\n'
     os.makedirs(outdir, exist_ok=True)
     for ext, text in (('h', h), ('c', c)):

@@ -76,6 +76,12 @@ enum enc {
 	E__N
 };
 
+/* A string literal as a struct flow_str. */
+#define BS(lit)                                                                \
+	{                                                                      \
+		lit, sizeof(lit) - 1                                           \
+	}
+
 /* A fully enriched flow, with strings as long as real tables hold: an
  * ISO country, an MMDB AS organisation, networks-file names, SNMP ifName
  * and ifAlias, exporter classification. 24 strings, 210 bytes. */
@@ -84,32 +90,32 @@ static const struct flow_enriched bench_enr = {
 	.dst_as = 64511,
 	.has_src_as = 1,
 	.has_dst_as = 1,
-	.src_country = "FR",
-	.dst_country = "US",
-	.src_as_name = "Example Networks SAS",
-	.dst_as_name = "Documentation ASN Inc.",
-	.src_net_name = "par-dc1-lan",
-	.dst_net_name = "internet",
-	.src_net_role = "servers",
-	.dst_net_role = "transit",
-	.src_net_site = "par1",
-	.dst_net_site = "nyc2",
-	.src_net_region = "eu-west",
-	.dst_net_region = "us-east",
-	.src_net_tenant = "acme",
-	.dst_net_tenant = "globex",
-	.in_if_name = "et-0/0/1",
-	.out_if_name = "ae12.100",
-	.in_if_description = "core: par1-core1 et-1/0/4",
-	.out_if_description = "Transit: Example [100G]",
+	.src_country = BS("FR"),
+	.dst_country = BS("US"),
+	.src_as_name = BS("Example Networks SAS"),
+	.dst_as_name = BS("Documentation ASN Inc."),
+	.src_net_name = BS("par-dc1-lan"),
+	.dst_net_name = BS("internet"),
+	.src_net_role = BS("servers"),
+	.dst_net_role = BS("transit"),
+	.src_net_site = BS("par1"),
+	.dst_net_site = BS("nyc2"),
+	.src_net_region = BS("eu-west"),
+	.dst_net_region = BS("us-east"),
+	.src_net_tenant = BS("acme"),
+	.dst_net_tenant = BS("globex"),
+	.in_if_name = BS("et-0/0/1"),
+	.out_if_name = BS("ae12.100"),
+	.in_if_description = BS("core: par1-core1 et-1/0/4"),
+	.out_if_description = BS("Transit: Example [100G]"),
 	.in_if_speed = 100000000000ULL,
 	.out_if_speed = 100000000000ULL,
-	.exporter_name = "edge1.par1",
-	.exporter_group = "edge",
-	.exporter_role = "border",
-	.exporter_site = "par1",
-	.exporter_region = "eu-west",
-	.exporter_tenant = "acme",
+	.exporter_name = BS("edge1.par1"),
+	.exporter_group = BS("edge"),
+	.exporter_role = BS("border"),
+	.exporter_site = BS("par1"),
+	.exporter_region = BS("eu-west"),
+	.exporter_tenant = BS("acme"),
 };
 
 static ssize_t fast_enr(const struct flow_rec *r, uint8_t *buf, size_t cap)

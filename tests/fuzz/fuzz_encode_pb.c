@@ -55,7 +55,7 @@ static void json_same(const struct flow_rec *r, const struct flow_enriched *e,
 static void enr_from(struct flow_enriched *e, const uint8_t *p, size_t n,
 		     char *store)
 {
-	const char **strs[] = {
+	struct flow_str *strs[] = {
 		&e->src_country,       &e->dst_country,
 		&e->src_as_name,       &e->dst_as_name,
 		&e->src_net_name,      &e->dst_net_name,
@@ -86,8 +86,10 @@ static void enr_from(struct flow_enriched *e, const uint8_t *p, size_t n,
 	store[n] = 0;
 	for (size_t i = 0; i < sizeof(strs) / sizeof(strs[0]) && off <= n;
 	     i++) {
-		*strs[i] = store + off;
-		off += strlen(store + off) + 1;
+		size_t len = strlen(store + off);
+
+		*strs[i] = (struct flow_str){ store + off, (uint32_t)len };
+		off += len + 1;
 	}
 }
 

@@ -273,7 +273,7 @@ static void rnd_enr(uint64_t *s, struct flow_enriched *e, struct enr_store *st)
 	unsigned k = 0;
 
 	memset(e, 0, sizeof(*e));
-#define SETS(m) e->m = rnd_str(s, st->s[k++]);
+#define SETS(m) e->m = unit_fstr(rnd_str(s, st->s[k++]));
 	ENR_STRINGS(SETS)
 	e->in_if_speed = rnd_val(s, 64);
 	e->out_if_speed = rnd_val(s, 64);
@@ -295,7 +295,7 @@ static void enr_max(struct flow_enriched *e, struct enr_store *st, size_t len)
 		st->s[i][len] = 0;
 	}
 	memset(e, 0, sizeof(*e));
-#define SETMAX(m) e->m = st->s[k++];
+#define SETMAX(m) e->m = unit_fstr(st->s[k++]);
 	ENR_STRINGS(SETMAX)
 	e->in_if_speed = e->out_if_speed = ~0ULL;
 	e->src_as = e->dst_as = ~0u;

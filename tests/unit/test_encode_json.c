@@ -570,10 +570,10 @@ static const char *const enr_names[] = { ENR_STRINGS(NAME) };
 #define N_ENR (sizeof(enr_names) / sizeof(enr_names[0]))
 
 /* The i-th string member of e (ENR_STRINGS order). */
-static const char **enr_slot(struct flow_enriched *e, size_t i)
+static struct flow_str *enr_slot(struct flow_enriched *e, size_t i)
 {
 #define SLOT(m) &e->m,
-	const char **slots[] = { ENR_STRINGS(SLOT) };
+	struct flow_str *slots[] = { ENR_STRINGS(SLOT) };
 
 	return slots[i];
 }
@@ -604,21 +604,22 @@ static void test_enriched_line(void **state)
 	n = encode_json_enriched(&r, NULL, buf, sizeof(buf));
 	assert_int_equal(n, strlen(exp_nf9_v4));
 	assert_memory_equal(buf, exp_nf9_v4, (size_t)n);
-	e.src_country = "";
+	e.src_country = unit_fstr("");
 	n = encode_json_enriched(&r, &e, buf, sizeof(buf));
 	assert_int_equal(n, strlen(exp_nf9_v4));
 	assert_memory_equal(buf, exp_nf9_v4, (size_t)n);
 
 	e.has_src_as = 1;
 	e.dst_as = 4200000000u; /* has_dst_as unset: the record's stands */
-	e.src_country = "FR";
-	e.dst_as_name = "Example \"AS\"";
-	e.in_if_name = "et-0/0/1";
-	e.out_if_description = "to core\\1";
+	e.src_country = unit_fstr("FR");
+	e.dst_as_name = unit_fstr("Example \"AS\"");
+	e.in_if_name = unit_fstr("et-0/0/1");
+	e.out_if_description = unit_fstr("to core\\1");
 	e.in_if_speed = 100000000000ULL;
 	e.out_if_speed = ~0ULL;
-	e.exporter_name = "edge1";
-	e.exporter_tenant = "\\u00e9"; /* escaped text, kept as text */
+	e.exporter_name = unit_fstr("edge1");
+	/* Escaped text, kept as text. */
+	e.exporter_tenant = unit_fstr("\\u00e9");
 	n = encode_json_enriched(&r, &e, buf, sizeof(buf));
 	assert_true(n > 0);
 	buf[n] = 0;
@@ -648,7 +649,7 @@ static void check_escape(const char *in, const char *want)
 
 	memset(&r, 0, sizeof(r));
 	memset(&e, 0, sizeof(e));
-	e.exporter_tenant = in;
+	e.exporter_tenant = unit_fstr(in);
 	n = encode_json_enriched(&r, &e, buf, sizeof(buf));
 	assert_true(n > 0);
 	buf[n] = 0;
@@ -798,7 +799,7 @@ static void rnd_hostile(uint64_t *s, struct flow_enriched *e,
 				b[n] = (char)(' ' + rnd(s) % 95);
 		}
 		b[n] = 0;
-		*enr_slot(e, i) = b;
+		*enr_slot(e, i) = unit_fstr(b);
 	}
 	e->in_if_speed = rnd(s) % 3 ? 0 : rnd(s) >> (rnd(s) % 64);
 	e->out_if_speed = rnd(s) % 3 ? 0 : ~0ULL;
@@ -914,7 +915,7 @@ static void test_enriched_python(void **state)
 		assert_null(memchr(line, '\n', (size_t)n - 1));
 		fwrite(line, 1, (size_t)n, f);
 		for (size_t i = 0; i < N_ENR; i++) {
-			put_hex(f, *enr_slot(&e, i));
+			put_hex(f, enr_slot(&e, i)->s);
 			fputc(' ', f);
 		}
 		fprintf(f, "%llu %llu\n", (unsigned long long)e.in_if_speed,

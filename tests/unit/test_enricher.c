@@ -393,25 +393,25 @@ static void test_apply_files(void **state)
 	assert_int_equal(e.src_as, 65010);
 	assert_int_equal(e.has_src_as, 1);
 	assert_int_equal(e.dst_as, 65010);
-	unit_assert_str(e.src_net_name, "lab");
-	unit_assert_str(e.src_net_site, "par1");
-	unit_assert_str(e.src_net_tenant, "acme");
-	unit_assert_str(e.src_country, "DE");
-	unit_assert_str(e.dst_country, NULL);
-	unit_assert_str(e.dst_net_tenant, NULL);
-	unit_assert_str(e.src_net_role, NULL);
-	unit_assert_str(e.src_net_region, NULL);
-	unit_assert_str(e.src_as_name, NULL);
-	unit_assert_str(e.in_if_name, "xe-0/0/3");
-	unit_assert_str(e.in_if_description, "transit A");
+	unit_assert_fstr(e.src_net_name, "lab");
+	unit_assert_fstr(e.src_net_site, "par1");
+	unit_assert_fstr(e.src_net_tenant, "acme");
+	unit_assert_fstr(e.src_country, "DE");
+	unit_assert_fstr(e.dst_country, NULL);
+	unit_assert_fstr(e.dst_net_tenant, NULL);
+	unit_assert_fstr(e.src_net_role, NULL);
+	unit_assert_fstr(e.src_net_region, NULL);
+	unit_assert_fstr(e.src_as_name, NULL);
+	unit_assert_fstr(e.in_if_name, "xe-0/0/3");
+	unit_assert_fstr(e.in_if_description, "transit A");
 	assert_int_equal(e.in_if_speed, 10000000000ULL);
-	unit_assert_str(e.out_if_name, "xe-0/0/4");
+	unit_assert_fstr(e.out_if_name, "xe-0/0/4");
 	assert_int_equal(e.out_if_speed, 0);
-	unit_assert_str(e.exporter_name, "edge1");
-	unit_assert_str(e.exporter_group, "edges");
-	unit_assert_str(e.exporter_role, "border");
-	unit_assert_str(e.exporter_region, "eu-west");
-	unit_assert_str(e.exporter_site, NULL);
+	unit_assert_fstr(e.exporter_name, "edge1");
+	unit_assert_fstr(e.exporter_group, "edges");
+	unit_assert_fstr(e.exporter_role, "border");
+	unit_assert_fstr(e.exporter_region, "eu-west");
+	unit_assert_fstr(e.exporter_site, NULL);
 
 	/* A router's AS number stands (asn-override defaults to false). */
 	r.src_as = 7;
@@ -432,9 +432,9 @@ static void test_apply_files(void **state)
 		assert_memory_equal(&b[0], &e, sizeof(e));
 		apply(x, slot, &recs[1], &e);
 		assert_memory_equal(&b[1], &e, sizeof(e));
-		unit_assert_str(e.src_net_name, NULL);
-		unit_assert_str(e.exporter_name, NULL);
-		unit_assert_str(e.in_if_name, NULL);
+		unit_assert_fstr(e.src_net_name, NULL);
+		unit_assert_fstr(e.exporter_name, NULL);
+		unit_assert_fstr(e.in_if_name, NULL);
 		assert_int_equal(e.has_src_as, 0);
 	}
 	enricher_stats(x, &st);
@@ -468,7 +468,7 @@ static void test_reload_keeps_old_networks(void **state)
 	assert_non_null(strstr(err, "/nets.csv:3: "));
 	assert_string_equal(enricher_last_error(x), err);
 	apply(x, slot, &r, &e);
-	unit_assert_str(e.src_net_name, "lab");
+	unit_assert_fstr(e.src_net_name, "lab");
 	enricher_stats(x, &st);
 	assert_int_equal(st.generation, gen);
 	assert_int_equal(st.reload_failures, 1);
@@ -479,9 +479,9 @@ static void test_reload_keeps_old_networks(void **state)
 	replace_file("nets.csv", nets_v2);
 	assert_int_equal(enricher_poll(x), 1);
 	apply(x, slot, &r, &e);
-	unit_assert_str(e.src_net_name, "lab2");
-	unit_assert_str(e.src_net_site, "lon1");
-	unit_assert_str(e.src_net_tenant, NULL);
+	unit_assert_fstr(e.src_net_name, "lab2");
+	unit_assert_fstr(e.src_net_site, "lon1");
+	unit_assert_fstr(e.src_net_tenant, NULL);
 	assert_int_equal(e.src_as, 65011);
 	enricher_stats(x, &st);
 	assert_true(st.generation > gen);
@@ -492,7 +492,7 @@ static void test_reload_keeps_old_networks(void **state)
 	assert_int_equal(enricher_poll(x), -EINVAL);
 	assert_non_null(strstr(enricher_last_error(x), "/nets.csv:3: "));
 	apply(x, slot, &r, &e);
-	unit_assert_str(e.src_net_name, "lab2");
+	unit_assert_fstr(e.src_net_name, "lab2");
 	/* A missing file is a failure too, once. */
 	{
 		char path[300];
@@ -505,7 +505,7 @@ static void test_reload_keeps_old_networks(void **state)
 	assert_int_equal(enricher_reload(x, err, sizeof(err)), -ENOENT);
 	assert_non_null(strstr(err, "nets.csv"));
 	apply(x, slot, &r, &e);
-	unit_assert_str(e.src_net_name, "lab2");
+	unit_assert_fstr(e.src_net_name, "lab2");
 	enricher_stats(x, &st);
 	assert_int_equal(st.reload_failures, 4);
 	enricher_close(x);
@@ -542,8 +542,8 @@ static void test_reload_keeps_old_mmdb(void **state)
 	slot = enricher_reader_add(x);
 	apply(x, slot, &r, &e);
 	assert_int_equal(e.src_as, 64500);
-	unit_assert_str(e.src_as_name, "AS 64500");
-	unit_assert_str(e.src_country, "FR");
+	unit_assert_fstr(e.src_as_name, "AS 64500");
+	unit_assert_fstr(e.src_country, "FR");
 	assert_int_equal(e.dst_as, 0);
 	assert_int_equal(e.has_dst_as, 0);
 
@@ -553,7 +553,7 @@ static void test_reload_keeps_old_mmdb(void **state)
 	assert_non_null(strstr(err, "asn.mmdb"));
 	apply(x, slot, &r, &e);
 	assert_int_equal(e.src_as, 64500);
-	unit_assert_str(e.src_as_name, "AS 64500");
+	unit_assert_fstr(e.src_as_name, "AS 64500");
 
 	/* A new one is used from the next poll on. */
 	if (write_mmdb("asn.mmdb", 64501))
@@ -561,7 +561,7 @@ static void test_reload_keeps_old_mmdb(void **state)
 	assert_int_equal(enricher_poll(x), 1);
 	apply(x, slot, &r, &e);
 	assert_int_equal(e.src_as, 64501);
-	unit_assert_str(e.src_as_name, "AS 64501");
+	unit_assert_fstr(e.src_as_name, "AS 64501");
 	enricher_close(x);
 }
 
@@ -667,16 +667,16 @@ static void test_exporters_seen_in_flows(void **state)
 
 	/* The first flow of a new exporter goes unclassified... */
 	apply(x, slot, &r1, &e);
-	unit_assert_str(e.exporter_name, NULL);
-	unit_assert_str(e.exporter_region, NULL);
+	unit_assert_fstr(e.exporter_name, NULL);
+	unit_assert_fstr(e.exporter_region, NULL);
 	{
 		struct flow_rec recs[2] = { r2, r3 };
 		const struct enrich_tables *t = enricher_begin(x, slot);
 
 		enricher_apply_batch(x, t, recs, 2, b);
 		enricher_end(x, slot);
-		unit_assert_str(b[0].exporter_region, NULL);
-		unit_assert_str(b[1].exporter_name, NULL);
+		unit_assert_fstr(b[0].exporter_region, NULL);
+		unit_assert_fstr(b[1].exporter_name, NULL);
 	}
 	enricher_stats(x, &st);
 	assert_int_equal(st.exporters_seen, 3);
@@ -686,21 +686,21 @@ static void test_exporters_seen_in_flows(void **state)
 	assert_int_equal(enricher_poll(x), 0);
 	assert_string_equal(enricher_last_error(x), "");
 	apply(x, slot, &r1, &e);
-	unit_assert_str(e.exporter_name, "edge1");  /* the networks file */
-	unit_assert_str(e.exporter_group, "edges"); /* regex on that name */
-	unit_assert_str(e.exporter_role, "border");
-	unit_assert_str(e.exporter_site, "par1"); /* prefix rule */
-	unit_assert_str(e.exporter_region, "eu-west");
-	unit_assert_str(e.exporter_tenant, "acme");
+	unit_assert_fstr(e.exporter_name, "edge1");  /* the networks file */
+	unit_assert_fstr(e.exporter_group, "edges"); /* regex on that name */
+	unit_assert_fstr(e.exporter_role, "border");
+	unit_assert_fstr(e.exporter_site, "par1"); /* prefix rule */
+	unit_assert_fstr(e.exporter_region, "eu-west");
+	unit_assert_fstr(e.exporter_tenant, "acme");
 	apply(x, slot, &r2, &e);
-	unit_assert_str(e.exporter_name, NULL); /* no name: no regex */
-	unit_assert_str(e.exporter_group, NULL);
-	unit_assert_str(e.exporter_region, "eu-west");
-	unit_assert_str(e.exporter_tenant, "acme");
+	unit_assert_fstr(e.exporter_name, NULL); /* no name: no regex */
+	unit_assert_fstr(e.exporter_group, NULL);
+	unit_assert_fstr(e.exporter_region, "eu-west");
+	unit_assert_fstr(e.exporter_tenant, "acme");
 	apply(x, slot, &r3, &e);
-	unit_assert_str(e.exporter_name, "core-v6"); /* a rule's name */
-	unit_assert_str(e.exporter_group, "core");
-	unit_assert_str(e.exporter_site, NULL);
+	unit_assert_fstr(e.exporter_name, "core-v6"); /* a rule's name */
+	unit_assert_fstr(e.exporter_group, "core");
+	unit_assert_fstr(e.exporter_site, NULL);
 
 	/* Nothing new: the table stays as it is. */
 	enricher_stats(x, &st);
@@ -717,9 +717,9 @@ static void test_exporters_seen_in_flows(void **state)
 	replace_file("nets.csv", nets_v2);
 	assert_int_equal(enricher_poll(x), 1);
 	apply(x, slot, &r1, &e);
-	unit_assert_str(e.exporter_name, "edge1b");
-	unit_assert_str(e.exporter_group, "edges");
-	unit_assert_str(e.exporter_region, "eu-west");
+	unit_assert_fstr(e.exporter_name, "edge1b");
+	unit_assert_fstr(e.exporter_group, "edges");
+	unit_assert_fstr(e.exporter_region, "eu-west");
 	enricher_close(x);
 }
 
@@ -750,7 +750,7 @@ static void test_exporters_seen_full(void **state)
 	for (size_t i = 0; i < 3; i++) {
 		r = rec_of("198.18.1.7", "198.18.9.9", addrs[i], 0, 0);
 		apply(x, slot, &r, &e);
-		unit_assert_str(e.exporter_group, i < 2 ? "lab" : NULL);
+		unit_assert_fstr(e.exporter_group, i < 2 ? "lab" : NULL);
 	}
 	enricher_close(x);
 

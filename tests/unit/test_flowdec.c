@@ -200,13 +200,13 @@ static void test_random_round_trip(void **state)
 static void test_enriched_input_decodes_to_record(void **state)
 {
 	struct flow_enriched e = {
-		.src_country = "FR",
-		.dst_as_name = "Example AS",
-		.src_net_tenant = "acme",
-		.in_if_name = "et-0/0/1",
+		.src_country = unit_fstr("FR"),
+		.dst_as_name = unit_fstr("Example AS"),
+		.src_net_tenant = unit_fstr("acme"),
+		.in_if_name = unit_fstr("et-0/0/1"),
 		.in_if_speed = 100000000000ULL,
 		.out_if_speed = 1,
-		.exporter_tenant = "t",
+		.exporter_tenant = unit_fstr("t"),
 	};
 	uint64_t s = 42;
 	struct flow_rec r;

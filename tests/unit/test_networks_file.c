@@ -8,7 +8,9 @@
 #include <stdlib.h>
 #include <unistd.h>
 
+#include "enrich/csv.h"
 #include "enrich/networks_file.h"
+#include "enrich/str_arena.h"
 
 static char err[256];
 
@@ -37,12 +39,34 @@ static void parse_bad(const char *text, const char *msg)
 	assert_string_equal(err, msg);
 }
 
+/* A string's length in a record: 0 for NULL, else its length, which the
+ * arena knows too. */
+static void assert_len(const char *s, uint16_t len)
+{
+	size_t n = s ? strlen(s) : 0;
+
+	assert_int_equal(len, n);
+	if (s)
+		assert_int_equal(str_arena_len(s), n);
+}
+
+/* The record for address s, its string lengths checked. */
 static const struct enrich_net *look(const struct enrich_networks *n,
 				     const char *s)
 {
 	struct flow_addr a = unit_addr(s);
+	const struct enrich_net *r = enrich_networks_lookup(n, &a);
 
-	return enrich_networks_lookup(n, &a);
+	if (r) {
+		assert_int_equal((uintptr_t)r % 64, 0); /* one cache line */
+		assert_len(r->name, r->name_len);
+		assert_len(r->role, r->role_len);
+		assert_len(r->site, r->site_len);
+		assert_len(r->region, r->region_len);
+		assert_len(r->tenant, r->tenant_len);
+		assert_len(r->country, r->country_len);
+	}
+	return r;
 }
 
 static void test_inheritance(void **state)
@@ -266,6 +290,29 @@ static void test_load_file(void **state)
 	assert_non_null(strstr(err, "No such file or directory"));
 }
 
+/* A name as long as a field may be (CSV_MAX_FIELD): its length in the
+ * record, and inherited with it. */
+static void test_long_string(void **state)
+{
+	static char text[CSV_MAX_FIELD + 200];
+	struct enrich_networks *n;
+	const struct enrich_net *r;
+	size_t at;
+
+	(void)state;
+	at = (size_t)sprintf(text, "prefix,name,site\n10.0.0.0/8,");
+	memset(text + at, 'x', CSV_MAX_FIELD);
+	at += CSV_MAX_FIELD;
+	sprintf(text + at, ",par1\n10.1.0.0/16,,lon1\n");
+	n = parse_ok(text);
+	r = look(n, "10.1.2.3");
+	assert_non_null(r);
+	assert_int_equal(r->name_len, CSV_MAX_FIELD);
+	assert_string_equal(r->site, "lon1");
+	assert_int_equal(r->site_len, 4);
+	enrich_networks_free(n);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -275,6 +322,7 @@ int main(void)
 		cmocka_unit_test(test_errors),
 		cmocka_unit_test(test_duplicates),
 		cmocka_unit_test(test_load_file),
+		cmocka_unit_test(test_long_string),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

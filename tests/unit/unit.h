@@ -63,4 +63,24 @@ static inline void unit_assert_str(const char *got, const char *want)
 		assert_string_equal(got, want);
 }
 
+/* An enrichment string of s (NULL: absent), as the tables give them. */
+static inline struct flow_str unit_fstr(const char *s)
+{
+	return (struct flow_str){ s, s ? (uint32_t)strlen(s) : 0 };
+}
+
+/* got holds want, NUL-terminated at its length, or is absent (len 0) and
+ * want NULL. */
+static inline void unit_assert_fstr(struct flow_str got, const char *want)
+{
+	if (!want) {
+		assert_int_equal(got.len, 0);
+		return;
+	}
+	assert_non_null(got.s);
+	assert_int_equal(got.len, strlen(want));
+	assert_memory_equal(got.s, want, got.len);
+	assert_int_equal(got.s[got.len], '\0');
+}
+
 #endif

@@ -122,48 +122,56 @@ struct flow_rec {
 	uint8_t srv6_addr[FLOW_MAX_SRV6][16];
 };
 
+/* A string of struct flow_enriched: len bytes at s (NUL-terminated too,
+ * but the encoders never measure it: the tables knew each length when they
+ * loaded). len 0 is absent, whatever s is. */
+struct flow_str {
+	const char *s;
+	uint32_t len;
+};
+
 /* What enrichment adds to one flow (FlowMessage fields 1010 and up, see
  * proto/flow.proto), kept beside the decoded record rather than in it so
  * that decode never pays for it and a record need not be copied to be
- * enriched. Strings are NUL-terminated and borrowed from the enrichment
- * tables (valid until the flow is encoded); NULL or "" is absent, as is a
- * speed of 0. has_src_as/has_dst_as: the AS number precedence chose
- * src_as/dst_as here (0 included: a private ASN treated as absent), and
- * they replace the record's; otherwise the record's stand. */
+ * enriched. Strings are borrowed from the enrichment tables (valid until
+ * the flow is encoded); an empty one is absent, as is a speed of 0.
+ * has_src_as/has_dst_as: the AS number precedence chose src_as/dst_as
+ * here (0 included: a private ASN treated as absent), and they replace
+ * the record's; otherwise the record's stand. */
 struct flow_enriched {
 	uint32_t src_as;
 	uint32_t dst_as;
 	uint8_t has_src_as;
 	uint8_t has_dst_as;
 	/* Per side: source and destination address. */
-	const char *src_country; /* ISO 3166 alpha-2 */
-	const char *dst_country;
-	const char *src_as_name;
-	const char *dst_as_name;
-	const char *src_net_name;
-	const char *dst_net_name;
-	const char *src_net_role;
-	const char *dst_net_role;
-	const char *src_net_site;
-	const char *dst_net_site;
-	const char *src_net_region;
-	const char *dst_net_region;
-	const char *src_net_tenant;
-	const char *dst_net_tenant;
+	struct flow_str src_country; /* ISO 3166 alpha-2 */
+	struct flow_str dst_country;
+	struct flow_str src_as_name;
+	struct flow_str dst_as_name;
+	struct flow_str src_net_name;
+	struct flow_str dst_net_name;
+	struct flow_str src_net_role;
+	struct flow_str dst_net_role;
+	struct flow_str src_net_site;
+	struct flow_str dst_net_site;
+	struct flow_str src_net_region;
+	struct flow_str dst_net_region;
+	struct flow_str src_net_tenant;
+	struct flow_str dst_net_tenant;
 	/* Per interface (the exporter's ifIndex in_if/out_if). */
-	const char *in_if_name;
-	const char *out_if_name;
-	const char *in_if_description;
-	const char *out_if_description;
+	struct flow_str in_if_name;
+	struct flow_str out_if_name;
+	struct flow_str in_if_description;
+	struct flow_str out_if_description;
 	uint64_t in_if_speed; /* bits per second */
 	uint64_t out_if_speed;
 	/* Per exporter (sampler_address). */
-	const char *exporter_name;
-	const char *exporter_group;
-	const char *exporter_role;
-	const char *exporter_site;
-	const char *exporter_region;
-	const char *exporter_tenant;
+	struct flow_str exporter_name;
+	struct flow_str exporter_group;
+	struct flow_str exporter_role;
+	struct flow_str exporter_site;
+	struct flow_str exporter_region;
+	struct flow_str exporter_tenant;
 };
 
 /* Where a datagram says it comes from: the listener's protocol. */

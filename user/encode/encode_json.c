@@ -745,7 +745,7 @@ static char *json_line(char *p, const struct flow_rec *r,
  * strings, then where the speeds go among them. */
 struct enr_str {
 	struct name key; /* ,"name":" */
-	size_t off;	 /* of the const char * in struct flow_enriched */
+	size_t off;	 /* of the struct flow_str in struct flow_enriched */
 };
 
 #define ES(f)                                                                  \
@@ -772,9 +772,10 @@ static const struct enr_str enr_strs[] = {
 _Static_assert(sizeof(",\"out_if_description\":\"") - 1 <= ENR_KEY_MAX,
 	       "ENR_KEY_MAX");
 
-static inline const char *enr_str_at(const struct flow_enriched *e, size_t i)
+static inline struct flow_str enr_str_at(const struct flow_enriched *e,
+					 size_t i)
 {
-	const char *s;
+	struct flow_str s;
 
 	memcpy(&s, (const char *)e + enr_strs[i].off, sizeof(s));
 	return s;
@@ -993,7 +994,7 @@ static char *put_speed(char *p, const char *key, size_t klen, uint64_t v)
 	return put_u64(p + klen, v);
 }
 
-/* The enrichment fields of e (lens[i]: strlen of string i, 0 absent) at p,
+/* The enrichment fields of e (lens[i]: the length of string i, 0 absent) at p,
  * exactly the bytes json_enr_len counts; nothing past them. */
 static char *json_enr(char *p, const struct flow_enriched *e,
 		      const size_t *lens)
@@ -1012,7 +1013,7 @@ static char *json_enr(char *p, const struct flow_enriched *e,
 		if (!lens[i])
 			continue;
 		p = put_name(p, &enr_strs[i].key);
-		p += json_str(p, (const uint8_t *)enr_str_at(e, i), lens[i]);
+		p += json_str(p, (const uint8_t *)enr_str_at(e, i).s, lens[i]);
 		*p++ = '"';
 	}
 	return p;
@@ -1032,7 +1033,7 @@ static size_t json_enr_len(const struct flow_enriched *e, const size_t *lens)
 	for (size_t i = 0; i < N_ENR_STR; i++)
 		if (lens[i])
 			n += enr_strs[i].key.len + 1 +
-			     json_str(NULL, (const uint8_t *)enr_str_at(e, i),
+			     json_str(NULL, (const uint8_t *)enr_str_at(e, i).s,
 				      lens[i]);
 	return n;
 }
@@ -1050,9 +1051,7 @@ ssize_t encode_json_enriched(const struct flow_rec *rec,
 		/* A bound from the lengths alone: 6 bytes per string byte. */
 		worst += 2 * (ENR_KEY_MAX + ENR_U64_MAX);
 		for (size_t i = 0; i < N_ENR_STR; i++) {
-			const char *s = enr_str_at(enr, i);
-
-			lens[i] = s ? strlen(s) : 0;
+			lens[i] = enr_str_at(enr, i).len;
 			if (lens[i])
 				worst += ENR_KEY_MAX + 1 + 6 * lens[i];
 		}

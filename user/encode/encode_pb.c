@@ -42,7 +42,7 @@ ssize_t encode_pb(const struct flow_rec *rec, uint8_t *buf, size_t cap)
  * of line, with its stack buffer, so the common case pays for neither. */
 static __attribute__((noinline)) ssize_t
 pb_enriched_short(const struct flow_rec *rec, const struct flow_enriched *enr,
-		  const size_t *lens, size_t tail, uint8_t *buf, size_t cap)
+		  size_t tail, uint8_t *buf, size_t cap)
 {
 	uint8_t tmp[ENCODE_PBGEN_FLOW_WORST];
 	size_t head = (size_t)(encode_pbgen_flow_body(rec, enr, tmp) - tmp);
@@ -53,7 +53,7 @@ pb_enriched_short(const struct flow_rec *rec, const struct flow_enriched *enr,
 		return -ENOSPC;
 	p = pb_varint_put(buf, len);
 	memcpy(p, tmp, head);
-	encode_pbgen_flow_enr(enr, lens, p + head);
+	encode_pbgen_flow_enr(enr, p + head);
 	return (ssize_t)(k + len);
 }
 
@@ -63,16 +63,15 @@ static ssize_t pb_enriched(const struct flow_rec *rec,
 			   const struct flow_enriched *enr, uint8_t *buf,
 			   size_t cap)
 {
-	size_t lens[ENCODE_PBGEN_FLOW_N_STR];
-	size_t tail = encode_pbgen_flow_enr_len(enr, lens);
+	size_t tail = encode_pbgen_flow_enr_len(enr);
 	size_t worst = ENCODE_PBGEN_FLOW_WORST + tail;
 	size_t reserve = pb_varint_len(worst);
 	uint8_t *end;
 
 	if (cap < worst || cap - worst < reserve)
-		return pb_enriched_short(rec, enr, lens, tail, buf, cap);
+		return pb_enriched_short(rec, enr, tail, buf, cap);
 	end = encode_pbgen_flow_body(rec, enr, buf + reserve);
-	end = encode_pbgen_flow_enr(enr, lens, end);
+	end = encode_pbgen_flow_enr(enr, end);
 	return (ssize_t)pb_frame_close(buf, reserve,
 				       (size_t)(end - buf - reserve));
 }

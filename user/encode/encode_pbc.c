@@ -54,10 +54,12 @@ static ssize_t pbc_frame_exact(const ProtobufCMessage *m, uint8_t *buf,
 }
 
 /* A string field: protobuf-c leaves NULL and "" out of proto3 messages. */
-static inline void pbc_str(char **dst, const char *s)
+/* protobuf-c measures the string itself (s.s is NUL-terminated at
+ * s.len); an empty one stays at the default "", absent. */
+static inline void pbc_str(char **dst, struct flow_str s)
 {
-	if (s)
-		*dst = (char *)s;
+	if (s.len)
+		*dst = (char *)s.s;
 }
 
 static inline uint32_t pbc_as(uint32_t rec_as, uint8_t has, uint32_t enr_as)

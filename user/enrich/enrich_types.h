@@ -3,7 +3,8 @@
  * Types only: what enrichment adds to a flow. Every string points into an
  * immutable table (a networks file, a converted MMDB, an interface file)
  * that stays alive while the reader holds the tables it came from (see
- * enrich.h); NULL or 0 means "unknown". Nothing is allocated per flow.
+ * enrich.h), and was added to its str_arena (str_arena_len knows its
+ * length); NULL or 0 means "unknown". Nothing is allocated per flow.
  * These are the attributes a later change writes as FlowMessage fields
  * numbered from 1000 up.
  */
@@ -12,16 +13,26 @@
 
 #include <stdint.h>
 
-/* One networks-file record, already merged with its enclosing prefixes. */
+/* One networks-file record, already merged with its enclosing prefixes:
+ * one cache line (records are allocated aligned), holding the strings'
+ * lengths too (0 for NULL), so that enriching a flow reads no string but
+ * to copy it. */
 struct enrich_net {
-	const char *name;
+	_Alignas(64) const char *name;
 	const char *role;
 	const char *site;
 	const char *region;
 	const char *tenant;
 	const char *country; /* ISO 3166 alpha-2, upper case */
 	uint32_t asn;
+	uint16_t name_len;
+	uint16_t role_len;
+	uint16_t site_len;
+	uint16_t region_len;
+	uint16_t tenant_len;
+	uint16_t country_len;
 };
+_Static_assert(sizeof(struct enrich_net) == 64, "one cache line");
 
 /* What the MMDB databases say about one address. */
 struct enrich_geo {

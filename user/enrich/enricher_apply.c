@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "enrich/enricher_internal.h"
+#include "enrich/str_arena.h"
 
 int enricher_asn_private(uint32_t asn)
 {
@@ -47,9 +48,37 @@ uint32_t enricher_asn_pick(const struct enricher_asn_policy *p,
 	return v;
 }
 
-static const char *first_str(const char *a, const char *b)
+/* Every table string comes from a str_arena, which knows its length: the
+ * encoders need not measure it. */
+static inline struct flow_str fstr(const char *s)
 {
-	return a && *a ? a : b;
+	return s ? (struct flow_str){ s, str_arena_len(s) }
+		 : (struct flow_str){ NULL, 0 };
+}
+
+/* A networks-record string: its length is in the record. */
+static inline struct flow_str nstr(const char *s, uint16_t len)
+{
+	return (struct flow_str){ s, len };
+}
+
+/* A networks record's name, role, site, region and tenant (n NULL: all
+ * absent). */
+static inline void net_strs(const struct enrich_net *n, struct flow_str *name,
+			    struct flow_str *role, struct flow_str *site,
+			    struct flow_str *region, struct flow_str *tenant)
+{
+	static const struct flow_str none = { NULL, 0 };
+
+	if (!n) {
+		*name = *role = *site = *region = *tenant = none;
+		return;
+	}
+	*name = nstr(n->name, n->name_len);
+	*role = nstr(n->role, n->role_len);
+	*site = nstr(n->site, n->site_len);
+	*region = nstr(n->region, n->region_len);
+	*tenant = nstr(n->tenant, n->tenant_len);
 }
 
 void enricher_fill(const struct enricher_asn_policy *p,
@@ -66,38 +95,34 @@ void enricher_fill(const struct enricher_asn_policy *p,
 					dn ? dn->asn : 0, &out->has_dst_as);
 	/* The database's AS name only beside its own AS number. */
 	out->src_as_name = out->src_as && out->src_as == r->src.geo.asn
-				   ? r->src.geo.as_name
-				   : NULL;
+				   ? fstr(r->src.geo.as_name)
+				   : fstr(NULL);
 	out->dst_as_name = out->dst_as && out->dst_as == r->dst.geo.asn
-				   ? r->dst.geo.as_name
-				   : NULL;
+				   ? fstr(r->dst.geo.as_name)
+				   : fstr(NULL);
 	/* The operator's networks file over the database. */
-	out->src_country =
-		first_str(sn ? sn->country : NULL, r->src.geo.country);
-	out->dst_country =
-		first_str(dn ? dn->country : NULL, r->dst.geo.country);
-	out->src_net_name = sn ? sn->name : NULL;
-	out->dst_net_name = dn ? dn->name : NULL;
-	out->src_net_role = sn ? sn->role : NULL;
-	out->dst_net_role = dn ? dn->role : NULL;
-	out->src_net_site = sn ? sn->site : NULL;
-	out->dst_net_site = dn ? dn->site : NULL;
-	out->src_net_region = sn ? sn->region : NULL;
-	out->dst_net_region = dn ? dn->region : NULL;
-	out->src_net_tenant = sn ? sn->tenant : NULL;
-	out->dst_net_tenant = dn ? dn->tenant : NULL;
-	out->in_if_name = in ? in->name : NULL;
-	out->in_if_description = in ? in->description : NULL;
+	out->src_country = sn && sn->country_len
+				   ? nstr(sn->country, sn->country_len)
+				   : fstr(r->src.geo.country);
+	out->dst_country = dn && dn->country_len
+				   ? nstr(dn->country, dn->country_len)
+				   : fstr(r->dst.geo.country);
+	net_strs(sn, &out->src_net_name, &out->src_net_role, &out->src_net_site,
+		 &out->src_net_region, &out->src_net_tenant);
+	net_strs(dn, &out->dst_net_name, &out->dst_net_role, &out->dst_net_site,
+		 &out->dst_net_region, &out->dst_net_tenant);
+	out->in_if_name = fstr(in ? in->name : NULL);
+	out->in_if_description = fstr(in ? in->description : NULL);
 	out->in_if_speed = in ? in->speed_bps : 0;
-	out->out_if_name = oi ? oi->name : NULL;
-	out->out_if_description = oi ? oi->description : NULL;
+	out->out_if_name = fstr(oi ? oi->name : NULL);
+	out->out_if_description = fstr(oi ? oi->description : NULL);
 	out->out_if_speed = oi ? oi->speed_bps : 0;
-	out->exporter_name = e ? e->name : NULL;
-	out->exporter_group = e ? e->group : NULL;
-	out->exporter_role = e ? e->role : NULL;
-	out->exporter_site = e ? e->site : NULL;
-	out->exporter_region = e ? e->region : NULL;
-	out->exporter_tenant = e ? e->tenant : NULL;
+	out->exporter_name = fstr(e ? e->name : NULL);
+	out->exporter_group = fstr(e ? e->group : NULL);
+	out->exporter_role = fstr(e ? e->role : NULL);
+	out->exporter_site = fstr(e ? e->site : NULL);
+	out->exporter_region = fstr(e ? e->region : NULL);
+	out->exporter_tenant = fstr(e ? e->tenant : NULL);
 }
 
 void enricher_apply(const struct enricher *x, const struct enrich_tables *t,
@@ -110,6 +135,19 @@ void enricher_apply(const struct enricher *x, const struct enrich_tables *t,
 	enrich_flow(t, &rec->src_addr, &rec->dst_addr, &rec->sampler_address,
 		    rec->in_if, rec->out_if, &r);
 	enricher_fill(enricher_policy(x), rec, &r, out);
+}
+
+/* Starts loading the strings of n, which the encoder copies. */
+static inline void prefetch_net_strs(const struct enrich_net *n)
+{
+	if (!n)
+		return;
+	__builtin_prefetch(n->name);
+	__builtin_prefetch(n->role);
+	__builtin_prefetch(n->site);
+	__builtin_prefetch(n->region);
+	__builtin_prefetch(n->tenant);
+	__builtin_prefetch(n->country);
 }
 
 void enricher_apply_batch(const struct enricher *x,
@@ -126,11 +164,12 @@ void enricher_apply_batch(const struct enricher *x,
 		size_t m = n - base < CHUNK ? n - base : CHUNK;
 
 		enrich_flow_recs(t, recs + base, m, r);
-		/* The networks records are one more dependent miss each:
-		 * start them all before reading any. */
+		/* The networks records (their lookup started them) point to
+		 * strings the encoder copies, one more dependent miss each:
+		 * start them all now. */
 		for (size_t i = 0; i < m; i++) {
-			__builtin_prefetch(r[i].src.net);
-			__builtin_prefetch(r[i].dst.net);
+			prefetch_net_strs(r[i].src.net);
+			prefetch_net_strs(r[i].dst.net);
 		}
 		for (size_t i = 0; i < m; i++)
 			enricher_fill(p, &recs[base + i], &r[i],

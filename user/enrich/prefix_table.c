@@ -29,6 +29,7 @@
  */
 #include "enrich/prefix_table.h"
 
+#include <endian.h>
 #include <errno.h>
 #include <stdbool.h>
 #include <stdlib.h>
@@ -554,13 +555,14 @@ uint32_t prefix_table_lookup4(const struct prefix_table *t, uint32_t addr)
 	return walk(&t->t4, e, t->t4.top_bits, (uint64_t)addr << 32, 0);
 }
 
-static uint64_t load_be64(const uint8_t *p)
+/* One load and a byte swap (a byte loop here stayed a loop: a fifth of
+ * the batched IPv6 lookup's time). */
+static inline uint64_t load_be64(const uint8_t *p)
 {
-	uint64_t v = 0;
+	uint64_t v;
 
-	for (int i = 0; i < 8; i++)
-		v = v << 8 | p[i];
-	return v;
+	memcpy(&v, p, sizeof(v));
+	return be64toh(v);
 }
 
 uint32_t prefix_table_lookup6(const struct prefix_table *t,

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 /*
- * String arena: chunks of at least 64 KB filled front to back, plus an
- * open-addressing hash of the strings added (FNV-1a) for interning.
+ * String arena: chunks of at least 64 KB filled front to back, each string
+ * stored as its length (str_arena_len reads it), its bytes and a NUL, plus
+ * an open-addressing hash of the strings added (FNV-1a) for interning.
  */
 #include "enrich/str_arena.h"
 
@@ -65,7 +66,7 @@ static int rehash(struct str_arena *a)
 
 		if (!s)
 			continue;
-		j = hash(s, strlen(s)) & (n - 1);
+		j = hash(s, str_arena_len(s)) & (n - 1);
 		while (slots[j])
 			j = (j + 1) & (n - 1);
 		slots[j] = s;
@@ -79,18 +80,22 @@ static int rehash(struct str_arena *a)
 const char *str_arena_add(struct str_arena *a, const char *s, size_t len)
 {
 	struct chunk *c = a->chunks;
+	size_t j, need;
+	uint32_t n;
 	char *p;
-	size_t j;
 
+	if (len > UINT32_MAX - STR_ARENA_LEN_SIZE - 1)
+		return NULL;
 	if ((a->n_used + 1) * 2 > a->n_slots && rehash(a))
 		return NULL;
 	j = hash(s, len) & (a->n_slots - 1);
 	for (; a->slots[j]; j = (j + 1) & (a->n_slots - 1))
-		if (strncmp(a->slots[j], s, len) == 0 &&
-		    a->slots[j][len] == '\0')
+		if (str_arena_len(a->slots[j]) == len &&
+		    memcmp(a->slots[j], s, len) == 0)
 			return a->slots[j];
-	if (!c || c->size - c->used < len + 1) {
-		size_t size = len + 1 > CHUNK_MIN ? len + 1 : CHUNK_MIN;
+	need = STR_ARENA_LEN_SIZE + len + 1;
+	if (!c || c->size - c->used < need) {
+		size_t size = need > CHUNK_MIN ? need : CHUNK_MIN;
 
 		c = malloc(sizeof(*c) + size);
 		if (!c)
@@ -102,9 +107,12 @@ const char *str_arena_add(struct str_arena *a, const char *s, size_t len)
 		a->bytes += sizeof(*c) + size;
 	}
 	p = c->data + c->used;
+	n = (uint32_t)len;
+	memcpy(p, &n, sizeof(n));
+	p += STR_ARENA_LEN_SIZE;
 	memcpy(p, s, len);
 	p[len] = '\0';
-	c->used += len + 1;
+	c->used += need;
 	a->slots[j] = p;
 	a->n_used++;
 	return p;
