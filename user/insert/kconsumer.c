@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/kafka_conf.h"
 #include "common/log.h"
 
 struct kconsumer {
@@ -116,19 +117,6 @@ static void rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err,
 	}
 }
 
-static int set(rd_kafka_conf_t *conf, const char *name, const char *val,
-	       char *err, size_t errlen)
-{
-	char e[256];
-
-	if (rd_kafka_conf_set(conf, name, val, e, sizeof(e)) !=
-	    RD_KAFKA_CONF_OK) {
-		snprintf(err, errlen, "invalid Kafka property %s: %s", name, e);
-		return -1;
-	}
-	return 0;
-}
-
 struct kconsumer *kconsumer_open(const struct kconsumer_config *cfg,
 				 const struct kconsumer_hooks *hooks, char *err,
 				 size_t errlen)
@@ -146,34 +134,26 @@ struct kconsumer *kconsumer_open(const struct kconsumer_config *cfg,
 	}
 	k->hooks = *hooks;
 	conf = rd_kafka_conf_new();
-	if (set(conf, "bootstrap.servers", cfg->brokers, err, errlen) ||
-	    set(conf, "group.id", cfg->group, err, errlen) ||
-	    set(conf, "client.id", "xdpflow-insert", err, errlen) ||
-	    set(conf, "enable.auto.commit", "false", err, errlen) ||
-	    set(conf, "enable.auto.offset.store", "false", err, errlen) ||
-	    set(conf, "auto.offset.reset", "earliest", err, errlen) ||
-	    set(conf, "enable.partition.eof", "false", err, errlen) ||
-	    set(conf, "fetch.wait.max.ms", "100", err, errlen) ||
+	if (kafka_conf_set(conf, "bootstrap.servers", cfg->brokers, err,
+			   errlen) ||
+	    kafka_conf_set(conf, "group.id", cfg->group, err, errlen) ||
+	    kafka_conf_set(conf, "client.id", "xdpflow-insert", err, errlen) ||
+	    kafka_conf_set(conf, "enable.auto.commit", "false", err, errlen) ||
+	    kafka_conf_set(conf, "enable.auto.offset.store", "false", err,
+			   errlen) ||
+	    kafka_conf_set(conf, "auto.offset.reset", "earliest", err,
+			   errlen) ||
+	    kafka_conf_set(conf, "enable.partition.eof", "false", err,
+			   errlen) ||
+	    kafka_conf_set(conf, "fetch.wait.max.ms", "100", err, errlen) ||
 	    /* Small messages (one flow each) need big fetches to keep up. */
-	    set(conf, "max.partition.fetch.bytes", "8388608", err, errlen) ||
-	    set(conf, "queued.min.messages", "1000000", err, errlen))
+	    kafka_conf_set(conf, "max.partition.fetch.bytes", "8388608", err,
+			   errlen) ||
+	    kafka_conf_set(conf, "queued.min.messages", "1000000", err, errlen))
 		goto fail;
-	for (size_t i = 0; i < cfg->n_props; i++) {
-		char name[256];
-		const char *eq = strchr(cfg->props[i], '=');
-
-		if (!eq || eq == cfg->props[i] ||
-		    (size_t)(eq - cfg->props[i]) >= sizeof(name)) {
-			snprintf(err, errlen,
-				 "invalid Kafka property '%s' (want name=value)",
-				 cfg->props[i]);
+	for (size_t i = 0; i < cfg->n_props; i++)
+		if (kafka_conf_set_prop(conf, cfg->props[i], err, errlen))
 			goto fail;
-		}
-		memcpy(name, cfg->props[i], (size_t)(eq - cfg->props[i]));
-		name[eq - cfg->props[i]] = '\0';
-		if (set(conf, name, eq + 1, err, errlen))
-			goto fail;
-	}
 	if (rd_kafka_conf_get(conf, "partition.assignment.strategy", strat,
 			      &sl) == RD_KAFKA_CONF_OK &&
 	    strstr(strat, "cooperative")) {

@@ -40,6 +40,7 @@
 #include <librdkafka/rdkafka.h>
 
 #include "common/clock.h"
+#include "common/kafka_conf.h"
 #include "common/log.h"
 #include "publish/publish_internal.h"
 
@@ -249,10 +250,7 @@ bool publish_kafka_stats_any_up(const char *json)
 static void on_log(const rd_kafka_t *rk, int level, const char *fac,
 		   const char *buf)
 {
-	enum log_level lvl = level <= LOG_ERR	    ? LOG_LVL_ERR
-			     : level == LOG_WARNING ? LOG_LVL_WARN
-			     : level <= LOG_INFO    ? LOG_LVL_INFO
-						    : LOG_LVL_DEBUG;
+	enum log_level lvl = kafka_log_level(level);
 
 	(void)rk;
 	/* A broker connection failure: on_error reports it too, repeats

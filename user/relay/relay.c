@@ -24,6 +24,7 @@
 #include <librdkafka/rdkafka.h>
 
 #include "common/clock.h"
+#include "common/kafka_conf.h"
 #include "common/log.h"
 #include "common/signals.h"
 
@@ -125,10 +126,7 @@ static void on_error(rd_kafka_t *rk, int err, const char *reason, void *opaque)
 static void on_log(const rd_kafka_t *rk, int level, const char *fac,
 		   const char *buf)
 {
-	enum log_level lvl = level <= LOG_ERR	    ? LOG_LVL_ERR
-			     : level == LOG_WARNING ? LOG_LVL_WARN
-			     : level <= LOG_INFO    ? LOG_LVL_INFO
-						    : LOG_LVL_DEBUG;
+	enum log_level lvl = kafka_log_level(level);
 
 	(void)rk;
 	/* Connection failures come through on_error too, limited; a
@@ -366,19 +364,6 @@ static void rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err,
 	rd_kafka_assign(rk, NULL);
 }
 
-static int set(rd_kafka_conf_t *conf, const char *name, const char *val,
-	       char *err, size_t errlen)
-{
-	char e[256];
-
-	if (rd_kafka_conf_set(conf, name, val, e, sizeof(e)) !=
-	    RD_KAFKA_CONF_OK) {
-		snprintf(err, errlen, "invalid Kafka property %s: %s", name, e);
-		return -EINVAL;
-	}
-	return 0;
-}
-
 /* Our settings, then -X. */
 static rd_kafka_conf_t *make_conf(struct relay *r, const char *const *ours,
 				  size_t n)
@@ -386,23 +371,13 @@ static rd_kafka_conf_t *make_conf(struct relay *r, const char *const *ours,
 	rd_kafka_conf_t *conf = rd_kafka_conf_new();
 
 	for (size_t i = 0; i + 1 < n; i += 2)
-		if (set(conf, ours[i], ours[i + 1], r->err, r->errlen))
+		if (kafka_conf_set(conf, ours[i], ours[i + 1], r->err,
+				   r->errlen))
 			goto fail;
-	for (size_t i = 0; i < r->cfg->n_props; i++) {
-		const char *p = r->cfg->props[i], *eq = strchr(p, '=');
-		char name[256];
-
-		if (!eq || eq == p || (size_t)(eq - p) >= sizeof(name)) {
-			snprintf(r->err, r->errlen,
-				 "invalid Kafka property '%s' (want name=value)",
-				 p);
+	for (size_t i = 0; i < r->cfg->n_props; i++)
+		if (kafka_conf_set_prop(conf, r->cfg->props[i], r->err,
+					r->errlen))
 			goto fail;
-		}
-		memcpy(name, p, (size_t)(eq - p));
-		name[eq - p] = '\0';
-		if (set(conf, name, eq + 1, r->err, r->errlen))
-			goto fail;
-	}
 	rd_kafka_conf_set_error_cb(conf, on_error);
 	rd_kafka_conf_set_log_cb(conf, on_log);
 	rd_kafka_conf_set_opaque(conf, r);
