@@ -72,18 +72,6 @@ struct enr_store {
 	char s[N_ENR_STR][STR_MAX + 1];
 };
 
-/* xorshift64: deterministic pseudo-random records. */
-static uint64_t rnd(uint64_t *s)
-{
-	uint64_t x = *s;
-
-	x ^= x << 13;
-	x ^= x >> 7;
-	x ^= x << 17;
-	*s = x;
-	return x;
-}
-
 /* A value of the given width: zero, one, the maximum, a varint boundary
  * (2^7k and 2^7k - 1), a random magnitude or fully random. */
 static uint64_t rnd_val(uint64_t *s, unsigned width)
@@ -91,7 +79,7 @@ static uint64_t rnd_val(uint64_t *s, unsigned width)
 	uint64_t max = width == 64 ? ~0ULL : (1ULL << width) - 1;
 	unsigned k;
 
-	switch (rnd(s) % 8) {
+	switch (unit_rnd(s) % 8) {
 	case 0:
 	case 1:
 		return 0;
@@ -100,13 +88,13 @@ static uint64_t rnd_val(uint64_t *s, unsigned width)
 	case 3:
 		return max;
 	case 4:
-		k = 7 * (unsigned)(1 + rnd(s) % 9);
-		return k >= width ? max : (1ULL << k) - (rnd(s) & 1);
+		k = 7 * (unsigned)(1 + unit_rnd(s) % 9);
+		return k >= width ? max : (1ULL << k) - (unit_rnd(s) & 1);
 	case 5:
-		k = (unsigned)(rnd(s) % (width + 1));
-		return k == 64 ? rnd(s) : rnd(s) & ((1ULL << k) - 1);
+		k = (unsigned)(unit_rnd(s) % (width + 1));
+		return k == 64 ? unit_rnd(s) : unit_rnd(s) & ((1ULL << k) - 1);
 	default:
-		return rnd(s) & max;
+		return unit_rnd(s) & max;
 	}
 }
 
@@ -114,24 +102,24 @@ static void rnd_addr(uint64_t *s, struct flow_addr *a)
 {
 	static const uint8_t lens[] = { 0, 4, 16, 4, 16, 4, 16, 5, 15, 17, 255 };
 
-	a->len = lens[rnd(s) % sizeof(lens)];
+	a->len = lens[unit_rnd(s) % sizeof(lens)];
 	for (unsigned i = 0; i < 16; i++)
-		a->b[i] = (uint8_t)rnd(s);
+		a->b[i] = (uint8_t)unit_rnd(s);
 }
 
 /* A repeated field's count: empty, within the array, full, or beyond it
  * (up to 255, which the encoders clamp). */
 static uint8_t rnd_count(uint64_t *s, unsigned max)
 {
-	switch (rnd(s) % 5) {
+	switch (unit_rnd(s) % 5) {
 	case 0:
 		return 0;
 	case 1:
 		return (uint8_t)max;
 	case 2:
-		return (uint8_t)(max + 1 + rnd(s) % (256 - max - 1));
+		return (uint8_t)(max + 1 + unit_rnd(s) % (256 - max - 1));
 	default:
-		return (uint8_t)(1 + rnd(s) % max);
+		return (uint8_t)(1 + unit_rnd(s) % max);
 	}
 }
 
@@ -163,7 +151,7 @@ static void rnd_rec(uint64_t *s, struct flow_rec *r, enum shape shape)
 	/* Every byte random first (padding too), so a member this function
 	 * forgot would still vary; then each member gets a telling value. */
 	for (size_t i = 0; i < sizeof(*r); i++)
-		((uint8_t *)r)[i] = (uint8_t)rnd(s);
+		((uint8_t *)r)[i] = (uint8_t)unit_rnd(s);
 #define SET32(m) r->m = (uint32_t)rnd_val(s, 32);
 #define SET64(m) r->m = rnd_val(s, 64);
 #define SETA(m) rnd_addr(s, &r->m);
@@ -172,8 +160,8 @@ static void rnd_rec(uint64_t *s, struct flow_rec *r, enum shape shape)
 	ADDR_MEMBERS(SETA)
 	/* The enum's own values most of the time (the legacy schema maps the
 	 * rest to FLOWUNKNOWN). */
-	if (rnd(s) % 2)
-		r->type = (uint32_t)(rnd(s) % 6);
+	if (unit_rnd(s) % 2)
+		r->type = (uint32_t)(unit_rnd(s) % 6);
 	r->n_communities = rnd_count(s, FLOW_MAX_COMMUNITIES);
 	r->n_as_path = rnd_count(s, FLOW_MAX_AS_PATH);
 	r->n_mpls = rnd_count(s, FLOW_MAX_MPLS);
@@ -191,15 +179,16 @@ static void rnd_rec(uint64_t *s, struct flow_rec *r, enum shape shape)
 		rnd_addr(s, &r->mpls_ip[i]);
 	}
 	for (unsigned i = 0; i < FLOW_MAX_LAYERS; i++) {
-		r->layer_stack[i] =
-			(uint32_t)(rnd(s) % 2 ? rnd(s) % 14 : rnd_val(s, 32));
+		r->layer_stack[i] = (uint32_t)(unit_rnd(s) % 2
+						       ? unit_rnd(s) % 14
+						       : rnd_val(s, 32));
 		r->layer_size[i] = (uint32_t)rnd_val(s, 32);
 	}
 
 	switch (shape) {
 	case SHAPE_FULL:
 #define NONZERO(m) r->m |= !r->m;
-#define VALID(m) r->m.len = rnd(s) % 2 ? 4 : 16;
+#define VALID(m) r->m.len = unit_rnd(s) % 2 ? 4 : 16;
 		U32_MEMBERS(NONZERO)
 		U64_MEMBERS(NONZERO)
 		ADDR_MEMBERS(VALID)
@@ -212,8 +201,8 @@ static void rnd_rec(uint64_t *s, struct flow_rec *r, enum shape shape)
 		r->n_srv6 |= !r->n_srv6;
 		break;
 	case SHAPE_SPARSE:
-#define SPARSE(m) r->m = rnd(s) % 8 ? 0 : r->m;
-#define SPARSE_A(m) r->m.len = rnd(s) % 8 ? 0 : r->m.len;
+#define SPARSE(m) r->m = unit_rnd(s) % 8 ? 0 : r->m;
+#define SPARSE_A(m) r->m.len = unit_rnd(s) % 8 ? 0 : r->m.len;
 		U32_MEMBERS(SPARSE)
 		U64_MEMBERS(SPARSE)
 		ADDR_MEMBERS(SPARSE_A)
@@ -236,7 +225,7 @@ static const char *rnd_str(uint64_t *s, char *buf)
 {
 	size_t len;
 
-	switch (rnd(s) % 10) {
+	switch (unit_rnd(s) % 10) {
 	case 0:
 	case 1:
 	case 2:
@@ -247,20 +236,20 @@ static const char *rnd_str(uint64_t *s, char *buf)
 	case 4:
 	case 5:
 	case 6: /* what tables usually hold */
-		len = 1 + rnd(s) % 24;
+		len = 1 + unit_rnd(s) % 24;
 		for (size_t i = 0; i < len; i++)
-			buf[i] = (char)(' ' + rnd(s) % 95);
+			buf[i] = (char)(' ' + unit_rnd(s) % 95);
 		break;
 	case 7:
 	case 8: /* anything but NUL, around the 1- to 2-byte varint length */
-		len = 1 + rnd(s) % 300;
+		len = 1 + unit_rnd(s) % 300;
 		for (size_t i = 0; i < len; i++)
-			buf[i] = (char)(1 + rnd(s) % 255);
+			buf[i] = (char)(1 + unit_rnd(s) % 255);
 		break;
 	default: /* long, mostly at the small end */
-		len = 1 + rnd(s) % (rnd(s) % 4 ? 600 : STR_MAX);
+		len = 1 + unit_rnd(s) % (unit_rnd(s) % 4 ? 600 : STR_MAX);
 		for (size_t i = 0; i < len; i++)
-			buf[i] = (char)(1 + rnd(s) % 255);
+			buf[i] = (char)(1 + unit_rnd(s) % 255);
 		break;
 	}
 	buf[len] = 0;
@@ -279,8 +268,8 @@ static void rnd_enr(uint64_t *s, struct flow_enriched *e, struct enr_store *st)
 	e->out_if_speed = rnd_val(s, 64);
 	e->src_as = (uint32_t)rnd_val(s, 32);
 	e->dst_as = (uint32_t)rnd_val(s, 32);
-	e->has_src_as = rnd(s) % 2;
-	e->has_dst_as = rnd(s) % 2;
+	e->has_src_as = unit_rnd(s) % 2;
+	e->has_dst_as = unit_rnd(s) % 2;
 }
 
 /* Every string long (of every byte value but NUL, cycling), every speed and
@@ -392,7 +381,7 @@ static void assert_same_caps_e(const struct schema *sc,
 
 		if (n > 1200 && cap > 600 && cap + 600 < n) {
 			/* long frame: a random cap in the middle, then on */
-			cap += rnd(&seed) % 64;
+			cap += unit_rnd(&seed) % 64;
 			if (cap + 600 >= n)
 				continue;
 		}

@@ -748,15 +748,6 @@ static void test_enriched_escapes(void **state)
 			}
 }
 
-/* xorshift64 */
-static uint64_t rnd(uint64_t *s)
-{
-	*s ^= *s << 13;
-	*s ^= *s >> 7;
-	*s ^= *s << 17;
-	return *s;
-}
-
 /* Random hostile strings: NULL, "", text, valid multi-byte UTF-8 mixed with
  * anything but NUL, up to a few KB. */
 static void rnd_hostile(uint64_t *s, struct flow_enriched *e,
@@ -771,19 +762,20 @@ static void rnd_hostile(uint64_t *s, struct flow_enriched *e,
 
 	memset(e, 0, sizeof(*e));
 	for (size_t i = 0; i < N_ENR; i++) {
-		size_t max = rnd(s) % 16 ? 64 : 4000, len, n = 0;
+		size_t max = unit_rnd(s) % 16 ? 64 : 4000, len, n = 0;
 		char *b = store[i];
 
-		switch (rnd(s) % 4) {
+		switch (unit_rnd(s) % 4) {
 		case 0:
 			continue; /* NULL */
 		case 1:
-			len = rnd(s) % 3 ? 1 + rnd(s) % max : 0;
+			len = unit_rnd(s) % 3 ? 1 + unit_rnd(s) % max : 0;
 			while (n < len) {
-				if (rnd(s) % 3) {
-					b[n++] = (char)(1 + rnd(s) % 255);
+				if (unit_rnd(s) % 3) {
+					b[n++] = (char)(1 + unit_rnd(s) % 255);
 				} else {
-					const char *p = pieces[rnd(s) % 12];
+					const char *p =
+						pieces[unit_rnd(s) % 12];
 					size_t pl = strlen(p);
 
 					if (n + pl > len)
@@ -794,15 +786,16 @@ static void rnd_hostile(uint64_t *s, struct flow_enriched *e,
 			}
 			break;
 		default:
-			len = 1 + rnd(s) % max;
+			len = 1 + unit_rnd(s) % max;
 			for (; n < len; n++)
-				b[n] = (char)(' ' + rnd(s) % 95);
+				b[n] = (char)(' ' + unit_rnd(s) % 95);
 		}
 		b[n] = 0;
 		*enr_slot(e, i) = unit_fstr(b);
 	}
-	e->in_if_speed = rnd(s) % 3 ? 0 : rnd(s) >> (rnd(s) % 64);
-	e->out_if_speed = rnd(s) % 3 ? 0 : ~0ULL;
+	e->in_if_speed = unit_rnd(s) % 3 ? 0
+					 : unit_rnd(s) >> (unit_rnd(s) % 64);
+	e->out_if_speed = unit_rnd(s) % 3 ? 0 : ~0ULL;
 }
 
 /* Short buffers for enriched lines: -ENOSPC below the line's length, the
@@ -831,7 +824,8 @@ static void test_enriched_sizes(void **state)
 			ssize_t m;
 
 			if (cap > 300 && cap + 300 < (size_t)n)
-				cap += rnd(&seed) % 97; /* sample the middle */
+				cap += unit_rnd(&seed) %
+				       97; /* sample the middle */
 			memset(buf + cap, 0xa5, 64);
 			m = encode_json_enriched(&r, &e, buf, cap);
 			for (size_t g = 0; g < 64; g++)

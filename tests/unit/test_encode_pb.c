@@ -333,23 +333,11 @@ static void test_prefix_boundary(void **state)
 	}
 }
 
-/* xorshift64: deterministic pseudo-random records. */
-static uint64_t rnd(uint64_t *s)
-{
-	uint64_t x = *s;
-
-	x ^= x << 13;
-	x ^= x >> 7;
-	x ^= x << 17;
-	*s = x;
-	return x;
-}
-
 /* A value of random magnitude, zero one time in four. */
 static uint64_t rnd_val(uint64_t *s)
 {
-	uint64_t v = rnd(s);
-	unsigned bits = (unsigned)(rnd(s) % 65);
+	uint64_t v = unit_rnd(s);
+	unsigned bits = (unsigned)(unit_rnd(s) % 65);
 
 	if (!(v & 3))
 		return 0;
@@ -360,7 +348,7 @@ static void rnd_addr(uint64_t *s, struct flow_addr *a)
 {
 	static const uint8_t lens[] = { 0, 4, 16, 4, 16, 7 };
 
-	a->len = lens[rnd(s) % sizeof(lens)];
+	a->len = lens[unit_rnd(s) % sizeof(lens)];
 	for (unsigned i = 0; i < 16; i++)
 		a->b[i] = (uint8_t)rnd_val(s);
 }
@@ -414,13 +402,13 @@ static void rnd_rec(uint64_t *s, struct flow_rec *r)
 	rnd_addr(s, &r->dst_addr);
 	rnd_addr(s, &r->next_hop);
 	rnd_addr(s, &r->bgp_next_hop);
-	r->n_communities = (uint8_t)(rnd(s) % (FLOW_MAX_COMMUNITIES + 2));
-	r->n_as_path = (uint8_t)(rnd(s) % (FLOW_MAX_AS_PATH + 2));
-	r->n_mpls = (uint8_t)(rnd(s) % (FLOW_MAX_MPLS + 2));
-	r->n_mpls_ttl = (uint8_t)(rnd(s) % (FLOW_MAX_MPLS + 2));
-	r->n_mpls_ip = (uint8_t)(rnd(s) % (FLOW_MAX_MPLS + 2));
-	r->n_layers = (uint8_t)(rnd(s) % (FLOW_MAX_LAYERS + 2));
-	r->n_srv6 = (uint8_t)(rnd(s) % (FLOW_MAX_SRV6 + 2));
+	r->n_communities = (uint8_t)(unit_rnd(s) % (FLOW_MAX_COMMUNITIES + 2));
+	r->n_as_path = (uint8_t)(unit_rnd(s) % (FLOW_MAX_AS_PATH + 2));
+	r->n_mpls = (uint8_t)(unit_rnd(s) % (FLOW_MAX_MPLS + 2));
+	r->n_mpls_ttl = (uint8_t)(unit_rnd(s) % (FLOW_MAX_MPLS + 2));
+	r->n_mpls_ip = (uint8_t)(unit_rnd(s) % (FLOW_MAX_MPLS + 2));
+	r->n_layers = (uint8_t)(unit_rnd(s) % (FLOW_MAX_LAYERS + 2));
+	r->n_srv6 = (uint8_t)(unit_rnd(s) % (FLOW_MAX_SRV6 + 2));
 	for (unsigned i = 0; i < FLOW_MAX_COMMUNITIES; i++)
 		r->bgp_communities[i] = (uint32_t)rnd_val(s);
 	for (unsigned i = 0; i < FLOW_MAX_AS_PATH; i++)
@@ -432,13 +420,14 @@ static void rnd_rec(uint64_t *s, struct flow_rec *r)
 	}
 	for (unsigned i = 0; i < FLOW_MAX_LAYERS; i++) {
 		/* Mostly valid layers, sometimes enums above INT32_MAX. */
-		r->layer_stack[i] =
-			(uint32_t)(rnd(s) % 4 ? rnd(s) % 14 : rnd_val(s));
+		r->layer_stack[i] = (uint32_t)(unit_rnd(s) % 4
+						       ? unit_rnd(s) % 14
+						       : rnd_val(s));
 		r->layer_size[i] = (uint32_t)rnd_val(s);
 	}
 	for (unsigned i = 0; i < FLOW_MAX_SRV6; i++)
 		for (unsigned j = 0; j < 16; j++)
-			r->srv6_addr[i][j] = (uint8_t)rnd(s);
+			r->srv6_addr[i][j] = (uint8_t)unit_rnd(s);
 }
 
 /* Random records: the message unpacks, and re-packing what was unpacked

@@ -21,24 +21,13 @@
 
 #define N_RANDOM 50000
 
-static uint64_t rnd(uint64_t *s)
-{
-	uint64_t x = *s;
-
-	x ^= x << 13;
-	x ^= x >> 7;
-	x ^= x << 17;
-	*s = x;
-	return x;
-}
-
 /* Zero, one, the maximum, around a varint boundary, or random. */
 static uint64_t rnd_val(uint64_t *s, unsigned width)
 {
 	uint64_t max = width == 64 ? ~0ULL : (1ULL << width) - 1;
 	unsigned k;
 
-	switch (rnd(s) % 6) {
+	switch (unit_rnd(s) % 6) {
 	case 0:
 		return 0;
 	case 1:
@@ -46,10 +35,10 @@ static uint64_t rnd_val(uint64_t *s, unsigned width)
 	case 2:
 		return max;
 	case 3:
-		k = 7 * (unsigned)(1 + rnd(s) % 9);
-		return k >= width ? max : (1ULL << k) - (rnd(s) & 1);
+		k = 7 * (unsigned)(1 + unit_rnd(s) % 9);
+		return k >= width ? max : (1ULL << k) - (unit_rnd(s) & 1);
 	default:
-		return rnd(s) & max;
+		return unit_rnd(s) & max;
 	}
 }
 
@@ -60,9 +49,9 @@ static void rnd_addr(uint64_t *s, struct flow_addr *a)
 	static const uint8_t lens[] = { 0, 4, 16 };
 
 	memset(a, 0, sizeof(*a));
-	a->len = lens[rnd(s) % 3];
+	a->len = lens[unit_rnd(s) % 3];
 	for (unsigned i = 0; i < a->len; i++)
-		a->b[i] = (uint8_t)rnd(s);
+		a->b[i] = (uint8_t)unit_rnd(s);
 }
 
 /* A record as decoding would leave it: zeroed, then every member set,
@@ -70,9 +59,9 @@ static void rnd_addr(uint64_t *s, struct flow_addr *a)
 static void rnd_rec(uint64_t *s, struct flow_rec *r, bool sparse)
 {
 	memset(r, 0, sizeof(*r));
-#define V32 (sparse && rnd(s) % 4 ? 0 : (uint32_t)rnd_val(s, 32))
-#define V64 (sparse && rnd(s) % 4 ? 0 : rnd_val(s, 64))
-	r->type = rnd(s) % 4 ? (uint32_t)(rnd(s) % 5) : V32;
+#define V32 (sparse && unit_rnd(s) % 4 ? 0 : (uint32_t)rnd_val(s, 32))
+#define V64 (sparse && unit_rnd(s) % 4 ? 0 : rnd_val(s, 64))
+	r->type = unit_rnd(s) % 4 ? (uint32_t)(unit_rnd(s) % 5) : V32;
 	r->time_received_ns = V64;
 	r->sequence_num = V32;
 	r->sampling_rate = V64;
@@ -116,13 +105,13 @@ static void rnd_rec(uint64_t *s, struct flow_rec *r, bool sparse)
 	r->ipv6_routing_header_seg_left = V32;
 	r->sampler_id = V32;
 	r->sampler_port = V32;
-	r->n_communities = (uint8_t)(rnd(s) % (FLOW_MAX_COMMUNITIES + 1));
-	r->n_as_path = (uint8_t)(rnd(s) % (FLOW_MAX_AS_PATH + 1));
-	r->n_mpls = (uint8_t)(rnd(s) % (FLOW_MAX_MPLS + 1));
-	r->n_mpls_ttl = (uint8_t)(rnd(s) % (FLOW_MAX_MPLS + 1));
-	r->n_mpls_ip = (uint8_t)(rnd(s) % (FLOW_MAX_MPLS + 1));
-	r->n_layers = (uint8_t)(rnd(s) % (FLOW_MAX_LAYERS + 1));
-	r->n_srv6 = (uint8_t)(rnd(s) % (FLOW_MAX_SRV6 + 1));
+	r->n_communities = (uint8_t)(unit_rnd(s) % (FLOW_MAX_COMMUNITIES + 1));
+	r->n_as_path = (uint8_t)(unit_rnd(s) % (FLOW_MAX_AS_PATH + 1));
+	r->n_mpls = (uint8_t)(unit_rnd(s) % (FLOW_MAX_MPLS + 1));
+	r->n_mpls_ttl = (uint8_t)(unit_rnd(s) % (FLOW_MAX_MPLS + 1));
+	r->n_mpls_ip = (uint8_t)(unit_rnd(s) % (FLOW_MAX_MPLS + 1));
+	r->n_layers = (uint8_t)(unit_rnd(s) % (FLOW_MAX_LAYERS + 1));
+	r->n_srv6 = (uint8_t)(unit_rnd(s) % (FLOW_MAX_SRV6 + 1));
 	for (unsigned i = 0; i < r->n_communities; i++)
 		r->bgp_communities[i] = (uint32_t)rnd_val(s, 32);
 	for (unsigned i = 0; i < r->n_as_path; i++)
@@ -135,13 +124,14 @@ static void rnd_rec(uint64_t *s, struct flow_rec *r, bool sparse)
 		rnd_addr(s, &r->mpls_ip[i]);
 	for (unsigned i = 0; i < r->n_layers; i++) {
 		/* enums: negative ones (10-byte varints) included */
-		r->layer_stack[i] =
-			(uint32_t)(rnd(s) % 3 ? rnd(s) % 14 : rnd_val(s, 32));
+		r->layer_stack[i] = (uint32_t)(unit_rnd(s) % 3
+						       ? unit_rnd(s) % 14
+						       : rnd_val(s, 32));
 		r->layer_size[i] = (uint32_t)rnd_val(s, 32);
 	}
 	for (unsigned i = 0; i < r->n_srv6; i++)
 		for (unsigned j = 0; j < 16; j++)
-			r->srv6_addr[i][j] = (uint8_t)rnd(s);
+			r->srv6_addr[i][j] = (uint8_t)unit_rnd(s);
 }
 
 /* The body of a varint-length-prefixed frame. */

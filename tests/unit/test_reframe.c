@@ -231,17 +231,6 @@ static void test_empty_flows_left_out(void **state)
 	rf_free(r);
 }
 
-static uint64_t rnd(uint64_t *s)
-{
-	uint64_t x = *s;
-
-	x ^= x << 13;
-	x ^= x >> 7;
-	x ^= x << 17;
-	*s = x;
-	return x;
-}
-
 /* Appends one random field: known or unknown, right or wrong wire type,
  * sometimes malformed. Returns the new length. */
 static size_t rnd_field(uint64_t *s, uint8_t *p, size_t len, size_t cap)
@@ -249,9 +238,9 @@ static size_t rnd_field(uint64_t *s, uint8_t *p, size_t len, size_t cap)
 	static const uint8_t nums[] = { 1,  2,	3,   4,	  5,   6,  7,
 					8,  9,	10,  11,  14,  20, 39,
 					80, 82, 101, 103, 105, 127 };
-	uint8_t num = nums[rnd(s) % sizeof(nums)];
-	unsigned wt =
-		(unsigned)(rnd(s) % 8 < 5 ? (rnd(s) % 2) * 2 : rnd(s) % 6);
+	uint8_t num = nums[unit_rnd(s) % sizeof(nums)];
+	unsigned wt = (unsigned)(unit_rnd(s) % 8 < 5 ? (unit_rnd(s) % 2) * 2
+						     : unit_rnd(s) % 6);
 	size_t n;
 
 	if (len + 24 > cap)
@@ -259,18 +248,18 @@ static size_t rnd_field(uint64_t *s, uint8_t *p, size_t len, size_t cap)
 	p[len++] = (uint8_t)(num << 3 | wt);
 	switch (wt) {
 	case 0:
-		p[len++] = (uint8_t)(rnd(s) % 8);
+		p[len++] = (uint8_t)(unit_rnd(s) % 8);
 		break;
 	case 2:
-		n = (size_t[]){ 0, 1, 4, 16, 3 }[rnd(s) % 5];
+		n = (size_t[]){ 0, 1, 4, 16, 3 }[unit_rnd(s) % 5];
 		p[len++] = (uint8_t)n;
 		for (size_t i = 0; i < n; i++)
-			p[len++] = (uint8_t)(rnd(s) % 8);
+			p[len++] = (uint8_t)(unit_rnd(s) % 8);
 		break;
 	case 1:
 	case 5:
 		for (unsigned i = 0; i < (wt == 1 ? 8u : 4u); i++)
-			p[len++] = (uint8_t)rnd(s);
+			p[len++] = (uint8_t)unit_rnd(s);
 		break;
 	default:
 		break;
@@ -283,18 +272,20 @@ static size_t rnd_msg(uint64_t *s, uint8_t *p, size_t cap)
 {
 	size_t len = 0;
 
-	if (rnd(s) % 2) {
-		unsigned k = 1 + (unsigned)(rnd(s) % 4);
+	if (unit_rnd(s) % 2) {
+		unsigned k = 1 + (unsigned)(unit_rnd(s) % 4);
 
 		for (unsigned i = 0; i < k; i++)
 			len = rnd_field(s, p, len, cap);
 		return len;
 	}
-	for (unsigned f = 0, nf = 1 + (unsigned)(rnd(s) % 3); f < nf; f++) {
+	for (unsigned f = 0, nf = 1 + (unsigned)(unit_rnd(s) % 3); f < nf;
+	     f++) {
 		uint8_t body[128];
 		size_t bl = 0;
 
-		for (unsigned i = 0, k = (unsigned)(rnd(s) % 4); i < k; i++)
+		for (unsigned i = 0, k = (unsigned)(unit_rnd(s) % 4); i < k;
+		     i++)
 			bl = rnd_field(s, body, bl, sizeof(body));
 		if (len + bl + 1 > cap)
 			break;

@@ -64,6 +64,19 @@ static inline void unit_assert_str(const char *got, const char *want)
 }
 
 /* An enrichment string of s (NULL: absent), as the tables give them. */
+/* xorshift64: the tests' deterministic pseudo-random numbers (*s is the
+ * state; seed it with anything but 0). */
+static inline uint64_t unit_rnd(uint64_t *s)
+{
+	uint64_t x = *s;
+
+	x ^= x << 13;
+	x ^= x >> 7;
+	x ^= x << 17;
+	*s = x;
+	return x;
+}
+
 static inline struct flow_str unit_fstr(const char *s)
 {
 	return (struct flow_str){ s, s ? (uint32_t)strlen(s) : 0 };
