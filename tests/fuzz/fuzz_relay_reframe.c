@@ -33,19 +33,6 @@ static ssize_t enc(void *ctx, const struct flow_rec *rec, size_t i,
 	return encode_pb(rec, buf, cap);
 }
 
-/* Whether data may hold the key of a field 1010..1045: a varint byte
- * with its continuation bit, then 0x3f-0x41, or a longer (non-minimal)
- * varint. */
-static int enrichment_key(const uint8_t *data, size_t size)
-{
-	for (size_t i = 0; i + 1 < size; i++)
-		if (data[i] >= 0x80 &&
-		    ((data[i + 1] >= 0x3f && data[i + 1] <= 0x41) ||
-		     data[i + 1] >= 0x80))
-			return 1;
-	return 0;
-}
-
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static struct reframe a;
@@ -69,13 +56,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		abort();
 	if (ra == -EBADMSG && !ia.why)
 		abort(); /* every refusal has a reason */
-	/* Both refuse or both accept, and with one framing unless the input
-	 * may hold the enrichment fields (1010 and up): the inserter's older
-	 * table calls them unknown, so its strict reading may be the other. */
+	/* Both refuse or both accept, and with one framing. */
 	if ((ra == 0) != (rp == 0))
 		abort();
-	if (!ra && ((int)fr != (int)ia.framing || n != ia.flows) &&
-	    !enrichment_key(data, size))
+	if (!ra && ((int)fr != (int)ia.framing || n != ia.flows))
 		abort();
 	if (ra)
 		return 0;

@@ -332,10 +332,16 @@ static void test_hostile_rules(void **state)
 	assert_int_equal(r.layer_stack[1], 3);
 	assert_int_equal(r.layer_size[0], 20);
 	assert_int_equal(r.layer_size[1], 0);
-	/* enrichment fields of another wire type are unknown */
+	/* enrichment fields of another wire type are refused, as the
+	 * inserter's decoder refuses them (and any known field's) */
 	assert_int_equal(dec((const uint8_t[]){ 0x90, 0x3f, 0x01 }, 3, &r, &f),
-			 0); /* 1010 as a varint */
-	assert_int_equal(f, FLOWDEC_LENIENT);
+			 -EBADMSG); /* 1010 as a varint */
+	assert_int_equal(dec((const uint8_t[]){ 0xd2, 0x40, 0x01, 0x07 }, 4, &r,
+			     &f),
+			 -EBADMSG); /* 1034 (a speed) length-delimited */
+	assert_int_equal(dec((const uint8_t[]){ 0x95, 0x3f, 1, 2, 3, 4 }, 6, &r,
+			     &f),
+			 -EBADMSG); /* 1010 as a fixed32 */
 	assert_int_equal(dec((const uint8_t[]){ 0x92, 0x3f, 0x02, 'F', 'R' }, 5,
 			     &r, &f),
 			 0);

@@ -294,12 +294,11 @@ int flowdec_flow(const uint8_t *p, size_t len, struct flow_rec *rec,
 					f |= FLOWDEC_RESHAPED;
 				break;
 			case K_NONE:
-			case K_SKIP_STR: /* not ours in this shape: unknown */
 				f |= FLOWDEC_LENIENT;
 				break;
 			case K_SKIP_INT:
 				break;
-			default: /* addresses are never varints */
+			default: /* addresses and strings are never varints */
 				return -EBADMSG;
 			}
 			break;
@@ -338,7 +337,6 @@ int flowdec_flow(const uint8_t *p, size_t len, struct flow_rec *rec,
 				break;
 			}
 			case K_NONE:
-			case K_SKIP_INT: /* not ours in this shape: unknown */
 				f |= FLOWDEC_LENIENT;
 				break;
 			case K_SKIP_STR:
@@ -349,17 +347,13 @@ int flowdec_flow(const uint8_t *p, size_t len, struct flow_rec *rec,
 			p += n;
 			break;
 		case 1: /* fixed64 */
-			if ((fd->kind != K_NONE && fd->kind != K_SKIP_STR &&
-			     fd->kind != K_SKIP_INT) ||
-			    end - p < 8)
+			if (fd->kind != K_NONE || end - p < 8)
 				return -EBADMSG;
 			f |= FLOWDEC_LENIENT;
 			p += 8;
 			break;
 		case 5: /* fixed32 */
-			if ((fd->kind != K_NONE && fd->kind != K_SKIP_STR &&
-			     fd->kind != K_SKIP_INT) ||
-			    end - p < 4)
+			if (fd->kind != K_NONE || end - p < 4)
 				return -EBADMSG;
 			f |= FLOWDEC_LENIENT;
 			p += 4;

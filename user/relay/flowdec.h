@@ -13,9 +13,9 @@
  * field holding more than 32 bits, layer_stack and layer_size of different
  * lengths, an SRv6 address that is not 16 bytes) is cut to fit and flagged.
  * The enrichment fields (1010 and up) are known and skipped: the caller
- * enriches again; in another wire type than theirs they count as unknown
- * (as they do for the inserter's older table, so both accept the same
- * messages).
+ * enriches again; in another wire type than theirs they are refused like
+ * any known field (as the inserter's decoder refuses them, so both accept
+ * the same messages).
  */
 #ifndef XDPFLOW_RELAY_FLOWDEC_H
 #define XDPFLOW_RELAY_FLOWDEC_H
