@@ -97,7 +97,7 @@ all: $(BINS) $(BPF_OBJS) ## build the daemon and tools into build/
 help: ## this list
 	@grep -E '^[a-z-]+:.*## ' $(firstword $(MAKEFILE_LIST)) | sed 's/:.*## /\t/' | expand -t 16
 	@echo 'variables: V=1 (show commands), O=DIR (output, default build), SAN=1 (clang ASan+UBSan),'
-	@echo '  PREFIX, DESTDIR (install), FUZZ_SECONDS (fuzz), DEMO_SECONDS (demo), BPF_ARCH (default from uname -m)'
+	@echo '  PREFIX, DESTDIR (install), FUZZ_SECONDS, FUZZ_RUNS, FUZZ_TARGETS (fuzz), DEMO_SECONDS (demo), BPF_ARCH (default from uname -m)'
 
 deps: ## install the Debian packages and the Python venv the build and tests need
 	$(Q)scripts/deps.sh
@@ -197,11 +197,12 @@ test: deps ## everything: format check, unit tests (plain and ASan+UBSan), fuzz 
 
 fuzz: ## run every fuzz target for FUZZ_SECONDS (default 300) each, ASan+UBSan
 	$(Q)$(MAKE) --no-print-directory O=$(O)/asan SAN=1 fuzz-bins
-	$(Q)scripts/test/fuzz.sh $(O)/asan/fuzz $${FUZZ_SECONDS:-300}
+	$(Q)scripts/test/fuzz.sh $(O)/asan/fuzz $${FUZZ_SECONDS:-300} $(FUZZ_RUNS)
 
-fuzz-long: ## the same, FUZZ_SECONDS (default 3600) each; prints each target's run count
+# With FUZZ_RUNS and no FUZZ_SECONDS, only the run count ends a target.
+fuzz-long: ## the same, FUZZ_SECONDS (default 3600) and/or FUZZ_RUNS executions each, whichever ends first; table in build/fuzz/summary.txt
 	$(Q)$(MAKE) --no-print-directory O=$(O)/asan SAN=1 fuzz-bins
-	$(Q)scripts/test/fuzz.sh $(O)/asan/fuzz $${FUZZ_SECONDS:-3600}
+	$(Q)scripts/test/fuzz.sh $(O)/asan/fuzz $${FUZZ_SECONDS:-$(if $(FUZZ_RUNS),0,3600)} $(FUZZ_RUNS)
 
 bench: deps ## benchmarks: decode speed, whole process vs GoFlow2, memory
 	$(Q)$(MAKE) --no-print-directory all bench-bins
