@@ -23,7 +23,7 @@ WINDOW=${VIEW_WINDOW:-60}
 TITLE=${VIEW_TITLE:-xdpflow demo}
 # Every external call is bounded: a stuck broker or database slows a screen
 # down, it never hangs the view.
-T="timeout 5"
+T="timeout -k 2 5" # KILL 2 s after TERM: a client that ignores TERM cannot stall the view
 
 q() { # SQL -> psql's aligned table (nothing if PostgreSQL is not ready)
 	$T psql -X -q -P footer=off -d "$PGURI" -c "$1" 2>/dev/null

@@ -85,6 +85,27 @@ class Demo:
         p = self.dir / "logs" / f"{name}.log"
         return p.read_text(errors="replace") if p.exists() else ""
 
+    def kill_leftovers(self):
+        """After the demo was killed before its own clean-up ran: stops what
+        it started (processes naming its folder or its broker, its stack),
+        so that a failure does not leave them to the next tests."""
+        for pid in os.listdir("/proc"):
+            if not pid.isdigit() or int(pid) == os.getpid():
+                continue
+            try:
+                cmd = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
+            except OSError:
+                continue
+            if str(self.dir) in cmd or f"127.0.0.1:{self.kport} " in cmd:
+                try:
+                    os.kill(int(pid), signal.SIGKILL)
+                except OSError:
+                    pass
+        env = dict(self.env, XF_STACK_DIR=str(self.dir / "stack"),
+                   XF_KAFKA_PORT=str(self.kport), XF_PG_PORT=str(self.pgport))
+        subprocess.run(["scripts/stack/stack.sh", "down"], cwd=REPO, env=env,
+                       capture_output=True, timeout=120)
+
     def assert_nothing_left(self):
         ns = subprocess.run(["ip", "netns", "list"], capture_output=True, text=True).stdout
         assert f"{self.id}-exp" not in ns, ns
@@ -196,7 +217,15 @@ def test_demo_interrupted():
         assert b"Per exporter" in out, out.decode(errors="replace")[-3000:]
         t = time.monotonic()
         os.killpg(p.pid, signal.SIGINT)
-        p.wait(timeout=120)
+        try:
+            p.wait(timeout=120)
+        except subprocess.TimeoutExpired:
+            ps = subprocess.run(["ps", "-eo", "pid,pgid,stat,etime,args"],
+                                capture_output=True, text=True).stdout
+            tail = (out + (p.stdout.read() or b"")).decode(errors="replace")[-2000:]
+            pytest.fail(f"the demo did not end within 120 s of SIGINT:\n{tail}\n"
+                        + "\n".join(l for l in ps.splitlines() if d.id in l or "demo" in l
+                                     or "timeout" in l or "psql" in l or "kcat" in l))
         assert time.monotonic() - t < 90
         rest = p.stdout.read() or b""
         assert b"cleaning up" in out + rest
@@ -205,4 +234,5 @@ def test_demo_interrupted():
         if p.poll() is None:
             os.killpg(p.pid, signal.SIGKILL)
             p.wait(timeout=30)
+            d.kill_leftovers()
         d.assert_nothing_left()
