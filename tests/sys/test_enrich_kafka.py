@@ -317,6 +317,7 @@ def test_two_instances_same_transactional_id(stack, tmp_path):
         produce_keyed(stack, tin, [(None, flow_bytes(mod, s)) for s in range(100)])
         a = Enrich(stack, tin, tout, tmp_path, txn_id="tx_same_" + tin).start()
         r = Reader(stack, tout)
+        b = None
         try:
             r.read(lambda m: len(m) >= 100, 60)
             b = Enrich(stack, tin, tout, tmp_path, txn_id="tx_same_" + tin).start()
@@ -325,12 +326,14 @@ def test_two_instances_same_transactional_id(stack, tmp_path):
             wait_for(lambda: "relaying" in b.output(), 60, "the second instance to start")
             produce_keyed(stack, tin, [(None, flow_bytes(mod, s)) for s in range(100, 200)])
             wait_for(lambda: a.proc.poll() is not None, 60, "the fenced instance to stop")
+            assert a.proc.returncode == 1, a.output()[-2000:]
+            assert re.search(r"fenced|fatal", a.output(), re.I), a.output()[-2000:]
+            assert b.stop() == 0, b.output()[-2000:]
         finally:
             r.close()
             a.kill()
-        assert a.proc.returncode == 1, a.output()[-2000:]
-        assert re.search(r"fenced|fatal", a.output(), re.I), a.output()[-2000:]
-        assert b.stop() == 0, b.output()[-2000:]
+            if b is not None:
+                b.kill()  # a no-op once it stopped; never left running
 
 
 @pytest.mark.parametrize("args,needle", [
