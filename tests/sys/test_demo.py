@@ -204,9 +204,13 @@ def test_demo_interrupted():
     and removes everything."""
     requirements("mock")
     d = Demo("mock", seconds=200)
+    # SIGINT at its default, as under a terminal: a runner started in the
+    # background of a non-interactive shell hands it down ignored, and a
+    # shell cannot trap a signal ignored on entry.
     p = subprocess.Popen(d.cmd(), cwd=REPO, env=d.env, stdin=subprocess.DEVNULL,
                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                         start_new_session=True)
+                         start_new_session=True,
+                         preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     try:
         out = b""
         deadline = time.monotonic() + RUN_TIMEOUT
