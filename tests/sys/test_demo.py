@@ -87,8 +87,13 @@ class Demo:
 
     def kill_leftovers(self):
         """After the demo was killed before its own clean-up ran: stops what
-        it started (processes naming its folder or its broker, its stack),
-        so that a failure does not leave them to the next tests."""
+        it started, its stack first (gracefully: PostgreSQL and Kafka get
+        their own stop), then any process still naming its folder or its
+        broker, so that a failure does not leave them to the next tests."""
+        env = dict(self.env, XF_STACK_DIR=str(self.dir / "stack"),
+                   XF_KAFKA_PORT=str(self.kport), XF_PG_PORT=str(self.pgport))
+        subprocess.run(["scripts/stack/stack.sh", "down"], cwd=REPO, env=env,
+                       capture_output=True, timeout=120)
         for pid in os.listdir("/proc"):
             if not pid.isdigit() or int(pid) == os.getpid():
                 continue
@@ -101,10 +106,6 @@ class Demo:
                     os.kill(int(pid), signal.SIGKILL)
                 except OSError:
                     pass
-        env = dict(self.env, XF_STACK_DIR=str(self.dir / "stack"),
-                   XF_KAFKA_PORT=str(self.kport), XF_PG_PORT=str(self.pgport))
-        subprocess.run(["scripts/stack/stack.sh", "down"], cwd=REPO, env=env,
-                       capture_output=True, timeout=120)
 
     def assert_nothing_left(self):
         ns = subprocess.run(["ip", "netns", "list"], capture_output=True, text=True).stdout
