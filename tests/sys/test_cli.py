@@ -10,6 +10,7 @@ import re
 import shutil
 import socket
 import subprocess
+import time
 
 import pytest
 
@@ -281,3 +282,44 @@ def test_no_arguments_listens_on_defaults(daemon):
         [("198.18.2.1", "198.18.3.1", 5000, 53, 17, 142, 1)]
     diff = xflow.multiset_diff(want, [xflow.flow_key(f) for f in flows])
     assert not diff, f"JSON on stdout:\n{diff}"
+
+
+def undeliverable_pcap(tmp_path):
+    dgrams, recs = v5_datagrams(3, 4)
+    path = xflow.write_udp_pcap(tmp_path / "nf5.pcap",
+                                [xflow.Datagram(p) for p in dgrams])
+    return path, len(recs)
+
+
+def test_pcap_output_not_written_is_exit_1(tmp_path):
+    """A capture converted to a file that cannot be written (/dev/full)
+    ends with status 1 and says why, not 0 with nothing written."""
+    pcap, n = undeliverable_pcap(tmp_path)
+    r = xflow.run_xdpflowd(["--pcap", pcap, "--file", "/dev/full",
+                            "--format", "json"])
+    assert r.rc == 1, r.describe()
+    assert "could not deliver all output: No space left on device" \
+        in r.stderr, r.stderr[-2000:]
+    st = r.stats
+    assert st.publish["flows"] == n and st.publish["delivery_errors"] >= 1, \
+        r.stderr[-2000:]
+
+
+def test_pcap_output_undelivered_to_kafka_is_exit_1(tmp_path):
+    """Kafka unreachable (a closed loopback port): the final flush gives up
+    after its bound, the run ends with status 1 and says how much was
+    delivered, in bounded time."""
+    pcap, n = undeliverable_pcap(tmp_path)
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        closed = s.getsockname()[1]
+    t0 = time.monotonic()
+    r = xflow.run_xdpflowd(["--pcap", pcap, "-o", "kafka", "--kafka-brokers",
+                            f"127.0.0.1:{closed}", "--format", "pb"],
+                           timeout=60)
+    assert r.rc == 1, r.describe()
+    assert re.search(r"could not deliver all output within \d+ ms "
+                     r"\(0 of \d+ messages delivered\)", r.stderr), \
+        r.stderr[-2000:]
+    assert r.stats.publish["flows"] == n, r.stderr[-2000:]
+    assert time.monotonic() - t0 < 40 * xflow.timeout_scale()

@@ -12,13 +12,16 @@ each snmpd serves ifName and ifAlias through a `pass` script that reads
 fail; every wait is bounded. Addresses from 198.18.0.0/15."""
 
 import json
+import re
 import os
 import select
 import signal
+import socket
 import struct
 import subprocess
 import sys
 import time
+import urllib.request
 from pathlib import Path
 
 import pytest
@@ -649,7 +652,8 @@ def test_xdpflowd_enriches_from_snmp(daemon, tmp_path):
     127.0.0.1 make the collector note that exporter; an snmpd on loopback
     (its own port, ifName/ifAlias of ifIndex 3 and 4 from a pass script)
     answers; the JSON flows then carry its interface names and its sysName
-    as the exporter's name, classified by a rule on that name."""
+    as the exporter's name, classified by a rule on that name. The
+    poller's counters reach /metrics and the final "stats snmp" line."""
     require_tool("snmpd")
     aport, port = xflow.free_udp_port(), xflow.free_udp_port()
     d = tmp_path / "agent"
@@ -679,8 +683,12 @@ def test_xdpflowd_enriches_from_snmp(daemon, tmp_path):
             f"snmp-port = {aport}\nsnmp-community = secret\n"
             "snmp-poll-interval = 1s\nsnmp-timeout = 500ms\n")
         out = tmp_path / "flows.json"
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            mport = s.getsockname()[1]
         dmn = daemon(["-l", f"netflow://127.0.0.1:{port}", "--format",
-                      "json", "--file", out, "--enrich", conf_path],
+                      "json", "--file", out, "--enrich", conf_path,
+                      "--metrics", f"127.0.0.1:{mport}"],
                      ports=[port])
         fields = ((1, 4), (2, 4), (4, 1), (8, 4), (12, 4), (10, 2),
                   (14, 2))
@@ -707,6 +715,27 @@ def test_xdpflowd_enriches_from_snmp(daemon, tmp_path):
         assert last.get("out_if_description") == "to core", last
         assert last.get("exporter_name") == "e2e-router", last
         assert last.get("exporter_group") == "e2e-group", last
+        with urllib.request.urlopen(f"http://127.0.0.1:{mport}/metrics",
+                                    timeout=5) as r:
+            text = r.read().decode()
+        prom = {m.group(1): int(m.group(2)) for m in re.finditer(
+            r"^xdpflow_(snmp_\w+) (\d+)$", text, re.M)}
+        assert prom.get("snmp_polls_ok_total", 0) >= 1, text
+        assert prom.get("snmp_rounds_total", 0) >= 1, text
+        assert prom.get("snmp_exporters") == 1, text
+        for k in ("snmp_polls_failed_total", "snmp_timeouts_total",
+                  "snmp_auth_errors_total", "snmp_other_errors_total",
+                  "snmp_table_full"):
+            assert prom.get(k) == 0, (k, text)
+        res = dmn.stop()
+        lines = re.findall(r"stats snmp (.*)", res.stderr)
+        assert len(lines) == 1, res.stderr[-3000:]
+        st = dict(kv.split("=") for kv in lines[0].split())
+        assert int(st["polls_ok"]) >= prom["snmp_polls_ok_total"], st
+        assert int(st["rounds"]) >= prom["snmp_rounds_total"], st
+        assert st["exporters"] == "1" and st["table_full"] == "0", st
+        assert st["polls_failed"] == st["timeouts"] == "0", st
+        assert st["auth_errors"] == st["other_errors"] == "0", st
     finally:
         agent.terminate()
         try:

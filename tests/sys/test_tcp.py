@@ -7,7 +7,9 @@ exporter taken from the peer address; a stream that is not IPFIX is
 counted as an error and its connection closed; tcp:// takes no count and
 has no effect with --pcap."""
 
+import re
 import socket
+import subprocess
 import time
 
 import xflow
@@ -102,3 +104,30 @@ def test_tcp_listener_options(tmp_path):
     assert r.rc == 2
     assert r.stderr == "xdpflow: error: a tcp:// listener has no effect " \
         "with --pcap (a capture is read for UDP only)\n"
+
+
+def test_tcp_connections_use_keepalive(daemon, tmp_path):
+    """An exporter that vanishes without closing (reboot, cut link) must
+    not hold its connection slot for ever: the daemon's side of every
+    connection runs TCP keepalive (60 s idle, 4 probes 15 s apart), which
+    ss shows as a keepalive timer. A quiet live exporter is never cut."""
+    port = free_tcp_port()
+    d = daemon(["-l", f"tcp://127.0.0.1:{port}", "--format", "json",
+                "--file", tmp_path / "flows.json"])
+    wait_tcp(port, d)
+    with socket.create_connection(("127.0.0.1", port), timeout=5) as s:
+        msgs, _ = messages("198.18.23", 1, 302)
+        s.sendall(b"".join(msgs))
+
+        def timer():
+            r = subprocess.run(["ss", "-tnoH", "state", "established",
+                                f"( sport = :{port} )"],
+                               capture_output=True, text=True, timeout=10)
+            m = re.search(r"timer:\(keepalive,(\d+(?:\.\d+)?)(m?s|min|sec)?",
+                          r.stdout)
+            return (m, r.stdout) if m else None
+        m, text = xflow.wait_for(timer, 10 * xflow.timeout_scale(),
+                                 "a keepalive timer on the daemon's side")
+        assert d.alive()
+    d.stop().assert_clean_exit()
+    assert text.count("\n") <= 1, text  # only the daemon's side matched

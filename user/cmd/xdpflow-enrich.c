@@ -192,6 +192,12 @@ int main(int argc, char **argv)
 		st.txn_committed, st.txn_aborted, st.decode_errors, c.reshaped,
 		c.empty, st.rebalances, es.generation, es.reloads,
 		es.reload_failures);
+	if (es.snmp) {
+		char line[256];
+
+		snmp_poller_stats_format(&es.snmp_st, line, sizeof(line));
+		pr_info("stats snmp %s", line);
+	}
 	if (rc) {
 		pr_err("%s", err);
 		return rc == -EINVAL ? 2 : 1;

@@ -438,6 +438,7 @@ int daemon_run(struct daemon *d)
 static void finish_run(struct daemon *d)
 {
 	const struct options *o = d->o;
+	struct publish_stats ps;
 	uint64_t one = 1;
 	int rc;
 
@@ -449,10 +450,25 @@ static void finish_run(struct daemon *d)
 		if (d->ws[i].err)
 			d->failed = true;
 	}
+	/* Output lost at exit is a failure (exit status 1), not a warning:
+	 * a service manager or a script converting a capture must see it. */
 	rc = publisher_flush(d->pub, FINAL_FLUSH_MS);
-	if (rc)
-		pr_warn("could not deliver all output within %d ms: %s",
-			FINAL_FLUSH_MS, strerror(-rc));
+	publisher_get_stats(d->pub, &ps);
+	if (rc == -ETIMEDOUT) {
+		pr_err("could not deliver all output within %d ms (%" PRIu64
+		       " of %" PRIu64 " messages delivered)",
+		       FINAL_FLUSH_MS, ps.delivered, ps.messages);
+		d->failed = true;
+	} else if (rc) {
+		pr_err("could not deliver all output: %s", strerror(-rc));
+		d->failed = true;
+	} else if (o->pcap && ps.delivery_errors) {
+		/* A capture is read once: what failed is not sent again. */
+		pr_err("%" PRIu64 " of the capture's %" PRIu64
+		       " output messages failed to deliver",
+		       ps.delivery_errors, ps.messages);
+		d->failed = true;
+	}
 	if (o->templates_file)
 		templates_save(o->templates_file, d->ws, d->nw, true,
 			       &d->save_pending);

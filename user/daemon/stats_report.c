@@ -224,6 +224,12 @@ void stats_report_log(const struct stats_snapshot *s)
 			s->enr.generation, s->enr.reloads,
 			s->enr.reload_failures, s->enr.exporters_seen,
 			s->enr.exporters_full ? 1 : 0);
+	if (s->enrich && s->enr.snmp) {
+		char line[256];
+
+		snmp_poller_stats_format(&s->enr.snmp_st, line, sizeof(line));
+		pr_info("stats snmp %s", line);
+	}
 }
 
 void stats_report_now(const struct stats_source *src)
@@ -245,6 +251,38 @@ static void prom_counter(FILE *f, const char *name, const char *help,
 		"# HELP xdpflow_%s %s\n# TYPE xdpflow_%s counter\n"
 		"xdpflow_%s %" PRIu64 "\n",
 		name, help, name, name, v);
+}
+
+/* The SNMP poller's counters (snmp-poll = on). */
+static void prom_snmp(FILE *f, const struct snmp_poller_stats *st)
+{
+	prom_counter(f, "snmp_rounds_total",
+		     "SNMP poll rounds ended (interface tables published).",
+		     st->rounds);
+	prom_counter(f, "snmp_polls_ok_total",
+		     "SNMP agent polls that succeeded.", st->polls_ok);
+	prom_counter(f, "snmp_polls_failed_total",
+		     "SNMP agent polls that failed (timeouts, authentication "
+		     "and other errors).",
+		     st->polls_failed);
+	prom_counter(f, "snmp_timeouts_total",
+		     "SNMP polls unanswered (or a wrong v2c community).",
+		     st->timeouts);
+	prom_counter(f, "snmp_auth_errors_total",
+		     "SNMPv3 polls refused for authentication or privacy.",
+		     st->auth_errors);
+	prom_counter(f, "snmp_other_errors_total",
+		     "SNMP polls that failed otherwise (bad replies...).",
+		     st->other_errors);
+	fprintf(f,
+		"# HELP xdpflow_snmp_exporters Exporters the SNMP poller "
+		"knows.\n# TYPE xdpflow_snmp_exporters gauge\n"
+		"xdpflow_snmp_exporters %" PRIu64
+		"\n"
+		"# HELP xdpflow_snmp_table_full 1 once an exporter was refused "
+		"(snmp-max-exporters).\n# TYPE xdpflow_snmp_table_full gauge\n"
+		"xdpflow_snmp_table_full %d\n",
+		st->exporters, st->table_full ? 1 : 0);
 }
 
 /* A label value with \\, " and newlines escaped. */
@@ -373,4 +411,6 @@ void stats_report_prometheus(const struct stats_snapshot *s, FILE *f)
 			     "previous table stayed).",
 			     s->enr.reload_failures);
 	}
+	if (s->enrich && s->enr.snmp)
+		prom_snmp(f, &s->enr.snmp_st);
 }

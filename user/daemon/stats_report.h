@@ -26,6 +26,11 @@
  *       table published; sources reloaded and sources that failed to;
  *       exporters seen in flows for classification, and 1 once one was
  *       refused past exporters-max)
+ *   xdpflow: info: stats snmp rounds=N polls_ok=N polls_failed=N
+ *       timeouts=N auth_errors=N other_errors=N exporters=N table_full=0|1
+ *       (with snmp-poll = on in the enrichment config only: poll rounds
+ *       ended, agent polls that succeeded and failed, the failures by
+ *       cause, exporters known to the poller, and 1 once one was refused)
  */
 #ifndef XDPFLOW_DAEMON_STATS_REPORT_H
 #define XDPFLOW_DAEMON_STATS_REPORT_H

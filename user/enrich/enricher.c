@@ -477,6 +477,11 @@ void enricher_stats(const struct enricher *x, struct enricher_stats *st)
 		atomic_load_explicit(&x->reload_failures, memory_order_relaxed);
 	st->exporters_seen = x->seen ? seen_set_count(x->seen) : 0;
 	st->exporters_full = x->seen && seen_set_full(x->seen);
+	st->snmp = x->snmp != NULL;
+	if (x->snmp)
+		snmp_poller_stats(x->snmp, &st->snmp_st);
+	else
+		st->snmp_st = (struct snmp_poller_stats){ 0 };
 }
 
 void enricher_close(struct enricher *x)

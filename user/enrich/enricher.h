@@ -70,6 +70,7 @@
 
 #include "common/flow.h"
 #include "enrich/enrich.h"
+#include "enrich/snmp_poll.h"
 
 struct enricher;
 struct snmp_poller;
@@ -106,6 +107,8 @@ struct enricher_stats {
 	uint64_t reload_failures; /* sources that failed to reload */
 	uint64_t exporters_seen;  /* distinct exporters seen in flows */
 	bool exporters_full;	  /* one was refused: exporters-max */
+	bool snmp;		  /* SNMP polling is on: snmp is set */
+	struct snmp_poller_stats snmp_st;
 };
 
 /* Reads the config at config_path and loads every source it names. Returns

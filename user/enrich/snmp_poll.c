@@ -8,6 +8,7 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <inttypes.h>
 #include <poll.h>
 #include <pthread.h>
 #include <stdatomic.h>
@@ -399,6 +400,19 @@ void snmp_poller_stats(struct snmp_poller *p, struct snmp_poller_stats *out)
 		.exporters = seen_set_count(p->seen),
 		.table_full = seen_set_full(p->seen),
 	};
+}
+
+void snmp_poller_stats_format(const struct snmp_poller_stats *st, char *buf,
+			      size_t len)
+{
+	snprintf(buf, len,
+		 "rounds=%" PRIu64 " polls_ok=%" PRIu64 " polls_failed=%" PRIu64
+		 " timeouts=%" PRIu64 " auth_errors=%" PRIu64
+		 " other_errors=%" PRIu64 " exporters=%" PRIu64
+		 " table_full=%d",
+		 st->rounds, st->polls_ok, st->polls_failed, st->timeouts,
+		 st->auth_errors, st->other_errors, st->exporters,
+		 st->table_full ? 1 : 0);
 }
 
 void snmp_poller_stop(struct snmp_poller *p)

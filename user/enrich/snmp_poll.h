@@ -94,6 +94,13 @@ uint64_t snmp_poller_published(struct snmp_poller *p);
 /* The counters so far. */
 void snmp_poller_stats(struct snmp_poller *p, struct snmp_poller_stats *out);
 
+/* Writes st as the "key=value ..." list of the "stats snmp" log line
+ * (rounds=N polls_ok=N polls_failed=N timeouts=N auth_errors=N
+ * other_errors=N exporters=N table_full=0|1) into buf (len bytes, cut if
+ * need be, always NUL-terminated). */
+void snmp_poller_stats_format(const struct snmp_poller_stats *st, char *buf,
+			      size_t len);
+
 /* Stops the thread (a poll in progress ends at its next request or
  * timeout) and frees p; the tables it published stay on the context.
  * NULL is fine. */

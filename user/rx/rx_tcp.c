@@ -11,6 +11,7 @@
 
 #include <errno.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -78,6 +79,20 @@ static void conn_close(struct rx_tcp *t, struct conn *c)
 	c->len = c->off = 0;
 }
 
+/* Keepalive on an accepted connection (see rx_tcp.h); false if refused. */
+static bool set_keepalive(int fd)
+{
+	static const int on = 1, idle = RX_TCP_KEEPIDLE_S,
+			 intvl = RX_TCP_KEEPINTVL_S, cnt = RX_TCP_KEEPCNT;
+
+	return !setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &on, sizeof(on)) &&
+	       !setsockopt(fd, IPPROTO_TCP, TCP_KEEPIDLE, &idle,
+			   sizeof(idle)) &&
+	       !setsockopt(fd, IPPROTO_TCP, TCP_KEEPINTVL, &intvl,
+			   sizeof(intvl)) &&
+	       !setsockopt(fd, IPPROTO_TCP, TCP_KEEPCNT, &cnt, sizeof(cnt));
+}
+
 static void accept_all(struct rx_tcp *t)
 {
 	for (int i = 0; i < RX_TCP_MAX_CONN + 1; i++) {
@@ -100,7 +115,8 @@ static void accept_all(struct rx_tcp *t)
 			continue;
 		}
 		ev.data.u32 = (uint32_t)(c - t->conn);
-		if (epoll_ctl(t->rx.fd, EPOLL_CTL_ADD, fd, &ev) < 0) {
+		if (!set_keepalive(fd) ||
+		    epoll_ctl(t->rx.fd, EPOLL_CTL_ADD, fd, &ev) < 0) {
 			rx_count(&t->rx.cnt.errors, 1);
 			close(fd);
 			continue;

@@ -8,7 +8,11 @@
  * error and its connection closed. The fd to poll is an epoll set of the
  * listening socket and the connections. At most RX_TCP_MAX_CONN
  * connections at once; further ones are accepted and closed at once
- * (counted as errors).
+ * (counted as errors). Connections use TCP keepalive (RX_TCP_KEEPIDLE_S
+ * idle, then RX_TCP_KEEPCNT probes RX_TCP_KEEPINTVL_S apart), so one left
+ * half-open by an exporter that rebooted or vanished is closed within
+ * about two minutes instead of holding its slot for ever; a quiet but
+ * live exporter is never cut.
  */
 #ifndef XDPFLOW_RX_TCP_H
 #define XDPFLOW_RX_TCP_H
@@ -21,6 +25,9 @@
 #include "rx/rx.h"
 
 #define RX_TCP_MAX_CONN 64
+#define RX_TCP_KEEPIDLE_S 60
+#define RX_TCP_KEEPINTVL_S 15
+#define RX_TCP_KEEPCNT 4
 
 struct rx_tcp_config {
 	const struct sockaddr *addr; /* AF_INET or AF_INET6, port set */
