@@ -28,7 +28,7 @@ SANFLAGS :=
 OPT := -O2 -g
 endif
 
-PKGS := rdkafka libprotobuf-c libpcap libbpf libxdp libmicrohttpd libpq libcap libmaxminddb netsnmp
+PKGS := rdkafka libprotobuf-c libpcap libbpf libxdp libmicrohttpd libpq libcap libmaxminddb netsnmp libssl libcrypto
 # Goals that need none of PKGS in this make (they install them, compile
 # nothing, or run a sub-make that checks). Any other goal stops at once,
 # naming what is missing, rather than failing later on a missing header.

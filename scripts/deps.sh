@@ -47,7 +47,7 @@ PKGS=(
 	libpq-dev maven openjdk-17-jre-headless kcat curl openssl
 	debhelper lintian mandoc gnuplot-nox
 	libmaxminddb-dev mmdb-bin libmaxmind-db-writer-perl
-	libsnmp-dev snmpd snmp
+	libsnmp-dev snmpd snmp libssl-dev
 )
 for t in "${TOOLS[@]}"; do
 	p=${t#*=}

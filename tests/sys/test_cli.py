@@ -67,6 +67,15 @@ DAEMON_NO_EFFECT = [
     (["--pcap", "x.pcap", "--xdp", "lo"], "no effect with --pcap"),
     (["--xdp-mode", "skb"], "add --xdp"),
     (["--xdp-zerocopy", "on"], "add --xdp"),
+    (["--tls-cert", "c.pem", "--tls-key", "k.pem"],
+     "add -l tls://ADDR:PORT"),
+    (["-l", "tcp://127.0.0.1:4739", "--tls-ca", "ca.pem"],
+     "add -l tls://ADDR:PORT"),
+    (["-l", "tls://127.0.0.1:4740"], "needs --tls-cert and --tls-key"),
+    (["-l", "tls://127.0.0.1:4740", "--tls-cert", "c.pem"],
+     "needs --tls-cert and --tls-key"),
+    (["--pcap", "x.pcap", "-l", "tls://127.0.0.1:4740"],
+     "no effect with --pcap"),
 ]
 
 

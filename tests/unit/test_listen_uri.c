@@ -83,6 +83,39 @@ static void test_tcp(void **state)
 			    "for UDP listeners (tcp:// has one socket)");
 }
 
+static void test_tls(void **state)
+{
+	struct listen_uri u;
+	char err[256] = "", buf[128];
+
+	(void)state;
+	assert_int_equal(listen_uri_parse("tls://[::1]:4740", &u, err,
+					  sizeof(err)),
+			 0);
+	assert_true(u.tcp);
+	assert_true(u.tls);
+	assert_int_equal(u.hint, DECODE_NETFLOW);
+	assert_int_equal(u.port, 4740);
+	assert_string_equal(listen_uri_str(&u, buf, sizeof(buf)),
+			    "tls://[::1]:4740");
+	assert_int_equal(listen_uri_parse("tcp://:4739", &u, err, sizeof(err)),
+			 0);
+	assert_false(u.tls);
+	assert_string_equal(listen_uri_str(&u, buf, sizeof(buf)),
+			    "tcp://:4739");
+	assert_int_equal(listen_uri_parse("tls://:4740?count=2", &u, err,
+					  sizeof(err)),
+			 -EINVAL);
+	assert_string_equal(err,
+			    "bad listen URI 'tls://:4740?count=2': count is "
+			    "for UDP listeners (tls:// has one socket)");
+	assert_int_equal(listen_uri_parse("dtls://:4740", &u, err, sizeof(err)),
+			 -EINVAL);
+	assert_string_equal(err,
+			    "bad listen URI 'dtls://:4740': scheme must "
+			    "be netflow, sflow, flow, tcp or tls");
+}
+
 static void test_bad_forms(void **state)
 {
 	static const char *const bad[] = {
@@ -200,6 +233,7 @@ int main(void)
 		cmocka_unit_test(test_error_names_input),
 		cmocka_unit_test(test_list),
 		cmocka_unit_test(test_tcp),
+		cmocka_unit_test(test_tls),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -100,12 +100,14 @@ int listen_uri_parse(const char *s, struct listen_uri *out, char *err,
 		if (strlen(schemes[i].name) == (size_t)(sep - s) &&
 		    strncmp(s, schemes[i].name, (size_t)(sep - s)) == 0)
 			break;
-	if (sep - s == 3 && strncmp(s, "tcp", 3) == 0) {
+	if (sep - s == 3 &&
+	    (strncmp(s, "tcp", 3) == 0 || strncmp(s, "tls", 3) == 0)) {
 		u.tcp = 1;
+		u.tls = s[1] == 'l';
 		u.hint = DECODE_NETFLOW;
 	} else if (i == sizeof(schemes) / sizeof(schemes[0])) {
 		snprintf(err, errlen,
-			 "bad listen URI '%s': scheme must be netflow, sflow, flow or tcp",
+			 "bad listen URI '%s': scheme must be netflow, sflow, flow, tcp or tls",
 			 s);
 		return -EINVAL;
 	} else {
@@ -154,8 +156,8 @@ int listen_uri_parse(const char *s, struct listen_uri *out, char *err,
 		return -EINVAL;
 	if (u.tcp && u.count) {
 		snprintf(err, errlen,
-			 "bad listen URI '%s': count is for UDP listeners (tcp:// has one socket)",
-			 s);
+			 "bad listen URI '%s': count is for UDP listeners (%s:// has one socket)",
+			 s, u.tls ? "tls" : "tcp");
 		return -EINVAL;
 	}
 
@@ -243,7 +245,9 @@ const char *listen_uri_str(const struct listen_uri *u, char *buf, size_t len)
 {
 	char host[INET6_ADDRSTRLEN] = "";
 	char count[24] = "";
-	const char *scheme = u->tcp ? "tcp" : listen_uri_scheme(u->hint);
+	const char *scheme = u->tls   ? "tls"
+			     : u->tcp ? "tcp"
+				      : listen_uri_scheme(u->hint);
 
 	if (u->count)
 		snprintf(count, sizeof(count), "?count=%u", u->count);

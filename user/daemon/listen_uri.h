@@ -5,7 +5,9 @@
  * empty (every address, dual-stack), an IPv4 literal or a bracketed IPv6
  * literal, and count is how many SO_REUSEPORT sockets (one per worker) the
  * listener gets. tcp://ADDR:PORT is IPFIX over TCP (RFC 7011 §10.4): one
- * listening socket, no count. Parsing only: no sockets are touched here.
+ * listening socket, no count; tls://ADDR:PORT is the same over TLS (RFC
+ * 7011 §10.4 and §11; IANA port 4740). Parsing only: no sockets are
+ * touched here.
  */
 #ifndef XDPFLOW_DAEMON_LISTEN_URI_H
 #define XDPFLOW_DAEMON_LISTEN_URI_H
@@ -27,7 +29,8 @@ struct listen_uri {
 	int any;	/* ADDR was empty: [::] with IPV6_V6ONLY off */
 	uint16_t port;	/* host order */
 	unsigned count; /* sockets/workers; 0 = not given (use --workers) */
-	int tcp;	/* tcp://: IPFIX over TCP (hint DECODE_NETFLOW) */
+	int tcp; /* tcp:// or tls://: IPFIX over TCP (hint DECODE_NETFLOW) */
+	int tls; /* tls://: over TLS (tcp is set too) */
 };
 
 /* Parses one URI (no commas). Returns 0, or -EINVAL with a one-line reason
@@ -41,8 +44,8 @@ int listen_uri_parse(const char *s, struct listen_uri *out, char *err,
 int listen_uri_parse_list(const char *s, struct listen_uri *arr, size_t cap,
 			  size_t *n, char *err, size_t errlen);
 
-/* The scheme name of a hint: "netflow", "sflow" or "flow" (tcp:// is
- * told by listen_uri.tcp). */
+/* The scheme name of a hint: "netflow", "sflow" or "flow" (tcp:// and
+ * tls:// are told by listen_uri.tcp and .tls). */
 const char *listen_uri_scheme(enum decode_hint hint);
 
 /* Formats u back as a URI ("sflow://[::1]:6343?count=2") into buf; returns

@@ -10,15 +10,19 @@
 #include "rx/rx_socket.h"
 #include "rx/rx_tcp.h"
 
-/* A tcp:// listener: one socket, served by the first worker. */
-static int open_tcp(const struct listen_uri *u, struct worker *w)
+/* A tcp:// or tls:// listener: one socket, served by the first worker. */
+static int open_tcp(const struct options *o, const struct listen_uri *u,
+		    struct worker *w)
 {
-	char name[128], err[256];
+	char name[128], err[512];
 	struct rx_tcp_config cfg = {
 		.addr = (const struct sockaddr *)&u->addr,
 		.addrlen = u->addrlen,
 		.dual_stack = u->any,
 		.name = listen_uri_str(u, name, sizeof(name)),
+		.tls_cert = u->tls ? o->tls_cert : NULL,
+		.tls_key = u->tls ? o->tls_key : NULL,
+		.tls_ca = u->tls ? o->tls_ca : NULL,
 	};
 	struct rx *rx;
 	int rc = rx_tcp_open(&cfg, &rx, err, sizeof(err));
@@ -34,7 +38,10 @@ static int open_tcp(const struct listen_uri *u, struct worker *w)
 		       name, w->id);
 		return rc;
 	}
-	pr_info("listening on %s (IPFIX over TCP, up to %d connections)", name,
+	pr_info("listening on %s (IPFIX over %s, up to %d connections)", name,
+		u->tls ? (o->tls_ca ? "TLS, exporters' certificates verified"
+				    : "TLS, exporters not authenticated")
+		       : "TCP",
 		RX_TCP_MAX_CONN);
 	return 0;
 }
@@ -49,7 +56,7 @@ int listeners_open(const struct options *o, struct worker *ws)
 		unsigned cnt = u->count ? u->count : o->workers;
 
 		if (u->tcp) {
-			int rc = open_tcp(u, &ws[0]);
+			int rc = open_tcp(o, u, &ws[0]);
 
 			if (rc)
 				return rc;

@@ -170,7 +170,7 @@ static const struct cli_opt opts[] = {
 	  set_listen, 0, 0, 0,
 	  "where to receive: netflow://ADDR:PORT (v5, v9, IPFIX), "
 	  "sflow://ADDR:PORT, flow://ADDR:PORT (any), tcp://ADDR:PORT (IPFIX "
-	  "over TCP); ADDR empty (all, "
+	  "over TCP), tls://ADDR:PORT (IPFIX over TLS); ADDR empty (all, "
 	  "dual-stack), IPv4 or [IPv6]; ?count=N sets the listener's "
 	  "sockets/workers; repeatable" },
 	{ "workers", 0, "N", "1", cli_set_uint, OFF(workers), 1,
@@ -190,6 +190,14 @@ static const struct cli_opt opts[] = {
 	  "more allowed prefixes, one per line ('#' comments), read at start "
 	  "and again on SIGHUP (with --xdp, updated in the XDP maps in "
 	  "place)" },
+	{ "tls-cert", 0, "FILE", NULL, cli_set_str, OFF(tls_cert), 0, 0,
+	  "tls:// listeners: the collector's certificate chain (PEM)" },
+	{ "tls-key", 0, "FILE", NULL, cli_set_str, OFF(tls_key), 0, 0,
+	  "tls:// listeners: the certificate's private key (PEM)" },
+	{ "tls-ca", 0, "FILE", NULL, cli_set_str, OFF(tls_ca), 0, 0,
+	  "tls:// listeners: CA certificates (PEM) that exporters' "
+	  "certificates must chain to; given, exporters must present one "
+	  "(mutual authentication, as RFC 7011 asks)" },
 	{ "pcap", 0, "FILE", NULL, cli_set_str, OFF(pcap), 0, 0,
 	  "decode a capture (pcap/pcapng) instead of listening: UDP to a "
 	  "listen URI's port, as fast as possible, then exit" },
@@ -283,6 +291,33 @@ static int init(struct options *o, struct cli_table t[3], char *err,
 	return rc;
 }
 
+/* A tls:// listener needs a certificate and its key; the TLS options do
+ * nothing without one. */
+static int check_tls(const struct options *o, const struct cli_table *own,
+		     char *err, size_t errlen)
+{
+	static const char *const tls_opts[] = { "tls-cert", "tls-key",
+						"tls-ca" };
+	bool tls = false;
+
+	for (size_t i = 0; i < o->n_listen; i++)
+		tls = tls || o->listen[i].tls;
+	for (size_t i = 0; !tls && i < 3; i++) {
+		if (cli_given(own, tls_opts[i])) {
+			snprintf(err, errlen,
+				 "--%s has no effect without a tls:// listener (add -l tls://ADDR:PORT)",
+				 tls_opts[i]);
+			return -EINVAL;
+		}
+	}
+	if (tls && (!o->tls_cert || !o->tls_key)) {
+		snprintf(err, errlen,
+			 "a tls:// listener needs --tls-cert and --tls-key");
+		return -EINVAL;
+	}
+	return 0;
+}
+
 /* Refuses what the mode chosen would silently ignore. (--bpffs is let
  * alone: wrappers pass it whatever the mode, as where XDP pins when used.) */
 static int check_modes(const struct options *o, const struct cli_table *own,
@@ -296,6 +331,7 @@ static int check_modes(const struct options *o, const struct cli_table *own,
 		"xdp-coalesce-us"
 	};
 	const size_t n_xdp_only = sizeof(xdp_only) / sizeof(xdp_only[0]);
+	int rc;
 
 	for (size_t i = 0; o->pcap && i < 4; i++) {
 		if (cli_given(own, live_only[i])) {
@@ -308,10 +344,14 @@ static int check_modes(const struct options *o, const struct cli_table *own,
 	for (size_t i = 0; o->pcap && i < o->n_listen; i++) {
 		if (o->listen[i].tcp) {
 			snprintf(err, errlen,
-				 "a tcp:// listener has no effect with --pcap (a capture is read for UDP only)");
+				 "a %s:// listener has no effect with --pcap (a capture is read for UDP only)",
+				 o->listen[i].tls ? "tls" : "tcp");
 			return -EINVAL;
 		}
 	}
+	rc = check_tls(o, own, err, errlen);
+	if (rc)
+		return rc;
 	for (size_t i = 0; !o->n_xdp && i < n_xdp_only; i++) {
 		if (cli_given(own, xdp_only[i])) {
 			snprintf(err, errlen,

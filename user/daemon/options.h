@@ -41,6 +41,9 @@ struct options {
 	struct allow_list allow; /* --allow-exporter */
 	const char *allow_file;	 /* --allow-exporter-file, NULL: none */
 	const char *pcap;	 /* NULL: live sockets */
+	/* tls:// listeners: PEM certificate chain and key, and the CA file
+	 * exporters' certificates must chain to (NULL: not verified). */
+	const char *tls_cert, *tls_key, *tls_ca;
 	struct publish_opts
 		out; /* -o, --format, --kafka-*, -X (publish_opts.h) */
 	const char *templates_file; /* NULL: templates are not kept */

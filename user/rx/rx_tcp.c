@@ -6,9 +6,13 @@
  * (the previous batch is released by then), closes the connections that
  * ended, accepts and reads what epoll reports ready, then cuts complete
  * messages out of every buffer, oldest connection first, up to max.
+ * With TLS (tls_server.h) a connection reads through OpenSSL instead of
+ * read(2); bytes OpenSSL already holds are read at every recv, since no
+ * readiness wait reports them.
  */
 #include "rx/rx_tcp.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -21,6 +25,8 @@
 
 #include "common/bytes.h"
 #include "common/clock.h"
+#include "common/log.h"
+#include "rx/tls_server.h"
 
 #define BUF_LEN (2 * 65536)
 #define IPFIX_HDR_LEN 16
@@ -31,14 +37,20 @@ struct conn {
 	bool ended; /* EOF, error or bad framing: close at next recv */
 	struct flow_addr peer;
 	uint16_t peer_port;
-	uint8_t *buf;	 /* BUF_LEN */
-	size_t len, off; /* bytes held; handed out up to off */
+	uint8_t *buf;	      /* BUF_LEN */
+	size_t len, off;      /* bytes held; handed out up to off */
+	struct tls_conn *tls; /* NULL: plain TCP */
+	bool full;	      /* the last read stopped at a full buffer */
+	bool pollout;	      /* registered for EPOLLOUT too (TLS) */
 };
 
 struct rx_tcp {
 	struct rx rx; /* rx.fd: the epoll set */
 	int lfd;
 	uint16_t local_port;
+	struct tls_server *tls; /* NULL: plain TCP */
+	struct ratelimit rl;	/* TLS failures in the log */
+	char name[128];		/* the listener, for the log */
 	struct conn conn[RX_TCP_MAX_CONN];
 };
 
@@ -73,9 +85,12 @@ static void peer_addr(const struct sockaddr_storage *ss, struct flow_addr *a,
 static void conn_close(struct rx_tcp *t, struct conn *c)
 {
 	epoll_ctl(t->rx.fd, EPOLL_CTL_DEL, c->fd, NULL);
+	tls_conn_free(c->tls);
+	c->tls = NULL;
 	close(c->fd);
 	c->fd = -1;
 	c->ended = false;
+	c->full = c->pollout = false;
 	c->len = c->off = 0;
 }
 
@@ -108,7 +123,8 @@ static void accept_all(struct rx_tcp *t)
 		for (size_t k = 0; k < RX_TCP_MAX_CONN && !c; k++)
 			if (t->conn[k].fd < 0)
 				c = &t->conn[k];
-		if (!c || (!c->buf && !(c->buf = malloc(BUF_LEN)))) {
+		if (!c || (!c->buf && !(c->buf = malloc(BUF_LEN))) ||
+		    (t->tls && !(c->tls = tls_conn_new(t->tls, fd)))) {
 			rx_count(&t->rx.cnt.errors,
 				 1); /* too many, or no memory */
 			close(fd);
@@ -118,6 +134,8 @@ static void accept_all(struct rx_tcp *t)
 		if (!set_keepalive(fd) ||
 		    epoll_ctl(t->rx.fd, EPOLL_CTL_ADD, fd, &ev) < 0) {
 			rx_count(&t->rx.cnt.errors, 1);
+			tls_conn_free(c->tls);
+			c->tls = NULL;
 			close(fd);
 			continue;
 		}
@@ -128,10 +146,67 @@ static void accept_all(struct rx_tcp *t)
 	}
 }
 
+static const char *peer_str(const struct flow_addr *a, char *buf, size_t len)
+{
+	if (!inet_ntop(a->len == 4 ? AF_INET : AF_INET6, a->b, buf,
+		       (socklen_t)len))
+		snprintf(buf, len, "?");
+	return buf;
+}
+
+/* A TLS connection's read: what fits, through OpenSSL. A failure is
+ * counted and logged (rate-limited) with its reason, and ends it. */
+static void tls_read(struct rx_tcp *t, struct conn *c)
+{
+	char reason[160], peer[INET6_ADDRSTRLEN];
+	enum tls_read_status st = TLS_READ_DATA;
+	uint32_t suppressed;
+	bool out;
+
+	while (c->len < BUF_LEN && !c->ended) {
+		size_t n = tls_conn_read(c->tls, c->buf + c->len,
+					 BUF_LEN - c->len, &st, reason,
+					 sizeof(reason));
+
+		if (st == TLS_READ_DATA) {
+			c->len += n;
+			continue;
+		}
+		if (st == TLS_READ_FAILED) {
+			rx_count(&t->rx.cnt.errors, 1);
+			if (ratelimit_ok(&t->rl, clock_mono_ns(), &suppressed))
+				pr_warn("%s: TLS with %s port %u failed: %s%s",
+					t->name,
+					peer_str(&c->peer, peer, sizeof(peer)),
+					c->peer_port, reason,
+					suppressed ? " (and others)" : "");
+		}
+		if (st != TLS_READ_AGAIN)
+			c->ended = true;
+		break;
+	}
+	c->full = c->len == BUF_LEN;
+	/* The handshake's reply waits for room in the socket buffer. */
+	out = !c->ended && st == TLS_READ_AGAIN && tls_conn_wants_write(c->tls);
+	if (out != c->pollout) {
+		struct epoll_event ev = {
+			.events = EPOLLIN | (out ? EPOLLOUT : 0),
+			.data.u32 = (uint32_t)(c - t->conn),
+		};
+
+		if (epoll_ctl(t->rx.fd, EPOLL_CTL_MOD, c->fd, &ev) == 0)
+			c->pollout = out;
+	}
+}
+
 /* Reads what fits; EOF or an error ends the connection (what it held
  * whole is still handed out). */
 static void conn_read(struct rx_tcp *t, struct conn *c)
 {
+	if (c->tls) {
+		tls_read(t, c);
+		return;
+	}
 	while (c->len < BUF_LEN && !c->ended) {
 		ssize_t n = read(c->fd, c->buf + c->len, BUF_LEN - c->len);
 
@@ -184,7 +259,12 @@ static int tcp_recv(struct rx *rx, struct datagram *dgs, size_t max)
 			if (c->len)
 				rx_count(&rx->cnt.truncated, 1);
 			conn_close(t, c);
+			continue;
 		}
+		/* Bytes OpenSSL holds, or a read cut by a full buffer. */
+		if (c->tls && !c->ended &&
+		    (c->full || tls_conn_pending(c->tls)))
+			conn_read(t, c);
 	}
 	n = epoll_wait(rx->fd, evs, RX_TCP_MAX_CONN + 1, 0);
 	for (int i = 0; i < n; i++) {
@@ -239,10 +319,12 @@ static void tcp_close(struct rx *rx)
 	struct rx_tcp *t = (struct rx_tcp *)rx;
 
 	for (size_t k = 0; k < RX_TCP_MAX_CONN; k++) {
+		tls_conn_free(t->conn[k].tls);
 		if (t->conn[k].fd >= 0)
 			close(t->conn[k].fd);
 		free(t->conn[k].buf);
 	}
+	tls_server_free(t->tls);
 	if (t->lfd >= 0)
 		close(t->lfd);
 	if (rx->fd >= 0)
@@ -277,6 +359,16 @@ int rx_tcp_open(const struct rx_tcp_config *cfg, struct rx **out, char *err,
 		cfg->addr->sa_family == AF_INET6
 			? ((const struct sockaddr_in6 *)cfg->addr)->sin6_port
 			: ((const struct sockaddr_in *)cfg->addr)->sin_port);
+	snprintf(t->name, sizeof(t->name), "%s", cfg->name);
+	if (cfg->tls_cert) {
+		t->tls = tls_server_new(cfg->tls_cert, cfg->tls_key,
+					cfg->tls_ca, err, errlen);
+		if (!t->tls) {
+			t->rx.fd = t->lfd = -1;
+			tcp_close(&t->rx);
+			return -EINVAL;
+		}
+	}
 	t->rx.fd = epoll_create1(EPOLL_CLOEXEC);
 	t->lfd = socket(cfg->addr->sa_family,
 			SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);

@@ -34,6 +34,10 @@ struct rx_tcp_config {
 	socklen_t addrlen;
 	bool dual_stack;  /* AF_INET6 with IPV6_V6ONLY off */
 	const char *name; /* for messages, e.g. the listen URI */
+	/* IPFIX over TLS (tls_server.h) when tls_cert is set: the PEM
+	 * certificate chain and key, and the CA file exporters' certificates
+	 * must chain to (NULL: exporters are not authenticated). */
+	const char *tls_cert, *tls_key, *tls_ca;
 };
 
 /*
@@ -46,7 +50,8 @@ struct rx_tcp_config {
 int rx_tcp_frame(const uint8_t *p, size_t len);
 
 /* Opens, binds and listens as cfg says. Returns 0 and *out, or -errno with
- * a one-line reason in err ("could not bind tcp://:4739: ..."). */
+ * a one-line reason in err ("could not bind tcp://:4739: ...", or
+ * -EINVAL with "could not load the certificate FILE: ..."). */
 int rx_tcp_open(const struct rx_tcp_config *cfg, struct rx **out, char *err,
 		size_t errlen);
 
