@@ -628,6 +628,48 @@ def test_odd_replies_are_bounded(lab):
     assert (A1, 4) not in got or got[(A1, 4)]["name"] != "two-part"
 
 
+def test_agent_without_ifxtable_falls_back_to_iftable(lab):
+    """An agent without the IF-MIB ifXTable's ifName, ifAlias and
+    ifHighSpeed (older devices; here a community whose view excludes those
+    columns): names come from the ifTable's ifDescr and speeds from ifSpeed
+    in bit/s, where ifSpeed's saturated 2^32-1 would mean unknown, not
+    4.29 Gbit/s. The values are cross-checked with snmpget."""
+    lab.start_agent(lab.a1, A1, "old-agent", [
+        "view noifx included .1",
+        *(f"view noifx excluded .1.3.6.1.2.1.31.1.1.1.{col}"
+          for col in (1, 15, 18)),
+        "rocommunity old 198.18.0.0/15 -V noifx"])
+    t = lab.tool(conf("snmp-community = old", interval="60s"))
+    t.note(A1)
+    t.wait_rounds(1, 10 * SLOW)
+    st = t.json("stats")
+    assert st["polls_ok"] == 1 and st["polls_failed"] == 0, (st, t.stderr())
+    got = t.ifaces()
+
+    def agent(oid):
+        r = subprocess.run(["ip", "netns", "exec", lab.c, "snmpget",
+                            "-v2c", "-c", "old", "-Oqv", f"{A1}:{PORT}",
+                            oid], capture_output=True, text=True,
+                           timeout=CMD_TIMEOUT, env={**os.environ,
+                                                     "MIBS": ""})
+        assert r.returncode == 0, r.stderr
+        return r.stdout.strip()
+    # The view really hides ifName: the agent has no such instance.
+    assert "No Such" in agent(".1.3.6.1.2.1.31.1.1.1.1.1")
+    links = [1, lab.ifindex(lab.a1, "xfa1"), lab.ifindex(lab.a1, "xfup0"),
+             lab.ifindex(lab.a1, "xfup1")]
+    assert sorted(k[1] for k in got if k[0] == A1) == sorted(links)
+    for idx in links:
+        descr = agent(f".1.3.6.1.2.1.2.2.1.2.{idx}").strip('"')
+        speed = int(agent(f".1.3.6.1.2.1.2.2.1.5.{idx}"))
+        assert got[(A1, idx)] == {
+            "name": descr, "description": None,
+            "speed": 0 if speed == 4294967295 else speed}, (idx, got)
+    assert got[(A1, lab.ifindex(lab.a1, "xfup0"))]["name"] == "xfup0"
+    assert got[(A1, 1)]["name"] == "lo"
+    assert t.json(f"exporter {A1}")["name"] == "old-agent"
+
+
 def test_bad_config_is_one_line_exit_2(lab):
     binary = xflow.build_dir() / "tests" / "helpers" / "snmp-poll-tool"
     for text, msg in (

@@ -18,16 +18,28 @@
 
 #include "common/log.h"
 
-/* IF-MIB ifXTable columns and SNMPv2-MIB sysName.0. */
+/* IF-MIB ifXTable columns, ifTable fallbacks and SNMPv2-MIB sysName.0. */
 static const oid oid_if_name[] = { 1, 3, 6, 1, 2, 1, 31, 1, 1, 1, 1 };
 static const oid oid_if_alias[] = { 1, 3, 6, 1, 2, 1, 31, 1, 1, 1, 18 };
 static const oid oid_if_high_speed[] = { 1, 3, 6, 1, 2, 1, 31, 1, 1, 1, 15 };
+static const oid oid_if_descr[] = { 1, 3, 6, 1, 2, 1, 2, 2, 1, 2 };
+static const oid oid_if_speed[] = { 1, 3, 6, 1, 2, 1, 2, 2, 1, 5 };
 static const oid oid_sys_name[] = { 1, 3, 6, 1, 2, 1, 1, 5, 0 };
 
-#define COL_LEN (sizeof(oid_if_name) / sizeof(oid))
 #define BULK_REPETITIONS 32
+/* ifSpeed's value for "higher than it can tell". */
+#define IF_SPEED_SATURATED 4294967295ULL
 
-enum col { COL_NAME, COL_ALIAS, COL_SPEED };
+enum col { COL_NAME, COL_ALIAS, COL_SPEED, COL_SPEED_BPS };
+
+/* A column to walk: its OID, and which field it fills. */
+struct column {
+	const oid *col;
+	size_t len;
+	enum col which;
+};
+
+#define COLUMN(o, w) ((struct column){ (o), sizeof(o) / sizeof(oid), (w) })
 
 static pthread_once_t lib_once = PTHREAD_ONCE_INIT;
 static pthread_mutex_t lib_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -265,16 +277,21 @@ static int req_error(void *sess, int status, const netsnmp_pdu *resp, char *err,
 	}
 }
 
-/* Walks one ifXTable column into d with GETBULK. */
-static int walk(void *sess, const struct snmp_target *t, const oid *col,
-		enum col which, struct snmp_device *d, size_t *cap, char *err,
+/* Walks one ifXTable or ifTable column into d with GETBULK; *found gets
+ * how many of its entries had a usable value. */
+static int walk(void *sess, const struct snmp_target *t, struct column cl,
+		struct snmp_device *d, size_t *cap, size_t *found, char *err,
 		size_t errlen)
 {
+	const oid *col = cl.col;
+	const size_t col_len = cl.len;
+	const enum col which = cl.which;
 	oid cur[MAX_OID_LEN];
-	size_t cur_len = COL_LEN;
+	size_t cur_len = col_len;
 	bool nomem = false;
 
-	memcpy(cur, col, COL_LEN * sizeof(oid));
+	*found = 0;
+	memcpy(cur, col, col_len * sizeof(oid));
 	for (unsigned req = 0; req < SNMP_CLIENT_MAX_REQUESTS; req++) {
 		netsnmp_pdu *pdu = snmp_pdu_create(SNMP_MSG_GETBULK);
 		netsnmp_pdu *resp = NULL;
@@ -309,9 +326,9 @@ static int walk(void *sess, const struct snmp_target *t, const oid *col,
 			if (vb->type == SNMP_ENDOFMIBVIEW ||
 			    vb->type == SNMP_NOSUCHOBJECT ||
 			    vb->type == SNMP_NOSUCHINSTANCE ||
-			    vb->name_length <= COL_LEN ||
+			    vb->name_length <= col_len ||
 			    snmp_oid_ncompare(vb->name, vb->name_length, col,
-					      COL_LEN, COL_LEN) != 0) {
+					      col_len, col_len) != 0) {
 				done = true;
 				break;
 			}
@@ -327,12 +344,12 @@ static int walk(void *sess, const struct snmp_target *t, const oid *col,
 			cur_len = vb->name_length;
 			got++;
 			/* ifIndex is one sub-identifier, 1..2^31-1. */
-			if (vb->name_length != COL_LEN + 1 ||
-			    vb->name[COL_LEN] == 0 ||
-			    vb->name[COL_LEN] > INT32_MAX)
+			if (vb->name_length != col_len + 1 ||
+			    vb->name[col_len] == 0 ||
+			    vb->name[col_len] > INT32_MAX)
 				continue;
 			e = dev_if(d, cap, t->max_ifs,
-				   (uint32_t)vb->name[COL_LEN], &nomem);
+				   (uint32_t)vb->name[col_len], &nomem);
 			if (!e) {
 				if (nomem)
 					break;
@@ -340,16 +357,26 @@ static int walk(void *sess, const struct snmp_target *t, const oid *col,
 			}
 			switch (which) {
 			case COL_NAME:
-				if (!e->name)
-					e->name = vb_str(vb, &nomem);
+				if (!e->name && (e->name = vb_str(vb, &nomem)))
+					(*found)++;
 				break;
 			case COL_ALIAS:
-				if (!e->alias)
-					e->alias = vb_str(vb, &nomem);
+				if (!e->alias &&
+				    (e->alias = vb_str(vb, &nomem)))
+					(*found)++;
 				break;
 			case COL_SPEED:
-				if (vb_uint(vb, &v))
+				if (vb_uint(vb, &v)) {
 					e->speed_bps = v * 1000000ULL;
+					(*found)++;
+				}
+				break;
+			case COL_SPEED_BPS:
+				if (vb_uint(vb, &v) &&
+				    v != IF_SPEED_SATURATED && !e->speed_bps) {
+					e->speed_bps = v;
+					(*found)++;
+				}
 				break;
 			}
 		}
@@ -460,7 +487,7 @@ static int poll_locked(const struct snmp_target *t, struct snmp_device *out,
 	netsnmp_session s;
 	char peer[64];
 	void *sess;
-	size_t cap = 0;
+	size_t cap = 0, names = 0, speeds = 0, found;
 	int ret;
 
 	snmp_sess_init(&s);
@@ -501,14 +528,21 @@ static int poll_locked(const struct snmp_target *t, struct snmp_device *out,
 	}
 	ret = get_sysname(sess, out, err, errlen);
 	if (!ret)
-		ret = walk(sess, t, oid_if_name, COL_NAME, out, &cap, err,
-			   errlen);
+		ret = walk(sess, t, COLUMN(oid_if_name, COL_NAME), out, &cap,
+			   &names, err, errlen);
 	if (!ret)
-		ret = walk(sess, t, oid_if_alias, COL_ALIAS, out, &cap, err,
-			   errlen);
+		ret = walk(sess, t, COLUMN(oid_if_alias, COL_ALIAS), out, &cap,
+			   &found, err, errlen);
 	if (!ret)
-		ret = walk(sess, t, oid_if_high_speed, COL_SPEED, out, &cap,
-			   err, errlen);
+		ret = walk(sess, t, COLUMN(oid_if_high_speed, COL_SPEED), out,
+			   &cap, &speeds, err, errlen);
+	/* No ifXTable: the ifTable's names and speeds. */
+	if (!ret && !names)
+		ret = walk(sess, t, COLUMN(oid_if_descr, COL_NAME), out, &cap,
+			   &found, err, errlen);
+	if (!ret && !speeds)
+		ret = walk(sess, t, COLUMN(oid_if_speed, COL_SPEED_BPS), out,
+			   &cap, &found, err, errlen);
 	snmp_sess_close(sess);
 	return ret;
 }

@@ -2,7 +2,11 @@
 /*
  * One SNMP poll of one agent with net-snmp: sysName (GET) and the IF-MIB
  * columns ifName, ifAlias and ifHighSpeed (each walked with GETBULK), over
- * SNMP v2c (community) or v3 (USM: auth SHA or SHA-256, priv AES).
+ * SNMP v2c (community) or v3 (USM: auth SHA or SHA-256, priv AES). An
+ * agent without the ifXTable (older devices: the ifName walk, or the
+ * ifHighSpeed walk, finds nothing) is asked the ifTable's ifDescr for the
+ * names, or ifSpeed for the speeds (bit/s; its saturated 2^32-1 means
+ * "faster than 4.29 Gbit/s", unknown here).
  *
  * This is the only file that includes net-snmp. libnetsnmp keeps global
  * state (init_snmp: the USM user and engine tables, its transports, its
@@ -52,9 +56,9 @@ struct snmp_cred {
 /* One interface as polled; strings NULL when the agent gave none. */
 struct snmp_if {
 	uint32_t ifindex;
-	char *name;	    /* ifName */
+	char *name;	    /* ifName (ifDescr without an ifXTable) */
 	char *alias;	    /* ifAlias */
-	uint64_t speed_bps; /* ifHighSpeed * 10^6; 0: unknown */
+	uint64_t speed_bps; /* ifHighSpeed * 10^6 (or ifSpeed); 0: unknown */
 };
 
 /* What one poll of an agent found; ifs sorted by ifindex. */
