@@ -49,6 +49,11 @@ struct flow_addr {
 	uint8_t b[16];
 };
 
+/* Formats a as text into buf (INET6_ADDRSTRLEN bytes at least) and
+ * returns buf; an absent address (len 0, as the exporter table's shared
+ * overflow entry has) reads "other-exporters". */
+const char *flow_addr_str(const struct flow_addr *a, char *buf, size_t len);
+
 #define FLOW_MAX_AS_PATH 32
 #define FLOW_MAX_COMMUNITIES 32
 #define FLOW_MAX_MPLS 8

@@ -3,7 +3,6 @@
 #include "decode/decode_stats.h"
 #include "common/clock.h"
 
-#include <arpa/inet.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -79,16 +78,6 @@ struct exporter_stats *dstats_get(struct dstats_table *t,
 	t->n++;
 	t->slots[i].addr = *exporter;
 	return &t->slots[i];
-}
-
-const char *flow_addr_str(const struct flow_addr *a, char *buf, size_t len)
-{
-	if (a->len == 4)
-		return inet_ntop(AF_INET, a->b, buf, (socklen_t)len);
-	if (a->len == 16)
-		return inet_ntop(AF_INET6, a->b, buf, (socklen_t)len);
-	snprintf(buf, len, "other-exporters");
-	return buf;
 }
 
 void dstats_error(struct exporter_stats *es, enum dstat reason, const char *fmt,

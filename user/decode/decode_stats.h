@@ -96,7 +96,4 @@ void dstats_foreach(const struct dstats_table *t,
 		    void (*fn)(const struct exporter_stats *es, void *arg),
 		    void *arg);
 
-/* Formats an address as text into buf (INET6_ADDRSTRLEN bytes at least). */
-const char *flow_addr_str(const struct flow_addr *a, char *buf, size_t len);
-
 #endif

@@ -87,8 +87,7 @@ static void take_new(struct snmp_poller *p)
 		e = &p->exps[p->n_exps];
 		memset(e, 0, sizeof(*e));
 		e->addr = a;
-		inet_ntop(a.len == 4 ? AF_INET : AF_INET6, e->addr.b,
-			  e->addr_str, sizeof(e->addr_str));
+		flow_addr_str(&e->addr, e->addr_str, sizeof(e->addr_str));
 		p->slot_exp[i] = (uint32_t)++p->n_exps;
 		pthread_mutex_unlock(&p->cache_lock);
 		pr_debug_exp(e->addr_str, "SNMP: new exporter");

@@ -12,7 +12,6 @@
  */
 #include "rx/rx_tcp.h"
 
-#include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -146,14 +145,6 @@ static void accept_all(struct rx_tcp *t)
 	}
 }
 
-static const char *peer_str(const struct flow_addr *a, char *buf, size_t len)
-{
-	if (!inet_ntop(a->len == 4 ? AF_INET : AF_INET6, a->b, buf,
-		       (socklen_t)len))
-		snprintf(buf, len, "?");
-	return buf;
-}
-
 /* A TLS connection's read: what fits, through OpenSSL. A failure is
  * counted and logged (rate-limited) with its reason, and ends it. */
 static void tls_read(struct rx_tcp *t, struct conn *c)
@@ -177,7 +168,8 @@ static void tls_read(struct rx_tcp *t, struct conn *c)
 			if (ratelimit_ok(&t->rl, clock_mono_ns(), &suppressed))
 				pr_warn("%s: TLS with %s port %u failed: %s%s",
 					t->name,
-					peer_str(&c->peer, peer, sizeof(peer)),
+					flow_addr_str(&c->peer, peer,
+						      sizeof(peer)),
 					c->peer_port, reason,
 					suppressed ? " (and others)" : "");
 		}
