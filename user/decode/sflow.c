@@ -8,6 +8,13 @@
  * bad record costs at most its sample, a bad sample only itself when its
  * length is intact, and nothing read before a truncation is lost. Each
  * sample builds its flow in one struct flow_rec on the stack.
+ *
+ * The next sample or record starts right after the length given, as in
+ * GoFlow2: the XDR padding of an odd length is not skipped. Agents pad
+ * every structure inside so that lengths are multiples of 4 (hsflowd,
+ * switch ASICs); the one odd length seen in the wild, a last record whose
+ * padding its sample's length covers, reads the same either way
+ * (tests/sys/quirk_cases.py, sflow_odd_lengths).
  */
 #include <errno.h>
 #include <string.h>
