@@ -11,10 +11,10 @@
  *
  * The next sample or record starts right after the length given, as in
  * GoFlow2: the XDR padding of an odd length is not skipped. Agents pad
- * every structure inside so that lengths are multiples of 4 (hsflowd,
- * switch ASICs); the one odd length seen in the wild, a last record whose
- * padding its sample's length covers, reads the same either way
- * (tests/sys/quirk_cases.py, sflow_odd_lengths).
+ * every structure inside so that lengths are multiples of 4; the odd
+ * length the quirk cases hold, a last record whose padding its sample's
+ * length covers, reads the same either way (tests/sys/quirk_cases.py,
+ * sflow_odd_lengths).
  */
 #include <errno.h>
 #include <string.h>
