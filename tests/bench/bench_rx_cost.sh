@@ -108,7 +108,7 @@ encode_pbgen_flow_body"
 # the steps the flood profile reports, in path order
 FLOOD_STEPS="xdp_test_run_batch.constprop.0 __sendmmsg packet_sendmsg sock_alloc_send_pskb
 skb_copy_datagram_from_iter veth_xmit veth_ndo_xdp_xmit veth_poll veth_xdp_rcv veth_xdp_rcv_one
-veth_xdp_rcv_skb skb_pp_cow_data [xdpflow XDP program] xdp_do_redirect_frame consume_skb
+veth_xdp_rcv_skb skb_pp_cow_data xdpflow_xdp_prog xdp_do_redirect_frame consume_skb
 xdp_return_frame page_pool_put_unrefed_netmem veth_xdp_rcv_bulk_skb.isra.0 gro_receive_skb __netif_rx
 process_backlog netif_receive_skb_list_internal ip_list_rcv ip_rcv ip_route_input_noref __udp4_lib_rcv
 udp_queue_rcv_one_skb __udp_enqueue_schedule_skb sock_def_readable skb_defer_free_flush __recvmmsg
@@ -563,7 +563,7 @@ if [ "$FLOOD_S" != 0 ] && [[ " $PARTS " == *" flood "* ]] && [ "${BENCH_RX_FLOOD
 				--sort sym --stdio -g none 2>/dev/null |
 				awk -v ev="${ev:-0}" -v n="${psent:-0}" -v want="$FLOOD_STEPS" '
 				BEGIN { k = split(want, w, " "); for (i = 1; i <= k; i++) ord[w[i]] = i }
-				/^ +[0-9.]+%/ && $NF ~ /^bpf_prog_[0-9a-f]+_xdpflow/ { sub("%", "", $1); c["[xdpflow XDP program]"] += $1 }
+				/^ +[0-9.]+%/ && $NF ~ /^bpf_prog_[0-9a-f]+_xdpflow/ { sub("%", "", $1); c["xdpflow_xdp_prog"] += $1 }
 				/^ +[0-9.]+%/ && ($NF in ord) { sub("%", "", $1); c[$NF] = $1 }
 				END { if (n == 0 || ev == 0) exit
 					for (i = 1; i <= k; i++) if ((w[i] in c) && c[w[i]] / 100 * ev / n >= 1)
