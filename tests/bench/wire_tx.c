@@ -182,8 +182,7 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 	o->payload_file = argv[optind];
 	return 0;
 bad:
-	fprintf(stderr, "wire_tx: bad value for %s: %s\n", argv[optind - 1],
-		optarg);
+	fprintf(stderr, "wire_tx: bad value for -%c: %s\n", c, optarg);
 	return -1;
 }
 
