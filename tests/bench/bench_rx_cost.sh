@@ -520,13 +520,17 @@ if [ "$FLOOD_S" != 0 ] && [[ " $PARTS " == *" flood "* ]]; then
 	done
 	# one short line per pinning, for make bench's table
 	for pin in $FLOOD_PINS; do
-		line="flood ratio socket/xdp, whole-machine CPU per flood frame, $pin:"
+		line="flood ratio socket/xdp, CPU per flood frame, $pin:"
 		for snd in $FLOOD_SENDERS; do
 			fx=$(m "${FP[$snd $pin native]:-}") fs=$(m "${FP[$snd $pin socket]:-}")
-			line+=" $snd $(ratio "$fs" "$fx") ($fs/$fx ns);"
+			ox=$(m "${FO[$snd $pin native]:-}") os=$(m "${FO[$snd $pin socket]:-}")
+			line+=" $snd: whole $(ratio "$fs" "$fx") (${fs:-n/a}/${fx:-n/a} ns), own $(ratio "$os" "$ox") (${os:-n/a}/${ox:-n/a} ns);"
 		done
 		echo "bench_rx_cost: $line target >= 3x"
 	done
+	[ "$(awk -v i="$(m "$IDLES_F")" -v c=$(($(nproc) * HZ)) 'BEGIN {print (i > 0.2 * c) ? 1 : 0}')" = 1 ] &&
+		echo "bench_rx_cost: warning: the machine was over 20% busy when idle (other jobs); the flood's \"whole\"" \
+			"figures are unreliable (our work displaces theirs), prefer \"own\" and rerun on a quiet machine"
 fi
 
 #--- profile of the flood --------------------------------------------------------
