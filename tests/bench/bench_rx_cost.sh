@@ -539,6 +539,7 @@ fi
 # symbols by self time over all CPUs (not part of the medians).
 if [ "$FLOOD_S" != 0 ] && [[ " $PARTS " == *" flood "* ]] && [ "${BENCH_RX_FLOOD_PERF:-0}" != 0 ] && command -v perf >/dev/null; then
 	FLOOD_S_SAVED=$FLOOD_S FLOOD_S=$BENCH_RX_FLOOD_PERF
+	declare -A PO_ALL
 	for snd in $FLOOD_SENDERS; do
 		for pmode in native socket; do
 			if [ "$snd" = wire ]; then set_gro on || continue; else set_gro off || continue; fi
@@ -561,7 +562,10 @@ if [ "$FLOOD_S" != 0 ] && [[ " $PARTS " == *" flood "* ]] && [ "${BENCH_RX_FLOOD
 				"in our commands (wire_tx, pace_tx, xdpflowd, ksoftirqd):"
 			perf report -i "$WORK/perf.data" --no-children --sort comm --stdio 2>/dev/null |
 				awk -v ev="${ev:-0}" -v n="${psent:-0}" '/^ +[0-9.]+%/ && $2 ~ /^(wire_tx|pace_tx|xdpflowd|ksoftirqd)/ && n > 0 {
-					sub("%", "", $1); printf "bench_rx_cost:   %-32s %6.0f ns\n", "[" $2 "]", $1 / 100 * ev / n }'
+					sub("%", "", $1); t += $1; printf "bench_rx_cost:   %-32s %6.0f ns\n", "[" $2 "]", $1 / 100 * ev / n }
+					END { if (n > 0) printf "bench_rx_cost:   %-32s %6.0f ns\n", "[all of ours]", t / 100 * ev / n }' |
+				tee "$WORK/perf.ours"
+			PO_ALL[$snd $pmode]=$(awk '/\[all of ours\]/ {print $(NF - 1)}' "$WORK/perf.ours")
 			perf report -i "$WORK/perf.data" --children --comms "$(echo wire_tx pace_tx xdpflowd \
 				$(perf report -i "$WORK/perf.data" --sort comm --stdio 2>/dev/null | grep -oE 'ksoftirqd/[0-9]+' | sort -u) | tr ' ' ,)" \
 				--sort sym --stdio -g none 2>/dev/null |
@@ -577,6 +581,11 @@ if [ "$FLOOD_S" != 0 ] && [[ " $PARTS " == *" flood "* ]] && [ "${BENCH_RX_FLOOD
 	done
 	set_gro off
 	FLOOD_S=$FLOOD_S_SAVED
+	line="flood ratio socket/xdp by the profiles (all samples of our processes per flood frame, softirq work included, other jobs left out), pinned:"
+	for snd in $FLOOD_SENDERS; do
+		line+=" $snd $(ratio "${PO_ALL[$snd socket]:-}" "${PO_ALL[$snd native]:-}") (${PO_ALL[$snd socket]:-n/a}/${PO_ALL[$snd native]:-n/a} ns);"
+	done
+	echo "bench_rx_cost: $line target >= 3x"
 fi
 
 #--- syscalls, context switches and wakeups per frame ---------------------------
