@@ -68,7 +68,8 @@
 # BENCH_RX_FLOOD_ALLOWED (10000 pps from the allowed exporter during the
 # flood; 0: none), BENCH_RX_FLOOD_FRAMES (100000000 at most per flood),
 # BENCH_RX_FLOOD_PERF (0; SECONDS: perf record -a -g of one pinned flood
-# per sender and mode, the top symbols over all CPUs),
+# per sender and mode: ns per flood frame by command and by step of the
+# path, and the socket/xdp ratio of our processes' samples),
 # BENCH_RX_FLOOD_IDLE_EACH (1: an idle baseline before each flood window;
 # 0: one per round).
 set -uo pipefail
@@ -535,8 +536,11 @@ fi
 
 #--- profile of the flood --------------------------------------------------------
 # BENCH_RX_FLOOD_PERF=SECONDS: per flood sender and mode, one pinned flood
-# under `perf record -a -g -e cpu-clock`: samples by command and the top
-# symbols by self time over all CPUs (not part of the medians).
+# under `perf record -a -g -e cpu-clock`: samples by command, ns per flood
+# frame of each of our processes and of the path's steps (inclusive, in our
+# processes), and the socket/xdp ratio of all our processes' samples per
+# flood frame, which holds the softirq work wherever it ran in them and
+# leaves out other jobs sharing the machine (not part of the medians).
 if [ "$FLOOD_S" != 0 ] && [[ " $PARTS " == *" flood "* ]] && [ "${BENCH_RX_FLOOD_PERF:-0}" != 0 ] && command -v perf >/dev/null; then
 	FLOOD_S_SAVED=$FLOOD_S FLOOD_S=$BENCH_RX_FLOOD_PERF
 	declare -A PO_ALL
