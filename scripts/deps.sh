@@ -24,7 +24,7 @@ TOOLS=(
 	java=openjdk-17-jre-headless mvn=maven psql=postgresql-client
 	kcat=kcat curl=curl openssl=openssl softflowd=softflowd pmacctd=pmacct
 	tshark=tshark dumpcap=wireshark-common ping=iputils-ping
-	ip=iproute2 ss=iproute2 taskset=util-linux setsid=util-linux runuser=util-linux
+	ip=iproute2 ss=iproute2 ethtool=ethtool taskset=util-linux setsid=util-linux runuser=util-linux
 	which=debianutils docker-compose=docker-compose perf=linux-perf
 	setpriv=util-linux systemd-analyze=systemd systemd-sysusers=systemd
 	dpkg-buildpackage=dpkg-dev lintian=lintian mandoc=mandoc

@@ -26,7 +26,10 @@
 # BENCH_COLLECTOR_KAFKA (0; 1 runs tests/bench/bench_collector_kafka.sh,
 # xdpflowd into the stack's Kafka broker), BENCH_RX_COST (0; 1 runs
 # tests/bench/bench_rx_cost.sh, the receive paths' whole-machine CPU per
-# frame, with its own BENCH_RX_* knobs), BENCH_ENRICH_KAFKA (0; 1 runs
+# frame and the flood, with its own BENCH_RX_* knobs), BENCH_RX_FLOOD (1;
+# without BENCH_RX_COST=1, runs only bench_rx_cost.sh's flood part: the
+# socket/xdp ratio of whole-machine CPU per flood frame with the wire_tx
+# and the pace_tx sender), BENCH_ENRICH_KAFKA (0; 1 runs
 # tests/bench/bench_enrich_kafka.sh, xdpflow-enrich end to end through the
 # stack's broker, with its own BENCH_ENRICH_KAFKA_* knobs).
 set -uo pipefail
@@ -683,7 +686,13 @@ for part in $PARTS; do
 done
 [ "${BENCH_INSERT:-0}" = 1 ] && part_insert
 [ "${BENCH_XDP:-1}" = 1 ] && { row '6. XDP fast path (tests/bench/bench_xdp.sh, log in %s):' "$LOGS/bench_xdp.txt"; while read -r l; do row '   %s' "${l#bench_xdp: }"; done < <(O="$O" tests/bench/bench_xdp.sh 2>"$LOGS/bench_xdp.txt"); }
-[ "${BENCH_RX_COST:-0}" = 1 ] && { row '10. Receive paths, whole-machine CPU per frame (tests/bench/bench_rx_cost.sh, log in %s):' "$LOGS/bench_rx_cost.txt"; while read -r l; do row '   %s' "${l#bench_rx_cost: }"; done < <(O="$O" tests/bench/bench_rx_cost.sh 2>"$LOGS/bench_rx_cost.txt"); }
+if [ "${BENCH_RX_COST:-0}" = 1 ]; then
+	row '10. Receive paths, whole-machine CPU per frame, and the flood (tests/bench/bench_rx_cost.sh, log in %s):' "$LOGS/bench_rx_cost.txt"
+	while read -r l; do row '   %s' "${l#bench_rx_cost: }"; done < <(O="$O" tests/bench/bench_rx_cost.sh 2>"$LOGS/bench_rx_cost.txt")
+elif [ "${BENCH_RX_FLOOD:-1}" = 1 ]; then
+	row '12. Flood from an unlisted source, whole-machine CPU, XDP vs socket mode, wire_tx and pace_tx senders (tests/bench/bench_rx_cost.sh flood part, log in %s):' "$LOGS/bench_rx_flood.txt"
+	while read -r l; do row '   %s' "${l#bench_rx_cost: }"; done < <(O="$O" BENCH_RX_PARTS=flood tests/bench/bench_rx_cost.sh 2>"$LOGS/bench_rx_flood.txt")
+fi
 [ "${BENCH_ENRICH_KAFKA:-0}" = 1 ] && { row '11. xdpflow-enrich, Kafka to Kafka exactly once (tests/bench/bench_enrich_kafka.sh, log in %s):' "$LOGS/bench_enrich_kafka.txt"; while read -r l; do row '   %s' "${l#bench enrich-kafka: }"; done < <(XDPFLOW_BUILD="$O" tests/bench/bench_enrich_kafka.sh 2>"$LOGS/bench_enrich_kafka.txt"); }
 [ "${BENCH_MOCK:-0}" = 1 ] && row '5. Mocker (tests/bench/bench_mock.sh): %s' "$(O=$O tests/bench/bench_mock.sh 2>&1 | tee "$LOGS/bench_mock.txt" | tail -1)"
 [ "${BENCH_COLLECTOR_KAFKA:-0}" = 1 ] && row '7. Collector -> Kafka (tests/bench/bench_collector_kafka.sh): %s' "$(O=$O tests/bench/bench_collector_kafka.sh 2>&1 | tee "$LOGS/bench_collector_kafka.txt" | tail -1)"

@@ -36,7 +36,6 @@
 
 #define MAX_BATCH 256
 #define MAX_PAYLOAD 1400
-#define HDRS (14 + 20 + 8)
 
 struct opts {
 	const char *iface;
@@ -51,72 +50,6 @@ struct opts {
 	int cpu;
 	bool full_batches;
 };
-
-/* Builds the frame into f; returns its length. */
-static size_t build_frame(uint8_t *f, const struct opts *o,
-			  const uint8_t *src_mac, const uint8_t *pl,
-			  size_t pl_len)
-{
-	uint8_t *ip = f + 14, *udp = ip + 20;
-	uint16_t tl = (uint16_t)(20 + 8 + pl_len), ul = (uint16_t)(8 + pl_len);
-	uint8_t pseudo[12];
-	uint32_t sum = 0;
-	uint16_t c;
-
-	memcpy(f, o->dst_mac, 6);
-	memcpy(f + 6, src_mac, 6);
-	f[12] = 0x08;
-	f[13] = 0x00;
-	memset(ip, 0, 20);
-	ip[0] = 0x45;
-	ip[2] = (uint8_t)(tl >> 8);
-	ip[3] = (uint8_t)tl;
-	ip[6] = 0x40; /* DF: never a fragment */
-	ip[8] = 64;
-	ip[9] = 17;
-	memcpy(ip + 12, &o->src, 4);
-	memcpy(ip + 16, &o->dst, 4);
-	c = bu_csum(ip, 20, 0);
-	ip[10] = (uint8_t)(c >> 8);
-	ip[11] = (uint8_t)c;
-	udp[0] = (uint8_t)(o->sport >> 8);
-	udp[1] = (uint8_t)o->sport;
-	udp[2] = (uint8_t)(o->dport >> 8);
-	udp[3] = (uint8_t)o->dport;
-	udp[4] = (uint8_t)(ul >> 8);
-	udp[5] = (uint8_t)ul;
-	udp[6] = udp[7] = 0;
-	memcpy(udp + 8, pl, pl_len);
-	memcpy(pseudo, &o->src, 4);
-	memcpy(pseudo + 4, &o->dst, 4);
-	pseudo[8] = 0;
-	pseudo[9] = 17;
-	pseudo[10] = (uint8_t)(ul >> 8);
-	pseudo[11] = (uint8_t)ul;
-	for (size_t i = 0; i < sizeof(pseudo); i += 2)
-		sum += (uint32_t)pseudo[i] << 8 | pseudo[i + 1];
-	c = bu_csum(udp, ul, sum);
-	if (!c)
-		c = 0xffff;
-	udp[6] = (uint8_t)(c >> 8);
-	udp[7] = (uint8_t)c;
-	return HDRS + pl_len;
-}
-
-static int parse_mac(const char *s, uint8_t *mac)
-{
-	unsigned v[6];
-
-	if (sscanf(s, "%x:%x:%x:%x:%x:%x", &v[0], &v[1], &v[2], &v[3], &v[4],
-		   &v[5]) != 6)
-		return -1;
-	for (int i = 0; i < 6; i++) {
-		if (v[i] > 255)
-			return -1;
-		mac[i] = (uint8_t)v[i];
-	}
-	return 0;
-}
 
 static int parse_num(const char *s, double lo, double hi, double *out)
 {
@@ -179,7 +112,7 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 			o->iface = optarg;
 			break;
 		case 'm':
-			if (parse_mac(optarg, o->dst_mac))
+			if (bu_parse_mac(optarg, o->dst_mac))
 				goto bad;
 			mac = true;
 			break;
@@ -301,7 +234,7 @@ static int open_tx(const char *iface, uint8_t *mac)
 int main(int argc, char **argv)
 {
 	static struct mmsghdr msg[MAX_BATCH];
-	static uint8_t frame[HDRS + MAX_PAYLOAD];
+	static uint8_t frame[BU_FRAME_HDRS + MAX_PAYLOAD];
 	uint8_t payload[MAX_PAYLOAD + 1], src_mac[6];
 	struct iovec iov;
 	uint64_t sent = 0, refused = 0, t0, deadline, now, max_lag = 0;
@@ -319,7 +252,8 @@ int main(int argc, char **argv)
 	fd = open_tx(o.iface, src_mac);
 	if (fd < 0)
 		return 1;
-	flen = build_frame(frame, &o, src_mac, payload, pl_len);
+	flen = bu_udp_frame(frame, o.dst_mac, src_mac, o.src, o.dst, o.sport,
+			    o.dport, payload, pl_len);
 	iov = (struct iovec){ frame, flen };
 	for (unsigned k = 0; k < o.batch; k++)
 		msg[k].msg_hdr =
