@@ -160,6 +160,17 @@ static void coalesce_sleep(uint64_t ns)
 	clock_nanosleep(CLOCK_MONOTONIC, 0, &ts, NULL);
 }
 
+/* Whether, after a coalescing wait, every source still open may be read
+ * without polling first (rx read_after_wait). A turn that then finds
+ * nothing asks for no wait, so the next one polls. */
+static bool read_direct(const struct worker *w, const bool *ended)
+{
+	for (size_t i = 0; i < w->n_rx; i++)
+		if (!ended[i] && !w->rx[i]->read_after_wait)
+			return false;
+	return true;
+}
+
 static void *worker_main(void *arg)
 {
 	struct worker *w = arg;
@@ -186,10 +197,13 @@ static void *worker_main(void *arg)
 		/* Offline sources are always ready: no waiting, the stop flag
 		 * is checked on every turn instead. */
 		int rc;
+		bool direct = false;
 
-		if (wait_ns)
+		if (wait_ns) {
 			coalesce_sleep(wait_ns);
-		rc = offline ? 0 : poll(pfd, n_poll, POLL_MS);
+			direct = read_direct(w, ended);
+		}
+		rc = offline || direct ? 0 : poll(pfd, n_poll, POLL_MS);
 
 		if (rc < 0 && errno != EINTR) {
 			w->err = -errno;
@@ -200,8 +214,9 @@ static void *worker_main(void *arg)
 		if (rc > 0 && pfd[0].revents)
 			break;
 		for (size_t i = 0; i < w->n_rx; i++)
-			ready[i] = !ended[i] && (rx_fd(w->rx[i]) < 0 ||
-						 (pfd[i + 1].revents & POLLIN));
+			ready[i] = !ended[i] &&
+				   (rx_fd(w->rx[i]) < 0 || direct ||
+				    (pfd[i + 1].revents & POLLIN));
 
 		worker_lock(w);
 		wait_ns = 0;
