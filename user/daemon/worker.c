@@ -124,6 +124,8 @@ static int drain_one(struct worker *w, struct rx *rx)
 		}
 		decode_datagram(w->dec, &w->dgs[i], &w->pipe.sink);
 	}
+	/* The batch's flows to the publisher at once (a run). */
+	pipeline_flush(&w->pipe);
 	if (w->pipe.tables) {
 		enricher_end(w->sh->enr, w->enr_slot);
 		w->pipe.tables = NULL;
@@ -251,6 +253,7 @@ static void *worker_main(void *arg)
 		if (sh->expire &&
 		    clock_mono_ns() - last_expire >= POLL_MS * 1000000ULL) {
 			decode_expire(w->dec, clock_realtime_ns());
+			pipeline_flush(&w->pipe);
 			last_expire = clock_mono_ns();
 		}
 		worker_unlock(w);
@@ -268,6 +271,7 @@ static void *worker_main(void *arg)
 	 * report. */
 	worker_lock(w);
 	decode_drop_held(w->dec);
+	pipeline_flush(&w->pipe);
 	for (size_t i = 0; i < w->n_rx; i++)
 		rx_sync(w->rx[i]);
 	worker_unlock(w);
