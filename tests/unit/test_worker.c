@@ -314,6 +314,24 @@ static void test_coalesce_wait_dense_only(void **state)
 	assert_int_equal(rx_coalesce_wait(&rx, 0, 64, 1000), 0);
 }
 
+/* A worker's wait is bounded by its shortest coalescing source: an
+ * AF_XDP ring (100 us) beside a UDP socket (5 ms) waits at most 100 us;
+ * sources that do not coalesce do not count. */
+static void test_coalesce_bound(void **state)
+{
+	struct rx xsk = { .coalesce_ns = 100000 };
+	struct rx sock = { .coalesce_ns = 5000000 };
+	struct rx tcp = { .coalesce_ns = 0 };
+	struct rx *const all[] = { &tcp, &sock, &xsk };
+
+	(void)state;
+	assert_int_equal(rx_coalesce_bound(all, 0), 0);
+	assert_int_equal(rx_coalesce_bound(all, 1), 0);
+	assert_int_equal(rx_coalesce_bound(all, 2), 5000000);
+	assert_int_equal(rx_coalesce_bound(all, 3), 100000);
+	assert_int_equal(rx_coalesce_bound(all + 1, 2), 100000);
+}
+
 /* A source wrapped to record the size of each non-empty batch. */
 struct spy_rx {
 	struct rx rx;
@@ -452,6 +470,7 @@ int main(void)
 						setup, teardown),
 		cmocka_unit_test(test_coalesce_wait),
 		cmocka_unit_test(test_coalesce_wait_dense_only),
+		cmocka_unit_test(test_coalesce_bound),
 		cmocka_unit_test_setup_teardown(test_coalesce_live, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_coalesce_live_read_after_wait,

@@ -182,6 +182,7 @@ static void *worker_main(void *arg)
 	size_t n_ended = 0, n_poll = 1;
 	uint64_t last_expire = clock_mono_ns(), last_check = last_expire;
 	uint64_t wait_ns = 0; /* wakeup coalescing before the next poll */
+	const uint64_t wait_max = rx_coalesce_bound(w->rx, w->n_rx);
 	bool offline = false;
 
 	pfd[0] = (struct pollfd){ .fd = sh->stop_fd, .events = POLLIN };
@@ -250,6 +251,8 @@ static void *worker_main(void *arg)
 			else
 				break;
 		}
+		if (wait_ns > wait_max)
+			wait_ns = wait_max;
 		if (sh->expire &&
 		    clock_mono_ns() - last_expire >= POLL_MS * 1000000ULL) {
 			decode_expire(w->dec, clock_realtime_ns());

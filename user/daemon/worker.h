@@ -14,6 +14,8 @@
  * instead of going back to poll at once, so that one wakeup serves the
  * datagrams of that interval; when every source may be read without
  * polling (rx read_after_wait), the turn after the sleep reads at once.
+ * No sleep is longer than the shortest bound among the worker's sources
+ * (rx_coalesce_bound): UDP sockets beside AF_XDP rings wait as the rings.
  */
 #ifndef XDPFLOW_DAEMON_WORKER_H
 #define XDPFLOW_DAEMON_WORKER_H

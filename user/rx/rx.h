@@ -130,6 +130,21 @@ static inline uint64_t rx_coalesce_wait(const struct rx *rx, size_t n,
 	return wait < RX_COALESCE_MIN_NS ? 0 : wait;
 }
 
+/* The longest wait an owner of the n sources may take: the smallest
+ * coalesce_ns among those that coalesce (0: none does). A source with a
+ * short bound (an AF_XDP ring) must not wait out a long one (a UDP socket,
+ * whose buffer holds much more). */
+static inline uint64_t rx_coalesce_bound(struct rx *const *rx, size_t n)
+{
+	uint64_t bound = 0;
+
+	for (size_t i = 0; i < n; i++)
+		if (rx[i]->coalesce_ns &&
+		    (!bound || rx[i]->coalesce_ns < bound))
+			bound = rx[i]->coalesce_ns;
+	return bound;
+}
+
 /* Frees rx and everything it holds. NULL-safe. */
 static inline void rx_close(struct rx *rx)
 {
