@@ -254,6 +254,7 @@ static void test_usage_lists_every_option(void **state)
 		"--xdp-busy-poll USECS",
 		"--xdp-busy-poll-budget N",
 		"--xdp-coalesce-us USECS",
+		"--coalesce-us USECS",
 		"-h, --help",
 		"-V, --version",
 		"-l, --listen",
@@ -381,6 +382,45 @@ static void test_xdp_coalesce(void **state)
 	}
 }
 
+/* Wakeup coalescing of the UDP sockets: 5000 us by default, 0 turns it
+ * off, at most 100000 us; nothing to coalesce with --pcap. */
+static void test_socket_coalesce(void **state)
+{
+	static const struct bad_case bad[] = {
+		{ "--coalesce-us", "-1", "coalesce-us" },
+		{ "--coalesce-us", "100001", "0..100000" },
+		{ "--coalesce-us", "50us", "coalesce-us" },
+		{ "--coalesce-us", "", "coalesce-us" },
+	};
+	struct options *o = *state;
+	char err[256];
+
+	assert_int_equal(parse(o, err, sizeof(err), NULL), OPTIONS_RUN);
+	assert_int_equal(o->coalesce_us, 5000);
+	assert_int_equal(parse(o, err, sizeof(err), "--coalesce-us", "0", NULL),
+			 OPTIONS_RUN);
+	assert_int_equal(o->coalesce_us, 0);
+	assert_int_equal(parse(o, err, sizeof(err), "--coalesce-us", "100000",
+			       NULL),
+			 OPTIONS_RUN);
+	assert_int_equal(o->coalesce_us, 100000);
+	err[0] = '\0';
+	assert_int_equal(parse(o, err, sizeof(err), "--pcap", "x",
+			       "--coalesce-us", "10", NULL),
+			 -EINVAL);
+	assert_non_null(strstr(err, "--coalesce-us has no effect with --pcap"));
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		int rc = parse(o, err, sizeof(err), bad[i].a, bad[i].b, NULL);
+
+		if (rc != -EINVAL)
+			fail_msg("accepted %s %s", bad[i].a, bad[i].b);
+		if (!strstr(err, bad[i].needle))
+			fail_msg("message for %s %s lacks '%s': %s", bad[i].a,
+				 bad[i].b, bad[i].needle, err);
+		assert_null(strchr(err, '\n'));
+	}
+}
+
 /* Busy polling of the AF_XDP sockets: off by default, ranges, values. */
 static void test_xdp_busy_poll(void **state)
 {
@@ -453,6 +493,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_no_effect, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_xdp_busy_poll, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_socket_coalesce, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_xdp_coalesce, setup,
 						teardown),

@@ -3,13 +3,18 @@
  * Unit tests for the worker's flow_sink (daemon/pipeline.c): each flow
  * decode emits reaches the publisher encoded exactly as encode_flow_schema
  * encodes it (JSON, pb in both schemas), keyed by its sampler address;
- * flows and publisher refusals are counted.
+ * flows and publisher refusals are counted. With the file output (which
+ * takes runs) the flows of a batch go out as one run per pipeline_flush,
+ * or when the run is full: the same bytes, in the same order.
  */
 #include "unit.h"
 #include "unit_pub.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "daemon/pipeline.h"
 #include "decode/decode.h"
@@ -126,6 +131,88 @@ static void test_write_errors(void **state)
 	assert_non_null(memmem(pub.msg[0].b, pub.msg[0].len, "198.18.0.3", 10));
 }
 
+/* Runs to the file output: nothing is handed over (or counted) before
+ * pipeline_flush; many flows fill several runs; the file holds exactly
+ * each flow's encode_flow_schema bytes, back to back, in order. */
+static void test_runs_to_file(void **state)
+{
+	enum { N = 2000 };
+	static struct pipeline pp;
+	char path[] = "/tmp/xdpflow-test-pipeline-XXXXXX";
+	struct publish_config cfg = { .kind = OUT_KIND_FILE,
+				      .format = OUT_FORMAT_PB,
+				      .file_path = path };
+	struct publish_stats st;
+	struct publisher *p;
+	struct unit_sink us;
+	uint8_t *want = malloc((size_t)N * 512), *got;
+	size_t want_len = 0;
+	char err[256];
+	struct stat sb;
+	FILE *f;
+	int fd = mkstemp(path);
+
+	(void)state;
+	assert_non_null(want);
+	assert_true(fd >= 0);
+	close(fd);
+	p = publisher_open(&cfg, err, sizeof(err));
+	assert_non_null(p);
+	decode_v5(&us, 4);
+	pipeline_init(&pp, OUT_FORMAT_PB, OUT_SCHEMA_GOFLOW2, p);
+	assert_true(pp.runs);
+	pp.sink.emit(&pp.sink, &us.flows[0]);
+	publisher_get_stats(p, &st);
+	assert_int_equal(st.flows, 0);
+	assert_int_equal(atomic_load(&pp.flows), 0);
+	pipeline_flush(&pp);
+	publisher_get_stats(p, &st);
+	assert_int_equal(st.flows, 1);
+	assert_int_equal(atomic_load(&pp.flows), 1);
+	pipeline_flush(&pp); /* nothing pending: nothing more */
+	assert_int_equal(atomic_load(&pp.flows), 1);
+	for (size_t i = 1; i < N; i++) {
+		us.flows[i % 4].bytes = i; /* each flow its own bytes */
+		pp.sink.emit(&pp.sink, &us.flows[i % 4]);
+	}
+	/* Runs were handed over on the way (~N * 100 bytes > one run). */
+	assert_true(atomic_load(&pp.flows) > 1);
+	assert_true(atomic_load(&pp.flows) < N);
+	pipeline_flush(&pp);
+	assert_int_equal(atomic_load(&pp.flows), N);
+	assert_int_equal(atomic_load(&pp.write_errors), 0);
+	assert_int_equal(publisher_flush(p, 1000), 0);
+	publisher_get_stats(p, &st);
+	assert_int_equal(st.flows, N);
+	assert_int_equal(st.delivered, N);
+	publisher_close(p);
+
+	decode_v5(&us, 4);
+	for (size_t i = 0; i < N; i++) {
+		ssize_t n;
+
+		if (i)
+			us.flows[i % 4].bytes = i;
+		n = encode_flow_schema(OUT_FORMAT_PB, OUT_SCHEMA_GOFLOW2,
+				       &us.flows[i ? i % 4 : 0],
+				       want + want_len, 512);
+		assert_true(n > 0);
+		want_len += (size_t)n;
+	}
+	assert_int_equal(stat(path, &sb), 0);
+	assert_int_equal((size_t)sb.st_size, want_len);
+	got = malloc(want_len);
+	assert_non_null(got);
+	f = fopen(path, "rb");
+	assert_non_null(f);
+	assert_int_equal(fread(got, 1, want_len, f), want_len);
+	fclose(f);
+	assert_memory_equal(got, want, want_len);
+	free(got);
+	free(want);
+	unlink(path);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -133,6 +220,7 @@ int main(void)
 		cmocka_unit_test(test_pb_goflow2),
 		cmocka_unit_test(test_pb_legacy),
 		cmocka_unit_test(test_write_errors),
+		cmocka_unit_test(test_runs_to_file),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

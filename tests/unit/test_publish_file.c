@@ -4,7 +4,9 @@
  * thread, in order; nothing reaches the file before a flush or a full
  * buffer; a reader that goes away (EPIPE on stdout) stops the publisher
  * cleanly instead of killing the process with SIGPIPE; open errors are one
- * line; reopen (log rotation) switches files without losing flows.
+ * line; reopen (log rotation) switches files without losing flows. Runs
+ * (publisher_write_run: several flows under one lock) keep the same
+ * guarantees, mixed with single writes.
  */
 #include "unit.h"
 
@@ -25,6 +27,7 @@
 struct worker {
 	struct publisher *p;
 	unsigned id;
+	bool runs; /* write runs of 1..40 lines, and some single lines */
 };
 
 /* "<thread> <seq> <len> <fill>\n" where fill repeats one letter, so a
@@ -39,11 +42,41 @@ static size_t make_line(char *buf, unsigned id, unsigned seq)
 	return (size_t)n + fill + 1;
 }
 
+/* Lines seq.. as runs of varied length, each within PUBLISH_MAX_RUN. */
+static void *worker_runs(struct worker *w)
+{
+	static _Thread_local uint8_t run[PUBLISH_MAX_RUN];
+
+	for (unsigned s = 0; s < LINES_PER_THREAD;) {
+		unsigned want = (s * 7 + w->id) % 40 + 1, n = 0;
+		size_t len = 0;
+
+		if (s % 13 == 0) { /* a single write between runs */
+			char line[2100];
+			size_t k = make_line(line, w->id, s++);
+
+			if (publisher_write(w->p, NULL, (uint8_t *)line, k))
+				return (void *)1;
+			continue;
+		}
+		while (n < want && s < LINES_PER_THREAD &&
+		       len + 2100 <= sizeof(run)) {
+			len += make_line((char *)run + len, w->id, s++);
+			n++;
+		}
+		if (publisher_write_run(w->p, run, len, n))
+			return (void *)1;
+	}
+	return NULL;
+}
+
 static void *worker_run(void *arg)
 {
 	struct worker *w = arg;
 	char line[2100];
 
+	if (w->runs)
+		return worker_runs(w);
 	for (unsigned s = 0; s < LINES_PER_THREAD; s++) {
 		size_t n = make_line(line, w->id, s);
 
@@ -86,7 +119,7 @@ static struct publisher *open_file(const char *path)
 	return p;
 }
 
-static void test_threads_whole_lines(void **state)
+static void threads_whole_lines(bool runs)
 {
 	char path[] = "/tmp/xdpflow-test-pubfile-XXXXXX";
 	struct worker w[THREADS];
@@ -98,12 +131,12 @@ static void test_threads_whole_lines(void **state)
 	char *data, *line, *save = NULL;
 	int fd = mkstemp(path);
 
-	(void)state;
 	assert_true(fd >= 0);
 	close(fd);
 	p = open_file(path);
+	assert_true(publisher_takes_runs(p));
 	for (unsigned i = 0; i < THREADS; i++) {
-		w[i] = (struct worker){ p, i };
+		w[i] = (struct worker){ p, i, runs };
 		assert_int_equal(pthread_create(&t[i], NULL, worker_run, &w[i]),
 				 0);
 	}
@@ -142,6 +175,18 @@ static void test_threads_whole_lines(void **state)
 	assert_int_equal(lines, THREADS * LINES_PER_THREAD);
 	free(data);
 	unlink(path);
+}
+
+static void test_threads_whole_lines(void **state)
+{
+	(void)state;
+	threads_whole_lines(false);
+}
+
+static void test_threads_whole_runs(void **state)
+{
+	(void)state;
+	threads_whole_lines(true);
 }
 
 static off_t file_size(const char *path)
@@ -209,9 +254,10 @@ static void test_epipe_stdout(void **state)
 	assert_int_equal(publisher_write(p, NULL, msg, sizeof(msg)), 0);
 	assert_int_equal(publisher_flush(p, 100), -EPIPE);
 	assert_int_equal(publisher_write(p, NULL, msg, sizeof(msg)), -EPIPE);
+	assert_int_equal(publisher_write_run(p, msg, sizeof(msg), 3), -EPIPE);
 	assert_int_equal(publisher_flush(p, 100), -EPIPE);
 	publisher_get_stats(p, &st);
-	assert_int_equal(st.flows, 2);
+	assert_int_equal(st.flows, 5);
 	assert_int_equal(st.delivered, 0);
 	assert_true(st.delivery_errors >= 1);
 	publisher_close(p);
@@ -240,6 +286,8 @@ static void test_full_buffer_and_limits(void **state)
 	memset(big, 'y', sizeof(big));
 	p = open_file(path);
 	assert_int_equal(publisher_write(p, NULL, big, sizeof(big)), -EMSGSIZE);
+	assert_int_equal(publisher_write_run(p, big, PUBLISH_MAX_RUN + 1, 2),
+			 -EMSGSIZE);
 	while (total <= 256 * 1024) {
 		assert_int_equal(publisher_write(p, NULL, big, ENCODE_MAX_LEN),
 				 0);
@@ -306,6 +354,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_threads_whole_lines),
+		cmocka_unit_test(test_threads_whole_runs),
 		cmocka_unit_test(test_buffered_until_flush),
 		cmocka_unit_test(test_epipe_stdout),
 		cmocka_unit_test(test_full_buffer_and_limits),

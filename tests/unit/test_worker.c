@@ -294,6 +294,44 @@ static void test_coalesce_wait(void **state)
 	assert_int_equal(rx_coalesce_wait(&rx, 1, 64, 0), 0);
 }
 
+/* UDP sockets coalesce only while datagrams come closer together than the
+ * bound: sparser ones would make the wait one more wakeup. An unknown rate
+ * still waits; the other rules stay. */
+static void test_coalesce_wait_dense_only(void **state)
+{
+	struct rx rx = { .coalesce_ns = 100000, .coalesce_dense_only = true };
+
+	(void)state;
+	assert_int_equal(rx_coalesce_wait(&rx, 1, 64, 0), 100000);
+	/* 10 ms per datagram, 100 us per datagram: sparser than the bound. */
+	assert_int_equal(rx_coalesce_wait(&rx, 1, 64, 10000000), 0);
+	assert_int_equal(rx_coalesce_wait(&rx, 2, 64, 200002), 0);
+	/* 100 us per datagram exactly, 2 us per datagram: dense enough. */
+	assert_int_equal(rx_coalesce_wait(&rx, 1, 64, 100000), 100000);
+	assert_int_equal(rx_coalesce_wait(&rx, 10, 64, 20000), 100000);
+	assert_int_equal(rx_coalesce_wait(&rx, 16, 64, 16000), 64000);
+	assert_int_equal(rx_coalesce_wait(&rx, 64, 64, 1000), 0);
+	assert_int_equal(rx_coalesce_wait(&rx, 0, 64, 1000), 0);
+}
+
+/* A worker's wait is bounded by its shortest coalescing source: an
+ * AF_XDP ring (100 us) beside a UDP socket (5 ms) waits at most 100 us;
+ * sources that do not coalesce do not count. */
+static void test_coalesce_bound(void **state)
+{
+	struct rx xsk = { .coalesce_ns = 100000 };
+	struct rx sock = { .coalesce_ns = 5000000 };
+	struct rx tcp = { .coalesce_ns = 0 };
+	struct rx *const all[] = { &tcp, &sock, &xsk };
+
+	(void)state;
+	assert_int_equal(rx_coalesce_bound(all, 0), 0);
+	assert_int_equal(rx_coalesce_bound(all, 1), 0);
+	assert_int_equal(rx_coalesce_bound(all, 2), 5000000);
+	assert_int_equal(rx_coalesce_bound(all, 3), 100000);
+	assert_int_equal(rx_coalesce_bound(all + 1, 2), 100000);
+}
+
 /* A source wrapped to record the size of each non-empty batch. */
 struct spy_rx {
 	struct rx rx;
@@ -358,9 +396,8 @@ static struct rx *open_loopback(struct sockaddr_in *a, socklen_t *alen)
  * one batch (with coalescing off, this test failed in five runs of five:
  * the worker woke for them one by one), and a stop during the sleep is
  * still prompt. */
-static void test_coalesce_live(void **state)
+static void coalesce_live(struct fixture *f, bool read_after_wait)
 {
-	struct fixture *f = *state;
 	struct spy_rx *spy = calloc(1, sizeof(*spy));
 	struct sockaddr_in a;
 	socklen_t alen;
@@ -374,6 +411,7 @@ static void test_coalesce_live(void **state)
 	spy->rx.ops = &spy_ops;
 	spy->rx.fd = rx_fd(spy->inner);
 	spy->rx.coalesce_ns = 300000000; /* 300 ms: the test's margin */
+	spy->rx.read_after_wait = read_after_wait;
 	f->sh.batch = 8;
 	assert_int_equal(worker_init(&f->w, 3, &f->sh, &f->dcfg,
 				     OUT_FORMAT_JSON, OUT_SCHEMA_GOFLOW2,
@@ -409,6 +447,18 @@ static void test_coalesce_live(void **state)
 	free(spy);
 }
 
+static void test_coalesce_live(void **state)
+{
+	coalesce_live(*state, false);
+}
+
+/* The same with a source read at once after the wait (UDP sockets): no
+ * poll in between, the same batches. */
+static void test_coalesce_live_read_after_wait(void **state)
+{
+	coalesce_live(*state, true);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -419,8 +469,12 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_live_socket_and_stop,
 						setup, teardown),
 		cmocka_unit_test(test_coalesce_wait),
+		cmocka_unit_test(test_coalesce_wait_dense_only),
+		cmocka_unit_test(test_coalesce_bound),
 		cmocka_unit_test_setup_teardown(test_coalesce_live, setup,
 						teardown),
+		cmocka_unit_test_setup_teardown(test_coalesce_live_read_after_wait,
+						setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -70,6 +70,7 @@ int listeners_open(const struct options *o, struct worker *ws)
 			.hint = u->hint,
 			.rcvbuf = (int)o->rcvbuf,
 			.batch = o->batch,
+			.coalesce_ns = o->coalesce_us * 1000U,
 			.name = listen_uri_str(u, name, sizeof(name)),
 		};
 

@@ -182,6 +182,14 @@ static const struct cli_opt opts[] = {
 	{ "batch", 0, "N", "64", set_batch, 0, 1, 1024,
 	  "datagrams per recvmmsg call, and per AF_XDP ring read with "
 	  "--xdp" },
+	{ "coalesce-us", 0, "USECS", "5000", cli_set_uint, OFF(coalesce_us), 0,
+	  100000,
+	  "after a short batch from a UDP socket, wait up to USECS "
+	  "microseconds before polling again, so that one wakeup serves "
+	  "several datagrams (adds at most that much latency; shortened to "
+	  "what the last batches' rate takes to fill a batch, none after a "
+	  "full batch, nor when datagrams come further apart); 0: wake per "
+	  "datagram" },
 	{ "allow-exporter", 0, "CIDR", NULL, set_allow, 0, 0, 0,
 	  "accept datagrams only from this prefix (IPv4 or IPv6, "
 	  "repeatable); others are dropped before decode and counted" },
@@ -324,7 +332,8 @@ static int check_modes(const struct options *o, const struct cli_table *own,
 		       char *err, size_t errlen)
 {
 	static const char *const live_only[] = { "workers", "rcvbuf", "batch",
-						 "xdp" };
+						 "coalesce-us", "xdp" };
+	const size_t n_live_only = sizeof(live_only) / sizeof(live_only[0]);
 	static const char *const xdp_only[] = {
 		"xdp-mode",	  "xdp-zerocopy",  "xdp-frames",
 		"xdp-obj",	  "xdp-busy-poll", "xdp-busy-poll-budget",
@@ -333,7 +342,7 @@ static int check_modes(const struct options *o, const struct cli_table *own,
 	const size_t n_xdp_only = sizeof(xdp_only) / sizeof(xdp_only[0]);
 	int rc;
 
-	for (size_t i = 0; o->pcap && i < 4; i++) {
+	for (size_t i = 0; o->pcap && i < n_live_only; i++) {
 		if (cli_given(own, live_only[i])) {
 			snprintf(err, errlen,
 				 "--%s has no effect with --pcap (a capture is read, nothing is received)",

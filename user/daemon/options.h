@@ -69,6 +69,7 @@ struct options {
 	unsigned xdp_busy_poll;	  /* SO_BUSY_POLL microseconds, 0: off */
 	unsigned xdp_busy_poll_budget; /* SO_BUSY_POLL_BUDGET, 0: kernel's */
 	unsigned xdp_coalesce_us;      /* wakeup coalescing bound, 0: off */
+	unsigned coalesce_us;	       /* the same for UDP sockets, 0: off */
 	const char *user; /* NULL: stay root (capabilities dropped) */
 	uint64_t given;	  /* own rows given on the command line */
 };

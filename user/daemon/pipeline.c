@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 /* A worker's flow_sink: enrich (with an enricher, from the batch's
- * tables), encode into the worker's buffer, then publisher_write. Errors are counted, never fatal: one bad flow must not
- * stop the rest. */
+ * tables), encode into the worker's buffer, then publisher_write; or, for
+ * a publisher that takes runs, encode into the worker's run, handed over
+ * whole by pipeline_flush. Errors are counted, never fatal: one bad flow
+ * must not stop the rest. */
 #include "daemon/pipeline.h"
 
 #include <stddef.h>
@@ -14,13 +16,56 @@ static void bump(_Atomic uint64_t *c)
 			      memory_order_relaxed);
 }
 
+static void add(_Atomic uint64_t *c, uint64_t n)
+{
+	atomic_store_explicit(c,
+			      atomic_load_explicit(c, memory_order_relaxed) + n,
+			      memory_order_relaxed);
+}
+
+void pipeline_flush(struct pipeline *p)
+{
+	if (!p->run_flows)
+		return;
+	if (publisher_write_run(p->pub, p->run, p->run_len, p->run_flows))
+		add(&p->write_errors, p->run_flows);
+	else
+		add(&p->flows, p->run_flows);
+	p->run_len = 0;
+	p->run_flows = 0;
+}
+
+/* Encodes rec with e into the run, handing the run over first when it may
+ * not have room for one more flow. */
+static void emit_run(struct pipeline *p, const struct flow_rec *rec,
+		     const struct flow_enriched *e)
+{
+	ssize_t n;
+
+	if (sizeof(p->run) - p->run_len < ENCODE_MAX_LEN)
+		pipeline_flush(p);
+	n = encode_flow_enriched(p->format, p->schema, rec, e,
+				 p->run + p->run_len, ENCODE_MAX_LEN);
+	if (n < 0) {
+		bump(&p->encode_errors);
+		return;
+	}
+	p->run_len += (size_t)n;
+	p->run_flows++;
+}
+
 /* Encodes rec with e (its enrichment, NULL: none) and writes it. */
 static void emit_one(struct pipeline *p, const struct flow_rec *rec,
 		     const struct flow_enriched *e)
 {
-	ssize_t n = encode_flow_enriched(p->format, p->schema, rec, e, p->buf,
-					 sizeof(p->buf));
+	ssize_t n;
 
+	if (p->runs) {
+		emit_run(p, rec, e);
+		return;
+	}
+	n = encode_flow_enriched(p->format, p->schema, rec, e, p->buf,
+				 sizeof(p->buf));
 	if (n < 0) {
 		bump(&p->encode_errors);
 		return;
@@ -78,6 +123,9 @@ void pipeline_init(struct pipeline *p, enum out_format format,
 	p->format = format;
 	p->schema = schema;
 	p->pub = pub;
+	p->runs = publisher_takes_runs(pub);
+	p->run_len = 0;
+	p->run_flows = 0;
 	p->enr = NULL;
 	p->tables = NULL;
 	atomic_init(&p->flows, 0);

@@ -124,6 +124,8 @@ static int drain_one(struct worker *w, struct rx *rx)
 		}
 		decode_datagram(w->dec, &w->dgs[i], &w->pipe.sink);
 	}
+	/* The batch's flows to the publisher at once (a run). */
+	pipeline_flush(&w->pipe);
 	if (w->pipe.tables) {
 		enricher_end(w->sh->enr, w->enr_slot);
 		w->pipe.tables = NULL;
@@ -160,6 +162,17 @@ static void coalesce_sleep(uint64_t ns)
 	clock_nanosleep(CLOCK_MONOTONIC, 0, &ts, NULL);
 }
 
+/* Whether, after a coalescing wait, every source still open may be read
+ * without polling first (rx read_after_wait). A turn that then finds
+ * nothing asks for no wait, so the next one polls. */
+static bool read_direct(const struct worker *w, const bool *ended)
+{
+	for (size_t i = 0; i < w->n_rx; i++)
+		if (!ended[i] && !w->rx[i]->read_after_wait)
+			return false;
+	return true;
+}
+
 static void *worker_main(void *arg)
 {
 	struct worker *w = arg;
@@ -169,6 +182,7 @@ static void *worker_main(void *arg)
 	size_t n_ended = 0, n_poll = 1;
 	uint64_t last_expire = clock_mono_ns(), last_check = last_expire;
 	uint64_t wait_ns = 0; /* wakeup coalescing before the next poll */
+	const uint64_t wait_max = rx_coalesce_bound(w->rx, w->n_rx);
 	bool offline = false;
 
 	pfd[0] = (struct pollfd){ .fd = sh->stop_fd, .events = POLLIN };
@@ -186,10 +200,13 @@ static void *worker_main(void *arg)
 		/* Offline sources are always ready: no waiting, the stop flag
 		 * is checked on every turn instead. */
 		int rc;
+		bool direct = false;
 
-		if (wait_ns)
+		if (wait_ns) {
 			coalesce_sleep(wait_ns);
-		rc = offline ? 0 : poll(pfd, n_poll, POLL_MS);
+			direct = read_direct(w, ended);
+		}
+		rc = offline || direct ? 0 : poll(pfd, n_poll, POLL_MS);
 
 		if (rc < 0 && errno != EINTR) {
 			w->err = -errno;
@@ -200,8 +217,9 @@ static void *worker_main(void *arg)
 		if (rc > 0 && pfd[0].revents)
 			break;
 		for (size_t i = 0; i < w->n_rx; i++)
-			ready[i] = !ended[i] && (rx_fd(w->rx[i]) < 0 ||
-						 (pfd[i + 1].revents & POLLIN));
+			ready[i] = !ended[i] &&
+				   (rx_fd(w->rx[i]) < 0 || direct ||
+				    (pfd[i + 1].revents & POLLIN));
 
 		worker_lock(w);
 		wait_ns = 0;
@@ -233,9 +251,12 @@ static void *worker_main(void *arg)
 			else
 				break;
 		}
+		if (wait_ns > wait_max)
+			wait_ns = wait_max;
 		if (sh->expire &&
 		    clock_mono_ns() - last_expire >= POLL_MS * 1000000ULL) {
 			decode_expire(w->dec, clock_realtime_ns());
+			pipeline_flush(&w->pipe);
 			last_expire = clock_mono_ns();
 		}
 		worker_unlock(w);
@@ -253,6 +274,7 @@ static void *worker_main(void *arg)
 	 * report. */
 	worker_lock(w);
 	decode_drop_held(w->dec);
+	pipeline_flush(&w->pipe);
 	for (size_t i = 0; i < w->n_rx; i++)
 		rx_sync(w->rx[i]);
 	worker_unlock(w);

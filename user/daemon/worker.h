@@ -8,10 +8,14 @@
  * batches and read its context. Once a second it brings its sources'
  * kernel counters up to date and logs (once per onset) when a socket's
  * receive queue starts dropping. With sources that coalesce wakeups
- * (struct rx coalesce_ns: the AF_XDP sockets with --xdp-coalesce-us), a
- * turn whose batches all came back short but not empty is followed by a
- * bounded sleep (rx_coalesce_wait) instead of going back to poll at once,
- * so that one wakeup serves the datagrams of that interval.
+ * (struct rx coalesce_ns: the AF_XDP sockets with --xdp-coalesce-us, the
+ * UDP sockets with --coalesce-us), a turn whose batches all came back
+ * short but not empty is followed by a bounded sleep (rx_coalesce_wait)
+ * instead of going back to poll at once, so that one wakeup serves the
+ * datagrams of that interval; when every source may be read without
+ * polling (rx read_after_wait), the turn after the sleep reads at once.
+ * No sleep is longer than the shortest bound among the worker's sources
+ * (rx_coalesce_bound): UDP sockets beside AF_XDP rings wait as the rings.
  */
 #ifndef XDPFLOW_DAEMON_WORKER_H
 #define XDPFLOW_DAEMON_WORKER_H

@@ -6,6 +6,7 @@
  */
 #include "publish/publish.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -37,6 +38,21 @@ int publisher_write(struct publisher *p, const struct flow_addr *exporter,
 		    const uint8_t *msg, size_t len)
 {
 	return p->ops->write(p, exporter, msg, len);
+}
+
+bool publisher_takes_runs(const struct publisher *p)
+{
+	return p->ops->write_run != NULL;
+}
+
+int publisher_write_run(struct publisher *p, const uint8_t *msg, size_t len,
+			size_t nflows)
+{
+	if (!p->ops->write_run)
+		return -EOPNOTSUPP;
+	if (len > PUBLISH_MAX_RUN)
+		return -EMSGSIZE;
+	return p->ops->write_run(p, msg, len, nflows);
 }
 
 int publisher_flush(struct publisher *p, int timeout_ms)

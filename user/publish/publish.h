@@ -52,6 +52,9 @@ struct publish_stats {
 
 struct publisher;
 
+/* The largest run publisher_write_run takes. */
+#define PUBLISH_MAX_RUN (64 * 1024)
+
 /* Opens a publisher. On failure returns NULL with a one-line reason in err. */
 struct publisher *publisher_open(const struct publish_config *cfg, char *err,
 				 size_t errlen);
@@ -60,6 +63,18 @@ struct publisher *publisher_open(const struct publish_config *cfg, char *err,
  * Blocks briefly when Kafka's queue is full rather than drop. 0 or -errno. */
 int publisher_write(struct publisher *p, const struct flow_addr *exporter,
 		    const uint8_t *msg, size_t len);
+
+/* Whether p takes runs (publisher_write_run): the file output does, Kafka
+ * (which keys each flow by its exporter) does not. */
+bool publisher_takes_runs(const struct publisher *p);
+
+/* Queues a run: nflows encoded flows (each as encode_flow produced it)
+ * back to back in msg[0..len), from one writer, kept whole and in order,
+ * as nflows publisher_write calls would be but under one lock. Only for a
+ * publisher that takes runs (else -EOPNOTSUPP); len at most
+ * PUBLISH_MAX_RUN. 0 or -errno (for all nflows). */
+int publisher_write_run(struct publisher *p, const uint8_t *msg, size_t len,
+			size_t nflows);
 
 /* Sends everything buffered and waits up to timeout_ms for delivery.
  * 0, or -ETIMEDOUT with messages still in flight. */

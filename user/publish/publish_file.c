@@ -5,7 +5,9 @@
  * buffer; when it fills, the writer swaps it with a spare under the lock
  * and writes the full one outside it, while a second mutex keeps writes in
  * order, so other workers keep appending during the write() call. Flows
- * are never split: each publisher_write lands whole in one buffer. Write
+ * are never split: each publisher_write, and each run of flows from
+ * publisher_write_run (one lock for the whole run), lands whole in one
+ * buffer. Write
  * errors are counted and logged (rate-limited); EPIPE (the reader of a pipe
  * went away, e.g. `xdpflowd | head`) is caught without SIGPIPE killing the
  * process and turns the publisher off: later writes return -EPIPE.
@@ -28,6 +30,7 @@
 #include "publish/publish_internal.h"
 
 #define FILE_BUF_SIZE (256 * 1024)
+_Static_assert(PUBLISH_MAX_RUN <= FILE_BUF_SIZE, "a run fits a buffer");
 /* A non-blocking output that stays full this long is an error. */
 #define FILE_STALL_MS 10000
 
@@ -159,8 +162,10 @@ static int write_out(struct file_pub *f, const uint8_t *buf, size_t n,
 	return rc;
 }
 
-/* Swaps the current buffer out and writes it. Takes both locks. */
-static int swap_and_write(struct file_pub *f, const uint8_t *msg, size_t len)
+/* Swaps the current buffer out and writes it; then queues msg (len bytes,
+ * nflows flows; NULL: nothing) in the fresh one. Takes both locks. */
+static int swap_and_write(struct file_pub *f, const uint8_t *msg, size_t len,
+			  size_t msg_flows)
 {
 	uint8_t *full;
 	size_t n, nflows;
@@ -172,7 +177,7 @@ static int swap_and_write(struct file_pub *f, const uint8_t *msg, size_t len)
 		/* Another writer made room meanwhile. */
 		memcpy(f->cur + f->used, msg, len);
 		f->used += len;
-		f->cur_flows++;
+		f->cur_flows += msg_flows;
 		pthread_mutex_unlock(&f->mu);
 		pthread_mutex_unlock(&f->wmu);
 		return 0;
@@ -187,7 +192,7 @@ static int swap_and_write(struct file_pub *f, const uint8_t *msg, size_t len)
 	if (msg) {
 		memcpy(f->cur, msg, len);
 		f->used = len;
-		f->cur_flows = 1;
+		f->cur_flows = msg_flows;
 	}
 	pthread_mutex_unlock(&f->mu);
 	rc = write_out(f, full, n, nflows);
@@ -195,16 +200,15 @@ static int swap_and_write(struct file_pub *f, const uint8_t *msg, size_t len)
 	return rc;
 }
 
-static int file_write(struct publisher *p, const struct flow_addr *exporter,
-		      const uint8_t *msg, size_t len)
+static int file_write_run(struct publisher *p, const uint8_t *msg, size_t len,
+			  size_t nflows)
 {
 	struct file_pub *f = to_file(p);
 
-	(void)exporter;
 	if (len > FILE_BUF_SIZE)
 		return -EMSGSIZE;
 	pthread_mutex_lock(&f->mu);
-	f->flows++;
+	f->flows += nflows;
 	if (f->broken) {
 		pthread_mutex_unlock(&f->mu);
 		return -EPIPE;
@@ -212,15 +216,22 @@ static int file_write(struct publisher *p, const struct flow_addr *exporter,
 	if (f->used + len <= FILE_BUF_SIZE) {
 		memcpy(f->cur + f->used, msg, len);
 		f->used += len;
-		f->cur_flows++;
+		f->cur_flows += nflows;
 		pthread_mutex_unlock(&f->mu);
 		return 0;
 	}
 	pthread_mutex_unlock(&f->mu);
 	/* A failed write of the previous buffer is counted and logged there;
-	 * this flow itself was queued in the fresh buffer. */
-	swap_and_write(f, msg, len);
+	 * these flows themselves were queued in the fresh buffer. */
+	swap_and_write(f, msg, len, nflows);
 	return 0;
+}
+
+static int file_write(struct publisher *p, const struct flow_addr *exporter,
+		      const uint8_t *msg, size_t len)
+{
+	(void)exporter;
+	return file_write_run(p, msg, len, 1);
 }
 
 static int file_flush(struct publisher *p, int timeout_ms)
@@ -234,7 +245,7 @@ static int file_flush(struct publisher *p, int timeout_ms)
 	pthread_mutex_unlock(&f->mu);
 	if (broken)
 		return -EPIPE;
-	return swap_and_write(f, NULL, 0);
+	return swap_and_write(f, NULL, 0, 0);
 }
 
 static void file_poll(struct publisher *p)
@@ -264,7 +275,7 @@ static int file_reopen(struct publisher *p)
 
 	if (f->is_stdout)
 		return 0;
-	swap_and_write(f, NULL, 0);
+	swap_and_write(f, NULL, 0, 0);
 	pthread_mutex_lock(&f->wmu);
 	fd = open_path(f->path);
 	if (fd >= 0) {
@@ -284,7 +295,7 @@ static void file_close(struct publisher *p)
 	struct file_pub *f = to_file(p);
 
 	if (!f->broken)
-		swap_and_write(f, NULL, 0);
+		swap_and_write(f, NULL, 0, 0);
 	if (!f->is_stdout)
 		close(f->fd);
 	pthread_mutex_destroy(&f->mu);
@@ -296,6 +307,7 @@ static void file_close(struct publisher *p)
 
 static const struct publisher_ops file_ops = {
 	.write = file_write,
+	.write_run = file_write_run,
 	.flush = file_flush,
 	.poll = file_poll,
 	.get_stats = file_get_stats,

@@ -15,6 +15,9 @@
 struct publisher_ops {
 	int (*write)(struct publisher *p, const struct flow_addr *exporter,
 		     const uint8_t *msg, size_t len);
+	/* Optional (NULL: the publisher takes no runs). */
+	int (*write_run)(struct publisher *p, const uint8_t *msg, size_t len,
+			 size_t nflows);
 	int (*flush)(struct publisher *p, int timeout_ms);
 	void (*poll)(struct publisher *p);
 	void (*get_stats)(struct publisher *p, struct publish_stats *st);

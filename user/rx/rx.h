@@ -11,6 +11,7 @@
 #define XDPFLOW_RX_H
 
 #include <stdatomic.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -59,6 +60,13 @@ struct rx {
 	 * batch's worth), and not at all after a full batch. */
 	uint32_t coalesce_ns;
 	uint32_t coalesce_room;
+	/* Coalescing only while datagrams come closer together than
+	 * coalesce_ns: a wait that would most likely end with nothing new is
+	 * one more wakeup instead of one less (UDP sockets). */
+	bool coalesce_dense_only;
+	/* After a coalescing wait, read at once without polling first: the
+	 * read does not block and finds nothing at worst (UDP sockets). */
+	bool read_after_wait;
 	struct rx_counters cnt;
 };
 
@@ -103,7 +111,8 @@ static inline void rx_sync(struct rx *rx)
  * or the wait would be under RX_COALESCE_MIN_NS; else coalesce_ns, cut to
  * the time that the rate n / since_ns takes to queue min(batch,
  * coalesce_room) datagrams, so that the source never has to hold more
- * than that while the owner sleeps.
+ * than that while the owner sleeps. With coalesce_dense_only, 0 as well
+ * when the known rate spaces datagrams further apart than coalesce_ns.
  */
 static inline uint64_t rx_coalesce_wait(const struct rx *rx, size_t n,
 					size_t batch, uint64_t since_ns)
@@ -112,11 +121,28 @@ static inline uint64_t rx_coalesce_wait(const struct rx *rx, size_t n,
 
 	if (!wait || n == 0 || n >= batch)
 		return 0;
+	if (rx->coalesce_dense_only && since_ns && since_ns / n > wait)
+		return 0;
 	if (rx->coalesce_room && rx->coalesce_room < room)
 		room = rx->coalesce_room;
 	if (since_ns && since_ns / n < wait / room + 1)
 		wait = since_ns * room / n < wait ? since_ns * room / n : wait;
 	return wait < RX_COALESCE_MIN_NS ? 0 : wait;
+}
+
+/* The longest wait an owner of the n sources may take: the smallest
+ * coalesce_ns among those that coalesce (0: none does). A source with a
+ * short bound (an AF_XDP ring) must not wait out a long one (a UDP socket,
+ * whose buffer holds much more). */
+static inline uint64_t rx_coalesce_bound(struct rx *const *rx, size_t n)
+{
+	uint64_t bound = 0;
+
+	for (size_t i = 0; i < n; i++)
+		if (rx[i]->coalesce_ns &&
+		    (!bound || rx[i]->coalesce_ns < bound))
+			bound = rx[i]->coalesce_ns;
+	return bound;
 }
 
 /* Frees rx and everything it holds. NULL-safe. */

@@ -233,6 +233,9 @@ int rx_socket_open(const struct rx_socket_config *cfg, struct rx **out,
 		return -ENOMEM;
 	}
 	s->rx.ops = &sock_ops;
+	s->rx.coalesce_ns = cfg->coalesce_ns;
+	s->rx.coalesce_dense_only = true;
+	s->rx.read_after_wait = true;
 	s->batch = batch;
 	s->hint = cfg->hint;
 	s->local_port = ntohs(

@@ -20,7 +20,10 @@ struct rx_socket_config {
 	enum decode_hint hint; /* stamped on every datagram */
 	int rcvbuf;	       /* bytes; 0 leaves the system default */
 	size_t batch;	       /* datagrams per recvmmsg, >= 1 */
-	const char *name;      /* for messages, e.g. the listen URI */
+	/* Wakeup coalescing bound for the worker (struct rx coalesce_ns),
+	 * 0: off. The socket's buffer is the room: a batch is the limit. */
+	uint32_t coalesce_ns;
+	const char *name; /* for messages, e.g. the listen URI */
 	/* Fail with -EADDRINUSE when anyone else holds the address, even
 	 * another process of the same user with SO_REUSEPORT (set it on a
 	 * listener's first socket; its siblings then join the group). */
