@@ -7,9 +7,17 @@ fresh consumer group and output topic, an enrichment config (networks file
 and interface names) and --txn-interval-ms, and measures the flows whose
 offsets were committed (with their output, in the same transactions)
 between the first commit and the last, from the group's committed offsets
-polled every 20 ms. Prints one line per round and the median:
-"bench enrich-kafka: median R flows/s ...". Uses the local stack
-(tests/sys/stack.py; brought up if needed, left as it was)."""
+polled every 20 ms. Two rates: "whole", from the first commit to the last
+(it carries the broker's delay in showing the last commit to the probe,
+a fixed cost), and "steady", from the first commit past 10% of the input
+to the first past 90%. With several --build, each round runs every build
+in turn (the order alternating), for side-by-side medians on a shared
+machine. With --copy, each round also runs build/bench/bench_relay_copy:
+the same exactly-once loop copying the bytes unchanged (no decode, enrich
+or encode), the ceiling the broker and librdkafka set here. Prints one
+line per run and the medians: "bench enrich-kafka: median R flows/s ...".
+Uses the local stack (tests/sys/stack.py; brought up if needed, left as it
+was)."""
 import argparse
 import os
 import re
@@ -53,7 +61,27 @@ def committed(c, topic, parts):
     return sum(tp.offset for tp in got if tp.offset > 0)
 
 
-def one_round(st, a, tin, nmsg, conf, tmp):
+def enrich_cmd(build, conf, a):
+    """build: DIR, or DIR,ARG,ARG... (extra xdpflow-enrich arguments for
+    this variant, after --enrich-arg's)."""
+    d, *extra = build.split(",")
+
+    def cmd(brokers, tin, tout, group, txn_id):
+        return [os.path.join(S.ROOT, d, "xdpflow-enrich"), "--kafka-brokers", brokers,
+                "--in-topic", tin, "--out-topic", tout, "--group", group,
+                "--transactional-id", txn_id, "--config", conf,
+                "--txn-interval-ms", str(a.txn_interval_ms), *a.enrich_arg, *extra]
+    return cmd
+
+
+def copy_cmd(a):
+    def cmd(brokers, tin, tout, group, txn_id):
+        return [os.path.join(S.ROOT, S.build_dir(), "bench", "bench_relay_copy"), brokers, tin,
+                tout, group, txn_id, str(a.txn_interval_ms)]
+    return cmd
+
+
+def one_round(st, a, tin, nmsg, cmd, tmp):
     from confluent_kafka import Consumer
     from confluent_kafka.admin import AdminClient, NewTopic
     tag = uuid.uuid4().hex[:8]
@@ -61,13 +89,10 @@ def one_round(st, a, tin, nmsg, conf, tmp):
     admin = AdminClient({"bootstrap.servers": st.brokers})
     admin.create_topics([NewTopic(tout, num_partitions=a.partitions, replication_factor=1)])[tout].result(60)
     log = open(os.path.join(tmp, f"enrich-{tag}.log"), "wb")
-    binary = os.path.join(S.build_dir(), "xdpflow-enrich")
-    p = subprocess.Popen([binary, "--kafka-brokers", st.brokers, "--in-topic", tin, "--out-topic", tout,
-                          "--group", group, "--transactional-id", "bench_" + tag, "--config", conf,
-                          "--txn-interval-ms", str(a.txn_interval_ms), *a.enrich_arg],
+    p = subprocess.Popen(cmd(st.brokers, tin, tout, group, "bench_" + tag),
                          stdout=log, stderr=subprocess.STDOUT)
     probe = Consumer({"bootstrap.servers": st.brokers, "group.id": group, "enable.auto.commit": False})
-    first = last = None
+    first = last = lo = hi = None
     changes = []  # when the committed offsets moved: the commits
     prev = 0
     cpu = 0.0
@@ -81,6 +106,10 @@ def one_round(st, a, tin, nmsg, conf, tmp):
             if done != prev:
                 changes.append(now)
                 prev = done
+            if lo is None and done >= nmsg // 10:
+                lo = (now, done)
+            if hi is None and done >= nmsg * 9 // 10:
+                hi = (now, done)
             if done >= nmsg:
                 last = (now, done)
                 cpu = cpu_s(p.pid)
@@ -94,15 +123,18 @@ def one_round(st, a, tin, nmsg, conf, tmp):
         log.close()
         out = open(log.name, errors="replace").read()
         admin.delete_topics([tout])
-    m = re.findall(r"stats enrich (.*)", out)
+    m = re.findall(r"stats (?:enrich|copy) (.*)", out)
     stats = {k: int(v) for k, v in (kv.split("=") for kv in m[-1].split())} if m else {}
     if last is None or rc != 0:
         print(out[-3000:], file=sys.stderr)
         return None
     dt = last[0] - first[0]
     flows = (last[1] - first[1]) * a.batch
+    sdt = hi[0] - lo[0]
+    steady = (hi[1] - lo[1]) * a.batch / sdt if sdt > 0 else 0.0
     gaps = [(b - a_) * 1000 for a_, b in zip(changes, changes[1:])]
-    return dict(rate=flows / dt if dt > 0 else 0.0, dt=dt, flows=flows, cpu=cpu, stats=stats,
+    return dict(rate=flows / dt if dt > 0 else 0.0, steady=steady, dt=dt, flows=flows, cpu=cpu,
+                cpu_flow=cpu / max(stats.get("consumed", 1) * a.batch, 1), stats=stats,
                 gap_med=statistics.median(gaps) if gaps else 0.0, gap_max=max(gaps) if gaps else 0.0)
 
 
@@ -138,6 +170,12 @@ def main():
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--txn-interval-ms", type=int, default=100)
     ap.add_argument("--timeout", type=float, default=300)
+    ap.add_argument("--build", action="append", default=[],
+                    help="build directory holding xdpflow-enrich, or DIR,ARG,ARG... with "
+                         "extra arguments (repeatable: every one runs each round, the order "
+                         "alternating); default: $XDPFLOW_BUILD or build")
+    ap.add_argument("--copy", action="store_true",
+                    help="also run bench/bench_relay_copy (the same loop, bytes copied) each round")
     ap.add_argument("--enrich-arg", action="append", default=[],
                     help="extra xdpflow-enrich argument (repeatable), e.g. "
                          "--enrich-arg=-X --enrich-arg=compression.type=lz4")
@@ -161,28 +199,42 @@ def main():
             p = S.producer(st, **{"linger.ms": 20, "batch.size": 1000000})
             S.produce(p, tin, (pool[i % len(pool)] for i in range(nmsg)), timeout=a.timeout)
             fill = time.monotonic() - t0
-            rates, ros = [], []
+            builds = a.build or [S.build_dir()]
+            runs = [(b, enrich_cmd(b, conf, a)) for b in builds]
+            if a.copy:
+                runs.append(("copy", copy_cmd(a)))
+            res_by = {name: [] for name, _ in runs}
+            ros = []
             for r in range(a.rounds):
                 ros.append(read_only(st, a, tin, nmsg))
-                res = one_round(st, a, tin, nmsg, conf, tmp)
-                if res is None:
-                    print(f"bench enrich-kafka: round {r + 1} FAILED")
-                    return 1
-                s = res["stats"]
-                print(f"bench enrich-kafka: round {r + 1}: {res['flows']} flows in {res['dt']:.2f} s "
-                      f"= {res['rate']:,.0f} flows/s; {s.get('txn_committed', 0)} transactions, "
-                      f"{s.get('produced_flows', 0)} flows produced, commits every {res['gap_med']:.0f} ms "
-                      f"(median; max {res['gap_max']:.0f}), xdpflow-enrich "
-                      f"{res['cpu'] / max(s.get('consumed_flows', 1), 1) * 1e9:.0f} CPU ns/flow; "
-                      f"read-only consumer of the same topic just before: {ros[-1]:,.0f} flows/s")
-                rates.append(res["rate"])
-            med = statistics.median(rates)
+                order = runs if r % 2 == 0 else runs[::-1]
+                for name, cmd in order:
+                    res = one_round(st, a, tin, nmsg, cmd, tmp)
+                    if res is None:
+                        print(f"bench enrich-kafka: round {r + 1} {name} FAILED")
+                        return 1
+                    s = res["stats"]
+                    print(f"bench enrich-kafka: round {r + 1} {name}: {res['flows']} flows in {res['dt']:.2f} s "
+                          f"= {res['rate']:,.0f} flows/s whole, {res['steady']:,.0f} steady; "
+                          f"{s.get('txn_committed', 0)} transactions, commits every {res['gap_med']:.0f} ms "
+                          f"(median; max {res['gap_max']:.0f}), {res['cpu_flow'] * 1e9:.0f} CPU ns/flow; "
+                          f"read-only consumer just before: {ros[-1]:,.0f} flows/s", flush=True)
+                    res_by[name].append(res)
             ro = statistics.median(ros)
-            print(f"bench enrich-kafka: median {med:,.0f} flows/s over {a.rounds} rounds "
-                  f"({med / ro:.2f}x of a read-only consumer's median {ro:,.0f} flows/s), "
-                  f"{a.flows} flows in batches of {a.batch}, transactions every "
-                  f"<= {a.txn_interval_ms} ms (target >= 1,000,000: {'met' if med >= 1e6 else 'NOT met'}; "
-                  f"pre-fill {fill:.1f} s, load {os.getloadavg()[0]:.1f})")
+            for name, _ in runs:
+                rs = res_by[name]
+                med = statistics.median(x["rate"] for x in rs)
+                smed = statistics.median(x["steady"] for x in rs)
+                cpu = statistics.median(x["cpu_flow"] for x in rs)
+                what = "copy floor (bench_relay_copy)" if name == "copy" else f"xdpflow-enrich ({name})"
+                print(f"bench enrich-kafka: median {med:,.0f} flows/s whole, {smed:,.0f} steady, "
+                      f"{cpu * 1e9:.0f} CPU ns/flow over {a.rounds} rounds: {what} "
+                      f"({med / ro:.2f}x of a read-only consumer's median {ro:,.0f} flows/s), "
+                      f"{a.flows} flows in batches of {a.batch}, transactions every "
+                      f"<= {a.txn_interval_ms} ms"
+                      + ("" if name == "copy" else
+                         f" (target >= 1,000,000: {'met' if med >= 1e6 else 'NOT met'})")
+                      + f"; pre-fill {fill:.1f} s, load {os.getloadavg()[0]:.1f}")
             return 0
 
 

@@ -210,6 +210,18 @@ class Stack:
         r = _run(["scripts/stack/kafka.sh", "start"], 180)
         assert r.returncode == 0, r.stderr
 
+    @contextlib.contextmanager
+    def kafka_stopped(self):
+        """The broker stopped for the block, started again afterwards (even
+        when the block fails)."""
+        r = _run(["scripts/stack/kafka.sh", "stop"], 120)
+        assert r.returncode == 0, r.stderr
+        try:
+            yield
+        finally:
+            r = _run(["scripts/stack/kafka.sh", "start"], 180)
+            assert r.returncode == 0, r.stderr
+
     def restart_postgres(self, down_s=2.0):
         r = _run(["scripts/stack/postgres.sh", "stop"], 90)
         assert r.returncode == 0, r.stderr

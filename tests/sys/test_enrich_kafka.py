@@ -733,3 +733,61 @@ def test_abort_rewinds_and_retries(stack, tmp_path):
             assert st["txn_aborted"] >= 3 and st["produced"] == batches
         finally:
             admin.delete_topics([tout])
+
+
+def test_stop_bounded_when_the_broker_is_gone(stack, tmp_path):
+    """The broker goes away while a transaction is open (a long
+    --txn-interval-ms keeps it open; its output is already in the topic,
+    uncommitted): SIGTERM still ends xdpflow-enrich within its stop bound
+    (5 s, docs/man/xdpflow-enrich.8) plus a margin, with exit status 1 and a
+    line saying what was not committed. With the broker back, a restart
+    relays every flow, exactly once."""
+    from confluent_kafka import Consumer
+    mod = pb(tmp_path)
+    batches, per = 40, 64
+    items = [(None, delimited([flow_bytes(mod, s) for s in range(b * per, (b + 1) * per)]))
+             for b in range(batches)]
+    with topics(stack) as (tin, tout):
+        produce_keyed(stack, tin, items)
+        e = Enrich(stack, tin, tout, tmp_path, "--txn-interval-ms", "60000").start()
+        u = Consumer({"bootstrap.servers": stack.brokers, "group.id": "u_" + uuid.uuid4().hex[:8],
+                      "auto.offset.reset": "earliest", "isolation.level": "read_uncommitted",
+                      "enable.auto.commit": False})
+        u.subscribe([tout])
+        seen = []
+        try:
+            deadline = time.monotonic() + 60
+            while len(seen) < batches and time.monotonic() < deadline:
+                seen += [m for m in u.consume(1000, 0.2) if m.error() is None]
+        finally:
+            u.close()
+        try:
+            assert len(seen) == batches, f"{len(seen)} uncommitted output messages"
+            with stack.kafka_stopped():
+                t0 = time.monotonic()
+                e.proc.send_signal(signal.SIGTERM)
+                try:
+                    rc = e.proc.wait(timeout=30)
+                except subprocess.TimeoutExpired:
+                    rc = None
+                took = time.monotonic() - t0
+        finally:
+            e.kill()
+        out = e.output()
+        assert rc is not None, "xdpflow-enrich did not stop within 30 s:\n" + out[-2000:]
+        assert took < 5 + 2.5, f"stopped in {took:.1f} s:\n{out[-2000:]}"
+        assert rc == 1, out[-2000:]
+        # What was open is named, with the offsets it would have committed.
+        assert re.search(rf"{batches} input messages, {batches * per} flows "
+                         rf"\({tin}( \[\d+\] before \d+)+\).* read again at the next start",
+                         out), out[-2000:]
+        e2 = Enrich(stack, tin, tout, tmp_path).start()
+        r = Reader(stack, tout)
+        try:
+            r.read(lambda m: len(m) >= batches, 120)
+            r.read(lambda m: False, 2)
+        finally:
+            r.close()
+            assert e2.stop() == 0, e2.output()[-2000:]
+        seqs = [f.sequence_num for f in decode_all(mod, r.msgs)]
+        assert sorted(seqs) == list(range(batches * per)), f"{len(seqs)} flows"

@@ -10,6 +10,16 @@
  * rd_kafka_seek_partitions (a partition with no committed offset goes back
  * to where auto.offset.reset says), which also drops whatever was fetched
  * beyond it.
+ *
+ * Every blocking transactional call is made in slices of TXN_SLICE_MS,
+ * reading the signals in between, so a stop is seen while the brokers do
+ * not answer. From the stop on, everything left has a deadline
+ * (RELAY_STOP_MS in all): the open transaction is committed, or else
+ * aborted, each in its share of it, the consumer is closed (leaving the
+ * group) in what is left, then both clients are destroyed without waiting
+ * for the brokers any more. What could not be committed is logged; its
+ * offsets were not committed either, so it is read again at the next
+ * start.
  */
 #include "relay/relay.h"
 
@@ -27,12 +37,22 @@
 #include "common/kafka_conf.h"
 #include "common/log.h"
 #include "common/signals.h"
+#include "relay/stop_watch.h"
 
-/* How long one blocking transactional call may take before it is retried
- * (retriable errors) or given up on. */
+/* How long a commit (the offsets, then the commit itself) may go on
+ * being retried while running before the transaction is aborted, and how
+ * long other blocking calls may take. */
 #define TXN_CALL_MS 30000
-/* Retries of a retriable commit before the transaction is aborted. */
-#define TXN_COMMIT_TRIES 3
+/* The longest one blocking call lasts before the signals are read again. */
+#define TXN_SLICE_MS 200
+/* After a stop: the final commit must be done this long before the stop
+ * deadline (RELAY_STOP_MS, relay.h), the abort that follows a failed one
+ * this long before it; closing the consumer gets what is left. */
+#define STOP_COMMIT_RESERVE_MS 2000
+#define STOP_ABORT_RESERVE_MS 1000
+/* Past the stop deadline, destroying the clients gets this long before the
+ * stop watch ends the process. */
+#define STOP_GRACE_MS 1000
 /* The longest the loop blocks in the consumer, so signals are seen. */
 #define POLL_MAX_MS 100
 /* Highest partition number of the input topic we keep offsets for. */
@@ -56,11 +76,19 @@ struct relay {
 	/* The open transaction. */
 	bool in_txn;
 	uint64_t txn_start_ns;
+	uint64_t txn_end_ns; /* when the last one was committed or aborted */
 	unsigned txn_msgs;
 	uint64_t txn_out, txn_out_flows;
 	int64_t *next; /* by input partition; -1: none in this transaction */
 	size_t n_next;
 	uint64_t backoff_ns, hold_until; /* after aborts: no reading before */
+	uint64_t txn_flows; /* input flows in the open transaction */
+
+	/* Stopping: set by a signal; everything left ends by stop_by. */
+	struct signals *sig;
+	bool stop;
+	uint64_t stop_by;
+	struct stop_watch watch;
 
 	/* A fatal error: the run ends with it. */
 	int fatal;
@@ -142,6 +170,88 @@ static void clear_offsets(struct relay *r)
 		r->next[i] = -1;
 }
 
+/* "N input messages, M flows (topic [p] before offset ...)": what the
+ * open transaction holds. */
+static void describe_open(const struct relay *r, char *buf, size_t len)
+{
+	size_t n;
+
+	n = (size_t)snprintf(buf, len,
+			     "%u input messages, %" PRIu64 " flows (%s",
+			     r->txn_msgs, r->txn_flows, r->cfg->in_topic);
+	for (size_t i = 0; i < r->n_next && n + 40 < len; i++)
+		if (r->next[i] >= 0)
+			n += (size_t)snprintf(buf + n, len - n,
+					      " [%zu] before %" PRId64, i,
+					      r->next[i]);
+	if (n + 2 < len)
+		snprintf(buf + n, len - n, ")");
+}
+
+/* From here on, everything left ends by the stop deadline, and the stop
+ * watch ends the process shortly after it if a call does not return. */
+static void begin_stop(struct relay *r)
+{
+	char open[400], msg[640];
+	int rc;
+
+	if (r->stop)
+		return;
+	r->stop = true;
+	r->stop_by = clock_mono_ns() + RELAY_STOP_MS * CLOCK_NS_PER_MS;
+	if (r->in_txn) {
+		describe_open(r, open, sizeof(open));
+		snprintf(msg, sizeof(msg),
+			 "could not stop within %u ms (the brokers do not answer): exiting now; the open transaction (%s) is read again at the next start unless its commit went through",
+			 RELAY_STOP_MS + STOP_GRACE_MS, open);
+	} else {
+		snprintf(msg, sizeof(msg),
+			 "could not stop within %u ms (the brokers do not answer): exiting now; no transaction was open",
+			 RELAY_STOP_MS + STOP_GRACE_MS);
+	}
+	rc = stop_watch_start(&r->watch, RELAY_STOP_MS + STOP_GRACE_MS, msg);
+	if (rc)
+		pr_warn("could not start the stop watch: %s (the stop is not bounded)",
+			strerror(-rc));
+}
+
+/* Reads pending signals (hooks->signal); a stop sets the deadline. */
+static void watch_signals(struct relay *r)
+{
+	int s;
+
+	while (!r->stop && (s = signals_next(r->sig)) > 0)
+		if (r->hooks->signal(r->hooks->ctx, s))
+			begin_stop(r);
+}
+
+/* The timeout of the next slice (at most slice ms) of a blocking call that
+ * must end by until, or (once stopped) reserve_ms before the stop deadline,
+ * whichever comes first; 0 when that time has come. */
+static int slice_of(const struct relay *r, uint64_t until, unsigned reserve_ms,
+		    unsigned slice)
+{
+	uint64_t now = clock_mono_ns(), left;
+
+	if (r->stop) {
+		uint64_t by = r->stop_by - reserve_ms * CLOCK_NS_PER_MS;
+
+		if (by < until)
+			until = by;
+	}
+	if (now >= until)
+		return 0;
+	left = (until - now + CLOCK_NS_PER_MS - 1) / CLOCK_NS_PER_MS;
+	return left < slice ? (int)left : (int)slice;
+}
+
+/* A transactional call's slice: one that times out is resumed by the next
+ * call, nothing is lost by cutting it short. */
+static int slice_ms(const struct relay *r, uint64_t until, unsigned reserve_ms)
+{
+	return slice_of(r, until, reserve_ms, TXN_SLICE_MS);
+}
+
 static int note_offset(struct relay *r, int32_t part, int64_t next)
 {
 	if (part < 0 || part > MAX_PARTITION)
@@ -178,7 +288,17 @@ static int rewind_consumer(struct relay *r)
 		rd_kafka_topic_partition_list_destroy(l);
 		return 0;
 	}
-	e = rd_kafka_committed(r->cons, l, TXN_CALL_MS);
+	for (uint64_t until = clock_mono_ns() + TXN_CALL_MS * CLOCK_NS_PER_MS;
+	     ;) {
+		/* Each call asks again: a loaded broker gets longer. */
+		int ms = slice_of(r, until, 0, 5 * TXN_SLICE_MS);
+
+		e = ms ? rd_kafka_committed(r->cons, l, ms)
+		       : RD_KAFKA_RESP_ERR__TIMED_OUT;
+		if (e != RD_KAFKA_RESP_ERR__TIMED_OUT || !ms)
+			break;
+		watch_signals(r);
+	}
 	if (e) {
 		rd_kafka_topic_partition_list_destroy(l);
 		return fail(r, -EIO,
@@ -201,24 +321,53 @@ static int rewind_consumer(struct relay *r)
 	return 0;
 }
 
+/* Logs what the open transaction held when it is left neither committed
+ * nor aborted at a stop. */
+static void log_uncommitted(struct relay *r, const char *why)
+{
+	char open[400];
+
+	describe_open(r, open, sizeof(open));
+	pr_warn("kafka: stopping with the open transaction not committed (%s): %s will be read again at the next start; its output is never seen by read_committed consumers",
+		why, open);
+}
+
 /* Aborts the open transaction; rewinds the consumer unless the partitions
- * are going away anyway. */
+ * are going away anyway. While running, a retriable failure (the brokers
+ * do not answer) is retried until it goes through; after a stop, until
+ * STOP_ABORT_RESERVE_MS before the deadline, and the transaction is then
+ * left as it is (the coordinator aborts it after transaction.timeout.ms,
+ * or the next start with the same transactional.id does). */
 static int abort_txn(struct relay *r, bool rewind)
 {
 	rd_kafka_error_t *error;
 
 	for (;;) {
-		error = rd_kafka_abort_transaction(r->prod, TXN_CALL_MS);
+		int ms = slice_ms(r, UINT64_MAX, STOP_ABORT_RESERVE_MS);
+
+		if (!ms) {
+			log_uncommitted(r, "could not abort it in time");
+			return fail(
+				r, -ETIMEDOUT,
+				"stopped with the open transaction neither committed nor aborted");
+		}
+		error = rd_kafka_abort_transaction(r->prod, ms);
 		if (!error)
 			break;
 		if (rd_kafka_error_is_retriable(error)) {
 			rd_kafka_error_destroy(error);
+			watch_signals(r);
 			continue;
 		}
 		fail(r, -EIO, "could not abort the transaction: %s",
 		     rd_kafka_error_string(error));
 		rd_kafka_error_destroy(error);
 		return r->fatal;
+	}
+	if (r->stop && r->txn_msgs) {
+		log_uncommitted(r, "aborted");
+		fail(r, -EIO,
+		     "stopped with the open transaction aborted, not committed");
 	}
 	r->st->txn_aborted++;
 	r->backoff_ns = r->backoff_ns ? 2 * r->backoff_ns
@@ -230,10 +379,13 @@ static int abort_txn(struct relay *r, bool rewind)
 		" ms",
 		(uint64_t)(r->backoff_ns / CLOCK_NS_PER_MS));
 	r->in_txn = false;
+	r->txn_end_ns = clock_mono_ns();
 	r->txn_msgs = 0;
-	r->txn_out = r->txn_out_flows = 0;
+	r->txn_out = r->txn_out_flows = r->txn_flows = 0;
 	clear_offsets(r);
-	return rewind ? rewind_consumer(r) : 0;
+	if (r->fatal)
+		return r->fatal;
+	return rewind && !r->stop ? rewind_consumer(r) : 0;
 }
 
 /* What to do after a failed transactional call: fatal (end), abort, or
@@ -260,14 +412,24 @@ static int txn_error(struct relay *r, rd_kafka_error_t *error, const char *what,
 	return abort_txn(r, rewind);
 }
 
+/* A commit that went on for too long: aborted. */
+static int give_up(struct relay *r, const char *what, bool rewind)
+{
+	pr_warn("kafka: could not %s in time, aborting the transaction", what);
+	return abort_txn(r, rewind);
+}
+
 /* Sends the offsets and commits the open transaction (aborts it on an
- * abortable error). 0, or the fatal -errno. */
+ * abortable error, or when it takes longer than TXN_CALL_MS, or after a
+ * stop, when it is not done STOP_COMMIT_RESERVE_MS before the deadline).
+ * 0, or the fatal -errno. */
 static int commit_txn(struct relay *r, bool rewind)
 {
 	rd_kafka_consumer_group_metadata_t *meta;
 	rd_kafka_topic_partition_list_t *l;
 	rd_kafka_error_t *error;
 	uint64_t t0 = clock_mono_ns(), t1;
+	uint64_t until = t0 + TXN_CALL_MS * CLOCK_NS_PER_MS;
 	int rc;
 
 	if (!r->in_txn)
@@ -279,46 +441,60 @@ static int commit_txn(struct relay *r, bool rewind)
 							  (int32_t)i)
 				->offset = r->next[i];
 	meta = rd_kafka_consumer_group_metadata(r->cons);
-	for (unsigned tries = 0;; tries++) {
-		error = rd_kafka_send_offsets_to_transaction(r->prod, l, meta,
-							     TXN_CALL_MS);
+	for (;;) {
+		int ms = slice_ms(r, until, STOP_COMMIT_RESERVE_MS);
+
+		error = ms ? rd_kafka_send_offsets_to_transaction(r->prod, l,
+								  meta, ms)
+			   : NULL;
 		if (!error)
 			break;
 		rc = txn_error(r, error, "add the offsets to the transaction",
 			       rewind);
-		if (rc != 1 || tries == TXN_COMMIT_TRIES) {
+		if (rc != 1) {
 			rd_kafka_consumer_group_metadata_destroy(meta);
 			rd_kafka_topic_partition_list_destroy(l);
-			return rc == 1 ? abort_txn(r, rewind) : rc;
+			return rc;
 		}
+		watch_signals(r);
 	}
 	rd_kafka_consumer_group_metadata_destroy(meta);
 	rd_kafka_topic_partition_list_destroy(l);
+	if (!slice_ms(r, until, STOP_COMMIT_RESERVE_MS))
+		return give_up(r, "add the offsets to the transaction", rewind);
 	t1 = clock_mono_ns();
-	for (unsigned tries = 0;; tries++) {
-		error = rd_kafka_commit_transaction(r->prod, TXN_CALL_MS);
+	for (;;) {
+		int ms = slice_ms(r, until, STOP_COMMIT_RESERVE_MS);
+
+		if (!ms)
+			return give_up(r, "commit the transaction", rewind);
+		error = rd_kafka_commit_transaction(r->prod, ms);
 		if (!error)
 			break;
 		rc = txn_error(r, error, "commit the transaction", rewind);
 		if (rc != 1)
 			return rc;
-		if (tries == TXN_COMMIT_TRIES)
-			return abort_txn(r, rewind);
+		watch_signals(r);
 	}
 	r->st->txn_committed++;
 	r->backoff_ns = 0;
 	pr_debug("transaction committed: %u input messages, %" PRIu64
-		 " out, %" PRIu64 " ms open, offsets %" PRIu64
-		 " ms, commit %" PRIu64 " ms",
+		 " out, %" PRIu64 " ms idle before, %" PRIu64
+		 " ms open, offsets %" PRIu64 " ms, commit %" PRIu64 " ms",
 		 r->txn_msgs, r->txn_out,
+		 (uint64_t)(r->txn_end_ns && r->txn_start_ns > r->txn_end_ns
+				    ? (r->txn_start_ns - r->txn_end_ns) /
+					      CLOCK_NS_PER_MS
+				    : 0),
 		 (uint64_t)((t0 - r->txn_start_ns) / CLOCK_NS_PER_MS),
 		 (uint64_t)((t1 - t0) / CLOCK_NS_PER_MS),
 		 (uint64_t)((clock_mono_ns() - t1) / CLOCK_NS_PER_MS));
+	r->txn_end_ns = clock_mono_ns();
 	r->st->produced += r->txn_out;
 	r->st->produced_flows += r->txn_out_flows;
 	r->in_txn = false;
 	r->txn_msgs = 0;
-	r->txn_out = r->txn_out_flows = 0;
+	r->txn_out = r->txn_out_flows = r->txn_flows = 0;
 	clear_offsets(r);
 	return 0;
 }
@@ -430,6 +606,9 @@ static int open_producer(struct relay *r)
 		    clock_mono_ns() >= end || r->fatal)
 			break;
 		rd_kafka_error_destroy(error);
+		watch_signals(r);
+		if (r->stop)
+			return 0;
 	}
 	if (error) {
 		fail(r, -EIO,
@@ -464,6 +643,15 @@ static int open_consumer(struct relay *r)
 		"50",
 		"max.partition.fetch.bytes",
 		"8388608",
+		/* Room for more than a second of input (flows are ~60 bytes):
+		 * librdkafka 2.0 stops fetching when the prefetched messages
+		 * pass this and looks again only about a second later, so
+		 * with its 64 MiB default a relay catching up on a backlog
+		 * drained the queue and then sat idle for up to 0.7 s at a
+		 * time (0.74M flows/s against 1.25M with 128 MiB, side by
+		 * side). The cost is that much memory while behind. */
+		"queued.max.messages.kbytes",
+		"131072",
 	};
 	rd_kafka_conf_t *conf =
 		make_conf(r, ours, sizeof(ours) / sizeof(*ours));
@@ -590,34 +778,24 @@ static int handle(struct relay *r, const rd_kafka_message_t *m)
 	}
 	r->txn_out += n_out;
 	r->txn_out_flows += flows_out;
+	r->txn_flows += flows;
 	r->txn_msgs++;
 	return note_offset(r, m->partition, m->offset + 1);
 }
 
-/* Reads pending signals; true when the caller asked to stop. */
-static bool signals_say_stop(struct relay *r, struct signals *sig)
-{
-	int s;
-
-	while ((s = signals_next(sig)) > 0)
-		if (r->hooks->signal(r->hooks->ctx, s))
-			return true;
-	return false;
-}
-
-static int loop(struct relay *r, struct signals *sig)
+static int loop(struct relay *r)
 {
 	const uint64_t interval = r->cfg->txn_interval_ms * CLOCK_NS_PER_MS;
 	const uint64_t tick = r->cfg->tick_ms * CLOCK_NS_PER_MS;
 	uint64_t next_tick = clock_mono_ns() + tick, next_sig = 0;
 
-	while (!r->fatal) {
+	while (!r->fatal && !r->stop) {
 		uint64_t now = clock_mono_ns(), wait = POLL_MAX_MS;
 		rd_kafka_message_t *m;
 
 		if (r->in_txn && (now - r->txn_start_ns >= interval ||
 				  r->txn_msgs >= r->cfg->txn_max_msgs)) {
-			if (commit_txn(r, true))
+			if (commit_txn(r, true) || r->stop)
 				break;
 			now = clock_mono_ns();
 		}
@@ -626,7 +804,8 @@ static int loop(struct relay *r, struct signals *sig)
 			next_tick = now + tick;
 		}
 		if (now >= next_sig) {
-			if (signals_say_stop(r, sig))
+			watch_signals(r);
+			if (r->stop)
 				break;
 			next_sig = now + 10 * CLOCK_NS_PER_MS;
 		}
@@ -657,9 +836,43 @@ static int loop(struct relay *r, struct signals *sig)
 		}
 		rd_kafka_poll(r->prod, 0);
 	}
-	if (!r->fatal)
+	if (!r->fatal && r->in_txn)
 		commit_txn(r, false);
 	return r->fatal;
+}
+
+/* Leaves the group by the stop deadline (r->stop set); then frees the
+ * consumer without waiting for the brokers any more. */
+static void close_consumer(struct relay *r)
+{
+	rd_kafka_queue_t *q = rd_kafka_queue_new(r->cons);
+	rd_kafka_error_t *error = rd_kafka_consumer_close_queue(r->cons, q);
+	bool closing = !error;
+
+	if (error) {
+		pr_warn("kafka: could not leave group %s: %s", r->cfg->group,
+			rd_kafka_error_string(error));
+		rd_kafka_error_destroy(error);
+	}
+	while (closing && !rd_kafka_consumer_closed(r->cons)) {
+		int ms = slice_ms(r, UINT64_MAX, 0);
+		rd_kafka_event_t *ev;
+
+		if (!ms) {
+			pr_warn("kafka: could not leave group %s in time; the coordinator drops this member after session.timeout.ms",
+				r->cfg->group);
+			break;
+		}
+		ev = rd_kafka_queue_poll(q, ms);
+		if (!ev)
+			continue;
+		/* Nothing is open any more: a revocation only unassigns. */
+		if (rd_kafka_event_type(ev) == RD_KAFKA_EVENT_REBALANCE)
+			rd_kafka_assign(r->cons, NULL);
+		rd_kafka_event_destroy(ev);
+	}
+	rd_kafka_queue_destroy(q);
+	rd_kafka_destroy_flags(r->cons, RD_KAFKA_DESTROY_F_NO_CONSUMER_CLOSE);
 }
 
 int relay_run(const struct relay_config *cfg, const struct relay_hooks *hooks,
@@ -670,29 +883,31 @@ int relay_run(const struct relay_config *cfg, const struct relay_hooks *hooks,
 			   .hooks = hooks,
 			   .st = st,
 			   .err = err,
-			   .errlen = errlen };
+			   .errlen = errlen,
+			   .sig = sig };
 	int rc;
 
 	err[0] = '\0';
 	rc = open_producer(&r);
-	if (!rc)
+	if (!rc && !r.stop)
 		rc = open_consumer(&r);
-	if (!rc) {
+	if (!rc && !r.stop) {
 		pr_info("relaying %s -> %s (group %s, transactional.id %s)",
 			cfg->in_topic, cfg->out_topic, cfg->group,
 			cfg->transactional_id);
-		rc = loop(&r, sig);
+		rc = loop(&r);
 	}
 	if (r.cons) {
-		/* Leaves the group; the revoke finds nothing open (or, after
-		 * a fatal error, commits nothing). */
-		rd_kafka_consumer_close(r.cons);
-		rd_kafka_destroy(r.cons);
+		/* The revoke finds nothing open (or, after a fatal error,
+		 * commits nothing). */
+		begin_stop(&r);
+		close_consumer(&r);
 	}
 	if (r.out)
 		rd_kafka_topic_destroy(r.out);
 	if (r.prod)
 		rd_kafka_destroy(r.prod);
+	stop_watch_end(&r.watch);
 	free(r.next);
 	return rc ? rc : r.fatal;
 }

@@ -76,12 +76,19 @@ struct relay_stats {
 	uint64_t rebalances;	 /* assignments and revocations */
 };
 
+/* From the stop (hooks->signal returned 1) to relay_run's return, at most
+ * this long (plus destroying the clients, which waits for no broker): the
+ * final commit, or an abort, then leaving the group. */
+#define RELAY_STOP_MS 5000
+
 /* The signals relay_run reads, owned by the caller (common/signals.h). */
 struct signals;
 
 /*
  * Runs until hooks->signal asks to stop (returns 0 after committing what is
- * open and leaving the group) or a fatal error (returns -errno with a
+ * open and leaving the group, within RELAY_STOP_MS; -ETIMEDOUT or -EIO
+ * with the reason in err when the open transaction could not be committed
+ * in that time: it is logged, and read again at the next start) or a fatal error (returns -errno with a
  * one-line reason in err: -EINVAL for a configuration librdkafka refuses,
  * -EIO for a broker-side fatal error such as being fenced). *st is updated
  * as it goes.
