@@ -519,8 +519,8 @@ walk_body(const struct pt_trie *t, uint32_t ni, unsigned off, uint64_t k1,
 		uint64_t upto = (2ULL << v) - 1; /* slots 0..v; wraps at 63 */
 
 		if (!(n->vector & (1ULL << v))) {
-			unsigned k = (unsigned)__builtin_popcountll(
-					     n->leafvec & upto) -
+			unsigned k = (unsigned)__builtin_popcountll(n->leafvec &
+								    upto) -
 				     1;
 
 			if (n->base0 & INLINE_FLAG)
@@ -689,7 +689,8 @@ lanes_run(const struct pt_trie *t, struct lane *L, unsigned m, uint32_t *out)
 
 				if (n->base0 & INLINE_FLAG) {
 					out[i] = k & 1 ? n->base1
-						       : n->base0 & ~INLINE_FLAG;
+						       : n->base0 &
+								 ~INLINE_FLAG;
 					l->n = NULL;
 					continue;
 				}
