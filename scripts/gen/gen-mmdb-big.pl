@@ -5,7 +5,7 @@
 # networks shaped like a routing table (IPv4 mostly /24 with /16-/23 and a
 # few shorter and longer ones; a fifth of them IPv6, /32 allocations with
 # /36-/48 more-specifics, in 2400::-2fff:: clear of the aliased 2001::/32
-# and 2002::/16), each with an AS number, an AS organization and
+# and 2002::/16, inside five registry-like /12 blocks), each with an AS number, an AS organization and
 # a country in GeoLite2's layout (as gen-mmdb.pl writes), from a fixed seed
 # so the file is the same every time. GeoLite2 itself cannot be downloaded
 # here; its ASN and Country databases hold about 0.5M networks each, City
@@ -85,6 +85,8 @@ for (1 .. $n6) {
 	push @nets, [ $len + 96, "$net/$len" ];
 }
 push @nets, map { [ 96 + 32, "$_\::/32" ] } @alloc6;
+# The registries' blocks the allocations sit in, as a database covers them.
+push @nets, map { [ 96 + 12, "$_\::/12" ] } qw(2400 2600 2800 2a00 2c00);
 $t->insert_network($_->[1], rec()) for sort { $a->[0] <=> $b->[0] } @nets;
 open my $fh, '>:raw', "$out.tmp" or die "$out.tmp: $!\n";
 $t->write_tree($fh);
