@@ -709,12 +709,14 @@ batch4_body(const struct prefix_table *t, const uint32_t *addrs, size_t n,
 	const struct pt_trie *tr = &t->t4;
 	unsigned shift = 32 - tr->top_bits;
 
+	/* Every top entry at once: later groups' misses overlap the walks
+	 * of the first ones. */
+	for (size_t i = 0; i < n; i++)
+		__builtin_prefetch(&tr->top[addrs[i] >> shift]);
 	for (size_t base = 0; base < n; base += LANES) {
 		unsigned m = n - base < LANES ? (unsigned)(n - base) : LANES;
 		struct lane L[LANES];
 
-		for (unsigned i = 0; i < m; i++)
-			__builtin_prefetch(&tr->top[addrs[base + i] >> shift]);
 		for (unsigned i = 0; i < m; i++) {
 			L[i].k1 = (uint64_t)addrs[base + i] << 32;
 			L[i].k2 = 0;
@@ -732,6 +734,10 @@ batch6_body(const struct prefix_table *t, const uint8_t (*addrs)[16], size_t n,
 	const struct pt_trie *tr = &t->t6;
 	unsigned shift = 64 - tr->top_bits;
 
+	/* Every top entry at once: later groups' misses overlap the walks
+	 * of the first ones. */
+	for (size_t i = 0; i < n; i++)
+		__builtin_prefetch(&tr->top[load_be64(addrs[i]) >> shift]);
 	for (size_t base = 0; base < n; base += LANES) {
 		unsigned m = n - base < LANES ? (unsigned)(n - base) : LANES;
 		struct lane L[LANES];
@@ -739,7 +745,6 @@ batch6_body(const struct prefix_table *t, const uint8_t (*addrs)[16], size_t n,
 		for (unsigned i = 0; i < m; i++) {
 			L[i].k1 = load_be64(addrs[base + i]);
 			L[i].k2 = load_be64(addrs[base + i] + 8);
-			__builtin_prefetch(&tr->top[L[i].k1 >> shift]);
 		}
 		for (unsigned i = 0; i < m; i++) {
 			if (L[i].k1 == 0 && is_v4_mapped(addrs[base + i])) {
