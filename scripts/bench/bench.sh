@@ -6,7 +6,10 @@
 # core (build/bench/bench_decode), the fast protobuf encoder beside
 # protobuf-c's and JSON. 8 ("enrich"): prefix lookups/s and RSS of the
 # enrichment table (build/bench/bench_enrich), and the ns per flow
-# in-collector enrichment adds to decode + encode (bench_decode --enrich). 2: the whole process,
+# in-collector enrichment adds to decode + encode (bench_decode --enrich),
+# and the memory and lookups/s of a GeoLite2-City-sized MMDB source
+# (build/bench/bench_geo on a database scripts/gen/gen-mmdb-big.pl writes
+# once into $O/bench/, a few minutes the first time). 2: the whole process,
 # xdpflowd against GoFlow2 v2.2.6, both fed the same synthetic NetFlow v9,
 # IPFIX and sFlow packets over loopback by build/bench/udp_replay at a rate
 # both take without loss, in alternating rounds; each one's CPU time comes
@@ -17,7 +20,9 @@
 # $O/bench/results.txt. Every wait and every sender is bounded in time.
 # Knobs (environment): BENCH_PARTS ("decode enrich process memory burst"),
 # BENCH_ROUNDS, BENCH_ENRICH_PREFIXES (1000000), BENCH_ENRICH_V6,
-# BENCH_ENRICH_ROUNDS (3; 7 for the full run),
+# BENCH_ENRICH_ROUNDS (3; 7 for the full run), BENCH_ENRICH_MMDB_NETS
+# (700000 networks written, about 3.5M in the tree and 70 MB like
+# GeoLite2-City; 0: skip the MMDB report),
 # BENCH_PACKETS, BENCH_RATE, BENCH_WORKLOADS, BENCH_DECODE_RUNS,
 # BENCH_DECODE_MS, BENCH_DECODE_ENCODERS ("fast,protobuf-c,json": the first
 # one is judged against the targets), BENCH_FLOOD_TEMPLATES, BENCH_FLOOD_RATE,
@@ -336,6 +341,39 @@ part_enrich() {
 	row '   %s' "$(grep '^table:' <<<"$out")"
 	row '   (table built in %s)' "$(grep '^prefixes:' <<<"$out" | sed 's/.*, build //')"
 	part_enrich_decode
+	part_enrich_geo
+}
+
+# A GeoLite2-City-sized MMDB (issue 9's memory report): written once by
+# scripts/gen/gen-mmdb-big.pl (fixed seed; kept in $O/bench/ and written
+# again only when the script changes), then build/bench/bench_geo loads it
+# through geo_db and sweeps it: file size, RSS before and after the load and
+# after the sweep, lookups/s.
+ENRICH_MMDB_NETS=${BENCH_ENRICH_MMDB_NETS:-700000}
+
+part_enrich_geo() {
+	local db=$B/geo-city-$ENRICH_MMDB_NETS.mmdb out line
+	[ "$ENRICH_MMDB_NETS" -gt 0 ] || return
+	if [ ! -s "$db" ] || [ scripts/gen/gen-mmdb-big.pl -nt "$db" ]; then
+		log "enrich: writing a City-like MMDB of $ENRICH_MMDB_NETS networks (once; a few minutes)"
+		if ! timeout 1800 scripts/gen/gen-mmdb-big.pl "$db" "$ENRICH_MMDB_NETS" city \
+			>"$LOGS/gen_mmdb.txt" 2>&1; then
+			row '   MMDB source: FAILED to write the database (%s)' "$(tail -1 "$LOGS/gen_mmdb.txt")"
+			return
+		fi
+	fi
+	log "enrich: MMDB source memory and lookups (bench_geo)"
+	if ! out=$("$B/bench_geo" -r "$ENRICH_ROUNDS" -c "$(($(nproc) - 1))" "$db" 2>&1 |
+		tee "$LOGS/bench_geo.txt"); then
+		row '   MMDB source: FAILED (%s)' "$(tail -1 <<<"$out")"
+		return
+	fi
+	line=$(grep '^RESULT' <<<"$out")
+	row '   MMDB source (bench_geo; City-like database, %s networks written: %s MB file, %s in its tree, converted):' \
+		"$ENRICH_MMDB_NETS" "$(kv file_mb "$line")" "$(kv networks "$line")"
+	row '     RSS %s MB before the load, %s MB after it, %s MB after a lookup sweep' \
+		"$(kv rss_before_mb "$line")" "$(kv rss_load_mb "$line")" "$(kv rss_sweep_mb "$line")"
+	row '     %s' "$(grep '^lookups:' <<<"$out")"
 }
 
 # In-collector enrichment (xdpflowd --enrich): bench_decode's full path with

@@ -26,7 +26,9 @@ has enr_* fields (they must be numbered above every other field, so they
 close the body), the .c also defines
   size_t <prefix>_enr_len(const struct flow_enriched *enr);
   uint8_t *<prefix>_enr(const struct flow_enriched *enr, uint8_t *p);
-the exact length of those fields (from the strings' known lengths) and their writer, which writes exactly that many bytes after the body.
+  uint8_t *<prefix>_enr_to(const struct flow_enriched *enr, uint8_t *p,
+                           uint8_t *end);
+the exact length of those fields (from the strings' known lengths) and their writer, which writes exactly that many bytes after the body, and a writer that needs no measuring first: it stops (NULL) when a field might not fit before end.
 The header declares them, <PREFIX>_WORST (the largest body without the
 enr_* fields) and <prefix>_fields[], the field numbers written, which
 tests/unit/test_encode_fast.c compares with protobuf-c's descriptor.
@@ -356,8 +358,10 @@ def gen_field(f, m):
 
 def gen_enr_field(f, m):
     """For enr_* field f (mapping m): C
-    statements adding its exact length to n (in <prefix>_enr_len), and C
-    statements writing it (in <prefix>_enr)."""
+    statements adding its exact length to n (in <prefix>_enr_len), C
+    statements writing it (in <prefix>_enr), and the same writing it only
+    when it surely fits before end (in <prefix>_enr_to: its key, a varint
+    of at most 10 bytes and its bytes), returning NULL otherwise."""
     kind, num, name = m[0], f['number'], f['name']
     klen = len(key_bytes(num, 0))
     t = '\t'
@@ -374,14 +378,20 @@ def gen_enr_field(f, m):
         put += '%s\tp = pbgen_u64(p, %s);\n' % (t, ln)
         put += '%s\tp = pbgen_copy(p, %s.s, %s);\n%s}\n' % (
             t, member, ln, t)
-        return size, put
+        return size, put, put.replace(
+            '%sif (%s) {\n' % (t, ln),
+            '%sif (%s) {\n%s\tif ((size_t)(end - p) < %d + (size_t)%s)\n'
+            '%s\t\treturn NULL;\n' % (t, ln, t, klen + 10, ln, t))
     if kind == 'enr_u64':
         size += '%sif (%s)\n' % (t, member)
         size += '%s\tn += %d + pbgen_u64_len(%s);\n' % (t, klen, member)
         put += '%sif (%s) {\n' % (t, member)
         put += put_key(num, 0, t + '\t')
         put += '%s\tp = pbgen_u64(p, %s);\n%s}\n' % (t, member, t)
-        return size, put
+        return size, put, put.replace(
+            '%sif (%s) {\n' % (t, member),
+            '%sif (%s) {\n%s\tif (end - p < %d)\n%s\t\treturn NULL;\n'
+            % (t, member, t, klen + 10, t))
     die('unknown kind %s' % kind)
 
 
@@ -571,13 +581,14 @@ def main():
     PRE = pre.upper()
     maps = spec['fields']
     body, worst = '', []
-    enr_size, enr_put = '', ''
+    enr_size, enr_put, enr_to = '', '', ''
     for f in flds:
         m = maps[f['name']]
         if m[0].startswith('enr_'):
-            sz, put = gen_enr_field(f, m)
+            sz, put, to = gen_enr_field(f, m)
             enr_size += sz + '\n'
             enr_put += put + '\n'
+            enr_to += to + '\n'
             continue
         c, w = gen_field(f, m)
         body += c + '\n'
@@ -592,7 +603,8 @@ def main():
     enr_decl = ''
     if has_enr:
         enr_decl = '''
-/* The message has enrichment fields (%(pre)s_enr_len, %(pre)s_enr). */
+/* The message has enrichment fields (%(pre)s_enr_len, %(pre)s_enr,
+ * %(pre)s_enr_to). */
 #define %(PRE)s_HAS_ENR 1
 
 /* The exact length of enr's enrichment fields (enr not NULL), those that
@@ -602,6 +614,14 @@ size_t %(pre)s_enr_len(const struct flow_enriched *enr);
 /* Writes enr's enrichment fields at p, the end of the body: exactly the
  * bytes %(pre)s_enr_len counted, nothing past them. Returns the end. */
 uint8_t *%(pre)s_enr(const struct flow_enriched *enr, uint8_t *p);
+
+/* The same without measuring first, for a buffer that ends at end (p <=
+ * end): writes the bytes %(pre)s_enr writes and returns their end, or
+ * returns NULL as soon as a field might not fit (a field is written only
+ * when its key, a 10-byte varint and its bytes fit), having written
+ * nothing at or past end. */
+uint8_t *%(pre)s_enr_to(const struct flow_enriched *enr, uint8_t *p,
+		       uint8_t *end);
 ''' % dict(pre=pre, PRE=PRE)
     h = banner + '''/*
  * Fast encoder of %(msg)s: struct flow_rec, and the struct flow_enriched
@@ -653,6 +673,9 @@ extern const size_t %(pre)s_n_fields;
         c += ('\nuint8_t *%s_enr(const struct flow_enriched *enr, '
               'uint8_t *p)\n{\n' % pre)
         c += enr_put + '\treturn p;\n}\n'
+        c += ('\nuint8_t *%s_enr_to(const struct flow_enriched *enr, '
+              'uint8_t *p,\n\t\t       uint8_t *end)\n{\n' % pre)
+        c += enr_to + '\treturn p;\n}\n'
     os.makedirs(outdir, exist_ok=True)
     for ext, text in (('h', h), ('c', c)):
         path = os.path.join(outdir, '%s.pb-enc.%s' % (pname, ext))

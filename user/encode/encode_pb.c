@@ -12,8 +12,9 @@
  * allocation, no protobuf-c struct, no descriptor walk. Its bytes are
  * those of protobuf-c's packer (encode_pbc_flow_enriched), which the tests
  * check. The enrichment strings, which have no length bound, close the
- * message: they are measured once (only when there is an enrichment) and
- * written after the bounded part, so nothing is ever written past cap.
+ * message: written after the bounded part while each surely fits (the
+ * common case, one pass), else measured first and written after it, so
+ * nothing is ever written past cap.
  */
 #include "encode/encode.h"
 
@@ -59,9 +60,9 @@ pb_enriched_short(const struct flow_rec *rec, const struct flow_enriched *enr,
 
 /* Enriched: the bounded body, then the enrichment fields, exactly tail
  * bytes, measured first. */
-static ssize_t pb_enriched(const struct flow_rec *rec,
-			   const struct flow_enriched *enr, uint8_t *buf,
-			   size_t cap)
+static __attribute__((noinline)) ssize_t
+pb_enriched_measured(const struct flow_rec *rec,
+		     const struct flow_enriched *enr, uint8_t *buf, size_t cap)
 {
 	size_t tail = encode_pbgen_flow_enr_len(enr);
 	size_t worst = ENCODE_PBGEN_FLOW_WORST + tail;
@@ -74,6 +75,31 @@ static ssize_t pb_enriched(const struct flow_rec *rec,
 	end = encode_pbgen_flow_enr(enr, end);
 	return (ssize_t)pb_frame_close(buf, reserve,
 				       (size_t)(end - buf - reserve));
+}
+
+/* Enriched, the common case in one pass: a 2-byte length prefix kept (an
+ * enriched message is 128 to 16383 bytes long in practice), the bounded
+ * body, then the enrichment fields while they surely fit in cap. A message
+ * of another length, or one that might not fit, is encoded again the
+ * measured way (only bytes before cap have been written). */
+static ssize_t pb_enriched(const struct flow_rec *rec,
+			   const struct flow_enriched *enr, uint8_t *buf,
+			   size_t cap)
+{
+	enum { RESERVE = 2 };
+	uint8_t *end;
+	size_t len;
+
+	if (cap < RESERVE + ENCODE_PBGEN_FLOW_WORST)
+		return pb_enriched_measured(rec, enr, buf, cap);
+	end = encode_pbgen_flow_body(rec, enr, buf + RESERVE);
+	end = encode_pbgen_flow_enr_to(enr, end, buf + cap);
+	if (!end)
+		return pb_enriched_measured(rec, enr, buf, cap);
+	len = (size_t)(end - buf - RESERVE);
+	if (pb_varint_len(len) > RESERVE)
+		return pb_enriched_measured(rec, enr, buf, cap);
+	return (ssize_t)pb_frame_close(buf, RESERVE, len);
 }
 
 ssize_t encode_pb_enriched(const struct flow_rec *rec,

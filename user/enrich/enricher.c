@@ -10,6 +10,7 @@
 
 #include <errno.h>
 #include <stdatomic.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -171,16 +172,31 @@ void enricher_note_exporter(const struct enricher *x, const struct flow_addr *a)
 		(void)seen_set_note(x->seen, a);
 }
 
+static inline bool same_addr(const struct flow_addr *a,
+			     const struct flow_addr *b)
+{
+	return a->len == b->len &&
+	       memcmp(a->b, b->b, a->len < 16 ? a->len : 16) == 0;
+}
+
+/* A run of records almost always comes from one datagram, hence one
+ * exporter: each address is noted once per run of equal ones (noting is
+ * idempotent, so this only saves the repeats' hashing and probing). */
 void enricher_note_exporters(const struct enricher *x,
 			     const struct flow_rec *recs, size_t n)
 {
-	if (x->snmp)
-		for (size_t i = 0; i < n; i++)
-			snmp_poller_note_exporter(x->snmp,
-						  &recs[i].sampler_address);
-	if (x->seen)
-		for (size_t i = 0; i < n; i++)
-			(void)seen_set_note(x->seen, &recs[i].sampler_address);
+	if (!x->snmp && !x->seen)
+		return;
+	for (size_t i = 0; i < n; i++) {
+		const struct flow_addr *a = &recs[i].sampler_address;
+
+		if (i && same_addr(a, &recs[i - 1].sampler_address))
+			continue;
+		if (x->snmp)
+			snmp_poller_note_exporter(x->snmp, a);
+		if (x->seen)
+			(void)seen_set_note(x->seen, a);
+	}
 }
 
 /* Loads source s from its file and publishes it; on failure the previous

@@ -137,17 +137,26 @@ void enricher_apply(const struct enricher *x, const struct enrich_tables *t,
 	enricher_fill(enricher_policy(x), rec, &r, out);
 }
 
+/* Starts loading s unless it is absent: a prefetch of NULL is no
+ * no-op (the address is translated, and an unmapped page is walked every
+ * time). */
+static inline void prefetch_str(const char *s, uint16_t len)
+{
+	if (len)
+		__builtin_prefetch(s);
+}
+
 /* Starts loading the strings of n, which the encoder copies. */
 static inline void prefetch_net_strs(const struct enrich_net *n)
 {
 	if (!n)
 		return;
-	__builtin_prefetch(n->name);
-	__builtin_prefetch(n->role);
-	__builtin_prefetch(n->site);
-	__builtin_prefetch(n->region);
-	__builtin_prefetch(n->tenant);
-	__builtin_prefetch(n->country);
+	prefetch_str(n->name, n->name_len);
+	prefetch_str(n->role, n->role_len);
+	prefetch_str(n->site, n->site_len);
+	prefetch_str(n->region, n->region_len);
+	prefetch_str(n->tenant, n->tenant_len);
+	prefetch_str(n->country, n->country_len);
 }
 
 void enricher_apply_batch(const struct enricher *x,

@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include "enrich/csv.h"
 #include "enrich/prefix_table.h"
@@ -83,17 +84,26 @@ static int parse_asn(struct csv *c, const char *s, uint32_t *asn)
 	return 0;
 }
 
+#define HUGE_PAGE ((size_t)2 << 20)
+
 static int add_rec(struct enrich_networks *n, struct enrich_net **rec)
 {
 	if (n->n_recs == n->cap_recs) {
 		size_t cap = n->cap_recs ? n->cap_recs * 2 : 256;
-		/* Aligned: one cache line per record. */
+		size_t bytes = cap * sizeof(struct enrich_net);
+		/* Aligned: one cache line per record. A big array (records
+		 * are read at random, one per flow side) in huge pages from
+		 * its first fault: far fewer TLB misses (advisory only). */
+		bool huge = bytes >= HUGE_PAGE && bytes % HUGE_PAGE == 0;
 		struct enrich_net *r =
-			aligned_alloc(_Alignof(struct enrich_net),
-				      cap * sizeof(*r));
+			aligned_alloc(huge ? HUGE_PAGE
+					   : _Alignof(struct enrich_net),
+				      bytes);
 
 		if (!r)
 			return -ENOMEM;
+		if (huge)
+			(void)madvise(r, bytes, MADV_HUGEPAGE);
 		if (n->n_recs)
 			memcpy(r, n->recs, n->n_recs * sizeof(*r));
 		free(n->recs);

@@ -43,14 +43,20 @@
 #define SMALL_TABLE 16384
 #define STRIDE 6
 #define LEAF_FLAG 0x80000000u
+/* In a node's base0: its leaves are inline (see struct pt_node). */
+#define INLINE_FLAG 0x80000000u
 
 typedef unsigned __int128 u128;
 
+/* A node without children whose leaves are runs A, or A B, or A B A (the
+ * usual deepest node: one longer prefix inside its parent's value) holds
+ * them inline, INLINE_FLAG | A in base0 and B in base1, so the walk ends
+ * without one more dependent access (run k's value: k odd ? B : A). */
 struct pt_node {
 	uint64_t vector;  /* slot i leads to a child node */
 	uint64_t leafvec; /* slot i starts a new run of leaves */
-	uint32_t base0;	  /* first leaf of this node */
-	uint32_t base1;	  /* first child of this node */
+	uint32_t base0;	  /* first leaf of this node, or INLINE_FLAG | A */
+	uint32_t base1;	  /* first child of this node, or B */
 };
 
 struct pt_trie {
@@ -370,13 +376,23 @@ static int build_node(struct pt_trie *t, const struct pt_ent *e, size_t lo,
 			first = false;
 		}
 	}
-	if (node.vector) {
-		err = alloc_nodes(t,
-				  (uint32_t)__builtin_popcountll(node.vector),
-				  &base1);
-		if (err)
-			return err;
+	if (!node.vector) {
+		/* Leaves only: inline when they fit (struct pt_node). */
+		uint32_t nl = t->n_leaves - node.base0;
+		const uint32_t *lv = &t->leaves[node.base0];
+
+		if (nl < 3 || (nl == 3 && lv[2] == lv[0])) {
+			node.base1 = nl > 1 ? lv[1] : 0;
+			node.base0 = INLINE_FLAG | lv[0];
+			t->n_leaves -= nl;
+		}
+		t->nodes[ni] = node;
+		return 0;
 	}
+	err = alloc_nodes(t, (uint32_t)__builtin_popcountll(node.vector),
+			  &base1);
+	if (err)
+		return err;
 	node.base1 = base1;
 	t->nodes[ni] = node;
 	for (unsigned s = 0; s < (1u << STRIDE); s++) {
@@ -502,10 +518,16 @@ walk_body(const struct pt_trie *t, uint32_t ni, unsigned off, uint64_t k1,
 		unsigned v = (unsigned)(k >> (64 - STRIDE));
 		uint64_t upto = (2ULL << v) - 1; /* slots 0..v; wraps at 63 */
 
-		if (!(n->vector & (1ULL << v)))
-			return t->leaves[n->base0 +
-					 __builtin_popcountll(n->leafvec & upto) -
-					 1];
+		if (!(n->vector & (1ULL << v))) {
+			unsigned k = (unsigned)__builtin_popcountll(n->leafvec &
+								    upto) -
+				     1;
+
+			if (n->base0 & INLINE_FLAG)
+				return k & 1 ? n->base1
+					     : n->base0 & ~INLINE_FLAG;
+			return t->leaves[n->base0 + k];
+		}
 		n = &t->nodes[n->base1 +
 			      __builtin_popcountll(n->vector & upto) - 1];
 		off += STRIDE;
@@ -661,11 +683,18 @@ lanes_run(const struct pt_trie *t, struct lane *L, unsigned m, uint32_t *out)
 				l->off += STRIDE;
 				__builtin_prefetch(l->n);
 			} else {
-				l->leaf =
-					&t->leaves[n->base0 +
-						   __builtin_popcountll(
-							   n->leafvec & upto) -
-						   1];
+				unsigned k = (unsigned)__builtin_popcountll(
+						     n->leafvec & upto) -
+					     1;
+
+				if (n->base0 & INLINE_FLAG) {
+					out[i] = k & 1 ? n->base1
+						       : n->base0 &
+								 ~INLINE_FLAG;
+					l->n = NULL;
+					continue;
+				}
+				l->leaf = &t->leaves[n->base0 + k];
 				__builtin_prefetch(l->leaf);
 			}
 			active++;
@@ -680,12 +709,14 @@ batch4_body(const struct prefix_table *t, const uint32_t *addrs, size_t n,
 	const struct pt_trie *tr = &t->t4;
 	unsigned shift = 32 - tr->top_bits;
 
+	/* Every top entry at once: later groups' misses overlap the walks
+	 * of the first ones. */
+	for (size_t i = 0; i < n; i++)
+		__builtin_prefetch(&tr->top[addrs[i] >> shift]);
 	for (size_t base = 0; base < n; base += LANES) {
 		unsigned m = n - base < LANES ? (unsigned)(n - base) : LANES;
 		struct lane L[LANES];
 
-		for (unsigned i = 0; i < m; i++)
-			__builtin_prefetch(&tr->top[addrs[base + i] >> shift]);
 		for (unsigned i = 0; i < m; i++) {
 			L[i].k1 = (uint64_t)addrs[base + i] << 32;
 			L[i].k2 = 0;
@@ -703,6 +734,10 @@ batch6_body(const struct prefix_table *t, const uint8_t (*addrs)[16], size_t n,
 	const struct pt_trie *tr = &t->t6;
 	unsigned shift = 64 - tr->top_bits;
 
+	/* Every top entry at once: later groups' misses overlap the walks
+	 * of the first ones. */
+	for (size_t i = 0; i < n; i++)
+		__builtin_prefetch(&tr->top[load_be64(addrs[i]) >> shift]);
 	for (size_t base = 0; base < n; base += LANES) {
 		unsigned m = n - base < LANES ? (unsigned)(n - base) : LANES;
 		struct lane L[LANES];
@@ -710,7 +745,6 @@ batch6_body(const struct prefix_table *t, const uint8_t (*addrs)[16], size_t n,
 		for (unsigned i = 0; i < m; i++) {
 			L[i].k1 = load_be64(addrs[base + i]);
 			L[i].k2 = load_be64(addrs[base + i] + 8);
-			__builtin_prefetch(&tr->top[L[i].k1 >> shift]);
 		}
 		for (unsigned i = 0; i < m; i++) {
 			if (L[i].k1 == 0 && is_v4_mapped(addrs[base + i])) {
