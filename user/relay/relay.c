@@ -77,6 +77,10 @@ struct relay {
 	bool in_txn;
 	uint64_t txn_start_ns;
 	uint64_t txn_end_ns; /* when the last one was committed or aborted */
+	/* How long committing takes (offsets and commit; moving average of
+	 * the recent commits): a commit starts that much before its
+	 * transaction is txn_interval_ms old, so that it lands on time. */
+	uint64_t commit_est_ns;
 	unsigned txn_msgs;
 	uint64_t txn_out, txn_out_flows;
 	int64_t *next; /* by input partition; -1: none in this transaction */
@@ -478,6 +482,13 @@ static int commit_txn(struct relay *r, bool rewind)
 	}
 	r->st->txn_committed++;
 	r->backoff_ns = 0;
+	{
+		uint64_t took = clock_mono_ns() - t0;
+
+		r->commit_est_ns = r->commit_est_ns
+					   ? (3 * r->commit_est_ns + took) / 4
+					   : took;
+	}
 	pr_debug("transaction committed: %u input messages, %" PRIu64
 		 " out, %" PRIu64 " ms idle before, %" PRIu64
 		 " ms open, offsets %" PRIu64 " ms, commit %" PRIu64 " ms",
@@ -785,12 +796,17 @@ static int handle(struct relay *r, const rd_kafka_message_t *m)
 
 static int loop(struct relay *r)
 {
-	const uint64_t interval = r->cfg->txn_interval_ms * CLOCK_NS_PER_MS;
+	const uint64_t full = r->cfg->txn_interval_ms * CLOCK_NS_PER_MS;
 	const uint64_t tick = r->cfg->tick_ms * CLOCK_NS_PER_MS;
 	uint64_t next_tick = clock_mono_ns() + tick, next_sig = 0;
 
 	while (!r->fatal && !r->stop) {
 		uint64_t now = clock_mono_ns(), wait = POLL_MAX_MS;
+		/* Commit early by what committing takes (at most half the
+		 * interval), so flows read are committed within it. */
+		uint64_t interval = full - (r->commit_est_ns < full / 2
+						    ? r->commit_est_ns
+						    : full / 2);
 		rd_kafka_message_t *m;
 
 		if (r->in_txn && (now - r->txn_start_ns >= interval ||
