@@ -23,7 +23,7 @@
  * is 32 bytes. A routing-table-shaped /48 (netgen.h) walks the top array
  * plus 2 nodes instead of 4: 1M such IPv6 prefixes take 65 MB of nodes
  * and leaves instead of 112 MB (beside the 64 MB top array), and batched
- * lookups run 1.7x faster.
+ * lookups run 1.7-2.9x faster (bench_enrich, side by side).
  *
  * Keys are left-aligned in 128 bits (IPv4 in the top 32). The stride at
  * offset o reads bits o..o+5, zero-padded past the key's end, in both the
