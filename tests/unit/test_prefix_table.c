@@ -442,6 +442,152 @@ static void test_random_v6(void **state)
 		random_family(16, seed, 600, 20000);
 }
 
+/* Path compression: chains of pass-through nodes (one child, nothing else)
+ * of every length, each broken or not by an enclosing prefix of another
+ * value, in small and large tables. Every address one bit away from the
+ * prefix (a mismatch at each skipped bit) and the prefix itself, one at a
+ * time and batched, against the linear scan. */
+static void check_chain(unsigned alen, const uint8_t *addr, unsigned q,
+			unsigned p, bool large)
+{
+	enum { FILL = 16384, MAXREF = 3 + FILL };
+	struct ref *refs = calloc(MAXREF, sizeof(*refs));
+	struct prefix_table_builder *b = prefix_table_builder_new();
+	struct prefix_table *t = NULL;
+	unsigned bits = alen * 8, n = 0, nq = bits + 2;
+	uint8_t(*qa)[16] = calloc(nq, 16);
+	uint32_t *q4 = calloc(nq, sizeof(*q4)), *want = calloc(nq, 4);
+	uint32_t *got = calloc(nq, sizeof(*got));
+
+	assert_non_null(refs);
+	assert_non_null(b);
+	/* Values 1 (/0), 2 (/q, when q > 0), 3 (/p). */
+	refs[n++] = (struct ref){ .len = 0, .value = 1 };
+	if (q > 0) {
+		refs[n] = (struct ref){ .len = q, .value = 2 };
+		memcpy(refs[n++].b, addr, alen);
+	}
+	refs[n] = (struct ref){ .len = p, .value = 3 };
+	memcpy(refs[n++].b, addr, alen);
+	/* Fillers away from addr (first byte 0x30 or 10): a large top. */
+	for (unsigned i = 0; large && i < FILL; i++) {
+		struct ref *r = &refs[n++];
+
+		r->b[0] = alen == 16 ? 0x30 : 10;
+		r->b[1] = (uint8_t)(i >> 8);
+		r->b[2] = (uint8_t)i;
+		r->len = alen == 16 ? 48 : 24;
+		r->value = 4 + i;
+	}
+	for (unsigned i = 0; i < n; i++) {
+		struct ref *r = &refs[i];
+		struct flow_addr a = { .len = (uint8_t)alen };
+		unsigned full = r->len / 8, rem = r->len % 8;
+
+		if (full < alen) {
+			r->b[full] &= (uint8_t)(0xff00 >> rem);
+			memset(r->b + full + 1, 0, alen - full - 1);
+		}
+		memcpy(a.b, r->b, alen);
+		assert_int_equal(prefix_table_builder_add(b, &a, r->len,
+							  r->value, i),
+				 0);
+	}
+	assert_int_equal(prefix_table_build(b, NULL, NULL, &t, NULL), 0);
+	prefix_table_builder_free(b);
+	for (unsigned k = 0; k < nq; k++) {
+		struct flow_addr a = { .len = (uint8_t)alen };
+
+		memcpy(a.b, addr, alen);
+		if (k < bits)
+			a.b[k / 8] ^= (uint8_t)(0x80 >> (k % 8));
+		else if (k == bits + 1) /* the prefix's first address */
+			memcpy(a.b, refs[q > 0 ? 2 : 1].b, alen);
+		want[k] = ref_lookup(refs, n, a.b);
+		assert_int_equal(prefix_table_lookup(t, &a), want[k]);
+		memcpy(qa[k], a.b, 16);
+		q4[k] = (uint32_t)a.b[0] << 24 | (uint32_t)a.b[1] << 16 |
+			(uint32_t)a.b[2] << 8 | a.b[3];
+	}
+	if (alen == 4)
+		prefix_table_lookup4_batch(t, q4, nq, got);
+	else
+		prefix_table_lookup6_batch(t, qa, nq, got);
+	assert_memory_equal(got, want, nq * sizeof(*got));
+	/* The address itself matches the longest prefix. */
+	assert_int_equal(want[bits], 3);
+	prefix_table_free(t);
+	free(qa);
+	free(q4);
+	free(want);
+	free(got);
+	free(refs);
+}
+
+static void test_skip_chains(void **state)
+{
+	static const uint8_t a6[16] = { 0x20, 0x01, 0x0d, 0xb8, 0xa5, 0xc3,
+					0x5a, 0x3c, 0xf0, 0x0f, 0x12, 0x34,
+					0x56, 0x78, 0x9a, 0xbc };
+	static const uint8_t a4[4] = { 198, 18, 37, 201 };
+	static const unsigned qs[] = { 0,  8,  17, 24, 30,  33,	 47,
+				       48, 63, 64, 96, 100, 126, 127 };
+
+	(void)state;
+	for (unsigned i = 0; i < sizeof(qs) / sizeof(qs[0]); i++)
+		for (unsigned p = qs[i] + 1; p <= 128; p++) {
+			check_chain(16, a6, qs[i], p, false);
+			if (p <= 32)
+				check_chain(4, a4, qs[i], p, false);
+		}
+	/* Every chain length below the 24-bit top arrays. */
+	for (unsigned p = 1; p <= 128; p++) {
+		check_chain(16, a6, 0, p, true);
+		if (p <= 32)
+			check_chain(4, a4, 0, p, true);
+	}
+	check_chain(16, a6, 32, 48, true);
+	check_chain(16, a6, 48, 64, true);
+	check_chain(16, a6, 64, 127, true);
+	check_chain(16, a6, 127, 128, true);
+}
+
+/* An IPv4-mapped prefix of every length: found by the mapped and the plain
+ * IPv4 address, and not by a native IPv6 address one bit away. */
+static void test_mapped_chains(void **state)
+{
+	(void)state;
+	for (unsigned p = 0; p <= 32; p++) {
+		struct prefix_table_builder *b = prefix_table_builder_new();
+		struct prefix_table *t;
+		uint32_t v4 = 0xc61225c9u; /* 198.18.37.201 */
+
+		assert_non_null(b);
+		if (p > 0) /* else a duplicate of the mapped /96 */
+			add(b, "0.0.0.0", 0, 1);
+		add(b, "::ffff:198.18.37.201", 96 + p, 3);
+		t = build(b);
+		for (unsigned k = 0; k < 128; k++) {
+			struct flow_addr a = unit_addr("::ffff:198.18.37.201");
+			uint32_t want;
+
+			a.b[k / 8] ^= (uint8_t)(0x80 >> (k % 8));
+			if (k < 96)
+				want = PREFIX_TABLE_NONE;
+			else
+				want = k - 96 < p ? 1 : 3;
+			assert_int_equal(prefix_table_lookup(t, &a), want);
+			if (k >= 96) {
+				uint32_t x = v4 ^ (0x80000000u >> (k - 96));
+
+				assert_int_equal(prefix_table_lookup4(t, x),
+						 want);
+			}
+		}
+		prefix_table_free(t);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -455,6 +601,8 @@ int main(void)
 		cmocka_unit_test(test_random_v4),
 		cmocka_unit_test(test_random_v6),
 		cmocka_unit_test(test_random_large),
+		cmocka_unit_test(test_skip_chains),
+		cmocka_unit_test(test_mapped_chains),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
