@@ -360,7 +360,7 @@ static void test_xdp_coalesce(void **state)
 
 	assert_int_equal(parse(o, err, sizeof(err), "--xdp", "eth0", NULL),
 			 OPTIONS_RUN);
-	assert_int_equal(o->xdp_coalesce_us, 100);
+	assert_int_equal(o->xdp_coalesce_us, 1000);
 	assert_int_equal(parse(o, err, sizeof(err), "--xdp", "eth0",
 			       "--xdp-coalesce-us", "0", NULL),
 			 OPTIONS_RUN);

@@ -260,7 +260,7 @@ static const struct cli_opt opts[] = {
 	  OFF(xdp_busy_poll_budget), 0, 65535,
 	  "packets per busy-poll round (SO_BUSY_POLL_BUDGET; 0: the "
 	  "kernel's, 8); needs --xdp-busy-poll" },
-	{ "xdp-coalesce-us", 0, "USECS", "100", cli_set_uint,
+	{ "xdp-coalesce-us", 0, "USECS", "1000", cli_set_uint,
 	  OFF(xdp_coalesce_us), 0, 1000,
 	  "after a short AF_XDP batch, wait up to USECS microseconds before "
 	  "polling again, so that one wakeup serves several packets (adds at "
