@@ -560,13 +560,6 @@ static struct sample run_once(struct workload *w, enum proto pr, enum enc e,
 	return s;
 }
 
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return (x > y) - (x < y);
-}
-
 /* Median, min and max of the n samples' field (cpu or wall). */
 static void stats(const struct sample *s, int n, bool wall, double *med,
 		  double *lo, double *hi)
@@ -575,7 +568,7 @@ static void stats(const struct sample *s, int n, bool wall, double *med,
 
 	for (int i = 0; i < n; i++)
 		v[i] = wall ? s[i].wall_ns_per_flow : s[i].cpu_ns_per_flow;
-	qsort(v, (size_t)n, sizeof(v[0]), cmp_double);
+	qsort(v, (size_t)n, sizeof(v[0]), bu_cmp_double);
 	*med = n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
 	*lo = v[0];
 	*hi = v[n - 1];

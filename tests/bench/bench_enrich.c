@@ -34,34 +34,9 @@
 /* Batch size of the batched lookups (a worker's batch of flows). */
 #define BATCH 64
 
-/* A "Key: N kB" line of a /proc/self file, or -1. */
-static long proc_kb(const char *file, const char *key)
-{
-	FILE *f = fopen(file, "r");
-	char line[256];
-	size_t kl = strlen(key);
-	long kb = -1;
-
-	if (!f)
-		return -1;
-	while (fgets(line, sizeof(line), f))
-		if (!strncmp(line, key, kl) && line[kl] == ':' &&
-		    sscanf(line + kl + 1, "%ld", &kb) == 1)
-			break;
-	fclose(f);
-	return kb;
-}
-
 static long rss_kb(void)
 {
-	return proc_kb("/proc/self/status", "VmRSS");
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return x < y ? -1 : x > y;
+	return bu_proc_kb("/proc/self/status", "VmRSS");
 }
 
 /* The same prefixes as a networks file (site and tenant columns, a few
@@ -143,8 +118,8 @@ static int bench_flows(const struct flow_addr *pfx4, const uint8_t *len4,
 		}
 		nsb[r] = (double)(bu_now_ns() - s) / (QUERIES / 2);
 	}
-	qsort(ns, rounds, sizeof(double), cmp_double);
-	qsort(nsb, rounds, sizeof(double), cmp_double);
+	qsort(ns, rounds, sizeof(double), bu_cmp_double);
+	qsort(nsb, rounds, sizeof(double), bu_cmp_double);
 	printf("enrich_flow: %.1f ns per flow one at a time, %.1f ns in batches of 64 (enrich_flow_recs); networks table, IPv4 src and dst; medians of %u rounds of %u flows\n",
 	       ns[rounds / 2], nsb[rounds / 2], rounds, QUERIES / 2);
 	if (!sink)
@@ -276,15 +251,15 @@ int main(int argc, char **argv)
 		}
 		b6[r] = QUERIES / ((double)(bu_now_ns() - s) / 1e9);
 	}
-	qsort(r4, rounds, sizeof(double), cmp_double);
-	qsort(r6, rounds, sizeof(double), cmp_double);
-	qsort(b4, rounds, sizeof(double), cmp_double);
-	qsort(b6, rounds, sizeof(double), cmp_double);
+	qsort(r4, rounds, sizeof(double), bu_cmp_double);
+	qsort(r6, rounds, sizeof(double), bu_cmp_double);
+	qsort(b4, rounds, sizeof(double), bu_cmp_double);
+	qsort(b6, rounds, sizeof(double), bu_cmp_double);
 	printf("prefixes: %u IPv4 + %u IPv6, build %.2f s\n", n, n6, build_s);
 	printf("table: %.1f MB; RSS %.1f MB (%.1f MB before the table, %.1f MB in huge pages)\n",
 	       (double)prefix_table_bytes(t) / 1048576.0,
 	       (double)rss_t / 1024.0, (double)rss0 / 1024.0,
-	       (double)proc_kb("/proc/self/smaps_rollup", "AnonHugePages") /
+	       (double)bu_proc_kb("/proc/self/smaps_rollup", "AnonHugePages") /
 		       1024.0);
 	printf("ipv4: %.1f M lookups/s one at a time, %.1f M/s in batches of %u (medians of %u rounds of %u)\n",
 	       r4[rounds / 2] / 1e6, b4[rounds / 2] / 1e6, BATCH, rounds,

@@ -27,31 +27,6 @@
 #define QUERIES (1u << 21)
 #define BATCH 64
 
-/* A "Key: N kB" line of /proc/self/status, or -1. */
-static long status_kb(const char *key)
-{
-	FILE *f = fopen("/proc/self/status", "r");
-	char line[256];
-	size_t kl = strlen(key);
-	long kb = -1;
-
-	if (!f)
-		return -1;
-	while (fgets(line, sizeof(line), f))
-		if (!strncmp(line, key, kl) && line[kl] == ':' &&
-		    sscanf(line + kl + 1, "%ld", &kb) == 1)
-			break;
-	fclose(f);
-	return kb;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return x < y ? -1 : x > y;
-}
-
 /* Query i: even ones IPv4 in 1.0.0.0-223.255.255.255, odd ones IPv6 in
  * 2000::/4, uniformly random. */
 static void make_queries(struct flow_addr *q, unsigned n)
@@ -129,7 +104,7 @@ int main(int argc, char **argv)
 	make_queries(q, QUERIES);
 	for (unsigned i = 0; i < QUERIES; i++)
 		qp[i] = &q[i];
-	rss0 = status_kb("VmRSS");
+	rss0 = bu_proc_kb("/proc/self/status", "VmRSS");
 	t0 = bu_now_ns();
 	ret = enrich_geo_db_load(argv[optind], &g, err, sizeof(err));
 	if (ret) {
@@ -137,7 +112,7 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	load_s = (double)(bu_now_ns() - t0) / 1e9;
-	rss_load = status_kb("VmRSS");
+	rss_load = bu_proc_kb("/proc/self/status", "VmRSS");
 	for (unsigned r = 0; r < rounds; r++) {
 		uint64_t s = bu_now_ns();
 
@@ -156,9 +131,9 @@ int main(int argc, char **argv)
 		}
 		bat[r] = QUERIES / ((double)(bu_now_ns() - s) / 1e9);
 	}
-	rss_sweep = status_kb("VmRSS");
-	qsort(one, rounds, sizeof(double), cmp_double);
-	qsort(bat, rounds, sizeof(double), cmp_double);
+	rss_sweep = bu_proc_kb("/proc/self/status", "VmRSS");
+	qsort(one, rounds, sizeof(double), bu_cmp_double);
+	qsort(bat, rounds, sizeof(double), bu_cmp_double);
 	printf("mmdb: %s, %.1f MB, %zu networks converted in %.2f s, "
 	       "%.1f MB held\n",
 	       argv[optind], (double)st.st_size / 1048576.0,

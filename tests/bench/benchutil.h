@@ -35,6 +35,33 @@ static inline uint64_t bu_now_ns(void)
 
 /* The Internet checksum of n bytes at p, folded onto sum (a pseudo-header's
  * partial sum, or 0); an odd last byte is padded with a zero. */
+/* qsort's comparison of doubles (for medians). */
+static inline int bu_cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* The N of a "Key: N kB" line of a /proc file (e.g. /proc/self/status,
+ * VmRSS), or -1. */
+static inline long bu_proc_kb(const char *file, const char *key)
+{
+	FILE *f = fopen(file, "r");
+	char line[256];
+	size_t kl = strlen(key);
+	long kb = -1;
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (!strncmp(line, key, kl) && line[kl] == ':' &&
+		    sscanf(line + kl + 1, "%ld", &kb) == 1)
+			break;
+	fclose(f);
+	return kb;
+}
+
 static inline uint16_t bu_csum(const uint8_t *p, size_t n, uint32_t sum)
 {
 	for (size_t i = 0; i + 1 < n; i += 2)
