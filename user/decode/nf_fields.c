@@ -95,14 +95,24 @@ static bool all_zero(const uint8_t *v, size_t l)
 	return true;
 }
 
+/* An address of l = 4 or 16 bytes into a, in constant-size copies (a
+ * variable one is a call into libc per address). */
+static inline void put_addr(struct flow_addr *a, const uint8_t *v, size_t l)
+{
+	a->len = (uint8_t)l;
+	if (l == 4)
+		memcpy(a->b, v, 4);
+	else
+		memcpy(a->b, v, 16);
+}
+
 /* GoFlow2's addrReplaceCheck: a later non-zero address replaces. */
 static void set_addr(struct flow_rec *r, struct flow_addr *a, const uint8_t *v,
 		     size_t l)
 {
 	if (a->len && all_zero(v, l))
 		return;
-	a->len = (uint8_t)l;
-	memcpy(a->b, v, l);
+	put_addr(a, v, l);
 	r->etype = l == 16 ? 0x86dd : 0x0800;
 }
 
@@ -149,8 +159,7 @@ apply(struct flow_rec *r, struct nf_aux *x, uint8_t op, uint8_t arg,
 		} else {
 			a = op == OP_NEXT_HOP ? &r->next_hop : &r->bgp_next_hop;
 		}
-		a->len = (uint8_t)l;
-		memcpy(a->b, v, l);
+		put_addr(a, v, l);
 		return;
 	}
 	if (l == 0 || l > 8) {
@@ -756,7 +765,6 @@ decode_set(struct decode_ctx *ctx, struct exporter_stats *es,
 	   size_t len, struct flow_sink *sink)
 {
 	struct set_ctx sc = { .nf = ctx->nf, .msg = msg };
-	const size_t prefix = offsetof(struct flow_rec, bgp_communities);
 	const bool batched = sink->emit_batch != NULL;
 	struct flow_rec base, one, *rec = &one;
 	size_t nb = 0; /* batched records not handed over yet */
@@ -796,7 +804,7 @@ decode_set(struct decode_ctx *ctx, struct exporter_stats *es,
 				flush_batch(sink, ctx->batch, &nb);
 			rec = &ctx->batch[nb];
 		}
-		memcpy(rec, &base, prefix);
+		flow_copy_scalars(rec, &base);
 		if (!t->varlen) {
 			for (uint16_t i = 0; i < t->nsteps; i++) {
 				const struct nf_step *s = &t->steps[i];

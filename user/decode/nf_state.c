@@ -38,18 +38,23 @@ struct nf_state {
 	bool dirty;
 };
 
+/* Three 8-byte words and one 4-byte word, multiplied independently so
+ * that the multiplies overlap, then folded. */
 static uint64_t key_hash(const struct nf_key *k)
 {
-	uint32_t w[7];
-	uint64_t h = 0x9e3779b97f4a7c15ULL;
+	uint64_t a, b, c, h;
+	uint32_t d;
 
-	memcpy(w, k, sizeof(w));
-	for (int i = 0; i < 7; i++) {
-		h ^= w[i];
-		h *= 0xff51afd7ed558ccdULL;
-		h ^= h >> 32;
-	}
-	return h;
+	memcpy(&a, (const char *)k, 8);
+	memcpy(&b, (const char *)k + 8, 8);
+	memcpy(&c, (const char *)k + 16, 8);
+	memcpy(&d, (const char *)k + 24, 4);
+	h = (a ^ 0x9e3779b97f4a7c15ULL) * 0xff51afd7ed558ccdULL;
+	h ^= (b ^ 0xc4ceb9fe1a85ec53ULL) * 0x94d049bb133111ebULL;
+	h ^= (c ^ ((uint64_t)d << 32)) * 0xbf58476d1ce4e5b9ULL;
+	h ^= h >> 29;
+	h *= 0xff51afd7ed558ccdULL;
+	return h ^ (h >> 32);
 }
 
 static int map_init(struct nf_map *m, size_t max)
@@ -175,9 +180,16 @@ void nf_state_free(struct nf_state *nf)
 void nf_state_key(struct nf_key *k, const struct nf_msg *msg, uint16_t tid,
 		  uint32_t sampler)
 {
-	memset(k, 0, sizeof(*k));
-	k->alen = msg->exporter.len <= 16 ? msg->exporter.len : 16;
-	memcpy(k->addr, msg->exporter.b, k->alen);
+	uint8_t alen = msg->exporter.len <= 16 ? msg->exporter.len : 16;
+
+	/* Constant-size copies (this runs twice per data set): the address,
+	 * then zeros past its length. */
+	memcpy(k->addr, msg->exporter.b, sizeof(k->addr));
+	if (alen == 4)
+		memset(k->addr + 4, 0, 12);
+	else if (alen != 16)
+		memset(k->addr + alen, 0, 16 - alen);
+	k->alen = alen;
 	k->ver = msg->ver;
 	k->tid = tid;
 	k->domain = msg->domain;

@@ -294,7 +294,7 @@ static int flow_sample(const struct sf_dgram *d, struct cur *s, bool expanded,
 	}
 
 	/* The arrays are governed by their counts: zero up to them only. */
-	memset(&rec, 0, offsetof(struct flow_rec, bgp_communities));
+	flow_zero_scalars(&rec);
 	rec.type = FLOW_TYPE_SFLOW_5;
 	rec.time_received_ns = d->dg->time_received_ns;
 	rec.time_flow_start_ns = d->dg->time_received_ns;
