@@ -32,7 +32,7 @@ ssize_t encode_pb_legacy_enriched(const struct flow_rec *rec,
 				  size_t cap)
 {
 	return pb_frame_write(legacy_body, rec, enr, ENCODE_PBGEN_LEGACY_WORST,
-			      buf, cap);
+			      2, buf, cap);
 }
 
 ssize_t encode_pb_legacy(const struct flow_rec *rec, uint8_t *buf, size_t cap)

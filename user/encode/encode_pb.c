@@ -32,10 +32,19 @@ static uint8_t *flow_body(const void *rec, const void *enr, uint8_t *p)
 	return encode_pbgen_flow_body(rec, enr, p);
 }
 
+/* The length prefix a FlowMessage most likely takes: an IPv4 NetFlow or
+ * IPFIX flow is under 128 bytes (1 byte); an IPv6 flow, or an sFlow sample
+ * with its layer fields, is longer (2 bytes). */
+static size_t prefix_guess(const struct flow_rec *rec)
+{
+	return rec->type == FLOW_TYPE_SFLOW_5 || rec->src_addr.len == 16 ? 2
+									 : 1;
+}
+
 ssize_t encode_pb(const struct flow_rec *rec, uint8_t *buf, size_t cap)
 {
 	return pb_frame_write(flow_body, rec, NULL, ENCODE_PBGEN_FLOW_WORST,
-			      buf, cap);
+			      prefix_guess(rec), buf, cap);
 }
 
 /* Enriched into a buffer short of the worst case: the bounded part aside

@@ -166,7 +166,7 @@ ssize_t encode_pbc_flow_enriched(const struct flow_rec *rec,
 
 	if (!enr)
 		return pb_frame_write(pbc_body, &m.base, NULL, PBC_FLOW_WORST,
-				      buf, cap);
+				      2, buf, cap);
 	pbc_str(&m.src_country, enr->src_country);
 	pbc_str(&m.dst_country, enr->dst_country);
 	pbc_str(&m.src_as_name, enr->src_as_name);
@@ -244,7 +244,7 @@ ssize_t encode_pbc_legacy_enriched(const struct flow_rec *rec,
 		m.dstas = pbc_as(rec->dst_as, enr->has_dst_as, enr->dst_as);
 	}
 
-	return pb_frame_write(pbc_body, &m.base, NULL, PBC_LEGACY_WORST, buf,
+	return pb_frame_write(pbc_body, &m.base, NULL, PBC_LEGACY_WORST, 2, buf,
 			      cap);
 }
 

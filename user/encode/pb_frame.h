@@ -4,7 +4,8 @@
  * protobuf encoder writes (the fast ones in encode_pb.c and
  * encode_legacy.c, protobuf-c's reference in encode_pbc.c). A body is
  * written once, straight into the caller's buffer after room for the
- * longest prefix its worst case may need, then the prefix goes in front; a
+ * prefix it most likely needs (moved when that guess was wrong), then the
+ * prefix goes in front; a
  * buffer smaller than the encoder's worst case gets the bounded part of
  * the frame built aside and copied if it fits. Bounded bodies stay below
  * 16384 bytes (a 1- or 2-byte prefix); an enriched body, whose strings
@@ -69,17 +70,30 @@ static inline size_t pb_frame_close(uint8_t *out, size_t reserve, size_t len)
 }
 
 /* Frames body(src, aux) into buf (cap bytes). worst (at most
- * PB_FRAME_BODY_MAX) bounds what body writes. Returns the bytes written or
- * -ENOSPC. */
+ * PB_FRAME_BODY_MAX) bounds what body writes; guess (1 or 2) is the
+ * prefix's likely length: the body goes behind it, and moves only when the
+ * guess was wrong. Returns the bytes written or -ENOSPC. */
 static inline ssize_t pb_frame_write(pb_frame_body_fn body, const void *src,
 				     const void *aux, size_t worst,
-				     uint8_t *buf, size_t cap)
+				     size_t guess, uint8_t *buf, size_t cap)
 {
 	uint8_t tmp[PB_FRAME_BODY_MAX + PB_FRAME_PREFIX_MAX];
 	uint8_t *end;
 	size_t n;
 
 	if (cap >= worst + PB_FRAME_PREFIX_MAX) {
+		if (guess == 1) {
+			/* cap leaves room for a move up a byte. */
+			end = body(src, aux, buf + 1);
+			n = (size_t)(end - buf - 1);
+			if (n < 0x80) {
+				buf[0] = (uint8_t)n;
+				return (ssize_t)n + 1;
+			}
+			memmove(buf + 2, buf + 1, n);
+			pb_varint_put(buf, n);
+			return (ssize_t)n + 2;
+		}
 		end = body(src, aux, buf + PB_FRAME_PREFIX_MAX);
 		return (ssize_t)pb_frame_close(buf, PB_FRAME_PREFIX_MAX,
 					       (size_t)(end - buf -
