@@ -102,6 +102,17 @@ static struct nf_node *map_find(struct nf_map *m, const struct nf_key *k,
 	return NULL;
 }
 
+/* The most recently used entry when it has key k: a data set's template
+ * (looked up twice per set) and its domain's sampler entry are found
+ * again without hashing. Exact: a hit is what map_find would return, and
+ * it would leave the LRU order as it is. */
+static inline struct nf_node *map_head(struct nf_map *m, const struct nf_key *k)
+{
+	struct nf_node *n = m->lru.next;
+
+	return n != &m->lru && !memcmp(&n->key, k, sizeof(*k)) ? n : NULL;
+}
+
 static void map_insert(struct nf_map *m, struct nf_node *n)
 {
 	struct nf_node **b = &m->buckets[n->hash & m->mask];
@@ -198,6 +209,10 @@ void nf_state_key(struct nf_key *k, const struct nf_msg *msg, uint16_t tid,
 
 struct nf_tmpl *nf_state_tmpl_find(struct nf_state *nf, const struct nf_key *k)
 {
+	struct nf_node *n = map_head(&nf->tmpls, k);
+
+	if (n)
+		return (struct nf_tmpl *)n;
 	return (struct nf_tmpl *)map_find(&nf->tmpls, k, key_hash(k));
 }
 
@@ -296,10 +311,13 @@ size_t nf_state_tmpl_withdraw_all(struct nf_state *nf, const struct nf_key *k,
 struct nf_sampler *nf_state_sampler(struct nf_state *nf, const struct nf_key *k,
 				    bool create)
 {
-	uint64_t h = key_hash(k);
-	struct nf_sampler *s =
-		(struct nf_sampler *)map_find(&nf->samplers, k, h);
+	struct nf_sampler *s = (struct nf_sampler *)map_head(&nf->samplers, k);
+	uint64_t h;
 
+	if (s)
+		return s;
+	h = key_hash(k);
+	s = (struct nf_sampler *)map_find(&nf->samplers, k, h);
 	if (s || !create)
 		return s;
 	if (nf->samplers.n >= nf->samplers.max) {
