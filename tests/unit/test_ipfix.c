@@ -1029,6 +1029,75 @@ static void test_emit_batch_same_flows(void **state)
 	decode_ctx_free(ctx);
 }
 
+/* Fixed-layout templates store plain fields directly (nf_compile.c's
+ * OP_PUT*); a template with a variable-length field walks every field
+ * through the handlers. Both must decode the same elements, of every
+ * length, into the same flows. */
+static void test_direct_stores_as_handlers(void **state)
+{
+	static const uint16_t ies[] = { 4,  5,	6,  7,	 11,  9,  13, 10, 14,
+					16, 17, 31, 176, 177, 52, 54, 88, 59 };
+	enum { NIE = sizeof(ies) / sizeof(ies[0]), NREC = 8 };
+	static const uint16_t lens[] = { 1, 2, 4, 8 };
+	struct nf_fixture *f = *state;
+	uint32_t rnd = 12345;
+
+	for (size_t li = 0; li < sizeof(lens) / sizeof(lens[0]); li++) {
+		uint16_t len = lens[li];
+		uint8_t vals[NREC][NIE][8];
+
+		for (size_t r = 0; r < NREC; r++)
+			for (size_t i = 0; i < NIE; i++)
+				for (size_t b = 0; b < 8; b++) {
+					rnd = rnd * 1103515245u + 12345u;
+					/* some zeros, some all-ones */
+					vals[r][i][b] =
+						r == 0	 ? 0
+						: r == 1 ? 0xff
+							 : (uint8_t)(rnd >> 16);
+				}
+		f->us.n = 0;
+		ipfix_hdr(&f->p, (uint32_t)li, 1);
+		pb_set_begin(&f->p, 2);
+		for (uint16_t tid = 400; tid <= 401; tid++) {
+			pb_u16(&f->p, tid);
+			pb_u16(&f->p, NIE + 1 + (tid == 401));
+			field(&f->p, 8, 4);
+			for (size_t i = 0; i < NIE; i++)
+				field(&f->p, ies[i], len);
+			if (tid == 401)
+				field(&f->p, 96, 0xffff); /* varlen name */
+		}
+		pb_set_end(&f->p, 4);
+		for (uint16_t tid = 400; tid <= 401; tid++) {
+			pb_set_begin(&f->p, tid);
+			for (size_t r = 0; r < NREC; r++) {
+				pb_bytes(&f->p, "\xc6\x12\x00\x01", 4);
+				for (size_t i = 0; i < NIE; i++)
+					pb_bytes(&f->p, vals[r][i], len);
+				if (tid == 401) {
+					pb_u8(&f->p, 2);
+					pb_bytes(&f->p, "ab", 2);
+				}
+			}
+			pb_set_end(&f->p, 1);
+		}
+		assert_int_equal(feed(f), 2 * NREC);
+		assert_int_equal(errors(f), 0);
+		for (size_t r = 0; r < NREC; r++)
+			assert_memory_equal(&f->us.flows[r],
+					    &f->us.flows[NREC + r],
+					    sizeof(struct flow_rec));
+		if (len <= 2) /* a port of the last record, as sent */
+			assert_int_equal(f->us.flows[NREC - 1].src_port,
+					 len == 1
+						 ? vals[NREC - 1][3][0]
+						 : (uint32_t)vals[NREC - 1][3][0]
+								   << 8 |
+							   vals[NREC - 1][3][1]);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1042,6 +1111,7 @@ int main(void)
 		T(test_truncation_every_offset),
 		T(test_mpls_label_stack),
 		T(test_emit_batch_same_flows),
+		T(test_direct_stores_as_handlers),
 		T(test_frame_section),
 		T(test_frame_section_ipv6_tcp),
 		T(test_frame_section_mpls_and_ip),

@@ -11,7 +11,10 @@
 #include "decode/nf_compile.h"
 
 #include <errno.h>
+#include <stddef.h>
 #include <string.h>
+
+#include "common/flow.h"
 
 /* Element length classes: how many bytes an element may have. */
 enum { LEN_INT, LEN_V4, LEN_V6, LEN_ANY_ADDR, LEN_BYTES };
@@ -300,6 +303,51 @@ int nf_compile_check(uint8_t ver, uint16_t nscope,
 	return 0;
 }
 
+/* The handlers that store the field's value, cast to width bytes, into a
+ * uint32_t of the record and do nothing else (nf_fields.c's apply()). */
+#define REC_U32(field) (offsetof(struct flow_rec, field) / 4)
+static const struct {
+	uint8_t op, width, at;
+} direct[] = {
+	{ OP_PROTO, 1, REC_U32(proto) },
+	{ OP_TOS, 1, REC_U32(ip_tos) },
+	{ OP_TCP_FLAGS, 4, REC_U32(tcp_flags) },
+	{ OP_SRC_PORT, 2, REC_U32(src_port) },
+	{ OP_DST_PORT, 2, REC_U32(dst_port) },
+	{ OP_SRC_MASK, 4, REC_U32(src_net) },
+	{ OP_DST_MASK, 4, REC_U32(dst_net) },
+	{ OP_IN_IF, 4, REC_U32(in_if) },
+	{ OP_OUT_IF, 4, REC_U32(out_if) },
+	{ OP_SRC_AS, 4, REC_U32(src_as) },
+	{ OP_DST_AS, 4, REC_U32(dst_as) },
+	{ OP_FLOW_LABEL, 4, REC_U32(ipv6_flow_label) },
+	{ OP_ICMP_TYPE, 4, REC_U32(icmp_type) },
+	{ OP_ICMP_CODE, 4, REC_U32(icmp_code) },
+	{ OP_TTL, 4, REC_U32(ip_ttl) },
+	{ OP_FRAG_ID, 4, REC_U32(fragment_id) },
+	{ OP_FRAG_OFF, 4, REC_U32(fragment_offset) },
+	{ OP_DST_VLAN, 4, REC_U32(dst_vlan) },
+};
+_Static_assert(offsetof(struct flow_rec, bgp_communities) / 4 < 256,
+	       "a record's scalars are within a uint8_t of 4-byte words");
+
+/* op for a fixed-layout field of len bytes: OP_PUT* (arg: where) when its
+ * handler is a plain store that keeps every byte of the field. */
+static uint8_t direct_op(uint8_t op, uint16_t len, uint8_t *arg)
+{
+	if (len != 1 && len != 2 && len != 4)
+		return op;
+	for (size_t i = 0; i < sizeof(direct) / sizeof(direct[0]); i++) {
+		if (direct[i].op != op)
+			continue;
+		if (len > direct[i].width)
+			return op;
+		*arg = direct[i].at;
+		return len == 1 ? OP_PUT1 : len == 2 ? OP_PUT2 : OP_PUT4;
+	}
+	return op;
+}
+
 uint16_t nf_compile(struct nf_plan *plan, uint8_t ver, bool options,
 		    uint16_t nscope, const struct nf_field *fields,
 		    uint16_t nfields, uint16_t *badie)
@@ -326,6 +374,7 @@ uint16_t nf_compile(struct nf_plan *plan, uint8_t ver, bool options,
 				(struct nf_step){ op, arg, fields[i].len, 0 };
 			nsteps++;
 		} else if (op) {
+			op = direct_op(op, fields[i].len, &arg);
 			plan->steps[nsteps++] =
 				(struct nf_step){ op, arg, fields[i].len,
 						  (uint16_t)off };

@@ -87,6 +87,14 @@ enum nf_op {
 	OP_FRAME_SIZE,	 /* 312 dataLinkFrameSize */
 	OP_L2_SECTION,	 /* 315 dataLinkFrameSection, 104 (v9) */
 	OP_IP_SECTION,	 /* 313 ipHeaderPacketSection */
+	/* Set by nf_compile in fixed-layout plans, never by nf_compile_op:
+	 * a field of 1, 2 or 4 bytes stored as is into the uint32_t of the
+	 * record at 4 * arg bytes, for the handlers above that do exactly
+	 * that (nf_compile.c's direct[]). One case per length instead of the
+	 * handler's checks, its switch on the length and its own case. */
+	OP_PUT1,
+	OP_PUT2,
+	OP_PUT4,
 };
 
 /* Counter elements: the arg of OP_COUNTER, an index into the record's

@@ -808,9 +808,22 @@ decode_set(struct decode_ctx *ctx, struct exporter_stats *es,
 		if (!t->varlen) {
 			for (uint16_t i = 0; i < t->nsteps; i++) {
 				const struct nf_step *s = &t->steps[i];
+				const uint8_t *v = r + s->off;
+				uint32_t *at = (uint32_t *)rec + s->arg;
 
-				apply(rec, &x, s->op, s->arg, r + s->off,
-				      s->len, sc.base_ns);
+				switch (s->op) {
+				case OP_PUT1:
+					*at = v[0];
+					continue;
+				case OP_PUT2:
+					*at = be16_at(v);
+					continue;
+				case OP_PUT4:
+					*at = be32_at(v);
+					continue;
+				}
+				apply(rec, &x, s->op, s->arg, v, s->len,
+				      sc.base_ns);
 			}
 			cur_skip(&c, t->min_len);
 		} else {
