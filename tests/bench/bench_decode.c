@@ -284,7 +284,7 @@ static void enrich_emit(struct flow_sink *s, const struct flow_rec *rec)
 static void enrich_emit_batch(struct flow_sink *s, const struct flow_rec *recs,
 			      size_t n)
 {
-	enum { CHUNK = 16 };
+	enum { CHUNK = 32 };
 	struct full_sink *f = (struct full_sink *)s;
 	struct flow_enriched e[CHUNK];
 

@@ -16,7 +16,7 @@
 #include "common/flow.h"
 
 /* A flow_sink that keeps up to UNIT_MAX_FLOWS flows for assertions. */
-#define UNIT_MAX_FLOWS 64
+#define UNIT_MAX_FLOWS 128
 struct unit_sink {
 	struct flow_sink sink;
 	size_t n;

@@ -670,7 +670,7 @@ uint32_t prefix_table_lookup(const struct prefix_table *t,
  * advance one level per round in lockstep, each prefetching its next node
  * or leaf, so their misses overlap (group prefetching).
  */
-#define LANES 16
+#define LANES 32
 
 struct lane {
 	uint64_t k1, k2;
