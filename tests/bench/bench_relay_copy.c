@@ -7,7 +7,8 @@
  * enrichment or encoding. What it reaches is what the broker and
  * librdkafka allow on this machine; tests/bench/bench_enrich_kafka.py runs
  * it beside xdpflow-enrich. Stops on SIGINT/SIGTERM and prints
- * "stats copy consumed=N produced=N txn_committed=N txn_aborted=N".
+ * "stats copy consumed=N produced=N txn_committed=N txn_aborted=N
+ * txn_age_sum_ms=N txn_age_max_ms=N txn_late=N".
  *
  *   build/bench/bench_relay_copy BROKERS IN_TOPIC OUT_TOPIC GROUP TXN_ID TXN_INTERVAL_MS
  */
@@ -86,8 +87,11 @@ int main(int argc, char **argv)
 	rc = relay_run(&cfg, &hooks, &sig, &st, err, sizeof(err));
 	signals_close(&sig);
 	pr_info("stats copy consumed=%" PRIu64 " produced=%" PRIu64
-		" txn_committed=%" PRIu64 " txn_aborted=%" PRIu64,
-		st.consumed, st.produced, st.txn_committed, st.txn_aborted);
+		" txn_committed=%" PRIu64 " txn_aborted=%" PRIu64
+		" txn_age_sum_ms=%" PRIu64 " txn_age_max_ms=%" PRIu64
+		" txn_late=%" PRIu64,
+		st.consumed, st.produced, st.txn_committed, st.txn_aborted,
+		st.txn_age_sum_ms, st.txn_age_max_ms, st.txn_late);
 	if (rc) {
 		pr_err("%s", err);
 		return 1;

@@ -185,11 +185,14 @@ int main(int argc, char **argv)
 	pr_info("stats enrich consumed=%" PRIu64 " consumed_flows=%" PRIu64
 		" produced=%" PRIu64 " produced_flows=%" PRIu64
 		" txn_committed=%" PRIu64 " txn_aborted=%" PRIu64
-		" decode_errors=%" PRIu64 " reshaped=%" PRIu64 " empty=%" PRIu64
-		" rebalances=%" PRIu64 " generation=%" PRIu64
-		" reloads=%" PRIu64 " reload_failures=%" PRIu64,
+		" txn_age_sum_ms=%" PRIu64 " txn_age_max_ms=%" PRIu64
+		" txn_late=%" PRIu64 " decode_errors=%" PRIu64
+		" reshaped=%" PRIu64 " empty=%" PRIu64 " rebalances=%" PRIu64
+		" generation=%" PRIu64 " reloads=%" PRIu64
+		" reload_failures=%" PRIu64,
 		st.consumed, st.consumed_flows, st.produced, st.produced_flows,
-		st.txn_committed, st.txn_aborted, st.decode_errors, c.reshaped,
+		st.txn_committed, st.txn_aborted, st.txn_age_sum_ms,
+		st.txn_age_max_ms, st.txn_late, st.decode_errors, c.reshaped,
 		c.empty, st.rebalances, es.generation, es.reloads,
 		es.reload_failures);
 	if (es.snmp) {

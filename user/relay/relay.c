@@ -77,10 +77,12 @@ struct relay {
 	bool in_txn;
 	uint64_t txn_start_ns;
 	uint64_t txn_end_ns; /* when the last one was committed or aborted */
-	/* How long committing takes (offsets and commit; moving average of
-	 * the recent commits): a commit starts that much before its
-	 * transaction is txn_interval_ms old, so that it lands on time. */
-	uint64_t commit_est_ns;
+	/* How long committing takes (offsets and commit): moving averages of
+	 * the recent commits' time and of its deviation, as TCP keeps for
+	 * round trips (RFC 6298). A commit starts est + 2 dev before its
+	 * transaction is txn_interval_ms old, so that the slow ones land on
+	 * time too, not only the average one. */
+	uint64_t commit_est_ns, commit_dev_ns;
 	unsigned txn_msgs;
 	uint64_t txn_out, txn_out_flows;
 	int64_t *next; /* by input partition; -1: none in this transaction */
@@ -483,11 +485,26 @@ static int commit_txn(struct relay *r, bool rewind)
 	r->st->txn_committed++;
 	r->backoff_ns = 0;
 	{
-		uint64_t took = clock_mono_ns() - t0;
+		uint64_t end = clock_mono_ns(), took = end - t0;
+		uint64_t age_ms = (end - r->txn_start_ns) / CLOCK_NS_PER_MS;
 
-		r->commit_est_ns = r->commit_est_ns
-					   ? (3 * r->commit_est_ns + took) / 4
-					   : took;
+		r->st->txn_age_sum_ms += age_ms;
+		if (age_ms > r->st->txn_age_max_ms)
+			r->st->txn_age_max_ms = age_ms;
+		if (age_ms > r->cfg->txn_interval_ms)
+			r->st->txn_late++;
+
+		if (!r->commit_est_ns) {
+			r->commit_est_ns = took;
+			r->commit_dev_ns = took / 2;
+		} else {
+			uint64_t d = took > r->commit_est_ns
+					     ? took - r->commit_est_ns
+					     : r->commit_est_ns - took;
+
+			r->commit_dev_ns = (3 * r->commit_dev_ns + d) / 4;
+			r->commit_est_ns = (7 * r->commit_est_ns + took) / 8;
+		}
 	}
 	pr_debug("transaction committed: %u input messages, %" PRIu64
 		 " out, %" PRIu64 " ms idle before, %" PRIu64
@@ -804,9 +821,8 @@ static int loop(struct relay *r)
 		uint64_t now = clock_mono_ns(), wait = POLL_MAX_MS;
 		/* Commit early by what committing takes (at most half the
 		 * interval), so flows read are committed within it. */
-		uint64_t interval = full - (r->commit_est_ns < full / 2
-						    ? r->commit_est_ns
-						    : full / 2);
+		uint64_t lead = r->commit_est_ns + 2 * r->commit_dev_ns;
+		uint64_t interval = full - (lead < full / 2 ? lead : full / 2);
 		rd_kafka_message_t *m;
 
 		if (r->in_txn && (now - r->txn_start_ns >= interval ||

@@ -72,8 +72,12 @@ struct relay_stats {
 	uint64_t produced_flows; /* flows in them */
 	uint64_t txn_committed;	 /* transactions committed */
 	uint64_t txn_aborted;	 /* transactions aborted */
-	uint64_t decode_errors;	 /* input messages skipped as undecodable */
-	uint64_t rebalances;	 /* assignments and revocations */
+	/* Committed transactions' age at commit, from their first input
+	 * message to the commit's end: the delay a flow can see. Late: older
+	 * than txn_interval_ms. */
+	uint64_t txn_age_sum_ms, txn_age_max_ms, txn_late;
+	uint64_t decode_errors; /* input messages skipped as undecodable */
+	uint64_t rebalances;	/* assignments and revocations */
 };
 
 /* From the stop (hooks->signal returned 1) to relay_run's return, at most
