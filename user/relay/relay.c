@@ -45,6 +45,9 @@
 #define TXN_CALL_MS 30000
 /* The longest one blocking call lasts before the signals are read again. */
 #define TXN_SLICE_MS 200
+/* Flushes of fewer queued messages teach nothing about the cost of one. */
+#define FLUSH_LEARN_MIN 16
+
 /* After a stop: the final commit must be done this long before the stop
  * deadline (RELAY_STOP_MS, relay.h), the abort that follows a failed one
  * this long before it; closing the consumer gets what is left. */
@@ -83,6 +86,11 @@ struct relay {
 	 * transaction is txn_interval_ms old, so that the slow ones land on
 	 * time too, not only the average one. */
 	uint64_t commit_est_ns, commit_dev_ns;
+	/* Committing first waits for every output message the brokers have
+	 * not acknowledged, which takes time in proportion to how many are
+	 * queued: learnt per message (moving average of the flushes), so a
+	 * commit starts as much earlier as the queue is long. */
+	uint64_t flush_ns_per_msg;
 	unsigned txn_msgs;
 	uint64_t txn_out, txn_out_flows;
 	int64_t *next; /* by input partition; -1: none in this transaction */
@@ -434,12 +442,30 @@ static int commit_txn(struct relay *r, bool rewind)
 	rd_kafka_consumer_group_metadata_t *meta;
 	rd_kafka_topic_partition_list_t *l;
 	rd_kafka_error_t *error;
-	uint64_t t0 = clock_mono_ns(), t1;
+	uint64_t t0 = clock_mono_ns(), t1, tf;
 	uint64_t until = t0 + TXN_CALL_MS * CLOCK_NS_PER_MS;
 	int rc;
 
 	if (!r->in_txn)
 		return 0;
+	/* The output first (the commit would wait for it anyway), timed to
+	 * learn what a queued message costs the commit. */
+	{
+		int queued = rd_kafka_outq_len(r->prod);
+		int ms = slice_ms(r, until, STOP_COMMIT_RESERVE_MS);
+
+		if (ms && queued >= FLUSH_LEARN_MIN &&
+		    rd_kafka_flush(r->prod, ms) == RD_KAFKA_RESP_ERR_NO_ERROR) {
+			uint64_t per =
+				(clock_mono_ns() - t0) / (uint64_t)queued;
+
+			r->flush_ns_per_msg =
+				r->flush_ns_per_msg
+					? (7 * r->flush_ns_per_msg + per) / 8
+					: per;
+		}
+		tf = clock_mono_ns();
+	}
 	l = rd_kafka_topic_partition_list_new(8);
 	for (size_t i = 0; i < r->n_next; i++)
 		if (r->next[i] >= 0)
@@ -485,7 +511,7 @@ static int commit_txn(struct relay *r, bool rewind)
 	r->st->txn_committed++;
 	r->backoff_ns = 0;
 	{
-		uint64_t end = clock_mono_ns(), took = end - t0;
+		uint64_t end = clock_mono_ns(), took = end - tf; /* flushed */
 		uint64_t age_ms = (end - r->txn_start_ns) / CLOCK_NS_PER_MS;
 
 		r->st->txn_age_sum_ms += age_ms;
@@ -508,14 +534,16 @@ static int commit_txn(struct relay *r, bool rewind)
 	}
 	pr_debug("transaction committed: %u input messages, %" PRIu64
 		 " out, %" PRIu64 " ms idle before, %" PRIu64
-		 " ms open, offsets %" PRIu64 " ms, commit %" PRIu64 " ms",
+		 " ms open, output flush %" PRIu64 " ms, offsets %" PRIu64
+		 " ms, commit %" PRIu64 " ms",
 		 r->txn_msgs, r->txn_out,
 		 (uint64_t)(r->txn_end_ns && r->txn_start_ns > r->txn_end_ns
 				    ? (r->txn_start_ns - r->txn_end_ns) /
 					      CLOCK_NS_PER_MS
 				    : 0),
 		 (uint64_t)((t0 - r->txn_start_ns) / CLOCK_NS_PER_MS),
-		 (uint64_t)((t1 - t0) / CLOCK_NS_PER_MS),
+		 (uint64_t)((tf - t0) / CLOCK_NS_PER_MS),
+		 (uint64_t)((t1 - tf) / CLOCK_NS_PER_MS),
 		 (uint64_t)((clock_mono_ns() - t1) / CLOCK_NS_PER_MS));
 	r->txn_end_ns = clock_mono_ns();
 	r->st->produced += r->txn_out;
@@ -819,9 +847,18 @@ static int loop(struct relay *r)
 
 	while (!r->fatal && !r->stop) {
 		uint64_t now = clock_mono_ns(), wait = POLL_MAX_MS;
-		/* Commit early by what committing takes (at most half the
-		 * interval), so flows read are committed within it. */
-		uint64_t lead = r->commit_est_ns + 2 * r->commit_dev_ns;
+		/* Commit early by what committing takes: the output still
+		 * queued (with a quarter more for its spread), then the
+		 * offsets and the commit itself, so that flows read are
+		 * committed within the interval. At most half of it: a
+		 * transaction begun right after a commit meets the brokers
+		 * still finishing that one (CONCURRENT_TRANSACTIONS, retried
+		 * after 100 ms), which would make every commit slow, the
+		 * next lead longer, and every transaction one message. */
+		uint64_t lead = r->commit_est_ns + 2 * r->commit_dev_ns +
+				r->flush_ns_per_msg *
+					(uint64_t)rd_kafka_outq_len(r->prod) *
+					5 / 4;
 		uint64_t interval = full - (lead < full / 2 ? lead : full / 2);
 		rd_kafka_message_t *m;
 
