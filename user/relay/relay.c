@@ -433,6 +433,22 @@ static int give_up(struct relay *r, const char *what, bool rewind)
 	return abort_txn(r, rewind);
 }
 
+/* Waits up to ms for the brokers to acknowledge every queued output
+ * message; true when they did. rd_kafka_flush (and the commit, which
+ * calls it) polls in 10 ms steps when no delivery callback wakes it: up to
+ * 10 ms late at each commit. */
+static bool flush_output(struct relay *r, int ms)
+{
+	uint64_t until = clock_mono_ns() + (uint64_t)ms * CLOCK_NS_PER_MS;
+
+	while (rd_kafka_outq_len(r->prod) > 0) {
+		if (clock_mono_ns() >= until)
+			return false;
+		rd_kafka_poll(r->prod, 1);
+	}
+	return true;
+}
+
 /* Sends the offsets and commits the open transaction (aborts it on an
  * abortable error, or when it takes longer than TXN_CALL_MS, or after a
  * stop, when it is not done STOP_COMMIT_RESERVE_MS before the deadline).
@@ -454,8 +470,7 @@ static int commit_txn(struct relay *r, bool rewind)
 		int queued = rd_kafka_outq_len(r->prod);
 		int ms = slice_ms(r, until, STOP_COMMIT_RESERVE_MS);
 
-		if (ms && queued >= FLUSH_LEARN_MIN &&
-		    rd_kafka_flush(r->prod, ms) == RD_KAFKA_RESP_ERR_NO_ERROR) {
+		if (ms && queued >= FLUSH_LEARN_MIN && flush_output(r, ms)) {
 			uint64_t per =
 				(clock_mono_ns() - t0) / (uint64_t)queued;
 
@@ -855,10 +870,15 @@ static int loop(struct relay *r)
 		 * still finishing that one (CONCURRENT_TRANSACTIONS, retried
 		 * after 100 ms), which would make every commit slow, the
 		 * next lead longer, and every transaction one message. */
-		uint64_t lead = r->commit_est_ns + 2 * r->commit_dev_ns +
-				r->flush_ns_per_msg *
-					(uint64_t)rd_kafka_outq_len(r->prod) *
-					5 / 4;
+		/* No commit timed yet: the longest lead. */
+		uint64_t lead =
+			!r->commit_est_ns
+				? full / 2
+				: r->commit_est_ns + 2 * r->commit_dev_ns +
+					  r->flush_ns_per_msg *
+						  (uint64_t)rd_kafka_outq_len(
+							  r->prod) *
+						  5 / 4;
 		uint64_t interval = full - (lead < full / 2 ? lead : full / 2);
 		rd_kafka_message_t *m;
 
