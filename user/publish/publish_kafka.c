@@ -89,6 +89,9 @@ struct kafka_pub {
 	atomic_uint_fast64_t flows, messages, delivered, failed;
 	atomic_uint_fast64_t down_since; /* CLOCK_MONOTONIC ns, 0: reachable */
 	atomic_bool fatal; /* librdkafka raised RD_KAFKA_RESP_ERR__FATAL */
+	/* The last bounded flush ran out of time (the daemon's final one, at
+	 * exit): closing then waits no more for the same messages. */
+	bool flush_gave_up;
 
 	pthread_mutex_t log_mu; /* rl, errs: reports arrive on any poller */
 	struct ratelimit rl;
@@ -490,8 +493,12 @@ static int kafka_flush(struct publisher *p, int timeout_ms)
 
 	send_all(k);
 	if (rd_kafka_flush(k->rk, timeout_ms < 0 ? 0 : timeout_ms) ==
-	    RD_KAFKA_RESP_ERR__TIMED_OUT)
+	    RD_KAFKA_RESP_ERR__TIMED_OUT) {
+		if (timeout_ms > 0)
+			k->flush_gave_up = true;
 		return -ETIMEDOUT;
+	}
+	k->flush_gave_up = false;
 	return 0;
 }
 
@@ -538,14 +545,17 @@ static void kafka_free(struct kafka_pub *k)
 static void kafka_close(struct publisher *p)
 {
 	struct kafka_pub *k = to_kafka(p);
+	/* A final flush that already waited its bound for the brokers: no
+	 * second wait (an exit with Kafka unreachable took twice as long). */
+	int wait = k->flush_gave_up ? 0 : KAFKA_CLOSE_WAIT_MS;
 	int left;
 
 	send_all(k);
-	rd_kafka_flush(k->rk, KAFKA_CLOSE_WAIT_MS);
+	rd_kafka_flush(k->rk, wait);
 	left = rd_kafka_outq_len(k->rk);
 	if (left > 0) {
-		pr_err("kafka: %d messages not delivered within %d ms at exit, dropping them",
-		       left, KAFKA_CLOSE_WAIT_MS);
+		pr_err("kafka: %d messages not delivered at exit, dropping them",
+		       left);
 		/* Their delivery reports (purged) count them as failed. */
 		rd_kafka_purge(k->rk, RD_KAFKA_PURGE_F_QUEUE |
 					      RD_KAFKA_PURGE_F_INFLIGHT);
