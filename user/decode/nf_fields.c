@@ -809,17 +809,17 @@ decode_set(struct decode_ctx *ctx, struct exporter_stats *es,
 			for (uint16_t i = 0; i < t->nsteps; i++) {
 				const struct nf_step *s = &t->steps[i];
 				const uint8_t *v = r + s->off;
-				uint32_t *at = (uint32_t *)rec + s->arg;
 
+				/* arg: the record's uint32_t to store into */
 				switch (s->op) {
 				case OP_PUT1:
-					*at = v[0];
+					((uint32_t *)rec)[s->arg] = v[0];
 					continue;
 				case OP_PUT2:
-					*at = be16_at(v);
+					((uint32_t *)rec)[s->arg] = be16_at(v);
 					continue;
 				case OP_PUT4:
-					*at = be32_at(v);
+					((uint32_t *)rec)[s->arg] = be32_at(v);
 					continue;
 				}
 				apply(rec, &x, s->op, s->arg, v, s->len,
