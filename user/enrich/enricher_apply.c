@@ -23,9 +23,10 @@ static int usable(const struct enricher_asn_policy *p, uint32_t asn)
 	return asn && !(p->private_absent && enricher_asn_private(asn));
 }
 
-uint32_t enricher_asn_pick(const struct enricher_asn_policy *p,
-			   uint32_t flow_asn, uint32_t geo_asn,
-			   uint32_t net_asn, uint8_t *has)
+/* enricher_asn_pick, inlined into enricher_fill (twice per flow). */
+static inline __attribute__((always_inline)) uint32_t
+asn_pick(const struct enricher_asn_policy *p, uint32_t flow_asn,
+	 uint32_t geo_asn, uint32_t net_asn, uint8_t *has)
 {
 	uint32_t v = 0;
 
@@ -46,6 +47,13 @@ uint32_t enricher_asn_pick(const struct enricher_asn_policy *p,
 	}
 	*has = v != flow_asn;
 	return v;
+}
+
+uint32_t enricher_asn_pick(const struct enricher_asn_policy *p,
+			   uint32_t flow_asn, uint32_t geo_asn,
+			   uint32_t net_asn, uint8_t *has)
+{
+	return asn_pick(p, flow_asn, geo_asn, net_asn, has);
 }
 
 /* Every table string comes from a str_arena, which knows its length: the
@@ -89,10 +97,10 @@ void enricher_fill(const struct enricher_asn_policy *p,
 	const struct enrich_iface *in = r->in_if, *oi = r->out_if;
 	const struct enrich_exporter *e = r->exporter;
 
-	out->src_as = enricher_asn_pick(p, rec->src_as, r->src.geo.asn,
-					sn ? sn->asn : 0, &out->has_src_as);
-	out->dst_as = enricher_asn_pick(p, rec->dst_as, r->dst.geo.asn,
-					dn ? dn->asn : 0, &out->has_dst_as);
+	out->src_as = asn_pick(p, rec->src_as, r->src.geo.asn, sn ? sn->asn : 0,
+			       &out->has_src_as);
+	out->dst_as = asn_pick(p, rec->dst_as, r->dst.geo.asn, dn ? dn->asn : 0,
+			       &out->has_dst_as);
 	/* The database's AS name only beside its own AS number. */
 	out->src_as_name = out->src_as && out->src_as == r->src.geo.asn
 				   ? fstr(r->src.geo.as_name)
