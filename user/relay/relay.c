@@ -869,8 +869,8 @@ static int loop(struct relay *r)
 		 * transaction begun right after a commit meets the brokers
 		 * still finishing that one (CONCURRENT_TRANSACTIONS, retried
 		 * after 100 ms), which would make every commit slow, the
-		 * next lead longer, and every transaction one message. */
-		/* No commit timed yet: the longest lead. */
+		 * next lead longer, and every transaction one message. No
+		 * commit timed yet: the longest lead. */
 		uint64_t lead =
 			!r->commit_est_ns
 				? full / 2
