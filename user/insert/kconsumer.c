@@ -246,6 +246,31 @@ int kconsumer_reassign(struct kconsumer *k, const int32_t *parts,
 	return 0;
 }
 
+bool kconsumer_lagging(struct kconsumer *k, const int32_t *parts,
+		       const int64_t *offsets, size_t n)
+{
+	rd_kafka_topic_partition_list_t *l = make_list(k, parts, NULL, n);
+	bool lag = false;
+
+	if (rd_kafka_position(k->rk, l) == RD_KAFKA_RESP_ERR_NO_ERROR) {
+		for (int i = 0; i < l->cnt && !lag; i++) {
+			int64_t lo, hi, at = l->elems[i].offset;
+
+			if (offsets[i] > at)
+				at = offsets[i];
+			if (at < 0 ||
+			    rd_kafka_get_watermark_offsets(k->rk, k->topic,
+							   l->elems[i].partition,
+							   &lo, &hi) !=
+				    RD_KAFKA_RESP_ERR_NO_ERROR)
+				continue;
+			lag = hi > at;
+		}
+	}
+	rd_kafka_topic_partition_list_destroy(l);
+	return lag;
+}
+
 void kconsumer_commit_async(struct kconsumer *k, const int32_t *parts,
 			    const int64_t *next, size_t n)
 {
