@@ -246,6 +246,11 @@ int kconsumer_reassign(struct kconsumer *k, const int32_t *parts,
 	return 0;
 }
 
+/* Offsets past the position that do not count as lag: the markers a
+ * transactional producer (xdpflow-enrich) leaves at the end of a
+ * partition, which the application never sees. */
+#define KC_LAG_MIN 64
+
 bool kconsumer_lagging(struct kconsumer *k, const int32_t *parts,
 		       const int64_t *offsets, size_t n)
 {
@@ -264,7 +269,7 @@ bool kconsumer_lagging(struct kconsumer *k, const int32_t *parts,
 							   &lo, &hi) !=
 				    RD_KAFKA_RESP_ERR_NO_ERROR)
 				continue;
-			lag = hi > at;
+			lag = hi - at > KC_LAG_MIN;
 		}
 	}
 	rd_kafka_topic_partition_list_destroy(l);

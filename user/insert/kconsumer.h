@@ -62,9 +62,9 @@ void kconsumer_pause(struct kconsumer *k);
 int kconsumer_reassign(struct kconsumer *k, const int32_t *parts,
 		       const int64_t *offsets, size_t n);
 
-/* Whether any of parts[0..n) is known to hold messages past both where
- * the consumer stands and offsets[i] (-1: unknown), by the high
- * watermarks of the last fetches (no broker call). */
+/* Whether any of parts[0..n) is known to hold more than a few messages
+ * past both where the consumer stands and offsets[i] (-1: unknown), by
+ * the high watermarks of the last fetches (no broker call). */
 bool kconsumer_lagging(struct kconsumer *k, const int32_t *parts,
 		       const int64_t *offsets, size_t n);
 
